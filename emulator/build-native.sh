@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Compiles the native hook library (src/main/c/jmck_uc.c) against the project-local Unicorn 2.1.1.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+deps="$here/../.deps/root"
+lib="$deps/usr/lib/x86_64-linux-gnu"
+if [ ! -e "$deps/usr/include/unicorn/unicorn.h" ]; then
+  echo "emulator: Unicorn 2.1.1 headers missing in .deps/: run scripts/setup.sh first" >&2
+  exit 1
+fi
+out="$here/target/native"
+mkdir -p "$out"
+src="$here/src/main/c/jmck_uc.c"
+if [ ! -e "$out/libjmckuc.so" ] || [ "$src" -nt "$out/libjmckuc.so" ] || [ "$0" -nt "$out/libjmckuc.so" ]; then
+  gcc -O2 -g -Wall -Wextra -Wno-unused-parameter -shared -fPIC -I"$deps/usr/include" "$src" \
+      -L"$lib" -lunicorn -Wl,-rpath,"$lib" -o "$out/libjmckuc.so"
+fi

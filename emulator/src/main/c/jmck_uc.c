@@ -1,0 +1,276 @@
+/*
+ * jmck_uc.c - the native half of jmck's Unicorn binding.
+ *
+ * Everything that runs on every syscall, every page fault or every translation block lives here, so that
+ * each such event costs at most one JNA upcall into Java (0.43 us) and never one JNA call per register:
+ *   - the syscall hook gathers rax, the six argument registers and rip into a shared block, calls Java once,
+ *     and writes the result back to rax;
+ *   - the interrupt hook records vector, CR2 and the #PF error code, and resets the CPU's exception-in-flight
+ *     field, which Unicorn never clears because it does not deliver exceptions through an IDT;
+ *   - the block hook counts translation blocks and stops the core from inside the hook when its slice's
+ *     budget is spent: a stop there lands exactly on a block boundary (shared/facts.md, "Preemption").
+ * It also gives fixed-argument wrappers for Unicorn's variadic calls (uc_ctl, uc_hook_add), which JNA's
+ * direct mapping cannot bind.
+ */
+#include <unicorn/unicorn.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The block shared with Java (jmck.emulator.unicorn.NativeCore). Keep the offsets in step with it. */
+typedef struct jmck_core {
+	uint64_t sys[8];        /*   0: at a syscall: rax rdi rsi rdx r10 r8 r9 rip (rip of the syscall insn) */
+	uint64_t sys_result;    /*  64: written to rax after the syscall upcall unless it says otherwise     */
+	uint64_t cr2;           /*  72: at an interrupt */
+	uint32_t vector;        /*  80 */
+	int32_t error_code;     /*  84: the #PF error code (P, W, U, RSVD, I bits) */
+	int64_t budget;         /*  88: blocks left in this slice when the block hook is on */
+	uint64_t blocks;        /*  96: blocks executed while the block hook is on */
+	uint64_t rip;           /* 104: at an interrupt */
+	/* native only from here */
+	uc_engine *uc;
+	uc_context *ctx;
+	int (*on_syscall)(void);
+	int (*on_interrupt)(void);
+	uc_hook syscall_hook, interrupt_hook, block_hook;
+} jmck_core;
+
+/* Upcall results (jmck.emulator.unicorn.NativeCore). */
+#define JMCK_CONTINUE     0
+#define JMCK_STOP         1  /* end uc_emu_start after this event */
+#define JMCK_KEEP_RAX     2  /* do not write sys_result to rax    */
+
+/* Offsets inside a uc_context of QEMU's CPUX86State.old_exception and .error_code, found at start by
+ * jmck_probe_offsets(); they are fixed for one build of libunicorn. */
+static long old_exception_off = -1;
+static long error_code_off = -1;
+
+static const int syscall_regs[8] = {
+	UC_X86_REG_RAX, UC_X86_REG_RDI, UC_X86_REG_RSI, UC_X86_REG_RDX,
+	UC_X86_REG_R10, UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_RIP,
+};
+
+static void clear_exception_in_flight(jmck_core *c)
+{
+	int none = -1;
+	uc_context_save(c->uc, c->ctx);
+	memcpy((char *)c->ctx + old_exception_off, &none, sizeof none);
+	uc_context_restore(c->uc, c->ctx);
+}
+
+static void hook_syscall(uc_engine *uc, void *user)
+{
+	jmck_core *c = user;
+	void *vals[8];
+	for (int i = 0; i < 8; i++)
+		vals[i] = &c->sys[i];
+	uc_reg_read_batch(uc, (int *)syscall_regs, vals, 8);
+	int action = c->on_syscall();
+	if (!(action & JMCK_KEEP_RAX))
+		uc_reg_write(uc, UC_X86_REG_RAX, &c->sys_result);
+	if (action & JMCK_STOP)
+		uc_emu_stop(uc);
+}
+
+static void hook_interrupt(uc_engine *uc, uint32_t vector, void *user)
+{
+	jmck_core *c = user;
+	c->vector = vector;
+	uc_reg_read(uc, UC_X86_REG_CR2, &c->cr2);
+	uc_reg_read(uc, UC_X86_REG_RIP, &c->rip);
+	/* Read the error code and clear the in-flight exception before Java runs, so that register
+	 * changes Java makes (a signal frame, say) are not undone by the context restore. */
+	uc_context_save(uc, c->ctx);
+	memcpy(&c->error_code, (char *)c->ctx + error_code_off, sizeof c->error_code);
+	int none = -1;
+	memcpy((char *)c->ctx + old_exception_off, &none, sizeof none);
+	uc_context_restore(uc, c->ctx);
+	if (c->on_interrupt() & JMCK_STOP)
+		uc_emu_stop(uc);
+}
+
+static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+	jmck_core *c = user;
+	c->blocks++;
+	if (--c->budget == 0)
+		uc_emu_stop(uc);
+}
+
+/* ---- the probe: where do old_exception and error_code live in a uc_context? ---- */
+
+#define PROBE_RAM (1u << 20)
+
+static uc_context *probe_fault_ctx;
+
+static void probe_on_interrupt(uc_engine *uc, uint32_t vector, void *user)
+{
+	uc_context_save(uc, probe_fault_ctx);
+	uc_emu_stop(uc);
+}
+
+static void probe_set(uc_engine *uc, uint64_t pa, uint64_t v)
+{
+	uc_mem_write(uc, pa, &v, sizeof v);
+}
+
+/* Runs one store at CPL 0 that faults, and leaves the context at the fault in probe_fault_ctx. */
+static int probe_fault(uc_engine *uc, uc_context *start, uint32_t target)
+{
+	/* mov [target], al */
+	uint8_t code[] = {0x88, 0x04, 0x25, target & 0xff, (target >> 8) & 0xff, (target >> 16) & 0xff, target >> 24};
+	uc_context_restore(uc, start);
+	uc_mem_write(uc, 0x10000, code, sizeof code);
+	uc_ctl_flush_tb(uc);
+	return uc_emu_start(uc, 0x10000, 0x10000 + sizeof code, 0, 1) == UC_ERR_OK ? 0 : -1;
+}
+
+/*
+ * Finds the two fields by experiment: a store to a not-present page (error code 2) and a store to a
+ * read-only page with CR0.WP set (error code 3), each from a pristine context whose old_exception is -1.
+ * old_exception is the int that went from -1 to 14; error_code the int that reads 2, then 3.
+ * Returns 0, or -1 if this Unicorn build does not behave like 2.1.1.
+ */
+int jmck_probe_offsets(int32_t *offsets)
+{
+	uc_engine *uc;
+	uc_hook hook;
+	int ok = -1;
+	if (uc_open(UC_ARCH_X86, UC_MODE_64, &uc) != UC_ERR_OK)
+		return -1;
+	size_t size = uc_context_size(uc);
+	uc_context *start, *fault_w;
+	uc_context_alloc(uc, &start);
+	uc_context_alloc(uc, &fault_w);
+	uc_context_alloc(uc, &probe_fault_ctx);
+	uc_mem_map(uc, 0, PROBE_RAM, UC_PROT_ALL);
+	/* PML4 0x1000 -> PDPT 0x2000 -> PD 0x3000 -> PT 0x4000; code page 0x10000 present and writable,
+	 * 0x20000 not present, 0x21000 present read-only. Identity-mapped. */
+	probe_set(uc, 0x1000, 0x2000 | 3);
+	probe_set(uc, 0x2000, 0x3000 | 3);
+	probe_set(uc, 0x3000, 0x4000 | 3);
+	probe_set(uc, 0x4000 + 0x10 * 8, 0x10000 | 3);
+	probe_set(uc, 0x4000 + 0x21 * 8, 0x21000 | 1);
+	uint64_t cr3 = 0x1000, cr4 = 1u << 5, cr0;
+	uc_reg_read(uc, UC_X86_REG_CR0, &cr0);
+	cr0 |= 0x80010001u; /* PG, WP, PE */
+	uc_x86_msr efer = {.rid = 0xC0000080, .value = (1u << 8) | (1u << 10) | (1u << 11)};
+	uc_reg_write(uc, UC_X86_REG_CR3, &cr3);
+	uc_reg_write(uc, UC_X86_REG_CR4, &cr4);
+	uc_reg_write(uc, UC_X86_REG_MSR, &efer);
+	uc_reg_write(uc, UC_X86_REG_CR0, &cr0);
+	uc_hook_add(uc, &hook, UC_HOOK_INTR, probe_on_interrupt, NULL, 1, 0);
+	uc_context_save(uc, start);
+
+	if (probe_fault(uc, start, 0x20000) == 0) {
+		memcpy(fault_w, probe_fault_ctx, size);
+		if (probe_fault(uc, start, 0x21000) == 0) {
+			long oe = -1, ec = -1;
+			for (size_t o = 0; o + 4 <= size; o += 4) {
+				int32_t before, w, rw;
+				memcpy(&before, (char *)start + o, 4);
+				memcpy(&w, (char *)fault_w + o, 4);
+				memcpy(&rw, (char *)probe_fault_ctx + o, 4);
+				if (oe < 0 && before == -1 && w == 14 && rw == 14)
+					oe = (long)o;
+				if (ec < 0 && before != 2 && w == 2 && rw == 3)
+					ec = (long)o;
+			}
+			if (oe >= 0 && ec >= 0) {
+				old_exception_off = oe;
+				error_code_off = ec;
+				offsets[0] = (int32_t)oe;
+				offsets[1] = (int32_t)ec;
+				ok = 0;
+			}
+		}
+	}
+	uc_context_free(start);
+	uc_context_free(fault_w);
+	uc_context_free(probe_fault_ctx);
+	probe_fault_ctx = NULL;
+	uc_close(uc);
+	return ok;
+}
+
+/* ---- per-core setup, called from Java ---- */
+
+/* Binds a shared block to an engine and installs the syscall and interrupt hooks. Returns a uc_err. */
+int jmck_core_attach(jmck_core *c, uc_engine *uc, int (*on_syscall)(void), int (*on_interrupt)(void))
+{
+	if (old_exception_off < 0)
+		return UC_ERR_ARG; /* jmck_probe_offsets() first */
+	c->uc = uc;
+	c->on_syscall = on_syscall;
+	c->on_interrupt = on_interrupt;
+	int err = uc_context_alloc(uc, &c->ctx);
+	if (err != UC_ERR_OK)
+		return err;
+	err = uc_hook_add(uc, &c->syscall_hook, UC_HOOK_INSN, hook_syscall, c, 1, 0, UC_X86_INS_SYSCALL);
+	if (err != UC_ERR_OK)
+		return err;
+	return uc_hook_add(uc, &c->interrupt_hook, UC_HOOK_INTR, hook_interrupt, c, 1, 0);
+}
+
+void jmck_core_detach(jmck_core *c)
+{
+	if (c->ctx)
+		uc_context_free(c->ctx);
+	c->ctx = NULL;
+}
+
+/* Turns the block budget on (blocks > 0: stop after that many blocks) or off (0). */
+int jmck_core_set_budget(jmck_core *c, int64_t blocks)
+{
+	c->budget = blocks;
+	if (blocks > 0 && !c->block_hook)
+		return uc_hook_add(c->uc, &c->block_hook, UC_HOOK_BLOCK, hook_block, c, 1, 0);
+	if (blocks <= 0 && c->block_hook) {
+		int err = uc_hook_del(c->uc, c->block_hook);
+		c->block_hook = 0;
+		return err;
+	}
+	return UC_ERR_OK;
+}
+
+/* Runs the core from rip until a hook stops it. The exception-in-flight field is reset first: a slice
+ * that ended near an exception must not turn the next #PF into a double fault. The end address is
+ * non-canonical, so it is never reached and costs nothing in translated code. */
+int jmck_core_run(jmck_core *c, uint64_t rip)
+{
+	clear_exception_in_flight(c);
+	return uc_emu_start(c->uc, rip, 0x8000000000000000ull, 0, 0);
+}
+
+/* ---- fixed-argument wrappers for variadic Unicorn calls ---- */
+
+int jmck_flush_tlb(uc_engine *uc) { return uc_ctl_flush_tlb(uc); }
+int jmck_flush_tb(uc_engine *uc) { return uc_ctl_flush_tb(uc); }
+int jmck_set_cpu_model(uc_engine *uc, int model) { return uc_ctl_set_cpu_model(uc, model); }
+int jmck_remove_cache(uc_engine *uc, uint64_t begin, uint64_t end) { return uc_ctl_remove_cache(uc, begin, end); }
+
+int jmck_hook_add(uc_engine *uc, uc_hook *hh, int type, void *callback, void *user, uint64_t begin, uint64_t end)
+{
+	return uc_hook_add(uc, hh, type, callback, user, begin, end);
+}
+
+int jmck_hook_add_insn(uc_engine *uc, uc_hook *hh, void *callback, void *user, uint64_t begin, uint64_t end, int insn)
+{
+	return uc_hook_add(uc, hh, UC_HOOK_INSN, callback, user, begin, end, insn);
+}
+
+/* ---- host system calls for the proxy ---- */
+
+/* A raw Linux system call: returns the kernel's result, -errno on failure, with no libc errno in between. */
+long jmck_host_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	register long r10 __asm__("r10") = a3;
+	register long r8 __asm__("r8") = a4;
+	register long r9 __asm__("r9") = a5;
+	long ret;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}

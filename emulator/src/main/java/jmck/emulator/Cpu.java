@@ -1,0 +1,102 @@
+package jmck.emulator;
+
+/**
+ * One emulated x86-64 core, as the kernel sees it: registers, a run loop that ends when the kernel says
+ * so, and the state of the trap (syscall or exception) being handled. The only implementation today is
+ * {@link UnicornCpu}; the kernel depends on this interface alone, so another engine (a faster binding,
+ * a test double) can stand in.
+ */
+public interface Cpu extends AutoCloseable {
+    /** Handler results, as bits: go on running. */
+    int CONTINUE = 0;
+    /** End {@link #run} after this trap. */
+    int STOP = 1;
+    /** Leave rax alone after a syscall (the handler set the registers itself). */
+    int KEEP_RAX = 2;
+
+    /** What the kernel does when this core traps; called on the thread running {@link #run}. */
+    interface TrapHandler {
+        /** The core executed {@code syscall}: arguments in syscallNumber/syscallArg, result via setSyscallResult. */
+        int onSyscall(Cpu cpu);
+
+        /** The core raised an exception or software interrupt: see trapVector, trapCr2, trapErrorCode, trapRip. */
+        int onInterrupt(Cpu cpu);
+    }
+
+    /** Why {@link #run} returned. */
+    enum RunResult {
+        /** A handler asked to stop, or the slice budget ran out. */
+        STOPPED,
+        /** The core decoded an instruction it does not implement (#UD). */
+        INVALID_INSTRUCTION,
+        /** The engine failed in a way the kernel cannot repair (see the log). */
+        FAILED
+    }
+
+    /** A saved register state, for switching threads on this core. */
+    interface Context extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    int id();
+
+    long reg(X86Reg r);
+
+    void setReg(X86Reg r, long value);
+
+    long msr(int id);
+
+    void setMsr(int id, long value);
+
+    void setGdtr(long base, int limit);
+
+    /** Runs from rip until a handler returns STOP or the budget runs out. */
+    RunResult run(long rip);
+
+    /** A short description of why the last run failed, when it returned FAILED or INVALID_INSTRUCTION. */
+    String lastRunError();
+
+    // ---- the trap being handled ----
+
+    long syscallNumber();
+
+    /** Argument i (0..5): rdi, rsi, rdx, r10, r8, r9. */
+    long syscallArg(int i);
+
+    /** Address of the syscall instruction (rip after it is 2 bytes on). */
+    long syscallRip();
+
+    void setSyscallResult(long value);
+
+    int trapVector();
+
+    long trapCr2();
+
+    int trapErrorCode();
+
+    long trapRip();
+
+    // ---- scheduling and memory management ----
+
+    /** Stops the core after this many translation blocks, exactly on a block boundary; 0 turns it off. */
+    void setBudget(long blocks);
+
+    /** Blocks left of the budget; 0 or less when it ran out. */
+    long budgetLeft();
+
+    Context newContext();
+
+    void save(Context c);
+
+    void restore(Context c);
+
+    /** Forgets cached translations of virtual addresses: after a PTE downgrade (our TLB shootdown). */
+    void flushTlb();
+
+    /** Forgets translated code: after frames that held code get new contents from the host. */
+    void flushTranslatedCode();
+
+    @Override
+    void close();
+}

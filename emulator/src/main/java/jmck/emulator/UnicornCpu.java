@@ -1,0 +1,184 @@
+package jmck.emulator;
+
+import jmck.emulator.unicorn.NativeCore;
+import jmck.emulator.unicorn.Unicorn;
+import jmck.emulator.unicorn.UnicornException;
+
+/**
+ * A core backed by one Unicorn engine whose physical address space is the machine's {@link PhysicalMemory},
+ * mapped once. Its MMU walks the page tables the kernel writes into that memory; syscalls and exceptions
+ * reach the kernel through the native hooks of {@link NativeCore}.
+ */
+public final class UnicornCpu implements Cpu {
+    private final int id;
+    private final Unicorn engine;
+    private final NativeCore hot;
+    private String lastRunError = "";
+
+    public UnicornCpu(int id, PhysicalMemory memory, TrapHandler handler) {
+        this.id = id;
+        this.engine = Unicorn.openX86_64();
+        try {
+            engine.memMapPtr(0, memory.size(), Unicorn.PROT_ALL, memory.hostAddress());
+            this.hot = new NativeCore(engine, new NativeCore.Handler() {
+                @Override
+                public int onSyscall(NativeCore core) {
+                    return handler.onSyscall(UnicornCpu.this);
+                }
+
+                @Override
+                public int onInterrupt(NativeCore core) {
+                    return handler.onInterrupt(UnicornCpu.this);
+                }
+            });
+        } catch (RuntimeException e) {
+            engine.close();
+            throw e;
+        }
+    }
+
+    /** The engine underneath, for stepping and tracing tools that install their own hooks. */
+    public Unicorn engine() {
+        return engine;
+    }
+
+    @Override
+    public int id() {
+        return id;
+    }
+
+    @Override
+    public long reg(X86Reg r) {
+        return engine.reg(r);
+    }
+
+    @Override
+    public void setReg(X86Reg r, long value) {
+        engine.setReg(r, value);
+    }
+
+    @Override
+    public long msr(int msr) {
+        return engine.msr(msr);
+    }
+
+    @Override
+    public void setMsr(int msr, long value) {
+        engine.setMsr(msr, value);
+    }
+
+    @Override
+    public void setGdtr(long base, int limit) {
+        engine.setGdtr(base, limit);
+    }
+
+    @Override
+    public RunResult run(long rip) {
+        int err = hot.run(rip);
+        switch (err) {
+            case UnicornException.UC_ERR_OK:
+                return RunResult.STOPPED;
+            case UnicornException.UC_ERR_INSN_INVALID:
+                lastRunError = "invalid instruction";
+                return RunResult.INVALID_INSTRUCTION;
+            default:
+                lastRunError = new UnicornException("uc_emu_start", err).getMessage();
+                return RunResult.FAILED;
+        }
+    }
+
+    @Override
+    public String lastRunError() {
+        return lastRunError;
+    }
+
+    @Override
+    public long syscallNumber() {
+        return hot.syscallNumber();
+    }
+
+    @Override
+    public long syscallArg(int i) {
+        return hot.syscallArg(i);
+    }
+
+    @Override
+    public long syscallRip() {
+        return hot.syscallRip();
+    }
+
+    @Override
+    public void setSyscallResult(long value) {
+        hot.setSyscallResult(value);
+    }
+
+    @Override
+    public int trapVector() {
+        return hot.trapVector();
+    }
+
+    @Override
+    public long trapCr2() {
+        return hot.trapCr2();
+    }
+
+    @Override
+    public int trapErrorCode() {
+        return hot.trapErrorCode();
+    }
+
+    @Override
+    public long trapRip() {
+        return hot.trapRip();
+    }
+
+    @Override
+    public void setBudget(long blocks) {
+        hot.setBudget(blocks);
+    }
+
+    @Override
+    public long budgetLeft() {
+        return hot.budgetLeft();
+    }
+
+    private final class SavedContext implements Context {
+        final Unicorn.Context ctx = engine.contextAlloc();
+
+        @Override
+        public void close() {
+            ctx.close();
+        }
+    }
+
+    @Override
+    public Context newContext() {
+        return new SavedContext();
+    }
+
+    @Override
+    public void save(Context c) {
+        engine.contextSave(((SavedContext) c).ctx);
+    }
+
+    @Override
+    public void restore(Context c) {
+        engine.contextRestore(((SavedContext) c).ctx);
+    }
+
+    @Override
+    public void flushTlb() {
+        engine.flushTlb();
+    }
+
+    @Override
+    public void flushTranslatedCode() {
+        engine.flushTranslatedCode();
+    }
+
+    @Override
+    public void close() {
+        hot.close();
+        engine.close();
+    }
+}

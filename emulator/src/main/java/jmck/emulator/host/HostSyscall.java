@@ -1,0 +1,40 @@
+package jmck.emulator.host;
+
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import jmck.emulator.NativeLibraries;
+
+/**
+ * Raw Linux system calls on the host (jmck_host_syscall in jmck_uc.c): the result is what the kernel
+ * returned, -errno on failure, exactly what a guest expects in rax. Pointer arguments are host addresses.
+ */
+public final class HostSyscall {
+    static {
+        Native.register(HostSyscall.class, NativeLibraries.hooks());
+    }
+
+    private HostSyscall() {}
+
+    private static native long jmck_host_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+
+    public static long call(long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
+        return jmck_host_syscall(nr, a0, a1, a2, a3, a4, a5);
+    }
+
+    public static long call(long nr, long a0, long a1, long a2) {
+        return jmck_host_syscall(nr, a0, a1, a2, 0, 0, 0);
+    }
+
+    /** The host address of native memory, for pointer arguments. */
+    public static long address(Pointer p) {
+        return Pointer.nativeValue(p);
+    }
+
+    // Host syscall numbers used outside the generic path.
+    public static final int SYS_OPENAT = 257, SYS_CLOSE = 3, SYS_FTRUNCATE = 77, SYS_MMAP = 9, SYS_MUNMAP = 11,
+            SYS_UNLINK = 87, SYS_MADVISE = 28, SYS_FALLOCATE = 285, SYS_GETPID = 39, SYS_FSTAT = 5;
+    public static final int AT_FDCWD = -100;
+    public static final int O_RDWR = 2, O_CREAT = 0100, O_EXCL = 0200, O_CLOEXEC = 02000000;
+    public static final int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1;
+    public static final int MADV_REMOVE = 9;
+}

@@ -1,0 +1,171 @@
+package jmck.emulator.unicorn;
+
+import com.sun.jna.Memory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import jmck.emulator.JmckException;
+
+/**
+ * The hot path of one core: libjmckuc's native syscall, interrupt and block hooks on an engine, and the
+ * block of native memory they share with Java (struct jmck_core in jmck_uc.c). A syscall or an exception
+ * costs one upcall into the {@link Handler}, which reads its arguments from the shared block without
+ * further native calls. No per-instruction or per-block Java code runs; the block hook is native and is
+ * installed only while a slice budget is set.
+ */
+public final class NativeCore implements AutoCloseable {
+    /** Handler results, as bits. */
+    public static final int CONTINUE = 0;
+    /** End {@link #run} after this event. */
+    public static final int STOP = 1;
+    /** Do not write the syscall result to rax (the handler set the registers itself, or will later). */
+    public static final int KEEP_RAX = 2;
+
+    /** What the kernel does when the core traps. Called on the thread that called {@link #run}. */
+    public interface Handler {
+        int onSyscall(NativeCore core);
+
+        int onInterrupt(NativeCore core);
+    }
+
+    // Offsets in struct jmck_core.
+    private static final int SYS = 0, SYS_RESULT = 64, CR2 = 72, VECTOR = 80, ERROR_CODE = 84, BUDGET = 88,
+            BLOCKS = 96, RIP = 104, SHARED_SIZE = 112, STRUCT_SIZE = 256;
+
+    private static volatile int[] probedOffsets;
+
+    private final Unicorn engine;
+    private final Memory block = Unicorn.allocate(STRUCT_SIZE);
+    private final ByteBuffer shared = block.getByteBuffer(0, SHARED_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    private final HookNative.Upcall syscallUpcall;
+    private final HookNative.Upcall interruptUpcall;
+    private Throwable pending;
+
+    /** Installs the native hooks on engine; handler receives every syscall and interrupt. */
+    public NativeCore(Unicorn engine, Handler handler) {
+        probeOffsets();
+        this.engine = engine;
+        this.syscallUpcall = () -> upcall(handler, true);
+        this.interruptUpcall = () -> upcall(handler, false);
+        UnicornException.check("jmck_core_attach",
+                HookNative.jmck_core_attach(block, engine.handle(), syscallUpcall, interruptUpcall));
+    }
+
+    /**
+     * Finds, once per process, where QEMU keeps the exception-in-flight field and the #PF error code inside
+     * a saved context, by provoking two page faults on a scratch engine (jmck_probe_offsets in jmck_uc.c).
+     * Returns {old_exception offset, error_code offset}.
+     */
+    public static int[] probeOffsets() {
+        int[] offsets = probedOffsets;
+        if (offsets == null) {
+            synchronized (NativeCore.class) {
+                if (probedOffsets == null) {
+                    Unicorn.checkVersion();
+                    int[] found = new int[2];
+                    if (HookNative.jmck_probe_offsets(found) != 0)
+                        throw new JmckException("Unicorn " + Unicorn.version()
+                                + " failed jmck's page-fault self-test (is it Debian trixie's 2.1.1?)");
+                    probedOffsets = found;
+                }
+                offsets = probedOffsets;
+            }
+        }
+        return offsets.clone();
+    }
+
+    private int upcall(Handler handler, boolean syscall) {
+        try {
+            return syscall ? handler.onSyscall(this) : handler.onInterrupt(this);
+        } catch (Throwable t) { // never let an exception unwind into native code: stop and rethrow in run()
+            if (pending == null)
+                pending = t;
+            return STOP | KEEP_RAX;
+        }
+    }
+
+    public Unicorn engine() {
+        return engine;
+    }
+
+    /**
+     * Runs the core from rip until a handler returns STOP, the block budget is spent, or the CPU hits an
+     * error Unicorn cannot hand to a hook (an invalid instruction, say). Returns the uc_err code; rethrows an
+     * exception a handler threw.
+     */
+    public int run(long rip) {
+        int err = HookNative.jmck_core_run(block, rip);
+        Throwable t = pending;
+        if (t != null) {
+            pending = null;
+            if (t instanceof RuntimeException)
+                throw (RuntimeException) t;
+            if (t instanceof Error)
+                throw (Error) t;
+            throw new IllegalStateException(t);
+        }
+        return err;
+    }
+
+    // ---- at a syscall ----
+
+    /** rax at the syscall instruction. */
+    public long syscallNumber() {
+        return shared.getLong(SYS);
+    }
+
+    /** Argument i (0..5): rdi, rsi, rdx, r10, r8, r9. */
+    public long syscallArg(int i) {
+        return shared.getLong(SYS + 8 + 8 * i);
+    }
+
+    /** The address of the syscall instruction itself (rip after it is 2 bytes on). */
+    public long syscallRip() {
+        return shared.getLong(SYS + 56);
+    }
+
+    public void setSyscallResult(long value) {
+        shared.putLong(SYS_RESULT, value);
+    }
+
+    // ---- at an interrupt ----
+
+    public int trapVector() {
+        return shared.getInt(VECTOR);
+    }
+
+    public long trapCr2() {
+        return shared.getLong(CR2);
+    }
+
+    /** The #PF error code: bit 0 present, 1 write, 2 user, 3 reserved bit, 4 instruction fetch. */
+    public int trapErrorCode() {
+        return shared.getInt(ERROR_CODE);
+    }
+
+    /** rip at the interrupt: the faulting instruction, or the one after int3/int n. */
+    public long trapRip() {
+        return shared.getLong(RIP);
+    }
+
+    // ---- slices ----
+
+    /** Stops the core after this many translation blocks (exactly on a block boundary); 0 turns the budget off. */
+    public void setBudget(long blocks) {
+        UnicornException.check("jmck_core_set_budget", HookNative.jmck_core_set_budget(block, blocks));
+    }
+
+    /** Blocks left in the current budget (0 or less when it ran out). */
+    public long budgetLeft() {
+        return shared.getLong(BUDGET);
+    }
+
+    /** Translation blocks executed while a budget was set. */
+    public long blocksExecuted() {
+        return shared.getLong(BLOCKS);
+    }
+
+    @Override
+    public void close() {
+        HookNative.jmck_core_detach(block);
+    }
+}

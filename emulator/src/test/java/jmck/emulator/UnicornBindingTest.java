@@ -1,0 +1,96 @@
+package jmck.emulator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import jmck.emulator.unicorn.MemRegion;
+import jmck.emulator.unicorn.Unicorn;
+import jmck.emulator.unicorn.UnicornException;
+import org.junit.jupiter.api.Test;
+
+/** The typed binding against the real libunicorn 2.1.1, without paging: flat memory at CPL 0. */
+class UnicornBindingTest {
+    // mov rax, 0x1122334455667788 ; add rax, rbx ; syscall ; inc rcx ; nop
+    private static final byte[] CODE = {0x48, (byte) 0xb8, (byte) 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,
+            0x48, 0x01, (byte) 0xd8, 0x0f, 0x05, 0x48, (byte) 0xff, (byte) 0xc1, (byte) 0x90};
+
+    @Test
+    void reportsVersion21() {
+        assertTrue(Unicorn.version().startsWith("2.1."), Unicorn.version());
+    }
+
+    @Test
+    void runsCodeReadsRegistersAndHooksSyscall() {
+        try (Unicorn uc = Unicorn.openX86_64()) {
+            uc.memMap(0x1000, 0x1000, Unicorn.PROT_ALL);
+            uc.memWrite(0x1000, CODE);
+            uc.setReg(X86Reg.RBX, 1);
+            List<Long> seen = new ArrayList<>();
+            uc.hookSyscall((engine, user) -> seen.add(uc.reg(X86Reg.RAX)));
+            uc.emuStart(0x1000, 0x1000 + CODE.length, 0, 0);
+            assertEquals(List.of(0x1122334455667789L), seen);
+            assertEquals(1, uc.reg(X86Reg.RCX));
+            assertEquals(0x1000 + CODE.length, uc.reg(X86Reg.RIP));
+        }
+    }
+
+    @Test
+    void codeHookSeesEveryInstructionAndCanBeDeleted() {
+        try (Unicorn uc = Unicorn.openX86_64()) {
+            uc.memMap(0x1000, 0x1000, Unicorn.PROT_ALL);
+            uc.memWrite(0x1000, CODE);
+            List<Long> addresses = new ArrayList<>();
+            long h = uc.hookCode((engine, address, size, user) -> addresses.add(address), 1, 0);
+            uc.emuStart(0x1000, 0x1000 + CODE.length, 0, 0);
+            assertEquals(List.of(0x1000L, 0x100aL, 0x100dL, 0x100fL, 0x1012L), addresses);
+            uc.hookDel(h);
+            addresses.clear();
+            uc.emuStart(0x1000, 0x1000 + CODE.length, 0, 0);
+            assertEquals(List.of(), addresses);
+        }
+    }
+
+    @Test
+    void unmappedAccessIsAnErrorWithUnicornsText() {
+        try (Unicorn uc = Unicorn.openX86_64()) {
+            UnicornException e = assertThrows(UnicornException.class, () -> uc.emuStart(0x5000, 0x5010, 0, 0));
+            assertEquals(UnicornException.UC_ERR_FETCH_UNMAPPED, e.code());
+            assertTrue(e.getMessage().contains("Invalid memory fetch"), e.getMessage());
+        }
+    }
+
+    @Test
+    void memoryHookCanMapOnDemand() {
+        try (Unicorn uc = Unicorn.openX86_64()) {
+            uc.memMap(0x1000, 0x1000, Unicorn.PROT_ALL);
+            // mov byte [0x8000], 7 ; nop
+            byte[] code = {(byte) 0xc6, 0x04, 0x25, 0x00, (byte) 0x80, 0x00, 0x00, 0x07, (byte) 0x90};
+            uc.memWrite(0x1000, code);
+            uc.hookMem(jmck.emulator.unicorn.Hooks.MEM_WRITE_UNMAPPED, (engine, type, address, size, value, user) -> {
+                uc.memMap(address & ~0xfffL, 0x1000, Unicorn.PROT_ALL);
+                return true;
+            }, 1, 0);
+            uc.emuStart(0x1000, 0x1000 + code.length, 0, 0);
+            assertEquals(7, uc.memRead(0x8000, 1)[0]);
+            List<MemRegion> regions = uc.memRegions();
+            assertEquals(2, regions.size());
+            assertEquals(new MemRegion(0x8000, 0x8fff, Unicorn.PROT_ALL), regions.get(1));
+        }
+    }
+
+    @Test
+    void msrAndContextRoundTrip() {
+        try (Unicorn uc = Unicorn.openX86_64(); Unicorn.Context ctx = uc.contextAlloc()) {
+            uc.setMsr(Unicorn.MSR_STAR, 0x0023001000000000L);
+            assertEquals(0x0023001000000000L, uc.msr(Unicorn.MSR_STAR));
+            uc.setReg(X86Reg.R12, 42);
+            uc.contextSave(ctx);
+            uc.setReg(X86Reg.R12, 7);
+            uc.contextRestore(ctx);
+            assertEquals(42, uc.reg(X86Reg.R12));
+        }
+    }
+}
