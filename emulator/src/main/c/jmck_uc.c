@@ -120,8 +120,7 @@ static int probe_fault(uc_engine *uc, uc_context *start, uint32_t target)
 	/* mov [target], al */
 	uint8_t code[] = {0x88, 0x04, 0x25, target & 0xff, (target >> 8) & 0xff, (target >> 16) & 0xff, target >> 24};
 	uc_context_restore(uc, start);
-	uc_mem_write(uc, 0x10000, code, sizeof code);
-	uc_ctl_flush_tb(uc);
+	uc_mem_write(uc, 0x10000, code, sizeof code); /* a physical write: drops code translated from the old bytes */
 	return uc_emu_start(uc, 0x10000, 0x10000 + sizeof code, 0, 1) == UC_ERR_OK ? 0 : -1;
 }
 
@@ -219,33 +218,60 @@ void jmck_core_detach(jmck_core *c)
 	c->ctx = NULL;
 }
 
-/* Turns the block budget on (blocks > 0: stop after that many blocks) or off (0). */
+/* Sets the block budget: stop after that many blocks (blocks > 0), or never (0). Unicorn compiles hook
+ * calls into translated blocks, so the block hook only reaches code translated after it was added: the
+ * first budget installs it and drops the translation cache once; later it stays, disabled by a budget of
+ * -1 that never counts down to 0. A core that never shares runs without any block hook. */
 int jmck_core_set_budget(jmck_core *c, int64_t blocks)
 {
-	c->budget = blocks;
-	if (blocks > 0 && !c->block_hook)
-		return uc_hook_add(c->uc, &c->block_hook, UC_HOOK_BLOCK, hook_block, c, 1, 0);
-	if (blocks <= 0 && c->block_hook) {
-		int err = uc_hook_del(c->uc, c->block_hook);
-		c->block_hook = 0;
-		return err;
+	c->budget = blocks > 0 ? blocks : -1;
+	if (blocks > 0 && !c->block_hook) {
+		int err = uc_hook_add(c->uc, &c->block_hook, UC_HOOK_BLOCK, hook_block, c, 1, 0);
+		if (err != UC_ERR_OK)
+			return err;
+		return uc_ctl_flush_tb(c->uc);
 	}
 	return UC_ERR_OK;
 }
 
-/* Runs the core from rip until a hook stops it. The exception-in-flight field is reset first: a slice
- * that ended near an exception must not turn the next #PF into a double fault. The end address is
- * non-canonical, so it is never reached and costs nothing in translated code. */
-int jmck_core_run(jmck_core *c, uint64_t rip)
+/* Whether the block hook is installed (the core has shared a host thread with another). */
+int jmck_core_has_budget_hook(jmck_core *c)
+{
+	return c->block_hook != 0;
+}
+
+/* Runs the core from rip until a hook stops it (or after count instructions, if count is not 0). The
+ * exception-in-flight field is reset first: a slice that ended near an exception must not turn the next
+ * #PF into a double fault. The end address is non-canonical, so it is never reached and costs nothing in
+ * translated code. */
+int jmck_core_run(jmck_core *c, uint64_t rip, uint64_t count)
 {
 	clear_exception_in_flight(c);
-	return uc_emu_start(c->uc, rip, 0x8000000000000000ull, 0, 0);
+	return uc_emu_start(c->uc, rip, 0x8000000000000000ull, 0, count);
 }
 
 /* ---- fixed-argument wrappers for variadic Unicorn calls ---- */
 
 int jmck_flush_tlb(uc_engine *uc) { return uc_ctl_flush_tlb(uc); }
+/* Must come right after uc_open. QEMU's default is a 1 GiB translation buffer, which its first full flush
+ * touches end to end (3 s here); a smaller buffer flushes in milliseconds. */
+int jmck_set_tcg_buffer_size(uc_engine *uc, uint32_t bytes) { return uc_ctl_set_tcg_buffer_size(uc, bytes); }
 int jmck_flush_tb(uc_engine *uc) { return uc_ctl_flush_tb(uc); }
+
+/* Zeroes [pa, pa+len) through the engine's physical address space, which also drops every translated block
+ * made from those bytes (QEMU's tb_invalidate_phys_range). Much cheaper than uc_ctl_flush_tb, which resets
+ * the whole translation cache and touches all of it (seconds for the default 1 GiB buffer). */
+int jmck_zero_code(uc_engine *uc, uint64_t pa, uint64_t len)
+{
+	static const uint8_t zeros[65536];
+	for (uint64_t done = 0; done < len; done += sizeof zeros) {
+		uint64_t n = len - done < sizeof zeros ? len - done : sizeof zeros;
+		int err = uc_mem_write(uc, pa + done, zeros, n);
+		if (err != UC_ERR_OK)
+			return err;
+	}
+	return UC_ERR_OK;
+}
 int jmck_set_cpu_model(uc_engine *uc, int model) { return uc_ctl_set_cpu_model(uc, model); }
 int jmck_remove_cache(uc_engine *uc, uint64_t begin, uint64_t end) { return uc_ctl_remove_cache(uc, begin, end); }
 

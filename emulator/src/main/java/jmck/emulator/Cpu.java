@@ -45,6 +45,11 @@ public interface Cpu extends AutoCloseable {
 
     void setReg(X86Reg r, long value);
 
+    /** A 128-bit register (XMM) or an 80-bit one (ST, mantissa then exponent) as two longs. */
+    long[] regWide(X86Reg r);
+
+    void setRegWide(X86Reg r, long[] value);
+
     long msr(int id);
 
     void setMsr(int id, long value);
@@ -53,6 +58,12 @@ public interface Cpu extends AutoCloseable {
 
     /** Runs from rip until a handler returns STOP or the budget runs out. */
     RunResult run(long rip);
+
+    /**
+     * Runs exactly count instructions from rip (single-stepping for debuggers and the kernel's own probes).
+     * Unicorn counts with a per-instruction hook while this runs, so it is slow: never the normal path.
+     */
+    RunResult step(long rip, long count);
 
     /** A short description of why the last run failed, when it returned FAILED or INVALID_INSTRUCTION. */
     String lastRunError();
@@ -94,8 +105,11 @@ public interface Cpu extends AutoCloseable {
     /** Forgets cached translations of virtual addresses: after a PTE downgrade (our TLB shootdown). */
     void flushTlb();
 
-    /** Forgets translated code: after frames that held code get new contents from the host. */
-    void flushTranslatedCode();
+    /**
+     * Zeroes a range of physical memory and forgets any code translated from it: frames that held code are
+     * retired this way when freed, so no stale translation survives the host writing new code there.
+     */
+    void retireCode(long pa, long length);
 
     @Override
     void close();

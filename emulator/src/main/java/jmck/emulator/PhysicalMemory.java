@@ -185,6 +185,21 @@ public final class PhysicalMemory implements AutoCloseable {
         pointer.write(pa, src, off, length);
     }
 
+    /** Copies the remaining bytes of src to pa. */
+    public void write(long pa, ByteBuffer src) {
+        check(pa, src.remaining());
+        while (src.hasRemaining()) {
+            ByteBuffer dst = slab(pa).duplicate();
+            dst.position(offset(pa));
+            int n = Math.min(src.remaining(), dst.remaining());
+            ByteBuffer part = src.duplicate();
+            part.limit(part.position() + n);
+            dst.put(part);
+            src.position(src.position() + n);
+            pa += n;
+        }
+    }
+
     /** Zeroes length bytes at pa (memset). */
     public void zero(long pa, long length) {
         check(pa, length);

@@ -58,6 +58,16 @@ public final class UnicornCpu implements Cpu {
     }
 
     @Override
+    public long[] regWide(X86Reg r) {
+        return engine.regWide(r);
+    }
+
+    @Override
+    public void setRegWide(X86Reg r, long[] value) {
+        engine.setRegWide(r, value);
+    }
+
+    @Override
     public long msr(int msr) {
         return engine.msr(msr);
     }
@@ -74,7 +84,15 @@ public final class UnicornCpu implements Cpu {
 
     @Override
     public RunResult run(long rip) {
-        int err = hot.run(rip);
+        return result(hot.run(rip));
+    }
+
+    @Override
+    public RunResult step(long rip, long count) {
+        return result(hot.step(rip, count));
+    }
+
+    private RunResult result(int err) {
         switch (err) {
             case UnicornException.UC_ERR_OK:
                 return RunResult.STOPPED;
@@ -172,8 +190,8 @@ public final class UnicornCpu implements Cpu {
     }
 
     @Override
-    public void flushTranslatedCode() {
-        engine.flushTranslatedCode();
+    public void retireCode(long pa, long length) {
+        engine.zeroCode(pa, length);
     }
 
     @Override

@@ -38,7 +38,20 @@ public enum X86Reg {
     MXCSR(249),
     FPCW(246),
     FPSW(31),
-    FPTAG(247);
+    FPTAG(247),
+    ST0(114), ST1(115), ST2(116), ST3(117), ST4(118), ST5(119), ST6(120), ST7(121),
+    XMM0(122), XMM1(123), XMM2(124), XMM3(125), XMM4(126), XMM5(127), XMM6(128), XMM7(129),
+    XMM8(130), XMM9(131), XMM10(132), XMM11(133), XMM12(134), XMM13(135), XMM14(136), XMM15(137);
+
+    /** XMMi. */
+    public static X86Reg xmm(int i) {
+        return values()[XMM0.ordinal() + i];
+    }
+
+    /** ST(i). */
+    public static X86Reg st(int i) {
+        return values()[ST0.ordinal() + i];
+    }
 
     /** The uc_x86_reg value. */
     public final int id;

@@ -26,11 +26,17 @@ final class HookNative {
 
     static native int jmck_core_set_budget(Pointer core, long blocks);
 
-    static native int jmck_core_run(Pointer core, long rip);
+    static native int jmck_core_has_budget_hook(Pointer core);
+
+    static native int jmck_set_tcg_buffer_size(long uc, int bytes);
+
+    static native int jmck_core_run(Pointer core, long rip, long count);
 
     static native int jmck_flush_tlb(long uc);
 
     static native int jmck_flush_tb(long uc);
+
+    static native int jmck_zero_code(long uc, long pa, long len);
 
     static native int jmck_set_cpu_model(long uc, int model);
 

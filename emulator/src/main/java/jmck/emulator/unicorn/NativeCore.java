@@ -93,7 +93,15 @@ public final class NativeCore implements AutoCloseable {
      * exception a handler threw.
      */
     public int run(long rip) {
-        int err = HookNative.jmck_core_run(block, rip);
+        return rethrowPending(HookNative.jmck_core_run(block, rip, 0));
+    }
+
+    /** Like {@link #run}, but stops after count instructions. */
+    public int step(long rip, long count) {
+        return rethrowPending(HookNative.jmck_core_run(block, rip, count));
+    }
+
+    private int rethrowPending(int err) {
         Throwable t = pending;
         if (t != null) {
             pending = null;
@@ -149,9 +157,17 @@ public final class NativeCore implements AutoCloseable {
 
     // ---- slices ----
 
-    /** Stops the core after this many translation blocks (exactly on a block boundary); 0 turns the budget off. */
+    /**
+     * Stops the core after this many translation blocks (exactly on a block boundary); 0 turns the budget
+     * off. The first budget installs the native block hook and drops translated code once.
+     */
     public void setBudget(long blocks) {
         UnicornException.check("jmck_core_set_budget", HookNative.jmck_core_set_budget(block, blocks));
+    }
+
+    /** Whether the native block hook is installed on this core. */
+    public boolean hasBlockHook() {
+        return HookNative.jmck_core_has_budget_hook(block) != 0;
     }
 
     /** Blocks left in the current budget (0 or less when it ran out). */

@@ -35,11 +35,19 @@ public final class Unicorn implements AutoCloseable {
         this.uc = uc;
     }
 
+    /** Translated-code buffer per engine (QEMU's default of 1 GiB makes a full flush take seconds). */
+    public static final int TRANSLATION_BUFFER_BYTES = 64 << 20;
+
     /** Opens an x86-64 engine after checking that the library is Unicorn 2.1. */
     public static Unicorn openX86_64() {
         checkVersion();
         long[] out = new long[1];
         UnicornException.check("uc_open", UnicornNative.uc_open(UC_ARCH_X86, UC_MODE_64, out));
+        int err = HookNative.jmck_set_tcg_buffer_size(out[0], TRANSLATION_BUFFER_BYTES);
+        if (err != UnicornException.UC_ERR_OK) {
+            UnicornNative.uc_close(out[0]);
+            throw new UnicornException("uc_ctl set_tcg_buffer_size", err);
+        }
         return new Unicorn(out[0]);
     }
 
@@ -75,6 +83,17 @@ public final class Unicorn implements AutoCloseable {
     public void setReg(X86Reg r, long value) {
         scratch[0] = value;
         UnicornException.check("uc_reg_write " + r, UnicornNative.uc_reg_write(uc, r.id, scratch));
+    }
+
+    /** Reads a wide register (XMM: 16 bytes; ST: 10 bytes in 16) into the low bytes of two longs. */
+    public long[] regWide(X86Reg r) {
+        long[] v = new long[2];
+        UnicornException.check("uc_reg_read " + r, UnicornNative.uc_reg_read(uc, r.id, v));
+        return v;
+    }
+
+    public void setRegWide(X86Reg r, long[] v) {
+        UnicornException.check("uc_reg_write " + r, UnicornNative.uc_reg_write(uc, r.id, v));
     }
 
     /** Reads a model-specific register (uc_x86_msr: rid, then the value at offset 8). */
@@ -239,7 +258,18 @@ public final class Unicorn implements AutoCloseable {
         UnicornException.check("uc_ctl flush_tlb", HookNative.jmck_flush_tlb(uc));
     }
 
-    /** Drops all translated code: needed when a frame that held code gets new contents from the host. */
+    /**
+     * Zeroes physical memory through the engine, dropping the code it translated from those bytes: how
+     * freed code frames are retired before the host writes new contents into them.
+     */
+    public void zeroCode(long pa, long length) {
+        UnicornException.check("zero code", HookNative.jmck_zero_code(uc, pa, length));
+    }
+
+    /**
+     * Drops all translated code. Slow (uc_ctl_flush_tb resets and touches the whole translation buffer,
+     * seconds for the default 1 GiB): prefer {@link #zeroCode} on the frames concerned.
+     */
     public void flushTranslatedCode() {
         UnicornException.check("uc_ctl flush_tb", HookNative.jmck_flush_tb(uc));
     }

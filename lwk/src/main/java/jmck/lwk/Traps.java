@@ -1,0 +1,31 @@
+package jmck.lwk;
+
+import jmck.lwk.abi.Signals;
+import jmck.lwk.arch.X86;
+import jmck.lwk.signal.SigInfo;
+
+/** Which signal each CPU exception raised in user mode becomes, as in Linux's arch/x86/kernel/traps.c. */
+final class Traps {
+    private Traps() {}
+
+    static SigInfo signalFor(int vector, long rip) {
+        switch (vector) {
+            case X86.VEC_DE:
+                return SigInfo.fault(Signals.SIGFPE, Signals.FPE_INTDIV, rip);
+            case X86.VEC_DB:
+            case X86.VEC_BP:
+                return SigInfo.sent(Signals.SIGTRAP, Signals.SI_KERNEL, 0, 0);
+            case X86.VEC_UD:
+                return SigInfo.fault(Signals.SIGILL, Signals.ILL_ILLOPC, rip);
+            case X86.VEC_NM:
+                return SigInfo.fault(Signals.SIGFPE, Signals.FPE_FLTDIV, rip);
+            case X86.VEC_MF:
+            case X86.VEC_XM:
+                return SigInfo.fault(Signals.SIGFPE, 0, rip);
+            case X86.VEC_AC:
+                return SigInfo.fault(Signals.SIGBUS, Signals.BUS_ADRALN, rip);
+            default: // #GP, #SS, #NP, #TS, int n, bound, into: a segmentation fault from the kernel
+                return SigInfo.sent(Signals.SIGSEGV, Signals.SI_KERNEL, 0, 0);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package jmck.lwk.elf;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.attribute.BasicFileAttributes;
+import jmck.lwk.abi.Mman;
+import jmck.lwk.mm.AddressSpace;
+import jmck.lwk.mm.Backing;
+import jmck.lwk.mm.FileBacking;
+
+/**
+ * Maps a checked {@link ElfImage} into an address space the way Linux's load_elf_binary does: each PT_LOAD
+ * becomes a file-backed VMA over whole pages (its last page zero-filled past p_filesz when .bss follows)
+ * plus an anonymous VMA for the rest of .bss. Nothing is copied yet: pages fault in on first touch.
+ */
+public final class ElfLoader {
+    /** Linux's ELF_ET_DYN_BASE without randomization: where a static-pie's program break starts. */
+    public static final long ET_DYN_BRK_BASE = 0x5555_5555_4000L;
+    private static final long PAGE = 4096;
+
+    private ElfLoader() {}
+
+    /** Where the program landed. */
+    public record Loaded(long base, long entry, long phdr, int phnum, long brk) {}
+
+    public static Loaded load(ElfImage elf, AddressSpace as) {
+        long lo = Long.MAX_VALUE, hi = 0;
+        for (ElfImage.Segment s : elf.loadSegments()) {
+            lo = Math.min(lo, s.vaddr() & -PAGE);
+            hi = Math.max(hi, s.end());
+        }
+        long span = pageUp(hi) - lo;
+        // A static-pie goes where mmap would put it (top-down below the stack), as Linux does without an interpreter.
+        long base = 0;
+        if (elf.positionIndependent()) {
+            long at = as.mmap(0, span, Mman.PROT_NONE, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, Backing.ANONYMOUS, 0);
+            if (at < 0)
+                throw new ExecFormatException(elf.path() + ": no room for " + span + " bytes of program");
+            as.munmap(at, span);
+            base = at - lo;
+        }
+
+        String path = elf.path().toAbsolutePath().normalize().toString();
+        String device = "00:00";
+        long inode = 0;
+        try {
+            BasicFileAttributes a = Files.readAttributes(elf.path(), BasicFileAttributes.class);
+            Object key = a.fileKey(); // "(dev=fe01,ino=1234)"
+            if (key != null) {
+                String k = key.toString();
+                int d = k.indexOf("dev="), i = k.indexOf("ino=");
+                if (d >= 0 && i >= 0) {
+                    long dev = Long.parseLong(k.substring(d + 4, k.indexOf(',', d)), 16);
+                    device = String.format("%02x:%02x", (dev >> 8) & 0xfff, (dev & 0xff) | ((dev >> 12) & 0xfff00));
+                    inode = Long.parseLong(k.substring(i + 4, k.indexOf(')', i)));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // maps shows 00:00 0 then; nothing else depends on it
+        }
+        FileBacking file = new FileBacking(elf.contents(), elf.fileSize(), path, device, inode);
+
+        long brk = 0, phdr = 0;
+        for (ElfImage.Segment s : elf.loadSegments()) {
+            long start = base + s.vaddr(), fileEnd = start + s.filesz(), memEnd = start + s.memsz();
+            long page = start & -PAGE;
+            int prot = protection(s.flags());
+            long anonFrom = page;
+            if (s.filesz() > 0) {
+                boolean bssFollows = s.memsz() > s.filesz();
+                long limit = bssFollows ? s.offset() + s.filesz() : elf.fileSize();
+                as.map(page, pageUp(fileEnd), prot, false, false, file.withLimit(limit), s.offset() - (start - page), null);
+                anonFrom = pageUp(fileEnd);
+            }
+            if (pageUp(memEnd) > anonFrom)
+                as.map(anonFrom, pageUp(memEnd), prot, false, false, Backing.ANONYMOUS, 0, null);
+            if (elf.phoff() >= s.offset() && elf.phoff() < s.offset() + s.filesz())
+                phdr = start + (elf.phoff() - s.offset());
+            brk = Math.max(brk, memEnd);
+        }
+        for (ElfImage.Segment s : elf.segments())
+            if (s.type() == ElfImage.PT_PHDR)
+                phdr = base + s.vaddr();
+        int phnum = elf.segments().size();
+        // Linux moves a static-pie's break away from its image, to ELF_ET_DYN_BASE.
+        long brkStart = elf.positionIndependent() ? ET_DYN_BRK_BASE : pageUp(brk);
+        as.initBrk(brkStart);
+        return new Loaded(base, base + elf.entry(), phdr, phnum, brkStart);
+    }
+
+    static int protection(int pflags) {
+        int prot = 0;
+        if ((pflags & ElfImage.PF_R) != 0)
+            prot |= Mman.PROT_READ;
+        if ((pflags & ElfImage.PF_W) != 0)
+            prot |= Mman.PROT_WRITE;
+        if ((pflags & ElfImage.PF_X) != 0)
+            prot |= Mman.PROT_EXEC;
+        return prot;
+    }
+
+    private static long pageUp(long v) {
+        return (v + PAGE - 1) & -PAGE;
+    }
+}

@@ -1,0 +1,702 @@
+package jmck.lwk.mm;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import jmck.emulator.PhysicalMemory;
+import jmck.lwk.abi.Errno;
+import jmck.lwk.abi.Mman;
+import jmck.lwk.arch.Pte;
+import jmck.lwk.arch.X86;
+import jmck.lwk.mm.FaultOutcome.Access;
+import jmck.lwk.mm.FaultOutcome.Decision;
+
+/**
+ * A process's virtual address space (McKernel's process_vm, Linux's mm_struct): its VMAs, its page table
+ * in emulated physical memory, the program break and the mmap area. VMAs reserve address ranges; pages
+ * appear only when touched ({@link PageFaultHandler}). The mm syscalls live here with Linux's argument
+ * checks and errno values; they return the result or a negated errno.
+ */
+public final class AddressSpace {
+    /** Top of the stack; with ASLR off Linux starts the stack here too. */
+    public static final long STACK_TOP = X86.USER_TOP;
+    /** Where top-down mmap allocation starts: the stack top less a 128 MiB gap, as Linux without ASLR. */
+    public static final long MMAP_BASE = STACK_TOP - (128L << 20);
+    /** The lowest address mmap hands out or accepts (vm.mmap_min_addr). */
+    public static final long MMAP_MIN_ADDR = 0x10000;
+    /** Linux's stack_guard_gap: the stack may not grow closer than this to the mapping below it. */
+    public static final long STACK_GUARD_GAP = 256 * 4096L;
+    private static final long PAGE = FrameAllocator.PAGE_SIZE;
+
+    /** What memory management asks of the cores. */
+    public interface Shootdown {
+        /** Flushes stale translations on every core that runs this address space (our TLB shootdown). */
+        void flush(AddressSpace as);
+
+        /** A freed block held code: every core must forget what it translated from it (it reads as zero after). */
+        void retireCode(long pa, long length);
+    }
+
+    /** Told about faults the kernel takes on user memory while copying (the trap path reports user faults). */
+    public interface KernelFaultListener {
+        void onKernelFault(FaultOutcome outcome);
+    }
+
+    private final PhysicalMemory mem;
+    private final FrameAllocator frames;
+    final PageTable pageTable;
+    private final TreeMap<Long, Vma> vmas = new TreeMap<>();
+    private final PageSize maxPage;
+    private Shootdown shootdown = new Shootdown() {
+        @Override
+        public void flush(AddressSpace as) {}
+
+        @Override
+        public void retireCode(long pa, long length) {}
+    };
+    private KernelFaultListener kernelFaults;
+    private long brkStart;
+    private long brk;
+    private long stackLimit = 8L << 20;
+    private long residentBytes;
+    private long peakResidentBytes;
+    private long faults;
+
+    /**
+     * An empty address space. kernelRoot is the PML4 whose upper half (the kernel's mappings) every address
+     * space shares, or -1; maxPage is SMALL in the 4 KiB teaching mode.
+     */
+    public AddressSpace(PhysicalMemory mem, FrameAllocator frames, long kernelRoot, PageSize maxPage) {
+        this.mem = mem;
+        this.frames = frames;
+        this.pageTable = new PageTable(mem, frames, kernelRoot);
+        this.maxPage = maxPage;
+    }
+
+    public void setShootdown(Shootdown shootdown) {
+        this.shootdown = shootdown;
+    }
+
+    public void setKernelFaultListener(KernelFaultListener listener) {
+        this.kernelFaults = listener;
+    }
+
+    public PhysicalMemory memory() {
+        return mem;
+    }
+
+    public PageTable pageTable() {
+        return pageTable;
+    }
+
+    /** The value for CR3. */
+    public long root() {
+        return pageTable.root();
+    }
+
+    /** The most user memory ever mapped at once (ru_maxrss). */
+    public long peakResidentBytes() {
+        return peakResidentBytes;
+    }
+
+    /** Page faults handled (ru_minflt). */
+    public long faults() {
+        return faults;
+    }
+
+    /** Bytes of user memory mapped right now. */
+    public long residentBytes() {
+        return residentBytes;
+    }
+
+    public void setStackLimit(long bytes) {
+        stackLimit = bytes;
+    }
+
+    // ---- VMAs ----
+
+    /** The VMA that contains va, or null. */
+    public Vma find(long va) {
+        Map.Entry<Long, Vma> e = vmas.floorEntry(va);
+        return e != null && e.getValue().contains(va) ? e.getValue() : null;
+    }
+
+    /** All VMAs in address order (a copy). */
+    public List<Vma> vmas() {
+        return new ArrayList<>(vmas.values());
+    }
+
+    /** Whether no VMA overlaps [start, end). */
+    public boolean isFree(long start, long end) {
+        Map.Entry<Long, Vma> below = vmas.lowerEntry(end);
+        return below == null || below.getValue().end <= start;
+    }
+
+    /**
+     * Maps [start, end) (page-aligned) as a new VMA, replacing whatever was mapped there, like MAP_FIXED.
+     * Used by the ELF loader and by mmap.
+     */
+    public Vma map(long start, long end, int prot, boolean shared, boolean growsDown, Backing backing, long offset,
+            String name) {
+        unmapRange(start, end);
+        Vma vma = new Vma(start, end, prot, shared, growsDown, backing, offset, name, maxPage);
+        vmas.put(start, vma);
+        return vma;
+    }
+
+    /** Makes a VMA boundary at va if va falls inside a VMA. */
+    private void splitAt(long va) {
+        Vma v = find(va);
+        if (v != null && v.start != va) {
+            Vma upper = v.splitAt(va);
+            vmas.put(upper.start, upper);
+        }
+    }
+
+    /** Removes every mapping in [start, end): VMAs are cut at the edges, pages freed, TLBs flushed. */
+    void unmapRange(long start, long end) {
+        if (isFree(start, end))
+            return;
+        splitAt(start);
+        splitAt(end);
+        vmas.subMap(start, end).clear();
+        releasePages(start, end);
+        shootdown();
+    }
+
+    /** Frees the pages mapped in [start, end) and clears their PTEs (large pages straddling an edge are split). */
+    private void releasePages(long start, long end) {
+        splitLargeLeafAt(start);
+        splitLargeLeafAt(end);
+        pageTable.forEachLeaf(start, end, (slot, entry, va, size) -> {
+            mem.putLong(slot, 0);
+            residentBytes -= size.bytes;
+            int freedOrder = frames.unref(Pte.address(entry));
+            if (freedOrder >= 0 && (entry & Pte.NX) == 0) { // a code frame: no core may run stale translations of it
+                long block = FrameAllocator.PAGE_SIZE << freedOrder;
+                long head = Pte.address(entry) & -block;
+                shootdown.retireCode(head, block);
+                frames.markClean(head, freedOrder);
+            }
+        });
+    }
+
+    /** If a 2 MiB page maps va but does not start there, replaces it by 512 4 KiB PTEs over the same frames. */
+    private void splitLargeLeafAt(long va) {
+        if ((va & (PageSize.LARGE.bytes - 1)) == 0)
+            return;
+        long slot = pageTable.entryAddress(va, 2, false);
+        long pde = slot < 0 ? 0 : mem.getLong(slot);
+        if (!Pte.present(pde) || (pde & Pte.PS) == 0)
+            return;
+        mem.putLong(slot, 0);
+        long base = PageSize.LARGE.alignDown(va);
+        long flags = pde & ~Pte.ADDRESS_MASK & ~Pte.PS;
+        long frame = Pte.address(pde) & -PageSize.LARGE.bytes;
+        for (int i = 0; i < 512; i++)
+            pageTable.map(base + i * PAGE, frame + i * PAGE, PageSize.SMALL, flags);
+        frames.ref(frame, 511);
+    }
+
+    /** Flushes stale translations on every core running this space. */
+    void shootdown() {
+        shootdown.flush(this);
+    }
+
+    // ---- page faults ----
+
+    /**
+     * Handles a page fault at va (see {@link PageFaultHandler}). present: the #PF error code's P bit, i.e. a
+     * protection fault on a mapped page rather than a missing page.
+     */
+    public FaultOutcome fault(long va, Access access, boolean present) {
+        faults++;
+        return PageFaultHandler.handle(this, va, access, present);
+    }
+
+    /** Grows a stack VMA down to cover va if va lies within the stack limit; returns it, or null. */
+    Vma growStack(long va) {
+        Map.Entry<Long, Vma> above = vmas.higherEntry(va);
+        if (above == null || !above.getValue().growsDown)
+            return null;
+        Vma stack = above.getValue();
+        long newStart = va & -PAGE;
+        if (newStart < stack.end - stackLimit)
+            return null;
+        Map.Entry<Long, Vma> below = vmas.lowerEntry(newStart);
+        if (below != null && below.getValue().end + STACK_GUARD_GAP > newStart)
+            return null;
+        vmas.remove(stack.start);
+        stack.offset -= stack.start - newStart;
+        stack.start = newStart;
+        vmas.put(newStart, stack);
+        return stack;
+    }
+
+    /** 2 MiB when the VMA allows it and the whole aligned 2 MiB lies inside it and is still unmapped; else 4 KiB. */
+    PageSize choosePageSize(Vma vma, long va) {
+        if (maxPage != PageSize.LARGE || vma.maxPage != PageSize.LARGE)
+            return PageSize.SMALL;
+        long base = PageSize.LARGE.alignDown(va);
+        if (base < vma.start || base + PageSize.LARGE.bytes > vma.end)
+            return PageSize.SMALL;
+        return pageTable.largeSlotFree(base) ? PageSize.LARGE : PageSize.SMALL;
+    }
+
+    /** A zeroed frame of the given size, or -1 if memory is exhausted. */
+    long allocateFrame(PageSize size) {
+        long pa = frames.allocate(size.order);
+        if (pa < 0)
+            return -1;
+        if (frames.isDirty(pa, size.order)) {
+            mem.zero(pa, size.bytes);
+            frames.markClean(pa, size.order);
+        }
+        return pa;
+    }
+
+    /** The leaf flags for a VMA's protection. A private writable page of a COW mapping is handled by fork. */
+    static long leafFlags(Vma vma) {
+        long f = Pte.P | Pte.US;
+        if (vma.writable())
+            f |= Pte.RW;
+        if (!vma.executable())
+            f |= Pte.NX;
+        return f;
+    }
+
+    void mapFrame(long page, long frame, PageSize size, Vma vma) {
+        pageTable.map(page, frame, size, leafFlags(vma));
+        residentBytes += size.bytes;
+        peakResidentBytes = Math.max(peakResidentBytes, residentBytes);
+    }
+
+    /** A write hit a copy-on-write page: copy it (or take it over if no one else maps it) and make it writable. */
+    FaultOutcome breakCopyOnWrite(long va, Vma vma, Walk walk) {
+        PageSize size = walk.pageSize();
+        long page = size.alignDown(va);
+        long old = Pte.address(walk.leaf()) & -size.bytes;
+        long slot = walk.tables()[walk.depth() - 1] + 8L * walk.indices()[walk.depth() - 1];
+        long flags = (walk.leaf() & ~Pte.ADDRESS_MASK & ~Pte.COW) | Pte.RW;
+        long frame = old;
+        if (frames.refCount(old) > 1 || frames.blockOrder(old) != size.order) {
+            frame = allocateFrame(size);
+            if (frame < 0)
+                return new FaultOutcome(va, Access.WRITE, true, vma, Decision.OUT_OF_MEMORY, -1, null);
+            byte[] copy = new byte[(int) size.bytes];
+            mem.read(old, copy, 0, copy.length);
+            mem.write(frame, copy, 0, copy.length);
+            frames.unref(old);
+        }
+        mem.putLong(slot, frame | flags);
+        shootdown();
+        return new FaultOutcome(page, Access.WRITE, true, vma, Decision.COW_COPIED, frame, size);
+    }
+
+    // ---- user memory, as the kernel reaches it (copy_from_user / copy_to_user) ----
+
+    /**
+     * The physical address of user address va, faulting the page in if the VMA allows the access; -1 if
+     * it cannot be reached (the syscall then fails with EFAULT).
+     */
+    public long resolve(long va, boolean write) {
+        if (!X86.isUserAddress(va))
+            return -1;
+        long pa = PageTable.translate(mem, pageTable.root(), va, write);
+        if (pa >= 0)
+            return pa;
+        boolean present = PageTable.translate(mem, pageTable.root(), va, false) >= 0;
+        FaultOutcome o = fault(va, write ? Access.WRITE : Access.READ, present);
+        if (kernelFaults != null)
+            kernelFaults.onKernelFault(o);
+        return o.resolved() ? PageTable.translate(mem, pageTable.root(), va, write) : -1;
+    }
+
+    /** Copies user memory into dst; throws {@link BadAddressException} if any byte is unreachable. */
+    public void copyIn(long va, byte[] dst, int off, int len) {
+        while (len > 0) {
+            long pa = resolveOrThrow(va, false);
+            int n = (int) Math.min(len, PAGE - (va & (PAGE - 1)));
+            mem.read(pa, dst, off, n);
+            va += n;
+            off += n;
+            len -= n;
+        }
+    }
+
+    public byte[] copyIn(long va, int len) {
+        byte[] b = new byte[len];
+        copyIn(va, b, 0, len);
+        return b;
+    }
+
+    /** Copies src into user memory; throws {@link BadAddressException} if any byte is unreachable or read-only. */
+    public void copyOut(long va, byte[] src, int off, int len) {
+        while (len > 0) {
+            long pa = resolveOrThrow(va, true);
+            int n = (int) Math.min(len, PAGE - (va & (PAGE - 1)));
+            mem.write(pa, src, off, n);
+            va += n;
+            off += n;
+            len -= n;
+        }
+    }
+
+    public void copyOut(long va, byte[] src) {
+        copyOut(va, src, 0, src.length);
+    }
+
+    public long readLong(long va) {
+        if ((va & 7) == 0)
+            return mem.getLong(resolveOrThrow(va, false));
+        byte[] b = copyIn(va, 8);
+        return java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    public void writeLong(long va, long value) {
+        if ((va & 7) == 0) {
+            mem.putLong(resolveOrThrow(va, true), value);
+            return;
+        }
+        byte[] b = new byte[8];
+        java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(value);
+        copyOut(va, b);
+    }
+
+    public int readInt(long va) {
+        if ((va & 3) == 0)
+            return mem.getInt(resolveOrThrow(va, false));
+        byte[] b = copyIn(va, 4);
+        return java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
+    }
+
+    public void writeInt(long va, int value) {
+        if ((va & 3) == 0) {
+            mem.putInt(resolveOrThrow(va, true), value);
+            return;
+        }
+        byte[] b = new byte[4];
+        java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(value);
+        copyOut(va, b);
+    }
+
+    /** Reads a NUL-terminated string of at most max bytes (without the NUL); ENAMETOOLONG past that. */
+    public String readCString(long va, int max) {
+        byte[] buf = new byte[Math.min(max, 256)];
+        int n = 0;
+        while (true) {
+            long pa = resolveOrThrow(va + n, false);
+            int chunk = (int) Math.min(PAGE - ((va + n) & (PAGE - 1)), max - n);
+            for (int i = 0; i < chunk; i++) {
+                byte c = mem.getByte(pa + i);
+                if (c == 0)
+                    return new String(buf, 0, n, StandardCharsets.UTF_8);
+                if (n == buf.length)
+                    buf = java.util.Arrays.copyOf(buf, Math.min(max, buf.length * 2));
+                buf[n++] = c;
+            }
+            if (n >= max)
+                throw new BadAddressException(Errno.ENAMETOOLONG);
+        }
+    }
+
+    private long resolveOrThrow(long va, boolean write) {
+        long pa = resolve(va, write);
+        if (pa < 0)
+            throw new BadAddressException(Errno.EFAULT);
+        return pa;
+    }
+
+    // ---- the mm syscalls ----
+
+    private static long pageUp(long len) {
+        return (len + PAGE - 1) & -PAGE;
+    }
+
+    /** A free range of len bytes: at hint if free, else the highest gap below MMAP_BASE (top-down, as Linux). */
+    long findFree(long len, long hint) {
+        if (hint != 0) {
+            hint = pageUp(hint);
+            if (hint >= MMAP_MIN_ADDR && hint <= X86.USER_TOP - len && isFree(hint, hint + len))
+                return hint;
+        }
+        long top = MMAP_BASE;
+        for (Vma v : vmas.descendingMap().values()) {
+            long gapEnd = Math.min(top, v.growsDown ? v.start - STACK_GUARD_GAP : v.start);
+            if (v.end <= gapEnd && gapEnd - v.end >= len)
+                return gapEnd - len;
+            top = Math.min(top, v.start - (v.growsDown ? STACK_GUARD_GAP : 0));
+        }
+        return top - len >= MMAP_MIN_ADDR ? top - len : -1;
+    }
+
+    /**
+     * mmap(2) for anonymous memory and for files whose contents the caller provides as a backing.
+     * Returns the address or -errno. name is "[heap]"-style or null (the backing's path shows then).
+     */
+    public long mmap(long addr, long len, int prot, int flags, Backing backing, long offset) {
+        int type = flags & Mman.MAP_TYPE;
+        if (type == Mman.MAP_SHARED_VALIDATE && (flags & ~Mman.MAP_VALIDATE_KNOWN) != 0)
+            return -Errno.EOPNOTSUPP;
+        if (type != Mman.MAP_SHARED && type != Mman.MAP_PRIVATE && type != Mman.MAP_SHARED_VALIDATE)
+            return -Errno.EINVAL;
+        if (len == 0 || (offset & (PAGE - 1)) != 0)
+            return -Errno.EINVAL;
+        if (len < 0 || len > X86.USER_TOP)
+            return -Errno.ENOMEM;
+        len = pageUp(len);
+        if ((prot & ~(Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC | Mman.PROT_GROWSDOWN | Mman.PROT_GROWSUP)) != 0)
+            return -Errno.EINVAL;
+        boolean fixed = (flags & (Mman.MAP_FIXED | Mman.MAP_FIXED_NOREPLACE)) != 0;
+        long start;
+        if (fixed) {
+            if ((addr & (PAGE - 1)) != 0)
+                return -Errno.EINVAL;
+            if (addr > X86.USER_TOP - len)
+                return -Errno.ENOMEM;
+            if (addr < MMAP_MIN_ADDR)
+                return -Errno.EPERM;
+            if ((flags & Mman.MAP_FIXED) == 0 && !isFree(addr, addr + len))
+                return -Errno.EEXIST;
+            start = addr;
+        } else {
+            start = findFree(len, addr);
+            if (start < 0)
+                return -Errno.ENOMEM;
+        }
+        boolean shared = type != Mman.MAP_PRIVATE;
+        Vma vma = map(start, start + len, prot & 7, shared, (flags & Mman.MAP_GROWSDOWN) != 0, backing, offset, null);
+        if ((flags & Mman.MAP_POPULATE) != 0 && (flags & Mman.MAP_NONBLOCK) == 0)
+            populate(vma.start, vma.end);
+        return start;
+    }
+
+    /** Faults in every page of [start, end) as a write where the VMA allows it (MAP_POPULATE, MADV_POPULATE). */
+    private void populate(long start, long end) {
+        for (long va = start; va < end; ) {
+            Vma v = find(va);
+            if (v == null || v.prot == Mman.PROT_NONE) {
+                va += PAGE;
+                continue;
+            }
+            Walk w = pageTable.walk(va);
+            if (!w.mapped()) {
+                FaultOutcome o = fault(va, v.writable() ? Access.WRITE : Access.READ, false);
+                if (kernelFaults != null)
+                    kernelFaults.onKernelFault(o);
+                if (!o.resolved())
+                    return;
+                w = pageTable.walk(va);
+            }
+            va = w.pageSize().alignDown(va) + w.pageSize().bytes;
+        }
+    }
+
+    public long munmap(long addr, long len) {
+        if ((addr & (PAGE - 1)) != 0 || len == 0 || !X86.isUserAddress(addr))
+            return -Errno.EINVAL;
+        len = pageUp(len);
+        if (len > X86.USER_TOP - addr || len < 0)
+            return -Errno.EINVAL;
+        unmapRange(addr, addr + len);
+        return 0;
+    }
+
+    public long mprotect(long addr, long len, int prot) {
+        if ((addr & (PAGE - 1)) != 0)
+            return -Errno.EINVAL;
+        if ((prot & ~(Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC | Mman.PROT_GROWSDOWN | Mman.PROT_GROWSUP)) != 0)
+            return -Errno.EINVAL;
+        if (len == 0)
+            return 0;
+        long end = addr + pageUp(len);
+        if (end <= addr || end > X86.USER_TOP)
+            return -Errno.ENOMEM;
+        for (long va = addr; va < end; ) { // every page must be mapped
+            Vma v = find(va);
+            if (v == null)
+                return -Errno.ENOMEM;
+            va = v.end;
+        }
+        splitAt(addr);
+        splitAt(end);
+        splitLargeLeafAt(addr);
+        splitLargeLeafAt(end);
+        for (Vma v : vmas.subMap(addr, end).values())
+            v.prot = prot & 7;
+        long leafMask = Pte.RW | Pte.NX;
+        pageTable.forEachLeaf(addr, end, (slot, entry, va, size) -> {
+            Vma v = find(va);
+            long want = leafFlags(v) & leafMask;
+            if ((entry & Pte.COW) != 0)
+                want &= ~Pte.RW; // stays read-only until the copy is made
+            mem.putLong(slot, (entry & ~leafMask) | want);
+        });
+        shootdown();
+        return 0;
+    }
+
+    public long mremap(long oldAddr, long oldLen, long newLen, int flags, long newAddr) {
+        if ((flags & ~(Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED | Mman.MREMAP_DONTUNMAP)) != 0)
+            return -Errno.EINVAL;
+        if ((flags & Mman.MREMAP_FIXED) != 0 && (flags & Mman.MREMAP_MAYMOVE) == 0)
+            return -Errno.EINVAL;
+        if ((oldAddr & (PAGE - 1)) != 0)
+            return -Errno.EINVAL;
+        oldLen = pageUp(oldLen);
+        newLen = pageUp(newLen);
+        if (newLen == 0 || oldLen < 0 || newLen < 0)
+            return -Errno.EINVAL;
+        Vma vma = find(oldAddr);
+        if (vma == null || (oldLen == 0 && !vma.shared))
+            return -Errno.EFAULT;
+        if (oldLen == 0 || oldAddr + oldLen > vma.end)
+            return -Errno.EFAULT;
+        if ((flags & Mman.MREMAP_FIXED) != 0) {
+            if ((newAddr & (PAGE - 1)) != 0 || newAddr + newLen > X86.USER_TOP || newAddr < MMAP_MIN_ADDR)
+                return -Errno.EINVAL;
+            if (newAddr < oldAddr + oldLen && oldAddr < newAddr + newLen)
+                return -Errno.EINVAL;
+            unmapRange(newAddr, newAddr + newLen);
+            return moveRange(oldAddr, oldLen, newLen, newAddr);
+        }
+        if (newLen <= oldLen) { // shrink in place
+            if (newLen < oldLen)
+                unmapRange(oldAddr + newLen, oldAddr + oldLen);
+            return oldAddr;
+        }
+        if (oldAddr + oldLen == vma.end && isFree(vma.end, oldAddr + newLen) && oldAddr + newLen <= X86.USER_TOP) {
+            vma.end = oldAddr + newLen; // grow in place
+            return oldAddr;
+        }
+        if ((flags & Mman.MREMAP_MAYMOVE) == 0)
+            return -Errno.ENOMEM;
+        long dest = findFree(newLen, 0);
+        if (dest < 0)
+            return -Errno.ENOMEM;
+        return moveRange(oldAddr, oldLen, newLen, dest);
+    }
+
+    /** Moves the VMA part [old, old+oldLen) and its pages to dest, without copying data: PTEs move. */
+    private long moveRange(long old, long oldLen, long newLen, long dest) {
+        splitAt(old);
+        splitAt(old + oldLen);
+        Vma src = find(old);
+        boolean congruent = ((old ^ dest) & (PageSize.LARGE.bytes - 1)) == 0;
+        splitLargeLeafAt(old);
+        splitLargeLeafAt(old + oldLen);
+        List<long[]> leaves = new ArrayList<>();
+        pageTable.forEachLeaf(old, old + oldLen, (slot, entry, va, size) -> {
+            leaves.add(new long[] {va, entry, size.ordinal()});
+            mem.putLong(slot, 0);
+        });
+        for (long[] l : leaves) {
+            long va = dest + (l[0] - old);
+            long entry = l[1];
+            if (PageSize.values()[(int) l[2]] == PageSize.LARGE && congruent) {
+                pageTable.map(va, Pte.address(entry), PageSize.LARGE, entry & ~Pte.ADDRESS_MASK & ~Pte.PS);
+            } else if (PageSize.values()[(int) l[2]] == PageSize.LARGE) {
+                long frame = Pte.address(entry) & -PageSize.LARGE.bytes;
+                for (int i = 0; i < 512; i++)
+                    pageTable.map(va + i * PAGE, frame + i * PAGE, PageSize.SMALL, entry & ~Pte.ADDRESS_MASK & ~Pte.PS);
+                frames.ref(frame, 511);
+            } else {
+                pageTable.map(va, Pte.address(entry), PageSize.SMALL, entry & ~Pte.ADDRESS_MASK);
+            }
+        }
+        vmas.remove(src.start);
+        Vma moved = new Vma(dest, dest + newLen, src.prot, src.shared, src.growsDown, src.backing, src.offset, src.name,
+                src.maxPage);
+        vmas.put(dest, moved);
+        shootdown();
+        return dest;
+    }
+
+    public long madvise(long addr, long len, int advice) {
+        if ((addr & (PAGE - 1)) != 0 || len < 0)
+            return -Errno.EINVAL;
+        long end = addr + pageUp(len);
+        switch (advice) {
+            case Mman.MADV_DONTNEED:
+            case Mman.MADV_FREE:
+                for (long va = addr; va < end; ) {
+                    Vma v = find(va);
+                    if (v == null)
+                        return -Errno.ENOMEM;
+                    va = v.end;
+                }
+                releasePages(addr, end); // anonymous pages read as zero again, file pages refill from the file
+                shootdown();
+                return 0;
+            case Mman.MADV_NOHUGEPAGE:
+            case Mman.MADV_HUGEPAGE:
+                splitAt(addr);
+                splitAt(end);
+                for (Vma v : vmas.subMap(addr, end).values())
+                    v.maxPage = advice == Mman.MADV_HUGEPAGE ? maxPage : PageSize.SMALL;
+                return 0;
+            case Mman.MADV_POPULATE_READ:
+            case Mman.MADV_POPULATE_WRITE:
+            case Mman.MADV_WILLNEED:
+                populate(addr, end);
+                return 0;
+            case Mman.MADV_NORMAL: case Mman.MADV_RANDOM: case Mman.MADV_SEQUENTIAL: case Mman.MADV_DONTFORK:
+            case Mman.MADV_DOFORK: case Mman.MADV_MERGEABLE: case Mman.MADV_UNMERGEABLE: case Mman.MADV_DONTDUMP:
+            case Mman.MADV_DODUMP: case Mman.MADV_WIPEONFORK: case Mman.MADV_KEEPONFORK: case Mman.MADV_COLD:
+            case Mman.MADV_PAGEOUT: case Mman.MADV_REMOVE:
+                return 0;
+            default:
+                return -Errno.EINVAL;
+        }
+    }
+
+    /** Sets where the heap starts (the page after the program's highest segment). */
+    public void initBrk(long start) {
+        brkStart = brk = pageUp(start);
+    }
+
+    public long brkStart() {
+        return brkStart;
+    }
+
+    /**
+     * brk(2): moves the program break; returns the new break, or the old one if the request cannot be met
+     * (the raw syscall never fails with an errno). The heap VMA is "[heap]".
+     */
+    public long brk(long addr) {
+        if (addr < brkStart)
+            return brk;
+        long oldTop = pageUp(brk), newTop = pageUp(addr);
+        if (newTop > oldTop) {
+            if (newTop > MMAP_BASE || !isFree(oldTop, newTop))
+                return brk;
+            Vma heap = find(oldTop - 1);
+            if (heap != null && "[heap]".equals(heap.name) && heap.end == oldTop)
+                heap.end = newTop;
+            else
+                map(oldTop, newTop, Mman.PROT_READ | Mman.PROT_WRITE, false, false, Backing.ANONYMOUS, 0, "[heap]");
+        } else if (newTop < oldTop) {
+            unmapRange(newTop, oldTop);
+        }
+        brk = addr;
+        return brk;
+    }
+
+    /** The text of /proc/self/maps. */
+    public String maps() {
+        StringBuilder b = new StringBuilder();
+        for (Vma v : vmas.values())
+            b.append(v.mapsLine()).append('\n');
+        return b.toString();
+    }
+
+    /** Frees every page and page table; the address space is empty and unusable afterwards. */
+    public void destroy() {
+        releasePages(0, X86.USER_TOP);
+        vmas.clear();
+        shootdown();
+        pageTable.destroy();
+    }
+}

@@ -1,0 +1,45 @@
+package jmck.lwk.mm;
+
+import jmck.emulator.PhysicalMemory;
+
+/**
+ * Where the contents of a mapping's pages come from when they are first touched, like McKernel's memobj:
+ * anonymous memory reads as zero; a file mapping copies the file's bytes. Frames reach fill() already zeroed.
+ */
+public interface Backing {
+    /** Anonymous memory: nothing to copy. */
+    Backing ANONYMOUS = new Backing() {
+        @Override
+        public void fill(PhysicalMemory mem, long pa, long offset, long length) {}
+
+        @Override
+        public boolean anonymous() {
+            return true;
+        }
+
+        @Override
+        public String toString() {
+            return "anonymous";
+        }
+    };
+
+    /** Copies the bytes at [offset, offset+length) of this object to physical address pa. */
+    void fill(PhysicalMemory mem, long pa, long offset, long length);
+
+    default boolean anonymous() {
+        return false;
+    }
+
+    /** For /proc/self/maps: the device ("fe:01"), inode and path of a file; anonymous memory has none. */
+    default String device() {
+        return "00:00";
+    }
+
+    default long inode() {
+        return 0;
+    }
+
+    default String path() {
+        return null;
+    }
+}

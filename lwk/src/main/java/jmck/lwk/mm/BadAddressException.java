@@ -1,0 +1,19 @@
+package jmck.lwk.mm;
+
+/**
+ * A syscall touched user memory it may not: the dispatcher turns this into the errno it carries (EFAULT,
+ * or ENAMETOOLONG for an unterminated path). Cheap to throw: no stack trace.
+ */
+public final class BadAddressException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final int errno;
+
+    public BadAddressException(int errno) {
+        super("bad user address", null, false, false);
+        this.errno = errno;
+    }
+
+    public int errno() {
+        return errno;
+    }
+}

@@ -1,0 +1,225 @@
+package jmck.lwk.mm;
+
+import java.util.BitSet;
+
+/**
+ * The LWK's physical memory allocator: a binary buddy allocator over the frames of the partition (4 KiB
+ * frames, blocks of 2^order frames up to 1 GiB), like McKernel's page allocator. Allocation takes the
+ * lowest-addressed free block of the smallest order that fits, so the same run gets the same frames.
+ *
+ * It also remembers which frames may hold old data ("dirty"): a frame never handed out since it was added
+ * or released to the host reads as zero and need not be cleared again before a user sees it.
+ * Thread-safe (the proxy may fault pages in while a core runs).
+ */
+public final class FrameAllocator {
+    public static final int PAGE_SHIFT = 12;
+    public static final long PAGE_SIZE = 1L << PAGE_SHIFT;
+    /** Order of a 2 MiB block. */
+    public static final int LARGE_ORDER = 9;
+    public static final int MAX_ORDER = 18;
+
+    private final BitSet[] free = new BitSet[MAX_ORDER + 1]; // per order: bit (pfn >> order) set = free block
+    private final long[] freeBlocks = new long[MAX_ORDER + 1];
+    private final BitSet managed = new BitSet();   // frames that belong to this allocator
+    private final BitSet dirty = new BitSet();     // frames that may not read as zero
+    private final BitSet allocatedHead = new BitSet(); // first frame of each allocated block
+    private final byte[] orders;                   // order of the allocated block that contains each frame
+    private final int[] refs;                      // at a block's head frame: mappings that reference the block
+    private long totalFrames;
+    private long freeFrames;
+
+    /** An allocator for physical addresses below limit; memory is added with {@link #addRange}. */
+    public FrameAllocator(long limit) {
+        for (int o = 0; o <= MAX_ORDER; o++)
+            free[o] = new BitSet();
+        orders = new byte[(int) (limit >>> PAGE_SHIFT)];
+        refs = new int[orders.length];
+    }
+
+    /** Gives [base, base+size) to the allocator (page-aligned, not yet managed). Its frames count as zeroed. */
+    public synchronized void addRange(long base, long size) {
+        checkRange(base, size);
+        long pfn = base >>> PAGE_SHIFT, end = (base + size) >>> PAGE_SHIFT;
+        for (long f = pfn; f < end; f++)
+            if (managed.get((int) f))
+                throw new IllegalArgumentException("frame " + Long.toHexString(f << PAGE_SHIFT) + " is already managed");
+        managed.set((int) pfn, (int) end);
+        totalFrames += end - pfn;
+        while (pfn < end) { // the largest aligned blocks that fit
+            int order = MAX_ORDER;
+            while (order > 0 && ((pfn & ((1L << order) - 1)) != 0 || pfn + (1L << order) > end))
+                order--;
+            insert(pfn, order);
+            pfn += 1L << order;
+        }
+    }
+
+    /** Takes [base, base+size) back if none of its frames is in use; returns false (and changes nothing) if some are. */
+    public synchronized boolean removeRange(long base, long size) {
+        checkRange(base, size);
+        long first = base >>> PAGE_SHIFT, end = (base + size) >>> PAGE_SHIFT;
+        for (long f = first; f < end; f++)
+            if (!managed.get((int) f) || !isFreeFrame(f))
+                return false;
+        for (int o = MAX_ORDER; o >= 0; o--) { // split blocks that straddle the range's edges, then drop the rest
+            for (long b = free[o].nextSetBit(0); b >= 0; b = free[o].nextSetBit((int) b + 1)) {
+                long start = b << o, stop = start + (1L << o);
+                if (stop <= first || start >= end)
+                    continue;
+                remove(start, o);
+                if (start >= first && stop <= end)
+                    continue;
+                insert(start, o - 1);
+                insert(start + (1L << (o - 1)), o - 1);
+            }
+        }
+        managed.clear((int) first, (int) end);
+        totalFrames -= end - first;
+        return true;
+    }
+
+    private boolean isFreeFrame(long pfn) {
+        for (int o = 0; o <= MAX_ORDER; o++)
+            if (free[o].get((int) (pfn >>> o)))
+                return true;
+        return false;
+    }
+
+    private static void checkRange(long base, long size) {
+        if (base < 0 || size <= 0 || (base & (PAGE_SIZE - 1)) != 0 || (size & (PAGE_SIZE - 1)) != 0)
+            throw new IllegalArgumentException("bad range " + Long.toHexString(base) + "+" + Long.toHexString(size));
+    }
+
+    /**
+     * Allocates 2^order contiguous, naturally aligned frames; returns the physical address, or -1 if none is
+     * free. The block starts with one reference (see {@link #ref}).
+     */
+    public synchronized long allocate(int order) {
+        int o = order;
+        while (o <= MAX_ORDER && freeBlocks[o] == 0)
+            o++;
+        if (o > MAX_ORDER)
+            return -1;
+        long pfn = (long) free[o].nextSetBit(0) << o;
+        remove(pfn, o);
+        while (o > order) { // split: keep the lower half, free the upper
+            o--;
+            insert(pfn + (1L << o), o);
+        }
+        allocatedHead.set((int) pfn);
+        java.util.Arrays.fill(orders, (int) pfn, (int) (pfn + (1L << order)), (byte) order);
+        refs[(int) pfn] = 1;
+        return pfn << PAGE_SHIFT;
+    }
+
+    /** Returns a block from {@link #allocate}; its frames become dirty. Buddies merge back as far as they can. */
+    public synchronized void free(long pa, int order) {
+        long pfn = pa >>> PAGE_SHIFT;
+        if ((pa & (PAGE_SIZE - 1)) != 0 || pfn >= orders.length || !allocatedHead.get((int) pfn) || orders[(int) pfn] != order)
+            throw new IllegalStateException("free of a block not allocated: " + Long.toHexString(pa) + " order " + order);
+        allocatedHead.clear((int) pfn);
+        dirty.set((int) pfn, (int) (pfn + (1L << order)));
+        while (order < MAX_ORDER) {
+            long buddy = pfn ^ (1L << order);
+            if (!free[order].get((int) (buddy >>> order)))
+                break;
+            remove(buddy, order);
+            pfn = Math.min(pfn, buddy);
+            order++;
+        }
+        insert(pfn, order);
+    }
+
+    /** The first frame of the allocated block that contains pa. */
+    private int head(long pa) {
+        long pfn = pa >>> PAGE_SHIFT;
+        int h = (int) (pfn & -(1L << orders[(int) pfn]));
+        if (!allocatedHead.get(h))
+            throw new IllegalStateException("frame " + Long.toHexString(pa) + " is not allocated");
+        return h;
+    }
+
+    /** Adds n references to the block that contains pa (a page shared by fork, or split into smaller pages). */
+    public synchronized void ref(long pa, int n) {
+        refs[head(pa)] += n;
+    }
+
+    /**
+     * Drops one reference to the block that contains pa; frees the block when none is left. Returns the
+     * freed block's order, or -1 if the block is still referenced.
+     */
+    public synchronized int unref(long pa) {
+        int h = head(pa);
+        if (--refs[h] > 0)
+            return -1;
+        int order = orders[h];
+        free((long) h << PAGE_SHIFT, order);
+        return order;
+    }
+
+    /** References held on the block that contains pa. */
+    public synchronized int refCount(long pa) {
+        return refs[head(pa)];
+    }
+
+    /** The order of the allocated block that contains pa. */
+    public synchronized int blockOrder(long pa) {
+        return orders[head(pa)];
+    }
+
+    private void insert(long pfn, int order) {
+        free[order].set((int) (pfn >>> order));
+        freeBlocks[order]++;
+        freeFrames += 1L << order;
+    }
+
+    private void remove(long pfn, int order) {
+        free[order].clear((int) (pfn >>> order));
+        freeBlocks[order]--;
+        freeFrames -= 1L << order;
+    }
+
+    /** Whether every frame of the block may hold old data that must be cleared before reuse. */
+    public synchronized boolean isDirty(long pa, int order) {
+        int pfn = (int) (pa >>> PAGE_SHIFT);
+        int next = dirty.nextSetBit(pfn);
+        return next >= 0 && next < pfn + (1 << order);
+    }
+
+    /** Records that the block now reads as zero (it was cleared, or given back to the host). */
+    public synchronized void markClean(long pa, int order) {
+        int pfn = (int) (pa >>> PAGE_SHIFT);
+        dirty.clear(pfn, pfn + (1 << order));
+    }
+
+    /** Whether pa lies in an allocated block (for checks and tests). */
+    public synchronized boolean isAllocated(long pa) {
+        long pfn = pa >>> PAGE_SHIFT;
+        return managed.get((int) pfn) && !isFreeFrame(pfn);
+    }
+
+    public synchronized long totalFrames() {
+        return totalFrames;
+    }
+
+    public synchronized long freeFrames() {
+        return freeFrames;
+    }
+
+    public synchronized long usedFrames() {
+        return totalFrames - freeFrames;
+    }
+
+    /** Number of free blocks of exactly this order. */
+    public synchronized long freeBlocks(int order) {
+        return freeBlocks[order];
+    }
+
+    /** The largest order with a free block, or -1 when memory is exhausted. */
+    public synchronized int largestFreeOrder() {
+        for (int o = MAX_ORDER; o >= 0; o--)
+            if (freeBlocks[o] > 0)
+                return o;
+        return -1;
+    }
+}

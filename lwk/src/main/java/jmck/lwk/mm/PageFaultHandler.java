@@ -1,0 +1,69 @@
+package jmck.lwk.mm;
+
+import jmck.lwk.arch.Pte;
+import jmck.lwk.mm.FaultOutcome.Access;
+import jmck.lwk.mm.FaultOutcome.Decision;
+
+/**
+ * The page-fault path, start to end (McKernel: page_fault_process_vm, page_fault_process_memory_range).
+ * Called for every #PF the guest raises and for every fault the kernel takes while copying to or from user
+ * memory. Steps:
+ * <ol>
+ * <li>find the VMA that covers the address, or grow the stack down to it;</li>
+ * <li>check the access (read, write, execute) against the VMA's protection;</li>
+ * <li>a present page: break copy-on-write, or repair a stale translation;</li>
+ * <li>a missing page: choose 2 MiB or 4 KiB, take a frame from the buddy allocator, clear it if it may hold
+ *     old data, fill it from the backing (file bytes or nothing for anonymous memory), write the PTE.</li>
+ * </ol>
+ * The faulting instruction then runs again and finds its page. A not-present to present change needs no
+ * TLB flush; the caller raises SIGSEGV for the SEGV decisions.
+ */
+final class PageFaultHandler {
+    private PageFaultHandler() {}
+
+    static FaultOutcome handle(AddressSpace as, long va, Access access, boolean present) {
+        // 1. The VMA.
+        Decision mapped = Decision.MAPPED;
+        Vma vma = as.find(va);
+        if (vma == null) {
+            vma = as.growStack(va);
+            if (vma == null)
+                return new FaultOutcome(va, access, present, null, Decision.SEGV_MAPERR, -1, null);
+            mapped = Decision.STACK_GROWN;
+        }
+
+        // 2. The protection.
+        boolean allowed = switch (access) {
+            case READ -> vma.readable() || vma.writable() || vma.executable();
+            case WRITE -> vma.writable();
+            case EXEC -> vma.executable();
+        };
+        if (!allowed)
+            return new FaultOutcome(va, access, present, vma, Decision.SEGV_ACCERR, -1, null);
+
+        // 3. A present page.
+        Walk walk = as.pageTable.walk(va);
+        if (walk.mapped()) {
+            long leaf = walk.leaf();
+            if (access == Access.WRITE && (leaf & Pte.RW) == 0 && (leaf & Pte.COW) != 0)
+                return as.breakCopyOnWrite(va, vma, walk);
+            as.shootdown(); // the PTE already allows it: a translation cached before an upgrade
+            return new FaultOutcome(va, access, present, vma, Decision.SPURIOUS, Pte.address(leaf), walk.pageSize());
+        }
+
+        // 4. A missing page.
+        PageSize size = as.choosePageSize(vma, va);
+        long page = size.alignDown(va);
+        long frame = as.allocateFrame(size);
+        if (frame < 0 && size == PageSize.LARGE) {
+            size = PageSize.SMALL;
+            page = size.alignDown(va);
+            frame = as.allocateFrame(size);
+        }
+        if (frame < 0)
+            return new FaultOutcome(va, access, present, vma, Decision.OUT_OF_MEMORY, -1, null);
+        vma.backing.fill(as.memory(), frame, vma.offset + (page - vma.start), size.bytes);
+        as.mapFrame(page, frame, size, vma);
+        return new FaultOutcome(va, access, present, vma, mapped, frame, size);
+    }
+}

@@ -1,0 +1,112 @@
+package jmck.lwk.mm;
+
+import jmck.lwk.abi.Mman;
+
+/**
+ * A virtual memory area: [start, end) with one protection, one backing and one page-size limit, like
+ * McKernel's vm_range and Linux's vm_area_struct. Pages inside it are reserved, not populated: the first
+ * touch faults them in (see {@link PageFaultHandler}).
+ */
+public final class Vma {
+    long start;
+    long end;
+    int prot;
+    final boolean shared;
+    final boolean growsDown;
+    final Backing backing;
+    /** Offset in the backing of start. */
+    long offset;
+    /** "[heap]", "[stack]", a file's path, or null. */
+    final String name;
+    /** The largest page the fault handler may use here (SMALL in teaching mode or after MADV_NOHUGEPAGE). */
+    PageSize maxPage;
+
+    Vma(long start, long end, int prot, boolean shared, boolean growsDown, Backing backing, long offset, String name,
+            PageSize maxPage) {
+        this.start = start;
+        this.end = end;
+        this.prot = prot;
+        this.shared = shared;
+        this.growsDown = growsDown;
+        this.backing = backing;
+        this.offset = offset;
+        this.name = name;
+        this.maxPage = maxPage;
+    }
+
+    /** The part of this VMA from at to its end, as a new VMA; this one keeps [start, at). */
+    Vma splitAt(long at) {
+        Vma upper = new Vma(at, end, prot, shared, growsDown, backing, offset + (at - start), name, maxPage);
+        end = at;
+        return upper;
+    }
+
+    public long start() {
+        return start;
+    }
+
+    public long end() {
+        return end;
+    }
+
+    public int prot() {
+        return prot;
+    }
+
+    public boolean shared() {
+        return shared;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Backing backing() {
+        return backing;
+    }
+
+    public boolean contains(long va) {
+        return va >= start && va < end;
+    }
+
+    public boolean readable() {
+        return (prot & Mman.PROT_READ) != 0;
+    }
+
+    public boolean writable() {
+        return (prot & Mman.PROT_WRITE) != 0;
+    }
+
+    public boolean executable() {
+        return (prot & Mman.PROT_EXEC) != 0;
+    }
+
+    /** "r-xp" as /proc/self/maps shows it. */
+    public String permissions() {
+        return (readable() ? "r" : "-") + (writable() ? "w" : "-") + (executable() ? "x" : "-") + (shared ? "s" : "p");
+    }
+
+    /** One /proc/self/maps line (Linux's show_map_vma layout), without the newline. */
+    public String mapsLine() {
+        String prefix = String.format("%08x-%08x %s %08x %s %d ", start, end, permissions(),
+                backing.anonymous() ? 0 : offset, backing.device(), backing.inode());
+        String label = name != null ? name : backing.path();
+        if (label == null)
+            return prefix;
+        StringBuilder b = new StringBuilder(prefix);
+        while (b.length() < 72)
+            b.append(' ');
+        return b.append(' ').append(label).toString();
+    }
+
+    /** A short description for fault events: "[heap] 0x4c8000-0x4ea000 rw-p". */
+    public String describe() {
+        String label = name != null ? name : backing.path() != null ? backing.path() : "anon";
+        return String.format("%s %#x-%#x %s", label, start, end, permissions());
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}

@@ -1,0 +1,136 @@
+package jmck.lwk.proc;
+
+import java.util.ArrayDeque;
+import jmck.emulator.Cpu;
+import jmck.emulator.X86Reg;
+import jmck.lwk.arch.KernelImage;
+import jmck.lwk.arch.X86;
+
+/**
+ * One core of the LWK: an emulated CPU, the thread whose registers it holds, and its run queue (McKernel's
+ * per-CPU cpu_local_var). Traps from the CPU go to the kernel's {@link TrapEntry}.
+ */
+public final class Core implements Cpu.TrapHandler {
+    /** Where a core's traps go: the kernel's syscall and interrupt entry points. */
+    public interface TrapEntry {
+        int syscall(Core core, Thread thread);
+
+        int interrupt(Core core, Thread thread);
+    }
+
+    private final int id;
+    private final TrapEntry entry;
+    private Cpu cpu;
+    private Cpu.Context bootContext;
+    private Thread current;
+    private long loadedRoot = -1;
+    final ArrayDeque<Thread> runQueue = new ArrayDeque<>();
+    /** The current syscall's arguments, filled by the kernel's syscall entry; reused, never kept. */
+    public final long[] args = new long[6];
+    private long budget;
+
+    public Core(int id, TrapEntry entry) {
+        this.id = id;
+        this.entry = entry;
+    }
+
+    /** Attaches the CPU and records its state after the kernel set it up (ring 0, paging on). */
+    public void attach(Cpu cpu) {
+        this.cpu = cpu;
+        this.bootContext = cpu.newContext();
+        cpu.save(bootContext);
+    }
+
+    public int id() {
+        return id;
+    }
+
+    public Cpu cpu() {
+        return cpu;
+    }
+
+    /** The thread whose registers are on this core (running, or last to run). */
+    public Thread current() {
+        return current;
+    }
+
+    public int queued() {
+        return runQueue.size();
+    }
+
+    @Override
+    public int onSyscall(Cpu c) {
+        if (current == null) // the kernel's own probe code (cpuid at boot): just stop
+            return Cpu.STOP | Cpu.KEEP_RAX;
+        return entry.syscall(this, current);
+    }
+
+    @Override
+    public int onInterrupt(Cpu c) {
+        if (current == null)
+            return Cpu.STOP;
+        return entry.interrupt(this, current);
+    }
+
+    /**
+     * Puts t's registers on the CPU (a context switch). A thread that never ran starts from the boot state
+     * in ring 0 and enters ring 3 through the sysret trampoline; CR3 is written then, which flushes the TLB.
+     * A saved thread's context is restored as a whole; switching to another address space flushes the TLB.
+     */
+    void load(Thread t) {
+        if (current == t)
+            return;
+        saveCurrent();
+        current = t;
+        long root = t.process().mm().root();
+        if (t.context == null) {
+            cpu.restore(bootContext);
+            cpu.setReg(X86Reg.CR3, root);
+            for (X86Reg r : new X86Reg[] {X86Reg.RAX, X86Reg.RBX, X86Reg.RDX, X86Reg.RSI, X86Reg.RDI, X86Reg.RBP,
+                    X86Reg.R8, X86Reg.R9, X86Reg.R10, X86Reg.R12, X86Reg.R13, X86Reg.R14, X86Reg.R15})
+                cpu.setReg(r, 0);
+            cpu.setReg(X86Reg.RSP, t.startRsp);
+            cpu.setReg(X86Reg.RCX, t.startRip); // sysret: rip from rcx, rflags from r11
+            cpu.setReg(X86Reg.R11, X86.RFLAGS_IF | X86.RFLAGS_RESERVED);
+            t.rip = KernelImage.SYSRET_VA;
+            t.context = cpu.newContext();
+        } else {
+            cpu.restore(t.context);
+            if (root != loadedRoot)
+                cpu.flushTlb();
+        }
+        loadedRoot = root;
+    }
+
+    /** Saves the current thread's registers into its context (before another thread takes the core). */
+    void saveCurrent() {
+        if (current != null && current.alive())
+            cpu.save(current.context);
+        current = null;
+    }
+
+    /** Forgets the current thread without saving (it died). */
+    void dropCurrent(Thread t) {
+        if (current == t)
+            current = null;
+    }
+
+    /** The page-table root whose translations this core's TLB may hold. */
+    public long loadedRoot() {
+        return loadedRoot;
+    }
+
+    /** Sets the slice budget if it changed (0: run until a trap stops the core). */
+    void setBudget(long blocks) {
+        if (blocks != budget || blocks > 0) {
+            cpu.setBudget(blocks);
+            budget = blocks;
+        }
+    }
+
+    public void close() {
+        if (bootContext != null)
+            bootContext.close();
+        cpu.close();
+    }
+}

@@ -1,0 +1,83 @@
+package jmck.lwk.proc;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import jmck.lwk.mm.AddressSpace;
+
+/** Every process and thread of one LWK instance, by id. Pids and tids come from one counter, as in Linux. */
+public final class ProcessTable {
+    private final Map<Integer, Process> processes = new LinkedHashMap<>();
+    private final Map<Integer, Thread> threads = new LinkedHashMap<>();
+    private int nextId = 100;
+
+    private int allocateId() {
+        while (processes.containsKey(nextId) || threads.containsKey(nextId))
+            nextId++;
+        return nextId++;
+    }
+
+    /** A new process with one thread whose tid is the pid. */
+    public synchronized Process create(Process parent, AddressSpace mm, String exe, Credentials creds, Rlimits limits) {
+        int pid = allocateId();
+        Process p = new Process(pid, parent, mm, exe, creds, limits);
+        processes.put(pid, p);
+        if (parent != null)
+            parent.children.add(p);
+        Thread t = new Thread(pid, p);
+        p.threads.add(t);
+        threads.put(pid, t);
+        return p;
+    }
+
+    /** A new thread in p. */
+    public synchronized Thread newThread(Process p) {
+        Thread t = new Thread(allocateId(), p);
+        p.threads.add(t);
+        threads.put(t.tid(), t);
+        return t;
+    }
+
+    public synchronized Process process(int pid) {
+        return processes.get(pid);
+    }
+
+    public synchronized Thread thread(int tid) {
+        return threads.get(tid);
+    }
+
+    public synchronized Collection<Process> processes() {
+        return new ArrayList<>(processes.values());
+    }
+
+    /** Forgets a process and its threads once nobody can wait for it any more. */
+    public synchronized void remove(Process p) {
+        p.markReaped();
+        processes.remove(p.pid());
+        for (Thread t : p.threads)
+            threads.remove(t.tid());
+        if (p.parent() != null)
+            p.parent().children.remove(p);
+    }
+
+    /** Processes that have at least one live thread. */
+    public synchronized List<Process> live() {
+        List<Process> l = new ArrayList<>();
+        for (Process p : processes.values())
+            if (!p.dead())
+                l.add(p);
+        return l;
+    }
+
+    /** Marks p as exiting with a wait status; its threads die when they next leave their core. */
+    public synchronized void exit(Process p, int waitStatus) {
+        p.markExiting(waitStatus);
+    }
+
+    /** Marks a thread dead. */
+    public synchronized void kill(Thread t) {
+        t.state = Thread.State.DEAD;
+    }
+}

@@ -1,0 +1,75 @@
+package jmck.lwk.syscall;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import jmck.lwk.Kernel;
+import jmck.lwk.abi.Errno;
+import jmck.lwk.mm.FrameAllocator;
+import jmck.lwk.proc.Process;
+import jmck.lwk.proc.Thread;
+
+/** getrandom, sysinfo, and readlink of /proc/self/exe (which the proxy could not answer: its exe is Java). */
+final class InfoSyscalls {
+    private static final int GRND_NONBLOCK = 1, GRND_RANDOM = 2, GRND_INSECURE = 4;
+    private static final int AT_FDCWD = -100;
+    private final Kernel kernel;
+    private final SecureRandom random = new SecureRandom();
+
+    InfoSyscalls(Kernel kernel) {
+        this.kernel = kernel;
+    }
+
+    void register(SyscallDispatcher d) {
+        d.register(Syscall.GETRANDOM, (t, a) -> {
+            int flags = (int) a[2];
+            if ((flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE)) != 0
+                    || (flags & (GRND_RANDOM | GRND_INSECURE)) == (GRND_RANDOM | GRND_INSECURE))
+                return -Errno.EINVAL;
+            int n = (int) Math.min(a[1], 33554431);
+            byte[] b = new byte[n];
+            random.nextBytes(b);
+            t.process().mm().copyOut(a[0], b);
+            return n;
+        });
+        d.register(Syscall.SYSINFO, this::sysinfo);
+        d.register(Syscall.READLINK, (t, a) -> readlink(t, d, Syscall.READLINK, a, a[0], a[1], a[2]));
+        d.register(Syscall.READLINKAT, (t, a) -> (int) a[0] == AT_FDCWD || t.process().mm().readCString(a[1], 4096).startsWith("/")
+                ? readlink(t, d, Syscall.READLINKAT, a, a[1], a[2], a[3]) : d.forward(t, Syscall.READLINKAT, a));
+    }
+
+    /** /proc/self/exe and /proc/PID/exe name the guest's executable; other links are the host's business. */
+    private long readlink(Thread t, SyscallDispatcher d, Syscall call, long[] a, long path, long buf, long size) {
+        String p = t.process().mm().readCString(path, 4096);
+        Process target = null;
+        if (p.equals("/proc/self/exe") || p.equals("/proc/thread-self/exe"))
+            target = t.process();
+        else if (p.startsWith("/proc/") && p.endsWith("/exe"))
+            try {
+                target = kernel.processes().process(Integer.parseInt(p.substring(6, p.length() - 4)));
+            } catch (NumberFormatException e) {
+                target = null;
+            }
+        if (target == null)
+            return d.forward(t, call, a);
+        if ((int) size <= 0)
+            return -Errno.EINVAL;
+        byte[] exe = target.exe().getBytes(StandardCharsets.UTF_8);
+        int n = (int) Math.min(exe.length, size);
+        t.process().mm().copyOut(buf, exe, 0, n);
+        return n;
+    }
+
+    private long sysinfo(Thread t, long[] a) {
+        FrameAllocator f = kernel.frames();
+        ByteBuffer b = ByteBuffer.allocate(112).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(0, kernel.uptimeNanos() / 1_000_000_000L);
+        b.putLong(32, f.totalFrames() * FrameAllocator.PAGE_SIZE);
+        b.putLong(40, f.freeFrames() * FrameAllocator.PAGE_SIZE);
+        b.putShort(80, (short) kernel.processes().live().size());
+        b.putInt(104, 1); // mem_unit
+        t.process().mm().copyOut(a[0], b.array());
+        return 0;
+    }
+}

@@ -1,0 +1,85 @@
+package jmck.lwk.syscall;
+
+import jmck.lwk.Kernel;
+import jmck.lwk.abi.Errno;
+import jmck.lwk.abi.Mman;
+import jmck.lwk.mm.AddressSpace;
+import jmck.lwk.mm.Backing;
+import jmck.lwk.proc.Thread;
+
+/** brk, mmap and friends: thin argument unpacking over {@link AddressSpace}, which does the work. */
+final class MemorySyscalls {
+    private final Kernel kernel;
+
+    MemorySyscalls(Kernel kernel) {
+        this.kernel = kernel;
+    }
+
+    void register(SyscallDispatcher d) {
+        d.register(Syscall.BRK, (t, a) -> mm(t).brk(a[0]));
+        d.register(Syscall.MMAP, this::mmap);
+        d.register(Syscall.MUNMAP, (t, a) -> mm(t).munmap(a[0], a[1]));
+        d.register(Syscall.MPROTECT, (t, a) -> mm(t).mprotect(a[0], a[1], (int) a[2]));
+        d.register(Syscall.MREMAP, (t, a) -> mm(t).mremap(a[0], a[1], a[2], (int) a[3], a[4]));
+        d.register(Syscall.MADVISE, (t, a) -> mm(t).madvise(a[0], a[1], (int) a[2]));
+        d.register(Syscall.MSYNC, (t, a) -> checkRange(t, a[0], a[1]));
+        d.register(Syscall.MLOCK, (t, a) -> lock(t, a[0], a[1]));
+        d.register(Syscall.MLOCK2, (t, a) -> lock(t, a[0], a[1]));
+        d.register(Syscall.MUNLOCK, (t, a) -> checkRange(t, a[0], a[1]));
+        d.register(Syscall.MLOCKALL, (t, a) -> 0);
+        d.register(Syscall.MUNLOCKALL, (t, a) -> 0);
+        d.register(Syscall.MINCORE, MemorySyscalls::mincore);
+        d.register(Syscall.MEMBARRIER, (t, a) -> a[0] == 0 ? 0 : -Errno.EINVAL); // MEMBARRIER_CMD_QUERY: none
+    }
+
+    private static AddressSpace mm(Thread t) {
+        return t.process().mm();
+    }
+
+    private long mmap(Thread t, long[] a) {
+        int flags = (int) a[3];
+        if ((flags & Mman.MAP_ANONYMOUS) == 0)
+            return -Errno.ENODEV; // file mappings need the proxy's file contents: not supported yet
+        return mm(t).mmap(a[0], a[1], (int) a[2], flags, Backing.ANONYMOUS, 0);
+    }
+
+    /** msync and munlock: Linux checks alignment and that the range is mapped. */
+    private static long checkRange(Thread t, long addr, long len) {
+        if ((addr & 4095) != 0)
+            return -Errno.EINVAL;
+        long end = addr + ((len + 4095) & -4096L);
+        for (long va = addr; va < end; ) {
+            var v = mm(t).find(va);
+            if (v == null)
+                return -Errno.ENOMEM;
+            va = v.end();
+        }
+        return 0;
+    }
+
+    /** mlock: the pages must be resident afterwards. */
+    private static long lock(Thread t, long addr, long len) {
+        long start = addr & -4096L;
+        long r = checkRange(t, start, len + (addr - start));
+        if (r != 0)
+            return r;
+        return mm(t).madvise(start, len + (addr - start), Mman.MADV_POPULATE_READ);
+    }
+
+    /** mincore: one byte per page, 1 if resident. */
+    private static long mincore(Thread t, long[] a) {
+        long addr = a[0], len = a[1], vec = a[2];
+        if ((addr & 4095) != 0)
+            return -Errno.EINVAL;
+        long pages = (len + 4095) >>> 12;
+        byte[] out = new byte[(int) Math.min(pages, 1 << 20)];
+        for (int i = 0; i < out.length; i++) {
+            long va = addr + ((long) i << 12);
+            if (mm(t).find(va) == null)
+                return -Errno.ENOMEM;
+            out[i] = (byte) (mm(t).pageTable().walk(va).mapped() ? 1 : 0);
+        }
+        mm(t).copyOut(vec, out);
+        return 0;
+    }
+}

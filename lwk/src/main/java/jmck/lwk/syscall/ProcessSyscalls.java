@@ -1,0 +1,173 @@
+package jmck.lwk.syscall;
+
+import java.nio.charset.StandardCharsets;
+import jmck.emulator.X86Reg;
+import jmck.lwk.Kernel;
+import jmck.lwk.abi.Errno;
+import jmck.lwk.arch.X86;
+import jmck.lwk.proc.Credentials;
+import jmck.lwk.proc.Process;
+import jmck.lwk.proc.Rlimits;
+import jmck.lwk.proc.Thread;
+
+/** Process and thread identity, exit, limits and per-thread settings (TLS base, TID address, robust list). */
+final class ProcessSyscalls {
+    private static final int ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004,
+            ARCH_GET_CPUID = 0x1011, ARCH_SET_CPUID = 0x1012;
+    private static final int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4,
+            PR_SET_NAME = 15, PR_GET_NAME = 16, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39;
+    private final Kernel kernel;
+
+    ProcessSyscalls(Kernel kernel) {
+        this.kernel = kernel;
+    }
+
+    void register(SyscallDispatcher d) {
+        d.register(Syscall.EXIT, (t, a) -> {
+            kernel.exitThread(t, ((int) a[0] & 0xff) << 8);
+            return SyscallDispatcher.NO_RETURN;
+        });
+        d.register(Syscall.EXIT_GROUP, (t, a) -> {
+            kernel.exitProcess(t.process(), ((int) a[0] & 0xff) << 8);
+            return SyscallDispatcher.NO_RETURN;
+        });
+        d.register(Syscall.GETPID, (t, a) -> t.process().pid());
+        d.register(Syscall.GETTID, (t, a) -> t.tid());
+        d.register(Syscall.GETPPID, (t, a) -> t.process().ppid());
+        d.register(Syscall.GETUID, (t, a) -> creds(t).uid());
+        d.register(Syscall.GETEUID, (t, a) -> creds(t).euid());
+        d.register(Syscall.GETGID, (t, a) -> creds(t).gid());
+        d.register(Syscall.GETEGID, (t, a) -> creds(t).egid());
+        d.register(Syscall.GETRESUID, (t, a) -> putIds(t, a, creds(t).uid(), creds(t).euid(), creds(t).suid()));
+        d.register(Syscall.GETRESGID, (t, a) -> putIds(t, a, creds(t).gid(), creds(t).egid(), creds(t).sgid()));
+        d.register(Syscall.GETGROUPS, (t, a) -> a[0] < 0 ? -Errno.EINVAL : 0);
+        d.register(Syscall.GETPGRP, (t, a) -> t.process().pid());
+        d.register(Syscall.GETPGID, (t, a) -> a[0] == 0 || a[0] == t.process().pid() ? t.process().pid() : -Errno.ESRCH);
+        d.register(Syscall.GETSID, (t, a) -> a[0] == 0 || a[0] == t.process().pid() ? t.process().pid() : -Errno.ESRCH);
+        d.register(Syscall.SET_TID_ADDRESS, (t, a) -> {
+            t.setClearChildTid(a[0]);
+            return t.tid();
+        });
+        d.register(Syscall.SET_ROBUST_LIST, (t, a) -> {
+            if (a[1] != 24)
+                return -Errno.EINVAL;
+            t.setRobustList(a[0], a[1]);
+            return 0;
+        });
+        d.register(Syscall.GET_ROBUST_LIST, this::getRobustList);
+        d.register(Syscall.ARCH_PRCTL, this::archPrctl);
+        d.register(Syscall.RSEQ, (t, a) -> -Errno.ENOSYS); // restartable sequences: not offered; libc copes
+        d.register(Syscall.PRLIMIT64, (t, a) -> prlimit(t, (int) a[0], (int) a[1], a[2], a[3]));
+        d.register(Syscall.GETRLIMIT, (t, a) -> prlimit(t, 0, (int) a[0], 0, a[1]));
+        d.register(Syscall.SETRLIMIT, (t, a) -> prlimit(t, 0, (int) a[0], a[1], 0));
+        d.register(Syscall.UMASK, (t, a) -> {
+            int old = t.process().umask();
+            t.process().setUmask((int) a[0]);
+            return old;
+        });
+        d.register(Syscall.PRCTL, this::prctl);
+        d.register(Syscall.PERSONALITY, (t, a) -> 0); // PER_LINUX, and setting it is a no-op
+    }
+
+    private static Credentials creds(Thread t) {
+        return t.process().credentials();
+    }
+
+    private static long putIds(Thread t, long[] a, long r, long e, long s) {
+        t.process().mm().writeInt(a[0], (int) r);
+        t.process().mm().writeInt(a[1], (int) e);
+        t.process().mm().writeInt(a[2], (int) s);
+        return 0;
+    }
+
+    private long getRobustList(Thread t, long[] a) {
+        Thread target = a[0] == 0 ? t : kernel.processes().thread((int) a[0]);
+        if (target == null)
+            return -Errno.ESRCH;
+        t.process().mm().writeLong(a[1], target.robustList());
+        t.process().mm().writeLong(a[2], target.robustListLen());
+        return 0;
+    }
+
+    private long archPrctl(Thread t, long[] a) {
+        int code = (int) a[0];
+        long addr = a[1];
+        switch (code) {
+            case ARCH_SET_FS:
+            case ARCH_SET_GS:
+                if (!X86.isUserAddress(addr))
+                    return -Errno.EPERM;
+                kernel.cpuOf(t).setReg(code == ARCH_SET_FS ? X86Reg.FS_BASE : X86Reg.GS_BASE, addr);
+                return 0;
+            case ARCH_GET_FS:
+            case ARCH_GET_GS:
+                t.process().mm().writeLong(addr, kernel.cpuOf(t).reg(code == ARCH_GET_FS ? X86Reg.FS_BASE : X86Reg.GS_BASE));
+                return 0;
+            case ARCH_GET_CPUID:
+                return 1; // cpuid is allowed
+            case ARCH_SET_CPUID:
+                return -Errno.ENODEV; // cpuid faulting is not offered
+            default:
+                return -Errno.EINVAL;
+        }
+    }
+
+    private long prlimit(Thread t, int pid, int resource, long newPtr, long oldPtr) {
+        Process p = pid == 0 ? t.process() : kernel.processes().process(pid);
+        if (p == null)
+            return -Errno.ESRCH;
+        if (resource < 0 || resource >= Rlimits.RLIM_NLIMITS)
+            return -Errno.EINVAL;
+        Rlimits r = p.rlimits();
+        long soft = 0, hard = 0;
+        if (newPtr != 0) {
+            soft = t.process().mm().readLong(newPtr);
+            hard = t.process().mm().readLong(newPtr + 8);
+            if (Long.compareUnsigned(soft, hard) > 0)
+                return -Errno.EINVAL;
+            if (Long.compareUnsigned(hard, r.hard(resource)) > 0 && creds(t).euid() != 0)
+                return -Errno.EPERM;
+        }
+        if (oldPtr != 0) {
+            t.process().mm().writeLong(oldPtr, r.soft(resource));
+            t.process().mm().writeLong(oldPtr + 8, r.hard(resource));
+        }
+        if (newPtr != 0) {
+            r.set(resource, soft, hard);
+            if (resource == Rlimits.RLIMIT_STACK)
+                p.mm().setStackLimit(soft == Rlimits.RLIM_INFINITY ? 1L << 30 : soft);
+        }
+        return 0;
+    }
+
+    private long prctl(Thread t, long[] a) {
+        switch ((int) a[0]) {
+            case PR_SET_NAME: {
+                String name = t.process().mm().readCString(a[1], 4096);
+                byte[] b = name.getBytes(StandardCharsets.UTF_8);
+                t.process().setComm(new String(b, 0, Math.min(15, b.length), StandardCharsets.UTF_8));
+                return 0;
+            }
+            case PR_GET_NAME: {
+                byte[] b = new byte[16];
+                byte[] n = t.process().comm().getBytes(StandardCharsets.UTF_8);
+                System.arraycopy(n, 0, b, 0, Math.min(15, n.length));
+                t.process().mm().copyOut(a[1], b);
+                return 0;
+            }
+            case PR_GET_DUMPABLE:
+                return 1;
+            case PR_SET_DUMPABLE:
+            case PR_SET_PDEATHSIG:
+            case PR_SET_NO_NEW_PRIVS:
+                return 0;
+            case PR_GET_PDEATHSIG:
+                t.process().mm().writeInt(a[1], 0);
+                return 0;
+            case PR_GET_NO_NEW_PRIVS:
+                return 0;
+            default:
+                return -Errno.EINVAL;
+        }
+    }
+}

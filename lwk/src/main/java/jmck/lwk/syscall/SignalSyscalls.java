@@ -1,0 +1,156 @@
+package jmck.lwk.syscall;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import jmck.lwk.Kernel;
+import jmck.lwk.abi.Errno;
+import jmck.lwk.abi.Signals;
+import jmck.lwk.mm.AddressSpace;
+import jmck.lwk.proc.Process;
+import jmck.lwk.proc.Thread;
+import jmck.lwk.signal.SigAction;
+import jmck.lwk.signal.SigInfo;
+
+/** rt_sigaction, rt_sigprocmask, rt_sigreturn, sigaltstack and sending signals. */
+final class SignalSyscalls {
+    private static final int SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIG_SETMASK = 2;
+    private static final int SS_ONSTACK = 1, SS_DISABLE = 2, SS_AUTODISARM = 1 << 31;
+    private final Kernel kernel;
+
+    SignalSyscalls(Kernel kernel) {
+        this.kernel = kernel;
+    }
+
+    void register(SyscallDispatcher d) {
+        d.register(Syscall.RT_SIGACTION, this::sigaction);
+        d.register(Syscall.RT_SIGPROCMASK, this::sigprocmask);
+        d.register(Syscall.RT_SIGRETURN, (t, a) -> {
+            t.afterStop(cpu -> {
+                if (!kernel.signals().sigreturn(cpu, t))
+                    kernel.killProcess(t.process(), SigInfo.sent(Signals.SIGSEGV, Signals.SI_KERNEL, 0, 0), true);
+            });
+            return SyscallDispatcher.NO_RETURN;
+        });
+        d.register(Syscall.SIGALTSTACK, this::sigaltstack);
+        d.register(Syscall.RT_SIGPENDING, (t, a) -> {
+            if (a[1] > 8)
+                return -Errno.EINVAL;
+            byte[] b = new byte[(int) a[1]];
+            ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(0, t.pendingMask() & t.blockedMask());
+            t.process().mm().copyOut(a[0], b);
+            return 0;
+        });
+        d.register(Syscall.KILL, (t, a) -> kill(t, (int) a[0], (int) a[1]));
+        d.register(Syscall.TGKILL, (t, a) -> tgkill(t, (int) a[0], (int) a[1], (int) a[2]));
+        d.register(Syscall.TKILL, (t, a) -> tgkill(t, -1, (int) a[0], (int) a[1]));
+    }
+
+    private static boolean validSignal(int sig) {
+        return sig >= 1 && sig <= Signals.NSIG;
+    }
+
+    private long sigaction(Thread t, long[] a) {
+        int sig = (int) a[0];
+        long act = a[1], oldact = a[2];
+        if (a[3] != 8 || !validSignal(sig))
+            return -Errno.EINVAL;
+        AddressSpace mm = t.process().mm();
+        SigAction newAction = null;
+        if (act != 0) {
+            if (sig == Signals.SIGKILL || sig == Signals.SIGSTOP)
+                return -Errno.EINVAL;
+            ByteBuffer b = ByteBuffer.wrap(mm.copyIn(act, 32)).order(ByteOrder.LITTLE_ENDIAN);
+            newAction = new SigAction(b.getLong(0), b.getLong(8), b.getLong(16),
+                    jmck.lwk.signal.Signals.sanitizeMask(b.getLong(24)));
+        }
+        if (oldact != 0) {
+            SigAction old = t.process().action(sig);
+            ByteBuffer b = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
+            b.putLong(old.handler()).putLong(old.flags()).putLong(old.restorer()).putLong(old.mask());
+            mm.copyOut(oldact, b.array());
+        }
+        if (newAction != null)
+            t.process().setAction(sig, newAction);
+        return 0;
+    }
+
+    private long sigprocmask(Thread t, long[] a) {
+        int how = (int) a[0];
+        if (a[3] != 8)
+            return -Errno.EINVAL;
+        AddressSpace mm = t.process().mm();
+        long old = t.blockedMask();
+        if (a[1] != 0) {
+            long set = mm.readLong(a[1]);
+            long mask;
+            switch (how) {
+                case SIG_BLOCK: mask = old | set; break;
+                case SIG_UNBLOCK: mask = old & ~set; break;
+                case SIG_SETMASK: mask = set; break;
+                default: return -Errno.EINVAL;
+            }
+            t.setBlockedMask(jmck.lwk.signal.Signals.sanitizeMask(mask));
+        }
+        if (a[2] != 0)
+            mm.writeLong(a[2], old);
+        return 0;
+    }
+
+    private long sigaltstack(Thread t, long[] a) {
+        AddressSpace mm = t.process().mm();
+        long rsp = kernel.cpuOf(t).reg(jmck.emulator.X86Reg.RSP);
+        boolean onStack = t.altStackSize() > 0 && rsp > t.altStackSp() && rsp <= t.altStackSp() + t.altStackSize();
+        ByteBuffer in = null;
+        if (a[0] != 0)
+            in = ByteBuffer.wrap(mm.copyIn(a[0], 24)).order(ByteOrder.LITTLE_ENDIAN);
+        if (a[1] != 0) {
+            ByteBuffer out = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+            out.putLong(0, t.altStackSp());
+            out.putInt(8, onStack ? SS_ONSTACK : t.altStackSize() == 0 ? SS_DISABLE : t.altStackFlags());
+            out.putLong(16, t.altStackSize());
+            mm.copyOut(a[1], out.array());
+        }
+        if (in != null) {
+            if (onStack)
+                return -Errno.EPERM;
+            long sp = in.getLong(0), size = in.getLong(16);
+            int flags = in.getInt(8);
+            int mode = flags & ~SS_AUTODISARM;
+            if (mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK)
+                return -Errno.EINVAL;
+            if (mode == SS_DISABLE) {
+                t.setAltStack(0, 0, SS_DISABLE);
+            } else {
+                if (size < jmck.lwk.signal.SignalFrame.MIN_SIGSTACK)
+                    return -Errno.ENOMEM;
+                t.setAltStack(sp, size, 0);
+            }
+        }
+        return 0;
+    }
+
+    private long kill(Thread t, int pid, int sig) {
+        if (sig < 0 || sig > Signals.NSIG)
+            return -Errno.EINVAL;
+        Process p = pid > 0 ? kernel.processes().process(pid) : pid == 0 || pid == -t.process().pid() ? t.process() : null;
+        if (pid == -1)
+            p = t.process();
+        if (p == null || p.exiting())
+            return -Errno.ESRCH;
+        if (sig != 0)
+            kernel.signals().send(p, SigInfo.sent(sig, Signals.SI_USER, t.process().pid(), (int) t.process().credentials().uid()));
+        return 0;
+    }
+
+    private long tgkill(Thread t, int tgid, int tid, int sig) {
+        if (sig < 0 || sig > Signals.NSIG || tid <= 0)
+            return -Errno.EINVAL;
+        Thread target = kernel.processes().thread(tid);
+        if (target == null || !target.alive() || (tgid > 0 && target.process().pid() != tgid))
+            return -Errno.ESRCH;
+        if (sig != 0)
+            kernel.signals().sendThread(target, SigInfo.sent(sig, Signals.SI_TKILL, t.process().pid(),
+                    (int) t.process().credentials().uid()));
+        return 0;
+    }
+}

@@ -1,0 +1,100 @@
+package jmck.lwk.syscall;
+
+import java.util.BitSet;
+import jmck.lwk.KernelLog;
+import jmck.lwk.abi.Errno;
+import jmck.lwk.mm.BadAddressException;
+import jmck.lwk.proc.Thread;
+
+/**
+ * Sends each syscall where the {@link Syscall} table says: to a LOCAL handler registered by one of the
+ * subsystem classes (MemorySyscalls, ProcessSyscalls, ...), to the proxy, or back with ENOSYS. Handlers
+ * fetch nothing themselves: the six arguments arrive in an array that is reused, not kept.
+ */
+public final class SyscallDispatcher {
+    /** A LOCAL syscall: returns the result, a negated errno, or {@link #NO_RETURN}. */
+    public interface Handler {
+        long call(Thread t, long[] a);
+    }
+
+    /**
+     * The thread does not return from the syscall now: it exited, blocked, or the handler set all registers
+     * (rt_sigreturn, execve). rax is left alone.
+     */
+    public static final long NO_RETURN = Long.MIN_VALUE;
+
+    /** Told about every syscall when tracing is on. */
+    public interface Tracer {
+        void syscall(Thread t, Syscall call, long nr, long[] args, long result);
+    }
+
+    private final Handler[] handlers = new Handler[512];
+    private final BitSet reported = new BitSet();
+    private final KernelLog kmsg;
+    private volatile SyscallForwarder forwarder = SyscallForwarder.NONE;
+    private volatile Tracer tracer;
+    private final long[] traceArgs = new long[6];
+
+    public SyscallDispatcher(KernelLog kmsg) {
+        this.kmsg = kmsg;
+    }
+
+    public void register(Syscall call, Handler h) {
+        if (call.where != Syscall.Where.LOCAL)
+            throw new IllegalArgumentException(call + " is not a LOCAL syscall");
+        handlers[call.nr] = h;
+    }
+
+    public boolean hasHandler(Syscall call) {
+        return handlers[call.nr] != null;
+    }
+
+    public void setForwarder(SyscallForwarder f) {
+        forwarder = f == null ? SyscallForwarder.NONE : f;
+    }
+
+    public SyscallForwarder forwarder() {
+        return forwarder;
+    }
+
+    public void setTracer(Tracer t) {
+        tracer = t;
+    }
+
+    public long dispatch(Thread t, long nr, long[] a) {
+        Tracer tr = tracer;
+        if (tr != null)
+            System.arraycopy(a, 0, traceArgs, 0, 6);
+        Syscall call = Syscall.of(nr);
+        long r;
+        try {
+            if (call == null || call.where == Syscall.Where.UNSUPPORTED)
+                r = unsupported(nr, call);
+            else if (call.where == Syscall.Where.DELEGATED)
+                r = forwarder.forward(t, call, a);
+            else
+                r = handlers[call.nr] != null ? handlers[call.nr].call(t, a) : unsupported(nr, call);
+        } catch (BadAddressException e) {
+            r = -e.errno();
+        }
+        if (tr != null)
+            tr.syscall(t, call, nr, traceArgs, r);
+        return r;
+    }
+
+    /** Forwards a LOCAL syscall that the LWK decided not to handle itself (readlink of an ordinary path). */
+    public long forward(Thread t, Syscall call, long[] a) {
+        return forwarder.forward(t, call, a);
+    }
+
+    private long unsupported(long nr, Syscall call) {
+        int key = nr >= 0 && nr < 4096 ? (int) nr : 4096;
+        if (!reported.get(key)) {
+            reported.set(key);
+            String name = call != null ? call.linuxName + " (" + nr + ")" : "number " + nr;
+            kmsg.log("syscall %s is not implemented: returning ENOSYS", name);
+            System.err.println("jmck: syscall " + name + " is not implemented; returning ENOSYS");
+        }
+        return -Errno.ENOSYS;
+    }
+}

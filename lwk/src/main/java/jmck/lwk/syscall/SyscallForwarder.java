@@ -1,0 +1,18 @@
+package jmck.lwk.syscall;
+
+import jmck.lwk.proc.Thread;
+
+/**
+ * The delegation point: where DELEGATED syscalls go (McKernel's syscall_generic_forwarding). The mcexec
+ * proxy implements it; it runs the call on the host with the guest's buffers reached through the unified
+ * address space, and returns the result or a negated errno.
+ */
+public interface SyscallForwarder {
+    long forward(Thread thread, Syscall call, long[] args);
+
+    /** Called when a process the proxy serves has ended (its host side can close files and exit). */
+    default void processExited(jmck.lwk.proc.Process p) {}
+
+    /** No proxy attached: every delegated call fails with ENOSYS. */
+    SyscallForwarder NONE = (t, c, a) -> -jmck.lwk.abi.Errno.ENOSYS;
+}

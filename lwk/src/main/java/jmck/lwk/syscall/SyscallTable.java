@@ -1,0 +1,17 @@
+package jmck.lwk.syscall;
+
+import jmck.lwk.Kernel;
+
+/** Registers the handlers of every LOCAL syscall, one subsystem class at a time. */
+public final class SyscallTable {
+    private SyscallTable() {}
+
+    public static void registerAll(SyscallDispatcher d, Kernel k) {
+        new MemorySyscalls(k).register(d);
+        new ProcessSyscalls(k).register(d);
+        new SignalSyscalls(k).register(d);
+        new TimeSyscalls(k).register(d);
+        new SchedSyscalls(k).register(d);
+        new InfoSyscalls(k).register(d);
+    }
+}

@@ -1,0 +1,156 @@
+package jmck.lwk.syscall;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Instant;
+import jmck.lwk.Kernel;
+import jmck.lwk.abi.Errno;
+import jmck.lwk.mm.AddressSpace;
+import jmck.lwk.proc.Process;
+import jmck.lwk.proc.Thread;
+
+/**
+ * Clocks and sleeping. There is no vDSO, so every clock_gettime is a syscall. The emulated machine's clocks
+ * are the host's: CLOCK_REALTIME from the host's wall clock, CLOCK_MONOTONIC from its monotonic clock; CPU
+ * clocks count the time a thread spent on an emulated core.
+ */
+final class TimeSyscalls {
+    static final int CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3,
+            CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7,
+            CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
+    private static final int TIMER_ABSTIME = 1;
+    private static final long NANOS = 1_000_000_000L;
+    private final Kernel kernel;
+
+    TimeSyscalls(Kernel kernel) {
+        this.kernel = kernel;
+    }
+
+    void register(SyscallDispatcher d) {
+        d.register(Syscall.CLOCK_GETTIME, (t, a) -> {
+            long now = clock(t, (int) a[0]);
+            if (now == Long.MIN_VALUE)
+                return -Errno.EINVAL;
+            putTimespec(t.process().mm(), a[1], now);
+            return 0;
+        });
+        d.register(Syscall.CLOCK_GETRES, (t, a) -> {
+            int c = (int) a[0];
+            if (clock(t, c) == Long.MIN_VALUE)
+                return -Errno.EINVAL;
+            if (a[1] != 0)
+                putTimespec(t.process().mm(), a[1], c == CLOCK_REALTIME_COARSE || c == CLOCK_MONOTONIC_COARSE ? 4_000_000 : 1);
+            return 0;
+        });
+        d.register(Syscall.GETTIMEOFDAY, (t, a) -> {
+            long now = realtime();
+            if (a[0] != 0) {
+                ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+                b.putLong(now / NANOS).putLong(now % NANOS / 1000);
+                t.process().mm().copyOut(a[0], b.array());
+            }
+            if (a[1] != 0)
+                t.process().mm().copyOut(a[1], new byte[8]); // struct timezone: UTC, no DST
+            return 0;
+        });
+        d.register(Syscall.TIME, (t, a) -> {
+            long s = realtime() / NANOS;
+            if (a[0] != 0)
+                t.process().mm().writeLong(a[0], s);
+            return s;
+        });
+        d.register(Syscall.NANOSLEEP, (t, a) -> sleep(t, CLOCK_MONOTONIC, 0, a[0]));
+        d.register(Syscall.CLOCK_NANOSLEEP, (t, a) -> {
+            long r = sleep(t, (int) a[0], (int) a[1], a[2]);
+            return r == -Errno.EINVAL || r == SyscallDispatcher.NO_RETURN || r == 0 ? r : -r; // returns errno > 0
+        });
+        d.register(Syscall.TIMES, this::times);
+        d.register(Syscall.GETRUSAGE, this::getrusage);
+    }
+
+    static long realtime() {
+        Instant i = Instant.now();
+        return i.getEpochSecond() * NANOS + i.getNano();
+    }
+
+    /** The clock's value in nanoseconds, or Long.MIN_VALUE for a clock Linux does not have. */
+    private long clock(Thread t, int id) {
+        switch (id) {
+            case CLOCK_REALTIME: case CLOCK_REALTIME_COARSE: case CLOCK_REALTIME_ALARM:
+                return realtime();
+            case CLOCK_TAI:
+                return realtime() + 37 * NANOS;
+            case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE: case CLOCK_BOOTTIME:
+            case CLOCK_BOOTTIME_ALARM:
+                return System.nanoTime();
+            case CLOCK_PROCESS_CPUTIME_ID:
+                return processCpu(t.process());
+            case CLOCK_THREAD_CPUTIME_ID:
+                return t.cpuNanos() + t.runningNanos();
+            default:
+                return Long.MIN_VALUE;
+        }
+    }
+
+    private static long processCpu(Process p) {
+        long sum = 0;
+        for (Thread th : p.threads())
+            sum += th.cpuNanos() + th.runningNanos();
+        return sum;
+    }
+
+    private static void putTimespec(AddressSpace mm, long addr, long nanos) {
+        ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(nanos / NANOS).putLong(nanos % NANOS);
+        mm.copyOut(addr, b.array());
+    }
+
+    /** nanosleep and clock_nanosleep: the thread blocks on a kernel timer; other threads run meanwhile. */
+    private long sleep(Thread t, int clock, int flags, long req) {
+        if (clock != CLOCK_MONOTONIC && clock != CLOCK_REALTIME && clock != CLOCK_BOOTTIME && clock != CLOCK_TAI)
+            return clock == CLOCK_THREAD_CPUTIME_ID ? -Errno.EINVAL : -Errno.EOPNOTSUPP;
+        ByteBuffer b = ByteBuffer.wrap(t.process().mm().copyIn(req, 16)).order(ByteOrder.LITTLE_ENDIAN);
+        long sec = b.getLong(0), nsec = b.getLong(8);
+        if (sec < 0 || nsec < 0 || nsec >= NANOS)
+            return -Errno.EINVAL;
+        long duration = sec > Long.MAX_VALUE / NANOS - 1 ? Long.MAX_VALUE / 2 : sec * NANOS + nsec;
+        if ((flags & TIMER_ABSTIME) != 0)
+            duration -= clock(t, clock);
+        if (duration <= 0)
+            return 0;
+        kernel.sleep(t, System.nanoTime() + duration, "nanosleep");
+        return SyscallDispatcher.NO_RETURN;
+    }
+
+    private long times(Thread t, long[] a) {
+        long ticks = processCpu(t.process()) / 10_000_000L;
+        if (a[0] != 0) {
+            ByteBuffer b = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
+            b.putLong(ticks).putLong(0).putLong(0).putLong(0);
+            t.process().mm().copyOut(a[0], b.array());
+        }
+        return kernel.uptimeNanos() / 10_000_000L;
+    }
+
+    private long getrusage(Thread t, long[] a) {
+        int who = (int) a[0];
+        long cpu;
+        if (who == 0)
+            cpu = processCpu(t.process());
+        else if (who == 1)
+            cpu = t.cpuNanos() + t.runningNanos();
+        else if (who == -1)
+            cpu = 0;
+        else
+            return -Errno.EINVAL;
+        ByteBuffer b = ByteBuffer.allocate(144).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(0, cpu / NANOS).putLong(8, cpu % NANOS / 1000);
+        if (who != -1) {
+            AddressSpace mm = t.process().mm();
+            b.putLong(32, mm.peakResidentBytes() / 1024); // ru_maxrss in KiB
+            b.putLong(32 + 4 * 8, mm.faults());           // ru_minflt
+        }
+        t.process().mm().copyOut(a[1], b.array());
+        return 0;
+    }
+}

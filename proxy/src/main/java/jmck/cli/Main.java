@@ -1,0 +1,46 @@
+package jmck.cli;
+
+import jmck.emulator.JmckException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The jmck command. Verbs follow the tools of McKernel and IHK: {@code run} is the one-shot path that boots
+ * an LWK instance, runs one program on it and tears it down.
+ */
+@Command(name = "jmck", mixinStandardHelpOptions = true, version = "jmck 0.1",
+        description = "An x86-64 machine emulator that boots a McKernel-like lightweight kernel and runs static Linux programs on it.",
+        subcommands = {RunCommand.class})
+public final class Main implements Runnable {
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit status; errors meant for the user print as one line. */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof JmckException) {
+                System.err.println("jmck: " + e.getMessage());
+                return e instanceof NotFoundException ? 127 : 126;
+            }
+            throw e;
+        });
+        cl.setStopAtPositional(true);
+        return cl.execute(args);
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    /** The program to run does not exist (a shell exits 127 then). */
+    static final class NotFoundException extends JmckException {
+        private static final long serialVersionUID = 1L;
+
+        NotFoundException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package jmck.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import jmck.ihk.Machine;
+import jmck.ihk.OsInstance;
+import jmck.lwk.Kernel;
+import jmck.lwk.abi.Signals;
+import jmck.lwk.elf.ElfImage;
+import jmck.lwk.mm.PageSize;
+import jmck.lwk.proc.Process;
+import jmck.lwk.signal.SigInfo;
+import jmck.lwk.trace.EventSink;
+import jmck.lwk.trace.FaultEvent;
+import jmck.proxy.HostFacts;
+import jmck.proxy.InProcessProxy;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** jmck run: boot an LWK instance, run one static program on it, tear it down; exit with the program's status. */
+@Command(name = "run", description = "Boot an LWK, run a static x86-64 Linux program on it, and shut it down.")
+final class RunCommand implements Callable<Integer> {
+    enum Trace { faults, syscalls }
+
+    @Option(names = "--cores", paramLabel = "N", description = "emulated cores (default ${DEFAULT-VALUE})", defaultValue = "1")
+    int cores;
+
+    @Option(names = "--mem", paramLabel = "SIZE", description = "memory for the LWK, e.g. 512M, 2G (default ${DEFAULT-VALUE})",
+            defaultValue = "2G")
+    String mem;
+
+    @Option(names = "--page-size", paramLabel = "4k|2m",
+            description = "largest page the LWK maps: 2m (default) or 4k, the teaching mode where every 4 KiB page faults on its own",
+            defaultValue = "2m")
+    String pageSize;
+
+    @Option(names = "--trace", split = ",", paramLabel = "WHAT", description = "print events to stderr: ${COMPLETION-CANDIDATES}")
+    Set<Trace> trace = EnumSet.noneOf(Trace.class);
+
+    @Option(names = {"-v", "--verbose"}, description = "echo the kernel log (kmsg) to stderr")
+    boolean verbose;
+
+    @Parameters(index = "0", paramLabel = "PROGRAM", description = "a static x86-64 ELF executable")
+    String program;
+
+    @Parameters(index = "1..*", paramLabel = "ARG", description = "its arguments")
+    List<String> args = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        Path exe = locate(program);
+        ElfImage elf = ElfImage.open(exe);
+        PageSize maxPage = switch (pageSize.toLowerCase()) {
+            case "4k" -> PageSize.SMALL;
+            case "2m" -> PageSize.LARGE;
+            default -> throw new jmck.emulator.JmckException("bad --page-size '" + pageSize + "': use 4k or 2m");
+        };
+        long bytes = Sizes.parse(mem);
+        try (Machine machine = Machine.create(cores, bytes)) {
+            OsInstance os = OsInstance.boot(machine, cores, List.of(machine.lwkMemory()), maxPage);
+            Kernel k = os.kernel();
+            if (verbose)
+                k.echoKmsg(System.err::println);
+            if (!trace.isEmpty())
+                k.setEventSink(sink());
+            k.syscalls().setForwarder(new InProcessProxy());
+            int[] status = {0};
+            k.addExitListener((p, killedBy, rip) -> {
+                status[0] = p.shellStatus();
+                if (killedBy != null)
+                    System.err.println(deathMessage(p, killedBy, rip));
+            });
+            List<String> argv = new ArrayList<>();
+            argv.add(program);
+            argv.addAll(args);
+            Process p = k.spawn(elf, program, argv, HostFacts.environment(), HostFacts.credentials(), HostFacts.rlimits());
+            k.run(() -> p.reaped() || p.dead());
+            os.shutdown();
+            return status[0];
+        }
+    }
+
+    private EventSink sink() {
+        return new EventSink() {
+            @Override
+            public void fault(FaultEvent e) {
+                if (trace.contains(Trace.faults))
+                    System.err.println(e.format());
+            }
+        };
+    }
+
+    /** "jmck: null_deref (pid 100): killed by SIGSEGV (Segmentation fault) at address 0x0, rip 0x401745" */
+    static String deathMessage(Process p, SigInfo info, long rip) {
+        String where = info.isFault() ? String.format(" at address %#x", info.addr()) : "";
+        return String.format("jmck: %s (pid %d): killed by %s (%s)%s, rip %#x", p.comm(), p.pid(),
+                Signals.name(info.signo()), Signals.description(info.signo()), where, rip);
+    }
+
+    /** The program's path: as given if it contains a slash, else looked up in PATH like a shell does. */
+    static Path locate(String program) {
+        if (program.contains("/")) {
+            Path p = Paths.get(program);
+            if (!Files.exists(p))
+                throw new Main.NotFoundException(program + ": no such file or directory");
+            return p;
+        }
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        for (String dir : path.split(":")) {
+            Path p = Paths.get(dir.isEmpty() ? "." : dir, program);
+            if (Files.isRegularFile(p) && Files.isExecutable(p))
+                return p;
+        }
+        throw new Main.NotFoundException(program + ": command not found");
+    }
+}

@@ -1,0 +1,128 @@
+package jmck.proxy;
+
+import jmck.emulator.host.HostSyscall;
+
+/**
+ * A guest process's file descriptors, held by its proxy: guest fd N names a host fd, like mcexec whose
+ * own fds are the guest's. The guest sees the numbers Linux would give (lowest free first, 0-2 at start)
+ * and cannot reach the proxy's own files. Host fds are opened close-on-exec; the guest's FD_CLOEXEC flag
+ * is kept here, for execve.
+ */
+final class FdTable {
+    private static final int SYS_DUP = 32, SYS_FCNTL = 72, F_DUPFD_CLOEXEC = 1030;
+    private static final int LIMIT = 65536;
+    private int[] host = new int[64];
+    private boolean[] cloexec = new boolean[64];
+
+    FdTable() {
+        java.util.Arrays.fill(host, -1);
+    }
+
+    /** A table whose 0, 1 and 2 are copies of the proxy's own stdin, stdout and stderr. */
+    static FdTable withStdio() {
+        FdTable t = new FdTable();
+        for (int fd = 0; fd < 3; fd++) {
+            long h = HostSyscall.call(SYS_FCNTL, fd, F_DUPFD_CLOEXEC, 3);
+            if (h >= 0)
+                t.installAt(fd, (int) h, false);
+        }
+        return t;
+    }
+
+    /** The host fd for guest fd g, or -1 if g is not open. */
+    int host(long g) {
+        return g >= 0 && g < host.length ? host[(int) g] : -1;
+    }
+
+    /** Installs hostFd at the lowest free guest fd at or above min; returns it, or -EMFILE. */
+    int install(int hostFd, boolean closeOnExec, int min) {
+        for (int g = Math.max(0, min); g < LIMIT; g++) {
+            if (g >= host.length)
+                grow(g + 1);
+            if (host[g] < 0) {
+                host[g] = hostFd;
+                cloexec[g] = closeOnExec;
+                return g;
+            }
+        }
+        HostSyscall.call(3, hostFd, 0, 0);
+        return -24; // EMFILE
+    }
+
+    /** Puts hostFd at guest fd g, closing what g held. */
+    void installAt(int g, int hostFd, boolean closeOnExec) {
+        if (g >= host.length)
+            grow(g + 1);
+        if (host[g] >= 0)
+            HostSyscall.call(3, host[g], 0, 0);
+        host[g] = hostFd;
+        cloexec[g] = closeOnExec;
+    }
+
+    private void grow(int n) {
+        int size = Math.max(n, host.length * 2);
+        int old = host.length;
+        host = java.util.Arrays.copyOf(host, size);
+        cloexec = java.util.Arrays.copyOf(cloexec, size);
+        java.util.Arrays.fill(host, old, size, -1);
+    }
+
+    /** Closes guest fd g: 0, or -EBADF. */
+    long close(long g) {
+        int h = host(g);
+        if (h < 0)
+            return -9;
+        host[(int) g] = -1;
+        cloexec[(int) g] = false;
+        long r = HostSyscall.call(3, h, 0, 0);
+        return r == -4 ? 0 : r; // EINTR from close still closed the fd
+    }
+
+    /** A host duplicate of guest fd g (close-on-exec on the host), or -errno. */
+    long dupHost(long g) {
+        int h = host(g);
+        if (h < 0)
+            return -9;
+        return HostSyscall.call(SYS_FCNTL, h, F_DUPFD_CLOEXEC, 3);
+    }
+
+    boolean cloexec(long g) {
+        return host(g) >= 0 && cloexec[(int) g];
+    }
+
+    void setCloexec(long g, boolean on) {
+        if (host(g) >= 0)
+            cloexec[(int) g] = on;
+    }
+
+    /** Number of open guest fds. */
+    int open() {
+        int n = 0;
+        for (int h : host)
+            if (h >= 0)
+                n++;
+        return n;
+    }
+
+    /** The highest open guest fd, or -1. */
+    int highest() {
+        for (int g = host.length - 1; g >= 0; g--)
+            if (host[g] >= 0)
+                return g;
+        return -1;
+    }
+
+    /** Closes everything (the guest process ended). */
+    void closeAll() {
+        for (int g = 0; g < host.length; g++)
+            if (host[g] >= 0)
+                close(g);
+    }
+
+    /** Closes the fds marked close-on-exec (execve). */
+    void closeOnExec() {
+        for (int g = 0; g < host.length; g++)
+            if (host[g] >= 0 && cloexec[g])
+                close(g);
+    }
+}

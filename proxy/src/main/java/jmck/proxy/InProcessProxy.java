@@ -1,0 +1,30 @@
+package jmck.proxy;
+
+import java.util.HashMap;
+import java.util.Map;
+import jmck.lwk.proc.Process;
+import jmck.lwk.proc.Thread;
+import jmck.lwk.syscall.Syscall;
+import jmck.lwk.syscall.SyscallForwarder;
+
+/**
+ * The proxy running inside the LWK's own host process: delegated syscalls execute synchronously on the
+ * core's host thread, against a per-process fd table whose 0-2 are this process's stdio.
+ */
+public final class InProcessProxy implements SyscallForwarder {
+    private final Map<Process, HostCalls> perProcess = new HashMap<>();
+
+    @Override
+    public long forward(Thread thread, Syscall call, long[] args) {
+        HostCalls calls = perProcess.computeIfAbsent(thread.process(),
+                p -> new HostCalls(new LocalGuestMemory(p.mm()), FdTable.withStdio()));
+        return calls.execute(call, args);
+    }
+
+    @Override
+    public void processExited(Process p) {
+        HostCalls calls = perProcess.remove(p);
+        if (calls != null)
+            calls.fds().closeAll();
+    }
+}
