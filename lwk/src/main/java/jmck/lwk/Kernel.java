@@ -103,7 +103,7 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
                 config.maxPage() == PageSize.LARGE ? "2M/4K" : "4K-only");
         image = KernelImage.install(mem, frames);
         for (int i = 0; i < config.cores(); i++) {
-            Core core = new Core(i, this);
+            Core core = new Core(i, this, kmsg);
             Cpu cpu = config.cpus().create(i, core);
             image.setUpCore(cpu);
             core.attach(cpu);

@@ -34,7 +34,10 @@ public final class KernelLog {
         lines.clear();
     }
 
-    public void setEcho(java.util.function.Consumer<String> echo) {
+    /** Sends every line to echo as it is written, after the lines already in the buffer. */
+    public synchronized void setEcho(java.util.function.Consumer<String> echo) {
+        if (echo != null)
+            lines.forEach(echo);
         this.echo = echo;
     }
 }

@@ -29,9 +29,13 @@ public final class Core implements Cpu.TrapHandler {
     public final long[] args = new long[6];
     private long budget;
 
-    public Core(int id, TrapEntry entry) {
+    private final jmck.lwk.KernelLog kmsg;
+    private boolean sharing;
+
+    public Core(int id, TrapEntry entry, jmck.lwk.KernelLog kmsg) {
         this.id = id;
         this.entry = entry;
+        this.kmsg = kmsg;
     }
 
     /** Attaches the CPU and records its state after the kernel set it up (ring 0, paging on). */
@@ -122,6 +126,10 @@ public final class Core implements Cpu.TrapHandler {
 
     /** Sets the slice budget if it changed (0: run until a trap stops the core). */
     void setBudget(long blocks) {
+        if (blocks > 0 && !sharing) {
+            sharing = true;
+            kmsg.log("core %d: shares the host thread: native block hook installed, %d-block slices", id, blocks);
+        }
         if (blocks != budget || blocks > 0) {
             cpu.setBudget(blocks);
             budget = blocks;

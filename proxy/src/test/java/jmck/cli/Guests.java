@@ -1,0 +1,99 @@
+package jmck.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs guest programs the two ways the tests compare: under jmck (a real `jmck run` in a new JVM, as a
+ * user starts it) and natively on this Linux host. Both capture stdout, stderr and the exit status.
+ */
+final class Guests {
+    static final Path ROOT = Paths.get(System.getProperty("jmck.root", "..")).toAbsolutePath().normalize();
+
+    /** What a run printed and how it ended (the status a shell would report). */
+    record Result(int status, String stdout, String stderr) {
+        /** Asserts the same stdout and exit status as another run. */
+        void assertSameAs(Result other) {
+            assertEquals(other.stdout, stdout, "stdout differs; stderr was: " + stderr);
+            assertEquals(other.status, status, "exit status differs; stderr was: " + stderr);
+        }
+    }
+
+    private Guests() {}
+
+    /** A guest program built by guest-images/build.sh: flavor is gcc, gcc-pie or musl. */
+    static Path guest(String flavor, String name) {
+        return ROOT.resolve("guest-images/out").resolve(flavor).resolve(name);
+    }
+
+    static final String[] FLAVORS = {"gcc", "gcc-pie", "musl"};
+
+    /** `jmck ARGS...` in a new JVM with this test's class path. */
+    static Result jmck(String... args) {
+        return jmck(Map.of(), null, args);
+    }
+
+    static Result jmck(Map<String, String> env, byte[] stdin, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Djmck.root=" + ROOT, "-cp", System.getProperty("java.class.path"), "jmck.cli.Main"));
+        cmd.addAll(List.of(args));
+        return exec(cmd, env, stdin);
+    }
+
+    /** The program run directly on the host. */
+    static Result host(String... args) {
+        return host(Map.of(), null, args);
+    }
+
+    static Result host(Map<String, String> env, byte[] stdin, String... args) {
+        return exec(List.of(args), env, stdin);
+    }
+
+    private static String javaBinary() {
+        return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static Result exec(List<String> cmd, Map<String, String> env, byte[] stdin) {
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(env);
+        try {
+            Process p = pb.start();
+            ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+            java.lang.Thread o = pump(p.getInputStream(), out), e = pump(p.getErrorStream(), err);
+            if (stdin != null)
+                p.getOutputStream().write(stdin);
+            p.getOutputStream().close();
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("timed out: " + cmd);
+            }
+            o.join();
+            e.join();
+            return new Result(p.exitValue(), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } catch (IOException | InterruptedException ex) {
+            throw new AssertionError("cannot run " + cmd, ex);
+        }
+    }
+
+    private static java.lang.Thread pump(InputStream in, ByteArrayOutputStream to) {
+        java.lang.Thread t = new java.lang.Thread(() -> {
+            try {
+                in.transferTo(to);
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        });
+        t.start();
+        return t;
+    }
+}

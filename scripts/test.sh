@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Sets up a fresh machine (scripts/setup.sh), then builds jmck and runs every test: unit tests, the
+# instruction-level tests on real Unicorn, and guest programs compared with the same binaries run natively.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+JMCK_SKIP_BUILD=1 "$root/scripts/setup.sh"
+cd "$root"
+mvn -B verify "$@"
