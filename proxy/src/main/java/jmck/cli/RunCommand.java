@@ -70,6 +70,9 @@ final class RunCommand implements Callable<Integer> {
                 k.echoKmsg(System.err::println);
             if (!trace.isEmpty())
                 k.setEventSink(sink());
+            if (trace.contains(Trace.syscalls))
+                k.syscalls().setTracer((t, call, nr, a, r) -> System.err.println(
+                        SyscallFormat.line(t, call, nr, a, r)));
             k.syscalls().setForwarder(new InProcessProxy());
             int[] status = {0};
             k.addExitListener((p, killedBy, rip) -> {

@@ -422,11 +422,10 @@ public final class AddressSpace {
             if (hint >= MMAP_MIN_ADDR && hint <= X86.USER_TOP - len && isFree(hint, hint + len))
                 return hint;
         }
-        long top = MMAP_BASE;
+        long top = MMAP_BASE; // the end of the gap under consideration
         for (Vma v : vmas.descendingMap().values()) {
-            long gapEnd = Math.min(top, v.growsDown ? v.start - STACK_GUARD_GAP : v.start);
-            if (v.end <= gapEnd && gapEnd - v.end >= len)
-                return gapEnd - len;
+            if (v.end <= top && top - v.end >= len)
+                return top - len;
             top = Math.min(top, v.start - (v.growsDown ? STACK_GUARD_GAP : 0));
         }
         return top - len >= MMAP_MIN_ADDR ? top - len : -1;
