@@ -12,7 +12,7 @@ mkdir -p "$out/gcc" "$out/gcc-pie" "$out/musl" "$out/gcc-dynamic"
 
 build() { # build OUT SRC COMPILER FLAGS...
   local dst=$1 src=$2; shift 2
-  if [ ! -e "$dst" ] || [ "$src" -nt "$dst" ] || [ "$0" -nt "$dst" ]; then
+  if [ ! -e "$dst" ] || [ "$src" -nt "$dst" ] || [ "$0" -nt "$dst" ] || [ "$here/src/errname.h" -nt "$dst" ]; then
     "$@" -o "$dst" "$src" $(sed -n 's#^// guest-ldflags: ##p' "$src")
   fi
 }

@@ -205,7 +205,8 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
             ElfLoader.Loaded loaded = ElfLoader.load(elf, mm);
             long sp = InitialStack.build(mm, loaded, execfn, argv, envp, new InitialStack.Facts(creds.uid(),
                     creds.euid(), creds.gid(), creds.egid(), hwcap, SignalFrame.MIN_SIGSTACK));
-            Process p = processes.create(null, mm, elf.path().toAbsolutePath().normalize().toString(), creds, limits);
+            Process p = processes.create(null, mm, elf.realPath(), creds, limits);
+            p.setCmdline(argv);
             Thread t = p.threads().get(0);
             t.setStart(loaded.entry(), sp);
             t.setCore(scheduler.placeNew());

@@ -13,6 +13,14 @@ final class FdTable {
     private static final int LIMIT = 65536;
     private int[] host = new int[64];
     private boolean[] cloexec = new boolean[64];
+    /** Contents still to be written into a generated file's memfd, by guest fd (see installGenerated). */
+    private final java.util.Map<Integer, java.util.function.Supplier<byte[]>> pending = new java.util.HashMap<>();
+    /** Guest fds of generated files; like Linux's seq_files they cannot be spliced or sendfile'd. */
+    private final java.util.Set<Integer> generated = new java.util.HashSet<>();
+
+    boolean isGenerated(long g) {
+        return g >= 0 && g < host.length && generated.contains((int) g);
+    }
 
     FdTable() {
         java.util.Arrays.fill(host, -1);
@@ -29,9 +37,49 @@ final class FdTable {
         return t;
     }
 
-    /** The host fd for guest fd g, or -1 if g is not open. */
+    /** The host fd for guest fd g, or -1 if g is not open. A generated file gets its contents now. */
     int host(long g) {
-        return g >= 0 && g < host.length ? host[(int) g] : -1;
+        int h = g >= 0 && g < host.length ? host[(int) g] : -1;
+        if (h >= 0 && !pending.isEmpty()) {
+            var contents = pending.remove((int) g);
+            if (contents != null)
+                fill(h, contents.get());
+        }
+        return h;
+    }
+
+    private static final int SYS_MEMFD_CREATE = 319, SYS_LSEEK = 8, MFD_CLOEXEC = 1;
+
+    /**
+     * Installs a read-only file whose contents come from the LWK (a /proc file), in a host memfd. Like
+     * Linux's seq_files they are produced when the guest first uses the fd (reads, seeks, stats), not at
+     * open. Returns the guest fd or -errno.
+     */
+    int installGenerated(String name, java.util.function.Supplier<byte[]> contents) {
+        com.sun.jna.Memory n = new com.sun.jna.Memory(Math.min(name.length(), 200) + 1L);
+        n.setString(0, name.length() > 200 ? name.substring(0, 200) : name);
+        long fd = HostSyscall.call(SYS_MEMFD_CREATE, HostSyscall.address(n), MFD_CLOEXEC, 0);
+        if (fd < 0)
+            return (int) fd;
+        int g = install((int) fd, false, 0);
+        if (g >= 0) {
+            pending.put(g, contents);
+            generated.add(g);
+        }
+        return g;
+    }
+
+    private static void fill(int hostFd, byte[] contents) {
+        com.sun.jna.Memory data = new com.sun.jna.Memory(Math.max(1, contents.length));
+        data.write(0, contents, 0, contents.length);
+        long done = 0;
+        while (done < contents.length) {
+            long w = HostSyscall.call(1, hostFd, HostSyscall.address(data) + done, contents.length - done);
+            if (w <= 0)
+                break;
+            done += w;
+        }
+        HostSyscall.call(SYS_LSEEK, hostFd, 0, 0);
     }
 
     /** Installs hostFd at the lowest free guest fd at or above min; returns it, or -EMFILE. */
@@ -55,6 +103,8 @@ final class FdTable {
             grow(g + 1);
         if (host[g] >= 0)
             HostSyscall.call(3, host[g], 0, 0);
+        pending.remove(g);
+        generated.remove(g);
         host[g] = hostFd;
         cloexec[g] = closeOnExec;
     }
@@ -74,6 +124,8 @@ final class FdTable {
             return -9;
         host[(int) g] = -1;
         cloexec[(int) g] = false;
+        pending.remove((int) g);
+        generated.remove((int) g);
         long r = HostSyscall.call(3, h, 0, 0);
         return r == -4 ? 0 : r; // EINTR from close still closed the fd
     }

@@ -59,6 +59,12 @@ final class HostCalls {
                 return vector(SYS_PWRITEV, a[0], a[1], a[2], false, a[3], true);
             case CLOSE:
                 return fds.close(a[0]);
+            case SENDFILE:
+            case SPLICE:
+            case COPY_FILE_RANGE:
+                if (fds.isGenerated(a[call == Syscall.SENDFILE ? 1 : 0]))
+                    return -Errno.EINVAL; // a generated /proc file, like a seq_file, has no splice_read
+                return generic(call, CallSpec.of(call), a);
             case DUP: {
                 long h = fds.dupHost(a[0]);
                 return h < 0 ? h : fds.install((int) h, false, 0);
@@ -98,6 +104,11 @@ final class HostCalls {
                 CallSpec.Spec spec = CallSpec.of(call);
                 return spec == null ? -Errno.ENOSYS : generic(call, spec, a);
         }
+    }
+
+    /** A new guest fd whose contents are generated when first used (see {@link FdTable#installGenerated}). */
+    long openContents(String name, java.util.function.Supplier<byte[]> contents) {
+        return fds.installGenerated(name, contents);
     }
 
     // ---- the generic path: translate each argument by its kind ----

@@ -16,9 +16,17 @@ public final class InProcessProxy implements SyscallForwarder {
 
     @Override
     public long forward(Thread thread, Syscall call, long[] args) {
-        HostCalls calls = perProcess.computeIfAbsent(thread.process(),
+        return calls(thread).execute(call, args);
+    }
+
+    @Override
+    public long openContents(Thread thread, String name, java.util.function.Supplier<byte[]> contents) {
+        return calls(thread).openContents(name, contents);
+    }
+
+    private HostCalls calls(Thread thread) {
+        return perProcess.computeIfAbsent(thread.process(),
                 p -> new HostCalls(new LocalGuestMemory(p.mm()), FdTable.withStdio()));
-        return calls.execute(call, args);
     }
 
     @Override

@@ -24,8 +24,20 @@ final class Guests {
     record Result(int status, String stdout, String stderr) {
         /** Asserts the same stdout and exit status as another run. */
         void assertSameAs(Result other) {
-            assertEquals(other.stdout, stdout, "stdout differs; stderr was: " + stderr);
+            if (!other.stdout.equals(stdout))
+                throw new AssertionError("stdout differs from the native run: " + firstDifference(other.stdout, stdout)
+                        + "\nstderr was: " + stderr.lines().limit(20).collect(java.util.stream.Collectors.joining("\n")));
             assertEquals(other.status, status, "exit status differs; stderr was: " + stderr);
+        }
+
+        private static String firstDifference(String expected, String actual) {
+            String[] e = expected.split("\n", -1), a = actual.split("\n", -1);
+            for (int i = 0; i < Math.max(e.length, a.length); i++) {
+                String x = i < e.length ? e[i] : "<end>", y = i < a.length ? a[i] : "<end>";
+                if (!x.equals(y))
+                    return "line " + (i + 1) + ": expected [" + x + "] but was [" + y + "]";
+            }
+            return "(same lines)";
         }
     }
 

@@ -15,6 +15,8 @@ public final class Pte {
     public static final long PS = 1L << 7;    // page size: 2 MiB page at the PD level
     public static final long G = 1L << 8;
     public static final long COW = 1L << 9;   // software bit: copy-on-write page (read-only until written)
+    /** Software bit: a page of a PROT_NONE mapping. P is clear so every access faults, but the frame stays. */
+    public static final long PROTNONE = 1L << 10;
     public static final long NX = 1L << 63;   // no execute (EFER.NXE on)
     public static final long ADDRESS_MASK = 0x000f_ffff_ffff_f000L;
 
@@ -22,6 +24,11 @@ public final class Pte {
 
     public static boolean present(long e) {
         return (e & P) != 0;
+    }
+
+    /** Whether the entry holds a page: present, or kept but made inaccessible by PROT_NONE. */
+    public static boolean holdsPage(long e) {
+        return (e & (P | PROTNONE)) != 0;
     }
 
     public static long address(long e) {
@@ -43,6 +50,7 @@ public final class Pte {
         flag(b, e, PS, "PS");
         flag(b, e, G, "G");
         flag(b, e, COW, "COW");
+        flag(b, e, PROTNONE, "PROTNONE");
         flag(b, e, NX, "NX");
         return b.length() == 0 ? "-" : b.toString();
     }

@@ -173,6 +173,15 @@ public final class ElfImage {
         return path;
     }
 
+    /** The file's canonical absolute path (symbolic links resolved), as /proc/self/exe and maps name it. */
+    public String realPath() {
+        try {
+            return path.toRealPath().toString();
+        } catch (java.io.IOException | RuntimeException e) {
+            return path.toAbsolutePath().normalize().toString();
+        }
+    }
+
     /** The whole file, read-only. */
     public ByteBuffer contents() {
         return contents.duplicate().order(ByteOrder.LITTLE_ENDIAN);

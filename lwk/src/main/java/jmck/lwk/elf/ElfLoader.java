@@ -40,7 +40,7 @@ public final class ElfLoader {
             base = at - lo;
         }
 
-        String path = elf.path().toAbsolutePath().normalize().toString();
+        String path = elf.realPath();
         String device = "00:00";
         long inode = 0;
         try {

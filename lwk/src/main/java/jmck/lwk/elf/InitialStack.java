@@ -94,6 +94,7 @@ public final class InitialStack {
             b.putLong(kv[1]);
         }
         as.copyOut(sp, b.array());
+        as.setStartStack(sp);
         return sp;
     }
 

@@ -59,6 +59,7 @@ public final class AddressSpace {
     private KernelFaultListener kernelFaults;
     private long brkStart;
     private long brk;
+    private long startStack;
     private long stackLimit = 8L << 20;
     private long residentBytes;
     private long peakResidentBytes;
@@ -173,13 +174,13 @@ public final class AddressSpace {
         pageTable.forEachLeaf(start, end, (slot, entry, va, size) -> {
             mem.putLong(slot, 0);
             residentBytes -= size.bytes;
-            int freedOrder = frames.unref(Pte.address(entry));
-            if (freedOrder >= 0 && (entry & Pte.NX) == 0) { // a code frame: no core may run stale translations of it
-                long block = FrameAllocator.PAGE_SIZE << freedOrder;
-                long head = Pte.address(entry) & -block;
-                shootdown.retireCode(head, block);
-                frames.markClean(head, freedOrder);
-            }
+            boolean code = (entry & Pte.NX) == 0;
+            frames.unref(Pte.address(entry) & -size.bytes, size.bytes, (pa, order) -> {
+                if (code) { // no core may run stale translations of a freed code frame
+                    shootdown.retireCode(pa, FrameAllocator.PAGE_SIZE << order);
+                    frames.markClean(pa, order);
+                }
+            });
         });
     }
 
@@ -189,15 +190,15 @@ public final class AddressSpace {
             return;
         long slot = pageTable.entryAddress(va, 2, false);
         long pde = slot < 0 ? 0 : mem.getLong(slot);
-        if (!Pte.present(pde) || (pde & Pte.PS) == 0)
+        if (!Pte.holdsPage(pde) || (pde & Pte.PS) == 0)
             return;
         mem.putLong(slot, 0);
         long base = PageSize.LARGE.alignDown(va);
         long flags = pde & ~Pte.ADDRESS_MASK & ~Pte.PS;
         long frame = Pte.address(pde) & -PageSize.LARGE.bytes;
+        frames.split(frame);
         for (int i = 0; i < 512; i++)
             pageTable.map(base + i * PAGE, frame + i * PAGE, PageSize.SMALL, flags);
-        frames.ref(frame, 511);
     }
 
     /** Flushes stale translations on every core running this space. */
@@ -257,7 +258,7 @@ public final class AddressSpace {
         return pa;
     }
 
-    /** The leaf flags for a VMA's protection. A private writable page of a COW mapping is handled by fork. */
+    /** The leaf flags for a VMA's protection (PROT_NONE VMAs never get a present page). */
     static long leafFlags(Vma vma) {
         long f = Pte.P | Pte.US;
         if (vma.writable())
@@ -288,7 +289,7 @@ public final class AddressSpace {
             byte[] copy = new byte[(int) size.bytes];
             mem.read(old, copy, 0, copy.length);
             mem.write(frame, copy, 0, copy.length);
-            frames.unref(old);
+            frames.unref(old, size.bytes, null);
         }
         mem.putLong(slot, frame | flags);
         shootdown();
@@ -513,10 +514,17 @@ public final class AddressSpace {
         long end = addr + pageUp(len);
         if (end <= addr || end > X86.USER_TOP)
             return -Errno.ENOMEM;
-        for (long va = addr; va < end; ) { // every page must be mapped
+        // As Linux: the range must start in a VMA; it is changed up to the first hole, which then fails.
+        if (find(addr) == null)
+            return -Errno.ENOMEM;
+        long result = 0;
+        for (long va = addr; va < end; ) {
             Vma v = find(va);
-            if (v == null)
-                return -Errno.ENOMEM;
+            if (v == null) {
+                result = -Errno.ENOMEM;
+                end = va;
+                break;
+            }
             va = v.end;
         }
         splitAt(addr);
@@ -525,16 +533,16 @@ public final class AddressSpace {
         splitLargeLeafAt(end);
         for (Vma v : vmas.subMap(addr, end).values())
             v.prot = prot & 7;
-        long leafMask = Pte.RW | Pte.NX;
+        long leafMask = Pte.P | Pte.RW | Pte.NX | Pte.PROTNONE;
         pageTable.forEachLeaf(addr, end, (slot, entry, va, size) -> {
             Vma v = find(va);
-            long want = leafFlags(v) & leafMask;
+            long want = v.prot == Mman.PROT_NONE ? Pte.PROTNONE | Pte.NX : leafFlags(v) & leafMask;
             if ((entry & Pte.COW) != 0)
                 want &= ~Pte.RW; // stays read-only until the copy is made
             mem.putLong(slot, (entry & ~leafMask) | want);
         });
         shootdown();
-        return 0;
+        return result;
     }
 
     public long mremap(long oldAddr, long oldLen, long newLen, int flags, long newAddr) {
@@ -598,9 +606,9 @@ public final class AddressSpace {
                 pageTable.map(va, Pte.address(entry), PageSize.LARGE, entry & ~Pte.ADDRESS_MASK & ~Pte.PS);
             } else if (PageSize.values()[(int) l[2]] == PageSize.LARGE) {
                 long frame = Pte.address(entry) & -PageSize.LARGE.bytes;
+                frames.split(frame);
                 for (int i = 0; i < 512; i++)
                     pageTable.map(va + i * PAGE, frame + i * PAGE, PageSize.SMALL, entry & ~Pte.ADDRESS_MASK & ~Pte.PS);
-                frames.ref(frame, 511);
             } else {
                 pageTable.map(va, Pte.address(entry), PageSize.SMALL, entry & ~Pte.ADDRESS_MASK);
             }
@@ -619,16 +627,13 @@ public final class AddressSpace {
         long end = addr + pageUp(len);
         switch (advice) {
             case Mman.MADV_DONTNEED:
-            case Mman.MADV_FREE:
-                for (long va = addr; va < end; ) {
-                    Vma v = find(va);
-                    if (v == null)
-                        return -Errno.ENOMEM;
-                    va = v.end;
-                }
+            case Mman.MADV_FREE: {
+                // As Linux: every mapped part of the range is dropped; a hole makes the call fail anyway.
+                long result = isFullyMapped(addr, end) ? 0 : -Errno.ENOMEM;
                 releasePages(addr, end); // anonymous pages read as zero again, file pages refill from the file
                 shootdown();
-                return 0;
+                return result;
+            }
             case Mman.MADV_NOHUGEPAGE:
             case Mman.MADV_HUGEPAGE:
                 splitAt(addr);
@@ -649,6 +654,17 @@ public final class AddressSpace {
             default:
                 return -Errno.EINVAL;
         }
+    }
+
+    /** Whether VMAs cover every page of [start, end). */
+    private boolean isFullyMapped(long start, long end) {
+        for (long va = start; va < end; ) {
+            Vma v = find(va);
+            if (v == null)
+                return false;
+            va = v.end;
+        }
+        return true;
     }
 
     /** Sets where the heap starts (the page after the program's highest segment). */
@@ -683,11 +699,28 @@ public final class AddressSpace {
         return brk;
     }
 
-    /** The text of /proc/self/maps. */
+    /** Where the initial stack pointer was (what /proc/self/maps calls [stack] goes around it). */
+    public void setStartStack(long rsp) {
+        startStack = rsp;
+    }
+
+    /**
+     * The text of /proc/self/maps. Labels follow Linux's rules: an anonymous VMA that overlaps the program
+     * break's range is [heap] and the one holding the initial stack pointer is [stack], however they
+     * were created.
+     */
     public String maps() {
         StringBuilder b = new StringBuilder();
-        for (Vma v : vmas.values())
-            b.append(v.mapsLine()).append('\n');
+        for (Vma v : vmas.values()) {
+            String label = null;
+            if (v.backing.anonymous()) {
+                if (v.start < brk && v.end > brkStart)
+                    label = "[heap]";
+                else if (v.start <= startStack && v.end >= startStack)
+                    label = "[stack]";
+            }
+            b.append(v.mapsLine(label)).append('\n');
+        }
         return b.toString();
     }
 

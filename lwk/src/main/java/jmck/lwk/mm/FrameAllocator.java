@@ -139,22 +139,59 @@ public final class FrameAllocator {
         return h;
     }
 
-    /** Adds n references to the block that contains pa (a page shared by fork, or split into smaller pages). */
-    public synchronized void ref(long pa, int n) {
-        refs[head(pa)] += n;
+    /** Told about each block a reference drop freed (to retire code translated from it, say). */
+    public interface FreedBlock {
+        void freed(long pa, int order);
     }
 
     /**
-     * Drops one reference to the block that contains pa; frees the block when none is left. Returns the
-     * freed block's order, or -1 if the block is still referenced.
+     * Adds a reference to every block under the mapping [pa, pa+bytes): a page shared by fork. A block
+     * larger than the range (not yet split) gets one reference.
      */
-    public synchronized int unref(long pa) {
+    public synchronized void ref(long pa, long bytes) {
+        for (long p = pa; p < pa + bytes; ) {
+            int h = head(p);
+            refs[h]++;
+            p = ((long) h << PAGE_SHIFT) + (PAGE_SIZE << orders[h]);
+        }
+    }
+
+    /**
+     * Drops a reference to every block under the mapping [pa, pa+bytes) and frees those left without
+     * one, telling freed about each. Returns the number of frames freed.
+     */
+    public synchronized long unref(long pa, long bytes, FreedBlock freed) {
+        long count = 0;
+        for (long p = pa; p < pa + bytes; ) {
+            int h = head(p);
+            int order = orders[h];
+            long next = ((long) h << PAGE_SHIFT) + (PAGE_SIZE << order);
+            if (--refs[h] == 0) {
+                free((long) h << PAGE_SHIFT, order);
+                count += 1L << order;
+                if (freed != null)
+                    freed.freed((long) h << PAGE_SHIFT, order);
+            }
+            p = next;
+        }
+        return count;
+    }
+
+    /**
+     * Splits the allocated block that contains pa into blocks of one frame, each with the block's
+     * references, so that parts of a large page can be unmapped and freed on their own.
+     */
+    public synchronized void split(long pa) {
         int h = head(pa);
-        if (--refs[h] > 0)
-            return -1;
         int order = orders[h];
-        free((long) h << PAGE_SHIFT, order);
-        return order;
+        if (order == 0)
+            return;
+        int r = refs[h];
+        for (int f = h; f < h + (1 << order); f++) {
+            allocatedHead.set(f);
+            orders[f] = 0;
+            refs[f] = r;
+        }
     }
 
     /** References held on the block that contains pa. */

@@ -82,7 +82,7 @@ public final class PageTable {
         long slot = entryAddress(va, size.level, true);
         if (slot < 0)
             throw new IllegalStateException("a larger page already maps " + Long.toHexString(va));
-        if (size == PageSize.LARGE && Pte.present(mem.getLong(slot)))
+        if (size == PageSize.LARGE && Pte.holdsPage(mem.getLong(slot)))
             throw new IllegalStateException("a page table already maps part of " + Long.toHexString(va));
         mem.putLong(slot, pa | flags | Pte.P | (size == PageSize.LARGE ? Pte.PS : 0));
     }
@@ -145,8 +145,9 @@ public final class PageTable {
     }
 
     /**
-     * Visits every present leaf in [start, end) (user half): the action gets the entry's address, its value,
-     * the virtual address it maps and its size. Used by munmap, mprotect and teardown.
+     * Visits every leaf that holds a page in [start, end) (user half), present or PROT_NONE: the action gets
+     * the entry's address, its value, the virtual address it maps and its size. Used by munmap, mprotect
+     * and teardown.
      */
     public void forEachLeaf(long start, long end, LeafVisitor action) {
         visit(root, 4, 0, start, end, action);
@@ -167,12 +168,12 @@ public final class PageTable {
                 continue;
             long slot = table + 8L * i;
             long e = mem.getLong(slot);
-            if (!Pte.present(e))
-                continue;
-            if (level == 1 || (level == 2 && (e & Pte.PS) != 0))
-                action.visit(slot, e, va, level == 1 ? PageSize.SMALL : PageSize.LARGE);
-            else
+            if (level == 1 || (level == 2 && (e & Pte.PS) != 0)) {
+                if (Pte.holdsPage(e))
+                    action.visit(slot, e, va, level == 1 ? PageSize.SMALL : PageSize.LARGE);
+            } else if (Pte.present(e)) {
                 visit(Pte.address(e), level - 1, va, start, end, action);
+            }
         }
     }
 
@@ -187,7 +188,7 @@ public final class PageTable {
             int slots = level == 4 ? KERNEL_FIRST_SLOT : 512;
             for (int i = 0; i < slots; i++) {
                 long e = mem.getLong(table + 8L * i);
-                if (Pte.present(e) && !(level == 2 && (e & Pte.PS) != 0))
+                if (Pte.present(e) && (e & Pte.PS) == 0)
                     freeTables(Pte.address(e), level - 1);
             }
         }
@@ -200,13 +201,13 @@ public final class PageTable {
         if (slot < 0) // no page directory yet: nothing maps the region
             return true;
         long e = mem.getLong(slot);
+        if ((e & Pte.PS) != 0)
+            return !Pte.holdsPage(e);
         if (!Pte.present(e))
             return true;
-        if ((e & Pte.PS) != 0)
-            return false;
         long pt = Pte.address(e);
         for (int i = 0; i < 512; i++)
-            if (Pte.present(mem.getLong(pt + 8L * i)))
+            if (Pte.holdsPage(mem.getLong(pt + 8L * i)))
                 return false;
         frames.free(pt, 0); // an empty page table: drop it so a 2 MiB leaf can take its place
         tableFrames--;

@@ -86,11 +86,15 @@ public final class Vma {
         return (readable() ? "r" : "-") + (writable() ? "w" : "-") + (executable() ? "x" : "-") + (shared ? "s" : "p");
     }
 
-    /** One /proc/self/maps line (Linux's show_map_vma layout), without the newline. */
-    public String mapsLine() {
+    /**
+     * One /proc/self/maps line (Linux's show_map_vma layout), without the newline; label names an anonymous
+     * mapping ([heap], [stack]) or is null.
+     */
+    public String mapsLine(String label) {
         String prefix = String.format("%08x-%08x %s %08x %s %d ", start, end, permissions(),
                 backing.anonymous() ? 0 : offset, backing.device(), backing.inode());
-        String label = name != null ? name : backing.path();
+        if (label == null)
+            label = backing.path();
         if (label == null)
             return prefix;
         StringBuilder b = new StringBuilder(prefix);

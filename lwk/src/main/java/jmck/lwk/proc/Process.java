@@ -71,6 +71,23 @@ public final class Process {
         comm = name;
     }
 
+    private byte[] cmdline = new byte[0];
+
+    /** The arguments, NUL-terminated one after the other, as /proc/PID/cmdline shows them. */
+    public byte[] cmdline() {
+        return cmdline.clone();
+    }
+
+    public void setCmdline(java.util.List<String> argv) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        for (String a : argv) {
+            byte[] x = a.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            b.write(x, 0, x.length);
+            b.write(0);
+        }
+        cmdline = b.toByteArray();
+    }
+
     public Credentials credentials() {
         return credentials;
     }

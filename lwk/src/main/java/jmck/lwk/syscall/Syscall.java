@@ -10,7 +10,7 @@ package jmck.lwk.syscall;
 public enum Syscall {
     READ(0, "read", Where.DELEGATED),
     WRITE(1, "write", Where.DELEGATED),
-    OPEN(2, "open", Where.DELEGATED),
+    OPEN(2, "open", Where.LOCAL),
     CLOSE(3, "close", Where.DELEGATED),
     STAT(4, "stat", Where.DELEGATED),
     FSTAT(5, "fstat", Where.DELEGATED),
@@ -265,7 +265,7 @@ public enum Syscall {
     INOTIFY_ADD_WATCH(254, "inotify_add_watch", Where.UNSUPPORTED),
     INOTIFY_RM_WATCH(255, "inotify_rm_watch", Where.UNSUPPORTED),
     MIGRATE_PAGES(256, "migrate_pages", Where.UNSUPPORTED),
-    OPENAT(257, "openat", Where.DELEGATED),
+    OPENAT(257, "openat", Where.LOCAL),
     MKDIRAT(258, "mkdirat", Where.DELEGATED),
     MKNODAT(259, "mknodat", Where.DELEGATED),
     FCHOWNAT(260, "fchownat", Where.DELEGATED),

@@ -10,6 +10,15 @@ import jmck.lwk.proc.Thread;
 public interface SyscallForwarder {
     long forward(Thread thread, Syscall call, long[] args);
 
+    /**
+     * Opens a read-only file for the guest whose contents the LWK generates (a /proc file): returns the new
+     * guest fd, or a negated errno. As with Linux's seq_files, contents are produced when the guest first
+     * uses the fd, not at open.
+     */
+    default long openContents(Thread thread, String name, java.util.function.Supplier<byte[]> contents) {
+        return -jmck.lwk.abi.Errno.ENOSYS;
+    }
+
     /** Called when a process the proxy serves has ended (its host side can close files and exit). */
     default void processExited(jmck.lwk.proc.Process p) {}
 

@@ -13,5 +13,6 @@ public final class SyscallTable {
         new TimeSyscalls(k).register(d);
         new SchedSyscalls(k).register(d);
         new InfoSyscalls(k).register(d);
+        new FileSyscalls(k).register(d);
     }
 }
