@@ -21,8 +21,12 @@ public final class OsInstance {
 
     /** Boots an LWK on cores cores and the given memory ranges of machine. */
     public static OsInstance boot(Machine machine, int cores, List<long[]> memory, PageSize maxPage) {
+        return boot(machine, cores, memory, maxPage, Kernel.DEFAULT_TLB_ENTRIES);
+    }
+
+    public static OsInstance boot(Machine machine, int cores, List<long[]> memory, PageSize maxPage, int tlbEntries) {
         Kernel k = new Kernel(machine.memory(), new Kernel.Config(memory, cores, maxPage,
-                (id, handler) -> new UnicornCpu(id, machine.memory(), handler)));
+                (id, handler) -> new UnicornCpu(id, machine.memory(), handler), tlbEntries));
         k.boot();
         return new OsInstance(machine, k);
     }

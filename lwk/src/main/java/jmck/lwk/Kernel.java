@@ -46,7 +46,14 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
     }
 
     /** What a kernel instance is given: memory ranges of the machine's physical memory, core count, page policy. */
-    public record Config(List<long[]> memory, int cores, PageSize maxPage, CpuFactory cpus) {}
+    public record Config(List<long[]> memory, int cores, PageSize maxPage, CpuFactory cpus, int tlbEntries) {
+        public Config(List<long[]> memory, int cores, PageSize maxPage, CpuFactory cpus) {
+            this(memory, cores, maxPage, cpus, DEFAULT_TLB_ENTRIES);
+        }
+    }
+
+    /** Software TLB entries each core grows to before it runs a new address space (QEMU starts at 256). */
+    public static final int DEFAULT_TLB_ENTRIES = 16384;
 
     /** Told when a process has ended and its resources are back. */
     public interface ExitListener {
@@ -104,9 +111,10 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         image = KernelImage.install(mem, frames);
         for (int i = 0; i < config.cores(); i++) {
             Core core = new Core(i, this, kmsg);
+            core.setTlbTarget(config.tlbEntries());
             Cpu cpu = config.cpus().create(i, core);
             image.setUpCore(cpu);
-            core.attach(cpu);
+            core.attach(cpu, image);
             cores.add(core);
         }
         hwcap = readHwcap(cores.get(0).cpu());

@@ -41,6 +41,10 @@ final class RunCommand implements Callable<Integer> {
             defaultValue = "2m")
     String pageSize;
 
+    @Option(names = "--tlb", paramLabel = "ENTRIES", defaultValue = "16384",
+            description = "software TLB entries per core, grown before each program starts (QEMU starts with 256; default ${DEFAULT-VALUE})")
+    int tlbEntries;
+
     @Option(names = "--trace", split = ",", paramLabel = "WHAT", description = "print events to stderr: ${COMPLETION-CANDIDATES}")
     Set<Trace> trace = EnumSet.noneOf(Trace.class);
 
@@ -64,7 +68,7 @@ final class RunCommand implements Callable<Integer> {
         };
         long bytes = Sizes.parse(mem);
         try (Machine machine = Machine.create(cores, bytes)) {
-            OsInstance os = OsInstance.boot(machine, cores, List.of(machine.lwkMemory()), maxPage);
+            OsInstance os = OsInstance.boot(machine, cores, List.of(machine.lwkMemory()), maxPage, tlbEntries);
             Kernel k = os.kernel();
             if (verbose)
                 k.echoKmsg(System.err::println);

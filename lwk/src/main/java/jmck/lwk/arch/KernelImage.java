@@ -33,14 +33,43 @@ public final class KernelImage {
     private static final byte[] SYSRETQ = {0x48, 0x0f, 0x07};
     private static final byte[] CPUID = {0x0f, (byte) 0xa2, 0x0f, 0x05};
 
+    /**
+     * The TLB warm-up (see {@link #warmUpRoot}): a user-mode loop that reads one byte of each of rsi pages
+     * from rdi on, then traps with syscall.
+     *   loop: movzx eax, byte [rdi]; add rdi, 0x1000; dec rsi; jnz loop; syscall
+     */
+    private static final byte[] TOUCH_PAGES = {0x0f, (byte) 0xb6, 0x07, 0x48, (byte) 0x81, (byte) 0xc7, 0x00, 0x10, 0x00,
+            0x00, 0x48, (byte) 0xff, (byte) 0xce, 0x75, (byte) 0xf1, 0x0f, 0x05};
+    public static final long TOUCH_PAGES_OFFSET = 0x820;
+    /** Where the warm-up address space maps the image (user, executable) and its touch area (user, read-only). */
+    public static final long WARMUP_CODE_VA = 0x1000_0000_0000L;
+    public static final long WARMUP_AREA_VA = 0x2000_0000_0000L;
+    /** The touch area: enough 4 KiB pages to fill the largest TLB the warm-up aims for. */
+    public static final int WARMUP_AREA_PAGES = 1 << 14;
+
     private final long frame;
     private final long root;
     private final long[] tableFrames;
 
-    private KernelImage(long frame, long root, long[] tableFrames) {
+    private final long warmUpRoot;
+
+    private KernelImage(long frame, long root, long warmUpRoot, long[] tableFrames) {
         this.frame = frame;
         this.root = root;
+        this.warmUpRoot = warmUpRoot;
         this.tableFrames = tableFrames;
+    }
+
+    /**
+     * The page table of the TLB warm-up. QEMU sizes a core's software TLB only when the TLB is flushed,
+     * doubling it when more than 70% of it filled since the last flush; it starts at 256 entries (1 MiB of
+     * reach). A program that never makes the kernel flush (a compute loop) would run with those 256
+     * entries and miss on almost every page of a larger working set (sieve of 20 MB: 2.7 s instead of
+     * 1.0 s). So before a core starts a new address space, the kernel runs a loop in this address space
+     * that touches 256, 512, ... pages, flushing in between, and the TLB grows to its target size.
+     */
+    public long warmUpRoot() {
+        return warmUpRoot;
     }
 
     /** Writes the image and the kernel half of the page tables into frames taken from the allocator. */
@@ -50,6 +79,7 @@ public final class KernelImage {
             mem.putLong(image + 8L * i, GDT[i]);
         mem.write(image + (SYSRET_VA - KERNEL_BASE), SYSRETQ, 0, SYSRETQ.length);
         mem.write(image + (CPUID_VA - KERNEL_BASE), CPUID, 0, CPUID.length);
+        mem.write(image + TOUCH_PAGES_OFFSET, TOUCH_PAGES, 0, TOUCH_PAGES.length);
         // PML4[511] -> PDPT[510] -> PD[0] -> PT[0] -> image; supervisor only, executable.
         long pml4 = take(mem, frames), pdpt = take(mem, frames), pd = take(mem, frames), pt = take(mem, frames);
         long table = Pte.P | Pte.RW;
@@ -57,7 +87,23 @@ public final class KernelImage {
         mem.putLong(pdpt + 8L * ((KERNEL_BASE >>> 30) & 511), pd | table);
         mem.putLong(pd + 8L * ((KERNEL_BASE >>> 21) & 511), pt | table);
         mem.putLong(pt + 8L * ((KERNEL_BASE >>> 12) & 511), image | Pte.P | Pte.RW | Pte.G);
-        return new KernelImage(image, pml4, new long[] {pdpt, pd, pt});
+        // The warm-up address space: the image at WARMUP_CODE_VA, and WARMUP_AREA_PAGES of read-only 4 KiB
+        // pages at WARMUP_AREA_VA that all alias physical page 0 (host-reserved; never handed out).
+        long wPml4 = take(mem, frames), wPdpt = take(mem, frames), wPd = take(mem, frames), wPt = take(mem, frames);
+        long user = Pte.P | Pte.RW | Pte.US;
+        mem.putLong(wPml4 + 8L * 511, mem.getLong(pml4 + 8L * 511)); // the kernel half: the sysret trampoline
+        mem.putLong(wPml4 + 8L * ((WARMUP_CODE_VA >>> 39) & 511), wPdpt | user);
+        mem.putLong(wPdpt + 8L * ((WARMUP_CODE_VA >>> 30) & 511), wPd | user);
+        mem.putLong(wPd + 8L * ((WARMUP_CODE_VA >>> 21) & 511), wPt | user);
+        mem.putLong(wPt + 8L * ((WARMUP_CODE_VA >>> 12) & 511), image | Pte.P | Pte.US);
+        long aPdpt = take(mem, frames), aPd = take(mem, frames), aPt = take(mem, frames);
+        mem.putLong(wPml4 + 8L * ((WARMUP_AREA_VA >>> 39) & 511), aPdpt | user);
+        mem.putLong(aPdpt + 8L * ((WARMUP_AREA_VA >>> 30) & 511), aPd | user);
+        for (int i = 0; i < WARMUP_AREA_PAGES / 512; i++) // every page table of the area is the same one
+            mem.putLong(aPd + 8L * (((WARMUP_AREA_VA >>> 21) & 511) + i), aPt | user);
+        for (int i = 0; i < 512; i++)
+            mem.putLong(aPt + 8L * i, Pte.P | Pte.US | Pte.NX);
+        return new KernelImage(image, pml4, wPml4, new long[] {pdpt, pd, pt, wPml4, wPdpt, wPd, wPt, aPdpt, aPd, aPt});
     }
 
     private static long take(PhysicalMemory mem, FrameAllocator frames) {

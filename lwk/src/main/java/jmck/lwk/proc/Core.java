@@ -38,9 +38,12 @@ public final class Core implements Cpu.TrapHandler {
         this.kmsg = kmsg;
     }
 
+    private KernelImage image;
+
     /** Attaches the CPU and records its state after the kernel set it up (ring 0, paging on). */
-    public void attach(Cpu cpu) {
+    public void attach(Cpu cpu, KernelImage image) {
         this.cpu = cpu;
+        this.image = image;
         this.bootContext = cpu.newContext();
         cpu.save(bootContext);
     }
@@ -85,8 +88,10 @@ public final class Core implements Cpu.TrapHandler {
         if (current == t)
             return;
         saveCurrent();
-        current = t;
         long root = t.process().mm().root();
+        if (t.context == null && root != loadedRoot && tlbTarget > 256)
+            warmUpTlb(); // with no current thread: its trap just stops the core
+        current = t;
         if (t.context == null) {
             cpu.restore(bootContext);
             cpu.setReg(X86Reg.CR3, root);
@@ -104,6 +109,35 @@ public final class Core implements Cpu.TrapHandler {
                 cpu.flushTlb();
         }
         loadedRoot = root;
+    }
+
+    /** The TLB size (entries) the warm-up aims for; 256 or less turns it off. */
+    private int tlbTarget = jmck.lwk.arch.KernelImage.WARMUP_AREA_PAGES;
+
+    public void setTlbTarget(int entries) {
+        tlbTarget = Math.min(entries, jmck.lwk.arch.KernelImage.WARMUP_AREA_PAGES);
+    }
+
+    /**
+     * Grows QEMU's software TLB for this core to tlbTarget entries (see KernelImage.warmUpRoot): enter ring 3
+     * in the warm-up address space, touch 256 pages, flush, touch 512, flush, ... Each flush that finds
+     * the TLB more than 70% used doubles it. Costs a couple of milliseconds once per address space.
+     */
+    private void warmUpTlb() {
+        long touch = jmck.lwk.arch.KernelImage.WARMUP_CODE_VA + jmck.lwk.arch.KernelImage.TOUCH_PAGES_OFFSET;
+        cpu.restore(bootContext);
+        cpu.setReg(X86Reg.CR3, image.warmUpRoot());
+        long entry = KernelImage.SYSRET_VA; // the first round enters ring 3, the others are already there
+        for (long pages = 256; pages < tlbTarget; pages *= 2) {
+            cpu.setReg(X86Reg.RDI, jmck.lwk.arch.KernelImage.WARMUP_AREA_VA);
+            cpu.setReg(X86Reg.RSI, pages);
+            cpu.setReg(X86Reg.RCX, touch);
+            cpu.setReg(X86Reg.R11, X86.RFLAGS_RESERVED);
+            cpu.run(entry);
+            cpu.flushTlb();
+            entry = touch;
+        }
+        loadedRoot = -1;
     }
 
     /** Saves the current thread's registers into its context (before another thread takes the core). */
