@@ -258,20 +258,6 @@ int jmck_flush_tlb(uc_engine *uc) { return uc_ctl_flush_tlb(uc); }
 int jmck_set_tcg_buffer_size(uc_engine *uc, uint32_t bytes) { return uc_ctl_set_tcg_buffer_size(uc, bytes); }
 int jmck_flush_tb(uc_engine *uc) { return uc_ctl_flush_tb(uc); }
 
-/* Zeroes [pa, pa+len) through the engine's physical address space, which also drops every translated block
- * made from those bytes (QEMU's tb_invalidate_phys_range). Much cheaper than uc_ctl_flush_tb, which resets
- * the whole translation cache and touches all of it (seconds for the default 1 GiB buffer). */
-int jmck_zero_code(uc_engine *uc, uint64_t pa, uint64_t len)
-{
-	static const uint8_t zeros[65536];
-	for (uint64_t done = 0; done < len; done += sizeof zeros) {
-		uint64_t n = len - done < sizeof zeros ? len - done : sizeof zeros;
-		int err = uc_mem_write(uc, pa + done, zeros, n);
-		if (err != UC_ERR_OK)
-			return err;
-	}
-	return UC_ERR_OK;
-}
 int jmck_set_cpu_model(uc_engine *uc, int model) { return uc_ctl_set_cpu_model(uc, model); }
 int jmck_remove_cache(uc_engine *uc, uint64_t begin, uint64_t end) { return uc_ctl_remove_cache(uc, begin, end); }
 

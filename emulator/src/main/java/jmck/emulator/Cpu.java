@@ -102,14 +102,21 @@ public interface Cpu extends AutoCloseable {
 
     void restore(Context c);
 
+    /** Makes a block of physical memory visible to this core (memory hot-add). */
+    void attachBlock(PhysicalMemory.Block block);
+
+    /** Removes a block of physical memory from this core (memory hot-remove). */
+    void detachBlock(PhysicalMemory.Block block);
+
     /** Forgets cached translations of virtual addresses: after a PTE downgrade (our TLB shootdown). */
     void flushTlb();
 
     /**
-     * Zeroes a range of physical memory and forgets any code translated from it: frames that held code are
-     * retired this way when freed, so no stale translation survives the host writing new code there.
+     * Forgets code translated from the memory that [va, va+length) maps to under the current page tables
+     * and privilege level. Frames that held code are retired this way when freed: the host writes new
+     * contents into them without the CPU seeing the writes, so old translations would otherwise survive.
      */
-    void retireCode(long pa, long length);
+    void forgetCode(long va, long length);
 
     @Override
     void close();

@@ -9,76 +9,153 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import jmck.emulator.host.HostSyscall;
 
 /**
- * The emulated machine's physical memory: one host block, addressed by physical address from 0, mapped
- * into every core's Unicorn engine once (uc_mem_map_ptr). It is a shared mapping of a file in /dev/shm so
- * that a separate process (the mcexec proxy) can map the same pages and read and write guest buffers
- * without copying. The file is sparse: host memory is used only for pages the guest or kernel touched.
+ * The emulated machine's physical memory as one process sees it: blocks of RAM at physical addresses,
+ * each a shared mapping of a file in /dev/shm, placed in one host window so that physical address pa is
+ * host address window+pa. Every core maps the same blocks (uc_mem_map_ptr), and a separate process (the
+ * mcexec proxy) can map them too and read and write guest buffers without copying. A process maps only
+ * the blocks it was given: an LWK instance cannot reach another instance's memory, and an access to a
+ * physical address outside its blocks is refused here (and faults in the emulated CPU). Files are sparse:
+ * host memory is used only for pages that were touched.
  */
 public final class PhysicalMemory implements AutoCloseable {
     public static final long PAGE_SIZE = 4096;
+    /** Blocks start and end on 2 MiB boundaries. */
+    public static final long BLOCK_ALIGN = 2L << 20;
+    /** Physical address space reserved in each process (40 bits, as the emulated CPU's MAXPHYADDR). */
+    public static final long SPACE = 1L << 40;
     private static final Path SHM_DIR = Paths.get("/dev/shm");
     private static final int SLAB_SHIFT = 30; // Java buffers are int-indexed: one ByteBuffer per GiB
+    private static final int GRANULE_SHIFT = 21;
     private static final AtomicInteger counter = new AtomicInteger();
 
-    private final Path file;
-    private final boolean owner;
-    private final long size;
-    private final long base;
-    private final Pointer pointer;
-    private final ByteBuffer[] slabs;
-    private boolean closed;
-
-    private PhysicalMemory(Path file, boolean owner, long size, long base) {
-        this.file = file;
-        this.owner = owner;
-        this.size = size;
-        this.base = base;
-        this.pointer = new Pointer(base);
-        int n = (int) ((size + (1L << SLAB_SHIFT) - 1) >>> SLAB_SHIFT);
-        this.slabs = new ByteBuffer[n];
-        for (int i = 0; i < n; i++) {
-            long off = (long) i << SLAB_SHIFT;
-            slabs[i] = pointer.getByteBuffer(off, Math.min(1L << SLAB_SHIFT, size - off)).order(ByteOrder.LITTLE_ENDIAN);
+    /** One block of RAM: physical [base, base+size) backed by file; owned blocks delete their file on close. */
+    public record Block(long base, long size, Path file) {
+        public long end() {
+            return base + size;
         }
     }
 
-    /** Creates a new zeroed block of size bytes (a multiple of 2 MiB) in a new file /dev/shm/jmck-PID-N.ram. */
+    private final long window;
+    private final Pointer pointer;
+    private final ByteBuffer[] slabs = new ByteBuffer[(int) (SPACE >>> SLAB_SHIFT)];
+    private final java.util.BitSet present = new java.util.BitSet(); // 2 MiB granules that are mapped
+    private final List<Block> blocks = new ArrayList<>();
+    private final List<Block> owned = new ArrayList<>();
+    private boolean closed;
+
+    private PhysicalMemory() {
+        long addr = HostSyscall.call(HostSyscall.SYS_MMAP, 0, SPACE, 0 /* PROT_NONE */,
+                HostSyscall.MAP_PRIVATE | HostSyscall.MAP_ANONYMOUS | HostSyscall.MAP_NORESERVE, -1, 0);
+        if (addr < 0 && addr > -4096)
+            throw new JmckException("cannot reserve host address space for physical memory (errno " + -addr + ")");
+        this.window = addr;
+        this.pointer = new Pointer(addr);
+    }
+
+    /** A view with no memory yet: blocks come with {@link #attach(Block)}. */
+    public static PhysicalMemory empty() {
+        return new PhysicalMemory();
+    }
+
+    /**
+     * A new zeroed block of size bytes at physical 0, private to this process: its file is deleted as soon
+     * as it is mapped, so nothing is left behind however the process ends.
+     */
     public static PhysicalMemory create(long size) {
-        if (size <= 0 || size % (2L << 20) != 0)
-            throw new JmckException("memory size must be a positive multiple of 2 MiB, not " + size);
-        Path file = SHM_DIR.resolve("jmck-" + ProcessHandle.current().pid() + "-" + counter.incrementAndGet() + ".ram");
-        int fd = open(file, HostSyscall.O_RDWR | HostSyscall.O_CREAT | HostSyscall.O_EXCL | HostSyscall.O_CLOEXEC);
+        PhysicalMemory m = new PhysicalMemory();
         try {
-            long r = HostSyscall.call(HostSyscall.SYS_FTRUNCATE, fd, size, 0);
-            if (r < 0)
-                throw new JmckException("cannot size " + file + " to " + size + " bytes (errno " + -r + ")");
-            return new PhysicalMemory(file, true, size, map(file, fd, size));
+            Block b = m.create(0, size);
+            m.owned.remove(b);
+            unlink(b.file());
+            return m;
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    /** Creates a new block at [base, base+size) in a new file in /dev/shm and maps it; this view owns the file. */
+    public Block create(long base, long size) {
+        Path file = SHM_DIR.resolve("jmck-" + ProcessHandle.current().pid() + "-" + counter.incrementAndGet() + ".ram");
+        Block b = new Block(base, size, file);
+        createFile(b);
+        try {
+            attach(b);
         } catch (RuntimeException e) {
             unlink(file);
             throw e;
+        }
+        owned.add(b);
+        return b;
+    }
+
+    /** Creates the sparse file behind a block (the block is not mapped here). */
+    public static void createFile(Block b) {
+        checkBlock(b);
+        int fd = open(b.file(), HostSyscall.O_RDWR | HostSyscall.O_CREAT | HostSyscall.O_EXCL | HostSyscall.O_CLOEXEC);
+        try {
+            long r = HostSyscall.call(HostSyscall.SYS_FTRUNCATE, fd, b.size(), 0);
+            if (r < 0) {
+                unlink(b.file());
+                throw new JmckException("cannot size " + b.file() + " to " + b.size() + " bytes (errno " + -r + ")");
+            }
         } finally {
             HostSyscall.call(HostSyscall.SYS_CLOSE, fd, 0, 0);
         }
     }
 
-    /** Maps an existing block that another process created (the proxy's view of an instance's memory). */
-    public static PhysicalMemory attach(Path file) {
-        long size;
+    /** Deletes the file behind a block. */
+    public static void deleteFile(Block b) {
+        unlink(b.file());
+    }
+
+    /** Maps an existing block (created by this or another process) at its physical address. */
+    public synchronized void attach(Block b) {
+        checkBlock(b);
+        for (Block o : blocks)
+            if (b.base() < o.end() && o.base() < b.end())
+                throw new JmckException("memory block " + describe(b) + " overlaps " + describe(o));
+        int fd = open(b.file(), HostSyscall.O_RDWR | HostSyscall.O_CLOEXEC);
         try {
-            size = Files.size(file);
-        } catch (IOException e) {
-            throw new JmckException("cannot open physical memory " + file + ": " + e.getMessage());
-        }
-        int fd = open(file, HostSyscall.O_RDWR | HostSyscall.O_CLOEXEC);
-        try {
-            return new PhysicalMemory(file, false, size, map(file, fd, size));
+            long addr = HostSyscall.call(HostSyscall.SYS_MMAP, window + b.base(), b.size(),
+                    HostSyscall.PROT_READ | HostSyscall.PROT_WRITE, HostSyscall.MAP_SHARED | HostSyscall.MAP_FIXED, fd, 0);
+            if (addr != window + b.base())
+                throw new JmckException("cannot map memory block " + describe(b) + " (errno " + -addr + ")");
         } finally {
             HostSyscall.call(HostSyscall.SYS_CLOSE, fd, 0, 0);
         }
+        for (long s = b.base() >>> SLAB_SHIFT; s <= (b.end() - 1) >>> SLAB_SHIFT; s++)
+            if (slabs[(int) s] == null)
+                slabs[(int) s] = pointer.getByteBuffer(s << SLAB_SHIFT, 1L << SLAB_SHIFT).order(ByteOrder.LITTLE_ENDIAN);
+        present.set((int) (b.base() >>> GRANULE_SHIFT), (int) (b.end() >>> GRANULE_SHIFT));
+        blocks.add(b);
+    }
+
+    /** Unmaps a block (its memory stays in the file for whoever else maps it). */
+    public synchronized void detach(Block b) {
+        if (!blocks.remove(b))
+            throw new IllegalArgumentException("not attached: " + describe(b));
+        present.clear((int) (b.base() >>> GRANULE_SHIFT), (int) (b.end() >>> GRANULE_SHIFT));
+        // Back to an inaccessible reservation, so the window stays ours.
+        HostSyscall.call(HostSyscall.SYS_MMAP, window + b.base(), b.size(), 0,
+                HostSyscall.MAP_PRIVATE | HostSyscall.MAP_ANONYMOUS | HostSyscall.MAP_NORESERVE | HostSyscall.MAP_FIXED, -1, 0);
+        if (owned.remove(b))
+            unlink(b.file());
+    }
+
+    private static void checkBlock(Block b) {
+        if (b.base() < 0 || b.size() <= 0 || b.base() % BLOCK_ALIGN != 0 || b.size() % BLOCK_ALIGN != 0 || b.end() > SPACE)
+            throw new JmckException("memory block " + describe(b) + " must be 2 MiB aligned and below 1 TiB");
+    }
+
+    private static String describe(Block b) {
+        return String.format("%#x-%#x", b.base(), b.end());
     }
 
     private static int open(Path file, int flags) {
@@ -87,14 +164,6 @@ public final class PhysicalMemory implements AutoCloseable {
         if (fd < 0)
             throw new JmckException("cannot open physical memory file " + file + " (errno " + -fd + ")");
         return (int) fd;
-    }
-
-    private static long map(Path file, int fd, long size) {
-        long addr = HostSyscall.call(HostSyscall.SYS_MMAP, 0, size, HostSyscall.PROT_READ | HostSyscall.PROT_WRITE,
-                HostSyscall.MAP_SHARED, fd, 0);
-        if (addr < 0 && addr > -4096)
-            throw new JmckException("cannot map " + size + " bytes of " + file + " (errno " + -addr + ")");
-        return addr;
     }
 
     private static void unlink(Path file) {
@@ -110,38 +179,51 @@ public final class PhysicalMemory implements AutoCloseable {
         return m;
     }
 
-    /** The file behind this memory, which another process can {@link #attach}. */
-    public Path file() {
-        return file;
+    /** The blocks mapped here, in the order they came. */
+    public synchronized List<Block> blocks() {
+        return new ArrayList<>(blocks);
     }
 
-    public long size() {
-        return size;
+    /** The end of the highest block: physical addresses below it may be in use. */
+    public synchronized long size() {
+        long end = 0;
+        for (Block b : blocks)
+            end = Math.max(end, b.end());
+        return end;
     }
 
     /** Host virtual address of physical address 0. */
     public long hostAddress() {
-        return base;
+        return window;
     }
 
     /** Host virtual address of physical address pa. */
     public long hostAddress(long pa) {
         check(pa, 1);
-        return base + pa;
+        return window + pa;
     }
 
+    /** Whether [pa, pa+length) lies in mapped blocks. */
     public boolean contains(long pa, long length) {
-        return pa >= 0 && length >= 0 && pa <= size && length <= size - pa;
+        if (pa < 0 || length < 0 || pa > SPACE - length)
+            return false;
+        if (length == 0)
+            return true;
+        int first = (int) (pa >>> GRANULE_SHIFT), last = (int) ((pa + length - 1) >>> GRANULE_SHIFT);
+        return present.nextClearBit(first) > last;
     }
 
     private void check(long pa, long length) {
         if (!contains(pa, length))
             throw new IndexOutOfBoundsException("physical range " + Long.toHexString(pa) + "+" + length
-                    + " outside " + Long.toHexString(size));
+                    + " is not memory of this instance");
     }
 
     private ByteBuffer slab(long pa) {
-        return slabs[(int) (pa >>> SLAB_SHIFT)];
+        ByteBuffer s = slabs[(int) (pa >>> SLAB_SHIFT)];
+        if (s == null || !present.get((int) (pa >>> GRANULE_SHIFT)))
+            throw new IndexOutOfBoundsException("physical address " + Long.toHexString(pa) + " is not memory of this instance");
+        return s;
     }
 
     private static int offset(long pa) {
@@ -209,18 +291,54 @@ public final class PhysicalMemory implements AutoCloseable {
     /** Gives the host memory behind [pa, pa+length) back to the host; it reads as zero afterwards. */
     public void release(long pa, long length) {
         check(pa, length);
-        long r = HostSyscall.call(HostSyscall.SYS_MADVISE, base + pa, length, HostSyscall.MADV_REMOVE);
+        long r = HostSyscall.call(HostSyscall.SYS_MADVISE, window + pa, length, HostSyscall.MADV_REMOVE);
         if (r < 0)
             zero(pa, length);
     }
 
+    /** The first file's path (for messages and tests). */
+    public synchronized Path file() {
+        return blocks.isEmpty() ? null : blocks.get(0).file();
+    }
+
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed)
             return;
         closed = true;
-        HostSyscall.call(HostSyscall.SYS_MUNMAP, base, size, 0);
-        if (owner)
-            unlink(file);
+        HostSyscall.call(HostSyscall.SYS_MUNMAP, window, SPACE, 0);
+        for (Block b : owned)
+            unlink(b.file());
+        blocks.clear();
+        owned.clear();
+        present.clear();
+    }
+
+    /** Whether a block's file exists (a stale block of a dead instance, say). */
+    public static boolean exists(Block b) {
+        return Files.exists(b.file());
+    }
+
+    /** Removes leftover /dev/shm files of processes that died without cleaning up; returns how many. */
+    public static int removeStaleFiles() {
+        int n = 0;
+        try (var s = Files.newDirectoryStream(SHM_DIR, "jmck-*.ram")) {
+            for (Path p : s) {
+                String name = p.getFileName().toString();
+                String[] parts = name.split("-");
+                try {
+                    long pid = Long.parseLong(parts[1]);
+                    if (ProcessHandle.of(pid).isEmpty()) {
+                        Files.deleteIfExists(p);
+                        n++;
+                    }
+                } catch (NumberFormatException | IOException e) {
+                    // not one of ours, or already gone
+                }
+            }
+        } catch (IOException e) {
+            // no /dev/shm: nothing to clean
+        }
+        return n;
     }
 }

@@ -17,9 +17,11 @@ public final class UnicornCpu implements Cpu {
 
     public UnicornCpu(int id, PhysicalMemory memory, TrapHandler handler) {
         this.id = id;
+        this.memory = memory;
         this.engine = Unicorn.openX86_64();
         try {
-            engine.memMapPtr(0, memory.size(), Unicorn.PROT_ALL, memory.hostAddress());
+            for (PhysicalMemory.Block b : memory.blocks())
+                attachBlock(b);
             this.hot = new NativeCore(engine, new NativeCore.Handler() {
                 @Override
                 public int onSyscall(NativeCore core) {
@@ -35,6 +37,19 @@ public final class UnicornCpu implements Cpu {
             engine.close();
             throw e;
         }
+    }
+
+    private PhysicalMemory memory;
+
+    /** Maps a block of physical memory into this core (it must be attached to the machine's memory view). */
+    @Override
+    public void attachBlock(PhysicalMemory.Block b) {
+        engine.memMapPtr(b.base(), b.size(), Unicorn.PROT_ALL, memory.hostAddress() + b.base());
+    }
+
+    @Override
+    public void detachBlock(PhysicalMemory.Block b) {
+        engine.memUnmap(b.base(), b.size());
     }
 
     /** The engine underneath, for stepping and tracing tools that install their own hooks. */
@@ -190,8 +205,8 @@ public final class UnicornCpu implements Cpu {
     }
 
     @Override
-    public void retireCode(long pa, long length) {
-        engine.zeroCode(pa, length);
+    public void forgetCode(long va, long length) {
+        engine.removeTranslations(va, va + length);
     }
 
     @Override

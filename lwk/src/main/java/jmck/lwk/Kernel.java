@@ -82,6 +82,55 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
     /** A kernel timer: at deadline (System.nanoTime), run action on the scheduler's thread. */
     private record Timer(long deadline, Runnable action) {}
 
+    /**
+     * How an idle kernel sleeps and is woken. By default a Java monitor; an instance daemon uses its IKC
+     * doorbell, a word in shared memory that proxies in other processes can ring.
+     */
+    public interface Idler {
+        /** A value to wait for a change from. */
+        int count();
+
+        void await(int count, long nanos);
+
+        void wake();
+    }
+
+    /** Work other threads hand to the kernel: it runs on the scheduler's thread, between slices. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> tasks = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Polled on the scheduler's thread at every tick (the IKC channels' responses). */
+    private final List<Runnable> pollers = new CopyOnWriteArrayList<>();
+    private volatile Idler idler = new Idler() {
+        private int count;
+
+        @Override
+        public int count() {
+            synchronized (wakeup) {
+                return count;
+            }
+        }
+
+        @Override
+        public void await(int seen, long nanos) {
+            synchronized (wakeup) {
+                if (count != seen)
+                    return;
+                try {
+                    wakeup.wait(nanos / 1_000_000L, (int) (nanos % 1_000_000L));
+                } catch (InterruptedException e) {
+                    java.lang.Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        @Override
+        public void wake() {
+            synchronized (wakeup) {
+                count++;
+                wakeup.notifyAll();
+            }
+        }
+    };
+
     public Kernel(PhysicalMemory mem, Config config) {
         this.mem = mem;
         this.config = config;
@@ -109,6 +158,8 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         kmsg.log("jmck LWK: booting on %d core(s), %d MiB of memory, %s pages", config.cores(), total >> 20,
                 config.maxPage() == PageSize.LARGE ? "2M/4K" : "4K-only");
         image = KernelImage.install(mem, frames);
+        for (long[] r : config.memory())
+            image.mapPhysical(r[0], r[1]);
         for (int i = 0; i < config.cores(); i++) {
             Core core = new Core(i, this, kmsg);
             core.setTlbTarget(config.tlbEntries());
@@ -206,6 +257,17 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
      */
     public Process spawn(ElfImage elf, String execfn, List<String> argv, List<String> envp, Credentials creds,
             Rlimits limits) {
+        Process p = prepare(elf, execfn, argv, envp, creds, limits);
+        start(p);
+        return p;
+    }
+
+    /**
+     * Creates a process running elf, ready but not yet scheduled (McKernel's PREPARE_IMAGE): mcexec starts
+     * it with {@link #start} once it serves the process's channel.
+     */
+    public Process prepare(ElfImage elf, String execfn, List<String> argv, List<String> envp, Credentials creds,
+            Rlimits limits) {
         AddressSpace mm = newAddressSpace();
         try {
             mm.setStackLimit(limits.soft(Rlimits.RLIMIT_STACK) == Rlimits.RLIM_INFINITY ? 1L << 30
@@ -217,14 +279,83 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
             p.setCmdline(argv);
             Thread t = p.threads().get(0);
             t.setStart(loaded.entry(), sp);
-            t.setCore(scheduler.placeNew());
-            scheduler.enqueue(t);
             kmsg.log("pid %d: %s loaded, entry %#x, brk %#x", p.pid(), execfn, loaded.entry(), loaded.brk());
             return p;
         } catch (RuntimeException e) {
             mm.destroy();
             throw e;
         }
+    }
+
+    /** Schedules a prepared process's first thread on the least loaded core (SCHEDULE_PROCESS). */
+    public void start(Process p) {
+        Thread t = p.threads().get(0);
+        t.setCore(scheduler.placeNew());
+        scheduler.enqueue(t);
+        kmsg.log("pid %d: scheduled on core %d", p.pid(), t.core());
+    }
+
+    // ---- hot-plug (ihkosctl assign/release while the instance runs) ----
+
+    /** Adds a core: a new emulated CPU, set up like the others. Returns its number. */
+    public int addCore() {
+        Core core = new Core(cores.size(), this, kmsg);
+        core.setTlbTarget(config.tlbEntries());
+        Cpu cpu = config.cpus().create(core.id(), core);
+        image.setUpCore(cpu);
+        core.attach(cpu, image);
+        cores.add(core);
+        kmsg.log("core %d: online", core.id());
+        return core.id();
+    }
+
+    /** Removes the highest-numbered core; its threads move to the other cores. False if it is the last core. */
+    public boolean removeCore() {
+        if (cores.size() <= 1)
+            return false;
+        Core core = cores.remove(cores.size() - 1);
+        core.saveForMigration();
+        for (Thread t : core.drainQueue()) {
+            t.setCore(-1);
+            scheduler.enqueue(t);
+        }
+        for (Process p : processes.live())
+            for (Thread t : p.threads())
+                if (t.core() == core.id())
+                    t.setCore(scheduler.placeNew());
+        core.close();
+        kmsg.log("core %d: offline", core.id());
+        return true;
+    }
+
+    /** Adds a block of physical memory (already attached to this kernel's memory view) to every core and the allocator. */
+    public void addMemory(PhysicalMemory.Block b) {
+        image.mapPhysical(b.base(), b.size());
+        for (Core c : cores)
+            c.cpu().attachBlock(b);
+        frames.addRange(b.base(), b.size());
+        kmsg.log("memory %#x-%#x: online, %d frames free", b.base(), b.end(), frames.freeFrames());
+    }
+
+    /** Takes a block back if none of its frames is in use; false otherwise. */
+    public boolean removeMemory(PhysicalMemory.Block b) {
+        if (!frames.removeRange(b.base(), b.size()))
+            return false;
+        for (Core c : cores)
+            c.cpu().detachBlock(b);
+        kmsg.log("memory %#x-%#x: offline", b.base(), b.end());
+        return true;
+    }
+
+    /** A few lines about the instance: cores, memory, processes (for `jmck ihk status`). */
+    public String describe() {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format("cores: %d%nmemory: %d MiB, %d MiB free%n", cores.size(),
+                frames.totalFrames() * FrameAllocator.PAGE_SIZE >> 20, frames.freeFrames() * FrameAllocator.PAGE_SIZE >> 20));
+        for (Process p : processes.live())
+            b.append(String.format("process %d %s: %d thread(s), %d KiB resident%n", p.pid(), p.comm(),
+                    p.threads().stream().filter(Thread::alive).count(), p.mm().residentBytes() >> 10));
+        return b.toString();
     }
 
     /** Runs the scheduler on the calling host thread until done says stop. */
@@ -292,7 +423,7 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         @Override
         public void retireCode(long pa, long length) {
             for (Core c : cores)
-                c.cpu().retireCode(pa, length);
+                c.retireCode(pa, length);
         }
     };
 
@@ -309,7 +440,7 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         if (r == SyscallDispatcher.NO_RETURN)
             return Cpu.STOP | Cpu.KEEP_RAX;
         cpu.setSyscallResult(r);
-        if (t.hasDeliverable() || t.state() != Thread.State.RUNNABLE || t.yieldRequested())
+        if (t.hasDeliverable() || t.state() != Thread.State.RUNNABLE || t.yieldRequested() || core.mustRetireCode())
             return Cpu.STOP;
         return Cpu.CONTINUE;
     }
@@ -359,6 +490,7 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
 
     @Override
     public boolean beforeRun(Core core, Thread t) {
+        core.retirePendingCode();
         t.applyPendingResult(core.cpu());
         if (t.hasDeliverable())
             deliverSignals(core, t);
@@ -418,8 +550,27 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         t.requestYield();
     }
 
+    public void setIdler(Idler idler) {
+        this.idler = idler;
+    }
+
+    /** Runs task on the kernel's thread soon (safe from any thread). */
+    public void submit(Runnable task) {
+        tasks.add(task);
+        wake();
+    }
+
+    /** Adds work polled at every tick on the kernel's thread. */
+    public void addPoller(Runnable poller) {
+        pollers.add(poller);
+    }
+
     @Override
     public void tick() {
+        for (Runnable task; (task = tasks.poll()) != null; )
+            task.run();
+        for (Runnable p : pollers)
+            p.run();
         while (true) {
             Timer due;
             synchronized (wakeup) {
@@ -434,27 +585,22 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
 
     @Override
     public void idle() {
+        Idler i = idler;
+        int seen = i.count();
+        if (!tasks.isEmpty())
+            return;
+        long waitNanos = 10_000_000L;
         synchronized (wakeup) {
-            if (externalWaits == 0 && timers.isEmpty() && processes.live().isEmpty())
-                return;
-            long waitNanos = 10_000_000L;
             if (!timers.isEmpty())
                 waitNanos = Math.min(waitNanos, timers.peek().deadline() - System.nanoTime());
-            if (waitNanos <= 0)
-                return;
-            try {
-                wakeup.wait(waitNanos / 1_000_000L, (int) (waitNanos % 1_000_000L));
-            } catch (InterruptedException e) {
-                java.lang.Thread.currentThread().interrupt();
-            }
         }
+        if (waitNanos > 0)
+            i.await(seen, waitNanos);
     }
 
     /** Wakes an idle scheduler (a delegated syscall finished, a process ended). */
     public void wake() {
-        synchronized (wakeup) {
-            wakeup.notifyAll();
-        }
+        idler.wake();
     }
 
     @Override

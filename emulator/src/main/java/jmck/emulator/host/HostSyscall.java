@@ -35,6 +35,7 @@ public final class HostSyscall {
             SYS_UNLINK = 87, SYS_MADVISE = 28, SYS_FALLOCATE = 285, SYS_GETPID = 39, SYS_FSTAT = 5;
     public static final int AT_FDCWD = -100;
     public static final int O_RDWR = 2, O_CREAT = 0100, O_EXCL = 0200, O_CLOEXEC = 02000000;
-    public static final int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1;
+    public static final int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_FIXED = 0x10,
+            MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000;
     public static final int MADV_REMOVE = 9;
 }

@@ -36,8 +36,6 @@ final class HookNative {
 
     static native int jmck_flush_tb(long uc);
 
-    static native int jmck_zero_code(long uc, long pa, long len);
-
     static native int jmck_set_cpu_model(long uc, int model);
 
     static native int jmck_remove_cache(long uc, long begin, long end);

@@ -259,11 +259,12 @@ public final class Unicorn implements AutoCloseable {
     }
 
     /**
-     * Zeroes physical memory through the engine, dropping the code it translated from those bytes: how
-     * freed code frames are retired before the host writes new contents into them.
+     * Drops translated blocks made from the memory that [begin, end) maps to (uc_ctl_remove_cache). The
+     * range is virtual: Unicorn translates begin with the CPU's current page tables and privilege, then
+     * invalidates the physical range. (Writes through uc_mem_write do not invalidate in Unicorn 2.1.)
      */
-    public void zeroCode(long pa, long length) {
-        UnicornException.check("zero code", HookNative.jmck_zero_code(uc, pa, length));
+    public void removeTranslations(long begin, long end) {
+        UnicornException.check("uc_ctl remove_cache", HookNative.jmck_remove_cache(uc, begin, end));
     }
 
     /**

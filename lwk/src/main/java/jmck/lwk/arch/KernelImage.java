@@ -17,6 +17,11 @@ public final class KernelImage {
     public static final long GDT_VA = KERNEL_BASE;
     public static final long SYSRET_VA = KERNEL_BASE + 0x800;
     /**
+     * Where the kernel half maps all of the instance's physical memory (Linux's direct map), supervisor
+     * only: the CPU reaches a physical frame through it when it must be told to forget code made from it.
+     */
+    public static final long PHYSMAP_BASE = 0xffff_8880_0000_0000L;
+    /**
      * cpuid; syscall: how the kernel reads the emulated CPU's feature flags at boot. The syscall traps with
      * no thread on the core, which stops it (single-stepping would cost a flush of all translated code).
      */
@@ -88,7 +93,7 @@ public final class KernelImage {
         mem.putLong(pd + 8L * ((KERNEL_BASE >>> 21) & 511), pt | table);
         mem.putLong(pt + 8L * ((KERNEL_BASE >>> 12) & 511), image | Pte.P | Pte.RW | Pte.G);
         // The warm-up address space: the image at WARMUP_CODE_VA, and WARMUP_AREA_PAGES of read-only 4 KiB
-        // pages at WARMUP_AREA_VA that all alias physical page 0 (host-reserved; never handed out).
+        // pages at WARMUP_AREA_VA that all alias the image's own frame (only the warm-up loop reads them).
         long wPml4 = take(mem, frames), wPdpt = take(mem, frames), wPd = take(mem, frames), wPt = take(mem, frames);
         long user = Pte.P | Pte.RW | Pte.US;
         mem.putLong(wPml4 + 8L * 511, mem.getLong(pml4 + 8L * 511)); // the kernel half: the sysret trampoline
@@ -102,8 +107,11 @@ public final class KernelImage {
         for (int i = 0; i < WARMUP_AREA_PAGES / 512; i++) // every page table of the area is the same one
             mem.putLong(aPd + 8L * (((WARMUP_AREA_VA >>> 21) & 511) + i), aPt | user);
         for (int i = 0; i < 512; i++)
-            mem.putLong(aPt + 8L * i, Pte.P | Pte.US | Pte.NX);
-        return new KernelImage(image, pml4, wPml4, new long[] {pdpt, pd, pt, wPml4, wPdpt, wPd, wPt, aPdpt, aPd, aPt});
+            mem.putLong(aPt + 8L * i, image | Pte.P | Pte.US | Pte.NX);
+        KernelImage k = new KernelImage(image, pml4, wPml4, new long[] {pdpt, pd, pt, wPml4, wPdpt, wPd, wPt, aPdpt, aPd, aPt});
+        k.mem = mem;
+        k.frames = frames;
+        return k;
     }
 
     private static long take(PhysicalMemory mem, FrameAllocator frames) {
@@ -112,6 +120,32 @@ public final class KernelImage {
             throw new IllegalStateException("no memory for the kernel image");
         mem.zero(pa, FrameAllocator.PAGE_SIZE);
         return pa;
+    }
+
+    private PhysicalMemory mem;
+    private FrameAllocator frames;
+    private long physmapPdpt;
+
+    /**
+     * Maps physical [base, base+size) at PHYSMAP_BASE+base with 2 MiB supervisor pages. The PML4 slot it
+     * uses is shared by every address space created later (they copy the kernel half).
+     */
+    public void mapPhysical(long base, long size) {
+        if (physmapPdpt == 0) {
+            physmapPdpt = take(mem, frames);
+            mem.putLong(root + 8L * ((PHYSMAP_BASE >>> 39) & 511), physmapPdpt | Pte.P | Pte.RW);
+        }
+        for (long pa = base & -(2L << 20); pa < base + size; pa += 2L << 20) {
+            long va = PHYSMAP_BASE + pa;
+            long pdpte = physmapPdpt + 8L * ((va >>> 30) & 511);
+            long pd = Pte.address(mem.getLong(pdpte));
+            if (!Pte.present(mem.getLong(pdpte))) {
+                pd = take(mem, frames);
+                mem.putLong(pdpte, pd | Pte.P | Pte.RW);
+            }
+            // Not NX: Unicorn resolves the address as an instruction fetch when it drops translations.
+            mem.putLong(pd + 8L * ((va >>> 21) & 511), pa | Pte.P | Pte.RW | Pte.PS);
+        }
     }
 
     /** The PML4 whose upper half every address space copies. */
@@ -137,6 +171,14 @@ public final class KernelImage {
 
     /** Frames the image uses, to be returned at shutdown. */
     public void free(FrameAllocator frames) {
+        if (physmapPdpt != 0) {
+            for (int i = 0; i < 512; i++) {
+                long e = mem.getLong(physmapPdpt + 8L * i);
+                if (Pte.present(e))
+                    frames.free(Pte.address(e), 0);
+            }
+            frames.free(physmapPdpt, 0);
+        }
         frames.free(frame, 0);
         frames.free(root, 0);
         for (long t : tableFrames)

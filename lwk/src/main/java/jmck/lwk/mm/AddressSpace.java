@@ -176,10 +176,8 @@ public final class AddressSpace {
             residentBytes -= size.bytes;
             boolean code = (entry & Pte.NX) == 0;
             frames.unref(Pte.address(entry) & -size.bytes, size.bytes, (pa, order) -> {
-                if (code) { // no core may run stale translations of a freed code frame
+                if (code) // no core may run stale translations of a freed code frame
                     shootdown.retireCode(pa, FrameAllocator.PAGE_SIZE << order);
-                    frames.markClean(pa, order);
-                }
             });
         });
     }

@@ -23,12 +23,12 @@ public final class FrameAllocator {
     private final BitSet managed = new BitSet();   // frames that belong to this allocator
     private final BitSet dirty = new BitSet();     // frames that may not read as zero
     private final BitSet allocatedHead = new BitSet(); // first frame of each allocated block
-    private final byte[] orders;                   // order of the allocated block that contains each frame
-    private final int[] refs;                      // at a block's head frame: mappings that reference the block
+    private byte[] orders;                         // order of the allocated block that contains each frame
+    private int[] refs;                            // at a block's head frame: mappings that reference the block
     private long totalFrames;
     private long freeFrames;
 
-    /** An allocator for physical addresses below limit; memory is added with {@link #addRange}. */
+    /** An allocator sized for physical addresses below limit (it grows when memory above is added). */
     public FrameAllocator(long limit) {
         for (int o = 0; o <= MAX_ORDER; o++)
             free[o] = new BitSet();
@@ -36,10 +36,17 @@ public final class FrameAllocator {
         refs = new int[orders.length];
     }
 
-    /** Gives [base, base+size) to the allocator (page-aligned, not yet managed). Its frames count as zeroed. */
+    /**
+     * Gives [base, base+size) to the allocator (page-aligned, not yet managed). Its frames count as zeroed:
+     * the caller makes sure they are (fresh file pages, or released to the host first).
+     */
     public synchronized void addRange(long base, long size) {
         checkRange(base, size);
         long pfn = base >>> PAGE_SHIFT, end = (base + size) >>> PAGE_SHIFT;
+        if (end > orders.length) {
+            orders = java.util.Arrays.copyOf(orders, (int) end);
+            refs = java.util.Arrays.copyOf(refs, (int) end);
+        }
         for (long f = pfn; f < end; f++)
             if (managed.get((int) f))
                 throw new IllegalArgumentException("frame " + Long.toHexString(f << PAGE_SHIFT) + " is already managed");

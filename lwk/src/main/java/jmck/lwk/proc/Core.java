@@ -133,7 +133,8 @@ public final class Core implements Cpu.TrapHandler {
             cpu.setReg(X86Reg.RSI, pages);
             cpu.setReg(X86Reg.RCX, touch);
             cpu.setReg(X86Reg.R11, X86.RFLAGS_RESERVED);
-            cpu.run(entry);
+            if (cpu.run(entry) != Cpu.RunResult.STOPPED)
+                throw new IllegalStateException("TLB warm-up failed on core " + id + ": " + cpu.lastRunError());
             cpu.flushTlb();
             entry = touch;
         }
@@ -147,9 +148,53 @@ public final class Core implements Cpu.TrapHandler {
         current = null;
     }
 
+    /** Saves the current thread so that another core can run it (the core goes offline). */
+    public void saveForMigration() {
+        saveCurrent();
+    }
+
+    /** Empties the run queue, returning what was in it. */
+    public java.util.List<Thread> drainQueue() {
+        java.util.List<Thread> l = new java.util.ArrayList<>(runQueue);
+        runQueue.clear();
+        return l;
+    }
+
     /** Forgets the current thread without saving (it died). */
     void dropCurrent(Thread t) {
         if (current == t)
+            current = null;
+    }
+
+    /** Freed code frames whose translations this core must drop before it runs again: {pa, length}. */
+    private final java.util.List<long[]> codeToRetire = new java.util.ArrayList<>();
+
+    /** Notes a freed code frame; the core forgets its translations before its next slice. */
+    public void retireCode(long pa, long length) {
+        codeToRetire.add(new long[] {pa, length});
+    }
+
+    public boolean mustRetireCode() {
+        return !codeToRetire.isEmpty();
+    }
+
+    /**
+     * Forgets code translated from freed frames: briefly in the boot state (ring 0, kernel page tables), so
+     * that each frame can be named by its address in the kernel's direct map.
+     */
+    public void retirePendingCode() {
+        if (codeToRetire.isEmpty())
+            return;
+        Thread t = current;
+        if (t != null && t.alive())
+            cpu.save(t.context);
+        cpu.restore(bootContext);
+        for (long[] r : codeToRetire)
+            cpu.forgetCode(KernelImage.PHYSMAP_BASE + r[0], r[1]);
+        codeToRetire.clear();
+        if (t != null && t.alive())
+            cpu.restore(t.context);
+        else
             current = null;
     }
 

@@ -24,8 +24,29 @@ public final class Signals {
         this.terminator = terminator;
     }
 
+    /**
+     * Whether sig would kill p outright: SIGKILL, or a signal whose action is the default one and whose
+     * default is to terminate, that some thread does not block. Linux then kills the process at once,
+     * even its threads asleep in a syscall (complete_signal's fatal-signal path).
+     */
+    private static boolean fatal(Process p, int sig, Thread only) {
+        if (sig == jmck.lwk.abi.Signals.SIGKILL)
+            return true;
+        SigAction a = p.action(sig);
+        if (!a.isDefault() || jmck.lwk.abi.Signals.ignoredByDefault(sig) || jmck.lwk.abi.Signals.stopsByDefault(sig))
+            return false;
+        for (Thread t : p.threads())
+            if (t.alive() && (only == null || only == t) && (t.blockedMask() & bit(sig)) == 0)
+                return true;
+        return false;
+    }
+
     /** A signal for a whole process: goes to the first thread that does not block it (else the first thread). */
     public void send(Process p, SigInfo info) {
+        if (fatal(p, info.signo(), null)) {
+            terminator.killProcess(p, info, jmck.lwk.abi.Signals.dumpsCore(info.signo()));
+            return;
+        }
         Thread target = null;
         for (Thread t : p.threads())
             if (t.alive() && (target == null || (t.blockedMask() & bit(info.signo())) == 0
@@ -37,6 +58,10 @@ public final class Signals {
 
     /** A signal for one thread (tgkill). */
     public void sendThread(Thread t, SigInfo info) {
+        if (t.alive() && fatal(t.process(), info.signo(), t)) {
+            terminator.killProcess(t.process(), info, jmck.lwk.abi.Signals.dumpsCore(info.signo()));
+            return;
+        }
         if (t.alive())
             t.addPending(info);
     }
