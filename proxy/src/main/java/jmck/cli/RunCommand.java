@@ -18,6 +18,7 @@ import jmck.lwk.proc.Process;
 import jmck.lwk.signal.SigInfo;
 import jmck.lwk.trace.EventSink;
 import jmck.lwk.trace.FaultEvent;
+import jmck.lwk.trace.SyscallFormat;
 import jmck.proxy.HostFacts;
 import jmck.proxy.InProcessProxy;
 import picocli.CommandLine.Command;
@@ -51,6 +52,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "echo the kernel log (kmsg) to stderr")
     boolean verbose;
 
+    @Option(names = "--timings", description = "print where the time went (JVM start, boot, load, run) to stderr")
+    boolean timings;
+
     @Parameters(index = "0", paramLabel = "PROGRAM", description = "a static x86-64 ELF executable")
     String program;
 
@@ -59,6 +63,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        long t0 = System.nanoTime();
+        long jvmMillis = ProcessHandle.current().info().startInstant()
+                .map(i -> java.time.Duration.between(i, java.time.Instant.now()).toMillis()).orElse(-1L);
         Path exe = locate(program);
         ElfImage elf = ElfImage.open(exe);
         PageSize maxPage = switch (pageSize.toLowerCase()) {
@@ -67,13 +74,24 @@ final class RunCommand implements Callable<Integer> {
             default -> throw new jmck.emulator.JmckException("bad --page-size '" + pageSize + "': use 4k or 2m");
         };
         long bytes = Sizes.parse(mem);
+        long[] firstFault = {0};
         try (Machine machine = Machine.create(cores, bytes)) {
+            long t1 = System.nanoTime();
             OsInstance os = OsInstance.boot(machine, cores, List.of(machine.lwkMemory()), maxPage, tlbEntries);
+            long t2 = System.nanoTime();
             Kernel k = os.kernel();
             if (verbose)
                 k.echoKmsg(System.err::println);
             if (!trace.isEmpty())
                 k.setEventSink(sink());
+            else if (timings)
+                k.setEventSink(new EventSink() {
+                    @Override
+                    public void fault(FaultEvent e) {
+                        if (firstFault[0] == 0)
+                            firstFault[0] = System.nanoTime();
+                    }
+                });
             if (trace.contains(Trace.syscalls))
                 k.syscalls().setTracer((t, call, nr, a, r) -> System.err.println(
                         SyscallFormat.line(t, call, nr, a, r)));
@@ -88,6 +106,7 @@ final class RunCommand implements Callable<Integer> {
             argv.add(program);
             argv.addAll(args);
             Process p = k.spawn(elf, program, argv, HostFacts.environment(), HostFacts.credentials(), HostFacts.rlimits());
+            p.setUmask(HostFacts.umask());
             k.run(() -> p.reaped() || p.dead());
             os.shutdown();
             return status[0];

@@ -36,8 +36,15 @@ final class CallSpec {
         }
     }
 
-    /** A whole call: up to six arguments, and whether the result is a new file descriptor. */
-    record Spec(Arg[] args, boolean returnsFd) {}
+    /**
+     * A whole call: up to six arguments, whether the result is a new file descriptor, and for such calls the
+     * argument whose O_CLOEXEC bit (SOCK_CLOEXEC, EFD_CLOEXEC: the same bit) makes it close-on-exec, or -1.
+     */
+    record Spec(Arg[] args, boolean returnsFd, int cloexecArg) {
+        Spec(Arg[] args, boolean returnsFd) {
+            this(args, returnsFd, -1);
+        }
+    }
 
     static final Arg V = new Arg(Kind.VAL, 0, -1), FD = new Arg(Kind.FD, 0, -1), DIRFD = new Arg(Kind.DIRFD, 0, -1),
             PATH = new Arg(Kind.PATH, 0, -1);
@@ -75,10 +82,15 @@ final class CallSpec {
         SPECS.put(s, new Spec(args, true));
     }
 
+    /** A call that returns a new fd, with its O_CLOEXEC-style flag in argument cloexecArg. */
+    private static void defFd(Syscall s, int cloexecArg, Arg... args) {
+        SPECS.put(s, new Spec(args, true, cloexecArg));
+    }
+
     static {
         // files
-        defFd(Syscall.OPEN, PATH, V, V);
-        defFd(Syscall.OPENAT, DIRFD, PATH, V, V);
+        defFd(Syscall.OPEN, 1, PATH, V, V);
+        defFd(Syscall.OPENAT, 2, DIRFD, PATH, V, V);
         defFd(Syscall.CREAT, PATH, V);
         def(Syscall.LSEEK, FD, V, V);
         def(Syscall.FSYNC, FD);
@@ -148,9 +160,9 @@ final class CallSpec {
         def(Syscall.SETHOSTNAME, inArg(1), V);
         def(Syscall.SETDOMAINNAME, inArg(1), V);
         defFd(Syscall.EVENTFD, V);
-        defFd(Syscall.EVENTFD2, V, V);
+        defFd(Syscall.EVENTFD2, 1, V, V);
         // sockets (addresses are buffers the caller sizes)
-        defFd(Syscall.SOCKET, V, V, V);
+        defFd(Syscall.SOCKET, 1, V, V, V);
         def(Syscall.CONNECT, FD, inArg(2), V);
         def(Syscall.BIND, FD, inArg(2), V);
         def(Syscall.LISTEN, FD, V);
@@ -160,7 +172,7 @@ final class CallSpec {
         def(Syscall.GETSOCKNAME, FD, out(SOCKADDR_MAX), inout(4));
         def(Syscall.GETPEERNAME, FD, out(SOCKADDR_MAX), inout(4));
         defFd(Syscall.ACCEPT, FD, out(SOCKADDR_MAX), inout(4));
-        defFd(Syscall.ACCEPT4, FD, out(SOCKADDR_MAX), inout(4), V);
+        defFd(Syscall.ACCEPT4, 3, FD, out(SOCKADDR_MAX), inout(4), V);
         def(Syscall.GETSOCKOPT, FD, V, V, out(256), inout(4));
         def(Syscall.RECVFROM, FD, outArg(2), V, V, out(SOCKADDR_MAX), inout(4));
     }

@@ -10,7 +10,9 @@ import jmck.emulator.host.HostSyscall;
  */
 final class FdTable {
     private static final int SYS_DUP = 32, SYS_FCNTL = 72, F_DUPFD_CLOEXEC = 1030;
-    private static final int LIMIT = 65536;
+    private static final int LIMIT = 65536, NR_OPEN = 1 << 20;
+    /** Guest fds are below this: the guest's RLIMIT_NOFILE (see setLimit). */
+    private int limit = LIMIT;
     private int[] host = new int[64];
     private boolean[] cloexec = new boolean[64];
     /** Contents still to be written into a generated file's memfd, by guest fd (see installGenerated). */
@@ -18,8 +20,8 @@ final class FdTable {
     /** Guest fds of generated files; like Linux's seq_files they cannot be spliced or sendfile'd. */
     private final java.util.Set<Integer> generated = new java.util.HashSet<>();
 
-    boolean isGenerated(long g) {
-        return g >= 0 && g < host.length && generated.contains((int) g);
+    synchronized boolean isGenerated(long g) {
+        return generated.contains((int) g);
     }
 
     FdTable() {
@@ -37,9 +39,13 @@ final class FdTable {
         return t;
     }
 
-    /** The host fd for guest fd g, or -1 if g is not open. A generated file gets its contents now. */
-    int host(long g) {
-        int h = g >= 0 && g < host.length ? host[(int) g] : -1;
+    /**
+     * The host fd for guest fd g, or -1 if g is not open. Only the low 32 bits of g count, as Linux reads an
+     * fd argument as an int. A generated file gets its contents now.
+     */
+    synchronized int host(long g) {
+        int i = (int) g;
+        int h = i >= 0 && i < host.length ? host[i] : -1;
         if (h >= 0 && !pending.isEmpty()) {
             var contents = pending.remove((int) g);
             if (contents != null)
@@ -48,14 +54,15 @@ final class FdTable {
         return h;
     }
 
-    private static final int SYS_MEMFD_CREATE = 319, SYS_LSEEK = 8, MFD_CLOEXEC = 1;
+    private static final int SYS_MEMFD_CREATE = 319, SYS_LSEEK = 8, SYS_OPEN = 2, SYS_DUP3 = 292, MFD_CLOEXEC = 1,
+            O_RDONLY = 0, O_CLOEXEC = 02000000;
 
     /**
      * Installs a read-only file whose contents come from the LWK (a /proc file), in a host memfd. Like
      * Linux's seq_files they are produced when the guest first uses the fd (reads, seeks, stats), not at
      * open. Returns the guest fd or -errno.
      */
-    int installGenerated(String name, java.util.function.Supplier<byte[]> contents) {
+    synchronized int installGenerated(String name, java.util.function.Supplier<byte[]> contents) {
         com.sun.jna.Memory n = new com.sun.jna.Memory(Math.min(name.length(), 200) + 1L);
         n.setString(0, name.length() > 200 ? name.substring(0, 200) : name);
         long fd = HostSyscall.call(SYS_MEMFD_CREATE, HostSyscall.address(n), MFD_CLOEXEC, 0);
@@ -79,12 +86,32 @@ final class FdTable {
                 break;
             done += w;
         }
-        HostSyscall.call(SYS_LSEEK, hostFd, 0, 0);
+        // The guest opened it read-only: hostFd becomes a read-only open of the same file (so that write is
+        // EBADF, as on Linux), at offset 0.
+        com.sun.jna.Memory path = new com.sun.jna.Memory(32);
+        path.setString(0, "/proc/self/fd/" + hostFd);
+        long ro = HostSyscall.call(SYS_OPEN, HostSyscall.address(path), O_RDONLY | O_CLOEXEC, 0);
+        if (ro >= 0) {
+            HostSyscall.call(SYS_DUP3, ro, hostFd, O_CLOEXEC);
+            HostSyscall.call(3, ro, 0, 0);
+        } else {
+            HostSyscall.call(SYS_LSEEK, hostFd, 0, 0);
+        }
+    }
+
+    /** Sets the bound on guest fd numbers from the guest's RLIMIT_NOFILE soft limit, as Linux bounds them. */
+    synchronized void setLimit(long rlimitNofile) {
+        limit = rlimitNofile < 0 || rlimitNofile > NR_OPEN ? NR_OPEN : (int) rlimitNofile;
+    }
+
+    /** The bound on guest fd numbers: new fds are below it. */
+    synchronized int limit() {
+        return limit;
     }
 
     /** Installs hostFd at the lowest free guest fd at or above min; returns it, or -EMFILE. */
-    int install(int hostFd, boolean closeOnExec, int min) {
-        for (int g = Math.max(0, min); g < LIMIT; g++) {
+    synchronized int install(int hostFd, boolean closeOnExec, int min) {
+        for (int g = Math.max(0, min); g < limit; g++) {
             if (g >= host.length)
                 grow(g + 1);
             if (host[g] < 0) {
@@ -98,7 +125,7 @@ final class FdTable {
     }
 
     /** Puts hostFd at guest fd g, closing what g held. */
-    void installAt(int g, int hostFd, boolean closeOnExec) {
+    synchronized void installAt(int g, int hostFd, boolean closeOnExec) {
         if (g >= host.length)
             grow(g + 1);
         if (host[g] >= 0)
@@ -118,7 +145,7 @@ final class FdTable {
     }
 
     /** Closes guest fd g: 0, or -EBADF. */
-    long close(long g) {
+    synchronized long close(long g) {
         int h = host(g);
         if (h < 0)
             return -9;
@@ -131,24 +158,24 @@ final class FdTable {
     }
 
     /** A host duplicate of guest fd g (close-on-exec on the host), or -errno. */
-    long dupHost(long g) {
+    synchronized long dupHost(long g) {
         int h = host(g);
         if (h < 0)
             return -9;
         return HostSyscall.call(SYS_FCNTL, h, F_DUPFD_CLOEXEC, 3);
     }
 
-    boolean cloexec(long g) {
+    synchronized boolean cloexec(long g) {
         return host(g) >= 0 && cloexec[(int) g];
     }
 
-    void setCloexec(long g, boolean on) {
+    synchronized void setCloexec(long g, boolean on) {
         if (host(g) >= 0)
             cloexec[(int) g] = on;
     }
 
     /** Number of open guest fds. */
-    int open() {
+    synchronized int open() {
         int n = 0;
         for (int h : host)
             if (h >= 0)
@@ -157,7 +184,7 @@ final class FdTable {
     }
 
     /** The highest open guest fd, or -1. */
-    int highest() {
+    synchronized int highest() {
         for (int g = host.length - 1; g >= 0; g--)
             if (host[g] >= 0)
                 return g;
@@ -165,14 +192,14 @@ final class FdTable {
     }
 
     /** Closes everything (the guest process ended). */
-    void closeAll() {
+    synchronized void closeAll() {
         for (int g = 0; g < host.length; g++)
             if (host[g] >= 0)
                 close(g);
     }
 
     /** Closes the fds marked close-on-exec (execve). */
-    void closeOnExec() {
+    synchronized void closeOnExec() {
         for (int g = 0; g < host.length; g++)
             if (host[g] >= 0 && cloexec[g])
                 close(g);

@@ -2,6 +2,7 @@ package jmck.proxy;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
+import java.util.List;
 import jmck.emulator.PhysicalMemory;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.abi.Errno;
@@ -15,8 +16,9 @@ import jmck.lwk.syscall.Syscall;
  * strings go through a bounce buffer. Guest file descriptors are translated through the {@link FdTable}.
  */
 final class HostCalls {
-    private static final int SYS_READV = 19, SYS_WRITEV = 20, SYS_PREADV = 295, SYS_PWRITEV = 296, SYS_DUP = 32,
-            SYS_PIPE2 = 293, SYS_FCNTL = 72, SYS_IOCTL = 16, SYS_SOCKETPAIR = 53, SYS_PPOLL = 271;
+    private static final int SYS_FSTAT = 5, SYS_READV = 19, SYS_WRITEV = 20, SYS_PREADV = 295, SYS_PWRITEV = 296,
+            SYS_DUP = 32, SYS_PIPE2 = 293, SYS_FCNTL = 72, SYS_IOCTL = 16, SYS_SOCKETPAIR = 53, SYS_PPOLL = 271;
+    private static final int CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4;
     private static final int AT_FDCWD = -100, O_CLOEXEC = 02000000, IOV_MAX = 1024, PATH_MAX = 4096;
     private static final long PAGE = 4096;
 
@@ -26,6 +28,11 @@ final class HostCalls {
     private final Arena arena = new Arena();
     /** Counts of bytes moved with and without a bounce copy, for tests and benchmarks. */
     long zeroCopyBytes, bounceBytes;
+    /**
+     * The guest process's umask (the LWK keeps it: umask is a LOCAL call), set before each call; -1 leaves
+     * the host process's own umask in force.
+     */
+    int umask = -1;
 
     HostCalls(GuestMemory guest, FdTable fds) {
         this.guest = guest;
@@ -91,10 +98,13 @@ final class HostCalls {
                 return poll(a[0], a[1], a[2] < 0 ? 0 : timeout(a[2]), a[2] < 0, 0);
             case PPOLL:
                 return poll(a[0], a[1], a[2] == 0 ? 0 : bufferIn(a[2], 16), a[2] == 0, a[2]);
-            case CLOSE_RANGE: {
-                long last = Math.min(a[1], fds.highest());
-                for (long g = a[0]; g <= last; g++)
-                    if ((a[2] & 4) != 0) // CLOSE_RANGE_CLOEXEC
+            case CLOSE_RANGE: { // its three arguments are unsigned ints
+                long first = a[0] & 0xffffffffL, last = a[1] & 0xffffffffL;
+                if (((int) a[2] & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) != 0 || first > last)
+                    return -Errno.EINVAL;
+                last = Math.min(last, fds.highest());
+                for (long g = first; g <= last; g++)
+                    if ((a[2] & CLOSE_RANGE_CLOEXEC) != 0)
                         fds.setCloexec(g, true);
                     else if (fds.host(g) >= 0)
                         fds.close(g);
@@ -128,9 +138,9 @@ final class HostCalls {
                         return -Errno.EBADF;
                     break;
                 case DIRFD:
+                    // A guest fd that is not open becomes -1, which the host rejects with EBADF only if it
+                    // needs the directory: like Linux, it ignores dirfd for an absolute path.
                     h[i] = (int) a[i] == AT_FDCWD ? AT_FDCWD : fds.host(a[i]);
-                    if (h[i] < 0 && (int) a[i] != AT_FDCWD)
-                        return -Errno.EBADF;
                     break;
                 case PATH:
                     if (a[i] == 0) {
@@ -161,13 +171,39 @@ final class HostCalls {
                 }
             }
         }
-        long r = HostSyscall.call(call.nr, h[0], h[1], h[2], h[3], h[4], h[5]);
+        int cloexecArg = spec.cloexecArg();
+        if (cloexecArg >= 0)
+            h[cloexecArg] |= O_CLOEXEC; // the proxy's own fds are close-on-exec; the guest's flag is kept in fds
+        long r = umask >= 0 && UMASKED.contains(call) ? withGuestUmask(call, h)
+                : HostSyscall.call(call.nr, h[0], h[1], h[2], h[3], h[4], h[5]);
         for (Bounce b : bounces)
             if (b != null && b.write && !b.copyBack())
                 return -Errno.EFAULT;
         if (spec.returnsFd() && r >= 0)
-            r = fds.install((int) r, false, 0);
+            r = fds.install((int) r, cloexecArg >= 0 && (a[cloexecArg] & O_CLOEXEC) != 0, 0);
         return r;
+    }
+
+    /** Calls whose new file, directory or node gets its mode through the umask. */
+    private static final java.util.Set<Syscall> UMASKED = java.util.EnumSet.of(Syscall.OPEN, Syscall.OPENAT,
+            Syscall.CREAT, Syscall.MKDIR, Syscall.MKDIRAT, Syscall.MKNOD, Syscall.MKNODAT, Syscall.BIND);
+    private static final int SYS_UMASK = 95;
+    private static final Object UMASK_LOCK = new Object();
+
+    /**
+     * Runs a call that creates something with the guest process's umask in force on the host (which then
+     * applies it, or a directory's default ACL instead, exactly as Linux would). The umask belongs to the
+     * whole host process, so it is switched for the call only and the switch is serialized.
+     */
+    private long withGuestUmask(Syscall call, long[] h) {
+        synchronized (UMASK_LOCK) {
+            long hostUmask = HostSyscall.call(SYS_UMASK, umask, 0, 0);
+            try {
+                return HostSyscall.call(call.nr, h[0], h[1], h[2], h[3], h[4], h[5]);
+            } finally {
+                HostSyscall.call(SYS_UMASK, hostUmask, 0, 0);
+            }
+        }
     }
 
     // ---- guest memory ----
@@ -206,11 +242,44 @@ final class HostCalls {
                 byte c = src.getByte(i);
                 dst.setByte(n, c);
                 if (c == 0)
-                    return base;
+                    return fdPath(dst, n);
                 n++;
             }
         }
         return -Errno.ENAMETOOLONG;
+    }
+
+    private static final java.util.regex.Pattern FD_PATH =
+            java.util.regex.Pattern.compile("(?:/proc/(?:self|thread-self)/(fd|fdinfo)|/dev/(fd))/([0-9]{1,9})(/.*)?");
+
+    /**
+     * A path into the guest's own fd directory names a guest fd, which is some other host fd in the proxy:
+     * /proc/self/fd/N, /proc/self/fdinfo/N, /dev/fd/N and /dev/stdin, /dev/stdout, /dev/stderr are rewritten
+     * (in place, in the arena) to name the host fd, or an fd that does not exist when the guest's N is not
+     * open. Otherwise the guest would reach the proxy's own files. Returns the path's host address or -errno.
+     */
+    private long fdPath(Pointer path, int len) {
+        long base = Pointer.nativeValue(path);
+        if (len < 9 || path.getByte(0) != '/' || path.getByte(1) != 'p' && path.getByte(1) != 'd')
+            return base;
+        String p = new String(path.getByteArray(0, len), java.nio.charset.StandardCharsets.ISO_8859_1);
+        String q;
+        int std = List.of("/dev/stdin", "/dev/stdout", "/dev/stderr").indexOf(p);
+        if (std >= 0) {
+            q = "/proc/self/fd/" + fds.host(std);
+        } else {
+            java.util.regex.Matcher m = FD_PATH.matcher(p);
+            if (!m.matches())
+                return base;
+            String dir = m.group(1) != null ? m.group(1) : m.group(2), rest = m.group(4) != null ? m.group(4) : "";
+            q = "/proc/self/" + dir + "/" + fds.host(Long.parseLong(m.group(3))) + rest;
+        }
+        byte[] b = q.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        if (b.length >= PATH_MAX)
+            return -Errno.ENAMETOOLONG;
+        path.write(0, b, 0, b.length);
+        path.setByte(b.length, (byte) 0);
+        return base;
     }
 
     /** Copies a small guest structure into the arena (ppoll's timespec); -1 on a fault. */
@@ -286,6 +355,9 @@ final class HostCalls {
         return count;
     }
 
+    /** Linux's MAX_RW_COUNT: the most one read or write moves. */
+    private static final long MAX_RW_COUNT = 0x7ffff000L;
+
     /** read/write/pread64/pwrite64 as readv-family calls over the guest buffer's pieces: no copy. */
     private long transfer(int vecCall, long fd, long buf, long count, boolean toGuest, long offset, boolean positional) {
         int h = fds.host(fd);
@@ -295,13 +367,7 @@ final class HostCalls {
             return -Errno.EINVAL;
         if (count == 0)
             return HostSyscall.call(vecCall, h, 0, 0, offset, 0, 0);
-        Pointer iov = arena.allocate(16L * IOV_MAX);
-        long[] covered = new long[1];
-        int n = pieces(buf, Math.min(count, 0x7ffff000L), toGuest, iov, 0, covered);
-        if (n == 0)
-            return -Errno.EFAULT;
-        zeroCopyBytes += covered[0];
-        return HostSyscall.call(vecCall, h, Pointer.nativeValue(iov), n, positional ? offset : 0, 0, 0);
+        return move(vecCall, h, new long[] {buf, Math.min(count, MAX_RW_COUNT)}, toGuest, offset, positional);
     }
 
     /** readv/writev/preadv/pwritev: each guest iovec becomes one or more host iovecs over guest pages. */
@@ -311,34 +377,82 @@ final class HostCalls {
             return -Errno.EBADF;
         if (iovcnt < 0 || iovcnt > IOV_MAX)
             return -Errno.EINVAL;
-        Pointer iov = arena.allocate(16L * IOV_MAX);
-        int n = 0;
-        long[] covered = new long[1];
-        for (int i = 0; i < iovcnt; i++) {
+        long[] ranges = new long[2 * (int) iovcnt];
+        long total = 0;
+        for (int i = 0; i < iovcnt; i++) { // all iovecs are checked before anything moves, as in Linux
             long base = guest.hostAddress(guestIov + 16L * i, false);
             long lenAt = guest.hostAddress(guestIov + 16L * i + 8, false);
             if (base < 0 || lenAt < 0)
                 return -Errno.EFAULT;
-            long b = new Pointer(base).getLong(0), len = new Pointer(lenAt).getLong(0);
+            long len = new Pointer(lenAt).getLong(0);
             if (len < 0)
                 return -Errno.EINVAL;
-            if (len == 0)
-                continue;
-            n = pieces(b, len, toGuest, iov, n, covered);
-            if (covered[0] < len) {
-                if (n == 0 && i == 0)
-                    return -Errno.EFAULT;
-                break;
-            }
-            zeroCopyBytes += covered[0];
+            len = Math.min(len, MAX_RW_COUNT - total);
+            total += len;
+            ranges[2 * i] = new Pointer(base).getLong(0);
+            ranges[2 * i + 1] = len;
         }
-        return HostSyscall.call(vecCall, h, Pointer.nativeValue(iov), n, positional ? offset : 0, 0, 0);
+        if (total == 0)
+            return HostSyscall.call(vecCall, h, 0, 0, offset, 0, 0);
+        return move(vecCall, h, ranges, toGuest, offset, positional);
+    }
+
+    /**
+     * Moves bytes between host fd h and guest memory (ranges holds va, length pairs) with vecCall over host
+     * iovecs for the ranges' physically contiguous pieces. When there are more pieces than one call takes
+     * (IOV_MAX), further calls follow for as long as each moves all it was given, so that, as on Linux, one
+     * write moves everything and one read fills the buffer from a regular file; a read from anything else
+     * (a pipe, socket or terminal) returns what the first call found. A range that runs into memory the
+     * guest may not access moves the bytes before it; EFAULT only when nothing moved.
+     */
+    private long move(int vecCall, int h, long[] ranges, boolean toGuest, long offset, boolean positional) {
+        Pointer iov = arena.allocate(16L * IOV_MAX);
+        long[] covered = new long[1];
+        long done = 0, into = 0; // the next guest byte is at ranges[2 * i] + into
+        int i = 0;
+        while (true) {
+            int n = 0;
+            long batch = 0;
+            boolean fault = false;
+            while (i < ranges.length / 2 && n < IOV_MAX) {
+                long left = ranges[2 * i + 1] - into;
+                if (left > 0) {
+                    n = pieces(ranges[2 * i] + into, left, toGuest, iov, n, covered);
+                    batch += covered[0];
+                    into += covered[0];
+                    if (covered[0] < left) {
+                        fault = n < IOV_MAX; // else the host iovecs are full
+                        break;
+                    }
+                }
+                i++;
+                into = 0;
+            }
+            if (n == 0)
+                return done > 0 ? done : -Errno.EFAULT;
+            zeroCopyBytes += batch;
+            long r = HostSyscall.call(vecCall, h, Pointer.nativeValue(iov), n, positional ? offset + done : 0, 0, 0);
+            if (r < 0)
+                return done > 0 ? done : r;
+            done += r;
+            if (r < batch || fault || i >= ranges.length / 2 || toGuest && !fillsReads(h))
+                return done;
+        }
+    }
+
+    /** Whether a read from host fd h fills the buffer as far as the data goes: a regular file or block device. */
+    private boolean fillsReads(int h) {
+        Pointer st = arena.allocate(144);
+        if (HostSyscall.call(SYS_FSTAT, h, Pointer.nativeValue(st), 0) < 0)
+            return false;
+        int type = st.getInt(24) & 0170000; // st_mode
+        return type == 0100000 || type == 0060000;
     }
 
     // ---- calls with their own rules ----
 
     private long dupTo(long oldFd, long newFd, boolean cloexec) {
-        if (newFd < 0 || newFd >= 65536)
+        if (newFd < 0 || newFd >= fds.limit())
             return -Errno.EBADF;
         long h = fds.dupHost(oldFd);
         if (h < 0)
@@ -359,7 +473,7 @@ final class HostCalls {
         switch (cmd) {
             case F_DUPFD:
             case F_DUPFD_CLOEXEC: {
-                if (arg < 0 || arg >= 65536)
+                if (arg < 0 || arg >= fds.limit())
                     return -Errno.EINVAL;
                 long d = fds.dupHost(fd);
                 return d < 0 ? d : fds.install((int) d, cmd == F_DUPFD_CLOEXEC, (int) arg);
@@ -461,7 +575,15 @@ final class HostCalls {
             return -Errno.EFAULT;
         }
         int g0 = fds.install(h0, cloexec, 0);
+        if (g0 < 0) {
+            HostSyscall.call(3, h1, 0, 0);
+            return g0; // EMFILE: install closed h0
+        }
         int g1 = fds.install(h1, cloexec, 0);
+        if (g1 < 0) {
+            fds.close(g0);
+            return g1;
+        }
         new Pointer(out0).setInt(0, g0);
         new Pointer(out1).setInt(0, g1);
         return 0;

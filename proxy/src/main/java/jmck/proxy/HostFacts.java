@@ -13,7 +13,7 @@ import jmck.lwk.proc.Rlimits;
 
 /**
  * What a guest process inherits from the proxy's host process, as McKernel's mcexec passes it on:
- * credentials, resource limits and the environment (in its original order).
+ * credentials, resource limits, the umask and the environment (in its original order).
  */
 public final class HostFacts {
     private static final int SYS_GETUID = 102, SYS_GETGID = 104, SYS_GETEUID = 107, SYS_GETEGID = 108,
@@ -39,6 +39,18 @@ public final class HostFacts {
             }
         }
         return new Rlimits(soft, hard);
+    }
+
+    /** This process's umask, which the guest inherits as a child process would; 022 if it cannot be read. */
+    public static int umask() {
+        try {
+            for (String line : Files.readAllLines(Paths.get("/proc/self/status")))
+                if (line.startsWith("Umask:"))
+                    return Integer.parseInt(line.substring(6).trim(), 8);
+        } catch (IOException | NumberFormatException e) {
+            // fall through
+        }
+        return 022;
     }
 
     /** The environment of this process as the kernel gave it, in order (System.getenv() loses the order). */

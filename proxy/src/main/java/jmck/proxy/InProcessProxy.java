@@ -16,7 +16,10 @@ public final class InProcessProxy implements SyscallForwarder {
 
     @Override
     public long forward(Thread thread, Syscall call, long[] args) {
-        return calls(thread).execute(call, args);
+        HostCalls calls = calls(thread);
+        calls.umask = thread.process().umask(); // what the LWK keeps and the host calls need
+        calls.fds().setLimit(thread.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_NOFILE));
+        return calls.execute(call, args);
     }
 
     @Override

@@ -23,8 +23,9 @@ final class FileSyscalls {
                 ? open(d, t, Syscall.OPENAT, a, a[1], (int) a[2]) : d.forward(t, Syscall.OPENAT, a));
     }
 
+    /** Whether the path starts with '/': one byte is read, since the path may end just before unmapped memory. */
     private static boolean isAbsolute(Thread t, long path) {
-        return path != 0 && t.process().mm().readInt(path) != 0 && (t.process().mm().readInt(path) & 0xff) == '/';
+        return path != 0 && t.process().mm().copyIn(path, 1)[0] == '/';
     }
 
     private long open(SyscallDispatcher d, Thread t, Syscall call, long[] a, long pathAddr, int flags) {

@@ -3,8 +3,10 @@ package jmck.lwk.syscall;
 import java.util.BitSet;
 import jmck.lwk.KernelLog;
 import jmck.lwk.abi.Errno;
+import jmck.lwk.abi.Signals;
 import jmck.lwk.mm.BadAddressException;
 import jmck.lwk.proc.Thread;
+import jmck.lwk.signal.SigInfo;
 
 /**
  * Sends each syscall where the {@link Syscall} table says: to a LOCAL handler registered by one of the
@@ -71,7 +73,7 @@ public final class SyscallDispatcher {
             if (call == null || call.where == Syscall.Where.UNSUPPORTED)
                 r = unsupported(nr, call);
             else if (call.where == Syscall.Where.DELEGATED)
-                r = forwarder.forward(t, call, a);
+                r = raiseSigpipe(t, call, a, forwarder.forward(t, call, a));
             else
                 r = handlers[call.nr] != null ? handlers[call.nr].call(t, a) : unsupported(nr, call);
         } catch (BadAddressException e) {
@@ -85,6 +87,28 @@ public final class SyscallDispatcher {
     /** Forwards a LOCAL syscall that the LWK decided not to handle itself (readlink of an ordinary path). */
     public long forward(Thread t, Syscall call, long[] a) {
         return forwarder.forward(t, call, a);
+    }
+
+    private static final long MSG_NOSIGNAL = 0x4000;
+
+    /**
+     * A write to a pipe or socket with no reader raises SIGPIPE in the writing thread as well as failing with
+     * EPIPE (Linux's pipe_write, splice and socket send paths; send with MSG_NOSIGNAL does not). The host
+     * raised it in the proxy, which ignores it, so the LWK raises it for the guest. Returns r.
+     */
+    private static long raiseSigpipe(Thread t, Syscall call, long[] a, long r) {
+        if (r != -Errno.EPIPE)
+            return r;
+        boolean raises = switch (call) {
+            case WRITE, WRITEV, PWRITE64, PWRITEV, SENDFILE, SPLICE, TEE, VMSPLICE -> true;
+            case SENDTO -> (a[3] & MSG_NOSIGNAL) == 0;
+            case SENDMSG -> (a[2] & MSG_NOSIGNAL) == 0;
+            default -> false;
+        };
+        if (raises)
+            t.addPending(SigInfo.sent(Signals.SIGPIPE, Signals.SI_USER, t.process().pid(),
+                    (int) t.process().credentials().uid()));
+        return r;
     }
 
     private long unsupported(long nr, Syscall call) {
