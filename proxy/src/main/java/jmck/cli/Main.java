@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "jmck", mixinStandardHelpOptions = true, version = "jmck 0.1",
         description = "An x86-64 machine emulator that boots a McKernel-like lightweight kernel and runs static Linux programs on it.",
-        subcommands = {RunCommand.class})
+        subcommands = {RunCommand.class, McexecCommand.class, IhkCommand.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {
         System.exit(execute(args));
@@ -22,11 +22,15 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof JmckException) {
                 System.err.println("jmck: " + e.getMessage());
-                return e instanceof NotFoundException ? 127 : 126;
+                if (e instanceof NotFoundException)
+                    return 127; // as a shell: command not found
+                return e instanceof jmck.lwk.elf.ExecFormatException ? 126 : 1;
             }
             throw e;
         });
-        cl.setStopAtPositional(true);
+        // After the program's name, everything is the program's: jmck run prog -x passes -x to prog.
+        cl.getSubcommands().get("run").setStopAtPositional(true);
+        cl.getSubcommands().get("mcexec").setStopAtPositional(true);
         return cl.execute(args);
     }
 

@@ -1,0 +1,31 @@
+/* Syscall round trips measured inside the guest: N calls of getpid (handled by the LWK itself) and of
+ * lseek on /dev/null (delegated to the proxy), timed with clock_gettime. Prints microseconds per call. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+int main(int argc, char **argv)
+{
+	long n = argc > 1 ? atol(argv[1]) : 100000;
+	int fd = open("/dev/null", O_RDONLY);
+	double a = now();
+	for (long i = 0; i < n; i++)
+		syscall(SYS_getpid);
+	double b = now();
+	for (long i = 0; i < n / 10; i++)
+		lseek(fd, 0, SEEK_CUR);
+	double c = now();
+	printf("getpid_us %.3f\n", (b - a) / n);
+	printf("delegated_us %.3f\n", (c - b) / (n / 10));
+	return 0;
+}

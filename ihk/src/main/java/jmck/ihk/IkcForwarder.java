@@ -1,0 +1,153 @@
+package jmck.ihk;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import jmck.ihk.ikc.Doorbell;
+import jmck.ihk.ikc.IkcChannel;
+import jmck.lwk.Kernel;
+import jmck.lwk.abi.Errno;
+import jmck.lwk.proc.Process;
+import jmck.lwk.proc.Thread;
+import jmck.lwk.syscall.Syscall;
+import jmck.lwk.syscall.SyscallDispatcher;
+import jmck.lwk.syscall.SyscallForwarder;
+
+/**
+ * The LWK side of delegation in an instance daemon (McKernel's syscall_generic_forwarding and the
+ * mcctrl half of IKC). A delegated syscall is posted to the process's IKC channel and the calling thread
+ * blocks; other threads keep the cores busy meanwhile. At every scheduler tick the channels are polled:
+ * responses wake their threads with the result in rax, and page-fault requests from the proxy are
+ * served by the process's address space.
+ */
+final class IkcForwarder implements SyscallForwarder {
+    /** A pseudo syscall number: "open the generated file with this token" (for /proc files). */
+    static final long OPEN_GENERATED = 0x4a00;
+    static final int SLOTS = 64;
+
+    /** One guest process served by one mcexec. */
+    static final class Client {
+        final Process process;
+        final IkcChannel channel;
+        final Thread[] waiting = new Thread[SLOTS];
+        final Control.Link link;
+
+        Client(Process process, IkcChannel channel, Control.Link link) {
+            this.process = process;
+            this.channel = channel;
+            this.link = link;
+        }
+    }
+
+    private final Kernel kernel;
+    private final Path runtime;
+    private final int os;
+    private final Map<Process, Client> clients = new ConcurrentHashMap<>();
+    private long sequence;
+
+    IkcForwarder(Kernel kernel, Path runtime, int os) {
+        this.kernel = kernel;
+        this.runtime = runtime;
+        this.os = os;
+    }
+
+    void add(Client c) {
+        clients.put(c.process, c);
+        c.channel.setRoot(c.process.mm().root());
+    }
+
+    Client client(Process p) {
+        return clients.get(p);
+    }
+
+    @Override
+    public long forward(Thread t, Syscall call, long[] args) {
+        return post(t, call.nr, args, "proxy: " + call.linuxName);
+    }
+
+    private long post(Thread t, long nr, long[] args, String reason) {
+        Client c = clients.get(t.process());
+        if (c == null)
+            return -Errno.ENOSYS;
+        int slot = c.channel.post(t.tid(), ++sequence, nr, args, t.process().umask(),
+                t.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_NOFILE));
+        if (slot < 0)
+            return -Errno.EAGAIN; // more concurrent delegated calls than slots
+        c.waiting[slot] = t;
+        kernel.scheduler().block(t, reason);
+        kernel.externalWait(1);
+        return SyscallDispatcher.NO_RETURN;
+    }
+
+    /**
+     * Generated /proc files reach a proxy in another process as a file in the runtime directory, which it
+     * opens and deletes. The contents are taken at open time.
+     */
+    @Override
+    public long openContents(Thread t, String name, Supplier<byte[]> contents) {
+        long token = ++sequence;
+        Path file = generatedFile(runtime, os, token);
+        try {
+            Files.write(file, contents.get());
+        } catch (IOException e) {
+            return -Errno.EIO;
+        }
+        return post(t, OPEN_GENERATED, new long[] {token, 0, 0, 0, 0, 0}, "proxy: open " + name);
+    }
+
+    static Path generatedFile(Path runtime, int os, long token) {
+        return runtime.resolve("os" + os + ".gen." + token);
+    }
+
+    /** On the kernel's thread, every tick: responses wake their threads; fault requests are served. */
+    void poll() {
+        for (Client c : clients.values()) {
+            IkcChannel ch = c.channel;
+            for (int i = 0; i < SLOTS; i++) {
+                int state = ch.state(i);
+                if (state == IkcChannel.FREE || state == IkcChannel.REQUEST)
+                    continue;
+                Thread t = c.waiting[i];
+                if (state == IkcChannel.CLAIMED) {
+                    if (ch.faultState(i) == IkcChannel.FAULT_REQUESTED)
+                        ch.answerFault(i, t != null && t.alive() ? t.process().mm().resolve(ch.faultAddress(i), ch.faultIsWrite(i)) : -1);
+                    continue;
+                }
+                long result = ch.result(i); // RESPONSE
+                c.waiting[i] = null;
+                ch.free(i);
+                kernel.externalWait(-1);
+                if (t != null && t.alive() && t.state() == Thread.State.BLOCKED) {
+                    t.setPendingResult(result);
+                    kernel.scheduler().enqueue(t);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void processExited(Process p) {
+        Client c = clients.remove(p);
+        if (c == null)
+            return;
+        for (int i = 0; i < SLOTS; i++)
+            if (c.waiting[i] != null) {
+                c.waiting[i] = null;
+                kernel.externalWait(-1);
+            }
+        c.channel.markExited();
+        try {
+            Files.deleteIfExists(c.channel.file());
+        } catch (IOException e) {
+            // the proxy still has it mapped; nothing else to do
+        }
+    }
+
+    /** Live clients (for shutdown). */
+    Iterable<Client> clients() {
+        return clients.values();
+    }
+}

@@ -1,0 +1,53 @@
+package jmck.ihk.ikc;
+
+import java.nio.file.Path;
+
+/**
+ * The LWK's doorbell: one shared word that anyone with work for the LWK (a proxy that posted a response,
+ * a control thread with a new request) increments and wakes; the LWK's scheduler sleeps on it when idle.
+ * One per instance, in a file every mcexec of the instance maps (IHK's IKC interrupt, in spirit).
+ */
+public final class Doorbell {
+    private static final int RING = 0, SLEEPING = 4, SIZE = 4096;
+    private final SharedWords words;
+
+    private Doorbell(SharedWords words) {
+        this.words = words;
+    }
+
+    public static Doorbell create(Path file) {
+        return new Doorbell(SharedWords.map(file, SIZE, true));
+    }
+
+    public static Doorbell open(Path file) {
+        return new Doorbell(SharedWords.map(file, SIZE, false));
+    }
+
+    public Path file() {
+        return words.file();
+    }
+
+    /** Rings: the LWK will look for work. */
+    public void ring() {
+        words.addInt(RING, 1);
+        if (words.getInt(SLEEPING) != 0)
+            words.futexWake(RING, Integer.MAX_VALUE);
+    }
+
+    /** The current count, to wait for a change from. */
+    public int count() {
+        return words.getInt(RING);
+    }
+
+    /** Sleeps until the doorbell rings after count was read, or nanos pass; spins briefly first. */
+    public void await(int count, long nanos) {
+        long spinUntil = System.nanoTime() + Math.min(nanos, 20_000);
+        while (System.nanoTime() < spinUntil)
+            if (words.getInt(RING) != count)
+                return;
+        words.putInt(SLEEPING, 1);
+        if (words.getInt(RING) == count)
+            words.futexWait(RING, count, nanos);
+        words.putInt(SLEEPING, 0);
+    }
+}

@@ -1,0 +1,229 @@
+package jmck.ihk.ikc;
+
+import java.nio.file.Path;
+
+/**
+ * An IKC channel between the LWK and the mcexec proxy of one guest process: syscall request slots in shared
+ * memory (McKernel's syscall_request / syscall_response), and a doorbell word the proxy's workers sleep
+ * on. The LWK posts a delegated syscall into a free slot and rings the proxy; a worker claims it, runs it
+ * on the host, writes the result and rings the LWK's instance {@link Doorbell}. While running it, a worker
+ * may ask the LWK to fault a guest page in (McKernel's remote page fault) through the same slot.
+ *
+ * <p>Layout (little-endian, offsets in bytes; docs/ikc.md has the full description):
+ * <pre>
+ * header  0  magic "JMCKIKC1"     8  slot count         12 version (1)
+ *         16 proxy doorbell       20 proxy sleepers     24 page-table root (CR3) of the process
+ *         32 process exited (1)
+ * slot i at 64 + 128 * i:
+ *         0  state: 0 free, 1 request, 2 claimed, 3 response
+ *         4  tid of the LWK thread  8  sequence number  16 syscall number  24 args[6]  72 result
+ *         80 fault state: 0 none, 1 requested, 2 done     84 fault is a write   88 fault address
+ *         96 fault result: physical address, or -1
+ *         104 the process's umask    112 its RLIMIT_NOFILE (the proxy applies both to the call)
+ * </pre>
+ */
+public final class IkcChannel {
+    public static final int FREE = 0, REQUEST = 1, CLAIMED = 2, RESPONSE = 3;
+    public static final int FAULT_NONE = 0, FAULT_REQUESTED = 1, FAULT_DONE = 2;
+    private static final long MAGIC = 0x31434b494b434d4aL; // "JMCKIKC1"
+    private static final int HEADER = 64, SLOT = 128;
+    private static final int H_SLOTS = 8, H_VERSION = 12, H_BELL = 16, H_SLEEPERS = 20, H_ROOT = 24, H_EXITED = 32;
+    private static final int S_STATE = 0, S_TID = 4, S_SEQ = 8, S_NR = 16, S_ARGS = 24, S_RESULT = 72,
+            S_FAULT = 80, S_FAULT_WRITE = 84, S_FAULT_VA = 88, S_FAULT_PA = 96, S_UMASK = 104, S_NOFILE = 112;
+
+    private final SharedWords w;
+    private final int slots;
+
+    private IkcChannel(SharedWords w) {
+        this.w = w;
+        this.slots = w.getInt(H_SLOTS);
+    }
+
+    /** Creates a channel file with the given number of slots (the LWK side). */
+    public static IkcChannel create(Path file, int slots) {
+        SharedWords w = SharedWords.map(file, HEADER + SLOT * slots, true);
+        w.putInt(H_SLOTS, slots);
+        w.putInt(H_VERSION, 1);
+        w.putLong(0, MAGIC);
+        return new IkcChannel(w);
+    }
+
+    /** Maps an existing channel (the proxy side). */
+    public static IkcChannel open(Path file) {
+        SharedWords w = SharedWords.map(file, 0, false);
+        if (w.size() < HEADER || w.getLong(0) != MAGIC)
+            throw new jmck.emulator.JmckException(file + " is not an IKC channel");
+        return new IkcChannel(w);
+    }
+
+    public Path file() {
+        return w.file();
+    }
+
+    public int slots() {
+        return slots;
+    }
+
+    private static int slot(int i) {
+        return HEADER + SLOT * i;
+    }
+
+    // ---- process-wide fields ----
+
+    /** The process's page-table root, for the proxy's walks (set by the LWK; changes at execve). */
+    public void setRoot(long cr3) {
+        w.putLong(H_ROOT, cr3);
+    }
+
+    public long root() {
+        return w.getLong(H_ROOT);
+    }
+
+    /** The guest process is gone: workers stop. */
+    public void markExited() {
+        w.putInt(H_EXITED, 1);
+        ringProxy();
+    }
+
+    public boolean exited() {
+        return w.getInt(H_EXITED) != 0;
+    }
+
+    // ---- the LWK side ----
+
+    /**
+     * Puts a syscall into a free slot with the process state the host call needs (umask, RLIMIT_NOFILE) and
+     * rings the proxy; returns the slot, or -1 if all are busy.
+     */
+    public int post(int tid, long seq, long nr, long[] args, int umask, long nofile) {
+        for (int i = 0; i < slots; i++) {
+            int s = slot(i);
+            if (w.getInt(s + S_STATE) != FREE)
+                continue;
+            w.putInt(s + S_TID, tid);
+            w.putLong(s + S_SEQ, seq);
+            w.putLong(s + S_NR, nr);
+            for (int a = 0; a < 6; a++)
+                w.putLong(s + S_ARGS + 8 * a, args[a]);
+            w.putInt(s + S_UMASK, umask);
+            w.putLong(s + S_NOFILE, nofile);
+            w.putInt(s + S_FAULT, FAULT_NONE);
+            w.putInt(s + S_STATE, REQUEST);
+            ringProxy();
+            return i;
+        }
+        return -1;
+    }
+
+    public int state(int i) {
+        return w.getInt(slot(i) + S_STATE);
+    }
+
+    public int tid(int i) {
+        return w.getInt(slot(i) + S_TID);
+    }
+
+    public long result(int i) {
+        return w.getLong(slot(i) + S_RESULT);
+    }
+
+    /** Frees a slot whose response the LWK has taken (or whose thread is gone). */
+    public void free(int i) {
+        w.putInt(slot(i) + S_STATE, FREE);
+    }
+
+    public int faultState(int i) {
+        return w.getInt(slot(i) + S_FAULT);
+    }
+
+    public long faultAddress(int i) {
+        return w.getLong(slot(i) + S_FAULT_VA);
+    }
+
+    public boolean faultIsWrite(int i) {
+        return w.getInt(slot(i) + S_FAULT_WRITE) != 0;
+    }
+
+    /** Answers a worker's fault request with the page's physical address (or -1) and wakes it. */
+    public void answerFault(int i, long pa) {
+        int s = slot(i);
+        w.putLong(s + S_FAULT_PA, pa);
+        w.putInt(s + S_FAULT, FAULT_DONE);
+        w.futexWake(s + S_FAULT, Integer.MAX_VALUE);
+    }
+
+    private void ringProxy() {
+        w.addInt(H_BELL, 1);
+        if (w.getInt(H_SLEEPERS) > 0)
+            w.futexWake(H_BELL, 1);
+    }
+
+    // ---- the proxy side ----
+
+    /** Claims a posted request; returns its slot, or -1 if none is waiting. */
+    public int claim() {
+        for (int i = 0; i < slots; i++)
+            if (w.getInt(slot(i) + S_STATE) == REQUEST && w.casInt(slot(i) + S_STATE, REQUEST, CLAIMED))
+                return i;
+        return -1;
+    }
+
+    public long number(int i) {
+        return w.getLong(slot(i) + S_NR);
+    }
+
+    public long arg(int i, int a) {
+        return w.getLong(slot(i) + S_ARGS + 8 * a);
+    }
+
+    public int umask(int i) {
+        return w.getInt(slot(i) + S_UMASK);
+    }
+
+    public long nofile(int i) {
+        return w.getLong(slot(i) + S_NOFILE);
+    }
+
+    /** Writes the result of a claimed request; the caller then rings the LWK's doorbell. */
+    public void respond(int i, long result) {
+        w.putLong(slot(i) + S_RESULT, result);
+        w.putInt(slot(i) + S_STATE, RESPONSE);
+    }
+
+    /**
+     * Asks the LWK to fault in va for the request in slot i and waits for the answer; the caller's doorbell
+     * rings the LWK. Returns the physical address, or -1 if the guest may not access va.
+     */
+    public long requestFault(int i, long va, boolean write, Doorbell lwk) {
+        int s = slot(i);
+        w.putLong(s + S_FAULT_VA, va);
+        w.putInt(s + S_FAULT_WRITE, write ? 1 : 0);
+        w.putInt(s + S_FAULT, FAULT_REQUESTED);
+        lwk.ring();
+        long spinUntil = System.nanoTime() + 20_000;
+        while (w.getInt(s + S_FAULT) == FAULT_REQUESTED) {
+            if (exited())
+                return -1;
+            if (System.nanoTime() > spinUntil)
+                w.futexWait(s + S_FAULT, FAULT_REQUESTED, 10_000_000L);
+        }
+        w.putInt(s + S_FAULT, FAULT_NONE);
+        return w.getLong(s + S_FAULT_PA);
+    }
+
+    /** Waits until the proxy doorbell rings after count was read, or nanos pass; spins briefly first. */
+    public void awaitRequest(int count, long nanos) {
+        long spinUntil = System.nanoTime() + Math.min(nanos, 20_000);
+        while (System.nanoTime() < spinUntil)
+            if (w.getInt(H_BELL) != count)
+                return;
+        w.addInt(H_SLEEPERS, 1);
+        if (w.getInt(H_BELL) == count)
+            w.futexWait(H_BELL, count, nanos);
+        w.addInt(H_SLEEPERS, -1);
+    }
+
+    public int requestCount() {
+        return w.getInt(H_BELL);
+    }
+}
