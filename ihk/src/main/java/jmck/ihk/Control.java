@@ -22,7 +22,7 @@ public final class Control {
 
     /** mcexec: create a process for exe (PREPARE_IMAGE); the reply is {@link Prepared} or {@link Failed}. */
     public record Prepare(String exe, String execfn, List<String> argv, List<String> env, long uid, long gid, long euid,
-            long egid, long[] rlimitSoft, long[] rlimitHard, int umask) implements Message {}
+            long egid, long[] rlimitSoft, long[] rlimitHard, int umask, long proxyPid) implements Message {}
 
     /** The process exists: its pid, its IKC channel and doorbell files, and the memory blocks to map. */
     public record Prepared(int pid, String channel, String doorbell, List<PhysicalMemory.Block> blocks) implements Message {}
@@ -146,6 +146,7 @@ public final class Control {
                 longs(out, p.rlimitSoft());
                 longs(out, p.rlimitHard());
                 out.writeInt(p.umask());
+                out.writeLong(p.proxyPid());
             } else if (m instanceof Prepared p) {
                 out.writeByte(2);
                 out.writeInt(p.pid());
@@ -202,7 +203,7 @@ public final class Control {
         switch (type) {
             case 1:
                 return new Prepare(in.readUTF(), in.readUTF(), strings(in), strings(in), in.readLong(), in.readLong(),
-                        in.readLong(), in.readLong(), longs(in), longs(in), in.readInt());
+                        in.readLong(), in.readLong(), longs(in), longs(in), in.readInt(), in.readLong());
             case 2: {
                 int pid = in.readInt();
                 String channel = in.readUTF(), bell = in.readUTF();

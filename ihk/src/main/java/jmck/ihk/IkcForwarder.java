@@ -26,6 +26,8 @@ import jmck.lwk.syscall.SyscallForwarder;
 final class IkcForwarder implements SyscallForwarder {
     /** A pseudo syscall number: "open the generated file with this token" (for /proc files). */
     static final long OPEN_GENERATED = 0x4a00;
+    /** A pseudo syscall number: "the host fd behind this guest fd, if it can be mapped" (for mmap of files). */
+    static final long MAPPABLE_FD = 0x4a01;
     static final int SLOTS = 64;
 
     /** One guest process served by one mcexec. */
@@ -33,12 +35,19 @@ final class IkcForwarder implements SyscallForwarder {
         final Process process;
         final IkcChannel channel;
         final Thread[] waiting = new Thread[SLOTS];
+        /** What to do with a slot's result before it reaches the thread (null: it is the syscall's result). */
+        final java.util.function.LongUnaryOperator[] then = new java.util.function.LongUnaryOperator[SLOTS];
+        /** The syscall and arguments in each slot, for what the LWK does with the result (SIGPIPE). */
+        final Syscall[] call = new Syscall[SLOTS];
+        final long[][] args = new long[SLOTS][6];
         final Control.Link link;
+        final long proxyPid;
 
-        Client(Process process, IkcChannel channel, Control.Link link) {
+        Client(Process process, IkcChannel channel, Control.Link link, long proxyPid) {
             this.process = process;
             this.channel = channel;
             this.link = link;
+            this.proxyPid = proxyPid;
         }
     }
 
@@ -65,10 +74,14 @@ final class IkcForwarder implements SyscallForwarder {
 
     @Override
     public long forward(Thread t, Syscall call, long[] args) {
-        return post(t, call.nr, args, "proxy: " + call.linuxName);
+        return post(t, call, call.nr, args, "proxy: " + call.linuxName, null);
     }
 
-    private long post(Thread t, long nr, long[] args, String reason) {
+    /**
+     * Posts a call (a syscall, or one of the pseudo calls when call is null) and blocks t; then, if given,
+     * turns the proxy's answer into the syscall's result.
+     */
+    private long post(Thread t, Syscall call, long nr, long[] args, String reason, java.util.function.LongUnaryOperator then) {
         Client c = clients.get(t.process());
         if (c == null)
             return -Errno.ENOSYS;
@@ -77,6 +90,9 @@ final class IkcForwarder implements SyscallForwarder {
         if (slot < 0)
             return -Errno.EAGAIN; // more concurrent delegated calls than slots
         c.waiting[slot] = t;
+        c.then[slot] = then;
+        c.call[slot] = call;
+        System.arraycopy(args, 0, c.args[slot], 0, 6);
         kernel.scheduler().block(t, reason);
         kernel.externalWait(1);
         return SyscallDispatcher.NO_RETURN;
@@ -95,7 +111,31 @@ final class IkcForwarder implements SyscallForwarder {
         } catch (IOException e) {
             return -Errno.EIO;
         }
-        return post(t, OPEN_GENERATED, new long[] {token, 0, 0, 0, 0, 0}, "proxy: open " + name);
+        return post(t, null, OPEN_GENERATED, new long[] {token, 0, 0, 0, 0, 0}, "proxy: open " + name, null);
+    }
+
+    /**
+     * mmap of a file through a proxy in another process: the proxy checks the fd and names its host fd;
+     * the LWK then opens the same file through /proc/PROXY/fd/N for its own descriptor.
+     */
+    @Override
+    public long hostFile(Thread t, int fd, boolean write, java.util.function.LongUnaryOperator done) {
+        Client c = clients.get(t.process());
+        if (c == null)
+            return done.applyAsLong(-Errno.ENODEV);
+        return post(t, null, MAPPABLE_FD, new long[] {fd, write ? 1 : 0, 0, 0, 0, 0}, "proxy: mmap", proxyFd -> {
+            if (proxyFd < 0)
+                return done.applyAsLong(proxyFd);
+            long own = openProxyFd(c.proxyPid, proxyFd, write);
+            return done.applyAsLong(own);
+        });
+    }
+
+    private static long openProxyFd(long pid, long fd, boolean write) {
+        com.sun.jna.Memory path = new com.sun.jna.Memory(64);
+        path.setString(0, "/proc/" + pid + "/fd/" + fd);
+        int flags = (write ? 2 : 0) | 02000000; // O_RDWR or O_RDONLY, O_CLOEXEC
+        return jmck.emulator.host.HostSyscall.call(257, -100, com.sun.jna.Pointer.nativeValue(path), flags, 0, 0, 0);
     }
 
     static Path generatedFile(Path runtime, int os, long token) {
@@ -117,8 +157,19 @@ final class IkcForwarder implements SyscallForwarder {
                     continue;
                 }
                 long result = ch.result(i); // RESPONSE
+                java.util.function.LongUnaryOperator then = c.then[i];
+                Syscall call = c.call[i];
                 c.waiting[i] = null;
+                c.then[i] = null;
+                c.call[i] = null;
                 ch.free(i);
+                if (then != null && t != null && t.alive())
+                    result = then.applyAsLong(result);
+                if (call != null && t != null && t.alive())
+                    SyscallDispatcher.raiseSigpipe(t, call, c.args[i], result);
+                var tracer = kernel.syscalls().tracer();
+                if (tracer != null && t != null)
+                    tracer.resumed(t, call, result);
                 kernel.externalWait(-1);
                 if (t != null && t.alive() && t.state() == Thread.State.BLOCKED) {
                     t.setPendingResult(result);

@@ -96,8 +96,18 @@ public final class InstanceDaemon {
                 }
             });
         if (karg("trace", "").contains("syscalls"))
-            kernel.syscalls().setTracer((t, call, nr, args, r) ->
-                    kernel.kmsg().log("%s", jmck.lwk.trace.SyscallFormat.line(t, call, nr, args, r)));
+            kernel.syscalls().setTracer(new jmck.lwk.syscall.SyscallDispatcher.Tracer() {
+                @Override
+                public void syscall(jmck.lwk.proc.Thread t, jmck.lwk.syscall.Syscall call, long nr, long[] args, long r,
+                        boolean delegated) {
+                    kernel.kmsg().log("%s", jmck.lwk.trace.SyscallFormat.line(t, call, nr, args, r, delegated));
+                }
+
+                @Override
+                public void resumed(jmck.lwk.proc.Thread t, jmck.lwk.syscall.Syscall call, long r) {
+                    kernel.kmsg().log("%s", jmck.lwk.trace.SyscallFormat.resumed(t, call, r));
+                }
+            });
         Files.deleteIfExists(ihk.doorbell(os));
         doorbell = Doorbell.create(ihk.doorbell(os));
         kernel.setIdler(new Kernel.Idler() {
@@ -281,7 +291,7 @@ public final class InstanceDaemon {
                 Path chan = ihk.channel(os, proc.pid());
                 Files.deleteIfExists(chan);
                 IkcChannel channel = IkcChannel.create(chan, IkcForwarder.SLOTS);
-                forwarder.add(new IkcForwarder.Client(proc, channel, link));
+                forwarder.add(new IkcForwarder.Client(proc, channel, link, p.proxyPid()));
             } catch (IOException e) {
                 throw new JmckException("cannot create an IKC channel: " + e.getMessage());
             }

@@ -93,8 +93,8 @@ final class RunCommand implements Callable<Integer> {
                     }
                 });
             if (trace.contains(Trace.syscalls))
-                k.syscalls().setTracer((t, call, nr, a, r) -> System.err.println(
-                        SyscallFormat.line(t, call, nr, a, r)));
+                k.syscalls().setTracer((t, call, nr, a, r, delegated) -> System.err.println(
+                        SyscallFormat.line(t, call, nr, a, r, delegated)));
             k.syscalls().setForwarder(new InProcessProxy());
             int[] status = {0};
             k.addExitListener((p, killedBy, rip) -> {

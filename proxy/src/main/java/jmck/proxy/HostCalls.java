@@ -121,6 +121,32 @@ final class HostCalls {
         return fds.installGenerated(name, contents);
     }
 
+    private static final int O_ACCMODE = 3, O_RDONLY = 0, O_WRONLY = 1, S_IFMT = 0170000,
+            S_IFREG = 0100000, S_IFBLK = 060000;
+
+    /**
+     * The host fd behind guest fd, checked for an mmap: readable, writable too if write, and a regular
+     * file or block device. Returns the host fd (still owned by the fd table), or -errno.
+     */
+    long mappableHostFd(long guestFd, boolean write) {
+        arena.reset();
+        int h = fds.host(guestFd);
+        if (h < 0)
+            return -Errno.EBADF;
+        long fl = HostSyscall.call(SYS_FCNTL, h, F_GETFL, 0);
+        if (fl < 0)
+            return fl;
+        int mode = (int) fl & O_ACCMODE;
+        if (mode == O_WRONLY || (write && mode == O_RDONLY))
+            return -Errno.EACCES;
+        Pointer st = arena.allocate(144);
+        long r = HostSyscall.call(SYS_FSTAT, h, Pointer.nativeValue(st), 0);
+        if (r < 0)
+            return r;
+        int type = st.getInt(24) & S_IFMT; // st_mode
+        return type == S_IFREG || type == S_IFBLK ? h : -Errno.ENODEV;
+    }
+
     // ---- the generic path: translate each argument by its kind ----
 
     private long generic(Syscall call, CallSpec.Spec spec, long[] a) {

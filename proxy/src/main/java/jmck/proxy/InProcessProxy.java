@@ -32,6 +32,15 @@ public final class InProcessProxy implements SyscallForwarder {
                 p -> new HostCalls(new LocalGuestMemory(p.mm()), FdTable.withStdio()));
     }
 
+    /** The LWK gets a duplicate of the proxy's host descriptor (same open file). */
+    @Override
+    public long hostFile(Thread thread, int fd, boolean write, java.util.function.LongUnaryOperator done) {
+        long h = calls(thread).mappableHostFd(fd, write);
+        if (h >= 0)
+            h = jmck.emulator.host.HostSyscall.call(72, h, 1030, 0); // fcntl(F_DUPFD_CLOEXEC)
+        return done.applyAsLong(h);
+    }
+
     @Override
     public void processExited(Process p) {
         HostCalls calls = perProcess.remove(p);

@@ -27,7 +27,7 @@ import jmck.lwk.syscall.Syscall;
  */
 public final class Mcexec {
     private static final int WORKERS = 4;
-    private static final long OPEN_GENERATED = 0x4a00;
+    private static final long OPEN_GENERATED = 0x4a00, MAPPABLE_FD = 0x4a01;
 
     private final Ihk ihk;
     private final int os;
@@ -61,7 +61,7 @@ public final class Mcexec {
             }
             int umask = HostFacts.umask();
             link.send(new Control.Prepare(exe.toAbsolutePath().toString(), execfn, argv, HostFacts.environment(), c.uid(),
-                    c.gid(), c.euid(), c.egid(), soft, hard, umask));
+                    c.gid(), c.euid(), c.egid(), soft, hard, umask, ProcessHandle.current().pid()));
             Control.Message reply = link.receive();
             if (reply instanceof Control.Failed f)
                 throw new JmckException(f.message());
@@ -152,6 +152,8 @@ public final class Mcexec {
             long r;
             if (nr == OPEN_GENERATED) {
                 r = openGenerated(hc, args[0]);
+            } else if (nr == MAPPABLE_FD) { // the LWK will open /proc/<this pid>/fd/<r> itself
+                r = hc.mappableHostFd(args[0], args[1] != 0);
             } else {
                 Syscall call = Syscall.of(nr);
                 r = call == null ? -Errno.ENOSYS : hc.execute(call, args);

@@ -70,6 +70,16 @@ class FoundationTest {
     }
 
     @Test
+    void syscallTraceShowsArgumentsResultsAndWhereEachRan() {
+        Guests.Result r = Guests.jmck("run", "--trace", "syscalls", Guests.guest("gcc", "hello").toString());
+        assertEquals("hello\n", r.stdout());
+        assertTrue(r.stderr().contains("] write(1, \"hello\\n\", 6) = 6 <host>"), r.stderr());
+        assertTrue(r.stderr().contains("] brk(NULL) = 0x"), r.stderr());
+        assertTrue(r.stderr().lines().anyMatch(l -> l.contains("arch_prctl(") && !l.contains("<host>")), r.stderr());
+        assertTrue(r.stderr().contains("] exit_group(0) = ?"), r.stderr());
+    }
+
+    @Test
     void plainRunInstallsNoBlockHook() {
         Guests.Result r = Guests.jmck("run", "--verbose", Guests.guest("gcc", "hello").toString());
         assertEquals(0, r.status());

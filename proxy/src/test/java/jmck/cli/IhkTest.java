@@ -168,6 +168,19 @@ class IhkTest {
     }
 
     @Test
+    void mcexecRunsFileProgramsLikeLinux() throws IOException {
+        ok("ihk", "reboot", "--cpus", "1", "--mem", "256M");
+        for (String prog : new String[] {"mmap_file", "fileio"}) {
+            Path mine = Files.createDirectories(runtime.resolve(prog + "-jmck"));
+            Path linux = Files.createDirectories(runtime.resolve(prog + "-linux"));
+            Guests.Result r = jmck("mcexec", guest(prog), mine.toString());
+            r.assertSameAs(Guests.host(guest(prog), linux.toString()));
+        }
+        Guests.Result maps = ok("mcexec", Guests.guest("musl", "maps").toString());
+        assertTrue(maps.stdout().contains("[stack] rw-p"), maps.stdout());
+    }
+
+    @Test
     void coresAndMemoryComeAndGoWhileTheInstanceRuns() {
         ok("ihk", "reserve", "cpu", "1-3");
         ok("ihk", "create");

@@ -97,6 +97,20 @@ class MemoryTest {
         assertTrue(r.stderr().lines().filter(l -> l.startsWith("fault ")).count() < 1100, "too many faults");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "gcc-pie", "musl"})
+    void fileMappingsReadAndWriteTheFileAsOnLinux(String flavor, @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        java.nio.file.Path mine = java.nio.file.Files.createDirectory(dir.resolve("jmck"));
+        java.nio.file.Path linux = java.nio.file.Files.createDirectory(dir.resolve("linux"));
+        String prog = Guests.guest(flavor, "mmap_file").toString();
+        Guests.Result r = Guests.jmck("run", prog, mine.toString());
+        r.assertSameAs(Guests.host(prog, linux.toString()));
+        assertTrue(r.stdout().contains("file after munmap: !"), r.stdout());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(java.nio.file.Files.readAllBytes(linux.resolve("mapped.txt")),
+                java.nio.file.Files.readAllBytes(mine.resolve("mapped.txt")));
+    }
+
     @Test
     void exhaustingThePartitionKillsTheGuestCleanly() {
         Guests.Result r = Guests.jmck("run", "--mem", "64M", Guests.guest("gcc", "touch_mem").toString(), "256");

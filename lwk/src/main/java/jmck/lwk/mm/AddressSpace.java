@@ -160,6 +160,7 @@ public final class AddressSpace {
     void unmapRange(long start, long end) {
         if (isFree(start, end))
             return;
+        writeBack(start, end);
         splitAt(start);
         splitAt(end);
         vmas.subMap(start, end).clear();
@@ -435,18 +436,10 @@ public final class AddressSpace {
      * Returns the address or -errno. name is "[heap]"-style or null (the backing's path shows then).
      */
     public long mmap(long addr, long len, int prot, int flags, Backing backing, long offset) {
-        int type = flags & Mman.MAP_TYPE;
-        if (type == Mman.MAP_SHARED_VALIDATE && (flags & ~Mman.MAP_VALIDATE_KNOWN) != 0)
-            return -Errno.EOPNOTSUPP;
-        if (type != Mman.MAP_SHARED && type != Mman.MAP_PRIVATE && type != Mman.MAP_SHARED_VALIDATE)
-            return -Errno.EINVAL;
-        if (len == 0 || (offset & (PAGE - 1)) != 0)
-            return -Errno.EINVAL;
-        if (len < 0 || len > X86.USER_TOP)
-            return -Errno.ENOMEM;
+        long bad = checkMmap(len, prot, flags, offset);
+        if (bad != 0)
+            return bad;
         len = pageUp(len);
-        if ((prot & ~(Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC | Mman.PROT_GROWSDOWN | Mman.PROT_GROWSUP)) != 0)
-            return -Errno.EINVAL;
         boolean fixed = (flags & (Mman.MAP_FIXED | Mman.MAP_FIXED_NOREPLACE)) != 0;
         long start;
         if (fixed) {
@@ -464,11 +457,27 @@ public final class AddressSpace {
             if (start < 0)
                 return -Errno.ENOMEM;
         }
-        boolean shared = type != Mman.MAP_PRIVATE;
+        boolean shared = (flags & Mman.MAP_TYPE) != Mman.MAP_PRIVATE;
         Vma vma = map(start, start + len, prot & 7, shared, (flags & Mman.MAP_GROWSDOWN) != 0, backing, offset, null);
         if ((flags & Mman.MAP_POPULATE) != 0 && (flags & Mman.MAP_NONBLOCK) == 0)
             populate(vma.start, vma.end);
         return start;
+    }
+
+    /** mmap's argument checks, in Linux's order: 0, or the errno (negated) it returns. */
+    public static long checkMmap(long len, int prot, int flags, long offset) {
+        int type = flags & Mman.MAP_TYPE;
+        if (type == Mman.MAP_SHARED_VALIDATE && (flags & ~Mman.MAP_VALIDATE_KNOWN) != 0)
+            return -Errno.EOPNOTSUPP;
+        if (type != Mman.MAP_SHARED && type != Mman.MAP_PRIVATE && type != Mman.MAP_SHARED_VALIDATE)
+            return -Errno.EINVAL;
+        if (len == 0 || (offset & (PAGE - 1)) != 0)
+            return -Errno.EINVAL;
+        if (len < 0 || len > X86.USER_TOP)
+            return -Errno.ENOMEM;
+        if ((prot & ~(Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC | Mman.PROT_GROWSDOWN | Mman.PROT_GROWSUP)) != 0)
+            return -Errno.EINVAL;
+        return 0;
     }
 
     /** Faults in every page of [start, end) as a write where the VMA allows it (MAP_POPULATE, MADV_POPULATE). */
@@ -722,8 +731,46 @@ public final class AddressSpace {
         return b.toString();
     }
 
+    /**
+     * Writes the dirty pages of shared file mappings in [start, end) back to their files (msync, munmap,
+     * exit) and marks them clean. The CPU sets a PTE's D bit when it writes the page.
+     */
+    public void writeBack(long start, long end) {
+        boolean cleaned[] = {false};
+        pageTable.forEachLeaf(start, end, (slot, entry, va, size) -> {
+            if ((entry & Pte.D) == 0)
+                return;
+            Vma v = find(va);
+            if (v == null || !v.shared || !(v.backing instanceof HostFileBacking file))
+                return;
+            long len = Math.min(size.bytes, v.end - va);
+            file.writeBack(mem, Pte.address(entry) & -size.bytes, v.offset + (va - v.start), len);
+            mem.putLong(slot, entry & ~Pte.D);
+            cleaned[0] = true;
+        });
+        if (cleaned[0])
+            shootdown(); // so that the next write sets D again
+    }
+
+    /** Host files mapped here, closed when the address space goes. */
+    private final List<HostFileBacking> files = new ArrayList<>();
+
+    /** mmap of a host file: like {@link #mmap}, and the file is closed when this address space goes. */
+    public long mmapFile(long addr, long len, int prot, int flags, HostFileBacking file, long offset) {
+        long r = mmap(addr, len, prot, flags, file, offset);
+        if (r < 0 && r > -4096)
+            file.close();
+        else
+            files.add(file);
+        return r;
+    }
+
     /** Frees every page and page table; the address space is empty and unusable afterwards. */
     public void destroy() {
+        writeBack(0, X86.USER_TOP);
+        for (HostFileBacking f : files)
+            f.close();
+        files.clear();
         releasePages(0, X86.USER_TOP);
         vmas.clear();
         shootdown();

@@ -22,7 +22,12 @@ final class MemorySyscalls {
         d.register(Syscall.MPROTECT, (t, a) -> mm(t).mprotect(a[0], a[1], (int) a[2]));
         d.register(Syscall.MREMAP, (t, a) -> mm(t).mremap(a[0], a[1], a[2], (int) a[3], a[4]));
         d.register(Syscall.MADVISE, (t, a) -> mm(t).madvise(a[0], a[1], (int) a[2]));
-        d.register(Syscall.MSYNC, (t, a) -> checkRange(t, a[0], a[1]));
+        d.register(Syscall.MSYNC, (t, a) -> {
+            long r = checkRange(t, a[0], a[1]);
+            if (r == 0)
+                mm(t).writeBack(a[0], a[0] + ((a[1] + 4095) & -4096L));
+            return r;
+        });
         d.register(Syscall.MLOCK, (t, a) -> lock(t, a[0], a[1]));
         d.register(Syscall.MLOCK2, (t, a) -> lock(t, a[0], a[1]));
         d.register(Syscall.MUNLOCK, (t, a) -> checkRange(t, a[0], a[1]));
@@ -36,11 +41,21 @@ final class MemorySyscalls {
         return t.process().mm();
     }
 
+    /**
+     * mmap: anonymous memory, or a host file whose descriptor the proxy lends the LWK (the mapping's pages
+     * are then filled from the file on first touch, and a shared mapping's dirty pages go back to it).
+     */
     private long mmap(Thread t, long[] a) {
-        int flags = (int) a[3];
-        if ((flags & Mman.MAP_ANONYMOUS) == 0)
-            return -Errno.ENODEV; // file mappings need the proxy's file contents: not supported yet
-        return mm(t).mmap(a[0], a[1], (int) a[2], flags, Backing.ANONYMOUS, 0);
+        long addr = a[0], len = a[1], offset = a[5];
+        int prot = (int) a[2], flags = (int) a[3], fd = (int) a[4];
+        if ((flags & Mman.MAP_ANONYMOUS) != 0)
+            return mm(t).mmap(addr, len, prot, flags, Backing.ANONYMOUS, 0);
+        long bad = AddressSpace.checkMmap(len, prot, flags, offset);
+        if (bad != 0)
+            return bad;
+        boolean sharedWrite = (flags & Mman.MAP_TYPE) != Mman.MAP_PRIVATE && (prot & Mman.PROT_WRITE) != 0;
+        return kernel.syscalls().forwarder().hostFile(t, fd, sharedWrite, hostFd -> hostFd < 0 ? hostFd
+                : mm(t).mmapFile(addr, len, prot, flags, jmck.lwk.mm.HostFileBacking.of((int) hostFd), offset));
     }
 
     /** msync and munlock: Linux checks alignment and that the range is mapped. */

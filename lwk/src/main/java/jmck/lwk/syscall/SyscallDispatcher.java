@@ -27,7 +27,11 @@ public final class SyscallDispatcher {
 
     /** Told about every syscall when tracing is on. */
     public interface Tracer {
-        void syscall(Thread t, Syscall call, long nr, long[] args, long result);
+        /** A syscall returned (result NO_RETURN: it blocked, or does not return); delegated: the host ran it. */
+        void syscall(Thread t, Syscall call, long nr, long[] args, long result, boolean delegated);
+
+        /** A syscall that blocked got its result (a delegated call answered by a proxy in another process). */
+        default void resumed(Thread t, Syscall call, long result) {}
     }
 
     private final Handler[] handlers = new Handler[512];
@@ -36,6 +40,7 @@ public final class SyscallDispatcher {
     private volatile SyscallForwarder forwarder = SyscallForwarder.NONE;
     private volatile Tracer tracer;
     private final long[] traceArgs = new long[6];
+    private boolean forwarded;
 
     public SyscallDispatcher(KernelLog kmsg) {
         this.kmsg = kmsg;
@@ -69,24 +74,30 @@ public final class SyscallDispatcher {
             System.arraycopy(a, 0, traceArgs, 0, 6);
         Syscall call = Syscall.of(nr);
         long r;
+        forwarded = false;
         try {
             if (call == null || call.where == Syscall.Where.UNSUPPORTED)
                 r = unsupported(nr, call);
             else if (call.where == Syscall.Where.DELEGATED)
-                r = raiseSigpipe(t, call, a, forwarder.forward(t, call, a));
+                r = raiseSigpipe(t, call, a, forward(t, call, a));
             else
                 r = handlers[call.nr] != null ? handlers[call.nr].call(t, a) : unsupported(nr, call);
         } catch (BadAddressException e) {
             r = -e.errno();
         }
         if (tr != null)
-            tr.syscall(t, call, nr, traceArgs, r);
+            tr.syscall(t, call, nr, traceArgs, r, forwarded);
         return r;
     }
 
-    /** Forwards a LOCAL syscall that the LWK decided not to handle itself (readlink of an ordinary path). */
+    /** Forwards a syscall to the proxy; LOCAL handlers call it when the LWK leaves a case to the host. */
     public long forward(Thread t, Syscall call, long[] a) {
+        forwarded = true;
         return forwarder.forward(t, call, a);
+    }
+
+    public Tracer tracer() {
+        return tracer;
     }
 
     private static final long MSG_NOSIGNAL = 0x4000;
@@ -94,9 +105,10 @@ public final class SyscallDispatcher {
     /**
      * A write to a pipe or socket with no reader raises SIGPIPE in the writing thread as well as failing with
      * EPIPE (Linux's pipe_write, splice and socket send paths; send with MSG_NOSIGNAL does not). The host
-     * raised it in the proxy, which ignores it, so the LWK raises it for the guest. Returns r.
+     * raised it in the proxy, which ignores it, so the LWK raises it for the guest. Returns r. A proxy in
+     * another process calls this when the result arrives.
      */
-    private static long raiseSigpipe(Thread t, Syscall call, long[] a, long r) {
+    public static long raiseSigpipe(Thread t, Syscall call, long[] a, long r) {
         if (r != -Errno.EPIPE)
             return r;
         boolean raises = switch (call) {

@@ -19,6 +19,17 @@ public interface SyscallForwarder {
         return -jmck.lwk.abi.Errno.ENOSYS;
     }
 
+    /**
+     * For mmap of guest fd: a host descriptor of the same file that the LWK may keep (readable, and
+     * writable if write), or -errno (EBADF, EACCES for a descriptor opened without the access the mapping
+     * needs, ENODEV for something that is not a regular file). The answer goes to done, whose value is
+     * the syscall's result; if the answer has to come from another process, this returns
+     * SyscallDispatcher.NO_RETURN and done runs later.
+     */
+    default long hostFile(Thread thread, int fd, boolean write, java.util.function.LongUnaryOperator done) {
+        return done.applyAsLong(-jmck.lwk.abi.Errno.ENODEV);
+    }
+
     /** Called when a process the proxy serves has ended (its host side can close files and exit). */
     default void processExited(jmck.lwk.proc.Process p) {}
 

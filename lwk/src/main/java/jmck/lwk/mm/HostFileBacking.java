@@ -1,0 +1,93 @@
+package jmck.lwk.mm;
+
+import jmck.emulator.PhysicalMemory;
+import jmck.emulator.host.HostSyscall;
+
+/**
+ * A host file mapped by the guest (mmap with a file descriptor). The LWK holds its own host descriptor for
+ * the file; a page is filled on its first fault by a host pread straight into the frame, and pages of a
+ * MAP_SHARED mapping that the CPU marked dirty (the PTE's D bit) are written back with pwrite on msync,
+ * munmap and exit. Bytes past the end of the file read as zero.
+ */
+public final class HostFileBacking implements Backing {
+    private static final int SYS_PREAD64 = 17, SYS_PWRITE64 = 18, SYS_CLOSE = 3;
+    private final int fd;
+    private final String path;
+    private final String device;
+    private final long inode;
+    private boolean closed;
+
+    /** Takes ownership of the host descriptor fd. */
+    public HostFileBacking(int fd, String path, String device, long inode) {
+        this.fd = fd;
+        this.path = path;
+        this.device = device;
+        this.inode = inode;
+    }
+
+    @Override
+    public void fill(PhysicalMemory mem, long pa, long offset, long length) {
+        long done = 0;
+        while (done < length) {
+            long n = HostSyscall.call(SYS_PREAD64, fd, mem.hostAddress(pa + done), length - done, offset + done, 0, 0);
+            if (n <= 0) // end of file (the rest stays zero), or an error
+                return;
+            done += n;
+        }
+    }
+
+    /** A backing for the host descriptor fd (now owned by it), named as the host names the file. */
+    public static HostFileBacking of(int fd) {
+        String path = "?", device = "00:00";
+        long inode = 0;
+        try {
+            java.nio.file.Path p = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + fd));
+            path = p.toString();
+            long dev = ((Number) java.nio.file.Files.getAttribute(p, "unix:dev")).longValue();
+            device = String.format("%02x:%02x", (dev >> 8) & 0xfff, (dev & 0xff) | ((dev >> 12) & 0xfff00));
+            inode = ((Number) java.nio.file.Files.getAttribute(p, "unix:ino")).longValue();
+        } catch (java.io.IOException | RuntimeException e) {
+            // an unnamed file: maps shows what it can
+        }
+        return new HostFileBacking(fd, path, device, inode);
+    }
+
+    /** Writes [pa, pa+length) back to the file at offset. */
+    public void writeBack(PhysicalMemory mem, long pa, long offset, long length) {
+        long done = 0;
+        while (done < length) {
+            long n = HostSyscall.call(SYS_PWRITE64, fd, mem.hostAddress(pa + done), length - done, offset + done, 0, 0);
+            if (n <= 0)
+                return;
+            done += n;
+        }
+    }
+
+    /** Closes the host descriptor (the address space is gone). */
+    public void close() {
+        if (!closed) {
+            closed = true;
+            HostSyscall.call(SYS_CLOSE, fd, 0, 0);
+        }
+    }
+
+    @Override
+    public String device() {
+        return device;
+    }
+
+    @Override
+    public long inode() {
+        return inode;
+    }
+
+    @Override
+    public String path() {
+        return path;
+    }
+
+    @Override
+    public String toString() {
+        return path;
+    }
+}
