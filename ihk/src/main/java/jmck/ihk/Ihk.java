@@ -254,8 +254,11 @@ public final class Ihk {
 
     // ---- ihkosctl ----
 
-    /** Assigns reserved cores to an instance; a running instance gets them at once (hot-plug). */
-    public void assignCpu(int os, CpuSet cpus) {
+    /**
+     * Assigns reserved cores to an instance; a running instance gets them at once (hot-plug). Returns what
+     * the instance said (with the time it took), or "" when it is not running.
+     */
+    public String assignCpu(int os, CpuSet cpus) {
         boolean running = update(s -> {
             IhkState.Instance i = s.instance(os);
             if (!s.reservedCpus.containsAll(cpus))
@@ -269,9 +272,11 @@ public final class Ihk {
             i.cpus = i.cpus.plus(cpus);
             return i.pid != 0;
         });
+        StringBuilder said = new StringBuilder();
         if (running)
             for (int c : cpus.toArray())
-                control(os, new Control.AddCpu(c));
+                said.append(((Control.Reply) control(os, new Control.AddCpu(c))).text()).append('\n');
+        return said.toString();
     }
 
     /** Takes cores back from an instance; a running instance gives them up at once. */
@@ -293,8 +298,11 @@ public final class Ihk {
         });
     }
 
-    /** Assigns reserved memory ("all" free blocks, or a size to reserve and assign) to an instance. */
-    public void assignMemory(int os, String what) {
+    /**
+     * Assigns reserved memory ("all" free blocks, or a size to reserve and assign) to an instance. Returns
+     * what a running instance said, or "".
+     */
+    public String assignMemory(int os, String what) {
         List<PhysicalMemory.Block> added = new ArrayList<>();
         if (!what.equals("all")) // a size: reserve a block of it first, as mcreboot does
             added.add(reserveMemory(parseSize(what)));
@@ -312,9 +320,11 @@ public final class Ihk {
                 throw new JmckException("no free reserved memory (jmck ihk reserve mem SIZE)");
             return i.pid != 0;
         });
+        StringBuilder said = new StringBuilder();
         if (running)
             for (PhysicalMemory.Block b : added)
-                control(os, new Control.AddMemory(b));
+                said.append(((Control.Reply) control(os, new Control.AddMemory(b))).text()).append('\n');
+        return said.toString();
     }
 
     /** Takes memory back from an instance ("all", or one block by physical address). */

@@ -93,9 +93,44 @@ final class IkcForwarder implements SyscallForwarder {
         c.then[slot] = then;
         c.call[slot] = call;
         System.arraycopy(args, 0, c.args[slot], 0, 6);
+        // As McKernel's do_syscall: with nothing else to run, the core waits for the answer spinning, and the
+        // call returns in the same hook, without stopping the core. Otherwise the thread blocks.
+        if (!kernel.scheduler().othersRunnable(t)) {
+            long until = System.nanoTime() + SPIN_NANOS;
+            while (System.nanoTime() < until) {
+                int state = c.channel.state(slot);
+                if (state == IkcChannel.RESPONSE)
+                    return complete(c, slot, t);
+                if (state == IkcChannel.CLAIMED && c.channel.faultState(slot) == IkcChannel.FAULT_REQUESTED)
+                    c.channel.answerFault(slot, t.process().mm().resolve(c.channel.faultAddress(slot),
+                            c.channel.faultIsWrite(slot)));
+                java.lang.Thread.onSpinWait();
+            }
+        }
         kernel.scheduler().block(t, reason);
         kernel.externalWait(1);
         return SyscallDispatcher.NO_RETURN;
+    }
+
+    /** How long a core spins for the proxy's answer before the thread blocks. */
+    private static final long SPIN_NANOS = Long.getLong("jmck.ikc.spin", 200_000);
+
+    /** Takes a slot's result: frees the slot, applies what the LWK does with it, returns the syscall's result. */
+    private long complete(Client c, int i, Thread t) {
+        long result = c.channel.result(i);
+        java.util.function.LongUnaryOperator then = c.then[i];
+        Syscall call = c.call[i];
+        c.waiting[i] = null;
+        c.then[i] = null;
+        c.call[i] = null;
+        c.channel.free(i);
+        if (t == null || !t.alive())
+            return result;
+        if (then != null)
+            result = then.applyAsLong(result);
+        if (call != null)
+            SyscallDispatcher.raiseSigpipe(t, call, c.args[i], result);
+        return result;
     }
 
     /**
@@ -156,21 +191,12 @@ final class IkcForwarder implements SyscallForwarder {
                         ch.answerFault(i, t != null && t.alive() ? t.process().mm().resolve(ch.faultAddress(i), ch.faultIsWrite(i)) : -1);
                     continue;
                 }
-                long result = ch.result(i); // RESPONSE
-                java.util.function.LongUnaryOperator then = c.then[i];
                 Syscall call = c.call[i];
-                c.waiting[i] = null;
-                c.then[i] = null;
-                c.call[i] = null;
-                ch.free(i);
-                if (then != null && t != null && t.alive())
-                    result = then.applyAsLong(result);
-                if (call != null && t != null && t.alive())
-                    SyscallDispatcher.raiseSigpipe(t, call, c.args[i], result);
+                long result = complete(c, i, t); // RESPONSE
+                kernel.externalWait(-1);
                 var tracer = kernel.syscalls().tracer();
                 if (tracer != null && t != null)
                     tracer.resumed(t, call, result);
-                kernel.externalWait(-1);
                 if (t != null && t.alive() && t.state() == Thread.State.BLOCKED) {
                     t.setPendingResult(result);
                     kernel.scheduler().enqueue(t);

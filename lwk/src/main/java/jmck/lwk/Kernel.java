@@ -565,8 +565,12 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         pollers.add(poller);
     }
 
+    /** The idler's count when the last tick began: a ring after it must not be slept through. */
+    private int seenAtTick;
+
     @Override
     public void tick() {
+        seenAtTick = idler.count();
         for (Runnable task; (task = tasks.poll()) != null; )
             task.run();
         for (Runnable p : pollers)
@@ -586,7 +590,7 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
     @Override
     public void idle() {
         Idler i = idler;
-        int seen = i.count();
+        int seen = seenAtTick;
         if (!tasks.isEmpty())
             return;
         long waitNanos = 10_000_000L;

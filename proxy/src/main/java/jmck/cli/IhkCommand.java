@@ -167,9 +167,9 @@ final class IhkCommand implements Runnable {
         @Override
         public Integer call() {
             if (what.equals("cpu"))
-                ihk().assignCpu(n.os, CpuSet.parse(value));
+                System.out.print(ihk().assignCpu(n.os, CpuSet.parse(value)));
             else if (what.equals("mem"))
-                ihk().assignMemory(n.os, value);
+                System.out.print(ihk().assignMemory(n.os, value));
             else
                 throw new JmckException("assign cpu LIST or assign mem all|SIZE, not '" + what + "'");
             return 0;

@@ -64,8 +64,8 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         long t0 = System.nanoTime();
-        long jvmMillis = ProcessHandle.current().info().startInstant()
-                .map(i -> java.time.Duration.between(i, java.time.Instant.now()).toMillis()).orElse(-1L);
+        // The launcher passes the time it started java, so the JVM's own start-up can be told apart.
+        long launched = Long.getLong("jmck.launched", 0), jvmMillis = launched == 0 ? -1 : System.currentTimeMillis() - launched;
         Path exe = locate(program);
         ElfImage elf = ElfImage.open(exe);
         PageSize maxPage = switch (pageSize.toLowerCase()) {
@@ -88,7 +88,7 @@ final class RunCommand implements Callable<Integer> {
                 k.setEventSink(new EventSink() {
                     @Override
                     public void fault(FaultEvent e) {
-                        if (firstFault[0] == 0)
+                        if (firstFault[0] == 0 && !e.kernel())
                             firstFault[0] = System.nanoTime();
                     }
                 });
@@ -107,8 +107,15 @@ final class RunCommand implements Callable<Integer> {
             argv.addAll(args);
             Process p = k.spawn(elf, program, argv, HostFacts.environment(), HostFacts.credentials(), HostFacts.rlimits());
             p.setUmask(HostFacts.umask());
+            long t3 = System.nanoTime();
             k.run(() -> p.reaped() || p.dead());
+            long t4 = System.nanoTime();
             os.shutdown();
+            if (timings)
+                System.err.printf("timings: jvm start %d ms, machine %.1f ms, boot %.1f ms, load %.1f ms, run %.1f ms"
+                        + " (first fault after %.1f ms), shutdown %.1f ms%n", jvmMillis, (t1 - t0) / 1e6, (t2 - t1) / 1e6,
+                        (t3 - t2) / 1e6, (t4 - t3) / 1e6, firstFault[0] == 0 ? 0 : (firstFault[0] - t3) / 1e6,
+                        (System.nanoTime() - t4) / 1e6);
             return status[0];
         }
     }

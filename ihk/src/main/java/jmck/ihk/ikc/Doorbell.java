@@ -41,7 +41,7 @@ public final class Doorbell {
 
     /** Sleeps until the doorbell rings after count was read, or nanos pass; spins briefly first. */
     public void await(int count, long nanos) {
-        long spinUntil = System.nanoTime() + Math.min(nanos, 20_000);
+        long spinUntil = System.nanoTime() + Math.min(nanos, IkcChannel.SPIN_NANOS);
         while (System.nanoTime() < spinUntil)
             if (words.getInt(RING) != count)
                 return;

@@ -31,6 +31,9 @@ public final class IkcChannel {
     private static final int S_STATE = 0, S_TID = 4, S_SEQ = 8, S_NR = 16, S_ARGS = 24, S_RESULT = 72,
             S_FAULT = 80, S_FAULT_WRITE = 84, S_FAULT_VA = 88, S_FAULT_PA = 96, S_UMASK = 104, S_NOFILE = 112;
 
+    /** How long a waiter spins before it sleeps in the kernel (a futex wake-up costs tens of microseconds). */
+    static final long SPIN_NANOS = Long.getLong("jmck.ikc.spin", 200_000);
+
     private final SharedWords w;
     private final int slots;
 
@@ -213,7 +216,7 @@ public final class IkcChannel {
 
     /** Waits until the proxy doorbell rings after count was read, or nanos pass; spins briefly first. */
     public void awaitRequest(int count, long nanos) {
-        long spinUntil = System.nanoTime() + Math.min(nanos, 20_000);
+        long spinUntil = System.nanoTime() + Math.min(nanos, IkcChannel.SPIN_NANOS);
         while (System.nanoTime() < spinUntil)
             if (w.getInt(H_BELL) != count)
                 return;

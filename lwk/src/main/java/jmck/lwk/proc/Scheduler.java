@@ -62,6 +62,15 @@ public final class Scheduler {
             target.runQueue.addLast(t);
     }
 
+    /** Whether some thread other than t waits on a run queue for a core. */
+    public boolean othersRunnable(Thread t) {
+        for (Core c : cores)
+            for (Thread q : c.runQueue)
+                if (q != t && q.alive() && q.state == Thread.State.RUNNABLE)
+                    return true;
+        return false;
+    }
+
     /** Picks the least loaded core for a new thread. */
     public int placeNew() {
         Core best = null;

@@ -1,0 +1,305 @@
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * jmck's benchmarks, run by bench/run.sh: every row is measured in this run, side by side with its
+ * reference (native Linux, qemu-x86_64, or the figures the seed papers publish), repeated, and printed as a
+ * median with the minimum and maximum. Ratios are taken run by run, then their median is shown.
+ * Usage: java bench/Bench.java [--quick] [--reps N]   (from the repository root, after bench/run.sh built it)
+ */
+public class Bench {
+    static final Path ROOT = Path.of("").toAbsolutePath();
+    static final Path OUT = ROOT.resolve("bench/out");
+    static int reps = 5;
+    static boolean quick;
+
+    public static void main(String[] args) throws Exception {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--quick"))
+                quick = true;
+            else if (args[i].equals("--reps"))
+                reps = Integer.parseInt(args[++i]);
+        }
+        if (quick)
+            reps = Math.min(reps, 2);
+        long start = System.nanoTime();
+        System.out.printf("# jmck benchmarks%n%n%d repetitions per figure, median (min-max). Machine: %d host cores.%n",
+                reps, Runtime.getRuntime().availableProcessors());
+        cpuBound();
+        startup();
+        syscalls();
+        pageFaults();
+        ihk();
+        noise();
+        System.out.printf("%nTotal time: %.0f s%n", (System.nanoTime() - start) / 1e9);
+    }
+
+    // ---- running things ----
+
+    record Run(double seconds, String out, String err, int status) {}
+
+    static Run run(List<String> cmd, Map<String, String> env) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(env);
+        long t0 = System.nanoTime();
+        Process p = pb.start();
+        p.getOutputStream().close();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        Thread a = pump(p.getInputStream(), out), b = pump(p.getErrorStream(), err);
+        int status = p.waitFor();
+        double s = (System.nanoTime() - t0) / 1e9;
+        a.join();
+        b.join();
+        return new Run(s, out.toString(StandardCharsets.ISO_8859_1), err.toString(StandardCharsets.UTF_8), status);
+    }
+
+    static Thread pump(InputStream in, ByteArrayOutputStream to) {
+        Thread t = new Thread(() -> {
+            try {
+                in.transferTo(to);
+            } catch (IOException e) {
+                // ended
+            }
+        });
+        t.start();
+        return t;
+    }
+
+    static Run run(String... cmd) throws IOException, InterruptedException {
+        return run(List.of(cmd), Map.of());
+    }
+
+    static Run run(List<String> cmd) throws IOException, InterruptedException {
+        return run(cmd, Map.of());
+    }
+
+    static List<String> jmck(String... args) {
+        List<String> l = new ArrayList<>(List.of(ROOT.resolve("jmck").toString()));
+        l.addAll(List.of(args));
+        return l;
+    }
+
+    /** Median (min-max) of values, with a format for one value. */
+    static String stats(List<Double> v, String fmt) {
+        if (v.isEmpty())
+            return "n/a";
+        double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double med = a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+        return String.format(fmt + " (" + fmt + "-" + fmt + ")", med, a[0], a[a.length - 1]);
+    }
+
+    static double parse(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        if (!m.find())
+            throw new IllegalStateException("no '" + regex + "' in: " + text);
+        return Double.parseDouble(m.group(1));
+    }
+
+    static String prog(String name) {
+        return OUT.resolve(name).toString();
+    }
+
+    // ---- 1. CPU-bound programs ----
+
+    static void cpuBound() throws Exception {
+        Path data = OUT.resolve("random.bin"), words = OUT.resolve("words.txt");
+        int dataSize = quick ? 256 << 10 : 8 << 20;
+        if (!Files.exists(data) || Files.size(data) != dataSize) {
+            byte[] b = new byte[dataSize];
+            new Random(1).nextBytes(b);
+            Files.write(data, b);
+            StringBuilder w = new StringBuilder();
+            Random r = new Random(2);
+            while (w.length() < dataSize / 2)
+                w.append(Long.toString(r.nextLong() & Long.MAX_VALUE, 36)).append('\n');
+            Files.writeString(words, w);
+        }
+        Map<String, List<String>> programs = new LinkedHashMap<>();
+        programs.put("sieve (integer)", List.of(prog("sieve"), quick ? "200000" : "20000000", quick ? "1" : "5"));
+        programs.put("n-body (floating point)", List.of(prog("nbody"), quick ? "20000" : "2000000"));
+        programs.put("stream triad (memory)", List.of(prog("stream"), quick ? "100000" : "4000000", quick ? "1" : "10"));
+        programs.put("busybox md5sum " + (dataSize >> 10) + " KiB", List.of("/bin/busybox", "md5sum", data.toString()));
+        programs.put("busybox sort " + (dataSize >> 11) + " KiB", List.of("/bin/busybox", "sort", "-o", "/dev/null", words.toString()));
+        System.out.printf("%n## CPU-bound programs: jmck vs qemu-x86_64 vs native%n%n"
+                + "Wall time of the whole command in seconds; *jmck emulation* is jmck's run phase alone (from"
+                + " `--timings`, without the JVM's start and the boot). Goal: emulation <= 1.2x qemu.%n%n"
+                + "| program | native s | qemu-x86_64 s | jmck s | jmck emulation s | emulation / qemu | jmck / native |%n"
+                + "|---|---|---|---|---|---|---|%n");
+        for (var e : programs.entrySet()) {
+            List<Double> nat = new ArrayList<>(), qemu = new ArrayList<>(), jm = new ArrayList<>(), emu = new ArrayList<>(),
+                    ratioQ = new ArrayList<>(), ratioN = new ArrayList<>();
+            List<String> cmd = e.getValue();
+            for (int i = 0; i < reps; i++) {
+                Run n = run(cmd, Map.of());
+                List<String> q = new ArrayList<>(List.of("qemu-x86_64"));
+                q.addAll(cmd);
+                Run qr = run(q, Map.of());
+                List<String> j = jmck("run", "--timings");
+                j.addAll(cmd);
+                Run jr = run(j, Map.of());
+                if (!jr.out.equals(n.out) || !qr.out.equals(n.out))
+                    throw new IllegalStateException(e.getKey() + ": outputs differ from native");
+                double emulation = parse(jr.err, "run ([0-9.]+) ms") / 1000;
+                nat.add(n.seconds);
+                qemu.add(qr.seconds);
+                jm.add(jr.seconds);
+                emu.add(emulation);
+                ratioQ.add(emulation / qr.seconds);
+                ratioN.add(jr.seconds / n.seconds);
+            }
+            System.out.printf("| %s | %s | %s | %s | %s | %s | %s |%n", e.getKey(), stats(nat, "%.3f"), stats(qemu, "%.3f"),
+                    stats(jm, "%.3f"), stats(emu, "%.3f"), stats(ratioQ, "%.2f"), stats(ratioN, "%.1f"));
+        }
+    }
+
+    // ---- 2. Start-up ----
+
+    static void startup() throws Exception {
+        String hello = ROOT.resolve("guest-images/out/gcc/hello").toString();
+        List<Double> j = new ArrayList<>(), q = new ArrayList<>();
+        Map<String, List<Double>> phases = new LinkedHashMap<>();
+        String[] names = {"jvm start", "machine", "boot", "load", "run", "first fault after", "shutdown"};
+        for (String n : names)
+            phases.put(n, new ArrayList<>());
+        for (int i = 0; i < reps; i++) {
+            Run jr = run(jmck("run", "--timings", hello));
+            j.add(jr.seconds);
+            for (String n : names)
+                phases.get(n).add(parse(jr.err, n + " ([0-9.]+) ms"));
+            q.add(run("qemu-x86_64", hello).seconds);
+        }
+        System.out.printf("%n## Start-up: static hello world, end to end%n%nGoal: jmck <= 0.4 s.%n%n"
+                + "| | seconds |%n|---|---|%n| qemu-x86_64 | %s |%n| jmck run | %s |%n%n"
+                + "Where jmck's time goes (ms):%n%n| phase | ms |%n|---|---|%n", stats(q, "%.3f"), stats(j, "%.3f"));
+        for (var e : phases.entrySet())
+            System.out.printf("| %s | %s |%n", e.getKey(), stats(e.getValue(), "%.1f"));
+    }
+
+    // ---- 3. Syscall round trips ----
+
+    static void syscalls() throws Exception {
+        String bench = prog("syscall_bench"), n = quick ? "20000" : "1000000";
+        Map<String, Function<Integer, List<String>>> ways = new LinkedHashMap<>();
+        ways.put("native Linux", i -> List.of(bench, n));
+        ways.put("qemu-x86_64", i -> List.of("qemu-x86_64", bench, n));
+        ways.put("jmck run (proxy in the LWK's process)", i -> jmck("run", bench, n));
+        ways.put("jmck mcexec (proxy process, IKC)", i -> jmck("mcexec", bench, n));
+        Path rt = Files.createTempDirectory("jmck-bench");
+        Map<String, String> env = Map.of("JMCK_RUNTIME_DIR", rt.toString());
+        run(jmck("ihk", "reboot", "--cpus", "1", "--mem", "256M"), env);
+        System.out.printf("%n## Syscall round trips (microseconds per call, measured inside the guest)%n%n"
+                + "Pisces (HPDC'15) Table 1 for reference: native getpid 0.36-0.39 us, forwarded 6.1-14.0 us,"
+                + " Linux 3.05-3.48 us. Goals here: native <= 1 us, delegated <= 8 us.%n%n"
+                + "| where | getpid (handled locally) us | lseek on /dev/null (delegated) us |%n|---|---|---|%n");
+        try {
+            for (var w : ways.entrySet()) {
+                List<Double> g = new ArrayList<>(), d = new ArrayList<>();
+                for (int i = 0; i < reps; i++) {
+                    Run r = run(w.getValue().apply(i), env);
+                    g.add(parse(r.out, "getpid_us ([0-9.]+)"));
+                    d.add(parse(r.out, "delegated_us ([0-9.]+)"));
+                }
+                System.out.printf("| %s | %s | %s |%n", w.getKey(), stats(g, "%.2f"), stats(d, "%.2f"));
+            }
+        } finally {
+            run(jmck("ihk", "stop"), env);
+        }
+    }
+
+    // ---- 4. Page faults ----
+
+    static void pageFaults() throws Exception {
+        String fb = ROOT.resolve("guest-images/out/gcc/fault_bench").toString(), pages = quick ? "2000" : "20000";
+        List<Double> cold = new ArrayList<>(), warm = new ArrayList<>(), nat = new ArrayList<>(), qemu = new ArrayList<>();
+        for (int i = 0; i < reps; i++) {
+            Run r = run(jmck("run", "--page-size", "4k", fb, pages, "4"));
+            cold.add(parse(r.out, "round 0: \\d+ pages, ([0-9.]+) us"));
+            warm.add(parse(r.out, "round 3: \\d+ pages, ([0-9.]+) us"));
+            nat.add(parse(run(fb, pages, "4").out, "round 3: \\d+ pages, ([0-9.]+) us"));
+            qemu.add(parse(run("qemu-x86_64", fb, pages, "4").out, "round 3: \\d+ pages, ([0-9.]+) us"));
+        }
+        System.out.printf("%n## Page faults%n%nA 4 KiB demand fault, from the guest's store to its retry, including"
+                + " taking and clearing a frame (jmck in `--page-size 4k` mode). *Cold*: host memory is touched for the"
+                + " first time too; *warm*: frames reused. Goal: warm fault < 3 us.%n%n| | us per 4 KiB page |%n|---|---|%n"
+                + "| jmck cold | %s |%n| jmck warm | %s |%n| native Linux (warm round) | %s |%n| qemu-x86_64 (warm round) | %s |%n",
+                stats(cold, "%.2f"), stats(warm, "%.2f"), stats(nat, "%.2f"), stats(qemu, "%.2f"));
+        String touch = ROOT.resolve("guest-images/out/gcc/touch_mem").toString(), mib = quick ? "64" : "1024";
+        List<Double> j = new ArrayList<>(), q = new ArrayList<>(), n = new ArrayList<>(), ratio = new ArrayList<>(), faults = new ArrayList<>();
+        for (int i = 0; i < reps; i++) {
+            Run jr = run(jmck("run", "--timings", touch, mib));
+            double emulation = parse(jr.err, "run ([0-9.]+) ms") / 1000;
+            Run qr = run("qemu-x86_64", touch, mib);
+            j.add(emulation);
+            q.add(qr.seconds);
+            n.add(run(touch, mib).seconds);
+            ratio.add(emulation / qr.seconds);
+        }
+        Run traced = run(jmck("run", "--trace", "faults", touch, mib));
+        long large = traced.err.lines().filter(l -> l.contains("-> mapped 2M")).count();
+        System.out.printf("%nTouching %s MiB (malloc, one write per page, then a read pass), with 2 MiB pages (%d faults"
+                + " of 2 MiB in jmck). Goal: <= 1.5x qemu.%n%n| | seconds |%n|---|---|%n| native | %s |%n"
+                + "| qemu-x86_64 | %s |%n| jmck emulation | %s |%n| jmck / qemu | %s |%n", mib, large, stats(n, "%.3f"),
+                stats(q, "%.3f"), stats(j, "%.3f"), stats(ratio, "%.2f"));
+    }
+
+    // ---- 5. IHK ----
+
+    static void ihk() throws Exception {
+        List<Double> boot = new ArrayList<>(), core = new ArrayList<>(), mem = new ArrayList<>();
+        for (int i = 0; i < reps; i++) {
+            Path rt = Files.createTempDirectory("jmck-bench");
+            Map<String, String> env = Map.of("JMCK_RUNTIME_DIR", rt.toString());
+            try {
+                run(jmck("ihk", "reserve", "cpu", "1-2"), env);
+                run(jmck("ihk", "create"), env);
+                run(jmck("ihk", "assign", "cpu", "1"), env);
+                run(jmck("ihk", "assign", "mem", "256M"), env);
+                boot.add(run(jmck("ihk", "boot"), env).seconds * 1000);
+                core.add(parse(run(jmck("ihk", "assign", "cpu", "2"), env).out, "\\(([0-9.]+) ms\\)"));
+                mem.add(parse(run(jmck("ihk", "assign", "mem", "128M"), env).out, "\\(([0-9.]+) ms\\)"));
+            } finally {
+                run(jmck("ihk", "stop"), env);
+            }
+        }
+        System.out.printf("%n## IHK: boot and hot-plug (ms)%n%nPisces (HPDC'15) for reference: boot 266 ms, add a core"
+                + " 34 ms, add 128 MiB 83 ms. jmck's boot includes starting the instance's JVM. Goal: boot <= 100 ms.%n%n"
+                + "| | jmck ms | Pisces ms |%n|---|---|---|%n| boot (jmck ihk boot) | %s | 266 |%n"
+                + "| add a core to a running instance | %s | 34 |%n| add 128 MiB to a running instance | %s | 83 |%n",
+                stats(boot, "%.1f"), stats(core, "%.1f"), stats(mem, "%.1f"));
+    }
+
+    // ---- 6. Noise ----
+
+    static void noise() throws Exception {
+        String fwq = prog("fwq"), samples = quick ? "1000" : "10000";
+        Map<String, List<String>> ways = new LinkedHashMap<>();
+        ways.put("native", List.of(fwq, samples));
+        ways.put("qemu-x86_64", List.of("qemu-x86_64", fwq, samples));
+        ways.put("jmck", jmck("run", fwq, samples));
+        System.out.printf("%n## Noise: FWQ (fixed work quanta)%n%nThe same work timed %s times; the spread (max/min)"
+                + " is the noise the system adds.%n%n| | median quantum us | max / min |%n|---|---|---|%n", samples);
+        for (var w : ways.entrySet()) {
+            List<Double> med = new ArrayList<>(), spread = new ArrayList<>();
+            for (int i = 0; i < reps; i++) {
+                Run r = run(w.getValue(), Map.of());
+                med.add(parse(r.out, "fwq_median_us ([0-9.]+)"));
+                spread.add(parse(r.out, "fwq_max_over_min ([0-9.]+)"));
+            }
+            System.out.printf("| %s | %s | %s |%n", w.getKey(), stats(med, "%.1f"), stats(spread, "%.2f"));
+        }
+    }
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs jmck's benchmarks and prints a markdown table: bench/run.sh [--quick] [--reps N]
+# Builds what it needs first: jmck (scripts/setup.sh) and the benchmark programs in bench/src.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+[ -e proxy/target/jmck.jar ] || scripts/setup.sh
+mkdir -p bench/out
+for src in bench/src/*.c; do
+  out="bench/out/$(basename "$src" .c)"
+  if [ ! -e "$out" ] || [ "$src" -nt "$out" ]; then
+    gcc -static -O2 -o "$out" "$src" -lm
+  fi
+done
+exec java bench/Bench.java "$@"
