@@ -5,8 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongUnaryOperator;
 import java.util.function.Supplier;
-import jmck.ihk.ikc.Doorbell;
 import jmck.ihk.ikc.IkcChannel;
 import jmck.lwk.Kernel;
 import jmck.lwk.abi.Errno;
@@ -17,33 +17,45 @@ import jmck.lwk.syscall.SyscallDispatcher;
 import jmck.lwk.syscall.SyscallForwarder;
 
 /**
- * The LWK side of delegation in an instance daemon (McKernel's syscall_generic_forwarding and the
- * mcctrl half of IKC). A delegated syscall is posted to the process's IKC channel and the calling thread
- * blocks; other threads keep the cores busy meanwhile. At every scheduler tick the channels are polled:
- * responses wake their threads with the result in rax, and page-fault requests from the proxy are
- * served by the process's address space.
+ * The LWK side of delegation (McKernel's syscall_generic_forwarding and the mcctrl half of IKC), for a
+ * proxy in another process (mcexec) or in the LWK's own (jmck run): the mechanism is the same. A delegated
+ * syscall is posted to the process's IKC channel. With nothing else to run, the core spins for the answer,
+ * as McKernel's do_syscall does; otherwise the thread blocks and the other threads keep the cores busy.
+ * At every scheduler tick the channels are polled: answers wake their threads with the result in rax, and
+ * the proxy's call-backs (a page to fault in, a /proc file to write out) are served.
  */
-final class IkcForwarder implements SyscallForwarder {
-    /** A pseudo syscall number: "open the generated file with this token" (for /proc files). */
-    static final long OPEN_GENERATED = 0x4a00;
+public final class IkcForwarder implements SyscallForwarder {
+    /** A pseudo syscall number: "open generated file TOKEN for the guest" (for /proc files). */
+    public static final long OPEN_GENERATED = 0x4a00;
     /** A pseudo syscall number: "the host fd behind this guest fd, if it can be mapped" (for mmap of files). */
-    static final long MAPPABLE_FD = 0x4a01;
-    static final int SLOTS = 64;
+    public static final long MAPPABLE_FD = 0x4a01;
+    public static final int SLOTS = 64;
+    /** How long a core spins for the proxy's answer before the thread blocks. */
+    private static final long SPIN_NANOS = Long.getLong("jmck.ikc.spin", 200_000);
 
-    /** One guest process served by one mcexec. */
-    static final class Client {
+    /** What the LWK tells the proxy outside the channels: a process forked, or ended. */
+    public interface ProxyLink {
+        /** child is a copy of parent; its channel is at file, and its files are copies of parent's. */
+        void forked(Process parent, Process child, Path channel);
+
+        /** p ended with a wait status; message says how if a signal killed it. */
+        void exited(Process p, int waitStatus, String message);
+    }
+
+    /** One guest process and its channel. */
+    private static final class Client {
         final Process process;
         final IkcChannel channel;
+        final ProxyLink link;
+        final long proxyPid;
         final Thread[] waiting = new Thread[SLOTS];
         /** What to do with a slot's result before it reaches the thread (null: it is the syscall's result). */
-        final java.util.function.LongUnaryOperator[] then = new java.util.function.LongUnaryOperator[SLOTS];
+        final LongUnaryOperator[] then = new LongUnaryOperator[SLOTS];
         /** The syscall and arguments in each slot, for what the LWK does with the result (SIGPIPE). */
         final Syscall[] call = new Syscall[SLOTS];
         final long[][] args = new long[SLOTS][6];
-        final Control.Link link;
-        final long proxyPid;
 
-        Client(Process process, IkcChannel channel, Control.Link link, long proxyPid) {
+        Client(Process process, IkcChannel channel, ProxyLink link, long proxyPid) {
             this.process = process;
             this.channel = channel;
             this.link = link;
@@ -52,24 +64,40 @@ final class IkcForwarder implements SyscallForwarder {
     }
 
     private final Kernel kernel;
-    private final Path runtime;
-    private final int os;
+    private final Path directory;
     private final Map<Process, Client> clients = new ConcurrentHashMap<>();
+    private final Map<Long, Supplier<byte[]>> generated = new ConcurrentHashMap<>();
     private long sequence;
 
-    IkcForwarder(Kernel kernel, Path runtime, int os) {
+    /** A forwarder whose channel and generated files go in directory. */
+    public IkcForwarder(Kernel kernel, Path directory) {
         this.kernel = kernel;
-        this.runtime = runtime;
-        this.os = os;
+        this.directory = directory;
+        kernel.addPoller(this::poll);
     }
 
-    void add(Client c) {
-        clients.put(c.process, c);
-        c.channel.setRoot(c.process.mm().root());
+    /** The channel file of process pid. */
+    public Path channelFile(int pid) {
+        return directory.resolve("ikc." + pid);
     }
 
-    Client client(Process p) {
-        return clients.get(p);
+    /** The file a generated contents token is written to. */
+    public static Path generatedFile(Path directory, long token) {
+        return directory.resolve("gen." + token);
+    }
+
+    /** Creates p's channel; the proxy at proxyPid serves it, and hears about forks and exits through link. */
+    public IkcChannel attach(Process p, ProxyLink link, long proxyPid) {
+        Path file = channelFile(p.pid());
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // create() reports it
+        }
+        IkcChannel channel = IkcChannel.create(file, SLOTS);
+        channel.setRoot(p.mm().root());
+        clients.put(p, new Client(p, channel, link, proxyPid));
+        return channel;
     }
 
     @Override
@@ -78,10 +106,10 @@ final class IkcForwarder implements SyscallForwarder {
     }
 
     /**
-     * Posts a call (a syscall, or one of the pseudo calls when call is null) and blocks t; then, if given,
-     * turns the proxy's answer into the syscall's result.
+     * Posts a call (a syscall, or a pseudo call when call is null) and waits for it, spinning or blocked;
+     * then, if given, turns the proxy's answer into the syscall's result.
      */
-    private long post(Thread t, Syscall call, long nr, long[] args, String reason, java.util.function.LongUnaryOperator then) {
+    private long post(Thread t, Syscall call, long nr, long[] args, String reason, LongUnaryOperator then) {
         Client c = clients.get(t.process());
         if (c == null)
             return -Errno.ENOSYS;
@@ -93,17 +121,14 @@ final class IkcForwarder implements SyscallForwarder {
         c.then[slot] = then;
         c.call[slot] = call;
         System.arraycopy(args, 0, c.args[slot], 0, 6);
-        // As McKernel's do_syscall: with nothing else to run, the core waits for the answer spinning, and the
-        // call returns in the same hook, without stopping the core. Otherwise the thread blocks.
         if (!kernel.scheduler().othersRunnable(t)) {
             long until = System.nanoTime() + SPIN_NANOS;
             while (System.nanoTime() < until) {
                 int state = c.channel.state(slot);
                 if (state == IkcChannel.RESPONSE)
                     return complete(c, slot, t);
-                if (state == IkcChannel.CLAIMED && c.channel.faultState(slot) == IkcChannel.FAULT_REQUESTED)
-                    c.channel.answerFault(slot, t.process().mm().resolve(c.channel.faultAddress(slot),
-                            c.channel.faultIsWrite(slot)));
+                if (state == IkcChannel.CLAIMED)
+                    serveCallBack(c, slot);
                 java.lang.Thread.onSpinWait();
             }
         }
@@ -112,13 +137,10 @@ final class IkcForwarder implements SyscallForwarder {
         return SyscallDispatcher.NO_RETURN;
     }
 
-    /** How long a core spins for the proxy's answer before the thread blocks. */
-    private static final long SPIN_NANOS = Long.getLong("jmck.ikc.spin", 200_000);
-
     /** Takes a slot's result: frees the slot, applies what the LWK does with it, returns the syscall's result. */
     private long complete(Client c, int i, Thread t) {
         long result = c.channel.result(i);
-        java.util.function.LongUnaryOperator then = c.then[i];
+        LongUnaryOperator then = c.then[i];
         Syscall call = c.call[i];
         c.waiting[i] = null;
         c.then[i] = null;
@@ -133,37 +155,55 @@ final class IkcForwarder implements SyscallForwarder {
         return result;
     }
 
+    /** Serves a worker's call-back on slot i, if it made one: fault a page in, or write a generated file out. */
+    private void serveCallBack(Client c, int i) {
+        IkcChannel ch = c.channel;
+        if (ch.faultState(i) != IkcChannel.FAULT_REQUESTED)
+            return;
+        Thread t = c.waiting[i];
+        long arg = ch.callbackArgument(i);
+        switch (ch.callbackKind(i)) {
+            case IkcChannel.CALLBACK_FAULT_READ, IkcChannel.CALLBACK_FAULT_WRITE ->
+                    ch.answerFault(i, t != null && t.alive()
+                            ? t.process().mm().resolve(arg, ch.callbackKind(i) == IkcChannel.CALLBACK_FAULT_WRITE) : -1);
+            case IkcChannel.CALLBACK_GENERATE -> {
+                Supplier<byte[]> contents = generated.remove(arg);
+                long r = -1;
+                if (contents != null)
+                    try {
+                        Files.write(generatedFile(directory, arg), contents.get());
+                        r = 0;
+                    } catch (IOException e) {
+                        r = -1;
+                    }
+                ch.answerFault(i, r);
+            }
+            default -> ch.answerFault(i, -1);
+        }
+    }
+
     /**
-     * Generated /proc files reach a proxy in another process as a file in the runtime directory, which it
-     * opens and deletes. The contents are taken at open time.
+     * A /proc file for the guest: the proxy opens an empty file for it at once; its contents are generated
+     * when the guest first uses the fd (the proxy calls back), as Linux's seq_files are.
      */
     @Override
     public long openContents(Thread t, String name, Supplier<byte[]> contents) {
         long token = ++sequence;
-        Path file = generatedFile(runtime, os, token);
-        try {
-            Files.write(file, contents.get());
-        } catch (IOException e) {
-            return -Errno.EIO;
-        }
+        generated.put(token, contents);
         return post(t, null, OPEN_GENERATED, new long[] {token, 0, 0, 0, 0, 0}, "proxy: open " + name, null);
     }
 
     /**
-     * mmap of a file through a proxy in another process: the proxy checks the fd and names its host fd;
-     * the LWK then opens the same file through /proc/PROXY/fd/N for its own descriptor.
+     * mmap of a file: the proxy checks the fd and names its host fd; the LWK opens the same file through
+     * /proc/PROXY/fd/N for a descriptor of its own.
      */
     @Override
-    public long hostFile(Thread t, int fd, boolean write, java.util.function.LongUnaryOperator done) {
+    public long hostFile(Thread t, int fd, boolean write, LongUnaryOperator done) {
         Client c = clients.get(t.process());
         if (c == null)
             return done.applyAsLong(-Errno.ENODEV);
-        return post(t, null, MAPPABLE_FD, new long[] {fd, write ? 1 : 0, 0, 0, 0, 0}, "proxy: mmap", proxyFd -> {
-            if (proxyFd < 0)
-                return done.applyAsLong(proxyFd);
-            long own = openProxyFd(c.proxyPid, proxyFd, write);
-            return done.applyAsLong(own);
-        });
+        return post(t, null, MAPPABLE_FD, new long[] {fd, write ? 1 : 0, 0, 0, 0, 0}, "proxy: mmap",
+                proxyFd -> done.applyAsLong(proxyFd < 0 ? proxyFd : openProxyFd(c.proxyPid, proxyFd, write)));
     }
 
     private static long openProxyFd(long pid, long fd, boolean write) {
@@ -173,26 +213,19 @@ final class IkcForwarder implements SyscallForwarder {
         return jmck.emulator.host.HostSyscall.call(257, -100, com.sun.jna.Pointer.nativeValue(path), flags, 0, 0, 0);
     }
 
-    static Path generatedFile(Path runtime, int os, long token) {
-        return runtime.resolve("os" + os + ".gen." + token);
-    }
-
-    /** On the kernel's thread, every tick: responses wake their threads; fault requests are served. */
-    void poll() {
+    /** On the kernel's thread, every tick: answers wake their threads; call-backs are served. */
+    private void poll() {
         for (Client c : clients.values()) {
             IkcChannel ch = c.channel;
             for (int i = 0; i < SLOTS; i++) {
                 int state = ch.state(i);
-                if (state == IkcChannel.FREE || state == IkcChannel.REQUEST)
+                if (state == IkcChannel.CLAIMED)
+                    serveCallBack(c, i);
+                if (state != IkcChannel.RESPONSE)
                     continue;
                 Thread t = c.waiting[i];
-                if (state == IkcChannel.CLAIMED) {
-                    if (ch.faultState(i) == IkcChannel.FAULT_REQUESTED)
-                        ch.answerFault(i, t != null && t.alive() ? t.process().mm().resolve(ch.faultAddress(i), ch.faultIsWrite(i)) : -1);
-                    continue;
-                }
                 Syscall call = c.call[i];
-                long result = complete(c, i, t); // RESPONSE
+                long result = complete(c, i, t);
                 kernel.externalWait(-1);
                 var tracer = kernel.syscalls().tracer();
                 if (tracer != null && t != null)
@@ -205,11 +238,30 @@ final class IkcForwarder implements SyscallForwarder {
         }
     }
 
+    /** A process forked: the child gets a channel, and the parent's proxy serves it with copies of its files. */
     @Override
-    public void processExited(Process p) {
+    public void processForked(Process parent, Process child) {
+        Client c = clients.get(parent);
+        if (c == null)
+            return;
+        attach(child, c.link, c.proxyPid);
+        c.link.forked(parent, child, channelFile(child.pid()));
+    }
+
+    /** A process exec'ed: its page tables are new. */
+    @Override
+    public void processExecuted(Process p) {
+        Client c = clients.get(p);
+        if (c != null)
+            c.channel.setRoot(p.mm().root());
+    }
+
+    @Override
+    public void processExited(Process p, String message) {
         Client c = clients.remove(p);
         if (c == null)
             return;
+        c.link.exited(p, p.waitStatus(), message);
         for (int i = 0; i < SLOTS; i++)
             if (c.waiting[i] != null) {
                 c.waiting[i] = null;
@@ -223,8 +275,14 @@ final class IkcForwarder implements SyscallForwarder {
         }
     }
 
-    /** Live clients (for shutdown). */
-    Iterable<Client> clients() {
-        return clients.values();
+    /** The link of a process's proxy, or null. */
+    public ProxyLink linkOf(Process p) {
+        Client c = clients.get(p);
+        return c == null ? null : c.link;
+    }
+
+    /** The processes being served. */
+    public Iterable<Process> processes() {
+        return clients.keySet();
     }
 }

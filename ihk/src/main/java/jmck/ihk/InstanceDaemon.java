@@ -110,33 +110,11 @@ public final class InstanceDaemon {
             });
         Files.deleteIfExists(ihk.doorbell(os));
         doorbell = Doorbell.create(ihk.doorbell(os));
-        kernel.setIdler(new Kernel.Idler() {
-            @Override
-            public int count() {
-                return doorbell.count();
-            }
-
-            @Override
-            public void await(int count, long nanos) {
-                doorbell.await(count, nanos);
-            }
-
-            @Override
-            public void wake() {
-                doorbell.ring();
-            }
-        });
-        forwarder = new IkcForwarder(kernel, ihk.runtimeDir(), os);
+        kernel.setIdler(doorbell.idler());
+        Path ikc = ihk.runtimeDir().resolve("os" + os + ".ikc");
+        Files.createDirectories(ikc);
+        forwarder = new IkcForwarder(kernel, ikc);
         kernel.syscalls().setForwarder(forwarder);
-        kernel.addPoller(forwarder::poll);
-        kernel.addExitListener((p, killedBy, rip) -> {
-            IkcForwarder.Client c = forwarder.client(p);
-            // the forwarder has already dropped it; the link is still open
-            String message = killedBy == null ? "" : deathMessage(p, killedBy, rip);
-            Control.Link link = links.remove(p.pid());
-            if (link != null)
-                link.send(new Control.Exited(p.waitStatus(), message));
-        });
         Files.deleteIfExists(ihk.socket(os));
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(ihk.socket(os)));
@@ -146,21 +124,11 @@ public final class InstanceDaemon {
         acceptor.start();
     }
 
-    private final java.util.Map<Integer, Control.Link> links = new java.util.concurrent.ConcurrentHashMap<>();
-
-    static String deathMessage(Process p, SigInfo info, long rip) {
-        String where = info.isFault() ? String.format(" at address %#x", info.addr()) : "";
-        return String.format("jmck: %s (pid %d): killed by %s (%s)%s, rip %#x", p.comm(), p.pid(),
-                Signals.name(info.signo()), Signals.description(info.signo()), where, rip);
-    }
-
     /** Runs the kernel until shutdown, then releases everything. */
     private void serve() throws IOException {
         kernel.run(() -> stopping);
         kernel.kmsg().log("IHK: OS %d shutting down", os);
-        for (IkcForwarder.Client c : forwarder.clients())
-            c.link.send(new Control.Exited(0x9, "jmck: OS " + os + " shut down"));
-        kernel.shutdown();
+        kernel.shutdown(); // kills every process: each mcexec hears of it and exits
         for (PhysicalMemory.Block b : memory.blocks())
             memory.release(b.base(), b.size()); // back to the host until the next boot
         server.close();
@@ -273,33 +241,45 @@ public final class InstanceDaemon {
         throw new JmckException("unexpected request " + m.getClass().getSimpleName());
     }
 
+    /** What an mcexec hears over its socket: its processes' forks and exits. */
+    private static final class SocketLink implements IkcForwarder.ProxyLink {
+        private final Control.Link link;
+
+        SocketLink(Control.Link link) {
+            this.link = link;
+        }
+
+        @Override
+        public void forked(Process parent, Process child, Path channel) {
+            link.send(new Control.Forked(parent.pid(), child.pid(), channel.toString()));
+        }
+
+        @Override
+        public void exited(Process p, int waitStatus, String message) {
+            link.send(new Control.Exited(p.pid(), waitStatus, message));
+        }
+    }
+
     /**
      * An mcexec session: create the process and its channel, tell mcexec where everything is, start the
-     * process when mcexec says so, forward its signals; when the connection drops (mcexec died), kill
-     * the process.
+     * process when mcexec says so, forward its signals; when the connection drops (mcexec died), kill the
+     * processes it served.
      */
     private void mcexec(Control.Link link, Control.Prepare p) throws IOException {
         if (stopping)
             throw new JmckException("OS " + os + " is shutting down");
+        SocketLink proxy = new SocketLink(link);
         Process process = onKernel(() -> {
             ElfImage elf = ElfImage.open(Path.of(p.exe()));
             Rlimits limits = new Rlimits(p.rlimitSoft(), p.rlimitHard());
             Credentials creds = new Credentials(p.uid(), p.euid(), p.euid(), p.gid(), p.egid(), p.egid());
             Process proc = kernel.prepare(elf, p.execfn(), p.argv(), p.env(), creds, limits);
             proc.setUmask(p.umask());
-            try {
-                Path chan = ihk.channel(os, proc.pid());
-                Files.deleteIfExists(chan);
-                IkcChannel channel = IkcChannel.create(chan, IkcForwarder.SLOTS);
-                forwarder.add(new IkcForwarder.Client(proc, channel, link, p.proxyPid()));
-            } catch (IOException e) {
-                throw new JmckException("cannot create an IKC channel: " + e.getMessage());
-            }
-            links.put(proc.pid(), link);
+            forwarder.attach(proc, proxy, p.proxyPid());
             return proc;
         });
-        link.send(new Control.Prepared(process.pid(), ihk.channel(os, process.pid()).toString(), ihk.doorbell(os).toString(),
-                memory.blocks()));
+        link.send(new Control.Prepared(process.pid(), forwarder.channelFile(process.pid()).toString(),
+                ihk.doorbell(os).toString(), memory.blocks()));
         for (Control.Message m; (m = link.receive()) != null; ) {
             if (m instanceof Control.Start)
                 kernel.submit(() -> kernel.start(process));
@@ -309,10 +289,11 @@ public final class InstanceDaemon {
                         kernel.signals().send(process, SigInfo.sent(s.signal(), Signals.SI_USER, 0, 0));
                 });
         }
-        // mcexec is gone: its guest goes too
+        // mcexec is gone: the processes it served go too
         kernel.submit(() -> {
-            if (!process.dead())
-                kernel.killProcess(process, SigInfo.sent(Signals.SIGKILL, Signals.SI_KERNEL, 0, 0), false);
+            for (Process q : new ArrayList<>(kernel.processes().live()))
+                if (forwarder.linkOf(q) == proxy)
+                    kernel.killProcess(q, SigInfo.sent(Signals.SIGKILL, Signals.SI_KERNEL, 0, 0), false);
         });
     }
 }

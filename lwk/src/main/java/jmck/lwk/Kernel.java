@@ -404,10 +404,18 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         for (Thread t : p.threads())
             t.releaseContext();
         kmsg.log("pid %d: exited with status %#x, %d frames freed", p.pid(), p.waitStatus(), frames.freeFrames() - before);
-        syscalls.forwarder().processExited(p);
+        p.setExitMessage(killedBy == null ? "" : deathMessage(p, killedBy, rip));
+        syscalls.forwarder().processExited(p, p.exitMessage());
         for (ExitListener l : exitListeners)
             l.exited(p, killedBy, rip);
         wake();
+    }
+
+    /** "jmck: null_deref (pid 100): killed by SIGSEGV (Segmentation fault) at address 0x0, rip 0x401745" */
+    public static String deathMessage(Process p, SigInfo info, long rip) {
+        String where = info.isFault() ? String.format(" at address %#x", info.addr()) : "";
+        return String.format("jmck: %s (pid %d): killed by %s (%s)%s, rip %#x", p.comm(), p.pid(),
+                Signals.name(info.signo()), Signals.description(info.signo()), where, rip);
     }
 
     // ---- TLB shootdown ----

@@ -20,7 +20,7 @@ import jmck.lwk.trace.EventSink;
 import jmck.lwk.trace.FaultEvent;
 import jmck.lwk.trace.SyscallFormat;
 import jmck.proxy.HostFacts;
-import jmck.proxy.InProcessProxy;
+import jmck.proxy.LocalRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -93,30 +93,36 @@ final class RunCommand implements Callable<Integer> {
                     }
                 });
             if (trace.contains(Trace.syscalls))
-                k.syscalls().setTracer((t, call, nr, a, r, delegated) -> System.err.println(
-                        SyscallFormat.line(t, call, nr, a, r, delegated)));
-            k.syscalls().setForwarder(new InProcessProxy());
-            int[] status = {0};
-            k.addExitListener((p, killedBy, rip) -> {
-                status[0] = p.shellStatus();
-                if (killedBy != null)
-                    System.err.println(deathMessage(p, killedBy, rip));
-            });
+                k.syscalls().setTracer(new jmck.lwk.syscall.SyscallDispatcher.Tracer() {
+                    @Override
+                    public void syscall(jmck.lwk.proc.Thread t, jmck.lwk.syscall.Syscall call, long nr, long[] a, long r,
+                            boolean delegated) {
+                        System.err.println(SyscallFormat.line(t, call, nr, a, r, delegated));
+                    }
+
+                    @Override
+                    public void resumed(jmck.lwk.proc.Thread t, jmck.lwk.syscall.Syscall call, long r) {
+                        System.err.println(SyscallFormat.resumed(t, call, r));
+                    }
+                });
             List<String> argv = new ArrayList<>();
             argv.add(program);
             argv.addAll(args);
-            Process p = k.spawn(elf, program, argv, HostFacts.environment(), HostFacts.credentials(), HostFacts.rlimits());
-            p.setUmask(HostFacts.umask());
-            long t3 = System.nanoTime();
-            k.run(() -> p.reaped() || p.dead());
-            long t4 = System.nanoTime();
+            int status;
+            long t3, t4;
+            try (LocalRun local = new LocalRun(k)) {
+                Process p = local.start(elf, program, argv, HostFacts.environment());
+                t3 = System.nanoTime();
+                status = local.runToEnd(p);
+                t4 = System.nanoTime();
+            }
             os.shutdown();
             if (timings)
                 System.err.printf("timings: jvm start %d ms, machine %.1f ms, boot %.1f ms, load %.1f ms, run %.1f ms"
                         + " (first fault after %.1f ms), shutdown %.1f ms%n", jvmMillis, (t1 - t0) / 1e6, (t2 - t1) / 1e6,
                         (t3 - t2) / 1e6, (t4 - t3) / 1e6, firstFault[0] == 0 ? 0 : (firstFault[0] - t3) / 1e6,
                         (System.nanoTime() - t4) / 1e6);
-            return status[0];
+            return status;
         }
     }
 
@@ -128,13 +134,6 @@ final class RunCommand implements Callable<Integer> {
                     System.err.println(e.format());
             }
         };
-    }
-
-    /** "jmck: null_deref (pid 100): killed by SIGSEGV (Segmentation fault) at address 0x0, rip 0x401745" */
-    static String deathMessage(Process p, SigInfo info, long rip) {
-        String where = info.isFault() ? String.format(" at address %#x", info.addr()) : "";
-        return String.format("jmck: %s (pid %d): killed by %s (%s)%s, rip %#x", p.comm(), p.pid(),
-                Signals.name(info.signo()), Signals.description(info.signo()), where, rip);
     }
 
     /** The program's path: as given if it contains a slash, else looked up in PATH like a shell does. */

@@ -191,6 +191,22 @@ final class FdTable {
         return -1;
     }
 
+    /**
+     * A copy for a forked child: every open fd duplicated on the host (sharing the open file, as fork
+     * does), with the same close-on-exec flags. A generated file not read yet stays empty in the child.
+     */
+    synchronized FdTable fork() {
+        FdTable t = new FdTable();
+        t.limit = limit;
+        for (int g = 0; g < host.length; g++)
+            if (host[g] >= 0) {
+                long h = HostSyscall.call(SYS_FCNTL, host[g], F_DUPFD_CLOEXEC, 3);
+                if (h >= 0)
+                    t.installAt(g, (int) h, cloexec[g]);
+            }
+        return t;
+    }
+
     /** Closes everything (the guest process ended). */
     synchronized void closeAll() {
         for (int g = 0; g < host.length; g++)

@@ -29,6 +29,14 @@ final class RemoteGuestMemory implements GuestMemory {
         this.slot = slot;
     }
 
+    int slot() {
+        return slot;
+    }
+
+    IkcChannel channel() {
+        return channel;
+    }
+
     @Override
     public PhysicalMemory physical() {
         return memory;

@@ -41,7 +41,6 @@ class ResourceReclaimTest {
         try (Machine machine = Machine.create(2, 64L << 20)) {
             OsInstance os = OsInstance.boot(machine, 2, List.of(machine.lwkMemory()), PageSize.LARGE);
             Kernel k = os.kernel();
-            k.syscalls().setForwarder(new InProcessProxy());
             long freeAtBoot = k.frames().freeFrames();
             long fdsAtBoot = -1;
             String[] programs = {"exit_with", "mmap_edges", "maps", "null_deref", "touch_pages"};
@@ -49,9 +48,11 @@ class ResourceReclaimTest {
                 String name = programs[run % programs.length];
                 for (String flavor : new String[] {"gcc", "musl"}) {
                     Path prog = ROOT.resolve("guest-images/out").resolve(flavor).resolve(name);
-                    Process p = k.spawn(ElfImage.open(prog), prog.toString(), List.of(prog.toString(), "7"),
-                            List.of("PATH=/bin"), HostFacts.credentials(), HostFacts.rlimits());
-                    k.run(p::dead);
+                    Process p;
+                    try (LocalRun local = new LocalRun(k)) {
+                        p = local.start(ElfImage.open(prog), prog.toString(), List.of(prog.toString(), "7"), List.of("PATH=/bin"));
+                        local.runToEnd(p);
+                    }
                     int expected = name.equals("exit_with") ? 7 : name.equals("null_deref") ? 139 : 0;
                     assertEquals(expected, p.shellStatus(), flavor + "/" + name + " after " + run + " runs");
                     if (fdsAtBoot < 0) // after the first run: the JVM keeps a few files open for good (/dev/urandom)

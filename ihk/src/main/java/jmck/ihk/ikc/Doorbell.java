@@ -39,6 +39,26 @@ public final class Doorbell {
         return words.getInt(RING);
     }
 
+    /** The LWK's idler on this doorbell: an idle kernel sleeps on it, anyone ringing it wakes the kernel. */
+    public jmck.lwk.Kernel.Idler idler() {
+        return new jmck.lwk.Kernel.Idler() {
+            @Override
+            public int count() {
+                return Doorbell.this.count();
+            }
+
+            @Override
+            public void await(int count, long nanos) {
+                Doorbell.this.await(count, nanos);
+            }
+
+            @Override
+            public void wake() {
+                ring();
+            }
+        };
+    }
+
     /** Sleeps until the doorbell rings after count was read, or nanos pass; spins briefly first. */
     public void await(int count, long nanos) {
         long spinUntil = System.nanoTime() + Math.min(nanos, IkcChannel.SPIN_NANOS);

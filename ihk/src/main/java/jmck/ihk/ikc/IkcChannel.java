@@ -7,7 +7,8 @@ import java.nio.file.Path;
  * memory (McKernel's syscall_request / syscall_response), and a doorbell word the proxy's workers sleep
  * on. The LWK posts a delegated syscall into a free slot and rings the proxy; a worker claims it, runs it
  * on the host, writes the result and rings the LWK's instance {@link Doorbell}. While running it, a worker
- * may ask the LWK to fault a guest page in (McKernel's remote page fault) through the same slot.
+ * may call back into the LWK through the same slot: to fault a guest page in (McKernel's remote page
+ * fault), or to have a file the LWK generates (/proc) written out.
  *
  * <p>Layout (little-endian, offsets in bytes; docs/ikc.md has the full description):
  * <pre>
@@ -17,14 +18,17 @@ import java.nio.file.Path;
  * slot i at 64 + 128 * i:
  *         0  state: 0 free, 1 request, 2 claimed, 3 response
  *         4  tid of the LWK thread  8  sequence number  16 syscall number  24 args[6]  72 result
- *         80 fault state: 0 none, 1 requested, 2 done     84 fault is a write   88 fault address
- *         96 fault result: physical address, or -1
+ *         80 call-back state: 0 none, 1 requested, 2 done   84 what: 1 fault, 2 fault for a write,
+ *            3 generate a file     88 its argument: the guest address, or the file's token
+ *         96 its result: the page's physical address, 0, or -1
  *         104 the process's umask    112 its RLIMIT_NOFILE (the proxy applies both to the call)
  * </pre>
  */
 public final class IkcChannel {
     public static final int FREE = 0, REQUEST = 1, CLAIMED = 2, RESPONSE = 3;
     public static final int FAULT_NONE = 0, FAULT_REQUESTED = 1, FAULT_DONE = 2;
+    /** What a call-back asks of the LWK. */
+    public static final int CALLBACK_FAULT_READ = 1, CALLBACK_FAULT_WRITE = 2, CALLBACK_GENERATE = 3;
     private static final long MAGIC = 0x31434b494b434d4aL; // "JMCKIKC1"
     private static final int HEADER = 64, SLOT = 128;
     private static final int H_SLOTS = 8, H_VERSION = 12, H_BELL = 16, H_SLEEPERS = 20, H_ROOT = 24, H_EXITED = 32;
@@ -139,15 +143,17 @@ public final class IkcChannel {
         return w.getInt(slot(i) + S_FAULT);
     }
 
-    public long faultAddress(int i) {
+    /** The call-back's kind (CALLBACK_*). */
+    public int callbackKind(int i) {
+        return w.getInt(slot(i) + S_FAULT_WRITE);
+    }
+
+    /** The call-back's argument: a guest address, or a generated file's token. */
+    public long callbackArgument(int i) {
         return w.getLong(slot(i) + S_FAULT_VA);
     }
 
-    public boolean faultIsWrite(int i) {
-        return w.getInt(slot(i) + S_FAULT_WRITE) != 0;
-    }
-
-    /** Answers a worker's fault request with the page's physical address (or -1) and wakes it. */
+    /** Answers a worker's call-back (a physical address, 0, or -1) and wakes it. */
     public void answerFault(int i, long pa) {
         int s = slot(i);
         w.putLong(s + S_FAULT_PA, pa);
@@ -198,9 +204,18 @@ public final class IkcChannel {
      * rings the LWK. Returns the physical address, or -1 if the guest may not access va.
      */
     public long requestFault(int i, long va, boolean write, Doorbell lwk) {
+        return callBack(i, write ? CALLBACK_FAULT_WRITE : CALLBACK_FAULT_READ, va, lwk);
+    }
+
+    /** Asks the LWK to write out the generated file with this token (see IkcForwarder); returns 0 or -1. */
+    public long requestGenerate(int i, long token, Doorbell lwk) {
+        return callBack(i, CALLBACK_GENERATE, token, lwk);
+    }
+
+    private long callBack(int i, int kind, long argument, Doorbell lwk) {
         int s = slot(i);
-        w.putLong(s + S_FAULT_VA, va);
-        w.putInt(s + S_FAULT_WRITE, write ? 1 : 0);
+        w.putLong(s + S_FAULT_VA, argument);
+        w.putInt(s + S_FAULT_WRITE, kind);
         w.putInt(s + S_FAULT, FAULT_REQUESTED);
         lwk.ring();
         long spinUntil = System.nanoTime() + 20_000;

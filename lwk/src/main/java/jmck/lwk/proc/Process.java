@@ -141,6 +141,17 @@ public final class Process {
         return sig == 0 ? (waitStatus >> 8) & 0xff : 128 + sig;
     }
 
+    private String exitMessage;
+
+    /** How the process died, if a signal killed it ("jmck: prog (pid 100): killed by SIGSEGV ..."); else "". */
+    public String exitMessage() {
+        return exitMessage;
+    }
+
+    public void setExitMessage(String message) {
+        exitMessage = message;
+    }
+
     public boolean reaped() {
         return reaped;
     }

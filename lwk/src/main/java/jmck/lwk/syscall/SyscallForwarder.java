@@ -30,8 +30,17 @@ public interface SyscallForwarder {
         return done.applyAsLong(-jmck.lwk.abi.Errno.ENODEV);
     }
 
-    /** Called when a process the proxy serves has ended (its host side can close files and exit). */
-    default void processExited(jmck.lwk.proc.Process p) {}
+    /** child was forked from parent: its proxy serves it too, with copies of the parent's files. */
+    default void processForked(jmck.lwk.proc.Process parent, jmck.lwk.proc.Process child) {}
+
+    /** p ran execve: its address space is new (close-on-exec files are closed by the exec call itself). */
+    default void processExecuted(jmck.lwk.proc.Process p) {}
+
+    /**
+     * A process the proxy serves has ended (its host side can close files and exit); message says how, if
+     * a signal killed it, else it is empty.
+     */
+    default void processExited(jmck.lwk.proc.Process p, String message) {}
 
     /** No proxy attached: every delegated call fails with ENOSYS. */
     SyscallForwarder NONE = (t, c, a) -> -jmck.lwk.abi.Errno.ENOSYS;

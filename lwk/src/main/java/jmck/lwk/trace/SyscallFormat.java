@@ -69,6 +69,8 @@ public final class SyscallFormat {
                 b.append(argument(t, shape.charAt(i), a, i, r));
             }
         }
+        if (r == SyscallDispatcher.NO_RETURN && delegated)
+            return b.append(") <unfinished ...> <host>").toString(); // the answer comes in a "resumed" line
         b.append(") = ").append(result(r));
         if (delegated)
             b.append(" <host>");
