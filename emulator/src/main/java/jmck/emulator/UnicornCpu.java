@@ -175,12 +175,28 @@ public final class UnicornCpu implements Cpu {
         return hot.budgetLeft();
     }
 
+    /** Register contexts allocated and not yet freed, over all cores (a leak check for tests). */
+    private static final java.util.concurrent.atomic.AtomicLong LIVE_CONTEXTS = new java.util.concurrent.atomic.AtomicLong();
+
+    public static long liveContexts() {
+        return LIVE_CONTEXTS.get();
+    }
+
     private final class SavedContext implements Context {
         final Unicorn.Context ctx = engine.contextAlloc();
+        private boolean closed;
+
+        SavedContext() {
+            LIVE_CONTEXTS.incrementAndGet();
+        }
 
         @Override
         public void close() {
-            ctx.close();
+            if (!closed) {
+                closed = true;
+                LIVE_CONTEXTS.decrementAndGet();
+                ctx.close();
+            }
         }
     }
 

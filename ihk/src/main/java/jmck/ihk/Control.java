@@ -17,7 +17,7 @@ public final class Control {
     private Control() {}
 
     /** A message. */
-    public sealed interface Message permits Prepare, Prepared, Start, Signal, Exited, Forked, Failed, Query, Reply,
+    public sealed interface Message permits Prepare, Prepared, Start, Signal, Exited, Failed, Query, Reply,
             AddCpu, RemoveCpu, AddMemory, RemoveMemory, Shutdown {}
 
     /** mcexec: create a process for exe (PREPARE_IMAGE); the reply is {@link Prepared} or {@link Failed}. */
@@ -36,8 +36,6 @@ public final class Control {
     /** A guest process ended: its wait status and, if a signal killed it, a line saying so. */
     public record Exited(int pid, int waitStatus, String message) implements Message {}
 
-    /** A guest process forked: mcexec serves the child too, on its channel, with copies of the parent's files. */
-    public record Forked(int parent, int child, String channel) implements Message {}
 
     /** A request failed: the reason, for the user. */
     public record Failed(String message) implements Message {}
@@ -168,11 +166,6 @@ public final class Control {
                 out.writeInt(e.pid());
                 out.writeInt(e.waitStatus());
                 out.writeUTF(e.message());
-            } else if (m instanceof Forked f) {
-                out.writeByte(14);
-                out.writeInt(f.parent());
-                out.writeInt(f.child());
-                out.writeUTF(f.channel());
             } else if (m instanceof Failed f) {
                 out.writeByte(6);
                 out.writeUTF(f.message());
@@ -228,8 +221,6 @@ public final class Control {
                 return new Signal(in.readInt());
             case 5:
                 return new Exited(in.readInt(), in.readInt(), in.readUTF());
-            case 14:
-                return new Forked(in.readInt(), in.readInt(), in.readUTF());
             case 6:
                 return new Failed(in.readUTF());
             case 7:

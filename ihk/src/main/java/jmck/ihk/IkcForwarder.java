@@ -29,15 +29,18 @@ public final class IkcForwarder implements SyscallForwarder {
     public static final long OPEN_GENERATED = 0x4a00;
     /** A pseudo syscall number: "the host fd behind this guest fd, if it can be mapped" (for mmap of files). */
     public static final long MAPPABLE_FD = 0x4a01;
+    /** A pseudo syscall number: "open execve's file PATH (a guest pointer) as the guest would, for the LWK". */
+    public static final long OPEN_EXEC = 0x4a02;
+    /** A pseudo syscall number: "execve went through: close the close-on-exec files". */
+    public static final long EXEC_DONE = 0x4a03;
+    /** A pseudo syscall number: "process CHILD forked from this one: serve its channel with copies of my files". */
+    public static final long FORK = 0x4a04;
     public static final int SLOTS = 64;
     /** How long a core spins for the proxy's answer before the thread blocks. */
     private static final long SPIN_NANOS = Long.getLong("jmck.ikc.spin", 200_000);
 
-    /** What the LWK tells the proxy outside the channels: a process forked, or ended. */
+    /** What the LWK tells the proxy outside the channels: a process ended. */
     public interface ProxyLink {
-        /** child is a copy of parent; its channel is at file, and its files are copies of parent's. */
-        void forked(Process parent, Process child, Path channel);
-
         /** p ended with a wait status; message says how if a signal killed it. */
         void exited(Process p, int waitStatus, String message);
     }
@@ -78,6 +81,11 @@ public final class IkcForwarder implements SyscallForwarder {
 
     /** The channel file of process pid. */
     public Path channelFile(int pid) {
+        return channelFile(directory, pid);
+    }
+
+    /** The channel file of process pid among the channels in directory. */
+    public static Path channelFile(Path directory, int pid) {
         return directory.resolve("ikc." + pid);
     }
 
@@ -230,7 +238,7 @@ public final class IkcForwarder implements SyscallForwarder {
                 var tracer = kernel.syscalls().tracer();
                 if (tracer != null && t != null)
                     tracer.resumed(t, call, result);
-                if (t != null && t.alive() && t.state() == Thread.State.BLOCKED) {
+                if (result != SyscallDispatcher.NO_RETURN && t != null && t.alive() && t.state() == Thread.State.BLOCKED) {
                     t.setPendingResult(result);
                     kernel.scheduler().enqueue(t);
                 }
@@ -238,22 +246,37 @@ public final class IkcForwarder implements SyscallForwarder {
         }
     }
 
-    /** A process forked: the child gets a channel, and the parent's proxy serves it with copies of its files. */
+    /**
+     * A process forked: the child gets a channel, and the parent's proxy, asked through the parent's own
+     * channel, starts serving it with copies of the parent's files before the fork returns.
+     */
     @Override
-    public void processForked(Process parent, Process child) {
-        Client c = clients.get(parent);
+    public long processForked(Thread t, Process child, LongUnaryOperator done) {
+        Client c = clients.get(t.process());
         if (c == null)
-            return;
+            return done.applyAsLong(0);
         attach(child, c.link, c.proxyPid);
-        c.link.forked(parent, child, channelFile(child.pid()));
+        return post(t, null, FORK, new long[] {child.pid(), 0, 0, 0, 0, 0}, "proxy: fork", done);
     }
 
-    /** A process exec'ed: its page tables are new. */
+    /** execve's file, opened by the proxy; the LWK takes its own descriptor through /proc/PROXY/fd/N. */
     @Override
-    public void processExecuted(Process p) {
-        Client c = clients.get(p);
-        if (c != null)
-            c.channel.setRoot(p.mm().root());
+    public long openExecutable(Thread t, long path, LongUnaryOperator done) {
+        Client c = clients.get(t.process());
+        if (c == null)
+            return done.applyAsLong(-Errno.ENOSYS);
+        return post(t, null, OPEN_EXEC, new long[] {path, 0, 0, 0, 0, 0}, "proxy: execve",
+                fd -> done.applyAsLong(fd < 0 ? fd : openProxyFd(c.proxyPid, fd, false)));
+    }
+
+    /** A process exec'ed: its page tables are new, and the proxy closes its close-on-exec files. */
+    @Override
+    public long execDone(Thread t, LongUnaryOperator done) {
+        Client c = clients.get(t.process());
+        if (c == null)
+            return done.applyAsLong(0);
+        c.channel.setRoot(t.process().mm().root());
+        return post(t, null, EXEC_DONE, new long[6], "proxy: execve", done);
     }
 
     @Override

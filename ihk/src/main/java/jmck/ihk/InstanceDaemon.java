@@ -241,17 +241,12 @@ public final class InstanceDaemon {
         throw new JmckException("unexpected request " + m.getClass().getSimpleName());
     }
 
-    /** What an mcexec hears over its socket: its processes' forks and exits. */
+    /** What an mcexec hears over its socket: its processes' exits (forks it learns of through the channels). */
     private static final class SocketLink implements IkcForwarder.ProxyLink {
         private final Control.Link link;
 
         SocketLink(Control.Link link) {
             this.link = link;
-        }
-
-        @Override
-        public void forked(Process parent, Process child, Path channel) {
-            link.send(new Control.Forked(parent.pid(), child.pid(), channel.toString()));
         }
 
         @Override

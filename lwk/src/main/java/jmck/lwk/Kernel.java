@@ -68,6 +68,7 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
     private final ProcessTable processes = new ProcessTable();
     private final SyscallDispatcher syscalls = new SyscallDispatcher(kmsg);
     private final jmck.lwk.signal.Signals signals = new jmck.lwk.signal.Signals(this);
+    private final jmck.lwk.proc.Futexes futexes = new jmck.lwk.proc.Futexes();
     private final List<ExitListener> exitListeners = new CopyOnWriteArrayList<>();
     private final Object wakeup = new Object();
     private Scheduler scheduler;
@@ -212,6 +213,10 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         return scheduler;
     }
 
+    public jmck.lwk.proc.Futexes futexes() {
+        return futexes;
+    }
+
     public List<Core> cores() {
         return cores;
     }
@@ -287,12 +292,150 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         }
     }
 
+    /**
+     * execve, once the file is open and checked: builds the new image in a new address space, and only
+     * when that worked, replaces the process's program. Other threads end; handled signals go back to
+     * their default action; the thread starts afresh at the new entry point the next time it runs. A vfork
+     * parent waiting for this process resumes. Returns 0, or -errno with the old program untouched.
+     */
+    public long exec(Thread t, ElfImage elf, String execfn, List<String> argv, List<String> envp) {
+        Process p = t.process();
+        AddressSpace mm = newAddressSpace();
+        long sp;
+        ElfLoader.Loaded loaded;
+        try {
+            Rlimits limits = p.rlimits();
+            mm.setStackLimit(limits.soft(Rlimits.RLIMIT_STACK) == Rlimits.RLIM_INFINITY ? 1L << 30
+                    : limits.soft(Rlimits.RLIMIT_STACK));
+            loaded = ElfLoader.load(elf, mm);
+            Credentials c = p.credentials();
+            sp = InitialStack.build(mm, loaded, execfn, argv, envp, new InitialStack.Facts(c.uid(), c.euid(), c.gid(),
+                    c.egid(), hwcap, SignalFrame.MIN_SIGSTACK));
+        } catch (jmck.lwk.elf.ExecFormatException e) {
+            mm.destroy();
+            return -jmck.lwk.abi.Errno.ENOEXEC;
+        } catch (jmck.lwk.mm.OutOfMemoryException | jmck.lwk.mm.BadAddressException e) {
+            mm.destroy();
+            return -jmck.lwk.abi.Errno.ENOMEM;
+        }
+        // The point of no return (Linux's de_thread and exec_mmap).
+        for (Thread other : new ArrayList<>(p.threads()))
+            if (other != t && other.alive()) {
+                processes.kill(other);
+                other.releaseContext();
+                processes.removeThread(other);
+            }
+        AddressSpace old = p.mm();
+        p.replaceImage(mm, elf.realPath());
+        p.setCmdline(argv);
+        old.release();
+        t.setAltStack(0, 0, 2); // SS_DISABLE
+        t.setClearChildTid(0);
+        t.setRobustList(0, 0);
+        t.setStart(loaded.entry(), sp);
+        t.resetContext();
+        kmsg.log("pid %d: execve %s, entry %#x, brk %#x", p.pid(), execfn, loaded.entry(), loaded.brk());
+        Thread vforked = p.vforkParent();
+        if (vforked != null) {
+            p.setVforkParent(null);
+            scheduler.wake(vforked, p.pid());
+        }
+        return 0;
+    }
+
+    /** The most threads and processes an instance holds at once (fork bombs stop here with EAGAIN). */
+    public static final int MAX_TASKS = 4096;
+
+    /**
+     * fork and clone without CLONE_THREAD: a new process whose address space is a copy-on-write copy of
+     * t's (or t's own, shared, with CLONE_VM), with one thread whose registers are t's at this syscall
+     * (see {@link #childRegisters}). It is not scheduled yet: the proxy first takes a copy of the parent's
+     * files ({@link #start}). Returns null when the instance is full (EAGAIN) or out of memory.
+     */
+    public Process fork(Thread t, boolean shareVm, Cpu.Context registers) {
+        if (processes.taskCount() >= MAX_TASKS)
+            return null;
+        Process parent = t.process();
+        AddressSpace mm;
+        if (shareVm) {
+            mm = parent.mm();
+            mm.addUser();
+        } else {
+            mm = newAddressSpace();
+            try {
+                parent.mm().forkInto(mm);
+            } catch (jmck.lwk.mm.OutOfMemoryException e) {
+                mm.destroy();
+                return null;
+            }
+        }
+        Process child = processes.fork(parent, mm);
+        Thread ct = child.threads().get(0);
+        ct.setContext(registers, cpuOf(t).syscallRip() + 2, !shareVm);
+        ct.setBlockedMask(t.blockedMask());
+        ct.setAltStack(t.altStackSp(), t.altStackSize(), t.altStackFlags());
+        kmsg.log("pid %d: forked pid %d%s", parent.pid(), child.pid(), shareVm ? " (sharing its memory)" : "");
+        return child;
+    }
+
+    /**
+     * clone with CLONE_THREAD: a new thread of t's process, starting from t's registers at this syscall,
+     * placed on the least loaded core. Returns null when the instance is full.
+     */
+    public Thread cloneThread(Thread t, Cpu.Context registers) {
+        if (processes.taskCount() >= MAX_TASKS)
+            return null;
+        Thread child = processes.newThread(t.process());
+        child.setContext(registers, cpuOf(t).syscallRip() + 2, false);
+        child.setBlockedMask(t.blockedMask());
+        child.setCore(scheduler.placeNew());
+        scheduler.enqueue(child);
+        EventSink sink = events;
+        if (sink != null)
+            sink.schedule(child.core(), t.process().pid(), child.tid(), "new thread placed on core " + child.core());
+        return child;
+    }
+
+    /**
+     * A copy of the registers of t's core at its clone/fork syscall, as the child starts with them: rax 0
+     * (the child's return value), rsp the new stack if one is given, fs_base the new TLS if setTls.
+     */
+    public Cpu.Context childRegisters(Thread t, long newStack, boolean setTls, long tls) {
+        Cpu cpu = cpuOf(t);
+        long rax = cpu.reg(X86Reg.RAX), rsp = cpu.reg(X86Reg.RSP), fs = cpu.reg(X86Reg.FS_BASE);
+        cpu.setReg(X86Reg.RAX, 0);
+        if (newStack != 0)
+            cpu.setReg(X86Reg.RSP, newStack);
+        if (setTls)
+            cpu.setReg(X86Reg.FS_BASE, tls);
+        Cpu.Context c = cpu.newContext();
+        cpu.save(c);
+        cpu.setReg(X86Reg.RAX, rax);
+        cpu.setReg(X86Reg.RSP, rsp);
+        cpu.setReg(X86Reg.FS_BASE, fs);
+        return c;
+    }
+
+    /** Undoes a fork whose child never ran (the proxy could not serve it). */
+    public void discard(Process child) {
+        for (Thread t : child.threads()) {
+            processes.kill(t);
+            t.releaseContext();
+        }
+        child.mm().release();
+        child.markEnded();
+        processes.remove(child);
+    }
+
     /** Schedules a prepared process's first thread on the least loaded core (SCHEDULE_PROCESS). */
     public void start(Process p) {
         Thread t = p.threads().get(0);
         t.setCore(scheduler.placeNew());
         scheduler.enqueue(t);
         kmsg.log("pid %d: scheduled on core %d", p.pid(), t.core());
+        EventSink sink = events;
+        if (sink != null)
+            sink.schedule(t.core(), p.pid(), t.tid(), "new process placed on core " + t.core());
     }
 
     // ---- hot-plug (ihkosctl assign/release while the instance runs) ----
@@ -363,13 +506,44 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         scheduler.run(done);
     }
 
-    /** Ends thread t (exit). When it was the last thread, the process ends with waitStatus. */
+    /**
+     * Ends thread t (exit). Its CLONE_CHILD_CLEARTID word is cleared and one waiter on it woken (that is
+     * how pthread_join learns of the exit). When it was the last thread, the process ends with waitStatus.
+     */
     public void exitThread(Thread t, int waitStatus) {
-        processes.kill(t);
-        if (t.process().dead()) {
-            processes.exit(t.process(), waitStatus);
-            reap(t.process(), null, 0);
+        Process p = t.process();
+        long tidAddress = t.clearChildTid();
+        if (tidAddress != 0 && !p.exiting()) {
+            try {
+                p.mm().writeInt(tidAddress, 0);
+                for (Thread w : futexes.take(futexKey(p.mm(), tidAddress), 1, jmck.lwk.proc.Futexes.ANY))
+                    scheduler.wake(w, 0);
+            } catch (jmck.lwk.mm.BadAddressException e) {
+                // the word is gone (the stack was unmapped): nothing to clear, as Linux
+            }
         }
+        processes.kill(t);
+        if (p.dead()) {
+            processes.exit(p, waitStatus);
+            reap(p, null, 0);
+        } else {
+            processes.removeThread(t);
+        }
+    }
+
+    /**
+     * The futex queue for the word at va (Linux's get_futex_key): private memory is named by address space
+     * and address, shared memory by physical address, so that processes sharing a page meet on it. Throws
+     * {@link jmck.lwk.mm.BadAddressException} if va is not mapped.
+     */
+    public jmck.lwk.proc.Futexes.Key futexKey(AddressSpace mm, long va) {
+        jmck.lwk.mm.Vma v = mm.find(va);
+        if (v == null || !v.shared())
+            return new jmck.lwk.proc.Futexes.Key(mm, va);
+        long pa = mm.resolve(va, false);
+        if (pa < 0)
+            throw new jmck.lwk.mm.BadAddressException(jmck.lwk.abi.Errno.EFAULT);
+        return new jmck.lwk.proc.Futexes.Key(null, pa);
     }
 
     /** exit_group: ends every thread of p with the given wait status. */
@@ -381,12 +555,24 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
     }
 
     @Override
+    public void interrupt(Thread t) {
+        scheduler.interrupt(t);
+    }
+
+    @Override
+    public void wakeSigwait(Thread t) {
+        scheduler.wakeToRestart(t);
+    }
+
+    @Override
     public void killProcess(Process p, SigInfo info, boolean core) {
         long rip = 0;
         for (Thread t : p.threads())
             if (t.alive() && cores.get(t.core()).current() == t)
                 rip = t.rip();
-        processes.exit(p, info.signo() | (core ? 0x80 : 0));
+        // The core flag says a dump was written; Linux writes none when RLIMIT_CORE is 0 (jmck never writes one).
+        boolean dumped = core && p.rlimits().soft(Rlimits.RLIMIT_CORE) != 0;
+        processes.exit(p, info.signo() | (dumped ? 0x80 : 0));
         for (Thread t : p.threads())
             processes.kill(t);
         String why = info.isFault() ? String.format(" at address %#x", info.addr()) : "";
@@ -397,18 +583,56 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         reap(p, info, rip);
     }
 
-    /** Gives back everything a dead process held: its frames and page tables; tells the proxy and listeners. */
+    /**
+     * Gives back everything a dead process held (its frames and page tables, unless a vfork child still
+     * shares them), tells the proxy and listeners, and leaves the process a zombie for its parent: the
+     * parent gets its exit signal and its wait4 runs again. Its own children pass to init, which reaps.
+     */
     private void reap(Process p, SigInfo killedBy, long rip) {
         long before = frames.freeFrames();
-        p.mm().destroy();
+        p.mm().release();
+        futexes.forget(p);
         for (Thread t : p.threads())
             t.releaseContext();
+        p.markEnded();
         kmsg.log("pid %d: exited with status %#x, %d frames freed", p.pid(), p.waitStatus(), frames.freeFrames() - before);
         p.setExitMessage(killedBy == null ? "" : deathMessage(p, killedBy, rip));
         syscalls.forwarder().processExited(p, p.exitMessage());
         for (ExitListener l : exitListeners)
             l.exited(p, killedBy, rip);
+        Thread vforked = p.vforkParent();
+        if (vforked != null) {
+            p.setVforkParent(null);
+            scheduler.wake(vforked, p.pid());
+        }
+        for (Process child : new ArrayList<>(p.children())) {
+            processes.orphan(child);
+            if (child.ended())
+                processes.remove(child);
+        }
+        notifyParent(p);
         wake();
+    }
+
+    /** A child ended: its parent gets the exit signal (SIGCHLD) and its waiters look again; init reaps orphans. */
+    private void notifyParent(Process p) {
+        Process parent = p.parent();
+        if (parent == null || parent.ended()) {
+            processes.remove(p);
+            return;
+        }
+        int ws = p.waitStatus();
+        int code = (ws & 0x7f) == 0 ? Signals.CLD_EXITED : (ws & 0x80) != 0 ? Signals.CLD_DUMPED : Signals.CLD_KILLED;
+        int status = (ws & 0x7f) == 0 ? (ws >> 8) & 0xff : ws & 0x7f;
+        jmck.lwk.signal.SigAction a = parent.action(Signals.SIGCHLD);
+        boolean autoReap = p.exitSignal() == Signals.SIGCHLD
+                && (a.isIgnore() || a.has(jmck.lwk.signal.SigAction.SA_NOCLDWAIT));
+        if (p.exitSignal() != 0)
+            signals.send(parent, new SigInfo(p.exitSignal(), code, 0, 0, p.pid(), (int) p.credentials().uid(), status));
+        if (autoReap)
+            processes.remove(p);
+        for (Thread w : new ArrayList<>(parent.childWaiters()))
+            scheduler.wakeToRestart(w);
     }
 
     /** "jmck: null_deref (pid 100): killed by SIGSEGV (Segmentation fault) at address 0x0, rip 0x401745" */
@@ -444,7 +668,9 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         long[] a = core.args;
         for (int i = 0; i < 6; i++)
             a[i] = cpu.syscallArg(i);
-        long r = syscalls.dispatch(t, cpu.syscallNumber(), a);
+        long nr = cpu.syscallNumber();
+        t.setSyscallNr(nr);
+        long r = syscalls.dispatch(t, nr, a);
         if (r == SyscallDispatcher.NO_RETURN)
             return Cpu.STOP | Cpu.KEEP_RAX;
         cpu.setSyscallResult(r);
@@ -497,11 +723,22 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
     // ---- around each slice (Scheduler.Hooks) ----
 
     @Override
+    public void scheduled(Core c, Thread t, String what) {
+        EventSink sink = events;
+        if (sink != null)
+            sink.schedule(c == null ? t.core() : c.id(), t.process().pid(), t.tid(), what);
+    }
+
+    @Override
     public boolean beforeRun(Core core, Thread t) {
         core.retirePendingCode();
         t.applyPendingResult(core.cpu());
         if (t.hasDeliverable())
             deliverSignals(core, t);
+        if (t.alive() && t.interrupted() != Thread.Interrupt.NONE) { // no handler took the signal: look again
+            t.restoreSavedMask();
+            t.restartSyscall(core.cpu());
+        }
         return t.alive() && t.state() == Thread.State.RUNNABLE;
     }
 
@@ -524,7 +761,10 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
     }
 
     private void deliverSignals(Core core, Thread t) {
-        signals.deliver(core.cpu(), t, t.trapNo(), t.trapError());
+        SigInfo handled = signals.deliver(core.cpu(), t, t.trapNo(), t.trapError());
+        EventSink sink = events;
+        if (handled != null && sink != null)
+            sink.signal(core.id(), t.process().pid(), t.tid(), "handler for " + Signals.name(handled.signo()) + " runs");
         t.setTrap(0, 0);
         if (t.alive())
             t.setRip(core.cpu().reg(X86Reg.RIP));
@@ -533,17 +773,6 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
     /** Nanoseconds since boot. */
     public long uptimeNanos() {
         return System.nanoTime() - bootNanos;
-    }
-
-    /** Blocks t until deadline (System.nanoTime); it then returns 0 from its syscall. */
-    public void sleep(Thread t, long deadline, String reason) {
-        scheduler.block(t, reason);
-        addTimer(deadline, () -> {
-            if (t.alive() && t.state() == Thread.State.BLOCKED) {
-                t.setPendingResult(0);
-                scheduler.enqueue(t);
-            }
-        });
     }
 
     /** Runs action on the scheduler's thread at deadline. */

@@ -28,7 +28,7 @@ import picocli.CommandLine.Parameters;
 /** jmck run: boot an LWK instance, run one static program on it, tear it down; exit with the program's status. */
 @Command(name = "run", description = "Boot an LWK, run a static x86-64 Linux program on it, and shut it down.")
 final class RunCommand implements Callable<Integer> {
-    enum Trace { faults, syscalls }
+    enum Trace { faults, syscalls, sched, signals }
 
     @Option(names = "--cores", paramLabel = "N", description = "emulated cores (default ${DEFAULT-VALUE})", defaultValue = "1")
     int cores;
@@ -132,6 +132,18 @@ final class RunCommand implements Callable<Integer> {
             public void fault(FaultEvent e) {
                 if (trace.contains(Trace.faults))
                     System.err.println(e.format());
+            }
+
+            @Override
+            public void schedule(int core, int pid, int tid, String what) {
+                if (trace.contains(Trace.sched))
+                    System.err.printf("sched core=%d pid=%d tid=%d %s%n", core, pid, tid, what);
+            }
+
+            @Override
+            public void signal(int core, int pid, int tid, String what) {
+                if (trace.contains(Trace.signals))
+                    System.err.printf("signal core=%d pid=%d tid=%d %s%n", core, pid, tid, what);
             }
         };
     }

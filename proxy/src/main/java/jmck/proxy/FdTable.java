@@ -207,15 +207,27 @@ final class FdTable {
         return t;
     }
 
+    /** The host fd of execve's file while the LWK loads it, or -1. */
+    private int execFile = -1;
+
+    /** Keeps execve's file open until the exec is over (a later exec, the end of this one, or the process). */
+    synchronized void holdExecFile(int h) {
+        if (execFile >= 0)
+            HostSyscall.call(3, execFile, 0, 0);
+        execFile = h;
+    }
+
     /** Closes everything (the guest process ended). */
     synchronized void closeAll() {
+        holdExecFile(-1);
         for (int g = 0; g < host.length; g++)
             if (host[g] >= 0)
                 close(g);
     }
 
-    /** Closes the fds marked close-on-exec (execve). */
+    /** Closes the fds marked close-on-exec, and execve's own file (the exec is over). */
     synchronized void closeOnExec() {
+        holdExecFile(-1);
         for (int g = 0; g < host.length; g++)
             if (host[g] >= 0 && cloexec[g])
                 close(g);

@@ -147,6 +147,39 @@ final class HostCalls {
         return type == S_IFREG || type == S_IFBLK ? h : -Errno.ENODEV;
     }
 
+    private static final int SYS_OPENAT = 257, SYS_FACCESSAT = 269, X_OK = 1, S_IFDIR = 040000;
+
+    /**
+     * execve's file, looked up here where the guest's working directory and permissions are: ENOENT and
+     * the other lookup errors first, then EACCES for something that is not a regular file or has no execute
+     * permission, as Linux's do_open_execat. Returns a host fd the LWK opens again through /proc (kept here
+     * until the exec is over), or -errno.
+     */
+    long openExecutable(long pathVa) {
+        arena.reset();
+        long p = path(pathVa);
+        if (p < 0)
+            return p;
+        long fd = HostSyscall.call(SYS_OPENAT, AT_FDCWD, p, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+        if (fd < 0) {
+            long x = HostSyscall.call(SYS_FACCESSAT, AT_FDCWD, p, X_OK);
+            return x < 0 ? x : fd; // a file that can be executed but not read: the open's error
+        }
+        Pointer st = arena.allocate(144);
+        long r = HostSyscall.call(SYS_FSTAT, fd, Pointer.nativeValue(st), 0);
+        int type = st.getInt(24) & S_IFMT;
+        if (r >= 0 && type != S_IFREG)
+            r = -Errno.EACCES;
+        if (r >= 0)
+            r = HostSyscall.call(SYS_FACCESSAT, AT_FDCWD, p, X_OK);
+        if (r < 0) {
+            HostSyscall.call(3, fd, 0, 0);
+            return r;
+        }
+        fds.holdExecFile((int) fd);
+        return fd;
+    }
+
     // ---- the generic path: translate each argument by its kind ----
 
     private long generic(Syscall call, CallSpec.Spec spec, long[] a) {

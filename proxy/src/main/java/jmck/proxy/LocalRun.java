@@ -38,17 +38,7 @@ public final class LocalRun implements AutoCloseable {
         forwarder = new IkcForwarder(kernel, directory);
         kernel.syscalls().setForwarder(forwarder);
         session = new ProxySession(kernel.memory(), doorbell, directory);
-        link = new IkcForwarder.ProxyLink() {
-            @Override
-            public void forked(Process parent, Process child, Path channel) {
-                session.fork(parent.pid(), child.pid(), channel);
-            }
-
-            @Override
-            public void exited(Process p, int waitStatus, String message) {
-                session.exited(p.pid());
-            }
-        };
+        link = (p, waitStatus, message) -> session.exited(p.pid());
     }
 
     /** Creates the process and starts serving and running it. */

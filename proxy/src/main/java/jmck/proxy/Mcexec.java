@@ -78,9 +78,7 @@ public final class Mcexec {
                     System.err.println("jmck: OS " + os + " went away");
                     break;
                 }
-                if (m instanceof Control.Forked f) {
-                    session.fork(f.parent(), f.child(), Path.of(f.channel()));
-                } else if (m instanceof Control.Exited e) {
+                if (m instanceof Control.Exited e) {
                     session.exited(e.pid());
                     if (e.pid() != p.pid())
                         continue;

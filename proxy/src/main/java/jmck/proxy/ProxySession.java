@@ -32,6 +32,7 @@ public final class ProxySession {
 
     /** One guest process being served. */
     private final class Served {
+        final int pid;
         final IkcChannel channel;
         final FdTable fds;
         final List<java.lang.Thread> workers = new ArrayList<>();
@@ -41,6 +42,7 @@ public final class ProxySession {
         volatile boolean done;
 
         Served(int pid, IkcChannel channel, FdTable fds) {
+            this.pid = pid;
             this.channel = channel;
             this.fds = fds;
             for (int i = 0; i < WORKERS_PER_PROCESS; i++) {
@@ -142,6 +144,15 @@ public final class ProxySession {
                 r = openGenerated(hc, gm, args[0]);
             } else if (nr == IkcForwarder.MAPPABLE_FD) { // the LWK opens /proc/<this pid>/fd/<r> itself
                 r = hc.mappableHostFd(args[0], args[1] != 0);
+            } else if (nr == IkcForwarder.OPEN_EXEC) { // likewise
+                r = hc.openExecutable(args[0]);
+            } else if (nr == IkcForwarder.EXEC_DONE) {
+                hc.fds().closeOnExec();
+                r = 0;
+            } else if (nr == IkcForwarder.FORK) {
+                int child = (int) args[0];
+                fork(s.pid, child, IkcForwarder.channelFile(generatedDirectory, child));
+                r = 0;
             } else {
                 Syscall call = Syscall.of(nr);
                 r = call == null ? -Errno.ENOSYS : hc.execute(call, args);

@@ -765,11 +765,65 @@ public final class AddressSpace {
         return r;
     }
 
+    // ---- fork ----
+
+    /** Processes using this address space: more than one after vfork's CLONE_VM, until the child execs or exits. */
+    private int users = 1;
+
+    public void addUser() {
+        users++;
+    }
+
+    /** A process stops using this address space; the last one frees it. Returns whether it was freed. */
+    public boolean release() {
+        if (--users > 0)
+            return false;
+        destroy();
+        return true;
+    }
+
+    /**
+     * fork: copies this address space into child (new and empty). Private pages become copy-on-write in
+     * both spaces: one frame with one more reference, read-only PTEs carrying the COW bit, so the first
+     * write by either side makes a copy ({@link #breakCopyOnWrite}). Shared mappings share their frames;
+     * they are populated first because a page faulted in later by one process would not appear in the
+     * other (there is no shared memory object behind a VMA).
+     */
+    public void forkInto(AddressSpace child) {
+        for (Vma v : vmas.values()) {
+            if (v.shared)
+                populate(v.start, v.end);
+            Vma copy = new Vma(v.start, v.end, v.prot, v.shared, v.growsDown, v.backing, v.offset, v.name, v.maxPage);
+            child.vmas.put(copy.start, copy);
+        }
+        child.brkStart = brkStart;
+        child.brk = brk;
+        child.startStack = startStack;
+        child.stackLimit = stackLimit;
+        for (HostFileBacking f : files) {
+            f.retain();
+            child.files.add(f);
+        }
+        pageTable.forEachLeaf(0, X86.USER_TOP, (slot, entry, va, size) -> {
+            Vma v = find(va);
+            long e = entry;
+            if (v == null || !v.shared) {
+                e = (entry & ~Pte.RW) | Pte.COW;
+                mem.putLong(slot, e);
+            }
+            frames.ref(Pte.address(entry) & -size.bytes, size.bytes);
+            child.pageTable.setLeaf(va, size, e);
+            child.residentBytes += size.bytes;
+        });
+        child.peakResidentBytes = child.residentBytes;
+        shootdown();
+    }
+
     /** Frees every page and page table; the address space is empty and unusable afterwards. */
     public void destroy() {
         writeBack(0, X86.USER_TOP);
         for (HostFileBacking f : files)
-            f.close();
+            f.release();
         files.clear();
         releasePages(0, X86.USER_TOP);
         vmas.clear();

@@ -63,7 +63,21 @@ public final class HostFileBacking implements Backing {
         }
     }
 
-    /** Closes the host descriptor (the address space is gone). */
+    /** Address spaces that map this file (fork shares it). */
+    private int users = 1;
+
+    /** One more address space maps this file (fork). */
+    public void retain() {
+        users++;
+    }
+
+    /** An address space that mapped this file is gone; the last one closes the descriptor. */
+    public void release() {
+        if (--users == 0)
+            close();
+    }
+
+    /** Closes the host descriptor. */
     public void close() {
         if (!closed) {
             closed = true;

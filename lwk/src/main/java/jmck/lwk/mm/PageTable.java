@@ -87,6 +87,14 @@ public final class PageTable {
         mem.putLong(slot, pa | flags | Pte.P | (size == PageSize.LARGE ? Pte.PS : 0));
     }
 
+    /** Writes a leaf entry exactly as given (PROT_NONE and copy-on-write entries included), making tables as needed. */
+    public void setLeaf(long va, PageSize size, long entry) {
+        long slot = entryAddress(va, size.level, true);
+        if (slot < 0)
+            throw new IllegalStateException("a larger page already maps " + Long.toHexString(va));
+        mem.putLong(slot, entry);
+    }
+
     /** The leaf entry that maps va (4 KiB or 2 MiB), 0 if none. */
     public long leaf(long va) {
         Walk w = walk(va);

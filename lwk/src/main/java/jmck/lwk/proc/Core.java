@@ -85,7 +85,7 @@ public final class Core implements Cpu.TrapHandler {
      * A saved thread's context is restored as a whole; switching to another address space flushes the TLB.
      */
     void load(Thread t) {
-        if (current == t)
+        if (current == t && t.context != null)
             return;
         saveCurrent();
         long root = t.process().mm().root();
@@ -105,8 +105,12 @@ public final class Core implements Cpu.TrapHandler {
             t.context = cpu.newContext();
         } else {
             cpu.restore(t.context);
-            if (root != loadedRoot)
+            if (t.rootChanged) { // a forked child's registers hold its parent's CR3; writing CR3 flushes the TLB
+                cpu.setReg(X86Reg.CR3, root);
+                t.rootChanged = false;
+            } else if (root != loadedRoot) {
                 cpu.flushTlb();
+            }
         }
         loadedRoot = root;
     }
@@ -143,7 +147,7 @@ public final class Core implements Cpu.TrapHandler {
 
     /** Saves the current thread's registers into its context (before another thread takes the core). */
     void saveCurrent() {
-        if (current != null && current.alive())
+        if (current != null && current.alive() && current.context != null)
             cpu.save(current.context);
         current = null;
     }
@@ -186,13 +190,14 @@ public final class Core implements Cpu.TrapHandler {
         if (codeToRetire.isEmpty())
             return;
         Thread t = current;
-        if (t != null && t.alive())
+        boolean keep = t != null && t.alive() && t.context != null;
+        if (keep)
             cpu.save(t.context);
         cpu.restore(bootContext);
         for (long[] r : codeToRetire)
             cpu.forgetCode(KernelImage.PHYSMAP_BASE + r[0], r[1]);
         codeToRetire.clear();
-        if (t != null && t.alive())
+        if (keep)
             cpu.restore(t.context);
         else
             current = null;

@@ -13,9 +13,9 @@ import jmck.lwk.signal.SigAction;
  */
 public final class Process {
     private final int pid;
-    private final Process parent;
-    private final AddressSpace mm;
-    private final String exe;
+    private Process parent;
+    private AddressSpace mm;
+    private String exe;
     private String comm;
     private final Credentials credentials;
     final List<Thread> threads = new ArrayList<>();
@@ -29,6 +29,16 @@ public final class Process {
     private int waitStatus;
     private boolean reaped;
     private final long startNanos = System.nanoTime();
+    private int pgid;
+    private int sid;
+    /** The signal the parent gets when this process ends (clone's low byte: SIGCHLD for fork). */
+    private int exitSignal = Signals.SIGCHLD;
+    /** Threads of this process blocked in wait4/waitid: a child's exit runs their syscall again. */
+    final List<Thread> childWaiters = new ArrayList<>();
+    /** The parent thread blocked in vfork until this child execs or exits. */
+    Thread vforkParent;
+    /** CPU time of waited-for children, for getrusage(RUSAGE_CHILDREN) and times(). */
+    private long childrenCpuNanos;
 
     Process(int pid, Process parent, AddressSpace mm, String exe, Credentials credentials, Rlimits rlimits) {
         this.pid = pid;
@@ -38,8 +48,82 @@ public final class Process {
         this.comm = exe.substring(exe.lastIndexOf('/') + 1);
         this.credentials = credentials;
         this.rlimits = rlimits;
+        this.pgid = parent == null ? pid : parent.pgid;
+        this.sid = parent == null ? pid : parent.sid;
         java.util.Arrays.fill(actions, SigAction.DEFAULT);
     }
+
+    /** A child's copy of its parent's settings: signal actions, umask, name and arguments (fork). */
+    void inheritFrom(Process parent) {
+        System.arraycopy(parent.actions, 0, actions, 0, actions.length);
+        umask = parent.umask;
+        comm = parent.comm;
+        cmdline = parent.cmdline;
+    }
+
+    /** execve: a new address space and program; handled signals go back to their default action. */
+    public void replaceImage(AddressSpace newMm, String newExe) {
+        mm = newMm;
+        exe = newExe;
+        comm = newExe.substring(newExe.lastIndexOf('/') + 1);
+        for (int sig = 1; sig <= Signals.NSIG; sig++)
+            if (!actions[sig].isDefault() && !actions[sig].isIgnore())
+                actions[sig] = SigAction.DEFAULT;
+    }
+
+    public int pgid() {
+        return pgid;
+    }
+
+    public void setPgid(int pgid) {
+        this.pgid = pgid;
+    }
+
+    public int sid() {
+        return sid;
+    }
+
+    /** setsid: a new session and process group led by this process. */
+    public void newSession() {
+        sid = pid;
+        pgid = pid;
+    }
+
+    public int exitSignal() {
+        return exitSignal;
+    }
+
+    public void setExitSignal(int sig) {
+        exitSignal = sig;
+    }
+
+    public Thread vforkParent() {
+        return vforkParent;
+    }
+
+    public void setVforkParent(Thread t) {
+        vforkParent = t;
+    }
+
+    public List<Thread> childWaiters() {
+        return childWaiters;
+    }
+
+    public long childrenCpuNanos() {
+        return childrenCpuNanos;
+    }
+
+    public void addChildrenCpuNanos(long nanos) {
+        childrenCpuNanos += nanos;
+    }
+
+    /** CPU time of all threads, live and ended. */
+    public long cpuNanos() {
+        return cpuNanosOfEnded + threads.stream().mapToLong(Thread::cpuNanos).sum();
+    }
+
+    /** CPU time of threads that ended and were forgotten. */
+    long cpuNanosOfEnded;
 
     public int pid() {
         return pid;
@@ -51,6 +135,11 @@ public final class Process {
 
     public int ppid() {
         return parent == null ? 1 : parent.pid;
+    }
+
+    /** The parent died: this process now belongs to init (no one here waits for it). */
+    void orphan() {
+        parent = null;
     }
 
     public AddressSpace mm() {
@@ -154,6 +243,17 @@ public final class Process {
 
     public boolean reaped() {
         return reaped;
+    }
+
+    private boolean ended;
+
+    /** Whether the process has ended and given its resources back: a zombie until its parent waits for it. */
+    public boolean ended() {
+        return ended;
+    }
+
+    public void markEnded() {
+        ended = true;
     }
 
     void markReaped() {

@@ -32,12 +32,34 @@ public final class ProcessTable {
         return p;
     }
 
+    /** A child of parent made by fork: a new process with one thread, copies of the parent's settings. */
+    public synchronized Process fork(Process parent, AddressSpace mm) {
+        Process p = create(parent, mm, parent.exe(), parent.credentials(), parent.rlimits().copy());
+        p.inheritFrom(parent);
+        return p;
+    }
+
+    /** Forgets a thread that ended, unless it is its process's first thread (whose tid is the pid). */
+    public synchronized void removeThread(Thread t) {
+        Process p = t.process();
+        if (t.tid() == p.pid())
+            return;
+        p.cpuNanosOfEnded += t.cpuNanos;
+        p.threads.remove(t);
+        threads.remove(t.tid());
+    }
+
     /** A new thread in p. */
     public synchronized Thread newThread(Process p) {
         Thread t = new Thread(allocateId(), p);
         p.threads.add(t);
         threads.put(t.tid(), t);
         return t;
+    }
+
+    /** Threads and processes known, live or waiting to be reaped. */
+    public synchronized int taskCount() {
+        return threads.size();
     }
 
     public synchronized Process process(int pid) {
@@ -60,6 +82,11 @@ public final class ProcessTable {
             threads.remove(t.tid());
         if (p.parent() != null)
             p.parent().children.remove(p);
+    }
+
+    /** p's parent ended: p's parent is now init, which reaps it when it ends. */
+    public synchronized void orphan(Process p) {
+        p.orphan();
     }
 
     /** Processes that have at least one live thread. */

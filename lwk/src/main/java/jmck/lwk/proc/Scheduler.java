@@ -29,6 +29,9 @@ public final class Scheduler {
 
         /** Whether some thread waits for an outside event, so a running core must come back to check. */
         boolean waitingForEvents();
+
+        /** A scheduling decision, for traces: t was put on core c, blocked (why), woken, or ended. */
+        default void scheduled(Core c, Thread t, String what) {}
     }
 
     /** Translation blocks per slice when a core shares the host thread (about a millisecond of guest code). */
@@ -88,10 +91,77 @@ public final class Scheduler {
         return n;
     }
 
-    /** Takes t off the CPU's run queue: it waits for something. */
+    /** Takes t off the CPU's run queue: it waits for something outside the guest (a delegated call, a timer). */
     public void block(Thread t, String reason) {
+        block(t, reason, Thread.Interrupt.NONE, null);
+    }
+
+    /**
+     * Takes t off the CPU's run queue: it waits in its syscall until {@link #wake}. A signal with a handler
+     * ends the wait as mode says ({@link #interrupt}); cancel then undoes the wait's bookkeeping (leaves a
+     * futex queue). Returns the wait's number, for a timer that must end this wait and no later one.
+     */
+    public long block(Thread t, String reason, Thread.Interrupt mode, Runnable cancel) {
+        hooks.scheduled(t.core >= 0 && t.core < cores.size() ? cores.get(t.core) : null, t, "blocks: " + reason);
         t.state = Thread.State.BLOCKED;
         t.waitReason = reason;
+        t.interrupt = mode;
+        t.cancelWait = cancel;
+        return ++t.waitSeq;
+    }
+
+    /** Ends t's wait (the waker has already taken it off what it waited on): its syscall returns result. */
+    public void wake(Thread t, long result) {
+        if (!t.alive() || t.state != Thread.State.BLOCKED)
+            return;
+        t.interrupt = Thread.Interrupt.NONE;
+        t.cancelWait = null;
+        t.setPendingResult(result);
+        enqueue(t);
+    }
+
+    /** Ends wait number seq of t, if it is still waiting there, with result (its timer expired). */
+    public void wakeIfWaiting(Thread t, long seq, long result) {
+        if (t.alive() && t.state == Thread.State.BLOCKED && t.waitSeq == seq)
+            wake(t, result);
+    }
+
+    /** Ends wait number seq of t, if it is still waiting there, with result (a timeout), undoing its bookkeeping. */
+    public void timeout(Thread t, long seq, long result) {
+        if (!t.alive() || t.state != Thread.State.BLOCKED || t.waitSeq != seq)
+            return;
+        Runnable cancel = t.cancelWait;
+        if (cancel != null)
+            cancel.run();
+        wake(t, result);
+    }
+
+    /** Ends t's wait by running its syscall again (wait4 after a child changed state, sigtimedwait's signal). */
+    public void wakeToRestart(Thread t) {
+        if (!t.alive() || t.state != Thread.State.BLOCKED)
+            return;
+        Runnable cancel = t.cancelWait;
+        t.cancelWait = null;
+        t.interrupt = Thread.Interrupt.NONE;
+        if (cancel != null)
+            cancel.run();
+        t.interrupted = Thread.Interrupt.RESTART;
+        t.restartAlways = true;
+        enqueue(t);
+    }
+
+    /** A signal for t arrived: if it waits interruptibly, the wait ends and delivery decides EINTR or restart. */
+    public void interrupt(Thread t) {
+        if (!t.interruptible())
+            return;
+        Runnable cancel = t.cancelWait;
+        Thread.Interrupt mode = t.interrupt;
+        t.cancelWait = null;
+        t.interrupt = Thread.Interrupt.NONE;
+        if (cancel != null)
+            cancel.run();
+        t.interrupted = mode;
+        enqueue(t);
     }
 
     /** Runs threads until done says stop. */
@@ -118,6 +188,8 @@ public final class Scheduler {
     }
 
     private void runSlice(Core c, Thread t) {
+        if (c.current() != t)
+            hooks.scheduled(c, t, "runs");
         c.load(t);
         if (!hooks.beforeRun(c, t))
             return;
@@ -130,8 +202,11 @@ public final class Scheduler {
         if (t.alive())
             t.rip = c.cpu().reg(X86Reg.RIP);
         hooks.afterRun(c, t, r);
-        if (!t.alive())
+        if (!t.alive()) {
+            hooks.scheduled(c, t, "ends");
             c.dropCurrent(t);
+            t.releaseContext();
+        }
     }
 
     /** Whether the core must give the host thread back after a slice. */

@@ -61,6 +61,37 @@ public final class Thread {
     private long pendingResult;
     /** Work a syscall left for after the core stopped, when registers may be rewritten (rt_sigreturn, execve). */
     private Consumer<Cpu> afterStop;
+    /** The context's CR3 is stale (a forked child's copy of its parent's registers): load writes the root. */
+    boolean rootChanged;
+    /** The number of the syscall the thread is in or last made (to run it again after a signal). */
+    long syscallNr;
+
+    /** What a signal does to a blocked thread's syscall (Linux's -ERESTARTSYS family). */
+    public enum Interrupt {
+        /** The wait ignores signals (a delegated call the host is running). */
+        NONE,
+        /** The syscall runs again after a handler with SA_RESTART, else fails with EINTR (wait4, futex). */
+        RESTART,
+        /** The syscall fails with EINTR once a handler runs (pause, sigsuspend, nanosleep). */
+        EINTR
+    }
+
+    /** How the current wait reacts to a signal, and how to undo its bookkeeping (leave a futex queue). */
+    Interrupt interrupt = Interrupt.NONE;
+    Runnable cancelWait;
+    /** Counts waits, so that a timer set for an earlier wait does not end a later one. */
+    long waitSeq;
+    /** A signal ended the wait; delivery decides between EINTR and running the syscall again. */
+    Interrupt interrupted = Interrupt.NONE;
+    /** The syscall runs again whether or not a handler runs first (its wait ended for a reason to look again). */
+    boolean restartAlways;
+    /** rt_sigsuspend: the mask to restore once the handler returns (Linux's saved_sigmask). */
+    long savedMask;
+    boolean hasSavedMask;
+    /** The futex queue the thread sleeps on, if any. */
+    Futexes.Key futexKey;
+    /** rt_sigtimedwait: the signals the thread waits for. */
+    long sigwaitSet;
 
     Thread(int tid, Process process) {
         this.tid = tid;
@@ -136,6 +167,97 @@ public final class Thread {
         }
     }
 
+    /** Gives a forked or cloned child its first registers: a copy of its parent's, taken at the syscall. */
+    public void setContext(Cpu.Context context, long rip, boolean newRoot) {
+        this.context = context;
+        this.rip = rip;
+        this.rootChanged = newRoot;
+    }
+
+    /** Drops the registers so the thread starts afresh at the start set by {@link #setStart} (execve). */
+    public void resetContext() {
+        releaseContext();
+        rootChanged = false;
+    }
+
+    public long syscallNr() {
+        return syscallNr;
+    }
+
+    public void setSyscallNr(long nr) {
+        syscallNr = nr;
+    }
+
+    public long waitSeq() {
+        return waitSeq;
+    }
+
+    public Interrupt interrupted() {
+        return interrupted;
+    }
+
+    public void clearInterrupted() {
+        interrupted = Interrupt.NONE;
+        restartAlways = false;
+    }
+
+    /** Whether the syscall that a signal or a wake-up ended must run again even after a handler without SA_RESTART. */
+    public boolean restartAlways() {
+        return restartAlways;
+    }
+
+    /**
+     * Sets the thread up to execute its syscall again: rip back on the 2-byte `syscall` instruction, rax the
+     * syscall's number (the other argument registers are as the syscall left them). Registers must be on cpu.
+     */
+    public void restartSyscall(Cpu cpu) {
+        long at = cpu.reg(jmck.emulator.X86Reg.RIP) - 2;
+        cpu.setReg(jmck.emulator.X86Reg.RIP, at);
+        cpu.setReg(jmck.emulator.X86Reg.RAX, syscallNr);
+        rip = at;
+        clearInterrupted();
+    }
+
+    /** Whether a signal may end this thread's wait: it is blocked in an interruptible syscall. */
+    public boolean interruptible() {
+        return state == State.BLOCKED && interrupt != Interrupt.NONE;
+    }
+
+    /** sigsuspend's mask: the mask the handler frame saves and sigreturn restores. */
+    public void saveMask(long mask) {
+        savedMask = mask;
+        hasSavedMask = true;
+    }
+
+    /** The mask to put back after a handler: the saved one if sigsuspend set it (then forgotten), else the current one. */
+    public long takeMaskToRestore() {
+        if (hasSavedMask) {
+            hasSavedMask = false;
+            return savedMask;
+        }
+        return blockedMask;
+    }
+
+    /** Restores sigsuspend's mask if no handler took it (the wait ended without one). */
+    public void restoreSavedMask() {
+        if (hasSavedMask) {
+            hasSavedMask = false;
+            blockedMask = savedMask;
+        }
+    }
+
+    public long sigwaitSet() {
+        return sigwaitSet;
+    }
+
+    public void setSigwaitSet(long set) {
+        sigwaitSet = set;
+    }
+
+    public String waitReason() {
+        return waitReason;
+    }
+
     public int tid() {
         return tid;
     }
@@ -201,6 +323,20 @@ public final class Thread {
         if (!more)
             pendingMask &= ~(1L << (sig - 1));
         return found;
+    }
+
+    /** Removes and returns the lowest-numbered pending signal in set, blocked or not, or null (sigtimedwait). */
+    public SigInfo takePending(long set) {
+        long ready = pendingMask & set;
+        if (ready == 0)
+            return null;
+        long saved = blockedMask;
+        blockedMask = ~ready; // takeDeliverable picks among unblocked signals: unblock just these
+        try {
+            return takeDeliverable();
+        } finally {
+            blockedMask = saved;
+        }
     }
 
     /** Time in the slice running now, 0 when off the core. */

@@ -10,10 +10,16 @@ import jmck.lwk.proc.Thread;
  * before a thread runs and after it stops.
  */
 public final class Signals {
-    /** What delivery needs from the kernel: to end a process. */
+    /** What sending and delivery need from the kernel: to end a process, and to end a thread's wait. */
     public interface Terminator {
         /** Kills p by sig (info says why; core if the default action dumps core). */
         void killProcess(Process p, SigInfo info, boolean core);
+
+        /** A signal t will handle is pending: end t's wait if it waits interruptibly. */
+        void interrupt(Thread t);
+
+        /** A signal t waits for in rt_sigtimedwait arrived: run that syscall again to take it. */
+        void wakeSigwait(Thread t);
     }
 
     private static final long UNBLOCKABLE = (1L << (jmck.lwk.abi.Signals.SIGKILL - 1))
@@ -53,7 +59,26 @@ public final class Signals {
                     && (target.blockedMask() & bit(info.signo())) != 0))
                 target = t;
         if (target != null)
-            target.addPending(info);
+            queue(target, info);
+    }
+
+    /** Makes info pending for t, and ends t's wait if the signal is one it waits for or will handle. */
+    private void queue(Thread t, SigInfo info) {
+        Process p = t.process();
+        int sig = info.signo();
+        SigAction a = p.action(sig);
+        boolean discarded = sig != jmck.lwk.abi.Signals.SIGKILL && (a.isIgnore()
+                || a.isDefault() && (jmck.lwk.abi.Signals.ignoredByDefault(sig) || jmck.lwk.abi.Signals.stopsByDefault(sig)));
+        if ((t.sigwaitSet() & bit(sig)) != 0 && t.state() == Thread.State.BLOCKED) {
+            t.addPending(info);
+            terminator.wakeSigwait(t);
+            return;
+        }
+        if (discarded && (t.blockedMask() & bit(sig)) == 0)
+            return; // an ignored signal that is not blocked is dropped at once, as Linux's sig_ignored
+        t.addPending(info);
+        if ((t.blockedMask() & bit(sig)) == 0)
+            terminator.interrupt(t);
     }
 
     /** A signal for one thread (tgkill). */
@@ -63,7 +88,7 @@ public final class Signals {
             return;
         }
         if (t.alive())
-            t.addPending(info);
+            queue(t, info);
     }
 
     /**
@@ -95,36 +120,49 @@ public final class Signals {
      * Acts on the thread's deliverable signals: ignores, kills, or sets up a handler frame (one at a time,
      * like Linux). The thread's registers must be on cpu. Trap details fill the frame's sigcontext.
      */
-    public void deliver(Cpu cpu, Thread t, long trapNo, long errorCode) {
+    public SigInfo deliver(Cpu cpu, Thread t, long trapNo, long errorCode) {
         Process p = t.process();
         while (t.alive() && !p.exiting()) {
             SigInfo info = t.takeDeliverable();
             if (info == null)
-                return;
+                return null;
             int sig = info.signo();
             SigAction a = p.action(sig);
             if (sig == jmck.lwk.abi.Signals.SIGKILL || a.isDefault()) {
                 if (jmck.lwk.abi.Signals.ignoredByDefault(sig) || jmck.lwk.abi.Signals.stopsByDefault(sig))
                     continue; // job control stops are not emulated: a stop signal is ignored
                 terminator.killProcess(p, info, jmck.lwk.abi.Signals.dumpsCore(sig));
-                return;
+                return null;
             }
             if (a.isIgnore())
                 continue;
-            long oldMask = t.blockedMask();
-            if (!SignalFrame.push(cpu, p.mm(), a, info, oldMask, t.altStackSp(), t.altStackSize(), t.altStackFlags(),
+            switch (t.interrupted()) { // the handler ended a wait: run the syscall again, or fail it with EINTR
+                case RESTART -> {
+                    if (a.has(SigAction.SA_RESTART) || t.restartAlways())
+                        t.restartSyscall(cpu);
+                    else
+                        cpu.setReg(jmck.emulator.X86Reg.RAX, -jmck.lwk.abi.Errno.EINTR);
+                }
+                case EINTR -> cpu.setReg(jmck.emulator.X86Reg.RAX, -jmck.lwk.abi.Errno.EINTR);
+                case NONE -> { }
+            }
+            t.clearInterrupted();
+            long running = t.blockedMask();
+            long restore = t.takeMaskToRestore(); // what sigreturn puts back: sigsuspend's saved mask, if any
+            if (!SignalFrame.push(cpu, p.mm(), a, info, restore, t.altStackSp(), t.altStackSize(), t.altStackFlags(),
                     errorCode, trapNo, info.isFault() ? info.addr() : 0)) {
                 terminator.killProcess(p, SigInfo.fault(jmck.lwk.abi.Signals.SIGSEGV, jmck.lwk.abi.Signals.SI_KERNEL, 0), true);
-                return;
+                return null;
             }
-            long mask = oldMask | a.mask();
+            long mask = running | a.mask();
             if (!a.has(SigAction.SA_NODEFER))
                 mask |= bit(sig);
             t.setBlockedMask(sanitizeMask(mask));
             if (a.has(SigAction.SA_RESETHAND))
                 p.setAction(sig, SigAction.DEFAULT);
-            return;
+            return info;
         }
+        return null;
     }
 
     /** rt_sigreturn: restores what the frame saved; false if the frame was unreadable. */

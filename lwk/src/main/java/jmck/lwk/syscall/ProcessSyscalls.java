@@ -23,14 +23,6 @@ final class ProcessSyscalls {
     }
 
     void register(SyscallDispatcher d) {
-        d.register(Syscall.EXIT, (t, a) -> {
-            kernel.exitThread(t, ((int) a[0] & 0xff) << 8);
-            return SyscallDispatcher.NO_RETURN;
-        });
-        d.register(Syscall.EXIT_GROUP, (t, a) -> {
-            kernel.exitProcess(t.process(), ((int) a[0] & 0xff) << 8);
-            return SyscallDispatcher.NO_RETURN;
-        });
         d.register(Syscall.GETPID, (t, a) -> t.process().pid());
         d.register(Syscall.GETTID, (t, a) -> t.tid());
         d.register(Syscall.GETPPID, (t, a) -> t.process().ppid());
@@ -41,9 +33,24 @@ final class ProcessSyscalls {
         d.register(Syscall.GETRESUID, (t, a) -> putIds(t, a, creds(t).uid(), creds(t).euid(), creds(t).suid()));
         d.register(Syscall.GETRESGID, (t, a) -> putIds(t, a, creds(t).gid(), creds(t).egid(), creds(t).sgid()));
         d.register(Syscall.GETGROUPS, (t, a) -> a[0] < 0 ? -Errno.EINVAL : 0);
-        d.register(Syscall.GETPGRP, (t, a) -> t.process().pid());
-        d.register(Syscall.GETPGID, (t, a) -> a[0] == 0 || a[0] == t.process().pid() ? t.process().pid() : -Errno.ESRCH);
-        d.register(Syscall.GETSID, (t, a) -> a[0] == 0 || a[0] == t.process().pid() ? t.process().pid() : -Errno.ESRCH);
+        d.register(Syscall.GETPGRP, (t, a) -> t.process().pgid());
+        d.register(Syscall.GETPGID, (t, a) -> {
+            Process p = a[0] == 0 ? t.process() : kernel.processes().process((int) a[0]);
+            return p == null || p.ended() ? -Errno.ESRCH : p.pgid();
+        });
+        d.register(Syscall.GETSID, (t, a) -> {
+            Process p = a[0] == 0 ? t.process() : kernel.processes().process((int) a[0]);
+            return p == null || p.ended() ? -Errno.ESRCH : p.sid();
+        });
+        d.register(Syscall.SETPGID, this::setpgid);
+        d.register(Syscall.SETSID, (t, a) -> {
+            Process p = t.process();
+            for (Process q : kernel.processes().processes())
+                if (q.pgid() == p.pid())
+                    return -Errno.EPERM; // already a group leader
+            p.newSession();
+            return p.sid();
+        });
         d.register(Syscall.SET_TID_ADDRESS, (t, a) -> {
             t.setClearChildTid(a[0]);
             return t.tid();
@@ -67,6 +74,30 @@ final class ProcessSyscalls {
         });
         d.register(Syscall.PRCTL, this::prctl);
         d.register(Syscall.PERSONALITY, (t, a) -> 0); // PER_LINUX, and setting it is a no-op
+    }
+
+    /** setpgid(pid, pgid): the caller or a child of it joins or starts a process group in its session. */
+    private long setpgid(Thread t, long[] a) {
+        int pid = (int) a[0], pgid = (int) a[1];
+        if (pgid < 0)
+            return -Errno.EINVAL;
+        Process self = t.process();
+        Process p = pid == 0 ? self : kernel.processes().process(pid);
+        if (p == null || p.ended() || p != self && p.parent() != self)
+            return -Errno.ESRCH;
+        if (p.sid() != self.sid() || p.sid() == p.pid())
+            return -Errno.EPERM; // another session, or a session leader
+        if (pgid == 0)
+            pgid = p.pid();
+        if (pgid != p.pid()) {
+            boolean exists = false;
+            for (Process q : kernel.processes().processes())
+                exists |= q.pgid() == pgid && q.sid() == self.sid();
+            if (!exists)
+                return -Errno.EPERM;
+        }
+        p.setPgid(pgid);
+        return 0;
     }
 
     private static Credentials creds(Thread t) {

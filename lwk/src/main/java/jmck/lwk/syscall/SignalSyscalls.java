@@ -40,6 +40,12 @@ final class SignalSyscalls {
             t.process().mm().copyOut(a[0], b);
             return 0;
         });
+        d.register(Syscall.PAUSE, (t, a) -> {
+            kernel.scheduler().block(t, "pause", Thread.Interrupt.EINTR, null);
+            return SyscallDispatcher.NO_RETURN;
+        });
+        d.register(Syscall.RT_SIGSUSPEND, this::sigsuspend);
+        d.register(Syscall.RT_SIGTIMEDWAIT, this::sigtimedwait);
         d.register(Syscall.KILL, (t, a) -> kill(t, (int) a[0], (int) a[1]));
         d.register(Syscall.TGKILL, (t, a) -> tgkill(t, (int) a[0], (int) a[1], (int) a[2]));
         d.register(Syscall.TKILL, (t, a) -> tgkill(t, -1, (int) a[0], (int) a[1]));
@@ -129,17 +135,76 @@ final class SignalSyscalls {
         return 0;
     }
 
+    /**
+     * kill(pid, sig): pid > 0 one process; 0 the caller's process group; -1 every process but the caller
+     * (this instance's processes: its init is outside); < -1 the process group -pid.
+     */
     private long kill(Thread t, int pid, int sig) {
         if (sig < 0 || sig > Signals.NSIG)
             return -Errno.EINVAL;
-        Process p = pid > 0 ? kernel.processes().process(pid) : pid == 0 || pid == -t.process().pid() ? t.process() : null;
-        if (pid == -1)
-            p = t.process();
-        if (p == null || p.exiting())
+        Process self = t.process();
+        java.util.List<Process> targets = new java.util.ArrayList<>();
+        if (pid > 0) {
+            Process p = kernel.processes().process(pid);
+            if (p != null)
+                targets.add(p);
+        } else {
+            int group = pid == 0 ? self.pgid() : -pid;
+            for (Process p : kernel.processes().processes())
+                if (pid == -1 ? p != self : p.pgid() == group)
+                    targets.add(p);
+        }
+        targets.removeIf(p -> p.exiting() || p.ended());
+        if (targets.isEmpty())
             return -Errno.ESRCH;
-        if (sig != 0)
-            kernel.signals().send(p, SigInfo.sent(sig, Signals.SI_USER, t.process().pid(), (int) t.process().credentials().uid()));
+        if (sig != 0) {
+            SigInfo info = SigInfo.sent(sig, Signals.SI_USER, self.pid(), (int) self.credentials().uid());
+            for (Process p : targets)
+                kernel.signals().send(p, info);
+        }
         return 0;
+    }
+
+    /** rt_sigsuspend(mask): waits with mask in force until a handler runs; the old mask returns after it. */
+    private long sigsuspend(Thread t, long[] a) {
+        if (a[1] != 8)
+            return -Errno.EINVAL;
+        long mask = t.process().mm().readLong(a[0]);
+        t.saveMask(t.blockedMask());
+        t.setBlockedMask(jmck.lwk.signal.Signals.sanitizeMask(mask));
+        if (t.hasDeliverable())
+            return -Errno.EINTR; // delivered on the way out, with the saved mask in the frame
+        kernel.scheduler().block(t, "sigsuspend", Thread.Interrupt.EINTR, null);
+        return SyscallDispatcher.NO_RETURN;
+    }
+
+    /** rt_sigtimedwait(set, info, timeout, size): takes a pending signal of set, waiting for one if needed. */
+    private long sigtimedwait(Thread t, long[] a) {
+        if (a[3] != 8)
+            return -Errno.EINVAL;
+        AddressSpace mm = t.process().mm();
+        long set = jmck.lwk.signal.Signals.sanitizeMask(mm.readLong(a[0]));
+        long deadline = -1;
+        if (a[2] != 0) {
+            ByteBuffer b = ByteBuffer.wrap(mm.copyIn(a[2], 16)).order(ByteOrder.LITTLE_ENDIAN);
+            long sec = b.getLong(0), nsec = b.getLong(8);
+            if (sec < 0 || nsec < 0 || nsec >= 1_000_000_000L)
+                return -Errno.EINVAL;
+            deadline = System.nanoTime() + Math.min(sec, Long.MAX_VALUE / 4_000_000_000L) * 1_000_000_000L + nsec;
+        }
+        SigInfo info = t.takePending(set);
+        if (info != null) {
+            if (a[1] != 0)
+                mm.copyOut(a[1], info.toBytes());
+            return info.signo();
+        }
+        if (deadline >= 0 && deadline <= System.nanoTime())
+            return -Errno.EAGAIN;
+        t.setSigwaitSet(set);
+        long seq = kernel.scheduler().block(t, "sigtimedwait", Thread.Interrupt.EINTR, () -> t.setSigwaitSet(0));
+        if (deadline >= 0)
+            kernel.addTimer(deadline, () -> kernel.scheduler().timeout(t, seq, -Errno.EAGAIN));
+        return SyscallDispatcher.NO_RETURN;
     }
 
     private long tgkill(Thread t, int tgid, int tid, int sig) {

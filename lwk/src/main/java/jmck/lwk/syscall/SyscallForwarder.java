@@ -30,11 +30,28 @@ public interface SyscallForwarder {
         return done.applyAsLong(-jmck.lwk.abi.Errno.ENODEV);
     }
 
-    /** child was forked from parent: its proxy serves it too, with copies of the parent's files. */
-    default void processForked(jmck.lwk.proc.Process parent, jmck.lwk.proc.Process child) {}
+    /**
+     * t's process forked child: its proxy serves the child too, with copies of the parent's files. done
+     * runs once the proxy has them (so that the parent cannot close one first) and gives the syscall's
+     * result; this returns it, or SyscallDispatcher.NO_RETURN if the answer comes later.
+     */
+    default long processForked(Thread t, jmck.lwk.proc.Process child, java.util.function.LongUnaryOperator done) {
+        return done.applyAsLong(0);
+    }
 
-    /** p ran execve: its address space is new (close-on-exec files are closed by the exec call itself). */
-    default void processExecuted(jmck.lwk.proc.Process p) {}
+    /**
+     * execve's file: the proxy opens the guest path at guest address path as the guest would (its working
+     * directory, its permissions: ENOENT, EACCES for a directory or a file without execute permission) and
+     * done receives a host descriptor of the file that the LWK owns, or -errno.
+     */
+    default long openExecutable(Thread t, long path, java.util.function.LongUnaryOperator done) {
+        return done.applyAsLong(-jmck.lwk.abi.Errno.ENOSYS);
+    }
+
+    /** execve replaced t's program: the proxy closes the close-on-exec files, then done gives the result. */
+    default long execDone(Thread t, java.util.function.LongUnaryOperator done) {
+        return done.applyAsLong(0);
+    }
 
     /**
      * A process the proxy serves has ended (its host side can close files and exit); message says how, if

@@ -9,6 +9,8 @@ public final class SyscallTable {
     public static void registerAll(SyscallDispatcher d, Kernel k) {
         new MemorySyscalls(k).register(d);
         new ProcessSyscalls(k).register(d);
+        new TaskSyscalls(k).register(d);
+        new FutexSyscalls(k).register(d);
         new SignalSyscalls(k).register(d);
         new TimeSyscalls(k).register(d);
         new SchedSyscalls(k).register(d);

@@ -59,11 +59,8 @@ final class TimeSyscalls {
                 t.process().mm().writeLong(a[0], s);
             return s;
         });
-        d.register(Syscall.NANOSLEEP, (t, a) -> sleep(t, CLOCK_MONOTONIC, 0, a[0]));
-        d.register(Syscall.CLOCK_NANOSLEEP, (t, a) -> {
-            long r = sleep(t, (int) a[0], (int) a[1], a[2]);
-            return r == -Errno.EINVAL || r == SyscallDispatcher.NO_RETURN || r == 0 ? r : -r; // returns errno > 0
-        });
+        d.register(Syscall.NANOSLEEP, (t, a) -> sleep(t, CLOCK_MONOTONIC, 0, a[0], a[1]));
+        d.register(Syscall.CLOCK_NANOSLEEP, (t, a) -> sleep(t, (int) a[0], (int) a[1], a[2], a[3]));
         d.register(Syscall.TIMES, this::times);
         d.register(Syscall.GETRUSAGE, this::getrusage);
     }
@@ -106,7 +103,7 @@ final class TimeSyscalls {
     }
 
     /** nanosleep and clock_nanosleep: the thread blocks on a kernel timer; other threads run meanwhile. */
-    private long sleep(Thread t, int clock, int flags, long req) {
+    private long sleep(Thread t, int clock, int flags, long req, long rem) {
         if (clock != CLOCK_MONOTONIC && clock != CLOCK_REALTIME && clock != CLOCK_BOOTTIME && clock != CLOCK_TAI)
             return clock == CLOCK_THREAD_CPUTIME_ID ? -Errno.EINVAL : -Errno.EOPNOTSUPP;
         ByteBuffer b = ByteBuffer.wrap(t.process().mm().copyIn(req, 16)).order(ByteOrder.LITTLE_ENDIAN);
@@ -118,7 +115,18 @@ final class TimeSyscalls {
             duration -= clock(t, clock);
         if (duration <= 0)
             return 0;
-        kernel.sleep(t, System.nanoTime() + duration, "nanosleep");
+        long deadline = System.nanoTime() + duration;
+        boolean relative = (flags & TIMER_ABSTIME) == 0;
+        // A handler ends the sleep with EINTR; a relative sleep then tells how much was left in rem.
+        long seq = kernel.scheduler().block(t, "nanosleep", Thread.Interrupt.EINTR, () -> {
+            if (rem != 0 && relative)
+                try {
+                    putTimespec(t.process().mm(), rem, Math.max(0, deadline - System.nanoTime()));
+                } catch (jmck.lwk.mm.BadAddressException e) {
+                    // Linux reports EFAULT here; the sleep ended with EINTR either way
+                }
+        });
+        kernel.addTimer(deadline, () -> kernel.scheduler().wakeIfWaiting(t, seq, 0));
         return SyscallDispatcher.NO_RETURN;
     }
 

@@ -1,0 +1,321 @@
+package jmck.lwk.syscall;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import jmck.emulator.Cpu;
+import jmck.emulator.host.HostSyscall;
+import jmck.lwk.Kernel;
+import jmck.lwk.abi.Errno;
+import jmck.lwk.abi.Signals;
+import jmck.lwk.elf.ElfImage;
+import jmck.lwk.elf.ExecFormatException;
+import jmck.lwk.mm.AddressSpace;
+import jmck.lwk.proc.Process;
+import jmck.lwk.proc.Thread;
+import jmck.lwk.signal.SigInfo;
+
+/**
+ * The life of tasks: clone (threads and processes), fork, vfork, execve, exit, and waiting for children
+ * (wait4, waitid). Process creation and exec need the proxy too, which holds the files: a forked child's
+ * proxy takes copies of its parent's descriptors, and execve's file is opened by the proxy, where the
+ * guest's working directory and permissions are.
+ */
+final class TaskSyscalls {
+    static final long CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800,
+            CLONE_PIDFD = 0x1000, CLONE_PTRACE = 0x2000, CLONE_VFORK = 0x4000, CLONE_PARENT = 0x8000,
+            CLONE_THREAD = 0x10000, CLONE_NEWNS = 0x20000, CLONE_SYSVSEM = 0x40000, CLONE_SETTLS = 0x80000,
+            CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_CLEARTID = 0x200000, CLONE_DETACHED = 0x400000,
+            CLONE_UNTRACED = 0x800000, CLONE_CHILD_SETTID = 0x01000000, CLONE_IO = 0x80000000L;
+    /** Namespace flags (CLONE_NEWCGROUP .. CLONE_NEWNET, CLONE_NEWNS): one instance has one of each. */
+    private static final long CLONE_NAMESPACES = 0x7e020000L;
+    private static final int WNOHANG = 1, WUNTRACED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000,
+            WNOTHREAD = 0x20000000, WALL = 0x40000000, WCLONE = 0x80000000;
+    private static final int P_ALL = 0, P_PID = 1, P_PGID = 2;
+    private static final int MAX_ARG_STRINGS = 0x7fffffff, MAX_ARG_BYTES = 2 << 20, PATH_MAX = 4096;
+    private final Kernel kernel;
+
+    TaskSyscalls(Kernel kernel) {
+        this.kernel = kernel;
+    }
+
+    void register(SyscallDispatcher d) {
+        d.register(Syscall.CLONE, (t, a) -> clone(t, a[0], a[1], a[2], a[3], a[4]));
+        d.register(Syscall.CLONE3, this::clone3);
+        d.register(Syscall.FORK, (t, a) -> clone(t, Signals.SIGCHLD, 0, 0, 0, 0));
+        d.register(Syscall.VFORK, (t, a) -> clone(t, CLONE_VM | CLONE_VFORK | Signals.SIGCHLD, 0, 0, 0, 0));
+        d.register(Syscall.EXECVE, (t, a) -> execve(t, a[0], a[1], a[2]));
+        d.register(Syscall.EXIT, (t, a) -> {
+            kernel.exitThread(t, ((int) a[0] & 0xff) << 8);
+            return SyscallDispatcher.NO_RETURN;
+        });
+        d.register(Syscall.EXIT_GROUP, (t, a) -> {
+            kernel.exitProcess(t.process(), ((int) a[0] & 0xff) << 8);
+            return SyscallDispatcher.NO_RETURN;
+        });
+        d.register(Syscall.WAIT4, (t, a) -> wait4(t, (int) a[0], a[1], (int) a[2], a[3]));
+        d.register(Syscall.WAITID, (t, a) -> waitid(t, (int) a[0], (int) a[1], a[2], (int) a[3], a[4]));
+    }
+
+    // ---- clone ----
+
+    /** clone(flags, stack, parent_tid, child_tid, tls), with Linux's flag checks (copy_process). */
+    private long clone(Thread t, long flags, long stack, long parentTid, long childTid, long tls) {
+        if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS))
+            return -Errno.EINVAL;
+        if ((flags & CLONE_THREAD) != 0 && (flags & CLONE_SIGHAND) == 0)
+            return -Errno.EINVAL;
+        if ((flags & CLONE_SIGHAND) != 0 && (flags & CLONE_VM) == 0)
+            return -Errno.EINVAL;
+        if ((flags & (CLONE_NAMESPACES | CLONE_PIDFD)) != 0)
+            return -Errno.EINVAL; // an instance has one set of namespaces; pidfds are not offered
+        AddressSpace mm = t.process().mm();
+        Cpu.Context registers = kernel.childRegisters(t, stack, (flags & CLONE_SETTLS) != 0, tls);
+        if ((flags & CLONE_THREAD) != 0) {
+            Thread child = kernel.cloneThread(t, registers);
+            if (child == null) {
+                registers.close();
+                return -Errno.EAGAIN;
+            }
+            setTids(child, mm, flags, parentTid, childTid);
+            return child.tid();
+        }
+        Process child = kernel.fork(t, (flags & CLONE_VM) != 0, registers);
+        if (child == null) {
+            registers.close();
+            return -Errno.EAGAIN;
+        }
+        child.setExitSignal((int) (flags & 0xff));
+        Thread ct = child.threads().get(0);
+        setTids(ct, child.mm(), flags, parentTid, childTid);
+        if ((flags & CLONE_PARENT_SETTID) != 0 && child.mm() != mm)
+            writeTid(mm, parentTid, ct.tid());
+        boolean vfork = (flags & CLONE_VFORK) != 0;
+        return kernel.syscalls().forwarder().processForked(t, child, r -> {
+            if (r < 0) {
+                kernel.discard(child);
+                return r;
+            }
+            if (vfork) { // the parent sleeps until the child execs or exits (it may be using the parent's stack)
+                child.setVforkParent(t);
+                kernel.scheduler().block(t, "vfork");
+            }
+            kernel.start(child);
+            return vfork ? SyscallDispatcher.NO_RETURN : child.pid();
+        });
+    }
+
+    private static void setTids(Thread child, AddressSpace childMm, long flags, long parentTid, long childTid) {
+        if ((flags & CLONE_PARENT_SETTID) != 0)
+            writeTid(childMm, parentTid, child.tid());
+        if ((flags & CLONE_CHILD_SETTID) != 0)
+            writeTid(childMm, childTid, child.tid());
+        if ((flags & CLONE_CHILD_CLEARTID) != 0)
+            child.setClearChildTid(childTid);
+    }
+
+    /** Writes a tid for the new task; a bad address is ignored, as Linux's put_user there is. */
+    private static void writeTid(AddressSpace mm, long va, int tid) {
+        try {
+            mm.writeInt(va, tid);
+        } catch (jmck.lwk.mm.BadAddressException e) {
+            // the task exists anyway
+        }
+    }
+
+    /** clone3(struct clone_args *, size): the same as clone with its arguments in a structure. */
+    private long clone3(Thread t, long[] a) {
+        long size = a[1];
+        if (size < 64 || size > 4096)
+            return -Errno.EINVAL;
+        ByteBuffer b = ByteBuffer.wrap(t.process().mm().copyIn(a[0], 88 <= size ? 88 : 64)).order(ByteOrder.LITTLE_ENDIAN);
+        long flags = b.getLong(0), pidfd = b.getLong(8), childTid = b.getLong(16), parentTid = b.getLong(24);
+        long exitSignal = b.getLong(32), stack = b.getLong(40), stackSize = b.getLong(48), tls = b.getLong(56);
+        if ((flags & 0xff) != 0 || exitSignal > Signals.NSIG || (flags & CLONE_PIDFD) != 0 && pidfd != 0)
+            return -Errno.EINVAL;
+        if ((stack == 0) != (stackSize == 0))
+            return -Errno.EINVAL;
+        if (size >= 88 && b.getLong(72) != 0) // set_tid
+            return -Errno.EINVAL;
+        return clone(t, flags | exitSignal, stack == 0 ? 0 : stack + stackSize, parentTid, childTid, tls);
+    }
+
+    // ---- execve ----
+
+    private long execve(Thread t, long pathVa, long argvVa, long envpVa) {
+        AddressSpace mm = t.process().mm();
+        String path = mm.readCString(pathVa, PATH_MAX);
+        List<String> argv = strings(mm, argvVa), envp = strings(mm, envpVa);
+        if (argv == null || envp == null)
+            return -Errno.E2BIG;
+        if (path.isEmpty())
+            return -Errno.ENOENT;
+        SyscallForwarder proxy = kernel.syscalls().forwarder();
+        if (path.equals("/proc/self/exe") || path.equals("/proc/" + t.process().pid() + "/exe"))
+            return load(t, openHost(t.process().exe()), path, argv, envp);
+        return proxy.openExecutable(t, pathVa, fd -> fd < 0 ? fd : load(t, (int) fd, path, argv, envp));
+    }
+
+    /**
+     * With the file open (host descriptor fd, which this closes): checks and loads it, replaces the
+     * program, then has the proxy close the close-on-exec files before the new program runs.
+     */
+    private long load(Thread t, int fd, String path, List<String> argv, List<String> envp) {
+        if (fd < 0)
+            return fd;
+        ElfImage elf;
+        try {
+            elf = ElfImage.open(Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)));
+        } catch (ExecFormatException e) {
+            kernel.kmsg().log("pid %d: execve %s: %s", t.process().pid(), path, e.getMessage());
+            System.err.println("jmck: pid " + t.process().pid() + ": cannot execve " + e.getMessage());
+            return -Errno.ENOEXEC;
+        } catch (java.io.IOException e) {
+            return -Errno.ENOENT;
+        } finally {
+            HostSyscall.call(3, fd, 0, 0);
+        }
+        long r = kernel.exec(t, elf, path, argv, envp);
+        if (r < 0)
+            return r;
+        return kernel.syscalls().forwarder().execDone(t, done -> {
+            kernel.scheduler().enqueue(t); // runs again from the new entry point
+            return SyscallDispatcher.NO_RETURN;
+        });
+    }
+
+    private static int openHost(String path) {
+        com.sun.jna.Memory p = new com.sun.jna.Memory(path.length() * 3L + 1);
+        p.setString(0, path, "UTF-8");
+        return (int) HostSyscall.call(257, -100, HostSyscall.address(p), 02000000, 0, 0, 0); // openat O_RDONLY|O_CLOEXEC
+    }
+
+    /** A NULL-terminated array of strings (argv, envp); null if they exceed Linux's limits (E2BIG). */
+    private static List<String> strings(AddressSpace mm, long va) {
+        List<String> l = new ArrayList<>();
+        if (va == 0)
+            return l;
+        long bytes = 0;
+        for (int i = 0; ; i++) {
+            long p = mm.readLong(va + 8L * i);
+            if (p == 0)
+                return l;
+            String s = mm.readCString(p, MAX_ARG_BYTES);
+            bytes += s.length() + 1 + 8;
+            if (bytes > MAX_ARG_BYTES || i >= MAX_ARG_STRINGS)
+                return null;
+            l.add(s);
+        }
+    }
+
+    // ---- waiting for children ----
+
+    /** Whether child is one that a wait for pid (wait4's encoding) and options covers. */
+    private static boolean covers(Process self, Process child, int pid, int options) {
+        boolean byPid = pid > 0 ? child.pid() == pid : pid == 0 ? child.pgid() == self.pgid()
+                : pid == -1 || child.pgid() == -pid;
+        if (!byPid)
+            return false;
+        if ((options & WALL) != 0)
+            return true;
+        boolean cloneChild = child.exitSignal() != Signals.SIGCHLD;
+        return ((options & WCLONE) != 0) == cloneChild;
+    }
+
+    /** The first ended child that a wait covers, or null; any[0] tells whether the wait covers any child at all. */
+    private static Process findEnded(Process self, int pid, int options, boolean[] any) {
+        for (Process c : self.children()) {
+            if (!covers(self, c, pid, options))
+                continue;
+            any[0] = true;
+            if (c.ended())
+                return c;
+        }
+        return null;
+    }
+
+    private long wait4(Thread t, int pid, long statusVa, int options, long rusageVa) {
+        if ((options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE)) != 0)
+            return -Errno.EINVAL;
+        if (pid == Integer.MIN_VALUE)
+            return -Errno.ESRCH;
+        Process self = t.process();
+        boolean[] any = {false};
+        Process child = findEnded(self, pid, options, any);
+        if (!any[0])
+            return -Errno.ECHILD;
+        if (child == null)
+            return (options & WNOHANG) != 0 ? 0 : sleepForChild(t, "wait4");
+        AddressSpace mm = self.mm();
+        if (statusVa != 0)
+            mm.writeInt(statusVa, child.waitStatus());
+        if (rusageVa != 0)
+            mm.copyOut(rusageVa, rusage(child));
+        reap(self, child);
+        return child.pid();
+    }
+
+    private long waitid(Thread t, int idtype, int id, long infoVa, int options, long rusageVa) {
+        if ((options & ~(WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | WNOTHREAD | WALL | WCLONE)) != 0
+                || (options & (WEXITED | WUNTRACED | WCONTINUED)) == 0)
+            return -Errno.EINVAL;
+        int pid;
+        switch (idtype) {
+            case P_ALL: pid = -1; break;
+            case P_PID: if (id <= 0) return -Errno.EINVAL; pid = id; break;
+            case P_PGID: if (id < 0) return -Errno.EINVAL; pid = id == 0 ? 0 : -id; break;
+            default: return -Errno.EINVAL;
+        }
+        Process self = t.process();
+        boolean[] any = {false};
+        Process child = findEnded(self, pid, options, any);
+        if (!any[0])
+            return -Errno.ECHILD;
+        if ((options & WEXITED) == 0)
+            child = null; // only stops and continues asked for, and jmck has neither
+        AddressSpace mm = self.mm();
+        if (child == null) {
+            if ((options & WNOHANG) == 0)
+                return sleepForChild(t, "waitid");
+            if (infoVa != 0)
+                mm.copyOut(infoVa, new byte[SigInfo.SIZE]); // nothing to report: si_pid 0, as Linux
+            return 0;
+        }
+        int ws = child.waitStatus();
+        int code = (ws & 0x7f) == 0 ? Signals.CLD_EXITED : (ws & 0x80) != 0 ? Signals.CLD_DUMPED : Signals.CLD_KILLED;
+        int status = (ws & 0x7f) == 0 ? (ws >> 8) & 0xff : ws & 0x7f;
+        if (infoVa != 0)
+            mm.copyOut(infoVa, new SigInfo(Signals.SIGCHLD, code, 0, 0, child.pid(), (int) child.credentials().uid(),
+                    status).toBytes());
+        if (rusageVa != 0)
+            mm.copyOut(rusageVa, rusage(child));
+        if ((options & WNOWAIT) == 0)
+            reap(self, child);
+        return 0;
+    }
+
+    /** Sleeps until a child changes state; the wait runs again then (a handler with SA_RESTART restarts it too). */
+    private long sleepForChild(Thread t, String why) {
+        Process self = t.process();
+        self.childWaiters().add(t);
+        kernel.scheduler().block(t, why, Thread.Interrupt.RESTART, () -> self.childWaiters().remove(t));
+        return SyscallDispatcher.NO_RETURN;
+    }
+
+    /** The zombie child is waited for: its CPU time joins the parent's children's time; it is forgotten. */
+    private void reap(Process self, Process child) {
+        self.addChildrenCpuNanos(child.cpuNanos() + child.childrenCpuNanos());
+        kernel.processes().remove(child);
+    }
+
+    /** struct rusage of an ended child: user time and its memory figures. */
+    private static byte[] rusage(Process child) {
+        long cpu = child.cpuNanos() + child.childrenCpuNanos();
+        ByteBuffer b = ByteBuffer.allocate(144).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(0, cpu / 1_000_000_000L).putLong(8, cpu % 1_000_000_000L / 1000);
+        return b.array();
+    }
+}
