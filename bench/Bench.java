@@ -284,14 +284,23 @@ public class Bench {
 
     // ---- 6. Noise ----
 
+    /**
+     * FWQ on one core, then on every core at once (a thread per core). Under jmck the emulated cores take
+     * turns on one host thread, so a quantum that spans a turn boundary waits for the other cores' slices.
+     */
     static void noise() throws Exception {
-        String fwq = prog("fwq"), samples = quick ? "1000" : "10000";
+        String fwq = prog("fwq"), samples = quick ? "1000" : "10000", work = "20000";
         Map<String, List<String>> ways = new LinkedHashMap<>();
-        ways.put("native", List.of(fwq, samples));
-        ways.put("qemu-x86_64", List.of("qemu-x86_64", fwq, samples));
-        ways.put("jmck", jmck("run", fwq, samples));
-        System.out.printf("%n## Noise: FWQ (fixed work quanta)%n%nThe same work timed %s times; the spread (max/min)"
-                + " is the noise the system adds.%n%n| | median quantum us | max / min |%n|---|---|---|%n", samples);
+        ways.put("native, 1 thread", List.of(fwq, samples, work, "1"));
+        ways.put("qemu-x86_64, 1 thread", List.of("qemu-x86_64", fwq, samples, work, "1"));
+        ways.put("jmck, 1 core", jmck("run", fwq, samples, work, "1"));
+        ways.put("native, 2 threads", List.of(fwq, samples, work, "2"));
+        ways.put("qemu-x86_64, 2 threads", List.of("qemu-x86_64", fwq, samples, work, "2"));
+        ways.put("jmck, 2 cores, a thread on each", jmck("run", "--cores", "2", fwq, samples, work, "2"));
+        ways.put("jmck, 4 cores, a thread on each", jmck("run", "--cores", "4", fwq, samples, work, "4"));
+        System.out.printf("%n## Noise: FWQ (fixed work quanta)%n%nThe same work timed %s times per thread; the spread"
+                + " (max/min, the worst thread's) is the noise the system adds.%n%n| | median quantum us | max / min |%n"
+                + "|---|---|---|%n", samples);
         for (var w : ways.entrySet()) {
             List<Double> med = new ArrayList<>(), spread = new ArrayList<>();
             for (int i = 0; i < reps; i++) {
@@ -300,6 +309,28 @@ public class Bench {
                 spread.add(parse(r.out, "fwq_max_over_min ([0-9.]+)"));
             }
             System.out.printf("| %s | %s | %s |%n", w.getKey(), stats(med, "%.1f"), stats(spread, "%.2f"));
+        }
+        threads();
+    }
+
+    // ---- 7. Threads ----
+
+    /** Futex wake latency: a token passed between two threads through a futex, per round trip (two wake-ups). */
+    static void threads() throws Exception {
+        String pp = prog("pingpong"), rounds = quick ? "10000" : "100000";
+        Map<String, List<String>> ways = new LinkedHashMap<>();
+        ways.put("native", List.of(pp, rounds));
+        ways.put("qemu-x86_64", List.of("qemu-x86_64", pp, rounds));
+        ways.put("jmck, both threads on 1 core", jmck("run", pp, rounds));
+        ways.put("jmck, 2 cores", jmck("run", "--cores", "2", pp, rounds));
+        System.out.printf("%n## Threads: futex wake-up round trip%n%nTwo threads pass a token through a futex %s"
+                + " times; each round trip is two wake-ups and two context switches.%n%n| | us per round trip |%n"
+                + "|---|---|%n", rounds);
+        for (var w : ways.entrySet()) {
+            List<Double> us = new ArrayList<>();
+            for (int i = 0; i < reps; i++)
+                us.add(parse(run(w.getValue(), Map.of()).out, "pingpong_round_trip_us ([0-9.]+)"));
+            System.out.printf("| %s | %s |%n", w.getKey(), stats(us, "%.2f"));
         }
     }
 }

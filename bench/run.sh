@@ -9,7 +9,7 @@ mkdir -p bench/out
 for src in bench/src/*.c; do
   out="bench/out/$(basename "$src" .c)"
   if [ ! -e "$out" ] || [ "$src" -nt "$out" ]; then
-    gcc -static -O2 -o "$out" "$src" -lm
+    gcc -static -O2 -pthread -o "$out" "$src" -lm
   fi
 done
 exec java bench/Bench.java "$@"

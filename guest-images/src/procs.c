@@ -249,5 +249,24 @@ int main(int argc, char **argv)
 	errno = 0;
 	r = getpgid(c);
 	printf("getpgid of a reaped child: %d %s\n", r, errname(errno));
+
+	/* 12. job control: a child stops itself, the parent sees it stopped, continues it, sees that too */
+	int hold[2];
+	pipe(hold);
+	c = fork();
+	if (c == 0) {
+		raise(SIGSTOP);
+		read(hold[0], &x, 1); /* stays alive until the parent has seen it continue */
+		_exit(9);
+	}
+	w = waitpid(c, &st, WUNTRACED);
+	printf("WUNTRACED: %s, stopped by signal %d\n", w == c && WIFSTOPPED(st) ? "stopped" : "not stopped",
+	       WIFSTOPPED(st) ? WSTOPSIG(st) : 0);
+	kill(c, SIGCONT);
+	w = waitpid(c, &st, WCONTINUED);
+	printf("WCONTINUED: %s\n", w == c && WIFCONTINUED(st) ? "continued" : "not continued");
+	write(hold[1], "x", 1);
+	waitpid(c, &st, 0);
+	status_line("continued child", st);
 	return 0;
 }

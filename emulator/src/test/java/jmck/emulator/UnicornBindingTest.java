@@ -53,6 +53,34 @@ class UnicornBindingTest {
         }
     }
 
+    /**
+     * Unicorn 2.1.1 skips the flush due when the translation buffer first fills up unless the buffer was
+     * flushed once before (see Unicorn.openX86_64): then translated code is corrupted. 40,000 distinct
+     * blocks fill a 1 MiB buffer several times over; every block must still run exactly once per pass.
+     */
+    @Test
+    void aFullTranslationBufferIsFlushedAndCodeStillRunsRight() {
+        int blocks = 40_000;
+        java.nio.ByteBuffer code = java.nio.ByteBuffer.allocate(blocks * 8 + 2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long expected = 0;
+        for (int i = 0; i < blocks; i++) {
+            code.put((byte) 0x48).put((byte) 0x05).putInt(i); // add rax, i
+            code.put((byte) 0xeb).put((byte) 0x00);           // jmp to the next instruction: ends the block
+            expected += i;
+        }
+        code.put((byte) 0x0f).put((byte) 0x05);               // syscall
+        try (Unicorn uc = Unicorn.openX86_64(1 << 20)) {
+            uc.memMap(0x100000, 0x100000, Unicorn.PROT_ALL);
+            uc.memWrite(0x100000, code.array());
+            uc.hookSyscall((engine, user) -> uc.emuStop());
+            for (int pass = 1; pass <= 3; pass++) {
+                uc.setReg(X86Reg.RAX, 0);
+                uc.emuStart(0x100000, 0x200000, 0, 0);
+                assertEquals(expected, uc.reg(X86Reg.RAX), "pass " + pass);
+            }
+        }
+    }
+
     @Test
     void unmappedAccessIsAnErrorWithUnicornsText() {
         try (Unicorn uc = Unicorn.openX86_64()) {

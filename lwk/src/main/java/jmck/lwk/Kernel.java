@@ -565,6 +565,40 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
     }
 
     @Override
+    public void stopProcess(Process p, int sig) {
+        if (p.exiting() || p.stopSignal() != 0)
+            return;
+        p.stop(sig);
+        kmsg.log("pid %d: stopped by %s", p.pid(), Signals.name(sig));
+        EventSink sink = events;
+        if (sink != null)
+            sink.signal(-1, p.pid(), p.pid(), "stopped by " + Signals.name(sig));
+        tellParent(p, Signals.CLD_STOPPED, sig);
+    }
+
+    @Override
+    public void continueProcess(Process p) {
+        if (p.exiting() || p.stopSignal() == 0)
+            return;
+        for (Thread t : p.resume())
+            if (t.alive())
+                scheduler.enqueue(t);
+        kmsg.log("pid %d: continued", p.pid());
+        tellParent(p, Signals.CLD_CONTINUED, Signals.SIGCONT);
+    }
+
+    /** A child stopped or continued: the parent hears SIGCHLD (unless SA_NOCLDSTOP) and its waits look again. */
+    private void tellParent(Process p, int code, int status) {
+        Process parent = p.parent();
+        if (parent == null || parent.ended())
+            return;
+        if (!parent.action(Signals.SIGCHLD).has(jmck.lwk.signal.SigAction.SA_NOCLDSTOP))
+            signals.send(parent, new SigInfo(Signals.SIGCHLD, code, 0, 0, p.pid(), (int) p.credentials().uid(), status));
+        for (Thread w : new ArrayList<>(parent.childWaiters()))
+            scheduler.wakeToRestart(w);
+    }
+
+    @Override
     public void killProcess(Process p, SigInfo info, boolean core) {
         long rip = 0;
         for (Thread t : p.threads())
@@ -738,6 +772,11 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         if (t.alive() && t.interrupted() != Thread.Interrupt.NONE) { // no handler took the signal: look again
             t.restoreSavedMask();
             t.restartSyscall(core.cpu());
+        }
+        if (t.alive() && t.process().stopSignal() != 0) { // job control: off the core until SIGCONT
+            scheduler.block(t, "stopped");
+            t.process().park(t);
+            return false;
         }
         return t.alive() && t.state() == Thread.State.RUNNABLE;
     }

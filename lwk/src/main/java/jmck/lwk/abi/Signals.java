@@ -17,7 +17,8 @@ public final class Signals {
     public static final int ILL_ILLOPC = 1, ILL_PRVOPC = 5;
     public static final int FPE_INTDIV = 1, FPE_INTOVF = 2, FPE_FLTDIV = 3;
     public static final int TRAP_BRKPT = 1;
-    public static final int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
+    public static final int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3, CLD_TRAPPED = 4, CLD_STOPPED = 5,
+            CLD_CONTINUED = 6;
 
     private static final String[] NAMES = {"0", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT",
             "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM",

@@ -208,12 +208,25 @@ public final class Core implements Cpu.TrapHandler {
         return loadedRoot;
     }
 
+    /**
+     * Installs the block-budget hook without arming it. Installing drops the core's translated code, and
+     * the first drop of a code buffer costs some 20-40 ms (it touches the whole buffer), so the scheduler
+     * does it for every core at once, when the first core must share, rather than in the middle of a run.
+     */
+    void prepareToShare() {
+        if (sharing)
+            return;
+        sharing = true;
+        cpu.setBudget(Long.MAX_VALUE);
+        cpu.setBudget(0);
+        budget = 0;
+        kmsg.log("core %d: native block hook installed for %d-block slices", id, Scheduler.SLICE_BLOCKS);
+    }
+
     /** Sets the slice budget if it changed (0: run until a trap stops the core). */
     void setBudget(long blocks) {
-        if (blocks > 0 && !sharing) {
-            sharing = true;
-            kmsg.log("core %d: shares the host thread: native block hook installed, %d-block slices", id, blocks);
-        }
+        if (blocks > 0 && !sharing)
+            prepareToShare();
         if (blocks != budget || blocks > 0) {
             cpu.setBudget(blocks);
             budget = blocks;

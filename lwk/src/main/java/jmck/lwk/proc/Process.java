@@ -246,6 +246,60 @@ public final class Process {
     }
 
     private boolean ended;
+    /** The signal that stopped the process (SIGSTOP, SIGTSTP, ...), 0 while it runs. */
+    private int stopSignal;
+    /** A stop or a continue that the parent's wait has not reported yet (WUNTRACED, WCONTINUED). */
+    private boolean stopToReport, continueToReport;
+    /** Threads taken off their cores by the stop, to put back on SIGCONT. */
+    private final List<Thread> parked = new ArrayList<>();
+
+    public int stopSignal() {
+        return stopSignal;
+    }
+
+    /** Stops the process (job control); its threads park as they next reach their cores. */
+    public void stop(int sig) {
+        stopSignal = sig;
+        stopToReport = true;
+        continueToReport = false;
+    }
+
+    /** SIGCONT: returns the threads parked by the stop, which may run again. */
+    public List<Thread> resume() {
+        stopSignal = 0;
+        stopToReport = false;
+        continueToReport = true;
+        List<Thread> l = new ArrayList<>(parked);
+        parked.clear();
+        return l;
+    }
+
+    public void park(Thread t) {
+        parked.add(t);
+    }
+
+    /** Takes the unreported stop (for wait with WUNTRACED); keep leaves it for the next wait (WNOWAIT). */
+    public boolean takeStopReport(boolean keep) {
+        boolean r = stopToReport && stopSignal != 0;
+        if (!keep)
+            stopToReport = false;
+        return r;
+    }
+
+    public boolean takeContinueReport(boolean keep) {
+        boolean r = continueToReport;
+        if (!keep)
+            continueToReport = false;
+        return r;
+    }
+
+    public boolean hasStopReport() {
+        return stopToReport && stopSignal != 0;
+    }
+
+    public boolean hasContinueReport() {
+        return continueToReport;
+    }
 
     /** Whether the process has ended and given its resources back: a zombie until its parent waits for it. */
     public boolean ended() {

@@ -39,6 +39,8 @@ public final class Scheduler {
 
     private final List<Core> cores;
     private final Hooks hooks;
+    /** Whether the cores have had to share the host thread yet (their block hooks are installed). */
+    private boolean sharing;
 
     public Scheduler(List<Core> cores, Hooks hooks) {
         this.cores = cores;
@@ -193,7 +195,13 @@ public final class Scheduler {
         c.load(t);
         if (!hooks.beforeRun(c, t))
             return;
-        c.setBudget(mustShare(c) ? SLICE_BLOCKS : 0);
+        boolean share = mustShare(c);
+        if (share && !sharing) { // the first time any core shares: every core gets its hook now (see Core)
+            sharing = true;
+            for (Core other : cores)
+                other.prepareToShare();
+        }
+        c.setBudget(share ? SLICE_BLOCKS : 0);
         t.sliceStart = System.nanoTime();
         Cpu.RunResult r = c.cpu().run(t.rip);
         t.cpuNanos += System.nanoTime() - t.sliceStart;

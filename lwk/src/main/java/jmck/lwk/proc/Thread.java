@@ -325,6 +325,14 @@ public final class Thread {
         return found;
     }
 
+    /** Forgets pending signals in set (SIGCONT discards pending stops, and the reverse). */
+    public void discardPending(long set) {
+        if ((pendingMask & set) == 0)
+            return;
+        pending.removeIf(si -> (set & (1L << (si.signo() - 1))) != 0);
+        pendingMask &= ~set;
+    }
+
     /** Removes and returns the lowest-numbered pending signal in set, blocked or not, or null (sigtimedwait). */
     public SigInfo takePending(long set) {
         long ready = pendingMask & set;

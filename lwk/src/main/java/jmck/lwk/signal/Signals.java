@@ -20,6 +20,12 @@ public final class Signals {
 
         /** A signal t waits for in rt_sigtimedwait arrived: run that syscall again to take it. */
         void wakeSigwait(Thread t);
+
+        /** A stop signal's default action: p's threads stop running until SIGCONT. */
+        void stopProcess(Process p, int sig);
+
+        /** SIGCONT: a stopped p runs again. */
+        void continueProcess(Process p);
     }
 
     private static final long UNBLOCKABLE = (1L << (jmck.lwk.abi.Signals.SIGKILL - 1))
@@ -49,6 +55,7 @@ public final class Signals {
 
     /** A signal for a whole process: goes to the first thread that does not block it (else the first thread). */
     public void send(Process p, SigInfo info) {
+        jobControl(p, info.signo());
         if (fatal(p, info.signo(), null)) {
             terminator.killProcess(p, info, jmck.lwk.abi.Signals.dumpsCore(info.signo()));
             return;
@@ -62,13 +69,31 @@ public final class Signals {
             queue(target, info);
     }
 
+    /**
+     * What sending SIGCONT or a stop signal does at once, whatever the action (Linux's prepare_signal):
+     * SIGCONT continues a stopped process and discards pending stop signals; a stop signal discards a
+     * pending SIGCONT.
+     */
+    private void jobControl(Process p, int sig) {
+        long stops = bit(jmck.lwk.abi.Signals.SIGSTOP) | bit(jmck.lwk.abi.Signals.SIGTSTP)
+                | bit(jmck.lwk.abi.Signals.SIGTTIN) | bit(jmck.lwk.abi.Signals.SIGTTOU);
+        if (sig == jmck.lwk.abi.Signals.SIGCONT) {
+            for (Thread t : p.threads())
+                t.discardPending(stops);
+            terminator.continueProcess(p);
+        } else if ((bit(sig) & stops) != 0) {
+            for (Thread t : p.threads())
+                t.discardPending(bit(jmck.lwk.abi.Signals.SIGCONT));
+        }
+    }
+
     /** Makes info pending for t, and ends t's wait if the signal is one it waits for or will handle. */
     private void queue(Thread t, SigInfo info) {
         Process p = t.process();
         int sig = info.signo();
         SigAction a = p.action(sig);
-        boolean discarded = sig != jmck.lwk.abi.Signals.SIGKILL && (a.isIgnore()
-                || a.isDefault() && (jmck.lwk.abi.Signals.ignoredByDefault(sig) || jmck.lwk.abi.Signals.stopsByDefault(sig)));
+        boolean discarded = sig != jmck.lwk.abi.Signals.SIGKILL && sig != jmck.lwk.abi.Signals.SIGSTOP
+                && (a.isIgnore() || a.isDefault() && jmck.lwk.abi.Signals.ignoredByDefault(sig));
         if ((t.sigwaitSet() & bit(sig)) != 0 && t.state() == Thread.State.BLOCKED) {
             t.addPending(info);
             terminator.wakeSigwait(t);
@@ -83,6 +108,7 @@ public final class Signals {
 
     /** A signal for one thread (tgkill). */
     public void sendThread(Thread t, SigInfo info) {
+        jobControl(t.process(), info.signo());
         if (t.alive() && fatal(t.process(), info.signo(), t)) {
             terminator.killProcess(t.process(), info, jmck.lwk.abi.Signals.dumpsCore(info.signo()));
             return;
@@ -128,9 +154,13 @@ public final class Signals {
                 return null;
             int sig = info.signo();
             SigAction a = p.action(sig);
-            if (sig == jmck.lwk.abi.Signals.SIGKILL || a.isDefault()) {
-                if (jmck.lwk.abi.Signals.ignoredByDefault(sig) || jmck.lwk.abi.Signals.stopsByDefault(sig))
-                    continue; // job control stops are not emulated: a stop signal is ignored
+            if (sig == jmck.lwk.abi.Signals.SIGKILL || sig == jmck.lwk.abi.Signals.SIGSTOP || a.isDefault()) {
+                if (jmck.lwk.abi.Signals.ignoredByDefault(sig))
+                    continue;
+                if (jmck.lwk.abi.Signals.stopsByDefault(sig)) {
+                    terminator.stopProcess(p, sig);
+                    return null;
+                }
                 terminator.killProcess(p, info, jmck.lwk.abi.Signals.dumpsCore(sig));
                 return null;
             }

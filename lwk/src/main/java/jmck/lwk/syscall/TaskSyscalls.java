@@ -225,14 +225,31 @@ final class TaskSyscalls {
         return ((options & WCLONE) != 0) == cloneChild;
     }
 
-    /** The first ended child that a wait covers, or null; any[0] tells whether the wait covers any child at all. */
-    private static Process findEnded(Process self, int pid, int options, boolean[] any) {
+    /** What a wait reports of a child: it ended, stopped or continued (Linux's wait status and CLD_ code). */
+    private record Report(Process child, int waitStatus, int code, int status, boolean ended) {}
+
+    /**
+     * The first child that a wait covers and has something to report, or null; any[0] tells whether the
+     * wait covers any child at all. keep leaves a stop or continue to be reported again (WNOWAIT).
+     */
+    private static Report findReport(Process self, int pid, int options, boolean[] any, boolean keep) {
         for (Process c : self.children()) {
             if (!covers(self, c, pid, options))
                 continue;
             any[0] = true;
-            if (c.ended())
-                return c;
+            if (c.ended() && (options & WEXITED) != 0) {
+                int ws = c.waitStatus();
+                int code = (ws & 0x7f) == 0 ? Signals.CLD_EXITED : (ws & 0x80) != 0 ? Signals.CLD_DUMPED : Signals.CLD_KILLED;
+                return new Report(c, ws, code, (ws & 0x7f) == 0 ? (ws >> 8) & 0xff : ws & 0x7f, true);
+            }
+            if ((options & WUNTRACED) != 0 && c.hasStopReport()) {
+                c.takeStopReport(keep);
+                return new Report(c, c.stopSignal() << 8 | 0x7f, Signals.CLD_STOPPED, c.stopSignal(), false);
+            }
+            if ((options & WCONTINUED) != 0 && c.hasContinueReport()) {
+                c.takeContinueReport(keep);
+                return new Report(c, 0xffff, Signals.CLD_CONTINUED, Signals.SIGCONT, false);
+            }
         }
         return null;
     }
@@ -244,18 +261,19 @@ final class TaskSyscalls {
             return -Errno.ESRCH;
         Process self = t.process();
         boolean[] any = {false};
-        Process child = findEnded(self, pid, options, any);
+        Report r = findReport(self, pid, options | WEXITED, any, false);
         if (!any[0])
             return -Errno.ECHILD;
-        if (child == null)
+        if (r == null)
             return (options & WNOHANG) != 0 ? 0 : sleepForChild(t, "wait4");
         AddressSpace mm = self.mm();
         if (statusVa != 0)
-            mm.writeInt(statusVa, child.waitStatus());
+            mm.writeInt(statusVa, r.waitStatus());
         if (rusageVa != 0)
-            mm.copyOut(rusageVa, rusage(child));
-        reap(self, child);
-        return child.pid();
+            mm.copyOut(rusageVa, rusage(r.child()));
+        if (r.ended())
+            reap(self, r.child());
+        return r.child().pid();
     }
 
     private long waitid(Thread t, int idtype, int id, long infoVa, int options, long rusageVa) {
@@ -271,28 +289,25 @@ final class TaskSyscalls {
         }
         Process self = t.process();
         boolean[] any = {false};
-        Process child = findEnded(self, pid, options, any);
+        boolean keep = (options & WNOWAIT) != 0;
+        Report r = findReport(self, pid, options, any, keep);
         if (!any[0])
             return -Errno.ECHILD;
-        if ((options & WEXITED) == 0)
-            child = null; // only stops and continues asked for, and jmck has neither
         AddressSpace mm = self.mm();
-        if (child == null) {
+        if (r == null) {
             if ((options & WNOHANG) == 0)
                 return sleepForChild(t, "waitid");
             if (infoVa != 0)
                 mm.copyOut(infoVa, new byte[SigInfo.SIZE]); // nothing to report: si_pid 0, as Linux
             return 0;
         }
-        int ws = child.waitStatus();
-        int code = (ws & 0x7f) == 0 ? Signals.CLD_EXITED : (ws & 0x80) != 0 ? Signals.CLD_DUMPED : Signals.CLD_KILLED;
-        int status = (ws & 0x7f) == 0 ? (ws >> 8) & 0xff : ws & 0x7f;
+        Process child = r.child();
         if (infoVa != 0)
-            mm.copyOut(infoVa, new SigInfo(Signals.SIGCHLD, code, 0, 0, child.pid(), (int) child.credentials().uid(),
-                    status).toBytes());
+            mm.copyOut(infoVa, new SigInfo(Signals.SIGCHLD, r.code(), 0, 0, child.pid(),
+                    (int) child.credentials().uid(), r.status()).toBytes());
         if (rusageVa != 0)
             mm.copyOut(rusageVa, rusage(child));
-        if ((options & WNOWAIT) == 0)
+        if (r.ended() && !keep)
             reap(self, child);
         return 0;
     }
