@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** jmck mcexec: run a program on a booted LWK instance, this process standing in for it on the host. */
-@Command(name = "mcexec", description = "Run a static program on a booted LWK instance (McKernel's mcexec).")
+@Command(name = "mcexec", mixinStandardHelpOptions = true, description = "Run a static program on a booted LWK instance (McKernel's mcexec).")
 final class McexecCommand implements Callable<Integer> {
     @Option(names = "-n", paramLabel = "OS", description = "the OS instance (default 0)", defaultValue = "0")
     int os;

@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** jmck run: boot an LWK instance, run one static program on it, tear it down; exit with the program's status. */
-@Command(name = "run", description = "Boot an LWK, run a static x86-64 Linux program on it, and shut it down.")
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Boot an LWK, run a static x86-64 Linux program on it, and shut it down.")
 final class RunCommand implements Callable<Integer> {
     enum Trace { faults, syscalls, sched, signals }
 

@@ -35,16 +35,20 @@ public final class Unicorn implements AutoCloseable {
         this.uc = uc;
     }
 
-    /** Translated-code buffer per engine (QEMU's default of 1 GiB makes a full flush take seconds). */
-    public static final int TRANSLATION_BUFFER_BYTES = 64 << 20;
+    /**
+     * Translated-code buffer per engine. Unicorn clears the whole buffer with memset at every flush, so a
+     * flush costs in proportion to its size, and the first one also faults every page of it in: QEMU's
+     * default of 1 GiB took 3 s, 64 MiB some 100-200 ms in the JVM, 16 MiB 15-50 ms. 16 MiB holds the
+     * translated code of busybox and libc many times over; when it does fill up, QEMU flushes it.
+     */
+    public static final int TRANSLATION_BUFFER_BYTES = 16 << 20;
 
     /**
      * Opens an x86-64 engine after checking that the library is Unicorn 2.1, and flushes its (empty)
      * translation buffer once. Unicorn 2.1.1 leaves the buffer's first region unallocated until a flush,
      * so the flush QEMU needs when the buffer first fills up is skipped and translated code is corrupted
      * (a crash in tb_set_jmp_target after some hundred programs on one core; fixed upstream in 2.1.3 by
-     * commit 2128e01e, "Init tcg region buffer"). The early flush costs about 15 ms per core, and makes the
-     * later one, when a core installs its block-budget hook, cost 3 ms instead of 100-270 ms.
+     * commit 2128e01e, "Init tcg region buffer"). This first flush is the one that faults the buffer in.
      */
     public static Unicorn openX86_64() {
         return openX86_64(TRANSLATION_BUFFER_BYTES);
