@@ -111,6 +111,9 @@ public final class InstanceDaemon {
         Files.deleteIfExists(ihk.doorbell(os));
         doorbell = Doorbell.create(ihk.doorbell(os));
         kernel.setIdler(doorbell.idler());
+        // New processes, signals from mcexec and hot-plug requests arrive from other threads at any time:
+        // the cores run in slices so that a guest spinning without syscalls cannot hold them off.
+        kernel.scheduler().setPreemptible(true);
         Path ikc = ihk.runtimeDir().resolve("os" + os + ".ikc");
         Files.createDirectories(ikc);
         forwarder = new IkcForwarder(kernel, ikc);

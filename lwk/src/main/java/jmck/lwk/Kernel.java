@@ -720,6 +720,8 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         int vector = cpu.trapVector();
         if (vector == X86.VEC_PF)
             return pageFault(core, t, cpu);
+        if (Traps.softwareInterrupt(vector))
+            cpu.setReg(X86Reg.RIP, cpu.trapRip() - 2); // a #GP at the int instruction, as Linux reports it
         signals.force(t, Traps.signalFor(vector, cpu.trapRip()));
         t.setTrap(vector, 0);
         return Cpu.STOP;
@@ -786,7 +788,7 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         if (!t.alive())
             return;
         if (result == Cpu.RunResult.INVALID_INSTRUCTION) {
-            signals.force(t, SigInfo.fault(Signals.SIGILL, Signals.ILL_ILLOPC, t.rip()));
+            signals.force(t, SigInfo.fault(Signals.SIGILL, Signals.ILL_ILLOPN, t.rip()));
             t.setTrap(X86.VEC_UD, 0);
         } else if (result == Cpu.RunResult.FAILED) {
             kmsg.log("pid %d: core %d failed: %s", t.process().pid(), core.id(), core.cpu().lastRunError());

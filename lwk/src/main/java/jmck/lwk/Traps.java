@@ -15,8 +15,8 @@ final class Traps {
             case X86.VEC_DB:
             case X86.VEC_BP:
                 return SigInfo.sent(Signals.SIGTRAP, Signals.SI_KERNEL, 0, 0);
-            case X86.VEC_UD:
-                return SigInfo.fault(Signals.SIGILL, Signals.ILL_ILLOPC, rip);
+            case X86.VEC_UD: // Linux reports every invalid opcode as ILL_ILLOPN
+                return SigInfo.fault(Signals.SIGILL, Signals.ILL_ILLOPN, rip);
             case X86.VEC_NM:
                 return SigInfo.fault(Signals.SIGFPE, Signals.FPE_FLTDIV, rip);
             case X86.VEC_MF:
@@ -27,5 +27,14 @@ final class Traps {
             default: // #GP, #SS, #NP, #TS, int n, bound, into: a segmentation fault from the kernel
                 return SigInfo.sent(Signals.SIGSEGV, Signals.SI_KERNEL, 0, 0);
         }
+    }
+
+    /**
+     * Whether vector came from an `int n` instruction (2 bytes, CD nn) rather than from the CPU. Unicorn
+     * hands those to the interrupt hook with rip past the instruction; on Linux the gate's DPL 0 makes them
+     * a #GP at the instruction (int3 and `int 3`, whose gate allows user mode, are traps that resume after).
+     */
+    static boolean softwareInterrupt(int vector) {
+        return vector >= 32;
     }
 }

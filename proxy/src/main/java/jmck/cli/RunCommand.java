@@ -46,6 +46,10 @@ final class RunCommand implements Callable<Integer> {
             description = "software TLB entries per core, grown before each program starts (QEMU starts with 256; default ${DEFAULT-VALUE})")
     int tlbEntries;
 
+    @Option(names = "--timeout", paramLabel = "SECONDS",
+            description = "kill the program if it runs longer than this; jmck then exits with 124, as timeout(1)")
+    double timeout;
+
     @Option(names = "--trace", split = ",", paramLabel = "WHAT", description = "print events to stderr: ${COMPLETION-CANDIDATES}")
     Set<Trace> trace = EnumSet.noneOf(Trace.class);
 
@@ -113,7 +117,7 @@ final class RunCommand implements Callable<Integer> {
             try (LocalRun local = new LocalRun(k)) {
                 Process p = local.start(elf, program, argv, HostFacts.environment());
                 t3 = System.nanoTime();
-                status = local.runToEnd(p);
+                status = local.runToEnd(p, (long) (timeout * 1e9));
                 t4 = System.nanoTime();
             }
             os.shutdown();

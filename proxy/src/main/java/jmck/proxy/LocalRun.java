@@ -11,7 +11,9 @@ import jmck.ihk.IkcForwarder;
 import jmck.ihk.ikc.Doorbell;
 import jmck.lwk.Kernel;
 import jmck.lwk.elf.ElfImage;
+import jmck.lwk.abi.Signals;
 import jmck.lwk.proc.Process;
+import jmck.lwk.signal.SigInfo;
 
 /**
  * The proxy of `jmck run`: the LWK and the proxy share this host process, but talk as an instance daemon
@@ -28,6 +30,7 @@ public final class LocalRun implements AutoCloseable {
     /** Wires kernel (booted, with its memory mapped here) to an in-process proxy. */
     public LocalRun(Kernel kernel) {
         this.kernel = kernel;
+        removeStaleDirectories();
         try {
             directory = Files.createTempDirectory(Paths.get("/dev/shm"), "jmck-" + ProcessHandle.current().pid() + "-");
         } catch (IOException e) {
@@ -52,10 +55,88 @@ public final class LocalRun implements AutoCloseable {
 
     /** Runs the kernel until p has ended; prints how it died if a signal killed it; returns its shell status. */
     public int runToEnd(Process p) {
+        return runToEnd(p, 0);
+    }
+
+    /** The status `jmck run --timeout` exits with when the time ran out, as timeout(1) does. */
+    public static final int TIMED_OUT = 124;
+
+    /**
+     * Runs the kernel until p has ended, or until timeoutNanos (if positive) have passed, when p is killed
+     * and this returns {@link #TIMED_OUT}. Ctrl-C, SIGTERM and SIGHUP sent to this process meanwhile go to
+     * p, as mcexec forwards them. Prints how p died if a signal killed it; returns its shell status.
+     */
+    public int runToEnd(Process p, long timeoutNanos) {
+        forwardHostSignals(p);
+        boolean[] timedOut = {false};
+        if (timeoutNanos > 0) // a pending timer also makes a lone core run in slices, so the timer can fire
+            kernel.addTimer(System.nanoTime() + timeoutNanos, () -> {
+                if (!p.dead()) {
+                    timedOut[0] = true;
+                    kernel.killProcess(p, SigInfo.sent(Signals.SIGKILL, Signals.SI_KERNEL, 0, 0), false);
+                }
+            });
         kernel.run(p::dead);
+        if (timedOut[0]) {
+            System.err.printf("jmck: %s (pid %d): timed out after %.3g s: killed%n", p.comm(), p.pid(), timeoutNanos / 1e9);
+            return TIMED_OUT;
+        }
         if (p.exitMessage() != null && !p.exitMessage().isEmpty())
             System.err.println(p.exitMessage());
         return p.shellStatus();
+    }
+
+    /**
+     * Ctrl-C, SIGTERM and SIGHUP sent to jmck go to the guest's processes, as a terminal sends them to its
+     * foreground process group. If no guest process has a handler for the signal (or ignores it), its
+     * default action ends them all, so jmck ends at once with the status a shell would see. Otherwise the
+     * kernel delivers it; the guest set a handler, so the cores run in slices and take it promptly even
+     * if the guest spins (see Scheduler.setPreemptible).
+     */
+    @SuppressWarnings("restriction")
+    private void forwardHostSignals(Process p) {
+        for (String name : new String[] {"INT", "TERM", "HUP"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
+                    int sig = s.getNumber();
+                    boolean handled = kernel.processes().live().stream().anyMatch(q -> !q.action(sig).isDefault());
+                    if (!handled) {
+                        System.err.printf("jmck: %s (pid %d): killed by %s (%s)%n", p.comm(), p.pid(), Signals.name(sig),
+                                Signals.description(sig));
+                        deleteTree(directory);
+                        Runtime.getRuntime().halt(128 + sig);
+                    }
+                    kernel.submit(() -> {
+                        for (Process q : kernel.processes().live())
+                            kernel.signals().send(q, SigInfo.sent(sig, Signals.SI_USER, 0, 0));
+                    });
+                });
+            } catch (IllegalArgumentException e) {
+                // the JVM keeps this one for itself
+            }
+        }
+    }
+
+    /** Directories left in /dev/shm by runs that were killed (their process is gone). */
+    private static void removeStaleDirectories() {
+        java.util.regex.Pattern name = java.util.regex.Pattern.compile("jmck-(\\d+)-\\d+");
+        try (var dirs = Files.list(Paths.get("/dev/shm"))) {
+            for (Path d : (Iterable<Path>) dirs::iterator) {
+                var m = name.matcher(d.getFileName().toString());
+                if (m.matches() && !Files.exists(Paths.get("/proc", m.group(1))) && Files.isDirectory(d))
+                    deleteTree(d);
+            }
+        } catch (IOException e) {
+            // nothing to clean, or not ours to clean
+        }
+    }
+
+    private static void deleteTree(Path directory) {
+        try (var files = Files.walk(directory)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            // a leftover directory in /dev/shm, harmless
+        }
     }
 
     /** Delegation statistics (for --stats). */
@@ -66,10 +147,6 @@ public final class LocalRun implements AutoCloseable {
     @Override
     public void close() {
         session.close();
-        try (var files = Files.walk(directory)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException e) {
-            // a leftover directory in /dev/shm, harmless
-        }
+        deleteTree(directory);
     }
 }

@@ -14,7 +14,7 @@ public final class Signals {
     public static final int SI_USER = 0, SI_KERNEL = 0x80, SI_QUEUE = -1, SI_TKILL = -6;
     public static final int SEGV_MAPERR = 1, SEGV_ACCERR = 2;
     public static final int BUS_ADRALN = 1, BUS_ADRERR = 2;
-    public static final int ILL_ILLOPC = 1, ILL_PRVOPC = 5;
+    public static final int ILL_ILLOPC = 1, ILL_ILLOPN = 2, ILL_PRVOPC = 5;
     public static final int FPE_INTDIV = 1, FPE_INTOVF = 2, FPE_FLTDIV = 3;
     public static final int TRAP_BRKPT = 1;
     public static final int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3, CLD_TRAPPED = 4, CLD_STOPPED = 5,

@@ -217,9 +217,26 @@ public final class Scheduler {
         }
     }
 
+    /**
+     * Makes every core run in slices even when it is alone, so that work arriving from other host threads
+     * (a signal from the host, a new mcexec process, hot-plug) is taken within a slice even if the guest
+     * spins without a syscall. It costs the per-block hook; an instance daemon, or a guest that handles
+     * SIGINT/SIGTERM, needs it. A core already running without a budget gets one at its next slice, so a
+     * caller on a core should end its slice (a yield).
+     *
+     * @return whether this changed the setting
+     */
+    public boolean setPreemptible(boolean on) {
+        boolean changed = preemptible != on;
+        preemptible = on;
+        return changed;
+    }
+
+    private boolean preemptible;
+
     /** Whether the core must give the host thread back after a slice. */
     private boolean mustShare(Core self) {
-        if (!self.runQueue.isEmpty() || hooks.waitingForEvents())
+        if (preemptible || !self.runQueue.isEmpty() || hooks.waitingForEvents())
             return true;
         for (Core c : cores)
             if (c != self && !c.runQueue.isEmpty())

@@ -75,8 +75,12 @@ final class SignalSyscalls {
             b.putLong(old.handler()).putLong(old.flags()).putLong(old.restorer()).putLong(old.mask());
             mm.copyOut(oldact, b.array());
         }
-        if (newAction != null)
+        if (newAction != null) {
             t.process().setAction(sig, newAction);
+            if (!newAction.isDefault() && (sig == Signals.SIGINT || sig == Signals.SIGTERM || sig == Signals.SIGHUP))
+                if (kernel.scheduler().setPreemptible(true)) // the host may forward it at any time: see LocalRun
+                    kernel.yield(t); // this slice has no budget yet: end it, the next one has
+        }
         return 0;
     }
 
