@@ -34,6 +34,7 @@ static inline const char *errname(int e)
 	case ERANGE: return "ERANGE";
 	case ENAMETOOLONG: return "ENAMETOOLONG";
 	case ENOSYS: return "ENOSYS";
+	case ENODATA: return "ENODATA";
 	case ENOTEMPTY: return "ENOTEMPTY";
 	case ELOOP: return "ELOOP";
 	case EOVERFLOW: return "EOVERFLOW";

@@ -6,6 +6,7 @@ import java.util.List;
 import jmck.emulator.PhysicalMemory;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.abi.Errno;
+import jmck.lwk.arch.X86;
 import jmck.lwk.syscall.Syscall;
 
 /**
@@ -14,6 +15,9 @@ import jmck.lwk.syscall.Syscall;
  * files and guest pages without a copy: read() and write() become readv()/writev() over the physically
  * contiguous pieces of the guest buffer. Only small structures that straddle non-contiguous pages and path
  * strings go through a bounce buffer. Guest file descriptors are translated through the {@link FdTable}.
+ * Where a guest buffer runs into memory the guest may not access, the host is handed memory that faults at
+ * the same place (see {@link Mirror} and {@link #GUARD}), so that the host kernel, which is Linux, decides
+ * what the guest gets: EFAULT, or what moved before the fault, or another error it finds first.
  */
 final class HostCalls {
     private static final int SYS_FSTAT = 5, SYS_READV = 19, SYS_WRITEV = 20, SYS_PREADV = 295, SYS_PWRITEV = 296,
@@ -21,6 +25,8 @@ final class HostCalls {
     private static final int CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4;
     private static final int AT_FDCWD = -100, O_CLOEXEC = 02000000, IOV_MAX = 1024, PATH_MAX = 4096;
     private static final long PAGE = 4096;
+    /** Linux's MAX_RW_COUNT: the most one read or write moves. */
+    private static final long MAX_RW_COUNT = 0x7ffff000L;
 
     private final GuestMemory guest;
     private final PhysicalMemory phys;
@@ -95,9 +101,9 @@ final class HostCalls {
             case SOCKETPAIR:
                 return pair(a[3], (int) a[1], a[0] | ((long) a[2] << 32));
             case POLL:
-                return poll(a[0], a[1], a[2] < 0 ? 0 : timeout(a[2]), a[2] < 0, 0);
+                return poll(a[0], a[1], a[2] < 0 ? 0 : timeout(a[2]), a[2] < 0);
             case PPOLL:
-                return poll(a[0], a[1], a[2] == 0 ? 0 : bufferIn(a[2], 16), a[2] == 0, a[2]);
+                return ppoll(a[0], a[1], a[2], a[3], a[4]);
             case CLOSE_RANGE: { // its three arguments are unsigned ints
                 long first = a[0] & 0xffffffffL, last = a[1] & 0xffffffffL;
                 if (((int) a[2] & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) != 0 || first > last)
@@ -183,6 +189,17 @@ final class HostCalls {
     // ---- the generic path: translate each argument by its kind ----
 
     private long generic(Syscall call, CallSpec.Spec spec, long[] a) {
+        Mirror[] mirrors = new Mirror[6];
+        try {
+            return generic(call, spec, a, mirrors);
+        } finally {
+            for (Mirror m : mirrors)
+                if (m != null)
+                    m.close();
+        }
+    }
+
+    private long generic(Syscall call, CallSpec.Spec spec, long[] a, Mirror[] mirrors) {
         long[] h = new long[6];
         Bounce[] bounces = new Bounce[6];
         for (int i = 0; i < spec.args().length; i++) {
@@ -213,18 +230,20 @@ final class HostCalls {
                 default: {
                     long len = arg.length(a);
                     if (a[i] == 0 || len <= 0) {
-                        h[i] = a[i] == 0 ? 0 : PAGE; // a valid, unused host address for an empty buffer
+                        // an unused host address for an empty buffer, in the kernel half if the guest's is
+                        h[i] = a[i] == 0 ? 0 : X86.accessOk(a[i], 0) ? PAGE : NOT_USER;
                         break;
                     }
                     boolean write = arg.kind() != CallSpec.Kind.IN;
                     long host = contiguous(a[i], len, write);
-                    if (host == -1)
-                        return -Errno.EFAULT;
                     if (host == -2) {
                         bounces[i] = new Bounce(a[i], len, true, write); // copied in even for OUT: bytes the host leaves stay
                         host = bounces[i].host;
-                        if (host < 0)
-                            return -Errno.EFAULT;
+                    }
+                    if (host < 0) { // the guest may not access all of it: the host faults where Linux would
+                        bounces[i] = null;
+                        mirrors[i] = new Mirror(a[i], len, write);
+                        host = mirrors[i].host;
                     }
                     h[i] = host;
                 }
@@ -236,8 +255,11 @@ final class HostCalls {
         long r = umask >= 0 && UMASKED.contains(call) ? withGuestUmask(call, h)
                 : HostSyscall.call(call.nr, h[0], h[1], h[2], h[3], h[4], h[5]);
         for (Bounce b : bounces)
-            if (b != null && b.write && !b.copyBack())
+            if (b != null && b.write && !b.copyBack()) { // the guest unmapped it meanwhile
+                if (spec.returnsFd() && r >= 0)
+                    HostSyscall.call(3, r, 0, 0);
                 return -Errno.EFAULT;
+            }
         if (spec.returnsFd() && r >= 0)
             r = fds.install((int) r, cloexecArg >= 0 && (a[cloexecArg] & O_CLOEXEC) != 0, 0);
         return r;
@@ -341,6 +363,95 @@ final class HostCalls {
         return base;
     }
 
+    /** len bytes of guest memory at va, read page by page (so an object may straddle pages); null on a fault. */
+    private byte[] readGuest(long va, int len) {
+        Pointer p = arena.allocate(Math.max(len, 1));
+        if (!copy(va, len, Pointer.nativeValue(p), false, false))
+            return null;
+        return p.getByteArray(0, len);
+    }
+
+    /** Writes b to guest memory at va page by page; false if the guest may not write all of it (nothing is written then). */
+    private boolean writeGuest(long va, byte[] b) {
+        for (long page = va & -PAGE; page < va + b.length; page += PAGE)
+            if (guest.hostAddress(Math.max(page, va), true) < 0)
+                return false;
+        Pointer p = arena.allocate(Math.max(b.length, 1));
+        p.write(0, b, 0, b.length);
+        return copy(va, b.length, Pointer.nativeValue(p), true, true);
+    }
+
+    // ---- memory the guest may not access: the host meets the fault where Linux would ----
+
+    private static final int SYS_MMAP = 9, SYS_MPROTECT = 10, SYS_MUNMAP = 11, SYS_MREMAP = 25, PROT_NONE = 0,
+            PROT_READ = 1, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000, MREMAP_MAYMOVE = 1,
+            MREMAP_FIXED = 2;
+    /** A host address in the kernel half: every access_ok on the host fails for it, as for the guest's on Linux. */
+    private static final long NOT_USER = 0xffff_8000_0000_0000L;
+    /**
+     * Inaccessible host address space (PROT_NONE, nothing behind it) as long as the longest read or write,
+     * shared by every call: the host iovec for the part of a guest buffer that the guest may not access.
+     */
+    private static final long GUARD = reserve(MAX_RW_COUNT + PAGE);
+
+    private static long reserve(long len) {
+        long a = HostSyscall.call(SYS_MMAP, 0, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (a < 0)
+            throw new IllegalStateException("cannot reserve " + len + " bytes of address space (errno " + -a + ")");
+        return a;
+    }
+
+    /**
+     * A host view of a guest buffer [va, va + len) that the guest may not fully access, for a host call
+     * that takes one pointer: the guest's own frames are mapped in a row with the guest's access to each
+     * (read-write, or read-only), up to and including the first page the guest may not fully access, and
+     * nothing after it. The host kernel then reads and writes the guest's memory in place, faults where
+     * Linux would have faulted, and returns what Linux returns (a readlink that fits in the valid part
+     * succeeds; a stat into a read-only page fails with EFAULT after the lookup, so ENOENT comes first).
+     * A va outside the user half becomes a kernel-half host address.
+     */
+    private final class Mirror implements AutoCloseable {
+        final long host;
+        private final long base, size;
+
+        Mirror(long va, long len, boolean write) {
+            if (!X86.accessOk(va, 0)) {
+                host = NOT_USER | (va & (PAGE - 1));
+                base = size = 0;
+                return;
+            }
+            long first = va & -PAGE;
+            long pages = (va - first + Math.min(len, MAX_RW_COUNT) + PAGE - 1) / PAGE;
+            size = pages * PAGE;
+            base = reserve(size);
+            host = base + (va - first);
+            for (long i = 0; i < pages; i++) {
+                long page = first + i * PAGE;
+                long pa = guest.resolve(page, write);
+                boolean full = pa >= 0;
+                if (!full && write)
+                    pa = guest.resolve(page, false);
+                if (pa < 0)
+                    break;
+                long at = base + i * PAGE;
+                // a second mapping of the same shared pages (mremap of old size 0) takes the reserved page's place
+                long r = HostSyscall.call(SYS_MREMAP, phys.hostAddress() + pa, 0, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, at, 0);
+                if (r != at)
+                    break;
+                if (!full) {
+                    HostSyscall.call(SYS_MPROTECT, at, PAGE, PROT_READ);
+                    break;
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            if (size > 0)
+                HostSyscall.call(SYS_MUNMAP, base, size, 0);
+        }
+    }
+
     /** Copies a small guest structure into the arena (ppoll's timespec); -1 on a fault. */
     private long bufferIn(long va, int len) {
         Bounce b = new Bounce(va, len, true, false);
@@ -414,42 +525,50 @@ final class HostCalls {
         return count;
     }
 
-    /** Linux's MAX_RW_COUNT: the most one read or write moves. */
-    private static final long MAX_RW_COUNT = 0x7ffff000L;
-
     /** read/write/pread64/pwrite64 as readv-family calls over the guest buffer's pieces: no copy. */
     private long transfer(int vecCall, long fd, long buf, long count, boolean toGuest, long offset, boolean positional) {
         int h = fds.host(fd);
         if (h < 0)
             return -Errno.EBADF;
-        if (count < 0)
-            return -Errno.EINVAL;
+        if (!X86.accessOk(buf, count)) // Linux checks the whole range first, even for count 0
+            return failed(vecCall, h, offset, -Errno.EFAULT);
         if (count == 0)
             return HostSyscall.call(vecCall, h, 0, 0, offset, 0, 0);
         return move(vecCall, h, new long[] {buf, Math.min(count, MAX_RW_COUNT)}, toGuest, offset, positional);
     }
 
-    /** readv/writev/preadv/pwritev: each guest iovec becomes one or more host iovecs over guest pages. */
+    /**
+     * readv/writev/preadv/pwritev: each guest iovec becomes one or more host iovecs over guest pages. The
+     * iovecs are read and checked before anything moves, as Linux's import_iovec does: EINVAL for a
+     * negative length, EFAULT for an array the guest may not read or a buffer outside the user half.
+     */
     private long vector(int vecCall, long fd, long guestIov, long iovcnt, boolean toGuest, long offset, boolean positional) {
         int h = fds.host(fd);
         if (h < 0)
             return -Errno.EBADF;
-        if (iovcnt < 0 || iovcnt > IOV_MAX)
-            return -Errno.EINVAL;
+        if (Long.compareUnsigned(iovcnt, IOV_MAX) > 0)
+            return failed(vecCall, h, offset, -Errno.EINVAL);
+        if (iovcnt > 0 && !X86.accessOk(guestIov, 16 * iovcnt))
+            return failed(vecCall, h, offset, -Errno.EFAULT);
         long[] ranges = new long[2 * (int) iovcnt];
+        for (int i = 0; i < iovcnt; i++) {
+            byte[] v = readGuest(guestIov + 16L * i, 16); // an iovec may straddle two pages
+            if (v == null)
+                return failed(vecCall, h, offset, -Errno.EFAULT);
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(v).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            ranges[2 * i] = b.getLong(0);
+            ranges[2 * i + 1] = b.getLong(8);
+            if (ranges[2 * i + 1] < 0)
+                return failed(vecCall, h, offset, -Errno.EINVAL);
+        }
         long total = 0;
-        for (int i = 0; i < iovcnt; i++) { // all iovecs are checked before anything moves, as in Linux
-            long base = guest.hostAddress(guestIov + 16L * i, false);
-            long lenAt = guest.hostAddress(guestIov + 16L * i + 8, false);
-            if (base < 0 || lenAt < 0)
-                return -Errno.EFAULT;
-            long len = new Pointer(lenAt).getLong(0);
-            if (len < 0)
-                return -Errno.EINVAL;
+        for (int i = 0; i < iovcnt; i++) {
+            long len = ranges[2 * i + 1];
+            if (!X86.accessOk(ranges[2 * i], iovcnt == 1 ? Math.min(len, MAX_RW_COUNT) : len)) // one iovec: clamped first
+                return failed(vecCall, h, offset, -Errno.EFAULT);
             len = Math.min(len, MAX_RW_COUNT - total);
-            total += len;
-            ranges[2 * i] = new Pointer(base).getLong(0);
             ranges[2 * i + 1] = len;
+            total += len;
         }
         if (total == 0)
             return HostSyscall.call(vecCall, h, 0, 0, offset, 0, 0);
@@ -457,12 +576,23 @@ final class HostCalls {
     }
 
     /**
+     * The result of a read or write whose guest buffers are bad: error, unless the host finds something
+     * wrong first with the descriptor (EBADF for a file not open for reading, ESPIPE for pread on a pipe,
+     * EINVAL for a negative offset), as Linux checks those first. The call over no iovecs asks just that.
+     */
+    private static long failed(int vecCall, int h, long offset, long error) {
+        long r = HostSyscall.call(vecCall, h, 0, 0, offset, 0, 0);
+        return r < 0 ? r : error;
+    }
+
+    /**
      * Moves bytes between host fd h and guest memory (ranges holds va, length pairs) with vecCall over host
      * iovecs for the ranges' physically contiguous pieces. When there are more pieces than one call takes
      * (IOV_MAX), further calls follow for as long as each moves all it was given, so that, as on Linux, one
      * write moves everything and one read fills the buffer from a regular file; a read from anything else
-     * (a pipe, socket or terminal) returns what the first call found. A range that runs into memory the
-     * guest may not access moves the bytes before it; EFAULT only when nothing moved.
+     * (a pipe, socket or terminal) returns what the first call found. Where a range runs into memory the
+     * guest may not access, the rest of it is {@link #GUARD}: the host moves what comes before and then
+     * returns what Linux would (a regular file the bytes moved, a pipe EFAULT, /dev/null everything).
      */
     private long move(int vecCall, int h, long[] ranges, boolean toGuest, long offset, boolean positional) {
         Pointer iov = arena.allocate(16L * IOV_MAX);
@@ -476,19 +606,23 @@ final class HostCalls {
             while (i < ranges.length / 2 && n < IOV_MAX) {
                 long left = ranges[2 * i + 1] - into;
                 if (left > 0) {
-                    n = pieces(ranges[2 * i] + into, left, toGuest, iov, n, covered);
+                    long va = ranges[2 * i] + into;
+                    n = pieces(va, left, toGuest, iov, n, covered);
                     batch += covered[0];
                     into += covered[0];
                     if (covered[0] < left) {
-                        fault = n < IOV_MAX; // else the host iovecs are full
+                        if (n == IOV_MAX)
+                            break; // the host iovecs are full: the next call starts here
+                        iov.setLong(16L * n, GUARD + ((va + covered[0]) & (PAGE - 1)));
+                        iov.setLong(16L * n + 8, left - covered[0]);
+                        n++;
+                        fault = true;
                         break;
                     }
                 }
                 i++;
                 into = 0;
             }
-            if (n == 0)
-                return done > 0 ? done : -Errno.EFAULT;
             zeroCopyBytes += batch;
             long r = HostSyscall.call(vecCall, h, Pointer.nativeValue(iov), n, positional ? offset + done : 0, 0, 0);
             if (r < 0)
@@ -543,11 +677,9 @@ final class HostCalls {
                 fds.setCloexec(fd, (arg & FD_CLOEXEC) != 0);
                 return 0;
             case F_GETLK: case F_SETLK: case F_SETLKW: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW: {
-                long p = structure(arg, 32, true);
-                if (p < 0)
-                    return -Errno.EFAULT;
-                long r = HostSyscall.call(SYS_FCNTL, h, cmd, p);
-                return finishStructure(r);
+                // struct flock: F_GETLK reads and writes it, the others only read it
+                long p = structure(arg, 32, cmd == F_GETLK || cmd == F_OFD_GETLK);
+                return finishStructure(HostSyscall.call(SYS_FCNTL, h, cmd, p));
             }
             case F_GETFL: case F_SETFL: case F_SETOWN: case F_GETOWN: case F_SETPIPE_SZ: case F_GETPIPE_SZ:
             case F_ADD_SEALS: case F_GET_SEALS:
@@ -558,14 +690,26 @@ final class HostCalls {
     }
 
     private Bounce pendingStructure;
+    private Mirror pendingMirror;
 
-    /** A guest structure of len bytes for the host: in place if contiguous, else bounced (copied back after). */
+    /**
+     * A guest structure of len bytes for the host: in place if contiguous, else bounced (copied back by
+     * finishStructure), or mirrored if the guest may not access all of it.
+     */
     private long structure(long va, int len, boolean write) {
         pendingStructure = null;
+        pendingMirror = null;
+        if (va == 0)
+            return 0;
         long h = contiguous(va, len, write);
         if (h == -2) {
             pendingStructure = new Bounce(va, len, true, write);
             h = pendingStructure.host;
+        }
+        if (h < 0) {
+            pendingStructure = null;
+            pendingMirror = new Mirror(va, len, write);
+            h = pendingMirror.host;
         }
         return h;
     }
@@ -573,6 +717,9 @@ final class HostCalls {
     private long finishStructure(long r) {
         Bounce b = pendingStructure;
         pendingStructure = null;
+        if (pendingMirror != null)
+            pendingMirror.close();
+        pendingMirror = null;
         if (b != null && b.write && !b.copyBack())
             return -Errno.EFAULT;
         return r;
@@ -611,9 +758,7 @@ final class HostCalls {
             default:
                 return -Errno.ENOTTY; // a request whose argument layout the proxy does not know
         }
-        long p = structure(arg, size, write);
-        if (p < 0)
-            return -Errno.EFAULT;
+        long p = structure(arg, size, write); // the host decides: a file that is not a terminal gives ENOTTY first
         return finishStructure(HostSyscall.call(SYS_IOCTL, h, req, p));
     }
 
@@ -627,12 +772,6 @@ final class HostCalls {
             return r;
         int h0 = two.getInt(0), h1 = two.getInt(4);
         boolean cloexec = (flags & O_CLOEXEC) != 0;
-        long out0 = guest.hostAddress(guestFds, true), out1 = guest.hostAddress(guestFds + 4, true);
-        if (out0 < 0 || out1 < 0) {
-            HostSyscall.call(3, h0, 0, 0);
-            HostSyscall.call(3, h1, 0, 0);
-            return -Errno.EFAULT;
-        }
         int g0 = fds.install(h0, cloexec, 0);
         if (g0 < 0) {
             HostSyscall.call(3, h1, 0, 0);
@@ -643,8 +782,13 @@ final class HostCalls {
             fds.close(g0);
             return g1;
         }
-        new Pointer(out0).setInt(0, g0);
-        new Pointer(out1).setInt(0, g1);
+        byte[] out = new byte[8];
+        java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(g0).putInt(g1);
+        if (!writeGuest(guestFds, out)) { // as Linux: the new descriptors go again
+            fds.close(g0);
+            fds.close(g1);
+            return -Errno.EFAULT;
+        }
         return 0;
     }
 
@@ -655,35 +799,61 @@ final class HostCalls {
         return Pointer.nativeValue(ts);
     }
 
-    /** poll and ppoll over translated fds; a guest fd that is not open reports POLLNVAL, as Linux does. */
-    private long poll(long guestFds, long nfds, long hostTimeout, boolean infinite, long guestTimeout) {
-        if (nfds < 0 || nfds > 65536)
+    /**
+     * ppoll: the timeout and the signal mask are read first, as Linux reads them. The mask is only checked:
+     * signals are the LWK's, and a delegated call is not interrupted by them.
+     */
+    private long ppoll(long guestFds, long nfds, long guestTimeout, long mask, long maskSize) {
+        long ts = 0;
+        if (guestTimeout != 0) {
+            ts = bufferIn(guestTimeout, 16);
+            if (ts < 0)
+                return -Errno.EFAULT;
+            long sec = new Pointer(ts).getLong(0), nsec = new Pointer(ts).getLong(8);
+            if (sec < 0 || nsec < 0 || nsec >= 1_000_000_000L)
+                return -Errno.EINVAL;
+        }
+        if (mask != 0 && maskSize != 8)
             return -Errno.EINVAL;
-        if (hostTimeout < 0)
+        if (mask != 0 && readGuest(mask, 8) == null)
             return -Errno.EFAULT;
+        return poll(guestFds, nfds, ts, guestTimeout == 0);
+    }
+
+    /**
+     * poll and ppoll over translated fds; a guest fd that is not open reports POLLNVAL, as Linux does. As in
+     * Linux the whole array is read before the poll and each revents written after it: an array the guest
+     * may read but not write is polled, then fails with EFAULT.
+     */
+    private long poll(long guestFds, long nfds, long hostTimeout, boolean infinite) {
+        nfds &= 0xffffffffL; // an unsigned int
+        if (nfds > fds.limit())
+            return -Errno.EINVAL;
+        if (nfds > Integer.MAX_VALUE / 8)
+            return -Errno.ENOMEM; // more than the proxy reads at once (under a limit raised that far)
+        byte[] in = readGuest(guestFds, (int) (8 * nfds));
+        if (in == null)
+            return -Errno.EFAULT;
+        java.nio.ByteBuffer g = java.nio.ByteBuffer.wrap(in).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         Pointer p = arena.allocate(Math.max(8, 8 * nfds));
         int invalid = 0;
         for (int i = 0; i < nfds; i++) {
-            long at = guest.hostAddress(guestFds + 8L * i, true);
-            if (at < 0)
-                return -Errno.EFAULT;
-            Pointer g = new Pointer(at);
-            int fd = g.getInt(0);
+            int fd = g.getInt(8 * i);
             int h = fd < 0 ? -1 : fds.host(fd);
             if (fd >= 0 && h < 0)
                 invalid++;
             p.setInt(8L * i, h);
-            p.setShort(8L * i + 4, g.getShort(4));
+            p.setShort(8L * i + 4, g.getShort(8 * i + 4));
             p.setShort(8L * i + 6, (short) 0);
         }
         long r = HostSyscall.call(SYS_PPOLL, Pointer.nativeValue(p), nfds, infinite ? 0 : hostTimeout, 0, 8, 0);
         if (r < 0)
             return r;
         for (int i = 0; i < nfds; i++) {
-            Pointer g = new Pointer(guest.hostAddress(guestFds + 8L * i, true));
-            int fd = g.getInt(0);
+            int fd = g.getInt(8 * i);
             short revents = fd >= 0 && fds.host(fd) < 0 ? (short) 0x20 /* POLLNVAL */ : p.getShort(8L * i + 6);
-            g.setShort(6, revents);
+            if (!writeGuest(guestFds + 8L * i + 6, new byte[] {(byte) revents, (byte) (revents >> 8)}))
+                return -Errno.EFAULT;
         }
         return r + invalid;
     }

@@ -29,4 +29,13 @@ public final class X86 {
     public static boolean isUserAddress(long va) {
         return va >= 0 && va < USER_TOP;
     }
+
+    /**
+     * Linux's access_ok: [va, va + len) lies in the user half, without wrapping (it may still be unmapped).
+     * Calls that check it before doing anything fail with EFAULT when it does not hold, even for len 0.
+     */
+    public static boolean accessOk(long va, long len) {
+        long end = va + len;
+        return Long.compareUnsigned(end, va) >= 0 && Long.compareUnsigned(end, USER_TOP) <= 0;
+    }
 }

@@ -348,6 +348,23 @@ public final class AddressSpace {
         copyOut(va, src, 0, src.length);
     }
 
+    /**
+     * Copies as much of src[off, off+len) into user memory as can be written before the first page that
+     * cannot (copy_to_user's partial copy); returns how many bytes were copied.
+     */
+    public int copyOutPrefix(long va, byte[] src, int off, int len) {
+        int done = 0;
+        while (done < len) {
+            long pa = resolve(va + done, true);
+            if (pa < 0)
+                break;
+            int n = (int) Math.min(len - done, PAGE - ((va + done) & (PAGE - 1)));
+            mem.write(pa, src, off + done, n);
+            done += n;
+        }
+        return done;
+    }
+
     public long readLong(long va) {
         if ((va & 7) == 0)
             return mem.getLong(resolveOrThrow(va, false));
@@ -384,6 +401,18 @@ public final class AddressSpace {
 
     /** Reads a NUL-terminated string of at most max bytes (without the NUL); ENAMETOOLONG past that. */
     public String readCString(long va, int max) {
+        return readString(va, max, false);
+    }
+
+    /**
+     * strncpy_from_user: the string at va up to its NUL or max bytes, whichever comes first; nothing past
+     * that is read, so a string cut off by unmapped memory after max bytes is fine.
+     */
+    public String readStringUpTo(long va, int max) {
+        return readString(va, max, true);
+    }
+
+    private String readString(long va, int max, boolean truncate) {
         byte[] buf = new byte[Math.min(max, 256)];
         int n = 0;
         while (true) {
@@ -397,8 +426,11 @@ public final class AddressSpace {
                     buf = java.util.Arrays.copyOf(buf, Math.min(max, buf.length * 2));
                 buf[n++] = c;
             }
-            if (n >= max)
+            if (n >= max) {
+                if (truncate)
+                    return new String(buf, 0, n, StandardCharsets.UTF_8);
                 throw new BadAddressException(Errno.ENAMETOOLONG);
+            }
         }
     }
 

@@ -2,7 +2,7 @@ package jmck.lwk.mm;
 
 /**
  * A syscall touched user memory it may not: the dispatcher turns this into the errno it carries (EFAULT,
- * or ENAMETOOLONG for an unterminated path). Cheap to throw: no stack trace.
+ * ENAMETOOLONG for an unterminated path, EINVAL for a misaligned futex word). Cheap to throw: no stack trace.
  */
 public final class BadAddressException extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -4,7 +4,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jmck.lwk.Kernel;
 import jmck.lwk.abi.Errno;
+import jmck.lwk.arch.X86;
 import jmck.lwk.mm.AddressSpace;
+import jmck.lwk.mm.Backing;
+import jmck.lwk.mm.BadAddressException;
+import jmck.lwk.mm.Vma;
 import jmck.lwk.proc.Futexes;
 import jmck.lwk.proc.Thread;
 
@@ -31,60 +35,83 @@ final class FutexSyscalls {
 
     private long futex(Thread t, long uaddr, int op, int val, long timeout, long uaddr2, int val3) {
         int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-        boolean realtime = (op & FUTEX_CLOCK_REALTIME) != 0;
+        boolean realtime = (op & FUTEX_CLOCK_REALTIME) != 0, shared = (op & FUTEX_PRIVATE_FLAG) == 0;
+        AddressSpace mm = t.process().mm();
+        long deadline = -1; // Linux reads the timeout before anything else
+        if (timeout != 0 && (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET)) {
+            deadline = deadline(mm, timeout, cmd == FUTEX_WAIT_BITSET, realtime);
+            if (deadline == -Errno.EINVAL)
+                return deadline;
+        }
         if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET)
             return -Errno.ENOSYS;
-        if ((uaddr & 3) != 0)
-            return -Errno.EINVAL;
-        AddressSpace mm = t.process().mm();
         switch (cmd) {
             case FUTEX_WAIT:
-                return wait(t, mm, uaddr, val, timeout, false, false, Futexes.ANY);
+                return wait(t, mm, key(mm, uaddr, shared, false), uaddr, val, deadline, Futexes.ANY);
             case FUTEX_WAIT_BITSET:
                 if (val3 == 0)
                     return -Errno.EINVAL;
-                return wait(t, mm, uaddr, val, timeout, true, realtime, val3);
+                return wait(t, mm, key(mm, uaddr, shared, false), uaddr, val, deadline, val3);
             case FUTEX_WAKE:
-                return wake(mm, uaddr, val, Futexes.ANY);
+                return wake(key(mm, uaddr, shared, false), val, Futexes.ANY);
             case FUTEX_WAKE_BITSET:
                 if (val3 == 0)
                     return -Errno.EINVAL;
-                return wake(mm, uaddr, val, val3);
+                return wake(key(mm, uaddr, shared, false), val, val3);
             case FUTEX_REQUEUE:
-                return requeue(mm, uaddr, val, (int) timeout, uaddr2, false, 0);
+                return requeue(mm, uaddr, val, (int) timeout, uaddr2, shared, false, 0);
             case FUTEX_CMP_REQUEUE:
-                return requeue(mm, uaddr, val, (int) timeout, uaddr2, true, val3);
+                return requeue(mm, uaddr, val, (int) timeout, uaddr2, shared, true, val3);
             case FUTEX_WAKE_OP:
-                return wakeOp(mm, uaddr, val, (int) timeout, uaddr2, val3);
+                return wakeOp(mm, uaddr, val, (int) timeout, uaddr2, shared, val3);
             default: // FUTEX_FD (gone from Linux), the PI and waitv variants
                 return -Errno.ENOSYS;
         }
     }
 
     /**
-     * FUTEX_WAIT: sleep if the word still holds val. The timeout is relative for FUTEX_WAIT and absolute
-     * (CLOCK_MONOTONIC, or CLOCK_REALTIME with the flag) for FUTEX_WAIT_BITSET.
+     * The queue of the futex word at uaddr, checked as Linux's get_futex_key: EINVAL unless aligned, EFAULT
+     * outside the user half. A shared futex (no FUTEX_PRIVATE_FLAG) has its page looked up, so it must be
+     * reachable (writable for write), and a read-only anonymous page is refused: it can never change.
      */
-    private long wait(Thread t, AddressSpace mm, long uaddr, int val, long timeoutVa, boolean absolute, boolean realtime,
-            int bitset) {
-        long deadline = -1;
-        if (timeoutVa != 0) {
-            ByteBuffer b = ByteBuffer.wrap(mm.copyIn(timeoutVa, 16)).order(ByteOrder.LITTLE_ENDIAN);
-            long sec = b.getLong(0), nsec = b.getLong(8);
-            if (sec < 0 || nsec < 0 || nsec >= NANOS)
-                return -Errno.EINVAL;
-            long nanos = sec > Long.MAX_VALUE / NANOS / 2 ? Long.MAX_VALUE / 4 : sec * NANOS + nsec;
-            long now = System.nanoTime();
-            if (absolute)
-                nanos -= realtime ? TimeSyscalls.realtime() : now;
-            deadline = now + Math.max(0, nanos);
+    private Futexes.Key key(AddressSpace mm, long uaddr, boolean shared, boolean write) {
+        if ((uaddr & 3) != 0)
+            throw new BadAddressException(Errno.EINVAL);
+        if (!X86.accessOk(uaddr, 4))
+            throw new BadAddressException(Errno.EFAULT);
+        if (shared && mm.resolve(uaddr, true) < 0) {
+            Vma v = mm.find(uaddr);
+            boolean anonymous = v != null && !v.shared() && v.backing() == Backing.ANONYMOUS;
+            if (write || anonymous || mm.resolve(uaddr, false) < 0)
+                throw new BadAddressException(Errno.EFAULT);
         }
+        return kernel.futexKey(mm, uaddr);
+    }
+
+    /**
+     * The deadline (System.nanoTime) of a timespec at va: relative for FUTEX_WAIT, absolute (CLOCK_MONOTONIC,
+     * or CLOCK_REALTIME with the flag) for FUTEX_WAIT_BITSET; -EINVAL for a timespec that is not one.
+     */
+    private static long deadline(AddressSpace mm, long va, boolean absolute, boolean realtime) {
+        ByteBuffer b = ByteBuffer.wrap(mm.copyIn(va, 16)).order(ByteOrder.LITTLE_ENDIAN);
+        long sec = b.getLong(0), nsec = b.getLong(8);
+        if (sec < 0 || nsec < 0 || nsec >= NANOS)
+            return -Errno.EINVAL;
+        long nanos = sec > Long.MAX_VALUE / NANOS / 2 ? Long.MAX_VALUE / 4 : sec * NANOS + nsec;
+        long now = System.nanoTime();
+        if (absolute)
+            nanos -= realtime ? TimeSyscalls.realtime() : now;
+        return now + Math.max(0, nanos);
+    }
+
+    /** FUTEX_WAIT: sleep on key if the word at uaddr still holds val, until deadline (-1: none). */
+    private long wait(Thread t, AddressSpace mm, Futexes.Key key, long uaddr, int val, long deadline, int bitset) {
         if (mm.readInt(uaddr) != val)
             return -Errno.EAGAIN;
         if (deadline >= 0 && deadline <= System.nanoTime())
             return -Errno.ETIMEDOUT;
         Futexes futexes = kernel.futexes();
-        futexes.enqueue(kernel.futexKey(mm, uaddr), t, bitset);
+        futexes.enqueue(key, t, bitset);
         long seq = kernel.scheduler().block(t, "futex", Thread.Interrupt.RESTART, () -> futexes.remove(t));
         if (deadline >= 0)
             kernel.addTimer(deadline, () -> kernel.scheduler().timeout(t, seq, -Errno.ETIMEDOUT));
@@ -92,11 +119,11 @@ final class FutexSyscalls {
     }
 
     /** FUTEX_WAKE: wakes up to n waiters whose bitset matches; returns how many. */
-    private long wake(AddressSpace mm, long uaddr, int n, int bitset) {
+    private long wake(Futexes.Key key, int n, int bitset) {
         if (n <= 0)
             return 0;
         int woken = 0;
-        for (Thread w : kernel.futexes().take(kernel.futexKey(mm, uaddr), n, bitset)) {
+        for (Thread w : kernel.futexes().take(key, n, bitset)) {
             kernel.scheduler().wake(w, 0);
             woken++;
         }
@@ -104,15 +131,14 @@ final class FutexSyscalls {
     }
 
     /** FUTEX_(CMP_)REQUEUE: wakes up to n, moves up to n2 more to uaddr2's queue; returns woken + moved. */
-    private long requeue(AddressSpace mm, long uaddr, int n, int n2, long uaddr2, boolean compare, int expected) {
+    private long requeue(AddressSpace mm, long uaddr, int n, int n2, long uaddr2, boolean shared, boolean compare,
+            int expected) {
         if (n < 0 || n2 < 0)
             return -Errno.EINVAL;
-        if ((uaddr2 & 3) != 0)
-            return -Errno.EINVAL;
-        Futexes.Key from = kernel.futexKey(mm, uaddr), to = kernel.futexKey(mm, uaddr2);
+        Futexes.Key from = key(mm, uaddr, shared, false), to = key(mm, uaddr2, shared, false);
         if (compare && mm.readInt(uaddr) != expected)
             return -Errno.EAGAIN;
-        long woken = wake(mm, uaddr, n, Futexes.ANY);
+        long woken = wake(from, n, Futexes.ANY);
         return woken + kernel.futexes().requeue(from, to, n2);
     }
 
@@ -120,9 +146,8 @@ final class FutexSyscalls {
      * FUTEX_WAKE_OP: changes the word at uaddr2 by an operation encoded in val3, wakes up to n on uaddr,
      * and, if the word's old value passes val3's comparison, up to n2 on uaddr2 (glibc's condvar signal).
      */
-    private long wakeOp(AddressSpace mm, long uaddr, int n, int n2, long uaddr2, int val3) {
-        if ((uaddr2 & 3) != 0)
-            return -Errno.EINVAL;
+    private long wakeOp(AddressSpace mm, long uaddr, int n, int n2, long uaddr2, boolean shared, int val3) {
+        Futexes.Key key = key(mm, uaddr, shared, false), key2 = key(mm, uaddr2, shared, true);
         int op = (val3 >>> 28) & 7, cmp = (val3 >>> 24) & 15;
         int oparg = (val3 << 8) >> 20, cmparg = (val3 << 20) >> 20; // 12-bit signed fields
         if ((val3 & (8 << 28)) != 0) { // FUTEX_OP_OPARG_SHIFT
@@ -141,7 +166,7 @@ final class FutexSyscalls {
             default: return -Errno.ENOSYS;
         }
         mm.writeInt(uaddr2, updated);
-        long woken = wake(mm, uaddr, n, Futexes.ANY);
+        long woken = wake(key, n, Futexes.ANY);
         boolean hit;
         switch (cmp) {
             case 0: hit = old == cmparg; break;
@@ -153,7 +178,7 @@ final class FutexSyscalls {
             default: return -Errno.ENOSYS;
         }
         if (hit)
-            woken += wake(mm, uaddr2, n2, Futexes.ANY);
+            woken += wake(key2, n2, Futexes.ANY);
         return woken;
     }
 }

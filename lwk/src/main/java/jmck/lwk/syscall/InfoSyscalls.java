@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import jmck.lwk.Kernel;
 import jmck.lwk.abi.Errno;
+import jmck.lwk.arch.X86;
 import jmck.lwk.mm.FrameAllocator;
 import jmck.lwk.proc.Process;
 import jmck.lwk.proc.Thread;
@@ -27,15 +28,28 @@ final class InfoSyscalls {
             if ((flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE)) != 0
                     || (flags & (GRND_RANDOM | GRND_INSECURE)) == (GRND_RANDOM | GRND_INSECURE))
                 return -Errno.EINVAL;
-            int n = (int) Math.min(a[1], 33554431);
-            byte[] b = new byte[n];
-            random.nextBytes(b);
-            t.process().mm().copyOut(a[0], b);
-            return n;
+            long n = Long.compareUnsigned(a[1], 33554431) > 0 ? 33554431 : a[1];
+            if (!X86.accessOk(a[0], n))
+                return -Errno.EFAULT;
+            // made and copied a chunk at a time; like Linux, what was copied before a fault is the result
+            byte[] chunk = new byte[(int) Math.min(n, 65536)];
+            long done = 0;
+            while (done < n) {
+                int m = (int) Math.min(chunk.length, n - done);
+                random.nextBytes(chunk);
+                int copied = t.process().mm().copyOutPrefix(a[0] + done, chunk, 0, m);
+                done += copied;
+                if (copied < m)
+                    break;
+            }
+            return done > 0 || n == 0 ? done : -Errno.EFAULT;
         });
         d.register(Syscall.SYSINFO, this::sysinfo);
-        d.register(Syscall.READLINK, (t, a) -> readlink(t, d, Syscall.READLINK, a, a[0], a[1], a[2]));
-        d.register(Syscall.READLINKAT, (t, a) -> (int) a[0] == AT_FDCWD || t.process().mm().readCString(a[1], 4096).startsWith("/")
+        // a size that is not positive is refused before the path is read, as Linux does
+        d.register(Syscall.READLINK, (t, a) -> (int) a[2] <= 0 ? -Errno.EINVAL
+                : readlink(t, d, Syscall.READLINK, a, a[0], a[1], a[2]));
+        d.register(Syscall.READLINKAT, (t, a) -> (int) a[3] <= 0 ? -Errno.EINVAL
+                : (int) a[0] == AT_FDCWD || t.process().mm().readCString(a[1], 4096).startsWith("/")
                 ? readlink(t, d, Syscall.READLINKAT, a, a[1], a[2], a[3]) : d.forward(t, Syscall.READLINKAT, a));
     }
 
@@ -53,8 +67,6 @@ final class InfoSyscalls {
             }
         if (target == null)
             return d.forward(t, call, a);
-        if ((int) size <= 0)
-            return -Errno.EINVAL;
         byte[] exe = target.exe().getBytes(StandardCharsets.UTF_8);
         int n = (int) Math.min(exe.length, size);
         t.process().mm().copyOut(buf, exe, 0, n);

@@ -3,6 +3,7 @@ package jmck.lwk.syscall;
 import jmck.lwk.Kernel;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.abi.Mman;
+import jmck.lwk.arch.X86;
 import jmck.lwk.mm.AddressSpace;
 import jmck.lwk.mm.Backing;
 import jmck.lwk.proc.Thread;
@@ -81,12 +82,16 @@ final class MemorySyscalls {
         return mm(t).madvise(start, len + (addr - start), Mman.MADV_POPULATE_READ);
     }
 
-    /** mincore: one byte per page, 1 if resident. */
+    /** mincore: one byte per page, 1 if resident. The vector must be in the user half before anything is looked at. */
     private static long mincore(Thread t, long[] a) {
         long addr = a[0], len = a[1], vec = a[2];
         if ((addr & 4095) != 0)
             return -Errno.EINVAL;
+        if (!X86.accessOk(addr, len))
+            return -Errno.ENOMEM;
         long pages = (len + 4095) >>> 12;
+        if (!X86.accessOk(vec, pages))
+            return -Errno.EFAULT;
         byte[] out = new byte[(int) Math.min(pages, 1 << 20)];
         for (int i = 0; i < out.length; i++) {
             long va = addr + ((long) i << 12);

@@ -64,9 +64,16 @@ final class ProcessSyscalls {
         d.register(Syscall.GET_ROBUST_LIST, this::getRobustList);
         d.register(Syscall.ARCH_PRCTL, this::archPrctl);
         d.register(Syscall.RSEQ, (t, a) -> -Errno.ENOSYS); // restartable sequences: not offered; libc copes
-        d.register(Syscall.PRLIMIT64, (t, a) -> prlimit(t, (int) a[0], (int) a[1], a[2], a[3]));
-        d.register(Syscall.GETRLIMIT, (t, a) -> prlimit(t, 0, (int) a[0], 0, a[1]));
-        d.register(Syscall.SETRLIMIT, (t, a) -> prlimit(t, 0, (int) a[0], a[1], 0));
+        // Linux reads a new limit before it looks at anything else, and stores the old one last
+        d.register(Syscall.PRLIMIT64, (t, a) -> prlimit(t, (int) a[0], (int) a[1], a[2] == 0 ? null : limit(t, a[2]), a[3]));
+        d.register(Syscall.GETRLIMIT, (t, a) -> {
+            int resource = (int) a[0];
+            if (resource < 0 || resource >= Rlimits.RLIM_NLIMITS)
+                return -Errno.EINVAL;
+            putLimit(t, a[1], t.process().rlimits().soft(resource), t.process().rlimits().hard(resource));
+            return 0;
+        });
+        d.register(Syscall.SETRLIMIT, (t, a) -> prlimit(t, 0, (int) a[0], limit(t, a[1]), 0));
         d.register(Syscall.UMASK, (t, a) -> {
             int old = t.process().umask();
             t.process().setUmask((int) a[0]);
@@ -115,8 +122,8 @@ final class ProcessSyscalls {
         Thread target = a[0] == 0 ? t : kernel.processes().thread((int) a[0]);
         if (target == null)
             return -Errno.ESRCH;
+        t.process().mm().writeLong(a[2], 24); // sizeof(struct robust_list_head), set or not; first, as Linux
         t.process().mm().writeLong(a[1], target.robustList());
-        t.process().mm().writeLong(a[2], target.robustListLen());
         return 0;
     }
 
@@ -143,38 +150,47 @@ final class ProcessSyscalls {
         }
     }
 
-    private long prlimit(Thread t, int pid, int resource, long newPtr, long oldPtr) {
+    /** A struct rlimit read from the guest: {soft, hard}. */
+    private static long[] limit(Thread t, long va) {
+        byte[] b = t.process().mm().copyIn(va, 16);
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        return new long[] {bb.getLong(0), bb.getLong(8)};
+    }
+
+    private static void putLimit(Thread t, long va, long soft, long hard) {
+        byte[] b = new byte[16];
+        java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(soft).putLong(hard);
+        t.process().mm().copyOut(va, b);
+    }
+
+    /** prlimit64 with the new limit already read (null: none); the old one goes to oldPtr unless it is 0. */
+    private long prlimit(Thread t, int pid, int resource, long[] limit, long oldPtr) {
         Process p = pid == 0 ? t.process() : kernel.processes().process(pid);
         if (p == null)
             return -Errno.ESRCH;
         if (resource < 0 || resource >= Rlimits.RLIM_NLIMITS)
             return -Errno.EINVAL;
         Rlimits r = p.rlimits();
-        long soft = 0, hard = 0;
-        if (newPtr != 0) {
-            soft = t.process().mm().readLong(newPtr);
-            hard = t.process().mm().readLong(newPtr + 8);
+        long oldSoft = r.soft(resource), oldHard = r.hard(resource);
+        if (limit != null) {
+            long soft = limit[0], hard = limit[1];
             if (Long.compareUnsigned(soft, hard) > 0)
                 return -Errno.EINVAL;
-            if (Long.compareUnsigned(hard, r.hard(resource)) > 0 && creds(t).euid() != 0)
+            if (Long.compareUnsigned(hard, oldHard) > 0 && creds(t).euid() != 0)
                 return -Errno.EPERM;
-        }
-        if (oldPtr != 0) {
-            t.process().mm().writeLong(oldPtr, r.soft(resource));
-            t.process().mm().writeLong(oldPtr + 8, r.hard(resource));
-        }
-        if (newPtr != 0) {
             r.set(resource, soft, hard);
             if (resource == Rlimits.RLIMIT_STACK)
                 p.mm().setStackLimit(soft == Rlimits.RLIM_INFINITY ? 1L << 30 : soft);
         }
+        if (oldPtr != 0)
+            putLimit(t, oldPtr, oldSoft, oldHard);
         return 0;
     }
 
     private long prctl(Thread t, long[] a) {
         switch ((int) a[0]) {
             case PR_SET_NAME: {
-                String name = t.process().mm().readCString(a[1], 4096);
+                String name = t.process().mm().readStringUpTo(a[1], 15); // Linux reads no more than fits
                 byte[] b = name.getBytes(StandardCharsets.UTF_8);
                 t.process().setComm(new String(b, 0, Math.min(15, b.length), StandardCharsets.UTF_8));
                 return 0;

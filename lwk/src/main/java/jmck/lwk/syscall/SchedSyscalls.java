@@ -49,15 +49,33 @@ final class SchedSyscalls {
             return 0;
         });
         d.register(Syscall.SCHED_GETSCHEDULER, (t, a) -> target(t, a[0]) == null ? -Errno.ESRCH : SCHED_OTHER);
-        d.register(Syscall.SCHED_SETSCHEDULER, (t, a) -> target(t, a[0]) == null ? -Errno.ESRCH
-                : a[1] == SCHED_OTHER ? 0 : -Errno.EPERM);
+        // the sched_param calls refuse a NULL param with EINVAL and read it before they look for the thread
+        d.register(Syscall.SCHED_SETSCHEDULER, (t, a) -> {
+            if ((int) a[1] < 0 || a[2] == 0 || (int) a[0] < 0)
+                return -Errno.EINVAL;
+            int priority = t.process().mm().readInt(a[2]);
+            if (target(t, a[0]) == null)
+                return -Errno.ESRCH;
+            if (a[1] != SCHED_OTHER)
+                return -Errno.EPERM;
+            return priority == 0 ? 0 : -Errno.EINVAL;
+        });
         d.register(Syscall.SCHED_GETPARAM, (t, a) -> {
+            if (a[1] == 0 || (int) a[0] < 0)
+                return -Errno.EINVAL;
             if (target(t, a[0]) == null)
                 return -Errno.ESRCH;
             t.process().mm().writeInt(a[1], 0);
             return 0;
         });
-        d.register(Syscall.SCHED_SETPARAM, (t, a) -> target(t, a[0]) == null ? -Errno.ESRCH : 0);
+        d.register(Syscall.SCHED_SETPARAM, (t, a) -> {
+            if (a[1] == 0 || (int) a[0] < 0)
+                return -Errno.EINVAL;
+            int priority = t.process().mm().readInt(a[1]);
+            if (target(t, a[0]) == null)
+                return -Errno.ESRCH;
+            return priority == 0 ? 0 : -Errno.EINVAL; // SCHED_OTHER has priority 0 only
+        });
         d.register(Syscall.SCHED_GET_PRIORITY_MAX, (t, a) -> a[0] == SCHED_OTHER ? 0 : a[0] == 1 || a[0] == 2 ? 99 : -Errno.EINVAL);
         d.register(Syscall.SCHED_GET_PRIORITY_MIN, (t, a) -> a[0] == SCHED_OTHER ? 0 : a[0] == 1 || a[0] == 2 ? 1 : -Errno.EINVAL);
         d.register(Syscall.SCHED_RR_GET_INTERVAL, (t, a) -> {

@@ -33,10 +33,12 @@ final class SignalSyscalls {
         });
         d.register(Syscall.SIGALTSTACK, this::sigaltstack);
         d.register(Syscall.RT_SIGPENDING, (t, a) -> {
-            if (a[1] > 8)
+            if (Long.compareUnsigned(a[1], 8) > 0)
                 return -Errno.EINVAL;
-            byte[] b = new byte[(int) a[1]];
-            ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(0, t.pendingMask() & t.blockedMask());
+            long pending = t.pendingMask() & t.blockedMask();
+            byte[] b = new byte[(int) a[1]]; // the first sigsetsize bytes of the set, as Linux copies them
+            for (int i = 0; i < b.length; i++)
+                b[i] = (byte) (pending >>> (8 * i));
             t.process().mm().copyOut(a[0], b);
             return 0;
         });
@@ -55,31 +57,35 @@ final class SignalSyscalls {
         return sig >= 1 && sig <= Signals.NSIG;
     }
 
+    /**
+     * rt_sigaction in Linux's order: the new action is read before the signal is checked, and is in force
+     * before the old one is written back (a bad oldact fails with EFAULT, the action set all the same).
+     */
     private long sigaction(Thread t, long[] a) {
         int sig = (int) a[0];
         long act = a[1], oldact = a[2];
-        if (a[3] != 8 || !validSignal(sig))
+        if (a[3] != 8)
             return -Errno.EINVAL;
         AddressSpace mm = t.process().mm();
         SigAction newAction = null;
         if (act != 0) {
-            if (sig == Signals.SIGKILL || sig == Signals.SIGSTOP)
-                return -Errno.EINVAL;
             ByteBuffer b = ByteBuffer.wrap(mm.copyIn(act, 32)).order(ByteOrder.LITTLE_ENDIAN);
             newAction = new SigAction(b.getLong(0), b.getLong(8), b.getLong(16),
                     jmck.lwk.signal.Signals.sanitizeMask(b.getLong(24)));
         }
-        if (oldact != 0) {
-            SigAction old = t.process().action(sig);
-            ByteBuffer b = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
-            b.putLong(old.handler()).putLong(old.flags()).putLong(old.restorer()).putLong(old.mask());
-            mm.copyOut(oldact, b.array());
-        }
+        if (!validSignal(sig) || newAction != null && (sig == Signals.SIGKILL || sig == Signals.SIGSTOP))
+            return -Errno.EINVAL;
+        SigAction old = t.process().action(sig);
         if (newAction != null) {
             t.process().setAction(sig, newAction);
             if (!newAction.isDefault() && (sig == Signals.SIGINT || sig == Signals.SIGTERM || sig == Signals.SIGHUP))
                 if (kernel.scheduler().setPreemptible(true)) // the host may forward it at any time: see LocalRun
                     kernel.yield(t); // this slice has no budget yet: end it, the next one has
+        }
+        if (oldact != 0) {
+            ByteBuffer b = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
+            b.putLong(old.handler()).putLong(old.flags()).putLong(old.restorer()).putLong(old.mask());
+            mm.copyOut(oldact, b.array());
         }
         return 0;
     }
@@ -106,6 +112,7 @@ final class SignalSyscalls {
         return 0;
     }
 
+    /** sigaltstack as Linux's: the new stack is set before the old one is written back. */
     private long sigaltstack(Thread t, long[] a) {
         AddressSpace mm = t.process().mm();
         long rsp = kernel.cpuOf(t).reg(jmck.emulator.X86Reg.RSP);
@@ -113,13 +120,10 @@ final class SignalSyscalls {
         ByteBuffer in = null;
         if (a[0] != 0)
             in = ByteBuffer.wrap(mm.copyIn(a[0], 24)).order(ByteOrder.LITTLE_ENDIAN);
-        if (a[1] != 0) {
-            ByteBuffer out = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-            out.putLong(0, t.altStackSp());
-            out.putInt(8, onStack ? SS_ONSTACK : t.altStackSize() == 0 ? SS_DISABLE : t.altStackFlags());
-            out.putLong(16, t.altStackSize());
-            mm.copyOut(a[1], out.array());
-        }
+        ByteBuffer out = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(0, t.altStackSp());
+        out.putInt(8, onStack ? SS_ONSTACK : t.altStackSize() == 0 ? SS_DISABLE : t.altStackFlags());
+        out.putLong(16, t.altStackSize());
         if (in != null) {
             if (onStack)
                 return -Errno.EPERM;
@@ -136,6 +140,8 @@ final class SignalSyscalls {
                 t.setAltStack(sp, size, 0);
             }
         }
+        if (a[1] != 0)
+            mm.copyOut(a[1], out.array());
         return 0;
     }
 

@@ -14,9 +14,9 @@ import jmck.lwk.abi.Signals;
 import jmck.lwk.elf.ElfImage;
 import jmck.lwk.elf.ExecFormatException;
 import jmck.lwk.mm.AddressSpace;
+import jmck.lwk.mm.BadAddressException;
 import jmck.lwk.proc.Process;
 import jmck.lwk.proc.Thread;
-import jmck.lwk.signal.SigInfo;
 
 /**
  * The life of tasks: clone (threads and processes), fork, vfork, execve, exit, and waiting for children
@@ -145,27 +145,41 @@ final class TaskSyscalls {
 
     // ---- execve ----
 
+    /** execve as Linux (6.8 and later) orders it: the path, then the file is opened, then argv and envp are read. */
     private long execve(Thread t, long pathVa, long argvVa, long envpVa) {
         AddressSpace mm = t.process().mm();
         String path = mm.readCString(pathVa, PATH_MAX);
-        List<String> argv = strings(mm, argvVa), envp = strings(mm, envpVa);
-        if (argv == null || envp == null)
-            return -Errno.E2BIG;
         if (path.isEmpty())
             return -Errno.ENOENT;
         SyscallForwarder proxy = kernel.syscalls().forwarder();
         if (path.equals("/proc/self/exe") || path.equals("/proc/" + t.process().pid() + "/exe"))
-            return load(t, openHost(t.process().exe()), path, argv, envp);
-        return proxy.openExecutable(t, pathVa, fd -> fd < 0 ? fd : load(t, (int) fd, path, argv, envp));
+            return load(t, openHost(t.process().exe()), path, argvVa, envpVa);
+        return proxy.openExecutable(t, pathVa, fd -> fd < 0 ? fd : load(t, (int) fd, path, argvVa, envpVa));
     }
 
     /**
-     * With the file open (host descriptor fd, which this closes): checks and loads it, replaces the
-     * program, then has the proxy close the close-on-exec files before the new program runs.
+     * With the file open (host descriptor fd, which this closes): reads the arguments, checks and loads the
+     * file, replaces the program, then has the proxy close the close-on-exec files before the new program
+     * runs. This may run when the proxy answers, after the syscall's dispatch: a bad argv or envp is
+     * reported here.
      */
-    private long load(Thread t, int fd, String path, List<String> argv, List<String> envp) {
+    private long load(Thread t, int fd, String path, long argvVa, long envpVa) {
         if (fd < 0)
             return fd;
+        List<String> argv, envp;
+        try {
+            argv = strings(t.process().mm(), argvVa);
+            envp = strings(t.process().mm(), envpVa);
+        } catch (BadAddressException e) {
+            HostSyscall.call(3, fd, 0, 0);
+            return -e.errno();
+        }
+        if (argv == null || envp == null) {
+            HostSyscall.call(3, fd, 0, 0);
+            return -Errno.E2BIG;
+        }
+        if (argv.isEmpty())
+            argv.add(""); // Linux 5.18 and later: no program starts with argc 0
         ElfImage elf;
         try {
             elf = ElfImage.open(Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)));
@@ -266,13 +280,14 @@ final class TaskSyscalls {
             return -Errno.ECHILD;
         if (r == null)
             return (options & WNOHANG) != 0 ? 0 : sleepForChild(t, "wait4");
+        // the child is reaped before its status is stored: a bad address loses the status, not the zombie
+        if (r.ended())
+            reap(self, r.child());
         AddressSpace mm = self.mm();
         if (statusVa != 0)
             mm.writeInt(statusVa, r.waitStatus());
         if (rusageVa != 0)
             mm.copyOut(rusageVa, rusage(r.child()));
-        if (r.ended())
-            reap(self, r.child());
         return r.child().pid();
     }
 
@@ -298,18 +313,30 @@ final class TaskSyscalls {
             if ((options & WNOHANG) == 0)
                 return sleepForChild(t, "waitid");
             if (infoVa != 0)
-                mm.copyOut(infoVa, new byte[SigInfo.SIZE]); // nothing to report: si_pid 0, as Linux
+                putWaitidInfo(mm, infoVa, 0, 0, 0, 0, 0); // nothing to report: si_pid 0, as Linux
             return 0;
         }
         Process child = r.child();
-        if (infoVa != 0)
-            mm.copyOut(infoVa, new SigInfo(Signals.SIGCHLD, r.code(), 0, 0, child.pid(),
-                    (int) child.credentials().uid(), r.status()).toBytes());
+        if (r.ended() && !keep) // reaped first, then told, as Linux does
+            reap(self, child);
         if (rusageVa != 0)
             mm.copyOut(rusageVa, rusage(child));
-        if (r.ended() && !keep)
-            reap(self, child);
+        if (infoVa != 0)
+            putWaitidInfo(mm, infoVa, Signals.SIGCHLD, r.code(), child.pid(), (int) child.credentials().uid(), r.status());
         return 0;
+    }
+
+    /**
+     * waitid's siginfo: Linux stores si_signo, si_errno, si_code, si_pid, si_uid and si_status one by one,
+     * so only those bytes (the first 28) need to be writable.
+     */
+    private static void putWaitidInfo(AddressSpace mm, long va, int signo, int code, int pid, int uid, int status) {
+        mm.writeInt(va, signo);
+        mm.writeInt(va + 4, 0);
+        mm.writeInt(va + 8, code);
+        mm.writeInt(va + 16, pid);
+        mm.writeInt(va + 20, uid);
+        mm.writeInt(va + 24, status);
     }
 
     /** Sleeps until a child changes state; the wait runs again then (a handler with SA_RESTART restarts it too). */
