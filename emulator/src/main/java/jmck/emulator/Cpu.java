@@ -65,6 +65,15 @@ public interface Cpu extends AutoCloseable {
      */
     RunResult step(long rip, long count);
 
+    /**
+     * Sets or clears a breakpoint: {@link #run} stops just before the instruction at va executes, with rip
+     * at va. The first instruction of a run or step is never stopped at, so a debugger resumes from a
+     * breakpoint by simply running again. Costs nothing while no breakpoint is set.
+     */
+    default void setBreakpoint(long va, boolean on) {
+        throw new UnsupportedOperationException("breakpoints are not supported by " + getClass().getSimpleName());
+    }
+
     /** A short description of why the last run failed, when it returned FAILED or INVALID_INSTRUCTION. */
     String lastRunError();
 

@@ -99,12 +99,52 @@ public final class UnicornCpu implements Cpu {
 
     @Override
     public RunResult run(long rip) {
+        resumeFrom = rip;
         return result(hot.run(rip));
     }
 
     @Override
     public RunResult step(long rip, long count) {
+        resumeFrom = rip;
         return result(hot.step(rip, count));
+    }
+
+    // ---- breakpoints ----
+
+    /**
+     * One UC_HOOK_CODE per breakpoint address, bounded to that address: Unicorn decides at translation time
+     * which instructions call a code hook, so every other instruction runs as fast as with no hook at all.
+     * The hook stops the engine before the instruction executes. A cleared breakpoint keeps its hook,
+     * disabled: deleting a hook from a live engine left Unicorn 2.1.1 spinning in stale translated code.
+     */
+    private final java.util.Map<Long, Long> breakpointHooks = new java.util.HashMap<>();
+    private final java.util.Set<Long> breakpoints = new java.util.HashSet<>();
+    /** Where the current run started: a breakpoint there was just reported, so the first hit is let through. */
+    private long resumeFrom = -1;
+    private final jmck.emulator.unicorn.Hooks.CodeHook breakpointHit = this::breakpointHit;
+
+    private void breakpointHit(long uc, long address, int size, long user) {
+        boolean resuming = address == resumeFrom;
+        resumeFrom = -1;
+        if (!resuming && breakpoints.contains(address))
+            engine.emuStop();
+    }
+
+    @Override
+    public void setBreakpoint(long va, boolean on) {
+        if (!on) {
+            breakpoints.remove(va);
+            return;
+        }
+        breakpoints.add(va);
+        if (breakpointHooks.containsKey(va))
+            return;
+        breakpointHooks.put(va, engine.hookCode(breakpointHit, va, va));
+        try { // code translated before the hook existed has no call to it
+            engine.removeTranslations(va, va + 1);
+        } catch (UnicornException e) {
+            // va is not mapped under the current page tables: nothing translated from it yet
+        }
     }
 
     private RunResult result(int err) {

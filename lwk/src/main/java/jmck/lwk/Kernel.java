@@ -13,6 +13,7 @@ import jmck.emulator.X86Reg;
 import jmck.lwk.abi.Signals;
 import jmck.lwk.arch.KernelImage;
 import jmck.lwk.arch.X86;
+import jmck.lwk.debug.DebugHooks;
 import jmck.lwk.elf.ElfImage;
 import jmck.lwk.elf.ElfLoader;
 import jmck.lwk.elf.InitialStack;
@@ -74,6 +75,10 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
     private KernelImage image;
     private long hwcap;
     private volatile EventSink events;
+    /** The stepper's or gdb stub's hooks; null (one check per trap) when no debugger is attached. */
+    private volatile DebugHooks debug;
+    /** What the debugger asked for at this slice's beforeRun: instructions to step, 0 for a normal run. */
+    private long debugSteps;
     private boolean booted;
     private int externalWaits;
     private final long bootNanos = System.nanoTime();
@@ -231,6 +236,15 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
 
     public EventSink eventSink() {
         return events;
+    }
+
+    /** Attaches a debugger (null detaches it); see {@link DebugHooks} for where it is called. */
+    public void setDebugHooks(DebugHooks hooks) {
+        debug = hooks;
+    }
+
+    public DebugHooks debugHooks() {
+        return debug;
     }
 
     public void addExitListener(ExitListener l) {
@@ -406,6 +420,9 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         kmsg.log("pid %d: exited with status %#x, %d frames freed", p.pid(), p.waitStatus(), frames.freeFrames() - before);
         p.setExitMessage(killedBy == null ? "" : deathMessage(p, killedBy, rip));
         syscalls.forwarder().processExited(p, p.exitMessage());
+        DebugHooks d = debug;
+        if (d != null)
+            d.processExited(p);
         for (ExitListener l : exitListeners)
             l.exited(p, killedBy, rip);
         wake();
@@ -444,11 +461,20 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         long[] a = core.args;
         for (int i = 0; i < 6; i++)
             a[i] = cpu.syscallArg(i);
-        long r = syscalls.dispatch(t, cpu.syscallNumber(), a);
+        EventSink sink = events;
+        DebugHooks d = debug;
+        long nr = cpu.syscallNumber();
+        long[] args = d == null ? null : a.clone(); // handlers may reuse a
+        long start = sink != null ? System.nanoTime() : 0;
+        long r = syscalls.dispatch(t, nr, a);
+        if (sink != null)
+            sink.syscall(core.id(), t.process().pid(), t.tid(), nr, r, syscalls.lastForwarded(), start,
+                    System.nanoTime() - start);
+        boolean stop = d != null && d.syscallReturned(core, t, nr, args, r, syscalls.lastForwarded());
         if (r == SyscallDispatcher.NO_RETURN)
             return Cpu.STOP | Cpu.KEEP_RAX;
         cpu.setSyscallResult(r);
-        if (t.hasDeliverable() || t.state() != Thread.State.RUNNABLE || t.yieldRequested() || core.mustRetireCode())
+        if (stop || t.hasDeliverable() || t.state() != Thread.State.RUNNABLE || t.yieldRequested() || core.mustRetireCode())
             return Cpu.STOP;
         return Cpu.CONTINUE;
     }
@@ -475,13 +501,18 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         FaultOutcome.Access access = (err & X86.PF_FETCH) != 0 ? FaultOutcome.Access.EXEC
                 : (err & X86.PF_WRITE) != 0 ? FaultOutcome.Access.WRITE : FaultOutcome.Access.READ;
         EventSink sink = events;
+        DebugHooks d = debug;
+        if (d != null)
+            d.faultEntered(core, t, addr, err);
         long start = sink != null ? System.nanoTime() : 0;
         FaultOutcome o = t.process().mm().fault(addr, access, (err & X86.PF_PRESENT) != 0);
         if (sink != null)
             sink.fault(new FaultEvent(core.id(), t.process().pid(), t.tid(), cpu.trapRip(), o, false,
                     System.nanoTime() - start));
         if (o.resolved())
-            return Cpu.CONTINUE;
+            return d != null && d.faultHandled(core, t, o) ? Cpu.STOP : Cpu.CONTINUE;
+        if (d != null)
+            d.faultHandled(core, t, o);
         t.setTrap(X86.VEC_PF, err);
         if (o.decision() == FaultOutcome.Decision.OUT_OF_MEMORY) {
             kmsg.log("pid %d: out of memory at %#x: killed", t.process().pid(), addr);
@@ -502,7 +533,19 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         t.applyPendingResult(core.cpu());
         if (t.hasDeliverable())
             deliverSignals(core, t);
-        return t.alive() && t.state() == Thread.State.RUNNABLE;
+        EventSink sink = events;
+        if (sink != null)
+            sink.schedule(core.id(), t.process().pid(), t.tid(), "run");
+        DebugHooks d = debug;
+        debugSteps = 0;
+        if (d != null && t.alive() && t.state() == Thread.State.RUNNABLE)
+            debugSteps = d.beforeSlice(core, t); // a debugger's stop: it may step, hold or kill the thread
+        return debugSteps >= 0 && t.alive() && t.state() == Thread.State.RUNNABLE;
+    }
+
+    @Override
+    public long instructionLimit(Core core, Thread t) {
+        return debugSteps;
     }
 
     @Override
@@ -524,6 +567,14 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
     }
 
     private void deliverSignals(Core core, Thread t) {
+        long ready = t.pendingMask() & ~t.blockedMask();
+        int signo = Long.numberOfTrailingZeros(ready) + 1;
+        DebugHooks d = debug;
+        if (d != null && ready != 0)
+            d.signalDelivering(core, t, signo);
+        EventSink sink = events;
+        if (sink != null && ready != 0)
+            sink.signal(core.id(), t.process().pid(), t.tid(), Signals.name(signo));
         signals.deliver(core.cpu(), t, t.trapNo(), t.trapError());
         t.setTrap(0, 0);
         if (t.alive())

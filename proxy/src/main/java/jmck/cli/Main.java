@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "jmck", mixinStandardHelpOptions = true, version = "jmck 0.1",
         description = "An x86-64 machine emulator that boots a McKernel-like lightweight kernel and runs static Linux programs on it.",
-        subcommands = {RunCommand.class, McexecCommand.class, IhkCommand.class})
+        subcommands = {RunCommand.class, StepCommand.class, McexecCommand.class, IhkCommand.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {
         System.exit(execute(args));
@@ -30,6 +30,7 @@ public final class Main implements Runnable {
         });
         // After the program's name, everything is the program's: jmck run prog -x passes -x to prog.
         cl.getSubcommands().get("run").setStopAtPositional(true);
+        cl.getSubcommands().get("step").setStopAtPositional(true);
         cl.getSubcommands().get("mcexec").setStopAtPositional(true);
         return cl.execute(args);
     }

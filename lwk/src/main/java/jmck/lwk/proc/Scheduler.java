@@ -29,6 +29,11 @@ public final class Scheduler {
 
         /** Whether some thread waits for an outside event, so a running core must come back to check. */
         boolean waitingForEvents();
+
+        /** After beforeRun: 0 for a normal slice, n to run just n instructions (a debugger single-steps). */
+        default long instructionLimit(Core core, Thread thread) {
+            return 0;
+        }
     }
 
     /** Translation blocks per slice when a core shares the host thread (about a millisecond of guest code). */
@@ -123,7 +128,8 @@ public final class Scheduler {
             return;
         c.setBudget(mustShare(c) ? SLICE_BLOCKS : 0);
         t.sliceStart = System.nanoTime();
-        Cpu.RunResult r = c.cpu().run(t.rip);
+        long steps = hooks.instructionLimit(c, t);
+        Cpu.RunResult r = steps > 0 ? c.cpu().step(t.rip, steps) : c.cpu().run(t.rip);
         t.cpuNanos += System.nanoTime() - t.sliceStart;
         t.sliceStart = 0;
         t.yieldRequested = false;
