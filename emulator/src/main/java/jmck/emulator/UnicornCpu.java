@@ -106,6 +106,13 @@ public final class UnicornCpu implements Cpu {
     @Override
     public RunResult step(long rip, long count) {
         resumeFrom = rip;
+        // Unicorn counts instructions only in code translated while a count is set: a block translated by
+        // an earlier free run would execute whole. Drop the translation of the block at rip first.
+        try {
+            engine.removeTranslations(rip, rip + 1);
+        } catch (UnicornException e) {
+            // rip is not mapped yet: nothing was translated from it
+        }
         return result(hot.step(rip, count));
     }
 

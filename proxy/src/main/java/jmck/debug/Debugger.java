@@ -170,6 +170,11 @@ public final class Debugger implements DebugHooks {
         if (pending != null) {
             stop = pending;
             pending = null;
+            SyscallInfo c = stop.syscall();
+            if (c != null && c.delegated() && c.result() == jmck.lwk.syscall.SyscallDispatcher.NO_RETURN)
+                // The thread waited while the proxy ran the call; the answer is in rax now.
+                stop = new Stop(stop.kind(), core, t, null, new SyscallInfo(c.nr(), c.args(),
+                        core.cpu().reg(jmck.emulator.X86Reg.RAX), true), 0, List.of(), List.of());
         } else if (stepping == t) {
             // An instruction that faulted runs again once its page is in: that is still the same step.
             if (t.rip() == stepRip && !stepFaults.isEmpty() && stepRetries++ < 4)
