@@ -83,6 +83,12 @@ class RunCommand implements Callable<Integer> {
             case "2m" -> PageSize.LARGE;
             default -> throw new jmck.emulator.JmckException("bad --page-size '" + pageSize + "': use 4k or 2m");
         };
+        if (traceOut != null) { // say so before the run, not after it
+            Path parent = traceOut.toAbsolutePath().getParent();
+            if (parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent))
+                throw new jmck.emulator.JmckException("cannot write the trace to " + traceOut + ": no writable directory "
+                        + parent);
+        }
         long bytes = Sizes.parse(mem);
         long[] firstFault = {0};
         try (Machine machine = Machine.create(cores, bytes)) {
