@@ -100,6 +100,7 @@ public final class UnicornCpu implements Cpu {
     @Override
     public RunResult run(long rip) {
         resumeFrom = rip;
+        stepping = false;
         return result(hot.run(rip));
     }
 
@@ -107,11 +108,12 @@ public final class UnicornCpu implements Cpu {
     public RunResult step(long rip, long count) {
         resumeFrom = rip;
         // Unicorn counts instructions only in code translated while a count is set: a block translated by
-        // an earlier free run would execute whole. Drop the translation of the block at rip first.
-        try {
-            engine.removeTranslations(rip, rip + 1);
-        } catch (UnicornException e) {
-            // rip is not mapped yet: nothing was translated from it
+        // a free run would execute whole. Drop all translated code once when stepping begins (Unicorn itself
+        // drops it again at the next free run). Dropping just the block at rip before every step crashed
+        // libunicorn 2.1.1 after some ten thousand steps.
+        if (!stepping) {
+            engine.flushTranslatedCode();
+            stepping = true;
         }
         return result(hot.step(rip, count));
     }
@@ -128,6 +130,8 @@ public final class UnicornCpu implements Cpu {
     private final java.util.Set<Long> breakpoints = new java.util.HashSet<>();
     /** Where the current run started: a breakpoint there was just reported, so the first hit is let through. */
     private long resumeFrom = -1;
+    /** Whether the last run was a step: then every block in the translation cache counts instructions. */
+    private boolean stepping;
     private final jmck.emulator.unicorn.Hooks.CodeHook breakpointHit = this::breakpointHit;
 
     private void breakpointHit(long uc, long address, int size, long user) {
