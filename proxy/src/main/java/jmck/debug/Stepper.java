@@ -268,9 +268,8 @@ public final class Stepper implements Debugger.Frontend {
     }
 
     private void help() {
-        for (Map.Entry<String, Entry> e : VERBS.entrySet())
-            if (e.getValue().usage().startsWith(e.getKey()))
-                out.printf("  %-18s %s%n", e.getValue().usage(), e.getValue().help());
+        for (Entry e : new java.util.LinkedHashSet<>(VERBS.values())) // each verb once, under its first name
+            out.printf("  %-18s %s%n", e.usage(), e.help());
     }
 
     private AddressSpace mm() {
