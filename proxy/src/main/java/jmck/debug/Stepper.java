@@ -192,8 +192,12 @@ public final class Stepper implements Debugger.Frontend {
                     out.printf("  %s%n", syscallLine(t, c));
             }
             case SYSCALL -> out.printf("stop %d %s syscall returned: %s%n", stops, who, syscallLine(t, s.syscall()));
-            case SIGNAL -> out.printf("stop %d %s signal %s delivered: the thread continues in its handler%n", stops, who,
-                    Signals.name(s.signo()));
+            case SIGNAL -> {
+                var action = t.process().action(s.signo());
+                out.printf("stop %d %s signal %s delivered: %s%n", stops, who, Signals.name(s.signo()),
+                        action.isIgnore() || action.isDefault() ? "its default action or SIG_IGN applies"
+                                : "the thread continues in its handler");
+            }
             case FAULT -> reportFault(s.fault(), who);
         }
         if (t.alive())

@@ -24,58 +24,47 @@ public final class ChromeTrace implements EventSink {
 
     private final long t0 = System.nanoTime();
     private final int cores;
-    private final List<String> events = new ArrayList<>();
+    /** Events as they came, kept raw: formatting them as JSON waits for the end (String.format per event
+     * cost ~10 us, ten times a syscall). */
+    private final List<Object> events = new ArrayList<>();
     private final List<Integer> runningTid = new ArrayList<>();
     /** The core that ran last: a fault taken while the kernel copies user memory happens there. */
     private int lastCore;
     private long faults, syscalls;
 
+    private record Fault(FaultEvent e, int core, long end) {}
+
+    private record Call(int core, int pid, int tid, long nr, long result, boolean delegated, long start, long nanos) {}
+
+    /** A thread switch (signal null) or a signal delivery. */
+    private record Instant(int core, int pid, int tid, long at, String what, boolean signal) {}
+
     public ChromeTrace(int cores) {
         this.cores = cores;
     }
 
-    /** Page-fault slices written so far (user faults and the kernel's copy faults). */
+    /** Page-fault slices so far (user faults and the kernel's copy faults). */
     public synchronized long faults() {
         return faults;
     }
 
-    /** Syscall slices written so far. */
+    /** Syscall slices so far. */
     public synchronized long syscalls() {
         return syscalls;
     }
 
-    private String ts(long nanoTime) {
-        return String.format("%.3f", Math.max(0, nanoTime - t0) / 1000.0);
-    }
-
-    private static String dur(long nanos) {
-        return String.format("%.3f", nanos / 1000.0);
-    }
-
     @Override
     public synchronized void fault(FaultEvent e) {
-        FaultOutcome o = e.outcome();
-        int core = e.core() >= 0 ? e.core() : lastCore;
-        long end = System.nanoTime();
         faults++;
-        events.add(String.format("{\"name\":\"page fault\",\"cat\":\"fault\",\"ph\":\"X\",\"ts\":%s,\"dur\":%s,\"pid\":%d,"
-                + "\"tid\":%d,\"args\":{\"address\":\"%#x\",\"access\":\"%s\",\"decision\":\"%s\",\"frame\":\"%#x\","
-                + "\"rip\":\"%#x\",\"thread\":%d,\"kernel_copy\":%b}}", ts(end - e.nanos()), dur(e.nanos()), INSTANCE_PID,
-                core, o.address(), o.access().lower(), o.decision().name().toLowerCase(), o.frame(), e.rip(), e.tid(),
-                e.kernel()));
+        events.add(new Fault(e, e.core() >= 0 ? e.core() : lastCore, System.nanoTime()));
     }
 
     @Override
     public synchronized void syscall(int core, int pid, int tid, long nr, long result, boolean delegated, long start,
             long nanos) {
-        Syscall call = Syscall.of(nr);
         syscalls++;
         lastCore = core;
-        events.add(String.format("{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"X\",\"ts\":%s,\"dur\":%s,\"pid\":%d,\"tid\":%d,"
-                + "\"args\":{\"nr\":%d,\"result\":%s,\"process\":%d,\"thread\":%d}}",
-                call == null ? "syscall_" + nr : call.linuxName, delegated ? "syscall,delegated" : "syscall", ts(start),
-                dur(nanos), INSTANCE_PID, core, nr, result == SyscallDispatcher.NO_RETURN ? "\"blocked\"" : Long.toString(result),
-                pid, tid));
+        events.add(new Call(core, pid, tid, nr, result, delegated, start, nanos));
     }
 
     @Override
@@ -86,16 +75,53 @@ public final class ChromeTrace implements EventSink {
         if (runningTid.get(core) == tid)
             return; // the same thread's next slice: no decision worth a mark
         runningTid.set(core, tid);
-        events.add(String.format("{\"name\":\"%s tid %d\",\"cat\":\"schedule\",\"ph\":\"i\",\"s\":\"t\",\"ts\":%s,\"pid\":%d,"
-                + "\"tid\":%d,\"args\":{\"process\":%d,\"thread\":%d}}", what, tid, ts(System.nanoTime()), INSTANCE_PID,
-                core, pid, tid));
+        events.add(new Instant(core, pid, tid, System.nanoTime(), what + " tid " + tid, false));
     }
 
     @Override
     public synchronized void signal(int core, int pid, int tid, String what) {
-        events.add(String.format("{\"name\":\"%s\",\"cat\":\"signal\",\"ph\":\"i\",\"s\":\"t\",\"ts\":%s,\"pid\":%d,"
-                + "\"tid\":%d,\"args\":{\"process\":%d,\"thread\":%d}}", what.replace("\"", "'"), ts(System.nanoTime()),
-                INSTANCE_PID, core >= 0 ? core : lastCore, pid, tid));
+        events.add(new Instant(core >= 0 ? core : lastCore, pid, tid, System.nanoTime(), what.replace("\"", "'"), true));
+    }
+
+    /** Microseconds since the trace began, as Chrome traces count. */
+    private void micros(StringBuilder b, long nanos) {
+        b.append(nanos / 1000).append('.');
+        String frac = Long.toString(1000 + nanos % 1000);
+        b.append(frac, 1, 4);
+    }
+
+    private void json(StringBuilder b, Object o) {
+        if (o instanceof Fault f) {
+            FaultOutcome out = f.e().outcome();
+            b.append("{\"name\":\"page fault\",\"cat\":\"fault\",\"ph\":\"X\",\"ts\":");
+            micros(b, Math.max(0, f.end() - f.e().nanos() - t0));
+            b.append(",\"dur\":");
+            micros(b, f.e().nanos());
+            b.append(",\"pid\":").append(INSTANCE_PID).append(",\"tid\":").append(f.core())
+                    .append(",\"args\":{\"address\":\"0x").append(Long.toHexString(out.address()))
+                    .append("\",\"access\":\"").append(out.access().lower())
+                    .append("\",\"decision\":\"").append(out.decision().name().toLowerCase())
+                    .append("\",\"frame\":\"").append(out.frame() < 0 ? "none" : "0x" + Long.toHexString(out.frame()))
+                    .append("\",\"rip\":\"0x").append(Long.toHexString(f.e().rip()))
+                    .append("\",\"thread\":").append(f.e().tid()).append(",\"kernel_copy\":").append(f.e().kernel()).append("}}");
+        } else if (o instanceof Call c) {
+            Syscall call = Syscall.of(c.nr());
+            b.append("{\"name\":\"").append(call == null ? "syscall_" + c.nr() : call.linuxName)
+                    .append("\",\"cat\":\"").append(c.delegated() ? "syscall,delegated" : "syscall").append("\",\"ph\":\"X\",\"ts\":");
+            micros(b, Math.max(0, c.start() - t0));
+            b.append(",\"dur\":");
+            micros(b, c.nanos());
+            b.append(",\"pid\":").append(INSTANCE_PID).append(",\"tid\":").append(c.core()).append(",\"args\":{\"nr\":")
+                    .append(c.nr()).append(",\"result\":")
+                    .append(c.result() == SyscallDispatcher.NO_RETURN ? "\"blocked\"" : Long.toString(c.result()))
+                    .append(",\"process\":").append(c.pid()).append(",\"thread\":").append(c.tid()).append("}}");
+        } else if (o instanceof Instant i) {
+            b.append("{\"name\":\"").append(i.what()).append("\",\"cat\":\"").append(i.signal() ? "signal" : "schedule")
+                    .append("\",\"ph\":\"i\",\"s\":\"t\",\"ts\":");
+            micros(b, Math.max(0, i.at() - t0));
+            b.append(",\"pid\":").append(INSTANCE_PID).append(",\"tid\":").append(i.core()).append(",\"args\":{\"process\":")
+                    .append(i.pid()).append(",\"thread\":").append(i.tid()).append("}}");
+        }
     }
 
     /** Writes the trace: metadata naming the instance and each core's track, then the events. */
@@ -107,9 +133,12 @@ public final class ChromeTrace implements EventSink {
             for (int c = 0; c < cores; c++)
                 w.write(String.format(",%n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%d,\"tid\":%d,\"args\":{\"name\":\"core %d\"}}",
                         INSTANCE_PID, c, c));
-            for (String e : events) {
-                w.write(",\n");
-                w.write(e);
+            StringBuilder b = new StringBuilder();
+            for (Object e : events) {
+                b.setLength(0);
+                b.append(",\n");
+                json(b, e);
+                w.append(b);
             }
             w.write("\n]}\n");
         } catch (IOException e) {
