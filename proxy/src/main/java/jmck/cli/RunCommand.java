@@ -98,7 +98,8 @@ class RunCommand implements Callable<Integer> {
             Kernel k = os.kernel();
             if (verbose)
                 k.echoKmsg(System.err::println);
-            jmck.lwk.trace.ChromeTrace chrome = traceOut == null ? null : new jmck.lwk.trace.ChromeTrace(cores);
+            jmck.lwk.trace.ChromeTrace chrome = traceOut == null ? null
+                    : new jmck.lwk.trace.ChromeTrace(cores, k.frames()::usedFrames);
             if (!trace.isEmpty() || chrome != null)
                 k.setEventSink(EventSink.tee(trace.isEmpty() ? null : sink(), chrome));
             else if (timings)

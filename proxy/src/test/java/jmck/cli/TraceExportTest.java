@@ -40,7 +40,7 @@ class TraceExportTest {
         try (Machine machine = Machine.create(2, 256L << 20)) {
             OsInstance os = OsInstance.boot(machine, 2, List.of(machine.lwkMemory()), PageSize.SMALL);
             Kernel k = os.kernel();
-            ChromeTrace trace = new ChromeTrace(2);
+            ChromeTrace trace = new ChromeTrace(2, k.frames()::usedFrames);
             k.setEventSink(trace);
             k.syscalls().setTracer(new SyscallDispatcher.Tracer() { // the dispatcher's own count, a separate path
                 @Override
@@ -62,7 +62,7 @@ class TraceExportTest {
         JsonNode events = root.get("traceEvents");
         assertTrue(events != null && events.isArray() && events.size() > 0, "no traceEvents array");
         Set<Integer> tracks = new HashSet<>();
-        long faultSlices = 0, syscallSlices = 0, userFaultsInMapping = 0;
+        long faultSlices = 0, syscallSlices = 0, userFaultsInMapping = 0, counters = 0;
         for (JsonNode e : events) {
             String ph = e.get("ph").asText();
             assertTrue(e.get("name").isTextual() && e.get("pid").isInt() && e.get("tid").isInt(), e.toString());
@@ -85,6 +85,10 @@ class TraceExportTest {
                     }
                 }
                 case "i" -> assertTrue(Set.of("schedule", "signal").contains(e.get("cat").asText()), e.toString());
+                case "C" -> {
+                    assertTrue(e.get("args").get("frames").asLong() > 0, e.toString());
+                    counters++;
+                }
                 default -> throw new AssertionError("unexpected phase " + ph + ": " + e);
             }
         }
@@ -92,6 +96,7 @@ class TraceExportTest {
         for (JsonNode e : events)
             assertTrue(tracks.contains(e.get("tid").asInt()) || e.get("ph").asText().equals("M"), e.toString());
         assertEquals(faults, faultSlices, "fault slices vs the address space's fault counter");
+        assertEquals(faults, counters, "a frames-in-use sample at every fault");
         assertEquals(syscalls, syscallSlices, "syscall slices vs the dispatcher's count");
         assertTrue(userFaultsInMapping >= 7, "the 7 touched pages fault in 4 KiB mode: " + userFaultsInMapping);
     }
