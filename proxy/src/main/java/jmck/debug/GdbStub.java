@@ -156,6 +156,7 @@ public final class GdbStub implements Debugger.Frontend, AutoCloseable {
     @Override
     public Debugger.Resume stopped(Debugger.Stop s) {
         stop = s;
+        selected = null;
         if (mainPid < 0)
             mainPid = s.thread().process().pid();
         if (!connected)
@@ -198,7 +199,7 @@ public final class GdbStub implements Debugger.Frontend, AutoCloseable {
 
     private Debugger.Resume handle(String p) throws IOException {
         Thread t = stop.thread();
-        Cpu cpu = stop.core().cpu();
+        Cpu cpu = registersOf(selected != null ? selected : t);
         if (p.startsWith("qSupported")) {
             send("PacketSize=4000;qXfer:features:read+;swbreak+;QStartNoAckMode+;vContSupported+");
         } else if (p.equals("QStartNoAckMode")) {
@@ -211,8 +212,14 @@ public final class GdbStub implements Debugger.Frontend, AutoCloseable {
             send(off >= x.length() ? "l" : (off + len >= x.length() ? "l" : "m") + x.substring(off, Math.min(x.length(), off + len)));
         } else if (p.equals("?")) {
             send(stopReply());
-        } else if (p.startsWith("H") || p.startsWith("T")) {
-            send(p.startsWith("T") && thread(Integer.parseInt(p.substring(1), 16)) == null ? "E01" : "OK");
+        } else if (p.startsWith("Hg")) {
+            int tid = parseThread(p.substring(2));
+            selected = tid <= 0 ? null : thread(tid);
+            send(tid > 0 && selected == null ? "E01" : "OK");
+        } else if (p.startsWith("H")) {
+            send("OK"); // Hc: steps and continues always resume the stopped thread (all-stop)
+        } else if (p.startsWith("T")) {
+            send(thread(parseThread(p.substring(1))) == null ? "E01" : "OK");
         } else if (p.equals("qfThreadInfo")) {
             StringBuilder b = new StringBuilder("m");
             for (Thread x : threads())
@@ -226,6 +233,8 @@ public final class GdbStub implements Debugger.Frontend, AutoCloseable {
             send("1");
         } else if (p.startsWith("qSymbol")) {
             send("OK");
+        } else if ((p.equals("g") || p.startsWith("p") || p.startsWith("G") || p.startsWith("P")) && cpu == null) {
+            send("E01"); // a thread off every core: its registers are in a saved context we cannot read
         } else if (p.equals("g")) {
             StringBuilder b = new StringBuilder();
             for (Reg r : REGS)
@@ -238,7 +247,7 @@ public final class GdbStub implements Debugger.Frontend, AutoCloseable {
                 int n = r.bits() / 4;
                 if (at + n > data.length())
                     break;
-                writeReg(cpu, t, r, data.substring(at, at + n));
+                writeReg(cpu, selected != null ? selected : t, r, data.substring(at, at + n));
                 at += n;
             }
             send("OK");
@@ -249,7 +258,7 @@ public final class GdbStub implements Debugger.Frontend, AutoCloseable {
             String[] kv = p.substring(1).split("=");
             int n = Integer.parseInt(kv[0], 16);
             if (n < REGS.size())
-                writeReg(cpu, t, REGS.get(n), kv[1]);
+                writeReg(cpu, selected != null ? selected : t, REGS.get(n), kv[1]);
             send(n < REGS.size() ? "OK" : "E01");
         } else if (p.startsWith("m")) {
             String[] r = p.substring(1).split(",");
@@ -313,6 +322,23 @@ public final class GdbStub implements Debugger.Frontend, AutoCloseable {
             case SIGNAL -> String.format("T%02x%s", gdbSignal(s.signo()), thread);
             default -> "T05" + thread;
         };
+    }
+
+    private Thread selected;
+
+    private static int parseThread(String s) {
+        s = s.replaceFirst("^p[0-9a-f]+\\.", "");
+        return s.equals("-1") ? -1 : Integer.parseInt(s, 16);
+    }
+
+    /** The CPU holding t's registers: the core it is loaded on, or null if it is on none. */
+    private Cpu registersOf(Thread t) {
+        if (t == stop.thread())
+            return stop.core().cpu();
+        for (jmck.lwk.proc.Core c : debugger.kernel().cores())
+            if (c.current() == t)
+                return c.cpu();
+        return null;
     }
 
     private List<Thread> threads() {
