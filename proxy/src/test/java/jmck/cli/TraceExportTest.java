@@ -62,7 +62,8 @@ class TraceExportTest {
         JsonNode events = root.get("traceEvents");
         assertTrue(events != null && events.isArray() && events.size() > 0, "no traceEvents array");
         Set<Integer> tracks = new HashSet<>();
-        long faultSlices = 0, syscallSlices = 0, userFaultsInMapping = 0, counters = 0;
+        long faultSlices = 0, syscallSlices = 0, userFaultsInMapping = 0, counters = 0, delegated = 0, requests = 0,
+                responses = 0;
         for (JsonNode e : events) {
             String ph = e.get("ph").asText();
             assertTrue(e.get("name").isTextual() && e.get("pid").isInt() && e.get("tid").isInt(), e.toString());
@@ -82,9 +83,15 @@ class TraceExportTest {
                             userFaultsInMapping++;
                     } else if (cat.startsWith("syscall")) {
                         syscallSlices++;
+                        delegated += cat.equals("syscall,delegated") ? 1 : 0;
                     }
                 }
-                case "i" -> assertTrue(Set.of("schedule", "signal").contains(e.get("cat").asText()), e.toString());
+                case "i" -> {
+                    assertTrue(Set.of("schedule", "signal", "ikc").contains(e.get("cat").asText()), e.toString());
+                    String name = e.get("name").asText();
+                    requests += name.startsWith("ikc request: ") ? 1 : 0;
+                    responses += name.startsWith("ikc response: ") ? 1 : 0;
+                }
                 case "C" -> {
                     assertTrue(e.get("args").get("frames").asLong() > 0, e.toString());
                     counters++;
@@ -97,6 +104,8 @@ class TraceExportTest {
             assertTrue(tracks.contains(e.get("tid").asInt()) || e.get("ph").asText().equals("M"), e.toString());
         assertEquals(faults, faultSlices, "fault slices vs the address space's fault counter");
         assertEquals(faults, counters, "a frames-in-use sample at every fault");
+        assertTrue(delegated > 0 && requests >= delegated, "an IKC request for each delegated syscall: " + requests);
+        assertEquals(requests, responses, "every IKC request was answered");
         assertEquals(syscalls, syscallSlices, "syscall slices vs the dispatcher's count");
         assertTrue(userFaultsInMapping >= 7, "the 7 touched pages fault in 4 KiB mode: " + userFaultsInMapping);
     }

@@ -15,7 +15,8 @@ import jmck.lwk.syscall.SyscallDispatcher;
 /**
  * The kernel's events as a Chrome trace (the JSON "traceEvents" format that Perfetto UI and chrome://tracing
  * open): one track (tid) per emulated core, a slice (ph X) for each syscall and page fault with the time the
- * kernel spent on it, an instant (ph i) when a core switches threads and when a signal is delivered, and a
+ * kernel spent on it, an instant (ph i) when a core switches threads, when a signal is delivered and for
+ * each IKC message to and from the proxy, and a
  * counter (ph C) of the frames in use, sampled at each fault.
  * Timestamps are microseconds since the trace began. Events are kept in memory and written at the end.
  */
@@ -38,8 +39,8 @@ public final class ChromeTrace implements EventSink {
 
     private record Call(int core, int pid, int tid, long nr, long result, boolean delegated, long start, long nanos) {}
 
-    /** A thread switch (signal null) or a signal delivery. */
-    private record Instant(int core, int pid, int tid, long at, String what, boolean signal) {}
+    /** A thread switch, a signal delivery or an IKC message (cat). */
+    private record Instant(int core, int pid, int tid, long at, String what, String cat) {}
 
     private final java.util.function.LongSupplier usedFrames;
 
@@ -86,12 +87,17 @@ public final class ChromeTrace implements EventSink {
         if (runningTid.get(core) == tid)
             return; // the same thread's next slice: no decision worth a mark
         runningTid.set(core, tid);
-        events.add(new Instant(core, pid, tid, System.nanoTime(), what + " tid " + tid, false));
+        events.add(new Instant(core, pid, tid, System.nanoTime(), what + " tid " + tid, "schedule"));
     }
 
     @Override
     public synchronized void signal(int core, int pid, int tid, String what) {
-        events.add(new Instant(core >= 0 ? core : lastCore, pid, tid, System.nanoTime(), what.replace("\"", "'"), true));
+        events.add(new Instant(core >= 0 ? core : lastCore, pid, tid, System.nanoTime(), what.replace("\"", "'"), "signal"));
+    }
+
+    @Override
+    public synchronized void ikc(int core, int pid, int tid, String what) {
+        events.add(new Instant(core >= 0 ? core : lastCore, pid, tid, System.nanoTime(), what.replace("\"", "'"), "ikc"));
     }
 
     /** Microseconds since the trace began, as Chrome traces count. */
@@ -132,7 +138,7 @@ public final class ChromeTrace implements EventSink {
                     .append(c.result() == SyscallDispatcher.NO_RETURN ? "\"blocked\"" : Long.toString(c.result()))
                     .append(",\"process\":").append(c.pid()).append(",\"thread\":").append(c.tid()).append("}}");
         } else if (o instanceof Instant i) {
-            b.append("{\"name\":\"").append(i.what()).append("\",\"cat\":\"").append(i.signal() ? "signal" : "schedule")
+            b.append("{\"name\":\"").append(i.what()).append("\",\"cat\":\"").append(i.cat())
                     .append("\",\"ph\":\"i\",\"s\":\"t\",\"ts\":");
             micros(b, Math.max(0, i.at() - t0));
             b.append(",\"pid\":").append(INSTANCE_PID).append(",\"tid\":").append(i.core()).append(",\"args\":{\"process\":")

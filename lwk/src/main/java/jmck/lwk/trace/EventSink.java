@@ -19,6 +19,9 @@ public interface EventSink {
     /** A signal was delivered or killed a process. */
     default void signal(int core, int pid, int tid, String what) {}
 
+    /** An IKC message between the LWK and the proxy: a request posted, a call-back served, an answer taken. */
+    default void ikc(int core, int pid, int tid, String what) {}
+
     /** Both sinks (either may be null; null if both are). */
     static EventSink tee(EventSink a, EventSink b) {
         if (a == null || b == null)
@@ -46,6 +49,12 @@ public interface EventSink {
             public void signal(int core, int pid, int tid, String what) {
                 a.signal(core, pid, tid, what);
                 b.signal(core, pid, tid, what);
+            }
+
+            @Override
+            public void ikc(int core, int pid, int tid, String what) {
+                a.ikc(core, pid, tid, what);
+                b.ikc(core, pid, tid, what);
             }
         };
     }
