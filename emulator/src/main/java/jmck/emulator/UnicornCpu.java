@@ -151,11 +151,10 @@ public final class UnicornCpu implements Cpu {
         if (breakpointHooks.containsKey(va))
             return;
         breakpointHooks.put(va, engine.hookCode(breakpointHit, va, va));
-        try { // code translated before the hook existed has no call to it
-            engine.removeTranslations(va, va + 1);
-        } catch (UnicornException e) {
-            // va is not mapped under the current page tables: nothing translated from it yet
-        }
+        // Code translated before the hook existed has no call to it. Drop all of it (milliseconds, once per
+        // new address): dropping just va's block needs va mapped under this core's current page tables,
+        // which a core running another address space, or none, does not have.
+        engine.flushTranslatedCode();
     }
 
     private RunResult result(int err) {

@@ -74,7 +74,7 @@ public final class Stepper implements Debugger.Frontend {
         verb("disas|x/i", "disas [ADDR] [N]", "disassemble N instructions (default 5) at ADDR (default rip)", (s, a) -> {
             long rip = s.rip();
             long va = a.length > 0 ? s.address(a, 0) : rip;
-            s.out.print(s.inspect.disassemble(s.mm(), va, a.length > 1 ? (int) s.number(a[1]) : 5, rip));
+            s.out.print(s.inspect.disassemble(s.mm(), va, a.length > 1 ? (int) Math.min(200, s.number(a[1])) : 5, rip));
             return null;
         });
         verb("x|mem", "x ADDR [N]", "show N bytes (default 64) at ADDR, without faulting pages in", (s, a) -> {
