@@ -668,6 +668,9 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
 
     @Override
     public boolean waitingForEvents() {
+        DebugHooks d = debug;
+        if (d != null && d.wantsSlices())
+            return true;
         synchronized (wakeup) {
             return externalWaits > 0 || !timers.isEmpty();
         }

@@ -40,7 +40,7 @@ public final class Debugger implements DebugHooks {
     }
 
     /** Why the machine stopped. */
-    public enum Kind { START, STEP, BREAKPOINT, FAULT, SYSCALL, SIGNAL }
+    public enum Kind { START, STEP, BREAKPOINT, FAULT, SYSCALL, SIGNAL, INTERRUPT }
 
     /** One page fault, seen from both sides of the handler: the walk before, the decision, the walk after. */
     public record FaultInfo(long rip, long address, int errorCode, Walk before, FaultOutcome outcome, Walk after) {}
@@ -85,6 +85,12 @@ public final class Debugger implements DebugHooks {
     private Walk faultBefore;
     private FaultInfo lastFault;
     private long temporaryBreakpoint = -1;
+    /** Interrupts (gdb's Ctrl-C) are possible: cores then run in slices that come back here. */
+    private boolean interruptible;
+    private volatile boolean interruptRequested;
+    /** While stepping up to a breakpoint inside a block: where the block ends (0: not doing so). */
+    private long approachEnd;
+    private int approachSteps;
     /** The user-mode entry of a new thread, where a hidden breakpoint waits. */
     private long entryStop = -1;
 
@@ -104,6 +110,21 @@ public final class Debugger implements DebugHooks {
 
     public void setStopOnSignals(boolean on) {
         stopOnSignals = on;
+    }
+
+    /** Lets {@link #interrupt} stop a running machine, at the cost of budgeted slices (a native block hook). */
+    public void setInterruptible(boolean on) {
+        interruptible = on;
+    }
+
+    /** Stops the machine at the end of the current slice (safe from any thread). */
+    public void interrupt() {
+        interruptRequested = true;
+    }
+
+    @Override
+    public boolean wantsSlices() {
+        return interruptible && until != Until.DETACH;
     }
 
     /** The last page fault the handler finished, or null. */
@@ -191,7 +212,17 @@ public final class Debugger implements DebugHooks {
             stop = Stop.of(Kind.START, core, t);
         } else if (breakpoints.contains(t.rip())) {
             stop = Stop.of(Kind.BREAKPOINT, core, t);
+        } else if (approachEnd == 0 && core.cpu().breakpointBlockEnd() != 0) {
+            // The core stopped at the start of a block that holds a breakpoint: step up to it, unseen.
+            approachEnd = core.cpu().breakpointBlockEnd();
+            approachSteps = 0;
+            return 1;
+        } else if (approachEnd != 0 && t.rip() < approachEnd && approachSteps++ < 1024) {
+            return 1;
+        } else if (interruptRequested) {
+            stop = Stop.of(Kind.INTERRUPT, core, t);
         }
+        approachEnd = 0; // stopped, or left the block without meeting the breakpoint (a fault, a syscall)
         if (stop == null)
             return RUN;
         if (temporaryBreakpoint >= 0) {
@@ -199,6 +230,7 @@ public final class Debugger implements DebugHooks {
             temporaryBreakpoint = -1;
         }
         Resume r = frontend.stopped(stop);
+        interruptRequested = false; // an interrupt that came while stopped is moot
         if (r.killing()) {
             kill(t);
             return HOLD;

@@ -35,7 +35,8 @@ public final class GdbStub implements Debugger.Frontend, AutoCloseable {
     private final Inspector inspect;
     private final ServerSocket server;
     private final Socket socket;
-    private final InputStream in;
+    /** What gdb sent, byte by byte (-1 at the end), from a reader thread that also catches Ctrl-C. */
+    private final java.util.concurrent.BlockingQueue<Integer> input = new java.util.concurrent.LinkedBlockingQueue<>();
     private final OutputStream out;
     private boolean noAck, first = true, connected = true;
     private Debugger.Stop stop;
@@ -110,9 +111,25 @@ public final class GdbStub implements Debugger.Frontend, AutoCloseable {
         this.server = server;
         this.socket = socket;
         socket.setTcpNoDelay(true);
-        this.in = new BufferedInputStream(socket.getInputStream());
+        InputStream in = new BufferedInputStream(socket.getInputStream());
         this.out = new BufferedOutputStream(socket.getOutputStream());
+        java.lang.Thread reader = new java.lang.Thread(() -> {
+            try {
+                for (int b; (b = in.read()) != -1; ) {
+                    if (b == 0x03) // Ctrl-C while the program runs: stop it at the end of the slice
+                        debugger.interrupt();
+                    else
+                        input.add(b);
+                }
+            } catch (IOException e) {
+                // the connection ended
+            }
+            input.add(-1);
+        }, "gdb-reader");
+        reader.setDaemon(true);
+        reader.start();
         debugger.setStopOnSignals(true);
+        debugger.setInterruptible(true);
         debugger.attach(this);
     }
 
@@ -320,6 +337,7 @@ public final class GdbStub implements Debugger.Frontend, AutoCloseable {
         return switch (s.kind()) {
             case BREAKPOINT -> "T05swbreak:;" + thread;
             case SIGNAL -> String.format("T%02x%s", gdbSignal(s.signo()), thread);
+            case INTERRUPT -> "T02" + thread; // SIGINT, as gdb expects after Ctrl-C
             default -> "T05" + thread;
         };
     }
@@ -400,19 +418,31 @@ public final class GdbStub implements Debugger.Frontend, AutoCloseable {
 
     // ---- the wire ----
 
+    private int read() throws IOException {
+        try {
+            int b = input.take();
+            if (b < 0)
+                input.add(-1); // stays at the end
+            return b;
+        } catch (InterruptedException e) {
+            java.lang.Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+    }
+
     private String readPacket() throws IOException {
         int c;
-        while ((c = in.read()) != -1) {
+        while ((c = read()) != -1) {
             if (c != '$')
-                continue; // acks, and ^C (0x03) while already stopped
+                continue; // acks
             StringBuilder b = new StringBuilder();
-            while ((c = in.read()) != -1 && c != '#') {
+            while ((c = read()) != -1 && c != '#') {
                 if (c == '}') // binary escape (X packets)
-                    c = in.read() ^ 0x20;
+                    c = read() ^ 0x20;
                 b.append((char) c);
             }
-            in.read();
-            in.read(); // checksum: TCP already guards the bytes
+            read();
+            read(); // checksum: TCP already guards the bytes
             if (!noAck) {
                 out.write('+');
                 out.flush();

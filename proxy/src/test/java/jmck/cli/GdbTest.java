@@ -60,6 +60,36 @@ class GdbTest {
         }
     }
 
+    /**
+     * Under gdb the cores run in budgeted slices (so that Ctrl-C can stop them) and breakpoints and steps
+     * come and go: a CPU-bound program must still compute exactly what it computes natively. (Unicorn
+     * replays instructions at a slice's end while a code hook exists, its own step counter included.)
+     */
+    @Test
+    void aProgramSteppedUnderGdbComputesWhatItDoesNatively() throws Exception {
+        String prog = Guests.guest("gcc", "sieve_sum").toString();
+        Process jmck = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djmck.root=" + Guests.ROOT, "-cp",
+                System.getProperty("java.class.path"), "jmck.cli.Main", "run", "--gdb", ":0", prog, "20000000", "1").start();
+        try {
+            String line = new BufferedReader(new InputStreamReader(jmck.getErrorStream(), StandardCharsets.UTF_8)).readLine();
+            Matcher m = Pattern.compile("127\\.0\\.0\\.1:(\\d+)").matcher(String.valueOf(line));
+            assertTrue(m.find(), line);
+            Process gdb = new ProcessBuilder("gdb", "-nx", "-batch", "-ex", "target remote 127.0.0.1:" + m.group(1), "-ex",
+                    "break main", "-ex", "c", "-ex", "stepi", "-ex", "stepi", "-ex", "break memset", "-ex", "c", "-ex",
+                    "stepi", "-ex", "delete", "-ex", "c", prog).redirectErrorStream(true).start();
+            String g = new String(gdb.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(gdb.waitFor(60, TimeUnit.SECONDS));
+            assertTrue(g.contains("exited normally"), g);
+            assertTrue(jmck.waitFor(60, TimeUnit.SECONDS));
+            // the first slice after a step ends inside memset's 20 MB: a replayed `sub rdx, -0x40` overran it
+            assertEquals(Guests.host(prog, "20000000", "1").stdout(),
+                    new String(jmck.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        } finally {
+            jmck.destroyForcibly();
+        }
+    }
+
     @Test
     void aBadGdbAddressIsOneLine() {
         Guests.Result r = Guests.jmck("run", "--gdb", ":notaport", Guests.guest("gcc", "hello").toString());

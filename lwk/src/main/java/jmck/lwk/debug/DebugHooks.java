@@ -49,4 +49,12 @@ public interface DebugHooks {
 
     /** Process p has ended; its wait status is set and its memory is gone. */
     default void processExited(Process p) {}
+
+    /**
+     * Whether running cores must come back to {@link #beforeSlice} every slice even with nothing else to
+     * run (a debugger that can be interrupted, like gdb's Ctrl-C): the scheduler then runs in budgeted slices.
+     */
+    default boolean wantsSlices() {
+        return false;
+    }
 }
