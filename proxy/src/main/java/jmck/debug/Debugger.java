@@ -91,8 +91,6 @@ public final class Debugger implements DebugHooks {
     /** While stepping up to a breakpoint inside a block: where the block ends (0: not doing so). */
     private long approachEnd;
     private int approachSteps;
-    /** The user-mode entry of a new thread, where a hidden breakpoint waits. */
-    private long entryStop = -1;
 
     public Debugger(Kernel kernel) {
         this.kernel = kernel;
@@ -173,18 +171,8 @@ public final class Debugger implements DebugHooks {
     public long beforeSlice(Core core, Thread t) {
         if (until == Until.DETACH)
             return RUN;
-        if (!jmck.lwk.arch.X86.isUserAddress(t.rip())) {
-            // A new thread's sysret trampoline: run to the user rip it returns to (in rcx), unseen. (A step of
-            // one instruction would take sysret and the first user instruction together: the block ends there.)
-            entryStop = core.cpu().reg(jmck.emulator.X86Reg.RCX);
-            core.cpu().setBreakpoint(entryStop, true);
-            return RUN;
-        }
-        if (entryStop >= 0) {
-            if (!breakpoints.contains(entryStop))
-                core.cpu().setBreakpoint(entryStop, false);
-            entryStop = -1;
-        }
+        if (!jmck.lwk.arch.X86.isUserAddress(t.rip()))
+            return 1; // a new thread's sysret trampoline: step into user mode, unseen
         if (blocks(pending == null ? null : pending.thread(), t) || blocks(stepping, t))
             return HOLD;
         Stop stop = null;
