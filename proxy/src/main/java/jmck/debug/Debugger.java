@@ -89,7 +89,7 @@ public final class Debugger implements DebugHooks {
     private boolean interruptible;
     private volatile boolean interruptRequested;
     /** While stepping up to a breakpoint inside a block: where the block ends (0: not doing so). */
-    private long approachEnd;
+    private long approachStart, approachEnd;
     private int approachSteps;
 
     public Debugger(Kernel kernel) {
@@ -202,10 +202,11 @@ public final class Debugger implements DebugHooks {
             stop = Stop.of(Kind.BREAKPOINT, core, t);
         } else if (approachEnd == 0 && core.cpu().breakpointBlockEnd() != 0) {
             // The core stopped at the start of a block that holds a breakpoint: step up to it, unseen.
+            approachStart = t.rip();
             approachEnd = core.cpu().breakpointBlockEnd();
             approachSteps = 0;
             return 1;
-        } else if (approachEnd != 0 && t.rip() < approachEnd && approachSteps++ < 1024) {
+        } else if (approachEnd != 0 && t.rip() >= approachStart && t.rip() < approachEnd && approachSteps++ < 1024) {
             return 1;
         } else if (interruptRequested) {
             stop = Stop.of(Kind.INTERRUPT, core, t);
