@@ -36,6 +36,11 @@ public class Bench {
         }
         if (quick)
             reps = Math.min(reps, 2);
+        for (int i = 0; i < args.length; i++)
+            if (args[i].equals("--baseline")) { // bench/debug-off.sh: this tree against an older build, nothing else
+                debugOff(Path.of(args[i + 1]));
+                return;
+            }
         long start = System.nanoTime();
         System.out.printf("# jmck benchmarks%n%n%d repetitions per figure, median (min-max). Machine: %d host cores.%n",
                 reps, Runtime.getRuntime().availableProcessors());
@@ -163,6 +168,45 @@ public class Bench {
             }
             System.out.printf("| %s | %s | %s | %s | %s | %s | %s |%n", e.getKey(), stats(nat, "%.3f"), stats(qemu, "%.3f"),
                     stats(jm, "%.3f"), stats(emu, "%.3f"), stats(ratioQ, "%.2f"), stats(ratioN, "%.1f"));
+        }
+    }
+
+    // ---- Debugging compiled in but off (issue 7) ----
+
+    /**
+     * The debugger's hooks (DebugHooks, the breakpoint code hooks, the trace sink) are null checks on the
+     * trap paths when nothing is attached. Runs the CPU-bound programs on this tree's jmck and on a baseline
+     * build from before they existed, alternately, and compares the emulation phase (--timings' run).
+     */
+    static void debugOff(Path baseline) throws Exception {
+        Map<String, List<String>> programs = new LinkedHashMap<>();
+        programs.put("sieve (integer)", List.of(prog("sieve"), quick ? "200000" : "20000000", quick ? "1" : "5"));
+        programs.put("n-body (floating point)", List.of(prog("nbody"), quick ? "20000" : "2000000"));
+        programs.put("syscall loop (getpid, lseek)", List.of(prog("syscall_bench"), quick ? "20000" : "200000"));
+        System.out.printf("%n## Debugging compiled in, nothing attached: this tree vs %s%n%n"
+                + "Emulation phase (`--timings` run) in seconds, runs alternated; ratio = this tree / baseline.%n"
+                + "The last column runs this tree with `--trace-out` on, for scale.%n%n"
+                + "| program | baseline s | this tree s | ratio | with --trace-out s |%n|---|---|---|---|---|%n", baseline);
+        for (var e : programs.entrySet()) {
+            List<Double> base = new ArrayList<>(), mine = new ArrayList<>(), ratio = new ArrayList<>(), traced = new ArrayList<>();
+            for (int i = 0; i < reps; i++) {
+                List<String> b = new ArrayList<>(List.of(baseline.resolve("jmck").toString(), "run", "--timings"));
+                b.addAll(e.getValue());
+                List<String> m = jmck("run", "--timings");
+                m.addAll(e.getValue());
+                List<String> t = jmck("run", "--timings", "--trace-out", OUT.resolve("bench-trace.json").toString());
+                t.addAll(e.getValue());
+                Run br = run(b), mr = run(m), tr = run(t);
+                if (!e.getKey().startsWith("syscall") && (!br.out.equals(mr.out) || !tr.out.equals(mr.out)))
+                    throw new IllegalStateException(e.getKey() + ": outputs differ"); // the syscall loop prints timings
+                double bs = parse(br.err, "run ([0-9.]+) ms") / 1000, ms = parse(mr.err, "run ([0-9.]+) ms") / 1000;
+                base.add(bs);
+                mine.add(ms);
+                ratio.add(ms / bs);
+                traced.add(parse(tr.err, "run ([0-9.]+) ms") / 1000);
+            }
+            System.out.printf("| %s | %s | %s | %s | %s |%n", e.getKey(), stats(base, "%.3f"), stats(mine, "%.3f"),
+                    stats(ratio, "%.3f"), stats(traced, "%.3f"));
         }
     }
 

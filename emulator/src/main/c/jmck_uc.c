@@ -8,7 +8,11 @@
  *   - the interrupt hook records vector, CR2 and the #PF error code, and resets the CPU's exception-in-flight
  *     field, which Unicorn never clears because it does not deliver exceptions through an IDT;
  *   - the block hook counts translation blocks and stops the core from inside the hook when its slice's
- *     budget is spent: a stop there lands exactly on a block boundary (shared/facts.md, "Preemption").
+ *     budget is spent: a stop there lands exactly on a block boundary (shared/facts.md, "Preemption");
+ *     it also stops at the start of a block that holds a debugger's breakpoint (the debugger then steps
+ *     to it), so breakpoints need no UC_HOOK_CODE: a code hook in the engine, even one bounded to an
+ *     address never reached, made a block-boundary stop replay guest instructions (measured: memset
+ *     overran its buffer under budgeted slices).
  * It also gives fixed-argument wrappers for Unicorn's variadic calls (uc_ctl, uc_hook_add), which JNA's
  * direct mapping cannot bind.
  */
@@ -27,12 +31,19 @@ typedef struct jmck_core {
 	int64_t budget;         /*  88: blocks left in this slice when the block hook is on */
 	uint64_t blocks;        /*  96: blocks executed while the block hook is on */
 	uint64_t rip;           /* 104: at an interrupt */
+	uint64_t bp_block_end;  /* 112: the end of the block a breakpoint stop happened at, or 0 */
 	/* native only from here */
 	uc_engine *uc;
 	uc_context *ctx;
 	int (*on_syscall)(void);
 	int (*on_interrupt)(void);
 	uc_hook syscall_hook, interrupt_hook, block_hook;
+	uint64_t *bps;          /* breakpoint addresses (malloc'd), nbp of them */
+	int nbp;
+	int check_bps;          /* this run stops at breakpoints (not a counted step) */
+	int first_block;        /* the run's first block is still to come */
+	uint64_t resume_at;     /* where the run started: a breakpoint there was just reported */
+	int counted;            /* the last run was a counted step */
 } jmck_core;
 
 /* Upcall results (jmck.emulator.unicorn.NativeCore). */
@@ -93,8 +104,22 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
 {
 	jmck_core *c = user;
 	c->blocks++;
-	if (--c->budget == 0)
+	if (--c->budget == 0) {
 		uc_emu_stop(uc);
+		return;
+	}
+	if (c->nbp && c->check_bps) {
+		int first = c->first_block;
+		c->first_block = 0;
+		for (int i = 0; i < c->nbp; i++) {
+			uint64_t bp = c->bps[i];
+			if (bp >= address && bp < address + size && !(first && bp == c->resume_at)) {
+				c->bp_block_end = address + size;
+				uc_emu_stop(uc);
+				return;
+			}
+		}
+	}
 }
 
 /* ---- the probe: where do old_exception and error_code live in a uc_context? ---- */
@@ -216,6 +241,43 @@ void jmck_core_detach(jmck_core *c)
 	if (c->ctx)
 		uc_context_free(c->ctx);
 	c->ctx = NULL;
+	free(c->bps);
+	c->bps = NULL;
+	c->nbp = 0;
+}
+
+/* Installs the block hook if it is not there yet (dropping translated code once, as for a budget). */
+static int ensure_block_hook(jmck_core *c)
+{
+	if (c->block_hook)
+		return UC_ERR_OK;
+	int err = uc_hook_add(c->uc, &c->block_hook, UC_HOOK_BLOCK, hook_block, c, 1, 0);
+	if (err != UC_ERR_OK)
+		return err;
+	return uc_ctl_flush_tb(c->uc);
+}
+
+/* Sets the breakpoints (n addresses; n = 0 clears them). The first ones install the block hook. */
+int jmck_core_set_breakpoints(jmck_core *c, const uint64_t *addrs, int n)
+{
+	uint64_t *copy = NULL;
+	if (n > 0) {
+		copy = malloc(sizeof *copy * (size_t)n);
+		if (!copy)
+			return UC_ERR_NOMEM;
+		memcpy(copy, addrs, sizeof *copy * (size_t)n);
+		if (c->budget == 0)
+			c->budget = -1; /* a hook installed for breakpoints alone must never count down to a stop */
+		int err = ensure_block_hook(c);
+		if (err != UC_ERR_OK) {
+			free(copy);
+			return err;
+		}
+	}
+	free(c->bps);
+	c->bps = copy;
+	c->nbp = n;
+	return UC_ERR_OK;
 }
 
 /* Sets the block budget: stop after that many blocks (blocks > 0), or never (0). Unicorn compiles hook
@@ -225,12 +287,8 @@ void jmck_core_detach(jmck_core *c)
 int jmck_core_set_budget(jmck_core *c, int64_t blocks)
 {
 	c->budget = blocks > 0 ? blocks : -1;
-	if (blocks > 0 && !c->block_hook) {
-		int err = uc_hook_add(c->uc, &c->block_hook, UC_HOOK_BLOCK, hook_block, c, 1, 0);
-		if (err != UC_ERR_OK)
-			return err;
-		return uc_ctl_flush_tb(c->uc);
-	}
+	if (blocks > 0)
+		return ensure_block_hook(c);
 	return UC_ERR_OK;
 }
 
@@ -246,7 +304,19 @@ int jmck_core_has_budget_hook(jmck_core *c)
  * translated code. */
 int jmck_core_run(jmck_core *c, uint64_t rip, uint64_t count)
 {
+	if (count == 0 && c->counted) {
+		/* Unicorn removes its instruction-count hook (a UC_HOOK_CODE) only when a run ends. While it is
+		 * there, a block-boundary stop replays guest instructions: end an empty run first (begin is
+		 * until, so nothing executes). */
+		clear_exception_in_flight(c);
+		uc_emu_start(c->uc, rip, rip, 0, 0);
+	}
+	c->counted = count != 0;
 	clear_exception_in_flight(c);
+	c->check_bps = count == 0; /* a counted step stops by itself */
+	c->first_block = 1;
+	c->resume_at = rip;
+	c->bp_block_end = 0;
 	return uc_emu_start(c->uc, rip, 0x8000000000000000ull, 0, count);
 }
 

@@ -65,6 +65,21 @@ public interface Cpu extends AutoCloseable {
      */
     RunResult step(long rip, long count);
 
+    /**
+     * Sets or clears a breakpoint. {@link #run} then stops at the start of any block of code that holds a
+     * breakpoint (a breakpoint where the run started does not count, so a debugger resumes from one by
+     * running again), and {@link #breakpointBlockEnd} says so: the debugger steps from there up to the
+     * breakpoint. Costs nothing while no breakpoint was ever set.
+     */
+    default void setBreakpoint(long va, boolean on) {
+        throw new UnsupportedOperationException("breakpoints are not supported by " + getClass().getSimpleName());
+    }
+
+    /** After {@link #run}: the end of the block holding a breakpoint where it stopped, or 0 if it did not. */
+    default long breakpointBlockEnd() {
+        return 0;
+    }
+
     /** A short description of why the last run failed, when it returned FAILED or INVALID_INSTRUCTION. */
     String lastRunError();
 

@@ -15,6 +15,7 @@ import jmck.lwk.proc.Thread;
 import jmck.lwk.syscall.Syscall;
 import jmck.lwk.syscall.SyscallDispatcher;
 import jmck.lwk.syscall.SyscallForwarder;
+import jmck.lwk.trace.EventSink;
 
 /**
  * The LWK side of delegation (McKernel's syscall_generic_forwarding and the mcctrl half of IKC), for a
@@ -125,6 +126,9 @@ public final class IkcForwarder implements SyscallForwarder {
                 t.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_NOFILE));
         if (slot < 0)
             return -Errno.EAGAIN; // more concurrent delegated calls than slots
+        EventSink sink = kernel.eventSink();
+        if (sink != null)
+            sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc request: " + reason.replaceFirst("^proxy: ", ""));
         c.waiting[slot] = t;
         c.then[slot] = then;
         c.call[slot] = call;
@@ -154,6 +158,9 @@ public final class IkcForwarder implements SyscallForwarder {
         c.then[i] = null;
         c.call[i] = null;
         c.channel.free(i);
+        EventSink sink = kernel.eventSink();
+        if (sink != null && t != null)
+            sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc response: " + result);
         if (t == null || !t.alive())
             return result;
         if (then != null)
@@ -170,6 +177,10 @@ public final class IkcForwarder implements SyscallForwarder {
             return;
         Thread t = c.waiting[i];
         long arg = ch.callbackArgument(i);
+        EventSink sink = kernel.eventSink();
+        if (sink != null && t != null)
+            sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc call-back: " + (ch.callbackKind(i) == IkcChannel.CALLBACK_GENERATE
+                    ? "generate a file" : String.format("remote page fault at %#x", arg)));
         switch (ch.callbackKind(i)) {
             case IkcChannel.CALLBACK_FAULT_READ, IkcChannel.CALLBACK_FAULT_WRITE ->
                     ch.answerFault(i, t != null && t.alive()

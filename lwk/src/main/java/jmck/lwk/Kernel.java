@@ -13,6 +13,7 @@ import jmck.emulator.X86Reg;
 import jmck.lwk.abi.Signals;
 import jmck.lwk.arch.KernelImage;
 import jmck.lwk.arch.X86;
+import jmck.lwk.debug.DebugHooks;
 import jmck.lwk.elf.ElfImage;
 import jmck.lwk.elf.ElfLoader;
 import jmck.lwk.elf.InitialStack;
@@ -75,6 +76,10 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
     private KernelImage image;
     private long hwcap;
     private volatile EventSink events;
+    /** The stepper's or gdb stub's hooks; null (one check per trap) when no debugger is attached. */
+    private volatile DebugHooks debug;
+    /** What the debugger asked for at this slice's beforeRun: instructions to step, 0 for a normal run. */
+    private long debugSteps;
     private boolean booted;
     private int externalWaits;
     private final long bootNanos = System.nanoTime();
@@ -236,6 +241,15 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
 
     public EventSink eventSink() {
         return events;
+    }
+
+    /** Attaches a debugger (null detaches it); see {@link DebugHooks} for where it is called. */
+    public void setDebugHooks(DebugHooks hooks) {
+        debug = hooks;
+    }
+
+    public DebugHooks debugHooks() {
+        return debug;
     }
 
     public void addExitListener(ExitListener l) {
@@ -632,6 +646,9 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         kmsg.log("pid %d: exited with status %#x, %d frames freed", p.pid(), p.waitStatus(), frames.freeFrames() - before);
         p.setExitMessage(killedBy == null ? "" : deathMessage(p, killedBy, rip));
         syscalls.forwarder().processExited(p, p.exitMessage());
+        DebugHooks d = debug;
+        if (d != null)
+            d.processExited(p);
         for (ExitListener l : exitListeners)
             l.exited(p, killedBy, rip);
         Thread vforked = p.vforkParent();
@@ -702,13 +719,21 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         long[] a = core.args;
         for (int i = 0; i < 6; i++)
             a[i] = cpu.syscallArg(i);
+        EventSink sink = events;
+        DebugHooks d = debug;
         long nr = cpu.syscallNumber();
         t.setSyscallNr(nr);
+        long[] args = d == null ? null : a.clone(); // handlers may reuse a
+        long start = sink != null ? System.nanoTime() : 0;
         long r = syscalls.dispatch(t, nr, a);
+        if (sink != null)
+            sink.syscall(core.id(), t.process().pid(), t.tid(), nr, r, syscalls.lastForwarded(), start,
+                    System.nanoTime() - start);
+        boolean stop = d != null && d.syscallReturned(core, t, nr, args, r, syscalls.lastForwarded());
         if (r == SyscallDispatcher.NO_RETURN)
             return Cpu.STOP | Cpu.KEEP_RAX;
         cpu.setSyscallResult(r);
-        if (t.hasDeliverable() || t.state() != Thread.State.RUNNABLE || t.yieldRequested() || core.mustRetireCode())
+        if (stop || t.hasDeliverable() || t.state() != Thread.State.RUNNABLE || t.yieldRequested() || core.mustRetireCode())
             return Cpu.STOP;
         return Cpu.CONTINUE;
     }
@@ -737,13 +762,18 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         FaultOutcome.Access access = (err & X86.PF_FETCH) != 0 ? FaultOutcome.Access.EXEC
                 : (err & X86.PF_WRITE) != 0 ? FaultOutcome.Access.WRITE : FaultOutcome.Access.READ;
         EventSink sink = events;
+        DebugHooks d = debug;
+        if (d != null)
+            d.faultEntered(core, t, addr, err);
         long start = sink != null ? System.nanoTime() : 0;
         FaultOutcome o = t.process().mm().fault(addr, access, (err & X86.PF_PRESENT) != 0);
         if (sink != null)
             sink.fault(new FaultEvent(core.id(), t.process().pid(), t.tid(), cpu.trapRip(), o, false,
                     System.nanoTime() - start));
         if (o.resolved())
-            return Cpu.CONTINUE;
+            return d != null && d.faultHandled(core, t, o) ? Cpu.STOP : Cpu.CONTINUE;
+        if (d != null)
+            d.faultHandled(core, t, o);
         t.setTrap(X86.VEC_PF, err);
         if (o.decision() == FaultOutcome.Decision.OUT_OF_MEMORY) {
             kmsg.log("pid %d: out of memory at %#x: killed", t.process().pid(), addr);
@@ -780,7 +810,16 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
             t.process().park(t);
             return false;
         }
-        return t.alive() && t.state() == Thread.State.RUNNABLE;
+        DebugHooks d = debug;
+        debugSteps = 0;
+        if (d != null && t.alive() && t.state() == Thread.State.RUNNABLE)
+            debugSteps = d.beforeSlice(core, t); // a debugger's stop: it may step, hold or kill the thread
+        return debugSteps >= 0 && t.alive() && t.state() == Thread.State.RUNNABLE;
+    }
+
+    @Override
+    public long instructionLimit(Core core, Thread t) {
+        return debugSteps;
     }
 
     @Override
@@ -802,6 +841,10 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
     }
 
     private void deliverSignals(Core core, Thread t) {
+        DebugHooks d = debug;
+        long ready = t.pendingMask() & ~t.blockedMask();
+        if (d != null && ready != 0)
+            d.signalDelivering(core, t, Long.numberOfTrailingZeros(ready) + 1);
         SigInfo handled = signals.deliver(core.cpu(), t, t.trapNo(), t.trapError());
         EventSink sink = events;
         if (handled != null && sink != null)
@@ -887,6 +930,9 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
 
     @Override
     public boolean waitingForEvents() {
+        DebugHooks d = debug;
+        if (d != null && d.wantsSlices())
+            return true;
         synchronized (wakeup) {
             return externalWaits > 0 || !timers.isEmpty();
         }

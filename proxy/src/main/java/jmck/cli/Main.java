@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "jmck", mixinStandardHelpOptions = true, version = "jmck 0.1",
         description = "An x86-64 machine emulator that boots a McKernel-like lightweight kernel and runs static Linux programs on it.",
-        subcommands = {RunCommand.class, McexecCommand.class, IhkCommand.class})
+        subcommands = {RunCommand.class, StepCommand.class, McexecCommand.class, IhkCommand.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {
         System.exit(execute(args));
@@ -28,8 +28,8 @@ public final class Main implements Runnable {
             args = java.util.Arrays.copyOfRange(args, 1, args.length);
         } else {
             cl = new CommandLine(new Main());
-            cl.getSubcommands().get("run").setStopAtPositional(true);
-            cl.getSubcommands().get("mcexec").setStopAtPositional(true);
+            for (String verb : new String[] {"run", "step", "mcexec"})
+                cl.getSubcommands().get(verb).setStopAtPositional(true);
         }
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof JmckException) {

@@ -27,7 +27,7 @@ import picocli.CommandLine.Parameters;
 
 /** jmck run: boot an LWK instance, run one static program on it, tear it down; exit with the program's status. */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Boot an LWK, run a static x86-64 Linux program on it, and shut it down.")
-final class RunCommand implements Callable<Integer> {
+class RunCommand implements Callable<Integer> {
     enum Trace { faults, syscalls, sched, signals }
 
     @Option(names = "--cores", paramLabel = "N", description = "emulated cores (default ${DEFAULT-VALUE})", defaultValue = "1")
@@ -56,6 +56,16 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "echo the kernel log (kmsg) to stderr")
     boolean verbose;
 
+    @Option(names = "--trace-out", paramLabel = "FILE",
+            description = "write a Chrome trace (JSON; opens in Perfetto and chrome://tracing): one track per core, "
+                    + "slices for syscalls and page faults, instants for scheduling and signals")
+    Path traceOut;
+
+    @Option(names = "--gdb", paramLabel = "[HOST]:PORT",
+            description = "wait for gdb's remote protocol on HOST:PORT (default host 127.0.0.1; port 0 picks a free one) "
+                    + "before the program's first instruction; then in gdb: target remote HOST:PORT")
+    String gdb;
+
     @Option(names = "--timings", description = "print where the time went (JVM start, boot, load, run) to stderr")
     boolean timings;
 
@@ -66,7 +76,7 @@ final class RunCommand implements Callable<Integer> {
     List<String> args = new ArrayList<>();
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         long t0 = System.nanoTime();
         // The launcher passes the time it started java, so the JVM's own start-up can be told apart.
         long launched = Long.getLong("jmck.launched", 0), jvmMillis = launched == 0 ? -1 : System.currentTimeMillis() - launched;
@@ -77,6 +87,12 @@ final class RunCommand implements Callable<Integer> {
             case "2m" -> PageSize.LARGE;
             default -> throw new jmck.emulator.JmckException("bad --page-size '" + pageSize + "': use 4k or 2m");
         };
+        if (traceOut != null) { // say so before the run, not after it
+            Path parent = traceOut.toAbsolutePath().getParent();
+            if (parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent))
+                throw new jmck.emulator.JmckException("cannot write the trace to " + traceOut + ": no writable directory "
+                        + parent);
+        }
         long bytes = Sizes.parse(mem);
         long[] firstFault = {0};
         try (Machine machine = Machine.create(cores, bytes)) {
@@ -86,8 +102,10 @@ final class RunCommand implements Callable<Integer> {
             Kernel k = os.kernel();
             if (verbose)
                 k.echoKmsg(System.err::println);
-            if (!trace.isEmpty())
-                k.setEventSink(sink());
+            jmck.lwk.trace.ChromeTrace chrome = traceOut == null ? null
+                    : new jmck.lwk.trace.ChromeTrace(cores, k.frames()::usedFrames);
+            if (!trace.isEmpty() || chrome != null)
+                k.setEventSink(EventSink.tee(trace.isEmpty() ? null : sink(), chrome));
             else if (timings)
                 k.setEventSink(new EventSink() {
                     @Override
@@ -114,13 +132,15 @@ final class RunCommand implements Callable<Integer> {
             argv.addAll(args);
             int status;
             long t3, t4;
-            try (LocalRun local = new LocalRun(k)) {
+            try (LocalRun local = new LocalRun(k); AutoCloseable tool = attach(k, elf)) {
                 Process p = local.start(elf, program, argv, HostFacts.environment());
                 t3 = System.nanoTime();
                 status = local.runToEnd(p, (long) (timeout * 1e9));
                 t4 = System.nanoTime();
             }
             os.shutdown();
+            if (chrome != null)
+                chrome.writeTo(traceOut);
             if (timings)
                 System.err.printf("timings: jvm start %d ms, machine %.1f ms, boot %.1f ms, load %.1f ms, run %.1f ms"
                         + " (first fault after %.1f ms), shutdown %.1f ms%n", jvmMillis, (t1 - t0) / 1e6, (t2 - t1) / 1e6,
@@ -128,6 +148,16 @@ final class RunCommand implements Callable<Integer> {
                         (System.nanoTime() - t4) / 1e6);
             return status;
         }
+    }
+
+    /**
+     * Attaches a debugger before the program's first instruction: `run --gdb` serves gdb's remote protocol;
+     * `step` overrides this with its command line. Returns what to close after the run (or null).
+     */
+    AutoCloseable attach(Kernel k, ElfImage elf) throws Exception {
+        if (gdb == null)
+            return null;
+        return jmck.debug.GdbStub.listen(k, elf, gdb, System.err);
     }
 
     private EventSink sink() {

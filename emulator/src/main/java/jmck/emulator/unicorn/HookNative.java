@@ -28,6 +28,8 @@ final class HookNative {
 
     static native int jmck_core_has_budget_hook(Pointer core);
 
+    static native int jmck_core_set_breakpoints(Pointer core, long[] addresses, int n);
+
     static native int jmck_set_tcg_buffer_size(long uc, int bytes);
 
     static native int jmck_core_run(Pointer core, long rip, long count);

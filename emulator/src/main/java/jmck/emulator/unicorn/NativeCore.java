@@ -29,7 +29,7 @@ public final class NativeCore implements AutoCloseable {
 
     // Offsets in struct jmck_core.
     private static final int SYS = 0, SYS_RESULT = 64, CR2 = 72, VECTOR = 80, ERROR_CODE = 84, BUDGET = 88,
-            BLOCKS = 96, RIP = 104, SHARED_SIZE = 112, STRUCT_SIZE = 256;
+            BLOCKS = 96, RIP = 104, BP_BLOCK_END = 112, SHARED_SIZE = 120, STRUCT_SIZE = 512;
 
     private static volatile int[] probedOffsets;
 
@@ -163,6 +163,21 @@ public final class NativeCore implements AutoCloseable {
      */
     public void setBudget(long blocks) {
         UnicornException.check("jmck_core_set_budget", HookNative.jmck_core_set_budget(block, blocks));
+    }
+
+    /**
+     * Sets the addresses where {@link #run} stops: at the start of the block that holds one (never at one
+     * where the run started). {@link #breakpointBlockEnd} then tells where that block ends, for the caller
+     * to step up to the breakpoint. The first breakpoints install the native block hook.
+     */
+    public void setBreakpoints(long[] addresses) {
+        UnicornException.check("jmck_core_set_breakpoints",
+                HookNative.jmck_core_set_breakpoints(block, addresses, addresses.length));
+    }
+
+    /** After a run: the end of the block holding a breakpoint where it stopped, or 0. */
+    public long breakpointBlockEnd() {
+        return shared.getLong(BP_BLOCK_END);
     }
 
     /** Whether the native block hook is installed on this core. */

@@ -32,6 +32,11 @@ public final class Scheduler {
 
         /** A scheduling decision, for traces: t was put on core c, blocked (why), woken, or ended. */
         default void scheduled(Core c, Thread t, String what) {}
+
+        /** After beforeRun: 0 for a normal slice, n to run just n instructions (a debugger single-steps). */
+        default long instructionLimit(Core core, Thread thread) {
+            return 0;
+        }
     }
 
     /** Translation blocks per slice when a core shares the host thread (about a millisecond of guest code). */
@@ -203,7 +208,8 @@ public final class Scheduler {
         }
         c.setBudget(share ? SLICE_BLOCKS : 0);
         t.sliceStart = System.nanoTime();
-        Cpu.RunResult r = c.cpu().run(t.rip);
+        long steps = hooks.instructionLimit(c, t);
+        Cpu.RunResult r = steps > 0 ? c.cpu().step(t.rip, steps) : c.cpu().run(t.rip);
         t.cpuNanos += System.nanoTime() - t.sliceStart;
         t.sliceStart = 0;
         t.yieldRequested = false;

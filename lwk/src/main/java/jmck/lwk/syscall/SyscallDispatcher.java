@@ -96,6 +96,11 @@ public final class SyscallDispatcher {
         return forwarder.forward(t, call, a);
     }
 
+    /** Whether the last dispatched call went to the proxy (for traces and debuggers). */
+    public boolean lastForwarded() {
+        return forwarded;
+    }
+
     public Tracer tracer() {
         return tracer;
     }

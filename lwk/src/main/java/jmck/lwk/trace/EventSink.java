@@ -7,12 +7,55 @@ package jmck.lwk.trace;
 public interface EventSink {
     default void fault(FaultEvent e) {}
 
-    /** A syscall finished: strace-like text and whether it ran in the LWK or on the host. */
-    default void syscall(int core, int pid, int tid, String text, boolean delegated) {}
+    /**
+     * A syscall returned to the core (result NO_RETURN: it blocked or does not return); delegated: the host
+     * ran it. start is System.nanoTime() at entry, nanos the time spent in the kernel.
+     */
+    default void syscall(int core, int pid, int tid, long nr, long result, boolean delegated, long start, long nanos) {}
 
     /** The scheduler put a thread on a core or took it off. */
     default void schedule(int core, int pid, int tid, String what) {}
 
     /** A signal was delivered or killed a process. */
     default void signal(int core, int pid, int tid, String what) {}
+
+    /** An IKC message between the LWK and the proxy: a request posted, a call-back served, an answer taken. */
+    default void ikc(int core, int pid, int tid, String what) {}
+
+    /** Both sinks (either may be null; null if both are). */
+    static EventSink tee(EventSink a, EventSink b) {
+        if (a == null || b == null)
+            return a == null ? b : a;
+        return new EventSink() {
+            @Override
+            public void fault(FaultEvent e) {
+                a.fault(e);
+                b.fault(e);
+            }
+
+            @Override
+            public void syscall(int core, int pid, int tid, long nr, long result, boolean delegated, long start, long nanos) {
+                a.syscall(core, pid, tid, nr, result, delegated, start, nanos);
+                b.syscall(core, pid, tid, nr, result, delegated, start, nanos);
+            }
+
+            @Override
+            public void schedule(int core, int pid, int tid, String what) {
+                a.schedule(core, pid, tid, what);
+                b.schedule(core, pid, tid, what);
+            }
+
+            @Override
+            public void signal(int core, int pid, int tid, String what) {
+                a.signal(core, pid, tid, what);
+                b.signal(core, pid, tid, what);
+            }
+
+            @Override
+            public void ikc(int core, int pid, int tid, String what) {
+                a.ikc(core, pid, tid, what);
+                b.ikc(core, pid, tid, what);
+            }
+        };
+    }
 }
