@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongUnaryOperator;
 import java.util.function.Supplier;
+import jmck.ihk.ikc.Doorbell;
 import jmck.ihk.ikc.IkcChannel;
 import jmck.lwk.Kernel;
 import jmck.lwk.abi.Errno;
@@ -58,6 +59,8 @@ public final class IkcForwarder implements SyscallForwarder {
         /** The syscall and arguments in each slot, for what the LWK does with the result (SIGPIPE). */
         final Syscall[] call = new Syscall[SLOTS];
         final long[][] args = new long[SLOTS][6];
+        /** Requests posted and not yet completed: the tick looks only at channels with some. */
+        int inFlight;
 
         Client(Process process, IkcChannel channel, ProxyLink link, long proxyPid) {
             this.process = process;
@@ -69,15 +72,25 @@ public final class IkcForwarder implements SyscallForwarder {
 
     private final Kernel kernel;
     private final Path directory;
+    private final Doorbell doorbell;
     private final Map<Process, Client> clients = new ConcurrentHashMap<>();
     private final Map<Long, Supplier<byte[]>> generated = new ConcurrentHashMap<>();
     private long sequence;
 
-    /** A forwarder whose channel and generated files go in directory. */
-    public IkcForwarder(Kernel kernel, Path directory) {
+    /**
+     * A forwarder whose channel and generated files go in directory; it rings the proxies on doorbell
+     * (the LWK's) when a channel needs a worker.
+     */
+    public IkcForwarder(Kernel kernel, Path directory, Doorbell doorbell) {
         this.kernel = kernel;
         this.directory = directory;
+        this.doorbell = doorbell;
         kernel.addPoller(this::poll);
+    }
+
+    /** Where the channel and generated files are. */
+    public Path directory() {
+        return directory;
     }
 
     /** The channel file of process pid. */
@@ -126,6 +139,9 @@ public final class IkcForwarder implements SyscallForwarder {
                 t.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_NOFILE));
         if (slot < 0)
             return -Errno.EAGAIN; // more concurrent delegated calls than slots
+        if (c.channel.needsWorker())
+            doorbell.ringProxies(); // the proxy starts workers on demand
+        c.inFlight++;
         EventSink sink = kernel.eventSink();
         if (sink != null)
             sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc request: " + reason.replaceFirst("^proxy: ", ""));
@@ -158,6 +174,7 @@ public final class IkcForwarder implements SyscallForwarder {
         c.then[i] = null;
         c.call[i] = null;
         c.channel.free(i);
+        c.inFlight--;
         EventSink sink = kernel.eventSink();
         if (sink != null && t != null)
             sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc response: " + result);
@@ -235,6 +252,8 @@ public final class IkcForwarder implements SyscallForwarder {
     /** On the kernel's thread, every tick: answers wake their threads; call-backs are served. */
     private void poll() {
         for (Client c : clients.values()) {
+            if (c.inFlight == 0)
+                continue;
             IkcChannel ch = c.channel;
             for (int i = 0; i < SLOTS; i++) {
                 int state = ch.state(i);
@@ -307,6 +326,13 @@ public final class IkcForwarder implements SyscallForwarder {
         } catch (IOException e) {
             // the proxy still has it mapped; nothing else to do
         }
+        // Unmapped at the next tick: this may run inside poll(), which may still read the channel.
+        kernel.submit(c.channel::close);
+    }
+
+    /** Channels open (one per live process being served). */
+    public int channels() {
+        return clients.size();
     }
 
     /** The link of a process's proxy, or null. */

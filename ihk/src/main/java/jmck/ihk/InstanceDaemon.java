@@ -116,7 +116,7 @@ public final class InstanceDaemon {
         kernel.scheduler().setPreemptible(true);
         Path ikc = ihk.runtimeDir().resolve("os" + os + ".ikc");
         Files.createDirectories(ikc);
-        forwarder = new IkcForwarder(kernel, ikc);
+        forwarder = new IkcForwarder(kernel, ikc, doorbell);
         kernel.syscalls().setForwarder(forwarder);
         Files.deleteIfExists(ihk.socket(os));
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);

@@ -38,7 +38,7 @@ public final class LocalRun implements AutoCloseable {
         }
         Doorbell doorbell = Doorbell.create(directory.resolve("bell"));
         kernel.setIdler(doorbell.idler());
-        forwarder = new IkcForwarder(kernel, directory);
+        forwarder = new IkcForwarder(kernel, directory, doorbell);
         kernel.syscalls().setForwarder(forwarder);
         session = new ProxySession(kernel.memory(), doorbell, directory);
         link = (p, waitStatus, message) -> session.exited(p.pid());

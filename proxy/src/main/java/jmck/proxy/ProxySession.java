@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import jmck.emulator.PhysicalMemory;
 import jmck.ihk.IkcForwarder;
@@ -17,17 +19,31 @@ import jmck.lwk.syscall.Syscall;
 
 /**
  * The proxy's side of delegation for a guest process and the processes it forks: for each, an IKC channel,
- * the process's file descriptors ({@link FdTable}) and a few worker threads that run its delegated syscalls
- * on the host (so that one blocked read does not stop a write). mcexec runs one in its own process; jmck
- * run runs one in the LWK's process, over the same channels.
+ * the process's file descriptors ({@link FdTable}) and the worker threads that run its delegated syscalls
+ * on the host. mcexec runs one in its own process; jmck run runs one in the LWK's process, over the same
+ * channels.
+ *
+ * <p>Workers come and go with the load, so that a thousand sleeping processes cost no host threads: a
+ * process has none until the LWK posts a call on its channel and finds nobody serving it; then the LWK
+ * rings the proxies' doorbell and this session's dispatcher starts one. A worker that takes a request
+ * while no other waits starts another first, so a call that blocks on the host (a read from a pipe, a
+ * wait) never holds up the next; a worker left with nothing to do for a second leaves.
  */
 public final class ProxySession {
-    private static final int WORKERS_PER_PROCESS = 4;
+    /** The most workers a process gets: one per IKC slot, as more could never be busy at once. */
+    private static final int MAX_WORKERS = IkcForwarder.SLOTS;
+    /** How long a worker waits for a request before it leaves. */
+    private static final long IDLE_NANOS = Long.getLong("jmck.proxy.idle", 1_000_000_000L);
+    /** How long a waiting worker sleeps before it looks at the time again. */
+    private static final long WAIT_NANOS = 50_000_000L;
 
     private final PhysicalMemory memory;
     private final Doorbell lwk;
     private final Path generatedDirectory;
     private final Map<Integer, Served> served = new ConcurrentHashMap<>();
+    private final Set<java.lang.Thread> workers = ConcurrentHashMap.newKeySet();
+    private java.lang.Thread dispatcher;
+    private volatile boolean closed;
     private long calls, serviceNanos, zeroCopyBytes, bounceBytes;
 
     /** One guest process being served. */
@@ -35,24 +51,32 @@ public final class ProxySession {
         final int pid;
         final IkcChannel channel;
         final FdTable fds;
-        final List<java.lang.Thread> workers = new ArrayList<>();
-        final List<HostCalls> calls = new ArrayList<>();
         /** Only one worker at a time waits for the doorbell: it spins before it sleeps (leader/follower). */
         final ReentrantLock waiter = new ReentrantLock();
+        /** Workers waiting for a request: the leader and its followers. */
+        final AtomicInteger idle = new AtomicInteger();
+        /** The process (until it exits) and each worker hold a reference; the last to let go closes the files. */
+        final AtomicInteger refs = new AtomicInteger(1);
+        final AtomicInteger started = new AtomicInteger();
         volatile boolean done;
 
         Served(int pid, IkcChannel channel, FdTable fds) {
             this.pid = pid;
             this.channel = channel;
             this.fds = fds;
-            for (int i = 0; i < WORKERS_PER_PROCESS; i++) {
-                RemoteGuestMemory gm = new RemoteGuestMemory(memory, channel, lwk);
-                HostCalls hc = new HostCalls(gm, fds);
-                calls.add(hc);
-                java.lang.Thread t = new java.lang.Thread(() -> work(this, gm, hc), "proxy-" + pid + "-" + i);
-                t.setDaemon(true);
-                workers.add(t);
-            }
+        }
+
+        /** Takes a reference, unless the last one is gone already. */
+        boolean retain() {
+            for (int r; (r = refs.get()) > 0; )
+                if (refs.compareAndSet(r, r + 1))
+                    return true;
+            return false;
+        }
+
+        void release() {
+            if (refs.decrementAndGet() == 0)
+                fds.closeAll();
         }
     }
 
@@ -63,12 +87,19 @@ public final class ProxySession {
         this.generatedDirectory = generatedDirectory;
     }
 
-    /** Starts serving process pid on its channel with fds as its file descriptors. */
+    /** Starts serving process pid on its channel with fds as its file descriptors (workers start on demand). */
     public void serve(int pid, IkcChannel channel, FdTable fds) {
         Served s = new Served(pid, channel, fds);
         served.put(pid, s);
-        for (java.lang.Thread t : s.workers)
-            t.start();
+        synchronized (this) {
+            if (dispatcher == null) {
+                dispatcher = new java.lang.Thread(this::dispatch, "proxy-dispatch");
+                dispatcher.setDaemon(true);
+                dispatcher.start();
+            }
+        }
+        if (channel.takeWanted()) // posted before it was registered here
+            addWorker(s);
     }
 
     /** A forked child: its channel is at file; its files are copies of its parent's. */
@@ -78,32 +109,120 @@ public final class ProxySession {
         serve(child, IkcChannel.open(channel), fds);
     }
 
-    /** Process pid ended: its workers stop and its files close. */
+    /**
+     * Process pid ended: its workers leave (one blocked in a host call leaves when the call returns), and
+     * the last one out closes its files. Does not wait: the LWK's thread may be the caller.
+     */
     public void exited(int pid) {
         Served s = served.remove(pid);
         if (s == null)
             return;
         s.done = true;
         s.channel.markExited();
-        for (java.lang.Thread t : s.workers)
-            try {
-                t.join(200);
-            } catch (InterruptedException e) {
-                java.lang.Thread.currentThread().interrupt();
-            }
-        synchronized (this) {
-            for (HostCalls hc : s.calls) {
-                zeroCopyBytes += hc.zeroCopyBytes;
-                bounceBytes += hc.bounceBytes;
-            }
-        }
-        s.fds.closeAll();
+        s.release();
     }
 
-    /** Stops serving everyone. */
+    /** Stops serving everyone; waits a moment for the workers to leave. */
     public void close() {
         for (Integer pid : new ArrayList<>(served.keySet()))
             exited(pid);
+        closed = true;
+        lwk.ringProxies(); // the dispatcher leaves
+        long deadline = System.nanoTime() + 500_000_000L;
+        for (java.lang.Thread t : new ArrayList<>(workers))
+            try {
+                t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException e) {
+                java.lang.Thread.currentThread().interrupt();
+                return;
+            }
+    }
+
+    /** Host threads serving processes now (the dispatcher not counted). */
+    public int workerCount() {
+        return workers.size();
+    }
+
+    /** The dispatcher: starts a worker for each channel the LWK posted on while nobody served it. */
+    private void dispatch() {
+        while (!closed) {
+            int seen = lwk.proxyCount();
+            for (Served s : served.values())
+                if (s.channel.takeWanted())
+                    addWorker(s);
+            lwk.awaitProxies(seen, 1_000_000_000L);
+        }
+    }
+
+    /** Starts one more worker for s, unless s has ended or has all the workers it may have. */
+    private void addWorker(Served s) {
+        if (s.done || !s.retain())
+            return;
+        if (s.channel.addWorkers(1) > MAX_WORKERS) {
+            s.channel.addWorkers(-1);
+            s.release();
+            return;
+        }
+        java.lang.Thread t = new java.lang.Thread(() -> work(s), "proxy-" + s.pid + "-" + s.started.getAndIncrement());
+        t.setDaemon(true);
+        workers.add(t);
+        t.start();
+    }
+
+    /** A worker: claim a request, run it on the host, answer, ring the LWK; leave when idle or when the process ends. */
+    private void work(Served s) {
+        RemoteGuestMemory gm = new RemoteGuestMemory(memory, s.channel, lwk);
+        HostCalls hc = new HostCalls(gm, s.fds);
+        try {
+            for (int slot; (slot = next(s)) >= 0; ) {
+                if (s.idle.get() == 0)
+                    addWorker(s); // one waits for the next request in case this one blocks
+                run(s, gm, hc, slot);
+            }
+        } finally {
+            synchronized (this) {
+                zeroCopyBytes += hc.zeroCopyBytes;
+                bounceBytes += hc.bounceBytes;
+            }
+            workers.remove(java.lang.Thread.currentThread());
+            IkcChannel ch = s.channel;
+            // A request posted while this worker was leaving found it still counted: someone must take it.
+            if (ch.addWorkers(-1) == 0 && !s.done && !ch.exited() && ch.pending()) {
+                ch.want();
+                lwk.ringProxies();
+            }
+            s.release();
+        }
+    }
+
+    /** Waits for a request and claims it; -1 if the process ended or none came for IDLE_NANOS. */
+    private int next(Served s) {
+        IkcChannel channel = s.channel;
+        long idleUntil = System.nanoTime() + IDLE_NANOS;
+        s.idle.incrementAndGet();
+        try {
+            if (!s.waiter.tryLock(IDLE_NANOS, TimeUnit.NANOSECONDS))
+                return -1; // a spare: another worker has been waiting all along
+            try {
+                while (!s.done && !channel.exited()) {
+                    int seen = channel.requestCount();
+                    int slot = channel.claim();
+                    if (slot >= 0)
+                        return slot;
+                    long left = idleUntil - System.nanoTime();
+                    if (left <= 0)
+                        return -1;
+                    channel.awaitRequest(seen, Math.min(left, WAIT_NANOS));
+                }
+                return -1;
+            } finally {
+                s.waiter.unlock();
+            }
+        } catch (InterruptedException e) {
+            return -1;
+        } finally {
+            s.idle.decrementAndGet();
+        }
     }
 
     /** "N delegated calls (X us each in the proxy), B bytes moved in place, C bytes through bounce buffers" */
@@ -112,57 +231,40 @@ public final class ProxySession {
                 + " bounce buffers", calls, calls == 0 ? 0 : serviceNanos / 1e3 / calls, zeroCopyBytes, bounceBytes);
     }
 
-    /** A worker: claim a request, run it on the host, answer, ring the LWK. */
-    private void work(Served s, RemoteGuestMemory gm, HostCalls hc) {
+    /** Runs the request in slot on the host, answers, rings the LWK. */
+    private void run(Served s, RemoteGuestMemory gm, HostCalls hc, int slot) {
         IkcChannel channel = s.channel;
+        long began = System.nanoTime();
         long[] args = new long[6];
-        while (!s.done && !channel.exited()) {
-            int slot;
-            s.waiter.lock();
-            try {
-                int seen = channel.requestCount();
-                slot = channel.claim();
-                while (slot < 0 && !s.done && !channel.exited()) {
-                    channel.awaitRequest(seen, 50_000_000L);
-                    seen = channel.requestCount();
-                    slot = channel.claim();
-                }
-            } finally {
-                s.waiter.unlock();
-            }
-            if (slot < 0)
-                break;
-            long began = System.nanoTime();
-            long nr = channel.number(slot);
-            for (int i = 0; i < 6; i++)
-                args[i] = channel.arg(slot, i);
-            gm.serve(slot);
-            hc.umask = channel.umask(slot);
-            hc.fds().setLimit(channel.nofile(slot));
-            long r;
-            if (nr == IkcForwarder.OPEN_GENERATED) {
-                r = openGenerated(hc, gm, args[0]);
-            } else if (nr == IkcForwarder.MAPPABLE_FD) { // the LWK opens /proc/<this pid>/fd/<r> itself
-                r = hc.mappableHostFd(args[0], args[1] != 0);
-            } else if (nr == IkcForwarder.OPEN_EXEC) { // likewise
-                r = hc.openExecutable(args[0]);
-            } else if (nr == IkcForwarder.EXEC_DONE) {
-                hc.fds().closeOnExec();
-                r = 0;
-            } else if (nr == IkcForwarder.FORK) {
-                int child = (int) args[0];
-                fork(s.pid, child, IkcForwarder.channelFile(generatedDirectory, child));
-                r = 0;
-            } else {
-                Syscall call = Syscall.of(nr);
-                r = call == null ? -Errno.ENOSYS : hc.execute(call, args);
-            }
-            channel.respond(slot, r);
-            lwk.ring();
-            synchronized (this) {
-                calls++;
-                serviceNanos += System.nanoTime() - began;
-            }
+        long nr = channel.number(slot);
+        for (int i = 0; i < 6; i++)
+            args[i] = channel.arg(slot, i);
+        gm.serve(slot);
+        hc.umask = channel.umask(slot);
+        hc.fds().setLimit(channel.nofile(slot));
+        long r;
+        if (nr == IkcForwarder.OPEN_GENERATED) {
+            r = openGenerated(hc, gm, args[0]);
+        } else if (nr == IkcForwarder.MAPPABLE_FD) { // the LWK opens /proc/<this pid>/fd/<r> itself
+            r = hc.mappableHostFd(args[0], args[1] != 0);
+        } else if (nr == IkcForwarder.OPEN_EXEC) { // likewise
+            r = hc.openExecutable(args[0]);
+        } else if (nr == IkcForwarder.EXEC_DONE) {
+            hc.fds().closeOnExec();
+            r = 0;
+        } else if (nr == IkcForwarder.FORK) {
+            int child = (int) args[0];
+            fork(s.pid, child, IkcForwarder.channelFile(generatedDirectory, child));
+            r = 0;
+        } else {
+            Syscall call = Syscall.of(nr);
+            r = call == null ? -Errno.ENOSYS : hc.execute(call, args);
+        }
+        channel.respond(slot, r);
+        lwk.ring();
+        synchronized (this) {
+            calls++;
+            serviceNanos += System.nanoTime() - began;
         }
     }
 

@@ -14,7 +14,8 @@ import java.nio.file.Path;
  * <pre>
  * header  0  magic "JMCKIKC1"     8  slot count         12 version (1)
  *         16 proxy doorbell       20 proxy sleepers     24 page-table root (CR3) of the process
- *         32 process exited (1)
+ *         32 process exited (1)   36 proxy workers serving the channel
+ *         40 wanted (1: the LWK posted while no worker served it)
  * slot i at 64 + 128 * i:
  *         0  state: 0 free, 1 request, 2 claimed, 3 response
  *         4  tid of the LWK thread  8  sequence number  16 syscall number  24 args[6]  72 result
@@ -31,7 +32,8 @@ public final class IkcChannel {
     public static final int CALLBACK_FAULT_READ = 1, CALLBACK_FAULT_WRITE = 2, CALLBACK_GENERATE = 3;
     private static final long MAGIC = 0x31434b494b434d4aL; // "JMCKIKC1"
     private static final int HEADER = 64, SLOT = 128;
-    private static final int H_SLOTS = 8, H_VERSION = 12, H_BELL = 16, H_SLEEPERS = 20, H_ROOT = 24, H_EXITED = 32;
+    private static final int H_SLOTS = 8, H_VERSION = 12, H_BELL = 16, H_SLEEPERS = 20, H_ROOT = 24, H_EXITED = 32,
+            H_WORKERS = 36, H_WANTED = 40;
     private static final int S_STATE = 0, S_TID = 4, S_SEQ = 8, S_NR = 16, S_ARGS = 24, S_RESULT = 72,
             S_FAULT = 80, S_FAULT_WRITE = 84, S_FAULT_VA = 88, S_FAULT_PA = 96, S_UMASK = 104, S_NOFILE = 112;
 
@@ -96,6 +98,11 @@ public final class IkcChannel {
         return w.getInt(H_EXITED) != 0;
     }
 
+    /** Unmaps the channel (this side's mapping); nothing may use it afterwards. */
+    public void close() {
+        w.unmap();
+    }
+
     // ---- the LWK side ----
 
     /**
@@ -120,6 +127,17 @@ public final class IkcChannel {
             return i;
         }
         return -1;
+    }
+
+    /**
+     * After a post: true if no proxy worker serves the channel (the proxy starts workers on demand and
+     * idle ones leave), so the caller must ring the proxies' doorbell; the channel is marked wanted.
+     */
+    public boolean needsWorker() {
+        if (w.getInt(H_WORKERS) != 0)
+            return false;
+        w.putInt(H_WANTED, 1);
+        return true;
     }
 
     public int state(int i) {
@@ -168,6 +186,33 @@ public final class IkcChannel {
     }
 
     // ---- the proxy side ----
+
+    /** Workers serving the channel: the proxy counts them here, for {@link #needsWorker}. */
+    public int addWorkers(int delta) {
+        return w.addInt(H_WORKERS, delta);
+    }
+
+    public int workers() {
+        return w.getInt(H_WORKERS);
+    }
+
+    /** Marks the channel as wanting a worker (a leaving worker saw a request come in). */
+    public void want() {
+        w.putInt(H_WANTED, 1);
+    }
+
+    /** Takes the wanted mark: true if the channel was waiting for a worker. */
+    public boolean takeWanted() {
+        return w.getInt(H_WANTED) != 0 && w.casInt(H_WANTED, 1, 0);
+    }
+
+    /** True if a request is waiting to be claimed. */
+    public boolean pending() {
+        for (int i = 0; i < slots; i++)
+            if (w.getInt(slot(i) + S_STATE) == REQUEST)
+                return true;
+        return false;
+    }
 
     /** Claims a posted request; returns its slot, or -1 if none is waiting. */
     public int claim() {

@@ -83,6 +83,21 @@ final class SharedWords {
         LONG.setVolatile(buffer, off, v);
     }
 
+    /**
+     * Unmaps the file now rather than when the collector finds the buffer: a long-lived instance maps a
+     * channel per process, and a deleted file's pages stay in memory while mapped. Nothing may touch
+     * these words afterwards (the access would fault).
+     */
+    void unmap() {
+        try {
+            java.lang.reflect.Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+            f.setAccessible(true);
+            ((sun.misc.Unsafe) f.get(null)).invokeCleaner(buffer);
+        } catch (ReflectiveOperationException e) {
+            // left to the collector
+        }
+    }
+
     /** Sleeps while the word at off still holds expected, at most nanos (or until woken). */
     void futexWait(int off, int expected, long nanos) {
         timeout.setLong(0, nanos / 1_000_000_000L);
