@@ -361,13 +361,27 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
     public static final int MAX_TASKS = 4096;
 
     /**
+     * fork also fails with EAGAIN while less than 1/FORK_RESERVE of the partition is free. A child's first
+     * writes copy pages, a whole 2 MiB page each with large pages, so without a reserve a fork bomb ends
+     * in the OOM killer (which may pick the parent) instead of in a failing fork; Linux keeps
+     * user_reserve_kbytes for the same purpose. Threads share their memory and only count as tasks.
+     */
+    public static final int FORK_RESERVE = 16;
+
+    /** Whether memory is below the fork reserve: 1/FORK_RESERVE of the partition, and at least 4 of its largest pages. */
+    private boolean belowForkReserve() {
+        long reserve = Math.max(frames.totalFrames() / FORK_RESERVE, 4 * (config.maxPage().bytes / FrameAllocator.PAGE_SIZE));
+        return frames.freeFrames() < reserve;
+    }
+
+    /**
      * fork and clone without CLONE_THREAD: a new process whose address space is a copy-on-write copy of
      * t's (or t's own, shared, with CLONE_VM), with one thread whose registers are t's at this syscall
      * (see {@link #childRegisters}). It is not scheduled yet: the proxy first takes a copy of the parent's
      * files ({@link #start}). Returns null when the instance is full (EAGAIN) or out of memory.
      */
     public Process fork(Thread t, boolean shareVm, Cpu.Context registers) {
-        if (processes.taskCount() >= MAX_TASKS)
+        if (processes.taskCount() >= MAX_TASKS || !shareVm && belowForkReserve())
             return null;
         Process parent = t.process();
         AddressSpace mm;
@@ -686,11 +700,15 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
             scheduler.wakeToRestart(w);
     }
 
-    /** "jmck: null_deref (pid 100): killed by SIGSEGV (Segmentation fault) at address 0x0, rip 0x401745" */
+    /**
+     * "jmck: null_deref (pid 100): killed by SIGSEGV (Segmentation fault) at address 0x0, rip 0x401745", or
+     * for the OOM killer's victim "jmck: touch_mem (pid 100): killed by SIGKILL (out of memory), rip 0x401567"
+     */
     public static String deathMessage(Process p, SigInfo info, long rip) {
         String where = info.isFault() ? String.format(" at address %#x", info.addr()) : "";
+        boolean oom = info.signo() == Signals.SIGKILL && p.outOfMemory();
         return String.format("jmck: %s (pid %d): killed by %s (%s)%s, rip %#x", p.comm(), p.pid(),
-                Signals.name(info.signo()), Signals.description(info.signo()), where, rip);
+                Signals.name(info.signo()), oom ? "out of memory" : Signals.description(info.signo()), where, rip);
     }
 
     // ---- TLB shootdown ----
@@ -777,7 +795,7 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         t.setTrap(X86.VEC_PF, err);
         if (o.decision() == FaultOutcome.Decision.OUT_OF_MEMORY) {
             kmsg.log("pid %d: out of memory at %#x: killed", t.process().pid(), addr);
-            System.err.println("jmck: out of memory: killed process " + t.process().pid() + " (" + t.process().comm() + ")");
+            t.process().setOutOfMemory(); // its death line says so
             signals.force(t, SigInfo.sent(Signals.SIGKILL, Signals.SI_KERNEL, 0, 0));
         } else {
             int code = o.decision() == FaultOutcome.Decision.SEGV_MAPERR ? Signals.SEGV_MAPERR : Signals.SEGV_ACCERR;

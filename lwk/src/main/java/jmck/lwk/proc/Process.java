@@ -231,6 +231,16 @@ public final class Process {
     }
 
     private String exitMessage;
+    private boolean outOfMemory;
+
+    /** The OOM killer chose this process (a fault found no free frame). */
+    public void setOutOfMemory() {
+        outOfMemory = true;
+    }
+
+    public boolean outOfMemory() {
+        return outOfMemory;
+    }
 
     /** How the process died, if a signal killed it ("jmck: prog (pid 100): killed by SIGSEGV ..."); else "". */
     public String exitMessage() {
