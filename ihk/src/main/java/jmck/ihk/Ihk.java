@@ -452,6 +452,11 @@ public final class Ihk {
         return st.name() + "\n" + ((Control.Reply) r).text();
     }
 
+    /** A running instance's counters, one "name: value" a line (see InstanceDaemon). */
+    public String counters(int os) {
+        return ((Control.Reply) control(os, new Control.Query("counters"))).text();
+    }
+
     public OsStatus state(int os) {
         return update(s -> s.instance(os).status);
     }

@@ -199,6 +199,8 @@ public final class InstanceDaemon {
             switch (q.what()) {
                 case "status":
                     return new Control.Reply(onKernel(kernel::describe));
+                case "counters":
+                    return new Control.Reply(onKernel(this::counters));
                 case "kmsg":
                     return new Control.Reply(String.join("\n", kernel.kmsg().lines()) + "\n");
                 case "clear_kmsg":
@@ -242,6 +244,44 @@ public final class InstanceDaemon {
             return new Control.Reply("ok");
         }
         throw new JmckException("unexpected request " + m.getClass().getSimpleName());
+    }
+
+    /**
+     * Counters for leak checks, one "name: value" a line: the kernel's (frames, tasks, processes), the IKC
+     * channels open and the files in the channel directory, and this daemon's host fds, threads and
+     * mappings of channel files.
+     */
+    private String counters() {
+        StringBuilder b = new StringBuilder();
+        kernel.counters().forEach((k, v) -> b.append(k).append(": ").append(v).append('\n'));
+        Path ikc = forwarder.directory();
+        b.append("ikc_channels: ").append(forwarder.channels()).append('\n');
+        b.append("ikc_files: ").append(count(ikc)).append('\n');
+        b.append("daemon_pid: ").append(ProcessHandle.current().pid()).append('\n');
+        b.append("daemon_fds: ").append(count(Path.of("/proc/self/fd"))).append('\n');
+        long threads = 0, maps = 0;
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/status")))
+                if (l.startsWith("Threads:"))
+                    threads = Long.parseLong(l.substring(8).strip());
+            for (String l : Files.readAllLines(Path.of("/proc/self/maps")))
+                if (l.contains(ikc.toString()))
+                    maps++;
+        } catch (IOException | NumberFormatException e) {
+            // left at 0
+        }
+        b.append("daemon_threads: ").append(threads).append('\n');
+        b.append("ikc_mappings: ").append(maps).append('\n');
+        return b.toString();
+    }
+
+    /** Entries in a directory (0 if it cannot be read). */
+    private static long count(Path dir) {
+        try (var s = Files.list(dir)) {
+            return s.count();
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     /** What an mcexec hears over its socket: its processes' exits (forks it learns of through the channels). */

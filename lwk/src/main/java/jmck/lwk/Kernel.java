@@ -529,6 +529,17 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         return b.toString();
     }
 
+    /** The kernel's counters, for leak checks (`jmck ihk status -v`): frames, tasks, processes. */
+    public java.util.Map<String, Long> counters() {
+        java.util.Map<String, Long> c = new java.util.LinkedHashMap<>();
+        c.put("frames_total", frames.totalFrames());
+        c.put("frames_free", frames.freeFrames());
+        c.put("tasks", (long) processes.taskCount());
+        c.put("processes", (long) processes.processes().size()); // live ones and zombies not yet reaped
+        c.put("live_processes", (long) processes.live().size());
+        return c;
+    }
+
     /** Runs the scheduler on the calling host thread until done says stop. */
     public void run(BooleanSupplier done) {
         scheduler.run(done);

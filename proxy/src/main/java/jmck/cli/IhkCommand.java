@@ -196,9 +196,17 @@ final class IhkCommand implements Runnable {
         @picocli.CommandLine.Mixin
         InstanceOption n;
 
+        @Option(names = {"-v", "--verbose"}, description = "also its counters, one \"name: value\" a line: frames, "
+                + "tasks, processes, IKC channels and files, the daemon's pid, fds, threads and channel mappings")
+        boolean verbose;
+
         @Override
         public Integer call() {
-            System.out.print(ihk().status(n.os).strip() + "\n");
+            Ihk ihk = ihk();
+            String status = ihk.status(n.os).strip() + "\n";
+            System.out.print(status);
+            if (verbose && status.startsWith("RUNNING"))
+                System.out.print(ihk.counters(n.os));
             return 0;
         }
     }
