@@ -120,10 +120,13 @@ class IhkTest {
         assertEquals("hello\n", ok("mcexec", guest("hello")).stdout()); // still serving
     }
 
+    /** Issue 9: the guest's frames, channel and files come back; the daemon holds no more fds than before. */
     @Test
     void killingTheProxyKillsTheGuestAndTheInstanceServesTheNext() throws Exception {
         ok("ihk", "reboot", "--cpus", "1", "--mem", "128M");
+        assertEquals("hello\n", ok("mcexec", guest("hello")).stdout()); // the daemon has opened what it keeps open
         long free = freeMiB(0);
+        Map<String, Long> baseline = LeaksAndLimitsTest.counters(env);
         Process mcexec = start("mcexec", guest("wait_stdin"));
         assertEquals("ready", readLine(mcexec));
         assertTrue(ok("ihk", "status").stdout().contains("wait_stdin"));
@@ -133,6 +136,7 @@ class IhkTest {
             java.lang.Thread.sleep(50);
         assertFalse(ok("ihk", "status").stdout().contains("wait_stdin"), "the guest outlived its proxy");
         assertEquals(free, freeMiB(0), "frames not returned");
+        LeaksAndLimitsTest.assertBackToBaseline(env, baseline, "killing the proxy");
         assertEquals("hello\n", ok("mcexec", guest("hello")).stdout());
     }
 
