@@ -56,10 +56,15 @@ final class Guests {
     }
 
     static Result jmck(Map<String, String> env, byte[] stdin, String... args) {
+        return exec(jmckCommand(args), env, stdin);
+    }
+
+    /** The command line of `jmck ARGS...` in a new JVM, for tests that drive the process themselves. */
+    static List<String> jmckCommand(String... args) {
         List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Djmck.root=" + ROOT, "-cp", System.getProperty("java.class.path"), "jmck.cli.Main"));
         cmd.addAll(List.of(args));
-        return exec(cmd, env, stdin);
+        return cmd;
     }
 
     /** The program run directly on the host. */
