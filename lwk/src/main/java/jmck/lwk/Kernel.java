@@ -238,6 +238,7 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
 
     public void setEventSink(EventSink sink) {
         events = sink;
+        frames.setListener(sink == null ? null : sink::frames);
     }
 
     public EventSink eventSink() {
