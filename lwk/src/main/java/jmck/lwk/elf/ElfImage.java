@@ -87,7 +87,8 @@ public final class ElfImage {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size > Integer.MAX_VALUE)
-                throw new ExecFormatException(name + ": file too large (over 2 GiB)", Errno.ENOMEM);
+                throw new ExecFormatException(name + ": file too large: jmck runs programs of at most 2 GiB",
+                        Errno.ENOMEM);
             b = size == 0 ? ByteBuffer.allocate(0) : ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
         } catch (NoSuchFileException e) {
             throw new ExecFormatException(name + ": no such file or directory", Errno.ENOENT);
