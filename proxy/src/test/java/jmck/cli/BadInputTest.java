@@ -135,6 +135,32 @@ class BadInputTest {
     }
 
     @Test
+    void symbolicLinks() throws IOException {
+        Path loop = dir.resolve("loop");
+        Files.createSymbolicLink(loop, loop);
+        assertRefused(run(loop), "too many levels of symbolic links");
+        Path dangling = dir.resolve("dangling");
+        Files.createSymbolicLink(dangling, dir.resolve("nothing-here"));
+        Guests.Result r = run(dangling);
+        assertOneLineError(r, "no such file or directory");
+        assertEquals(127, r.status());
+    }
+
+    @Test
+    void pathThroughAFile() throws IOException {
+        assertRefused(run(variant("hello", hello()).resolve("x")), "not a directory");
+    }
+
+    @Test
+    void fileOverTwoGiB() throws IOException {
+        Path p = variant("big", hello());
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+            f.setLength((2L << 30) + 4096); // sparse: takes no space
+        }
+        assertRefused(run(p), "file too large");
+    }
+
+    @Test
     void truncatedElf() throws IOException {
         byte[] b = java.util.Arrays.copyOf(hello(), 200);
         assertRefused(run(variant("truncated", b)), "truncated");
@@ -211,7 +237,8 @@ class BadInputTest {
         assertRefused(run("phnum0", helloBytes().set(ElfBytes.E_PHNUM, 0)), "no program headers");
         assertRefused(run("phnum65535", helloBytes().set(ElfBytes.E_PHNUM, 65535)), "65535 program headers");
         assertRefused(run("phentsize", helloBytes().set(ElfBytes.E_PHENTSIZE, 32)), "program header size 32");
-        assertRefused(run("phoff", helloBytes().set(ElfBytes.E_PHOFF, -1)), "program headers at offset 0xffffffffffffffff");
+        assertRefused(run("phoff", helloBytes().set(ElfBytes.E_PHOFF, -1)),
+                "program headers at offset 0xffffffffffffffff");
     }
 
     @Test

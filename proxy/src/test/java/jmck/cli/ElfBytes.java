@@ -15,7 +15,8 @@ final class ElfBytes {
     /** An ELF header field: offset, width in bytes. */
     record Field(String name, int offset, int width) {}
 
-    static final Field E_IDENT_MAG = new Field("e_ident[EI_MAG]", 0, 4), EI_CLASS = new Field("e_ident[EI_CLASS]", 4, 1),
+    static final Field E_IDENT_MAG = new Field("e_ident[EI_MAG]", 0, 4),
+            EI_CLASS = new Field("e_ident[EI_CLASS]", 4, 1),
             EI_DATA = new Field("e_ident[EI_DATA]", 5, 1), EI_VERSION = new Field("e_ident[EI_VERSION]", 6, 1),
             EI_OSABI = new Field("e_ident[EI_OSABI]", 7, 1), EI_PAD = new Field("e_ident[EI_PAD]", 9, 7),
             E_TYPE = new Field("e_type", 16, 2), E_MACHINE = new Field("e_machine", 18, 2),

@@ -1,5 +1,7 @@
 package jmck.cli;
 
+import static jmck.cli.ElfBytes.*;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -45,7 +47,7 @@ final class ElfMutants {
         ElfBytes e = new ElfBytes(fit);
         long size = fit.length;
         int text = e.textLoad(), data = e.dataLoad(), first = e.firstLoad(), last = e.lastLoad();
-        boolean pie = e.get(ElfBytes.E_TYPE) == 3;
+        boolean pie = e.get(E_TYPE) == 3;
 
         // truncated inside the ELF header, the program headers and the segments
         for (long n : new long[] {0, 1, 3, 4, 5, 16, 17, 24, 52, 57, 63, 64, 65, 100, e.phoff() + 55, e.phoff() + 56,
@@ -56,109 +58,109 @@ final class ElfMutants {
 
         // ELF identification, type and machine
         for (long v : new long[] {0, 1, 3, 0xff})
-            l.add(patch(fit, "EI_CLASS=" + v + (v == 1 ? " (ELFCLASS32)" : ""), x -> x.set(ElfBytes.EI_CLASS, v)));
+            l.add(patch(fit, "EI_CLASS=" + v + (v == 1 ? " (ELFCLASS32)" : ""), x -> x.set(EI_CLASS, v)));
         for (long v : new long[] {0, 2, 3})
-            l.add(patch(fit, "EI_DATA=" + v + (v == 2 ? " (big-endian)" : ""), x -> x.set(ElfBytes.EI_DATA, v)));
-        l.add(patch(fit, "EI_VERSION=0", x -> x.set(ElfBytes.EI_VERSION, 0)));
-        l.add(maybe(fit, "EI_OSABI=0x61 (ARM)", x -> x.set(ElfBytes.EI_OSABI, 0x61)));
-        l.add(patch(fit, "bad magic", x -> x.set(ElfBytes.E_IDENT_MAG, 0x464c457eL)));
+            l.add(patch(fit, "EI_DATA=" + v + (v == 2 ? " (big-endian)" : ""), x -> x.set(EI_DATA, v)));
+        l.add(patch(fit, "EI_VERSION=0", x -> x.set(EI_VERSION, 0)));
+        l.add(maybe(fit, "EI_OSABI=0x61 (ARM)", x -> x.set(EI_OSABI, 0x61)));
+        l.add(patch(fit, "bad magic", x -> x.set(E_IDENT_MAG, 0x464c457eL)));
         for (long v : new long[] {0, 3, 8, 20, 21, 22, 40, 183, 243, 0xffff})
-            l.add(patch(fit, "e_machine=" + v, x -> x.set(ElfBytes.E_MACHINE, v)));
+            l.add(patch(fit, "e_machine=" + v, x -> x.set(E_MACHINE, v)));
         for (long v : new long[] {0, 1, 4, 0xfe00, 0xff00, 0xffff})
-            l.add(patch(fit, "e_type=" + v, x -> x.set(ElfBytes.E_TYPE, v)));
-        l.add(maybe(fit, "e_version=0", x -> x.set(ElfBytes.E_VERSION, 0)));
-        l.add(maybe(fit, "e_ehsize=0", x -> x.set(ElfBytes.E_EHSIZE, 0)));
+            l.add(patch(fit, "e_type=" + v, x -> x.set(E_TYPE, v)));
+        l.add(maybe(fit, "e_version=0", x -> x.set(E_VERSION, 0)));
+        l.add(maybe(fit, "e_ehsize=0", x -> x.set(E_EHSIZE, 0)));
 
         // the program header table
         for (long v : new long[] {0, 1, 32, 55, 57, 64, 0xffff})
-            l.add(patch(fit, "e_phentsize=" + v, x -> x.set(ElfBytes.E_PHENTSIZE, v)));
+            l.add(patch(fit, "e_phentsize=" + v, x -> x.set(E_PHENTSIZE, v)));
         for (long v : new long[] {0, 74, 100, 0x7fff, 0xffff})
-            l.add(patch(fit, "e_phnum=" + v, x -> x.set(ElfBytes.E_PHNUM, v)));
+            l.add(patch(fit, "e_phnum=" + v, x -> x.set(E_PHNUM, v)));
         for (long v : new long[] {1, e.phnum() - 1, e.phnum() + 1}) // fewer headers, or one of whatever follows them
-            l.add(maybe(fit, "e_phnum=" + v, x -> x.set(ElfBytes.E_PHNUM, v)));
+            l.add(maybe(fit, "e_phnum=" + v, x -> x.set(E_PHNUM, v)));
         for (long v : new long[] {size - 56, size, size + 1, -1, Long.MIN_VALUE, 1L << 32, -56})
-            l.add(patch(fit, "e_phoff=" + hex(v), x -> x.set(ElfBytes.E_PHOFF, v)));
+            l.add(patch(fit, "e_phoff=" + hex(v), x -> x.set(E_PHOFF, v)));
         for (long v : new long[] {0, 1, 63, 65}) // other bytes of the file read as program headers
-            l.add(maybe(fit, "e_phoff=" + hex(v), x -> x.set(ElfBytes.E_PHOFF, v)));
+            l.add(maybe(fit, "e_phoff=" + hex(v), x -> x.set(E_PHOFF, v)));
 
         // the entry point
-        long[] entries = {0, 1, 0x1000, e.get(first, ElfBytes.P_VADDR) - 1,
-                e.get(last, ElfBytes.P_VADDR) + e.get(last, ElfBytes.P_MEMSZ), e.get(data, ElfBytes.P_VADDR),
-                e.get(text, ElfBytes.P_VADDR) + e.get(text, ElfBytes.P_MEMSZ), -1, 1L << 47, X86.USER_TOP};
+        long[] entries = {0, 1, 0x1000, e.get(first, P_VADDR) - 1,
+                e.get(last, P_VADDR) + e.get(last, P_MEMSZ), e.get(data, P_VADDR),
+                e.get(text, P_VADDR) + e.get(text, P_MEMSZ), -1, 1L << 47, X86.USER_TOP};
         for (long v : entries)
-            l.add(patch(fit, "entry " + hex(v) + " (outside every executable segment)", x -> x.set(ElfBytes.E_ENTRY, v)));
+            l.add(patch(fit, "entry " + hex(v) + " (outside every executable segment)", x -> x.set(E_ENTRY, v)));
 
         // overlapping and unsorted PT_LOADs
         l.add(patch(fit, "overlapping PT_LOADs (text moved onto the first)",
-                x -> x.set(text, ElfBytes.P_VADDR, x.get(first, ElfBytes.P_VADDR) + (x.get(text, ElfBytes.P_OFFSET) & 0xfff))));
+                x -> x.set(text, P_VADDR, x.get(first, P_VADDR) + (x.get(text, P_OFFSET) & 0xfff))));
         l.add(patch(fit, "overlapping PT_LOADs (first grown over the others)",
-                x -> x.set(first, ElfBytes.P_MEMSZ, x.get(last, ElfBytes.P_VADDR) - x.get(first, ElfBytes.P_VADDR) + 0x1000)));
+                x -> x.set(first, P_MEMSZ, x.get(last, P_VADDR) - x.get(first, P_VADDR) + 0x1000)));
         l.add(patch(fit, "overlapping PT_LOADs (data moved onto text)",
-                x -> x.set(data, ElfBytes.P_VADDR, (x.get(text, ElfBytes.P_VADDR) & -0x1000) + (x.get(data, ElfBytes.P_OFFSET) & 0xfff))));
+                x -> x.set(data, P_VADDR, (x.get(text, P_VADDR) & -0x1000) + (x.get(data, P_OFFSET) & 0xfff))));
         l.add(patch(fit, "PT_LOADs in reverse order", x -> {
             List<Integer> loads = x.loads();
             byte[][] h = new byte[loads.size()][];
             for (int j = 0; j < loads.size(); j++)
-                h[j] = Arrays.copyOfRange(fit, x.at(loads.get(j), ElfBytes.P_TYPE), x.at(loads.get(j), ElfBytes.P_TYPE) + 56);
+                h[j] = Arrays.copyOfRange(fit, x.at(loads.get(j), P_TYPE), x.at(loads.get(j), P_TYPE) + 56);
             for (int j = 0; j < loads.size(); j++)
-                System.arraycopy(h[loads.size() - 1 - j], 0, x.bytes, x.at(loads.get(j), ElfBytes.P_TYPE), 56);
+                System.arraycopy(h[loads.size() - 1 - j], 0, x.bytes, x.at(loads.get(j), P_TYPE), 56);
         }));
         l.add(patch(fit, "no PT_LOAD", x -> {
             for (int i : x.loads())
-                x.set(i, ElfBytes.P_TYPE, ElfBytes.PT_NULL);
+                x.set(i, P_TYPE, PT_NULL);
         }));
-        l.add(patch(fit, "dynamic: PT_INTERP", x -> x.set(x.firstOther(), ElfBytes.P_TYPE, ElfBytes.PT_INTERP)));
-        l.add(patch(fit, "text without PF_X", x -> x.set(text, ElfBytes.P_FLAGS, ElfBytes.PF_R)));
+        l.add(patch(fit, "dynamic: PT_INTERP", x -> x.set(x.firstOther(), P_TYPE, PT_INTERP)));
+        l.add(patch(fit, "text without PF_X", x -> x.set(text, P_FLAGS, PF_R)));
 
         // huge segments: bigger than the partition, past the user half, wrapping past 2^64
         for (int i : new int[] {data, text}) {
             String which = i == data ? "data" : "text";
-            long vaddr = e.get(i, ElfBytes.P_VADDR);
+            long vaddr = e.get(i, P_VADDR);
             long[] memszs = {memory + 0x1000, 2 * memory, 1L << 40, 1L << 46, X86.USER_TOP - vaddr - 0x1000,
                     X86.USER_TOP - vaddr, X86.USER_TOP - vaddr + 0x1000, (1L << 47) - vaddr, -vaddr, -vaddr + 0x1000,
                     Long.MAX_VALUE, -1, Long.MIN_VALUE};
             for (long m : memszs)
-                l.add(patch(fit, which + " p_memsz=" + hex(m), x -> x.set(i, ElfBytes.P_MEMSZ, m)));
-            long off = e.get(i, ElfBytes.P_OFFSET);
+                l.add(patch(fit, which + " p_memsz=" + hex(m), x -> x.set(i, P_MEMSZ, m)));
+            long off = e.get(i, P_OFFSET);
             long[] fileszs = {size - off + 1, size, memory + 0x1000, Long.MAX_VALUE, -1, -off, -off + 1};
             for (long f : fileszs)
                 l.add(patch(fit, which + " p_filesz=p_memsz=" + hex(f),
-                        x -> x.set(i, ElfBytes.P_FILESZ, f).set(i, ElfBytes.P_MEMSZ, f)));
+                        x -> x.set(i, P_FILESZ, f).set(i, P_MEMSZ, f)));
             l.add(patch(fit, which + " p_filesz > p_memsz",
-                    x -> x.set(i, ElfBytes.P_FILESZ, x.get(i, ElfBytes.P_MEMSZ) + 1)));
+                    x -> x.set(i, P_FILESZ, x.get(i, P_MEMSZ) + 1)));
             long[] offsets = {size & -0x1000, (size & -0x1000) + 0x1000, -0x1000, Long.MIN_VALUE, 1L << 32};
             for (long o : offsets)
                 l.add(patch(fit, which + " p_offset=" + hex(o) + " (past the end of the file)",
-                        x -> x.set(i, ElfBytes.P_OFFSET, o + (x.get(i, ElfBytes.P_OFFSET) & 0xfff))));
+                        x -> x.set(i, P_OFFSET, o + (x.get(i, P_OFFSET) & 0xfff))));
             l.add(patch(fit, which + " p_offset and p_vaddr on different page offsets",
-                    x -> x.set(i, ElfBytes.P_OFFSET, x.get(i, ElfBytes.P_OFFSET) + 8)));
+                    x -> x.set(i, P_OFFSET, x.get(i, P_OFFSET) + 8)));
             long[] vaddrs = {0, 0x1000, 1L << 47, X86.USER_TOP - 0x1000, X86.USER_TOP - 0x10000, X86.USER_TOP / 2,
                     0xffff_8000_0000_0000L, -0x1000};
             for (long v : vaddrs) // in the middle of the user half, a last segment is no worse than elsewhere
                 l.add(make(v != X86.USER_TOP / 2, fit, which + " p_vaddr=" + hex(v), x -> {
-                    long delta = v + (x.get(i, ElfBytes.P_OFFSET) & 0xfff) - x.get(i, ElfBytes.P_VADDR);
-                    x.set(i, ElfBytes.P_VADDR, x.get(i, ElfBytes.P_VADDR) + delta);
+                    long delta = v + (x.get(i, P_OFFSET) & 0xfff) - x.get(i, P_VADDR);
+                    x.set(i, P_VADDR, x.get(i, P_VADDR) + delta);
                     if (i == text) // the entry moves with its segment
-                        x.set(ElfBytes.E_ENTRY, x.get(ElfBytes.E_ENTRY) + delta);
+                        x.set(E_ENTRY, x.get(E_ENTRY) + delta);
                 }));
             for (long a : new long[] {0, 3, 0x1000, 1L << 21, 1L << 40, Long.MIN_VALUE, -1})
-                l.add(maybe(fit, which + " p_align=" + hex(a), x -> x.set(i, ElfBytes.P_ALIGN, a)));
+                l.add(maybe(fit, which + " p_align=" + hex(a), x -> x.set(i, P_ALIGN, a)));
         }
-        l.add(maybe(fit, "zero-sized PT_LOAD", x -> x.set(data, ElfBytes.P_FILESZ, 0).set(data, ElfBytes.P_MEMSZ, 0)));
+        l.add(maybe(fit, "zero-sized PT_LOAD", x -> x.set(data, P_FILESZ, 0).set(data, P_MEMSZ, 0)));
         // a static-pie's segments move with its base: the top of its range is no nearer the stack than any other
         l.add(make(!pie, fit, "PT_LOAD over the stack", x -> {
-            long v = (pie ? X86.USER_TOP / 2 : X86.USER_TOP) - 0x4000 + (x.get(data, ElfBytes.P_OFFSET) & 0xfff);
-            x.set(data, ElfBytes.P_VADDR, v).set(data, ElfBytes.P_MEMSZ, 0x3000);
+            long v = (pie ? X86.USER_TOP / 2 : X86.USER_TOP) - 0x4000 + (x.get(data, P_OFFSET) & 0xfff);
+            x.set(data, P_VADDR, v).set(data, P_MEMSZ, 0x3000);
         }));
         if (!pie) {
             // the whole image moved: to page 0 (below mmap_min_addr), or to where nothing in it expects to be
             for (long at : new long[] {0, 0x1000, 0x10000})
                 l.add(make(at < 0x10000, fit, "image moved to " + hex(at), x -> {
-                    long delta = at - x.get(x.firstLoad(), ElfBytes.P_VADDR);
+                    long delta = at - x.get(x.firstLoad(), P_VADDR);
                     for (int i = 0; i < x.phnum(); i++)
-                        if (x.get(i, ElfBytes.P_VADDR) != 0)
-                            x.set(i, ElfBytes.P_VADDR, x.get(i, ElfBytes.P_VADDR) + delta);
-                    x.set(ElfBytes.E_ENTRY, x.get(ElfBytes.E_ENTRY) + delta);
+                        if (x.get(i, P_VADDR) != 0)
+                            x.set(i, P_VADDR, x.get(i, P_VADDR) + delta);
+                    x.set(E_ENTRY, x.get(E_ENTRY) + delta);
                 }));
         }
         return l;
@@ -230,9 +232,9 @@ final class ElfMutants {
             String field;
             if (r.nextInt(3) == 0) {
                 // the header fields the issue names, mostly
-                ElfBytes.Field f = r.nextInt(4) == 0 ? ElfBytes.HEADER.get(r.nextInt(ElfBytes.HEADER.size()))
-                        : new ElfBytes.Field[] {ElfBytes.EI_CLASS, ElfBytes.EI_DATA, ElfBytes.E_TYPE, ElfBytes.E_MACHINE,
-                                ElfBytes.E_ENTRY, ElfBytes.E_PHOFF, ElfBytes.E_PHENTSIZE, ElfBytes.E_PHNUM}[r.nextInt(8)];
+                ElfBytes.Field f = r.nextInt(4) == 0 ? HEADER.get(r.nextInt(HEADER.size()))
+                        : new ElfBytes.Field[] {EI_CLASS, EI_DATA, E_TYPE, E_MACHINE,
+                                E_ENTRY, E_PHOFF, E_PHENTSIZE, E_PHNUM}[r.nextInt(8)];
                 at = f.offset();
                 width = f.width();
                 field = f.name();
@@ -244,7 +246,7 @@ final class ElfMutants {
                     if (!loads.isEmpty())
                         i = loads.get(r.nextInt(loads.size()));
                 }
-                ElfBytes.Field f = ElfBytes.PHDR.get(r.nextInt(ElfBytes.PHDR.size()));
+                ElfBytes.Field f = PHDR.get(r.nextInt(PHDR.size()));
                 at = x.at(i, f);
                 width = f.width();
                 field = "phdr " + i + " " + f.name();
