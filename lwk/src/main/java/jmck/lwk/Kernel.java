@@ -329,7 +329,7 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
                     c.egid(), hwcap, SignalFrame.MIN_SIGSTACK));
         } catch (jmck.lwk.elf.ExecFormatException e) {
             mm.destroy();
-            return -jmck.lwk.abi.Errno.ENOEXEC;
+            return -e.errno();
         } catch (jmck.lwk.mm.OutOfMemoryException | jmck.lwk.mm.BadAddressException e) {
             mm.destroy();
             return -jmck.lwk.abi.Errno.ENOMEM;

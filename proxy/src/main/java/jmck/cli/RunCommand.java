@@ -186,12 +186,26 @@ class RunCommand implements Callable<Integer> {
         };
     }
 
-    /** The program's path: as given if it contains a slash, else looked up in PATH like a shell does. */
+    /**
+     * The program's path: as given if it contains a slash, else looked up in PATH like a shell does. A path
+     * that does not lead to a file is "no such file" (status 127) unless something else stops it, as a
+     * loop of symbolic links or a file used as a directory stops execve (status 126, as a shell).
+     */
     static Path locate(String program) {
         if (program.contains("/")) {
             Path p = Paths.get(program);
-            if (!Files.exists(p))
+            try {
+                Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class);
+            } catch (java.nio.file.NoSuchFileException e) {
                 throw new Main.NotFoundException(program + ": no such file or directory");
+            } catch (java.io.IOException e) {
+                String why = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                        : "cannot read it";
+                if (why.startsWith("Too many levels of symbolic links")) // ELOOP; the JDK adds a guess of its own
+                    why = "too many levels of symbolic links";
+                throw new jmck.lwk.elf.ExecFormatException(program + ": "
+                        + Character.toLowerCase(why.charAt(0)) + why.substring(1));
+            }
             return p;
         }
         String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
