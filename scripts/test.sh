@@ -6,3 +6,5 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 JMCK_SKIP_BUILD=1 "$root/scripts/setup.sh"
 cd "$root"
 mvn -B verify "$@"
+# The benchmark command on tiny sizes: a smoke run that it still works, not a measurement.
+bench/run.sh --quick --reps 1

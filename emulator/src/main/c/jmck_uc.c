@@ -32,12 +32,14 @@ typedef struct jmck_core {
 	uint64_t blocks;        /*  96: blocks executed while the block hook is on */
 	uint64_t rip;           /* 104: at an interrupt */
 	uint64_t bp_block_end;  /* 112: the end of the block a breakpoint stop happened at, or 0 */
+	uint64_t io_from;       /* 120: an in/out ran; rip when it did (its block's start), else 0 */
 	/* native only from here */
 	uc_engine *uc;
 	uc_context *ctx;
 	int (*on_syscall)(void);
 	int (*on_interrupt)(void);
-	uc_hook syscall_hook, interrupt_hook, block_hook;
+	uc_hook syscall_hook, interrupt_hook, block_hook, in_hook, out_hook;
+	uint64_t io_regs[16];   /* the general registers when the in/out ran */
 	uint64_t *bps;          /* breakpoint addresses (malloc'd), nbp of them */
 	int nbp;
 	int check_bps;          /* this run stops at breakpoints (not a counted step) */
@@ -61,6 +63,13 @@ static const int syscall_regs[8] = {
 	UC_X86_REG_R10, UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_RIP,
 };
 
+static const int gpr_regs[16] = {
+	UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX,
+	UC_X86_REG_RSI, UC_X86_REG_RDI, UC_X86_REG_RBP, UC_X86_REG_RSP,
+	UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11,
+	UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
+};
+
 static void clear_exception_in_flight(jmck_core *c)
 {
 	int none = -1;
@@ -72,6 +81,8 @@ static void clear_exception_in_flight(jmck_core *c)
 static void hook_syscall(uc_engine *uc, void *user)
 {
 	jmck_core *c = user;
+	if (c->io_from)
+		return; /* the rest of an in/out's block: the run is ending, this syscall is undone */
 	void *vals[8];
 	for (int i = 0; i < 8; i++)
 		vals[i] = &c->sys[i];
@@ -86,6 +97,10 @@ static void hook_syscall(uc_engine *uc, void *user)
 static void hook_interrupt(uc_engine *uc, uint32_t vector, void *user)
 {
 	jmck_core *c = user;
+	if (c->io_from) { /* the rest of an in/out's block faulted: the run is ending anyway */
+		clear_exception_in_flight(c);
+		return;
+	}
 	c->vector = vector;
 	uc_reg_read(uc, UC_X86_REG_CR2, &c->cr2);
 	uc_reg_read(uc, UC_X86_REG_RIP, &c->rip);
@@ -120,6 +135,40 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
 			}
 		}
 	}
+}
+
+/* In and out instructions. Unicorn lets user code do port I/O (its gen_check_io returns early), where
+ * Linux gives a process without ioperm() a #GP, so SIGSEGV. The hook cannot stop at the instruction:
+ * rip is not synced for it (it reads as an earlier point of the block, mostly the block's start), and
+ * the rest of the block runs after a stop. So the hook notes where the block began and the general
+ * registers, and stops; the rest of the block runs with its syscalls and exceptions ignored; then the
+ * registers are put back and the kernel sees a #GP whose exact address it finds by decoding forward from
+ * io_from. Memory the rest of the block wrote stays written. */
+static void io_trap(jmck_core *c)
+{
+	if (c->io_from)
+		return;
+	uint64_t rip;
+	uc_reg_read(c->uc, UC_X86_REG_RIP, &rip);
+	void *vals[16];
+	for (int i = 0; i < 16; i++)
+		vals[i] = &c->io_regs[i];
+	uc_reg_read_batch(c->uc, (int *)gpr_regs, vals, 16);
+	c->io_from = rip ? rip : 1;
+	uc_emu_stop(c->uc);
+}
+
+static uint32_t hook_in(uc_engine *uc, uint32_t port, int size, void *user)
+{
+	(void)uc; (void)port; (void)size;
+	io_trap(user);
+	return 0xffffffff; /* what reading an unclaimed port gives */
+}
+
+static void hook_out(uc_engine *uc, uint32_t port, int size, uint32_t value, void *user)
+{
+	(void)uc; (void)port; (void)size; (void)value;
+	io_trap(user);
 }
 
 /* ---- the probe: where do old_exception and error_code live in a uc_context? ---- */
@@ -231,6 +280,10 @@ int jmck_core_attach(jmck_core *c, uc_engine *uc, int (*on_syscall)(void), int (
 	if (err != UC_ERR_OK)
 		return err;
 	err = uc_hook_add(uc, &c->syscall_hook, UC_HOOK_INSN, hook_syscall, c, 1, 0, UC_X86_INS_SYSCALL);
+	if (err == UC_ERR_OK) /* called from Unicorn's in/out helpers only, so free for code without in/out */
+		err = uc_hook_add(uc, &c->in_hook, UC_HOOK_INSN, hook_in, c, 1, 0, UC_X86_INS_IN);
+	if (err == UC_ERR_OK)
+		err = uc_hook_add(uc, &c->out_hook, UC_HOOK_INSN, hook_out, c, 1, 0, UC_X86_INS_OUT);
 	if (err != UC_ERR_OK)
 		return err;
 	return uc_hook_add(uc, &c->interrupt_hook, UC_HOOK_INTR, hook_interrupt, c, 1, 0);
@@ -317,7 +370,20 @@ int jmck_core_run(jmck_core *c, uint64_t rip, uint64_t count)
 	c->first_block = 1;
 	c->resume_at = rip;
 	c->bp_block_end = 0;
-	return uc_emu_start(c->uc, rip, 0x8000000000000000ull, 0, count);
+	c->io_from = 0;
+	int err = uc_emu_start(c->uc, rip, 0x8000000000000000ull, 0, count);
+	if (c->io_from && err == UC_ERR_OK) { /* see io_trap: back to the registers of the in/out, then a #GP */
+		void *vals[16];
+		for (int i = 0; i < 16; i++)
+			vals[i] = &c->io_regs[i];
+		uc_reg_write_batch(c->uc, (int *)gpr_regs, vals, 16);
+		c->vector = 13;
+		c->error_code = 0;
+		c->cr2 = 0;
+		c->rip = c->io_from;
+		c->on_interrupt();
+	}
+	return err;
 }
 
 /* ---- fixed-argument wrappers for variadic Unicorn calls ---- */

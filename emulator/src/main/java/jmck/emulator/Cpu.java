@@ -103,6 +103,9 @@ public interface Cpu extends AutoCloseable {
 
     long trapRip();
 
+    /** At a #GP from an in/out instruction: decode from here to find it (trapRip is not exact); else 0. */
+    long trapIoFrom();
+
     // ---- scheduling and memory management ----
 
     /** Stops the core after this many translation blocks, exactly on a block boundary; 0 turns it off. */

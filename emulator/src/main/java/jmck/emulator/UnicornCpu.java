@@ -198,6 +198,11 @@ public final class UnicornCpu implements Cpu {
     }
 
     @Override
+    public long trapIoFrom() {
+        return hot.trapIoFrom();
+    }
+
+    @Override
     public void setBudget(long blocks) {
         hot.setBudget(blocks);
     }

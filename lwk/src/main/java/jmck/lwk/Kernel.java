@@ -18,6 +18,7 @@ import jmck.lwk.elf.ElfImage;
 import jmck.lwk.elf.ElfLoader;
 import jmck.lwk.elf.InitialStack;
 import jmck.lwk.mm.AddressSpace;
+import jmck.lwk.mm.BadAddressException;
 import jmck.lwk.mm.FaultOutcome;
 import jmck.lwk.mm.FrameAllocator;
 import jmck.lwk.mm.PageSize;
@@ -237,6 +238,7 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
 
     public void setEventSink(EventSink sink) {
         events = sink;
+        frames.setListener(sink == null ? null : sink::frames);
     }
 
     public EventSink eventSink() {
@@ -327,7 +329,7 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
                     c.egid(), hwcap, SignalFrame.MIN_SIGSTACK));
         } catch (jmck.lwk.elf.ExecFormatException e) {
             mm.destroy();
-            return -jmck.lwk.abi.Errno.ENOEXEC;
+            return -e.errno();
         } catch (jmck.lwk.mm.OutOfMemoryException | jmck.lwk.mm.BadAddressException e) {
             mm.destroy();
             return -jmck.lwk.abi.Errno.ENOMEM;
@@ -776,6 +778,9 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
             return pageFault(core, t, cpu);
         if (Traps.softwareInterrupt(vector))
             cpu.setReg(X86Reg.RIP, cpu.trapRip() - 2); // a #GP at the int instruction, as Linux reports it
+        long ioFrom = cpu.trapIoFrom();
+        if (ioFrom != 0) // in/out: a #GP at the instruction, which decoding finds
+            cpu.setReg(X86Reg.RIP, Traps.portIoInstruction(codeFrom(t.process().mm(), ioFrom), ioFrom));
         signals.force(t, Traps.signalFor(vector, cpu.trapRip()));
         t.setTrap(vector, 0);
         return Cpu.STOP;
@@ -813,6 +818,20 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
             signals.force(t, SigInfo.fault(Signals.SIGSEGV, code, addr));
         }
         return Cpu.STOP;
+    }
+
+    /** The code at va up to the end of the next page (less where that is not mapped). */
+    private static byte[] codeFrom(AddressSpace mm, long va) {
+        int len = (int) (2 * 4096 - (va & (4096 - 1)));
+        while (true) {
+            try {
+                return mm.copyIn(va, len);
+            } catch (BadAddressException e) {
+                if (len <= 4096)
+                    return new byte[0];
+                len -= 4096;
+            }
+        }
     }
 
     // ---- around each slice (Scheduler.Hooks) ----

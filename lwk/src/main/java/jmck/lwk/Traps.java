@@ -1,5 +1,7 @@
 package jmck.lwk;
 
+import java.util.List;
+import jmck.emulator.capstone.Disassembler;
 import jmck.lwk.abi.Signals;
 import jmck.lwk.arch.X86;
 import jmck.lwk.signal.SigInfo;
@@ -36,5 +38,19 @@ final class Traps {
      */
     static boolean softwareInterrupt(int vector) {
         return vector >= 32;
+    }
+
+    /**
+     * The address of the first port-I/O instruction (in, out, ins, outs) in code, which starts at from and is
+     * straight-line code up to the one that trapped (see io_trap in jmck_uc.c); from itself if none decodes.
+     */
+    static long portIoInstruction(byte[] code, long from) {
+        try (Disassembler d = new Disassembler()) {
+            List<Disassembler.Insn> insns = d.disassemble(code, from, code.length);
+            for (Disassembler.Insn i : insns)
+                if (i.mnemonic().matches("(rep )?(in|out|ins[bwd]|outs[bwd])"))
+                    return i.address();
+        }
+        return from;
     }
 }

@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
  * jmck ihk: IHK's ihkconfig and ihkosctl verbs on the emulated machine, plus mcreboot/mcstop+release as
  * `reboot` and `stop`. Verbs that act on an instance take -n (instance 0 by default).
  */
-@Command(name = "ihk", description = "Partition the emulated machine and manage LWK instances (IHK).",
+@Command(name = "ihk", mixinStandardHelpOptions = true, scope = picocli.CommandLine.ScopeType.INHERIT, description = "Partition the emulated machine and manage LWK instances (IHK).",
         subcommands = {IhkCommand.MachineCmd.class, IhkCommand.Reserve.class, IhkCommand.Release.class,
                 IhkCommand.Query.class, IhkCommand.Create.class, IhkCommand.Destroy.class, IhkCommand.Assign.class,
                 IhkCommand.Boot.class, IhkCommand.Status.class, IhkCommand.Kmsg.class, IhkCommand.Shutdown.class,

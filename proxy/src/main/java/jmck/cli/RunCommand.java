@@ -95,6 +95,7 @@ class RunCommand implements Callable<Integer> {
         }
         long bytes = Sizes.parse(mem);
         long[] firstFault = {0};
+        jmck.lwk.trace.ChromeTrace chrome = traceOut == null ? null : new jmck.lwk.trace.ChromeTrace(cores);
         try (Machine machine = Machine.create(cores, bytes)) {
             long t1 = System.nanoTime();
             OsInstance os = OsInstance.boot(machine, cores, List.of(machine.lwkMemory()), maxPage, tlbEntries);
@@ -102,10 +103,10 @@ class RunCommand implements Callable<Integer> {
             Kernel k = os.kernel();
             if (verbose)
                 k.echoKmsg(System.err::println);
-            jmck.lwk.trace.ChromeTrace chrome = traceOut == null ? null
-                    : new jmck.lwk.trace.ChromeTrace(cores, k.frames()::usedFrames);
             if (!trace.isEmpty() || chrome != null)
                 k.setEventSink(EventSink.tee(trace.isEmpty() ? null : sink(), chrome));
+            if (chrome != null)
+                chrome.instance(String.format("boot: %d cores, %d MiB", cores, bytes >> 20), t1, t2 - t1);
             else if (timings)
                 k.setEventSink(new EventSink() {
                     @Override
@@ -138,9 +139,12 @@ class RunCommand implements Callable<Integer> {
                 status = local.runToEnd(p, (long) (timeout * 1e9));
                 t4 = System.nanoTime();
             }
+            long down = System.nanoTime();
             os.shutdown();
-            if (chrome != null)
+            if (chrome != null) {
+                chrome.instance("shutdown", down, System.nanoTime() - down);
                 chrome.writeTo(traceOut);
+            }
             if (timings)
                 System.err.printf("timings: jvm start %d ms, machine %.1f ms, boot %.1f ms, load %.1f ms, run %.1f ms"
                         + " (first fault after %.1f ms), shutdown %.1f ms%n", jvmMillis, (t1 - t0) / 1e6, (t2 - t1) / 1e6,
@@ -182,12 +186,26 @@ class RunCommand implements Callable<Integer> {
         };
     }
 
-    /** The program's path: as given if it contains a slash, else looked up in PATH like a shell does. */
+    /**
+     * The program's path: as given if it contains a slash, else looked up in PATH like a shell does. A path
+     * that does not lead to a file is "no such file" (status 127) unless something else stops it, as a
+     * loop of symbolic links or a file used as a directory stops execve (status 126, as a shell).
+     */
     static Path locate(String program) {
         if (program.contains("/")) {
             Path p = Paths.get(program);
-            if (!Files.exists(p))
+            try {
+                Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class);
+            } catch (java.nio.file.NoSuchFileException e) {
                 throw new Main.NotFoundException(program + ": no such file or directory");
+            } catch (java.io.IOException e) {
+                String why = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                        : "cannot read it";
+                if (why.startsWith("Too many levels of symbolic links")) // ELOOP; the JDK adds a guess of its own
+                    why = "too many levels of symbolic links";
+                throw new jmck.lwk.elf.ExecFormatException(program + ": "
+                        + Character.toLowerCase(why.charAt(0)) + why.substring(1));
+            }
             return p;
         }
         String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");

@@ -18,6 +18,7 @@ public interface GuestMemory {
     /** The host address of va for the access, or -1 (EFAULT). */
     default long hostAddress(long va, boolean write) {
         long pa = resolve(va, write);
-        return pa < 0 ? -1 : physical().hostAddress() + pa;
+        // only frames of this instance's blocks: a page-table entry pointing elsewhere reaches nothing
+        return pa < 0 || !physical().contains(pa, 1) ? -1 : physical().hostAddress() + pa;
     }
 }

@@ -252,6 +252,8 @@ final class HostCalls {
         int cloexecArg = spec.cloexecArg();
         if (cloexecArg >= 0)
             h[cloexecArg] |= O_CLOEXEC; // the proxy's own fds are close-on-exec; the guest's flag is kept in fds
+        if (truncatesMemory(call, h))
+            return -Errno.EACCES;
         long r = umask >= 0 && UMASKED.contains(call) ? withGuestUmask(call, h)
                 : HostSyscall.call(call.nr, h[0], h[1], h[2], h[3], h[4], h[5]);
         for (Bounce b : bounces)
@@ -260,9 +262,39 @@ final class HostCalls {
                     HostSyscall.call(3, r, 0, 0);
                 return -Errno.EFAULT;
             }
+        if (spec.returnsFd() && r >= 0 && MachineMemoryFiles.isMemory((int) r)) { // see MachineMemoryFiles
+            HostSyscall.call(3, r, 0, 0);
+            return -Errno.EACCES;
+        }
         if (spec.returnsFd() && r >= 0)
             r = fds.install((int) r, cloexecArg >= 0 && (a[cloexecArg] & O_CLOEXEC) != 0, 0);
         return r;
+    }
+
+    private static final int O_TRUNC = 01000, O_PATH = 010000000;
+
+    /**
+     * Whether the call would cut short a file that is emulated memory (see {@link MachineMemoryFiles}): a
+     * truncate, or an open that truncates, which does its harm before the descriptor could be checked. The
+     * path is opened with O_PATH first and looked at.
+     */
+    private static boolean truncatesMemory(Syscall call, long[] h) {
+        long dir, path;
+        switch (call) {
+            case TRUNCATE: dir = AT_FDCWD; path = h[0]; break;
+            case CREAT: dir = AT_FDCWD; path = h[0]; break;
+            case OPEN: if ((h[1] & O_TRUNC) == 0) return false; dir = AT_FDCWD; path = h[0]; break;
+            case OPENAT: if ((h[2] & O_TRUNC) == 0) return false; dir = h[0]; path = h[1]; break;
+            default: return false;
+        }
+        long fd = HostSyscall.call(SYS_OPENAT, dir, path, O_PATH | O_CLOEXEC, 0, 0, 0);
+        if (fd < 0)
+            return false; // nothing there yet: the call itself decides
+        try {
+            return MachineMemoryFiles.isMemory((int) fd);
+        } finally {
+            HostSyscall.call(3, fd, 0, 0);
+        }
     }
 
     /** Calls whose new file, directory or node gets its mode through the umask. */

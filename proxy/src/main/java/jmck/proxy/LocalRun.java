@@ -78,7 +78,9 @@ public final class LocalRun implements AutoCloseable {
             });
         kernel.run(p::dead);
         if (timedOut[0]) {
-            System.err.printf("jmck: %s (pid %d): timed out after %.3g s: killed%n", p.comm(), p.pid(), timeoutNanos / 1e9);
+            String seconds = new java.math.BigDecimal(timeoutNanos / 1e9).round(new java.math.MathContext(3))
+                    .stripTrailingZeros().toPlainString();
+            System.err.printf("jmck: %s (pid %d): timed out after %s s: killed%n", p.comm(), p.pid(), seconds);
             return TIMED_OUT;
         }
         if (p.exitMessage() != null && !p.exitMessage().isEmpty())

@@ -56,10 +56,20 @@ final class Guests {
     }
 
     static Result jmck(Map<String, String> env, byte[] stdin, String... args) {
+        return exec(jmckCommand(args), env, stdin, 120);
+    }
+
+    /** `jmck ARGS...`, which must end within seconds (else the test fails and the process is killed). */
+    static Result jmckWithin(int seconds, String... args) {
+        return exec(jmckCommand(args), Map.of(), null, seconds);
+    }
+
+    /** The command line of `jmck ARGS...` in a new JVM, for tests that drive the process themselves. */
+    static List<String> jmckCommand(String... args) {
         List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Djmck.root=" + ROOT, "-cp", System.getProperty("java.class.path"), "jmck.cli.Main"));
         cmd.addAll(List.of(args));
-        return exec(cmd, env, stdin);
+        return cmd;
     }
 
     /** The program run directly on the host. */
@@ -68,14 +78,14 @@ final class Guests {
     }
 
     static Result host(Map<String, String> env, byte[] stdin, String... args) {
-        return exec(List.of(args), env, stdin);
+        return exec(List.of(args), env, stdin, 120);
     }
 
     private static String javaBinary() {
         return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    private static Result exec(List<String> cmd, Map<String, String> env, byte[] stdin) {
+    private static Result exec(List<String> cmd, Map<String, String> env, byte[] stdin, int seconds) {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().putAll(env);
         try {
@@ -85,9 +95,9 @@ final class Guests {
             if (stdin != null)
                 p.getOutputStream().write(stdin);
             p.getOutputStream().close();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new AssertionError("timed out: " + cmd);
+                throw new AssertionError("timed out after " + seconds + " s: " + cmd);
             }
             o.join();
             e.join();

@@ -215,6 +215,49 @@ class IhkTest {
         assertTrue(ok("ihk", "kmsg", "-n", "1").stdout().contains("hello loaded"));
     }
 
+    /**
+     * Isolation: instance 0's memory is not reachable from a guest of instance 1, nor its own from itself,
+     * through the host's files (see docs/robustness.md): every RAM file of this IHK set-up, opened directly,
+     * through a hard link or a symbolic link, or truncated, is refused; the instances run on unharmed.
+     */
+    @Test
+    void aGuestCannotReachAnyInstancesMemoryThroughHostFiles() throws IOException {
+        twoInstancesRunSideBySide();
+        String prefix = String.format("jmck-ihk-%08x-", runtime.toAbsolutePath().toString().hashCode());
+        List<Path> ram;
+        try (var files = Files.list(Path.of("/dev/shm"))) {
+            ram = files.filter(f -> f.getFileName().toString().startsWith(prefix)).toList();
+        }
+        assertFalse(ram.isEmpty());
+        Path link = runtime.resolve("link.ram"), hard = Path.of("/dev/shm", prefix + "hardlink");
+        try {
+            for (Path f : ram) {
+                long size = Files.size(f);
+                Files.deleteIfExists(link);
+                Files.createSymbolicLink(link, f);
+                Files.deleteIfExists(hard);
+                Files.createLink(hard, f);
+                for (String path : new String[] {f.toString(), link.toString(), hard.toString()}) {
+                    for (int os = 0; os < 2; os++) {
+                        Guests.Result r = jmck("mcexec", "-n", "" + os, "/bin/busybox", "head", "-c", "16", path);
+                        assertEquals(1, r.status(), path + " read by a guest of instance " + os);
+                        assertTrue(r.stderr().contains("Permission denied"), r.stderr());
+                        assertEquals("", r.stdout());
+                    }
+                }
+                Guests.Result r = jmck("mcexec", "-n", "1", "/bin/busybox", "truncate", "-s", "0", link.toString());
+                assertEquals(1, r.status(), r.stderr());
+                r = jmck("mcexec", "-n", "1", "/bin/busybox", "sh", "-c", ": > " + hard);
+                assertEquals(1, r.status(), r.stderr());
+                assertEquals(size, Files.size(f));
+            }
+        } finally {
+            Files.deleteIfExists(hard);
+        }
+        assertEquals("hello\n", ok("mcexec", "-n", "0", guest("hello")).stdout());
+        assertEquals("hello\n", ok("mcexec", "-n", "1", guest("hello")).stdout());
+    }
+
     private Process start(String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-Djmck.root=" + Guests.ROOT, "-cp", System.getProperty("java.class.path"),

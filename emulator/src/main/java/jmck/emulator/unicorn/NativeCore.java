@@ -29,7 +29,7 @@ public final class NativeCore implements AutoCloseable {
 
     // Offsets in struct jmck_core.
     private static final int SYS = 0, SYS_RESULT = 64, CR2 = 72, VECTOR = 80, ERROR_CODE = 84, BUDGET = 88,
-            BLOCKS = 96, RIP = 104, BP_BLOCK_END = 112, SHARED_SIZE = 120, STRUCT_SIZE = 512;
+            BLOCKS = 96, RIP = 104, BP_BLOCK_END = 112, IO_FROM = 120, SHARED_SIZE = 128, STRUCT_SIZE = 512;
 
     private static volatile int[] probedOffsets;
 
@@ -153,6 +153,14 @@ public final class NativeCore implements AutoCloseable {
     /** rip at the interrupt: the faulting instruction, or the one after int3/int n. */
     public long trapRip() {
         return shared.getLong(RIP);
+    }
+
+    /**
+     * At the #GP an in/out instruction raises (Unicorn would let it do port I/O): rip then is not exact, and
+     * the instruction is the first in/out at or after this address; 0 for every other trap.
+     */
+    public long trapIoFrom() {
+        return shared.getLong(IO_FROM);
     }
 
     // ---- slices ----

@@ -9,10 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import jmck.lwk.abi.Errno;
 import jmck.lwk.arch.X86;
+import jmck.lwk.mm.AddressSpace;
 
 /**
  * A static x86-64 ELF executable, read and checked before anything is loaded: ET_EXEC, or ET_DYN without
@@ -51,58 +54,114 @@ public final class ElfImage {
         this.segments = segments;
     }
 
-    /** Opens and checks path. */
+    /** Linux reads at most one page of program headers (load_elf_phdrs): 73 of them. */
+    public static final int MAX_PHNUM = (int) (PAGE / PHDR_SIZE);
+    /** The lowest address a program may map (vm.mmap_min_addr). */
+    private static final long MMAP_MIN_ADDR = AddressSpace.MMAP_MIN_ADDR;
+    /** Where the initial stack starts: a static executable's segments must stay below it. */
+    private static final long STACK_BOTTOM = AddressSpace.STACK_TOP - InitialStack.INITIAL_STACK_SIZE;
+
+    /**
+     * Opens and checks path as execve would: a directory, a file that is not a regular file (a FIFO would
+     * block the open) and a file without execute permission are refused with EACCES, before the file is
+     * opened. Files.isExecutable asks the host's access(2), so for root, as for execve, any execute bit
+     * will do.
+     */
     public static ElfImage open(Path path) {
         String name = path.toString();
-        if (Files.isDirectory(path))
-            throw new ExecFormatException(name + ": is a directory");
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(path, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            throw new ExecFormatException(name + ": no such file or directory", Errno.ENOENT);
+        } catch (IOException e) {
+            throw new ExecFormatException(name + ": cannot read it: " + reason(e), Errno.EACCES);
+        }
+        if (a.isDirectory())
+            throw new ExecFormatException(name + ": is a directory", Errno.EACCES);
+        if (!a.isRegularFile())
+            throw new ExecFormatException(name + ": not a regular file (permission denied)", Errno.EACCES);
+        if (!Files.isExecutable(path))
+            throw new ExecFormatException(name + ": permission denied (no execute permission)", Errno.EACCES);
         ByteBuffer b;
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size > Integer.MAX_VALUE)
-                throw new ExecFormatException(name + ": file too large (over 2 GiB)");
+                throw new ExecFormatException(name + ": file too large: jmck runs programs of at most 2 GiB",
+                        Errno.ENOMEM);
             b = size == 0 ? ByteBuffer.allocate(0) : ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
         } catch (NoSuchFileException e) {
-            throw new ExecFormatException(name + ": no such file or directory");
+            throw new ExecFormatException(name + ": no such file or directory", Errno.ENOENT);
         } catch (AccessDeniedException e) {
-            throw new ExecFormatException(name + ": permission denied");
+            throw new ExecFormatException(name + ": permission denied (no read permission)", Errno.EACCES);
         } catch (IOException e) {
-            throw new ExecFormatException(name + ": cannot read: " + e.getMessage());
+            throw new ExecFormatException(name + ": cannot read it: " + reason(e), Errno.EIO);
         }
         return parse(name, path, b.order(ByteOrder.LITTLE_ENDIAN));
     }
 
-    /** Checks an image already in memory (tests feed it generated files this way). */
+    /** An I/O error's reason, without the file name a FileSystemException repeats. */
+    private static String reason(IOException e) {
+        String r = e instanceof java.nio.file.FileSystemException f ? f.getReason() : e.getMessage();
+        return r == null ? e.getClass().getSimpleName() : r.replace('\n', ' ');
+    }
+
+    /** A file that is no fit executable, as Linux's execve refuses it: ENOEXEC, "exec format error". */
+    private static ExecFormatException unfit(String name, String what) {
+        return new ExecFormatException(name + ": " + what + " (exec format error)");
+    }
+
+    /** A program header that Linux's load_elf_binary refuses with EINVAL, "invalid argument". */
+    private static ExecFormatException invalid(String name, int i, String what) {
+        return new ExecFormatException(name + ": program header " + i + ": " + what + " (invalid argument)",
+                Errno.EINVAL);
+    }
+
+    private static String hex(long v) {
+        return "0x" + Long.toHexString(v);
+    }
+
+    /**
+     * Checks an image already in memory (tests feed it generated files this way). Every field is checked
+     * before it is used, in about the order Linux's load_elf_binary checks them, and every refusal names
+     * what is wrong in one line.
+     */
     public static ElfImage parse(String name, Path path, ByteBuffer b) {
         b = b.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         long size = b.capacity();
         if (size < 4 || b.getInt(0) != 0x464c457f)
-            throw new ExecFormatException(name + ": not an ELF executable (exec format error)");
+            throw unfit(name, "not an ELF executable");
+        if (size > 4 && b.get(4) == 1) // before the size: a whole ELF32 header is shorter than an ELF64 one
+            throw unfit(name, "32-bit ELF; jmck runs 64-bit x86-64 programs only");
         if (size < 64)
-            throw new ExecFormatException(name + ": truncated ELF header (" + size + " bytes)");
-        int elfClass = b.get(4), data = b.get(5), version = b.get(6);
-        if (elfClass == 1)
-            throw new ExecFormatException(name + ": 32-bit ELF; jmck runs 64-bit x86-64 programs only");
+            throw unfit(name, "truncated ELF header: the file has " + size + " bytes, the header 64");
+        int elfClass = Byte.toUnsignedInt(b.get(4)), data = Byte.toUnsignedInt(b.get(5));
+        int version = Byte.toUnsignedInt(b.get(6));
         if (elfClass != 2)
-            throw new ExecFormatException(name + ": bad ELF class " + elfClass);
+            throw unfit(name, "invalid ELF class " + elfClass);
+        if (data == 2)
+            throw unfit(name, "big-endian ELF; jmck runs little-endian x86-64 programs only");
         if (data != 1)
-            throw new ExecFormatException(name + ": big-endian ELF; jmck runs little-endian x86-64 programs only");
+            throw unfit(name, "invalid ELF data encoding " + data);
         if (version != 1)
-            throw new ExecFormatException(name + ": bad ELF version " + version);
+            throw unfit(name, "invalid ELF version " + version);
         int type = Short.toUnsignedInt(b.getShort(16));
         int machine = Short.toUnsignedInt(b.getShort(18));
         if (machine != EM_X86_64)
-            throw new ExecFormatException(name + ": ELF for " + machineName(machine) + ", not x86-64");
+            throw unfit(name, "ELF for " + machineName(machine) + ", not x86-64");
         if (type != ET_EXEC && type != ET_DYN)
-            throw new ExecFormatException(name + ": not an executable (ELF type " + typeName(type) + ")");
+            throw unfit(name, "ELF type " + typeName(type) + ", not an executable");
         long entry = b.getLong(24), phoff = b.getLong(32);
         int phentsize = Short.toUnsignedInt(b.getShort(54)), phnum = Short.toUnsignedInt(b.getShort(56));
         if (phentsize != PHDR_SIZE)
-            throw new ExecFormatException(name + ": bad program header size " + phentsize);
+            throw unfit(name, "program header size " + phentsize + ", not " + PHDR_SIZE);
         if (phnum == 0)
-            throw new ExecFormatException(name + ": no program headers");
+            throw unfit(name, "no program headers");
+        if (phnum > MAX_PHNUM)
+            throw unfit(name, phnum + " program headers, more than the " + MAX_PHNUM + " Linux reads");
         if (phoff < 0 || phoff > size || (long) phnum * PHDR_SIZE > size - phoff)
-            throw new ExecFormatException(name + ": truncated ELF: program headers past the end of the file");
+            throw unfit(name, "truncated ELF: the program headers at offset " + hex(phoff)
+                    + " run past the end of the file (" + size + " bytes)");
 
         List<Segment> segments = new ArrayList<>();
         for (int i = 0; i < phnum; i++) {
@@ -110,40 +169,62 @@ public final class ElfImage {
             Segment s = new Segment(b.getInt(o), b.getInt(o + 4), b.getLong(o + 8), b.getLong(o + 16),
                     b.getLong(o + 32), b.getLong(o + 40), b.getLong(o + 48));
             if (s.type == PT_INTERP)
-                throw new ExecFormatException(name + ": dynamically linked; build with -static");
+                throw unfit(name, "dynamically linked; build with -static");
             if (s.type == PT_LOAD)
                 checkLoad(name, i, s, size, type);
             segments.add(s);
         }
-        List<Segment> loads = new ArrayList<>();
-        for (Segment s : segments)
-            if (s.type == PT_LOAD)
-                loads.add(s);
-        if (loads.isEmpty())
-            throw new ExecFormatException(name + ": no loadable segments");
-        for (int i = 1; i < loads.size(); i++)
-            if (loads.get(i).vaddr < loads.get(i - 1).end())
-                throw new ExecFormatException(name + ": overlapping or unsorted PT_LOAD segments");
-        boolean entryOk = false;
-        for (Segment s : loads)
+        // Segments that map nothing take no part (Linux maps nothing for them either).
+        int previous = -1;
+        boolean any = false, entryOk = false;
+        for (int i = 0; i < segments.size(); i++) {
+            Segment s = segments.get(i);
+            if (s.type != PT_LOAD)
+                continue;
+            any = true;
+            if (s.memsz == 0)
+                continue;
+            if (previous >= 0) {
+                Segment p = segments.get(previous);
+                if (s.vaddr < p.end())
+                    throw unfit(name, "program headers " + previous + " and " + i + ": PT_LOAD segments "
+                            + hex(p.vaddr) + "-" + hex(p.end()) + " and " + hex(s.vaddr) + "-" + hex(s.end())
+                            + (s.end() > p.vaddr ? " overlap" : " are out of order"));
+            }
+            previous = i;
             entryOk |= (s.flags & PF_X) != 0 && entry >= s.vaddr && entry < s.end();
+        }
+        if (!any)
+            throw unfit(name, "no loadable segments (no PT_LOAD program header)");
         if (!entryOk)
-            throw new ExecFormatException(name + ": entry point 0x" + Long.toHexString(entry)
-                    + " is outside every executable segment");
+            throw unfit(name, "entry point " + hex(entry) + " lies outside every executable segment");
         return new ElfImage(path, b, type, entry, phoff, Collections.unmodifiableList(segments));
     }
 
     private static void checkLoad(String name, int i, Segment s, long size, int type) {
-        String what = name + ": segment " + i;
         if (s.offset < 0 || s.filesz < 0 || s.offset > size || s.filesz > size - s.offset)
-            throw new ExecFormatException(name + ": truncated ELF: segment " + i + " lies past the end of the file");
-        if (s.memsz < s.filesz)
-            throw new ExecFormatException(what + " has p_filesz > p_memsz");
+            throw unfit(name, "truncated ELF: program header " + i + ": the segment's " + hex(s.filesz)
+                    + " bytes at offset " + hex(s.offset) + " run past the end of the file (" + size + " bytes)");
+        if (Long.compareUnsigned(s.filesz, s.memsz) > 0)
+            throw invalid(name, i, "p_filesz " + hex(s.filesz) + " is larger than p_memsz " + hex(s.memsz));
         if (((s.vaddr - s.offset) & (PAGE - 1)) != 0)
-            throw new ExecFormatException(what + " has p_vaddr and p_offset at different page offsets");
+            throw invalid(name, i, "p_vaddr " + hex(s.vaddr) + " and p_offset " + hex(s.offset)
+                    + " lie at different offsets in a page");
+        // A static-pie goes at a base the kernel picks, below the top of the user half.
         long limit = type == ET_DYN ? X86.USER_TOP / 2 : X86.USER_TOP;
         if (s.vaddr < 0 || s.memsz < 0 || s.vaddr > limit || s.memsz > limit - s.vaddr)
-            throw new ExecFormatException(what + " lies outside the user address space");
+            throw invalid(name, i, "the segment's " + hex(s.memsz) + " bytes at " + hex(s.vaddr)
+                    + " do not fit in the user address space (below " + hex(limit) + ")");
+        if (type == ET_EXEC && s.memsz > 0) {
+            if (s.vaddr < MMAP_MIN_ADDR)
+                throw new ExecFormatException(name + ": program header " + i + ": segment at " + hex(s.vaddr)
+                        + " lies below " + hex(MMAP_MIN_ADDR) + ", the lowest address a program may map"
+                        + " (operation not permitted)", Errno.EPERM);
+            if (s.end() > STACK_BOTTOM)
+                throw new ExecFormatException(name + ": program header " + i + ": segment " + hex(s.vaddr) + "-"
+                        + hex(s.end()) + " runs into the stack at " + hex(STACK_BOTTOM) + "-"
+                        + hex(AddressSpace.STACK_TOP) + " (cannot allocate memory)", Errno.ENOMEM);
+        }
     }
 
     private static String machineName(int m) {
@@ -163,9 +244,9 @@ public final class ElfImage {
     private static String typeName(int t) {
         switch (t) {
             case 0: return "ET_NONE";
-            case 1: return "ET_REL, an object file";
-            case 4: return "ET_CORE, a core dump";
-            default: return String.valueOf(t);
+            case 1: return "ET_REL (an object file)";
+            case 4: return "ET_CORE (a core dump)";
+            default: return hex(t);
         }
     }
 
@@ -175,6 +256,8 @@ public final class ElfImage {
 
     /** The file's canonical absolute path (symbolic links resolved), as /proc/self/exe and maps name it. */
     public String realPath() {
+        if (path == null) // an image checked in memory only
+            return "";
         try {
             return path.toRealPath().toString();
         } catch (java.io.IOException | RuntimeException e) {
@@ -208,10 +291,11 @@ public final class ElfImage {
         return segments;
     }
 
+    /** The PT_LOAD segments that map something (p_memsz > 0), in file order. */
     public List<Segment> loadSegments() {
         List<Segment> l = new ArrayList<>();
         for (Segment s : segments)
-            if (s.type == PT_LOAD)
+            if (s.type == PT_LOAD && s.memsz > 0)
                 l.add(s);
         return l;
     }

@@ -3,6 +3,7 @@ package jmck.lwk.elf;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.attribute.BasicFileAttributes;
+import jmck.lwk.abi.Errno;
 import jmck.lwk.abi.Mman;
 import jmck.lwk.mm.AddressSpace;
 import jmck.lwk.mm.Backing;
@@ -23,19 +24,29 @@ public final class ElfLoader {
     /** Where the program landed. */
     public record Loaded(long base, long entry, long phdr, int phnum, long brk) {}
 
+    /**
+     * Maps elf into as. A program whose segments need more memory than the LWK has is refused with ENOMEM,
+     * as Linux refuses one bigger than its RAM and swap (the overcommit heuristic): it could never run.
+     */
     public static Loaded load(ElfImage elf, AddressSpace as) {
-        long lo = Long.MAX_VALUE, hi = 0;
+        long lo = Long.MAX_VALUE, hi = 0, pages = 0;
         for (ElfImage.Segment s : elf.loadSegments()) {
             lo = Math.min(lo, s.vaddr() & -PAGE);
             hi = Math.max(hi, s.end());
+            pages += (pageUp(s.end()) - (s.vaddr() & -PAGE)) / PAGE;
         }
+        long memory = as.frames().totalFrames();
+        if (pages > memory)
+            throw new ExecFormatException(elf.path() + ": the program's segments need " + mib(pages)
+                    + " of memory, the LWK has " + mib(memory) + " (cannot allocate memory)", Errno.ENOMEM);
         long span = pageUp(hi) - lo;
         // A static-pie goes where mmap would put it (top-down below the stack), as Linux does without an interpreter.
         long base = 0;
         if (elf.positionIndependent()) {
             long at = as.mmap(0, span, Mman.PROT_NONE, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, Backing.ANONYMOUS, 0);
             if (at < 0)
-                throw new ExecFormatException(elf.path() + ": no room for " + span + " bytes of program");
+                throw new ExecFormatException(elf.path() + ": no room for the program's " + mib(span / PAGE)
+                        + " in the address space (cannot allocate memory)", Errno.ENOMEM);
             as.munmap(at, span);
             base = at - lo;
         }
@@ -97,6 +108,14 @@ public final class ElfLoader {
         if ((pflags & ElfImage.PF_X) != 0)
             prot |= Mman.PROT_EXEC;
         return prot;
+    }
+
+    /** A size given in pages, for a message: "3 MiB", "1.5 GiB". */
+    private static String mib(long pages) {
+        double m = pages * (double) PAGE / (1 << 20);
+        if (m >= 1024)
+            return String.format("%.1f GiB", m / 1024);
+        return m >= 10 || m == Math.rint(m) ? String.format("%.0f MiB", m) : String.format("%.1f MiB", m);
     }
 
     private static long pageUp(long v) {

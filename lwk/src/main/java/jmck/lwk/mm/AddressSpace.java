@@ -84,6 +84,11 @@ public final class AddressSpace {
         this.kernelFaults = listener;
     }
 
+    /** The frames this space's pages come from (the LWK's memory). */
+    public FrameAllocator frames() {
+        return frames;
+    }
+
     public PhysicalMemory memory() {
         return mem;
     }

@@ -27,6 +27,8 @@ public final class FrameAllocator {
     private int[] refs;                            // at a block's head frame: mappings that reference the block
     private long totalFrames;
     private long freeFrames;
+    /** Told the frames in use after each allocation and free, for traces; null when nobody listens. */
+    private java.util.function.LongConsumer listener;
 
     /** An allocator sized for physical addresses below limit (it grows when memory above is added). */
     public FrameAllocator(long limit) {
@@ -116,7 +118,14 @@ public final class FrameAllocator {
         allocatedHead.set((int) pfn);
         java.util.Arrays.fill(orders, (int) pfn, (int) (pfn + (1L << order)), (byte) order);
         refs[(int) pfn] = 1;
+        if (listener != null)
+            listener.accept(totalFrames - freeFrames);
         return pfn << PAGE_SHIFT;
+    }
+
+    /** Sets who hears the frames in use after every allocation and free (null: nobody). */
+    public synchronized void setListener(java.util.function.LongConsumer listener) {
+        this.listener = listener;
     }
 
     /** Returns a block from {@link #allocate}; its frames become dirty. Buddies merge back as far as they can. */
@@ -135,6 +144,8 @@ public final class FrameAllocator {
             order++;
         }
         insert(pfn, order);
+        if (listener != null)
+            listener.accept(totalFrames - freeFrames);
     }
 
     /** The first frame of the allocated block that contains pa. */

@@ -186,7 +186,7 @@ final class TaskSyscalls {
         } catch (ExecFormatException e) {
             kernel.kmsg().log("pid %d: execve %s: %s", t.process().pid(), path, e.getMessage());
             System.err.println("jmck: pid " + t.process().pid() + ": cannot execve " + e.getMessage());
-            return -Errno.ENOEXEC;
+            return -e.errno();
         } catch (java.io.IOException e) {
             return -Errno.ENOENT;
         } finally {

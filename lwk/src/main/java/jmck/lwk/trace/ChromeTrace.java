@@ -16,8 +16,8 @@ import jmck.lwk.syscall.SyscallDispatcher;
  * The kernel's events as a Chrome trace (the JSON "traceEvents" format that Perfetto UI and chrome://tracing
  * open): one track (tid) per emulated core, a slice (ph X) for each syscall and page fault with the time the
  * kernel spent on it, an instant (ph i) when a core switches threads, when a signal is delivered and for
- * each IKC message to and from the proxy, and a
- * counter (ph C) of the frames in use, sampled at each fault.
+ * each IKC message to and from the proxy, a counter (ph C) of the frames in use at every allocation and free,
+ * and slices for the instance's boot and shutdown on core 0's track.
  * Timestamps are microseconds since the trace began. Events are kept in memory and written at the end.
  */
 public final class ChromeTrace implements EventSink {
@@ -34,24 +34,21 @@ public final class ChromeTrace implements EventSink {
     private int lastCore;
     private long faults, syscalls;
 
-    /** frames: the allocator's frames in use after the fault (a counter track), or -1. */
-    private record Fault(FaultEvent e, int core, long end, long frames) {}
+    private record Fault(FaultEvent e, int core, long end) {}
+
+    /** The frames in use at a time (a counter track). */
+    private record Frames(long at, long used) {}
+
+    /** A boot or a shutdown of the instance. */
+    private record Whole(String what, long start, long nanos) {}
 
     private record Call(int core, int pid, int tid, long nr, long result, boolean delegated, long start, long nanos) {}
 
     /** A thread switch, a signal delivery or an IKC message (cat). */
     private record Instant(int core, int pid, int tid, long at, String what, String cat) {}
 
-    private final java.util.function.LongSupplier usedFrames;
-
     public ChromeTrace(int cores) {
-        this(cores, null);
-    }
-
-    /** usedFrames, if not null, feeds a "frames in use" counter track, sampled at every page fault. */
-    public ChromeTrace(int cores, java.util.function.LongSupplier usedFrames) {
         this.cores = cores;
-        this.usedFrames = usedFrames;
     }
 
     /** Page-fault slices so far (user faults and the kernel's copy faults). */
@@ -67,8 +64,17 @@ public final class ChromeTrace implements EventSink {
     @Override
     public synchronized void fault(FaultEvent e) {
         faults++;
-        events.add(new Fault(e, e.core() >= 0 ? e.core() : lastCore, System.nanoTime(),
-                usedFrames == null ? -1 : usedFrames.getAsLong()));
+        events.add(new Fault(e, e.core() >= 0 ? e.core() : lastCore, System.nanoTime()));
+    }
+
+    @Override
+    public synchronized void frames(long used) {
+        events.add(new Frames(System.nanoTime(), used));
+    }
+
+    @Override
+    public synchronized void instance(String what, long start, long nanos) {
+        events.add(new Whole(what, start, nanos));
     }
 
     @Override
@@ -121,11 +127,16 @@ public final class ChromeTrace implements EventSink {
                     .append("\",\"frame\":\"").append(out.frame() < 0 ? "none" : "0x" + Long.toHexString(out.frame()))
                     .append("\",\"rip\":\"0x").append(Long.toHexString(f.e().rip()))
                     .append("\",\"thread\":").append(f.e().tid()).append(",\"kernel_copy\":").append(f.e().kernel()).append("}}");
-            if (f.frames() >= 0) {
-                b.append(",\n{\"name\":\"frames in use\",\"ph\":\"C\",\"ts\":");
-                micros(b, Math.max(0, f.end() - t0));
-                b.append(",\"pid\":").append(INSTANCE_PID).append(",\"tid\":0,\"args\":{\"frames\":").append(f.frames()).append("}}");
-            }
+        } else if (o instanceof Frames f) {
+            b.append("{\"name\":\"frames in use\",\"ph\":\"C\",\"ts\":");
+            micros(b, Math.max(0, f.at() - t0));
+            b.append(",\"pid\":").append(INSTANCE_PID).append(",\"tid\":0,\"args\":{\"frames\":").append(f.used()).append("}}");
+        } else if (o instanceof Whole w) {
+            b.append("{\"name\":\"").append(w.what()).append("\",\"cat\":\"instance\",\"ph\":\"X\",\"ts\":");
+            micros(b, Math.max(0, w.start() - t0));
+            b.append(",\"dur\":");
+            micros(b, w.nanos());
+            b.append(",\"pid\":").append(INSTANCE_PID).append(",\"tid\":0,\"args\":{}}");
         } else if (o instanceof Call c) {
             Syscall call = Syscall.of(c.nr());
             b.append("{\"name\":\"").append(call == null ? "syscall_" + c.nr() : call.linuxName)

@@ -22,6 +22,12 @@ public interface EventSink {
     /** An IKC message between the LWK and the proxy: a request posted, a call-back served, an answer taken. */
     default void ikc(int core, int pid, int tid, String what) {}
 
+    /** The frames in use changed: an allocation or a free in the LWK's physical allocator. */
+    default void frames(long used) {}
+
+    /** The instance did something as a whole (what: boot, shutdown), from start (System.nanoTime()) for nanos. */
+    default void instance(String what, long start, long nanos) {}
+
     /** Both sinks (either may be null; null if both are). */
     static EventSink tee(EventSink a, EventSink b) {
         if (a == null || b == null)
@@ -55,6 +61,18 @@ public interface EventSink {
             public void ikc(int core, int pid, int tid, String what) {
                 a.ikc(core, pid, tid, what);
                 b.ikc(core, pid, tid, what);
+            }
+
+            @Override
+            public void frames(long used) {
+                a.frames(used);
+                b.frames(used);
+            }
+
+            @Override
+            public void instance(String what, long start, long nanos) {
+                a.instance(what, start, nanos);
+                b.instance(what, start, nanos);
             }
         };
     }
