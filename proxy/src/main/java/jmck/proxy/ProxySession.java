@@ -45,6 +45,7 @@ public final class ProxySession {
     private java.lang.Thread dispatcher;
     private volatile boolean closed;
     private long calls, serviceNanos, zeroCopyBytes, bounceBytes;
+    private int peakWorkers;
 
     /** One guest process being served. */
     private final class Served {
@@ -53,7 +54,7 @@ public final class ProxySession {
         final FdTable fds;
         /** Only one worker at a time waits for the doorbell: it spins before it sleeps (leader/follower). */
         final ReentrantLock waiter = new ReentrantLock();
-        /** Workers waiting for a request: the leader and its followers. */
+        /** Workers not running a call: the leader, its followers, and workers still starting. */
         final AtomicInteger idle = new AtomicInteger();
         /** The process (until it exits) and each worker hold a reference; the last to let go closes the files. */
         final AtomicInteger refs = new AtomicInteger(1);
@@ -163,10 +164,21 @@ public final class ProxySession {
             s.release();
             return;
         }
+        s.idle.incrementAndGet(); // counted from now, so no second spare starts while it starts
         java.lang.Thread t = new java.lang.Thread(() -> work(s), "proxy-" + s.pid + "-" + s.started.getAndIncrement());
         t.setDaemon(true);
         workers.add(t);
-        t.start();
+        synchronized (this) {
+            peakWorkers = Math.max(peakWorkers, workers.size());
+        }
+        try {
+            t.start();
+        } catch (OutOfMemoryError e) { // the host has no thread to spare: the workers there are serve on
+            workers.remove(t);
+            s.idle.decrementAndGet();
+            s.channel.addWorkers(-1);
+            s.release();
+        }
     }
 
     /** A worker: claim a request, run it on the host, answer, ring the LWK; leave when idle or when the process ends. */
@@ -175,11 +187,16 @@ public final class ProxySession {
         HostCalls hc = new HostCalls(gm, s.fds);
         try {
             for (int slot; (slot = next(s)) >= 0; ) {
-                if (s.idle.get() == 0)
+                if (s.idle.decrementAndGet() == 0)
                     addWorker(s); // one waits for the next request in case this one blocks
-                run(s, gm, hc, slot);
+                try {
+                    run(s, gm, hc, slot);
+                } finally {
+                    s.idle.incrementAndGet();
+                }
             }
         } finally {
+            s.idle.decrementAndGet();
             synchronized (this) {
                 zeroCopyBytes += hc.zeroCopyBytes;
                 bounceBytes += hc.bounceBytes;
@@ -199,7 +216,6 @@ public final class ProxySession {
     private int next(Served s) {
         IkcChannel channel = s.channel;
         long idleUntil = System.nanoTime() + IDLE_NANOS;
-        s.idle.incrementAndGet();
         try {
             if (!s.waiter.tryLock(IDLE_NANOS, TimeUnit.NANOSECONDS))
                 return -1; // a spare: another worker has been waiting all along
@@ -220,15 +236,17 @@ public final class ProxySession {
             }
         } catch (InterruptedException e) {
             return -1;
-        } finally {
-            s.idle.decrementAndGet();
         }
     }
 
-    /** "N delegated calls (X us each in the proxy), B bytes moved in place, C bytes through bounce buffers" */
+    /**
+     * "N delegated calls (X us each in the proxy), B bytes moved in place, C bytes through bounce buffers,
+     * at most W workers at once"
+     */
     public synchronized String statistics() {
         return String.format("%d delegated calls (%.2f us each in the proxy), %d bytes moved in place, %d bytes through"
-                + " bounce buffers", calls, calls == 0 ? 0 : serviceNanos / 1e3 / calls, zeroCopyBytes, bounceBytes);
+                + " bounce buffers, at most %d workers at once", calls, calls == 0 ? 0 : serviceNanos / 1e3 / calls,
+                zeroCopyBytes, bounceBytes, peakWorkers);
     }
 
     /** Runs the request in slot on the host, answers, rings the LWK. */
