@@ -8,3 +8,5 @@ cd "$root"
 mvn -B verify "$@"
 # The benchmark command on tiny sizes: a smoke run that it still works, not a measurement.
 bench/run.sh --quick --reps 1
+# The leak soak, likewise: one round of its mix (LeaksAndLimitsTest runs 30).
+bench/soak.sh 7 > /dev/null
