@@ -23,7 +23,7 @@ exec 3<>"$work/stdin" # wait_stdin's stdin: open for writing here, so its read n
 cleanup() { ./jmck ihk stop >/dev/null 2>&1 || true; exec 3>&-; rm -rf "$work"; }
 trap cleanup EXIT
 
-./jmck ihk reboot --cpus 2 --mem 256M >/dev/null
+./jmck ihk reboot --cpus 1-2 --mem 256M >/dev/null
 mix=("hello" "fileio" "procs" "threads" "null_deref" "kill_self 15" "wait_stdin")
 expected=(0 0 0 0 139 143 137)
 bad=0 left=0
