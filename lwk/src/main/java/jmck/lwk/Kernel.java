@@ -380,7 +380,8 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
      * fork and clone without CLONE_THREAD: a new process whose address space is a copy-on-write copy of
      * t's (or t's own, shared, with CLONE_VM), with one thread whose registers are t's at this syscall
      * (see {@link #childRegisters}). It is not scheduled yet: the proxy first takes a copy of the parent's
-     * files ({@link #start}). Returns null when the instance is full (EAGAIN) or out of memory.
+     * files ({@link #start}). Returns null (EAGAIN) when the instance is full, below the fork reserve, or out
+     * of memory.
      */
     public Process fork(Thread t, boolean shareVm, Cpu.Context registers) {
         if (processes.taskCount() >= MAX_TASKS || !shareVm && belowForkReserve())

@@ -139,11 +139,6 @@ public final class ProxySession {
             }
     }
 
-    /** Host threads serving processes now (the dispatcher not counted). */
-    public int workerCount() {
-        return workers.size();
-    }
-
     /** The dispatcher: starts a worker for each channel the LWK posted on while nobody served it. */
     private void dispatch() {
         while (!closed) {
@@ -173,7 +168,7 @@ public final class ProxySession {
         }
         try {
             t.start();
-        } catch (OutOfMemoryError e) { // the host has no thread to spare: the workers there are serve on
+        } catch (OutOfMemoryError e) { // the host has no thread to spare: the workers s has serve on
             workers.remove(t);
             s.idle.decrementAndGet();
             s.channel.addWorkers(-1);
