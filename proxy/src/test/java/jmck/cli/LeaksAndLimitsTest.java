@@ -121,6 +121,18 @@ class LeaksAndLimitsTest {
         assertBackToBaseline(env, baseline, "the fork bomb");
     }
 
+    /**
+     * Threads blocked in delegated reads hold their workers, so the proxy starts more and the thread that
+     * wakes them is served (with a fixed four workers a process, four blocked readers hung it).
+     */
+    @Test
+    void threadsBlockedInDelegatedReadsDoNotStallTheirProcess() {
+        for (String flavor : new String[] {"gcc", "musl"}) {
+            String prog = Guests.guest(flavor, "pipe_threads").toString();
+            Guests.jmck("run", "--timeout", "60", "--cores", "2", prog, "32").assertSameAs(Guests.host(prog, "32"));
+        }
+    }
+
     // ---- B: out of memory ----
 
     /** The OOM killer's line, and only it, on stderr; status 137 as for any SIGKILL. */
