@@ -184,10 +184,17 @@ public final class ProxySession {
             for (int slot; (slot = next(s)) >= 0; ) {
                 if (s.idle.decrementAndGet() == 0)
                     addWorker(s); // one waits for the next request in case this one blocks
+                long began = System.nanoTime(), r;
                 try {
-                    run(s, gm, hc, slot);
+                    r = run(s, gm, hc, slot);
                 } finally {
-                    s.idle.incrementAndGet();
+                    s.idle.incrementAndGet(); // before the answer, or the next call may find no one idle
+                }
+                s.channel.respond(slot, r);
+                lwk.ring();
+                synchronized (this) {
+                    calls++;
+                    serviceNanos += System.nanoTime() - began;
                 }
             }
         } finally {
@@ -244,10 +251,9 @@ public final class ProxySession {
                 zeroCopyBytes, bounceBytes, peakWorkers);
     }
 
-    /** Runs the request in slot on the host, answers, rings the LWK. */
-    private void run(Served s, RemoteGuestMemory gm, HostCalls hc, int slot) {
+    /** Runs the request in slot on the host; returns its result. */
+    private long run(Served s, RemoteGuestMemory gm, HostCalls hc, int slot) {
         IkcChannel channel = s.channel;
-        long began = System.nanoTime();
         long[] args = new long[6];
         long nr = channel.number(slot);
         for (int i = 0; i < 6; i++)
@@ -273,12 +279,7 @@ public final class ProxySession {
             Syscall call = Syscall.of(nr);
             r = call == null ? -Errno.ENOSYS : hc.execute(call, args);
         }
-        channel.respond(slot, r);
-        lwk.ring();
-        synchronized (this) {
-            calls++;
-            serviceNanos += System.nanoTime() - began;
-        }
+        return r;
     }
 
     /**
