@@ -7,7 +7,8 @@
 # (the daemon opens what it keeps open) and again after the N runs it reads the instance's counters
 # (`jmck ihk status -v`), and prints a markdown table of both. Exits 1 if a counter did not come back,
 # a run ended with the wrong status, an mcexec was left or a run left a file in /dev/shm.
-set -euo pipefail
+set -Eeuo pipefail
+trap 'echo "soak: line $LINENO: $BASH_COMMAND failed (status $?)" >&2' ERR
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 n=${1:-10000}
@@ -20,7 +21,16 @@ work=$(mktemp -d /tmp/jmck-soak.XXXXXX)
 export JMCK_RUNTIME_DIR="$work/runtime"
 mkfifo "$work/stdin"
 exec 3<>"$work/stdin" # wait_stdin's stdin: open for writing here, so its read never ends
-cleanup() { ./jmck ihk stop >/dev/null 2>&1 || true; exec 3>&-; rm -rf "$work"; }
+cleanup() {
+  local st=$?
+  if [ "$st" != 0 ] && [ -e "$JMCK_RUNTIME_DIR/os0.log" ]; then
+    echo "soak: stopped (status $st); the instance's log ends:" >&2
+    tail -20 "$JMCK_RUNTIME_DIR/os0.log" >&2
+  fi
+  ./jmck ihk stop >/dev/null 2>&1 || true
+  exec 3>&-
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 ./jmck ihk reboot --cpus 1-2 --mem 256M >/dev/null
@@ -38,7 +48,7 @@ run() { # run I: guest I mod 7
     ./jmck mcexec "$g/${args[0]}" <&3 >"$work/out" 2>/dev/null &
     pid=$!
     until grep -q ready "$work/out" 2>/dev/null; do sleep 0.01; done
-    kill -KILL "$pid"
+    kill -KILL "$pid" 2>/dev/null || true # (gone already: its status says how)
   else
     ./jmck mcexec "$g/${args[0]}" "${args[@]:1}" </dev/null >/dev/null 2>&1 &
     pid=$!
@@ -66,7 +76,10 @@ counters() { # the counters as "name value" lines, after the daemon has reclaime
 for i in $(seq 0 $(( ${#mix[@]} - 1 ))); do run "$i"; done
 before=$(counters)
 start=$(date +%s%N)
-for i in $(seq 0 $((n - 1))); do run "$i"; done
+for i in $(seq 0 $((n - 1))); do
+  run "$i"
+  if [ $(( (i + 1) % 1000 )) = 0 ]; then echo "soak: $((i + 1)) runs" >&2; fi
+done
 end=$(date +%s%N)
 after=$(counters "$before")
 mcexecs=$(pgrep -P $$ -f mcexec | wc -l || true)
