@@ -25,6 +25,7 @@ final class FdTable {
     }
 
     FdTable() {
+        HostFacts.raiseFileLimit();
         java.util.Arrays.fill(host, -1);
     }
 
@@ -122,6 +123,32 @@ final class FdTable {
         }
         HostSyscall.call(3, hostFd, 0, 0);
         return -24; // EMFILE
+    }
+
+    /**
+     * dup2/dup3: guest fd g becomes a duplicate of guest fd from (which must be open), replacing what g held.
+     * An open g keeps its host descriptor, which dup3 on the host replaces at once: like Linux, this needs
+     * no free descriptor, so it works in a full table. Returns g, or -errno.
+     */
+    synchronized long dupOnto(long from, int g, boolean closeOnExec) {
+        int h = host(from);
+        if (h < 0)
+            return -9; // EBADF
+        int target = g < host.length ? host[g] : -1;
+        if (target < 0) {
+            long d = HostSyscall.call(SYS_FCNTL, h, F_DUPFD_CLOEXEC, 3);
+            if (d < 0)
+                return d;
+            installAt(g, (int) d, closeOnExec);
+            return g;
+        }
+        long r = HostSyscall.call(SYS_DUP3, h, target, O_CLOEXEC);
+        if (r < 0)
+            return r;
+        pending.remove(g);
+        generated.remove(g);
+        cloexec[g] = closeOnExec;
+        return g;
     }
 
     /** Puts hostFd at guest fd g, closing what g held. */

@@ -679,11 +679,7 @@ final class HostCalls {
     private long dupTo(long oldFd, long newFd, boolean cloexec) {
         if (newFd < 0 || newFd >= fds.limit())
             return -Errno.EBADF;
-        long h = fds.dupHost(oldFd);
-        if (h < 0)
-            return h;
-        fds.installAt((int) newFd, (int) h, cloexec);
-        return newFd;
+        return fds.dupOnto(oldFd, (int) newFd, cloexec);
     }
 
     private static final int F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_GETLK = 5,

@@ -27,7 +27,48 @@ public final class HostFacts {
         return new Credentials(uid, euid, euid, gid, egid, egid);
     }
 
-    public static Rlimits rlimits() {
+    /** The limits this process was started with, read before {@link #raiseFileLimit} changes one. */
+    private static Rlimits inherited;
+
+    /** The resource limits the guest inherits: this process's, as it started. */
+    public static synchronized Rlimits rlimits() {
+        if (inherited == null)
+            inherited = read();
+        return inherited.copy();
+    }
+
+    private static final int RLIMIT_NOFILE = 7;
+    private static boolean raised;
+
+    /**
+     * Raises this process's own RLIMIT_NOFILE as far as it may (to fs.nr_open as root, else the soft limit
+     * to the hard one), once. Every guest descriptor is a host descriptor of the proxy, which has files of
+     * its own: without room beyond the guest's limit, a guest would run out of descriptors before its
+     * RLIMIT_NOFILE says (the guest's limit is enforced by the proxy's fd table instead).
+     */
+    public static synchronized void raiseFileLimit() {
+        if (raised)
+            return;
+        raised = true;
+        rlimits(); // what the guest inherits stays what this process started with
+        long max;
+        try {
+            max = Long.parseLong(Files.readAllLines(Paths.get("/proc/sys/fs/nr_open")).get(0).trim()); // (readString of a /proc file reads one byte)
+        } catch (IOException | NumberFormatException e) {
+            max = 1 << 20;
+        }
+        Memory m = new Memory(16);
+        m.setLong(0, max);
+        m.setLong(8, max);
+        if (HostSyscall.call(SYS_PRLIMIT64, 0, RLIMIT_NOFILE, HostSyscall.address(m), 0, 0, 0) == 0)
+            return;
+        if (HostSyscall.call(SYS_PRLIMIT64, 0, RLIMIT_NOFILE, 0, HostSyscall.address(m), 0, 0) == 0) {
+            m.setLong(0, m.getLong(8)); // not allowed to raise the hard limit: the soft one up to it
+            HostSyscall.call(SYS_PRLIMIT64, 0, RLIMIT_NOFILE, HostSyscall.address(m), 0, 0, 0);
+        }
+    }
+
+    private static Rlimits read() {
         long[] soft = new long[Rlimits.RLIM_NLIMITS], hard = new long[Rlimits.RLIM_NLIMITS];
         Memory m = new Memory(16);
         for (int r = 0; r < Rlimits.RLIM_NLIMITS; r++) {

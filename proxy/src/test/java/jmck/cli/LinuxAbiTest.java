@@ -3,6 +3,8 @@ package jmck.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -28,5 +30,31 @@ class LinuxAbiTest {
                 "signal handler: fcw 0x37f mxcsr 0x1f80", "after the handler: fcw 0xe7f mxcsr 0x9f80",
                 "after execve: fcw 0x37f mxcsr 0x1f80", "strtod: 0.10000000000000001 2.2250738585072014e-308 9007199254740992"})
             assertTrue(mine.stdout().contains(line + "\n"), line);
+    }
+
+    /**
+     * A full fd table: dup2 and dup3 onto an open fd replace it (they failed with EMFILE once the host's
+     * table, which holds the guest's fds and the proxy's own, was full); dup, F_DUPFD, open and pipe fail.
+     * Both runs get a hard limit of 1024 so that the table fills fast.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void dupOntoAnOpenFdInAFullTable(String flavor) {
+        String prog = Guests.guest(flavor, "fdtable").toString();
+        Guests.Result linux = Guests.host(withFileLimit(1024, List.of(prog)));
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.host(withFileLimit(1024, Guests.jmckCommand("run", prog)));
+        mine.assertSameAs(linux);
+        String full = mine.stdout().substring(mine.stdout().indexOf("all fds:"));
+        for (String line : new String[] {"dup: EMFILE", "dup2 onto an open fd: 0", "dup3 onto an open fd: 0",
+                "F_GETFD of it: 1", "write through the replaced fd: 0"})
+            assertTrue(full.contains("  " + line + "\n"), line);
+    }
+
+    /** cmd run with RLIMIT_NOFILE set to limit (soft and hard), as `ulimit -n` sets it. */
+    private static String[] withFileLimit(int limit, List<String> cmd) {
+        List<String> all = new ArrayList<>(List.of("/bin/sh", "-c", "ulimit -n " + limit + " && exec \"$@\"", "sh"));
+        all.addAll(cmd);
+        return all.toArray(String[]::new);
     }
 }
