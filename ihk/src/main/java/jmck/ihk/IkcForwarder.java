@@ -37,6 +37,11 @@ public final class IkcForwarder implements SyscallForwarder {
     public static final long EXEC_DONE = 0x4a03;
     /** A pseudo syscall number: "process CHILD forked from this one: serve its channel with copies of my files". */
     public static final long FORK = 0x4a04;
+    /**
+     * Pseudo syscall numbers from here: "syscall NR with argument I's path replaced by the host path in the
+     * generated file whose token is in argument I", numbered PATH_CALL + NR * 8 + I (see forwardWithPath).
+     */
+    public static final long PATH_CALL = 0x10000;
     public static final int SLOTS = 64;
     /** How long a core spins for the proxy's answer before the thread blocks. */
     private static final long SPIN_NANOS = Long.getLong("jmck.ikc.spin", 200_000);
@@ -61,6 +66,8 @@ public final class IkcForwarder implements SyscallForwarder {
         final long[][] args = new long[SLOTS][6];
         /** Requests posted and not yet completed: the tick looks only at channels with some. */
         int inFlight;
+        /** The tokens of writable generated files opened by the process (forgotten when it ends). */
+        final java.util.List<Long> writerTokens = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         Client(Process process, IkcChannel channel, ProxyLink link, long proxyPid) {
             this.process = process;
@@ -75,6 +82,8 @@ public final class IkcForwarder implements SyscallForwarder {
     private final Doorbell doorbell;
     private final Map<Process, Client> clients = new ConcurrentHashMap<>();
     private final Map<Long, Supplier<byte[]>> generated = new ConcurrentHashMap<>();
+    /** What takes the writes to a writable generated file, by token; kept while its process lives. */
+    private final Map<Long, java.util.function.ToLongFunction<byte[]>> writers = new ConcurrentHashMap<>();
     private long sequence;
 
     /**
@@ -106,6 +115,11 @@ public final class IkcForwarder implements SyscallForwarder {
     /** The file a generated contents token is written to. */
     public static Path generatedFile(Path directory, long token) {
         return directory.resolve("gen." + token);
+    }
+
+    /** The file the proxy puts what the guest wrote to generated file token in, for the LWK to take. */
+    public static Path writtenFile(Path directory, long token) {
+        return directory.resolve("written." + token);
     }
 
     /** Creates p's channel; the proxy at proxyPid serves it, and hears about forks and exits through link. */
@@ -214,6 +228,23 @@ public final class IkcForwarder implements SyscallForwarder {
                     }
                 ch.answerFault(i, r);
             }
+            case IkcChannel.CALLBACK_WRITE -> {
+                var writer = writers.get(arg);
+                long r = -Errno.EIO;
+                Path f = writtenFile(directory, arg);
+                if (writer != null)
+                    try {
+                        r = writer.applyAsLong(Files.readAllBytes(f));
+                    } catch (IOException e) {
+                        r = -Errno.EIO;
+                    }
+                try {
+                    Files.deleteIfExists(f);
+                } catch (IOException e) {
+                    // the directory goes at shutdown
+                }
+                ch.answerFault(i, r);
+            }
             default -> ch.answerFault(i, -1);
         }
     }
@@ -224,9 +255,49 @@ public final class IkcForwarder implements SyscallForwarder {
      */
     @Override
     public long openContents(Thread t, String name, Supplier<byte[]> contents) {
+        return openContents(t, name, contents, null);
+    }
+
+    /** A writable one: the guest's writes go to writer (through a call-back) instead of the file. */
+    @Override
+    public long openContents(Thread t, String name, Supplier<byte[]> contents,
+            java.util.function.ToLongFunction<byte[]> writer) {
+        Client c = clients.get(t.process());
+        if (c == null)
+            return -Errno.ENOSYS;
         long token = ++sequence;
         generated.put(token, contents);
-        return post(t, null, OPEN_GENERATED, new long[] {token, 0, 0, 0, 0, 0}, "proxy: open " + name, null);
+        if (writer != null) {
+            writers.put(token, writer);
+            c.writerTokens.add(token);
+        }
+        return post(t, null, OPEN_GENERATED, new long[] {token, writer != null ? 1 : 0, 0, 0, 0, 0},
+                "proxy: open " + name, null);
+    }
+
+    /** The call with a /proc path the LWK resolved: the path travels in a file, its token in the argument. */
+    @Override
+    public long forwardWithPath(Thread t, Syscall call, long[] args, int pathArg, String hostPath) {
+        long token = ++sequence;
+        try {
+            Files.writeString(generatedFile(directory, token), hostPath);
+        } catch (IOException e) {
+            return -Errno.ENOMEM;
+        }
+        long[] a = args.clone();
+        a[pathArg] = token;
+        return post(t, call, PATH_CALL + call.nr * 8L + pathArg, a, "proxy: " + call.linuxName, null);
+    }
+
+    @Override
+    public long hostPid(Process p) {
+        Client c = clients.get(p);
+        return c == null ? -1 : c.proxyPid;
+    }
+
+    @Override
+    public Path sharedDirectory() {
+        return directory;
     }
 
     /**
@@ -321,6 +392,8 @@ public final class IkcForwarder implements SyscallForwarder {
                 kernel.externalWait(-1);
             }
         c.channel.markExited();
+        c.writerTokens.forEach(writers::remove);
+        deleteTree(directory.resolve("proc").resolve(Integer.toString(p.pid()))); // what the LWK kept for p's /proc
         try {
             Files.deleteIfExists(c.channel.file());
         } catch (IOException e) {
@@ -328,6 +401,16 @@ public final class IkcForwarder implements SyscallForwarder {
         }
         // Unmapped at the next tick: this may run inside poll(), which may still read the channel.
         kernel.submit(c.channel::close);
+    }
+
+    private static void deleteTree(Path d) {
+        if (!Files.exists(d))
+            return;
+        try (var walk = Files.walk(d)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            // the whole directory goes at shutdown
+        }
     }
 
     /** Channels open (one per live process being served). */

@@ -19,6 +19,13 @@ final class FdTable {
     private final java.util.Map<Integer, java.util.function.Supplier<byte[]>> pending = new java.util.HashMap<>();
     /** Guest fds of generated files; like Linux's seq_files they cannot be spliced or sendfile'd. */
     private final java.util.Set<Integer> generated = new java.util.HashSet<>();
+    /** What takes the writes to writable generated files, by guest fd. */
+    private final java.util.Map<Integer, java.util.function.ToLongFunction<byte[]>> writers = new java.util.HashMap<>();
+
+    /** The writer of guest fd g if it is a writable generated file, else null. */
+    synchronized java.util.function.ToLongFunction<byte[]> writer(long g) {
+        return writers.get((int) g);
+    }
 
     synchronized boolean isGenerated(long g) {
         return generated.contains((int) g);
@@ -63,7 +70,8 @@ final class FdTable {
      * Linux's seq_files they are produced when the guest first uses the fd (reads, seeks, stats), not at
      * open. Returns the guest fd or -errno.
      */
-    synchronized int installGenerated(String name, java.util.function.Supplier<byte[]> contents) {
+    synchronized int installGenerated(String name, java.util.function.Supplier<byte[]> contents,
+            java.util.function.ToLongFunction<byte[]> writer) {
         com.sun.jna.Memory n = new com.sun.jna.Memory(Math.min(name.length(), 200) + 1L);
         n.setString(0, name.length() > 200 ? name.substring(0, 200) : name);
         long fd = HostSyscall.call(SYS_MEMFD_CREATE, HostSyscall.address(n), MFD_CLOEXEC, 0);
@@ -73,6 +81,8 @@ final class FdTable {
         if (g >= 0) {
             pending.put(g, contents);
             generated.add(g);
+            if (writer != null)
+                writers.put(g, writer);
         }
         return g;
     }
@@ -147,6 +157,7 @@ final class FdTable {
             return r;
         pending.remove(g);
         generated.remove(g);
+        writers.remove(g);
         cloexec[g] = closeOnExec;
         return g;
     }
@@ -159,6 +170,7 @@ final class FdTable {
             HostSyscall.call(3, host[g], 0, 0);
         pending.remove(g);
         generated.remove(g);
+        writers.remove(g);
         host[g] = hostFd;
         cloexec[g] = closeOnExec;
     }
@@ -180,6 +192,7 @@ final class FdTable {
         cloexec[(int) g] = false;
         pending.remove((int) g);
         generated.remove((int) g);
+        writers.remove((int) g);
         long r = HostSyscall.call(3, h, 0, 0);
         return r == -4 ? 0 : r; // EINTR from close still closed the fd
     }

@@ -50,6 +50,22 @@ final class HostCalls {
         return fds;
     }
 
+    /** A path that replaces the guest's in argument pathOverrideArg for this call (see executeWithPath). */
+    private String pathOverride;
+    private int pathOverrideArg = -1;
+
+    /** Executes call with the path argument pathArg replaced by hostPath (a /proc path the LWK resolved). */
+    long executeWithPath(Syscall call, long[] a, int pathArg, String hostPath) {
+        pathOverride = hostPath;
+        pathOverrideArg = pathArg;
+        try {
+            return execute(call, a);
+        } finally {
+            pathOverride = null;
+            pathOverrideArg = -1;
+        }
+    }
+
     /** Executes call with guest arguments a; returns what the guest sees in rax. */
     long execute(Syscall call, long[] a) {
         arena.reset();
@@ -57,18 +73,26 @@ final class HostCalls {
             case READ:
                 return transfer(SYS_READV, a[0], a[1], a[2], true, -1, false);
             case WRITE:
+                if (fds.writer(a[0]) != null)
+                    return writeGenerated(fds.writer(a[0]), a[1], a[2], false);
                 return transfer(SYS_WRITEV, a[0], a[1], a[2], false, -1, false);
             case PREAD64:
                 return transfer(SYS_PREADV, a[0], a[1], a[2], true, a[3], true);
             case PWRITE64:
+                if (fds.writer(a[0]) != null) // like Linux's /proc write handlers, the offset does not count
+                    return writeGenerated(fds.writer(a[0]), a[1], a[2], false);
                 return transfer(SYS_PWRITEV, a[0], a[1], a[2], false, a[3], true);
             case READV:
                 return vector(SYS_READV, a[0], a[1], a[2], true, -1, false);
             case WRITEV:
+                if (fds.writer(a[0]) != null)
+                    return writeGenerated(fds.writer(a[0]), a[1], a[2], true);
                 return vector(SYS_WRITEV, a[0], a[1], a[2], false, -1, false);
             case PREADV:
                 return vector(SYS_PREADV, a[0], a[1], a[2], true, a[3], true);
             case PWRITEV:
+                if (fds.writer(a[0]) != null)
+                    return writeGenerated(fds.writer(a[0]), a[1], a[2], true);
                 return vector(SYS_PWRITEV, a[0], a[1], a[2], false, a[3], true);
             case CLOSE:
                 return fds.close(a[0]);
@@ -122,9 +146,43 @@ final class HostCalls {
         }
     }
 
-    /** A new guest fd whose contents are generated when first used (see {@link FdTable#installGenerated}). */
-    long openContents(String name, java.util.function.Supplier<byte[]> contents) {
-        return fds.installGenerated(name, contents);
+    /**
+     * A new guest fd whose contents are generated when first used, and whose writes (if writer is not null)
+     * go to writer (see {@link FdTable#installGenerated}).
+     */
+    long openContents(String name, java.util.function.Supplier<byte[]> contents,
+            java.util.function.ToLongFunction<byte[]> writer) {
+        return fds.installGenerated(name, contents, writer);
+    }
+
+    /**
+     * A write to a writable generated file: the bytes (of one buffer, or of count iovecs at buf if vector)
+     * go to the LWK, whose answer is the result. As Linux's /proc write handlers, it takes up to a page.
+     */
+    private long writeGenerated(java.util.function.ToLongFunction<byte[]> writer, long buf, long count, boolean vector) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        long[][] pieces = {{buf, count}};
+        if (vector) {
+            if (count < 0 || count > IOV_MAX)
+                return -Errno.EINVAL;
+            byte[] v = readGuest(buf, 16 * (int) count);
+            if (v == null)
+                return -Errno.EFAULT;
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(v).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            pieces = new long[(int) count][];
+            for (int i = 0; i < count; i++)
+                pieces[i] = new long[] {b.getLong(16 * i), b.getLong(16 * i + 8)};
+        }
+        for (long[] piece : pieces) {
+            long len = Math.min(piece[1], PAGE - out.size());
+            if (len < 0)
+                return -Errno.EINVAL;
+            byte[] b = readGuest(piece[0], (int) len);
+            if (b == null)
+                return -Errno.EFAULT;
+            out.write(b, 0, b.length);
+        }
+        return writer.applyAsLong(out.toByteArray());
     }
 
     private static final int O_ACCMODE = 3, O_RDONLY = 0, O_WRONLY = 1, S_IFMT = 0170000,
@@ -223,7 +281,7 @@ final class HostCalls {
                         h[i] = 0;
                         break;
                     }
-                    h[i] = path(a[i]);
+                    h[i] = i == pathOverrideArg ? hostPath(pathOverride) : path(a[i]);
                     if (h[i] < 0)
                         return h[i];
                     break;
@@ -360,6 +418,17 @@ final class HostCalls {
             }
         }
         return -Errno.ENAMETOOLONG;
+    }
+
+    /** A host path (one the LWK resolved) in the arena, with the guest's fd numbers translated as in path(). */
+    private long hostPath(String p) {
+        byte[] b = p.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (b.length >= PATH_MAX)
+            return -Errno.ENAMETOOLONG;
+        Pointer dst = arena.allocate(PATH_MAX);
+        dst.write(0, b, 0, b.length);
+        dst.setByte(b.length, (byte) 0);
+        return fdPath(dst, b.length);
     }
 
     private static final java.util.regex.Pattern FD_PATH =

@@ -259,11 +259,12 @@ public final class ProxySession {
         for (int i = 0; i < 6; i++)
             args[i] = channel.arg(slot, i);
         gm.serve(slot);
+        serving.set(gm);
         hc.umask = channel.umask(slot);
         hc.fds().setLimit(channel.nofile(slot));
         long r;
         if (nr == IkcForwarder.OPEN_GENERATED) {
-            r = openGenerated(hc, gm, args[0]);
+            r = openGenerated(hc, args[0], args[1] != 0);
         } else if (nr == IkcForwarder.MAPPABLE_FD) { // the LWK opens /proc/<this pid>/fd/<r> itself
             r = hc.mappableHostFd(args[0], args[1] != 0);
         } else if (nr == IkcForwarder.OPEN_EXEC) { // likewise
@@ -275,6 +276,11 @@ public final class ProxySession {
             int child = (int) args[0];
             fork(s.pid, child, IkcForwarder.channelFile(generatedDirectory, child));
             r = 0;
+        } else if (nr >= IkcForwarder.PATH_CALL) { // a path the LWK resolved, in a file named by the argument
+            Syscall call = Syscall.of((nr - IkcForwarder.PATH_CALL) / 8);
+            int pathArg = (int) ((nr - IkcForwarder.PATH_CALL) % 8);
+            r = call == null || pathArg > 5 ? -Errno.ENOSYS : hc.executeWithPath(call, args, pathArg,
+                    takeString(IkcForwarder.generatedFile(generatedDirectory, args[pathArg])));
         } else {
             Syscall call = Syscall.of(nr);
             r = call == null ? -Errno.ENOSYS : hc.execute(call, args);
@@ -282,13 +288,37 @@ public final class ProxySession {
         return r;
     }
 
+    /** The guest memory (and IKC slot) of the request this worker thread is serving, for call-backs. */
+    private final ThreadLocal<RemoteGuestMemory> serving = new ThreadLocal<>();
+
+    /** The text of a file the LWK wrote for this call, which is then deleted; "" if there is none. */
+    private static String takeString(Path file) {
+        try {
+            String s = Files.readString(file);
+            Files.deleteIfExists(file);
+            return s;
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     /**
      * A /proc file: an fd whose contents the LWK writes out when the guest first uses it (the worker then
      * serving that call calls back through its own slot).
      */
-    private long openGenerated(HostCalls hc, RemoteGuestMemory gm, long token) {
+    private long openGenerated(HostCalls hc, long token, boolean writable) {
         Path file = IkcForwarder.generatedFile(generatedDirectory, token);
+        java.util.function.ToLongFunction<byte[]> writer = !writable ? null : bytes -> {
+            RemoteGuestMemory gm = serving.get(); // the worker now serving the write
+            try {
+                Files.write(IkcForwarder.writtenFile(generatedDirectory, token), bytes);
+            } catch (IOException e) {
+                return -Errno.EIO;
+            }
+            return gm.channel().requestWrite(gm.slot(), token, lwk);
+        };
         return hc.openContents("generated", () -> {
+            RemoteGuestMemory gm = serving.get(); // the worker serving the first use of the fd
             if (gm.channel().requestGenerate(gm.slot(), token, lwk) != 0)
                 return new byte[0];
             try {
@@ -298,6 +328,6 @@ public final class ProxySession {
             } catch (IOException e) {
                 return new byte[0];
             }
-        });
+        }, writer);
     }
 }

@@ -51,6 +51,27 @@ class LinuxAbiTest {
             assertTrue(full.contains("  " + line + "\n"), line);
     }
 
+    /**
+     * /proc/PID for the guest's own pid and its children's: status, stat (the state letter a harness waits
+     * on: sleeping, stopped, zombie), statm, limits, task/, and a writable oom_score_adj that a child
+     * inherits (LTP's library stopped every test because /proc/PID/oom_score_adj went to the host, where
+     * the LWK's pid is someone else's or no one's); a pid that is no LWK process is ENOENT.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void procForLwkPids(String flavor) {
+        String prog = Guests.guest(flavor, "procfs").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", "--cores", "2", prog);
+        mine.assertSameAs(linux);
+        for (String line : new String[] {"status by pid: read, Pid is getpid: 1, PPid is getppid: 1, Tgid: 1",
+                "access oom_score_adj: 0", "write 0: 0", "read back through self: 0", "child blocked in pause: S",
+                "child stopped: T", "child killed, not reaped: Z", "task entries: 3, main thread among them: 1",
+                "no such pid: ENOENT"})
+            assertTrue(mine.stdout().contains(line + "\n"), line);
+    }
+
     /** cmd run with RLIMIT_NOFILE set to limit (soft and hard), as `ulimit -n` sets it. */
     private static String[] withFileLimit(int limit, List<String> cmd) {
         List<String> all = new ArrayList<>(List.of("/bin/sh", "-c", "ulimit -n " + limit + " && exec \"$@\"", "sh"));

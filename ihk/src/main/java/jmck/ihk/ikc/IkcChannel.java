@@ -20,8 +20,8 @@ import java.nio.file.Path;
  *         0  state: 0 free, 1 request, 2 claimed, 3 response
  *         4  tid of the LWK thread  8  sequence number  16 syscall number  24 args[6]  72 result
  *         80 call-back state: 0 none, 1 requested, 2 done   84 what: 1 fault, 2 fault for a write,
- *            3 generate a file     88 its argument: the guest address, or the file's token
- *         96 its result: the page's physical address, 0, or -1
+ *            3 generate a file, 4 a write to a generated file   88 its argument: the guest address, or
+ *            the file's token       96 its result: the page's physical address, 0, -1, or the write's
  *         104 the process's umask    112 its RLIMIT_NOFILE (the proxy applies both to the call)
  * </pre>
  */
@@ -29,7 +29,8 @@ public final class IkcChannel {
     public static final int FREE = 0, REQUEST = 1, CLAIMED = 2, RESPONSE = 3;
     public static final int FAULT_NONE = 0, FAULT_REQUESTED = 1, FAULT_DONE = 2;
     /** What a call-back asks of the LWK. */
-    public static final int CALLBACK_FAULT_READ = 1, CALLBACK_FAULT_WRITE = 2, CALLBACK_GENERATE = 3;
+    public static final int CALLBACK_FAULT_READ = 1, CALLBACK_FAULT_WRITE = 2, CALLBACK_GENERATE = 3,
+            CALLBACK_WRITE = 4;
     private static final long MAGIC = 0x31434b494b434d4aL; // "JMCKIKC1"
     private static final int HEADER = 64, SLOT = 128;
     private static final int H_SLOTS = 8, H_VERSION = 12, H_BELL = 16, H_SLEEPERS = 20, H_ROOT = 24, H_EXITED = 32,
@@ -255,6 +256,14 @@ public final class IkcChannel {
     /** Asks the LWK to write out the generated file with this token (see IkcForwarder); returns 0 or -1. */
     public long requestGenerate(int i, long token, Doorbell lwk) {
         return callBack(i, CALLBACK_GENERATE, token, lwk);
+    }
+
+    /**
+     * Hands the LWK what the guest wrote to a generated file (in the file IkcForwarder.writtenFile names);
+     * returns the write's result: the bytes taken, or -errno.
+     */
+    public long requestWrite(int i, long token, Doorbell lwk) {
+        return callBack(i, CALLBACK_WRITE, token, lwk);
     }
 
     private long callBack(int i, int kind, long argument, Doorbell lwk) {

@@ -18,6 +18,9 @@ public final class Process {
     private String exe;
     private String comm;
     private final Credentials credentials;
+    private Capabilities capabilities;
+    /** /proc/PID/oom_score_adj, and the lowest value it may be set to without CAP_SYS_RESOURCE. */
+    private int oomScoreAdj, oomScoreAdjMin;
     final List<Thread> threads = new ArrayList<>();
     final List<Process> children = new ArrayList<>();
     private final SigAction[] actions = new SigAction[Signals.NSIG + 1];
@@ -47,6 +50,7 @@ public final class Process {
         this.exe = exe;
         this.comm = exe.substring(exe.lastIndexOf('/') + 1);
         this.credentials = credentials;
+        this.capabilities = Capabilities.of(credentials);
         this.rlimits = rlimits;
         this.pgid = parent == null ? pid : parent.pgid;
         this.sid = parent == null ? pid : parent.sid;
@@ -57,6 +61,9 @@ public final class Process {
     void inheritFrom(Process parent) {
         System.arraycopy(parent.actions, 0, actions, 0, actions.length);
         umask = parent.umask;
+        capabilities = parent.capabilities;
+        oomScoreAdj = parent.oomScoreAdj;
+        oomScoreAdjMin = parent.oomScoreAdjMin;
         comm = parent.comm;
         cmdline = parent.cmdline;
     }
@@ -179,6 +186,29 @@ public final class Process {
 
     public Credentials credentials() {
         return credentials;
+    }
+
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    public void setCapabilities(Capabilities c) {
+        capabilities = c;
+    }
+
+    public int oomScoreAdj() {
+        return oomScoreAdj;
+    }
+
+    public int oomScoreAdjMin() {
+        return oomScoreAdjMin;
+    }
+
+    /** Sets oom_score_adj; a process with CAP_SYS_RESOURCE also sets the floor unprivileged writes keep to. */
+    public void setOomScoreAdj(int value, boolean privileged) {
+        oomScoreAdj = value;
+        if (privileged)
+            oomScoreAdjMin = value;
     }
 
     public Rlimits rlimits() {

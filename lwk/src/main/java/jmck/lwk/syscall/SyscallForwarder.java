@@ -20,6 +20,33 @@ public interface SyscallForwarder {
     }
 
     /**
+     * A generated file the guest may write: each write's bytes go to writer, whose answer (the bytes taken,
+     * or -errno) is the write's result, as a Linux /proc file's write handler.
+     */
+    default long openContents(Thread thread, String name, java.util.function.Supplier<byte[]> contents,
+            java.util.function.ToLongFunction<byte[]> writer) {
+        return writer == null ? openContents(thread, name, contents) : -jmck.lwk.abi.Errno.ENOSYS;
+    }
+
+    /**
+     * Forwards call with the path in argument pathArg replaced by hostPath (a /proc path that the LWK
+     * resolved: the proxy's own entry, or a file the LWK keeps). The other arguments are the guest's.
+     */
+    default long forwardWithPath(Thread thread, Syscall call, long[] args, int pathArg, String hostPath) {
+        return -jmck.lwk.abi.Errno.ENOSYS;
+    }
+
+    /** The host pid of the proxy serving p (whose /proc entries stand for p's where the host knows better), or -1. */
+    default long hostPid(jmck.lwk.proc.Process p) {
+        return -1;
+    }
+
+    /** A host directory the LWK and the proxy share, for files the LWK keeps for the guest; null if none. */
+    default java.nio.file.Path sharedDirectory() {
+        return null;
+    }
+
+    /**
      * For mmap of guest fd: a host descriptor of the same file that the LWK may keep (readable, and
      * writable if write), or -errno (EBADF, EACCES for a descriptor opened without the access the mapping
      * needs, ENODEV for something that is not a regular file). The answer goes to done, whose value is

@@ -15,6 +15,6 @@ public final class SyscallTable {
         new TimeSyscalls(k).register(d);
         new SchedSyscalls(k).register(d);
         new InfoSyscalls(k).register(d);
-        new FileSyscalls(k).register(d);
+        new ProcPathSyscalls(k).register(d);
     }
 }
