@@ -765,9 +765,21 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         if (r == SyscallDispatcher.NO_RETURN)
             return Cpu.STOP | Cpu.KEEP_RAX;
         cpu.setSyscallResult(r);
-        if (stop || t.hasDeliverable() || t.state() != Thread.State.RUNNABLE || t.yieldRequested() || core.mustRetireCode())
+        if (stop || t.hasDeliverable() || t.state() != Thread.State.RUNNABLE || t.yieldRequested() || core.mustRetireCode()
+                || timerDue())
             return Cpu.STOP;
         return Cpu.CONTINUE;
+    }
+
+    /**
+     * Whether a kernel timer is due: the slice ends so that it fires (a slice is counted in blocks, and a
+     * guest that mostly makes syscalls runs few blocks in a long time).
+     */
+    private boolean timerDue() {
+        synchronized (wakeup) {
+            Timer next = timers.peek();
+            return next != null && next.deadline() <= System.nanoTime();
+        }
     }
 
     /** A core raised an exception. Runs inside the CPU's interrupt hook. */

@@ -72,6 +72,27 @@ class LinuxAbiTest {
             assertTrue(mine.stdout().contains(line + "\n"), line);
     }
 
+    /**
+     * Interval timers and POSIX timers (alarm, setitimer and getitimer were declared LOCAL without a
+     * handler, so they returned ENOSYS; timer_create and the rest were unsupported): periodic SIGALRM,
+     * SIGPROF after CPU time, SI_TIMER signals with their value and overruns, SIGEV_THREAD_ID, SIGEV_NONE,
+     * the C library's SIGEV_THREAD, absolute expiries, and a timer that expires while the program spins in
+     * syscalls (a slice used to end only after 100,000 blocks, so the expiry waited).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void timersAsOnLinux(String flavor) {
+        String prog = Guests.guest(flavor, "timers").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", prog);
+        mine.assertSameAs(linux);
+        for (String line : new String[] {"alarm(5) after it: 100", "periodic SIGALRM: at least 3: 1",
+                "SIGPROF after CPU time: 1", "signal: code SI_TIMER: 1, value: 1234, count: 1",
+                "expired while blocked: pending: 1", "to the main thread: 1", "notify function ran: 1"})
+            assertTrue(mine.stdout().contains(line + "\n"), line);
+    }
+
     /** cmd run with RLIMIT_NOFILE set to limit (soft and hard), as `ulimit -n` sets it. */
     private static String[] withFileLimit(int limit, List<String> cmd) {
         List<String> all = new ArrayList<>(List.of("/bin/sh", "-c", "ulimit -n " + limit + " && exec \"$@\"", "sh"));

@@ -6,6 +6,7 @@ import java.util.List;
 import jmck.lwk.abi.Signals;
 import jmck.lwk.mm.AddressSpace;
 import jmck.lwk.signal.SigAction;
+import jmck.lwk.signal.SigInfo;
 
 /**
  * A guest process (McKernel's struct process): its address space, its threads, signal actions, limits and
@@ -68,8 +69,28 @@ public final class Process {
         cmdline = parent.cmdline;
     }
 
+    private jmck.lwk.time.ProcessTimers timers;
+
+    /** The process's timers (made when first used, with host as what they need from the kernel). */
+    public synchronized jmck.lwk.time.ProcessTimers timers(jmck.lwk.time.ProcessTimers.Host host) {
+        if (timers == null)
+            timers = new jmck.lwk.time.ProcessTimers(this, host);
+        return timers;
+    }
+
+    /**
+     * A signal leaves the queue: a POSIX timer's gets the overruns counted up to now, or is dropped (null)
+     * if its timer was re-armed or deleted since it was sent.
+     */
+    SigInfo timerSignalTaken(SigInfo info) {
+        return timers == null || info == null || info.code() != jmck.lwk.time.ProcessTimers.SI_TIMER ? info
+                : timers.taken(info);
+    }
+
     /** execve: a new address space and program; handled signals go back to their default action. */
     public void replaceImage(AddressSpace newMm, String newExe) {
+        if (timers != null)
+            timers.execed();
         mm = newMm;
         exe = newExe;
         comm = newExe.substring(newExe.lastIndexOf('/') + 1);
@@ -348,6 +369,8 @@ public final class Process {
 
     public void markEnded() {
         ended = true;
+        if (timers != null)
+            timers.cancelAll();
     }
 
     void markReaped() {

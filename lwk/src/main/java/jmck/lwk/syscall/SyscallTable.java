@@ -13,6 +13,7 @@ public final class SyscallTable {
         new FutexSyscalls(k).register(d);
         new SignalSyscalls(k).register(d);
         new TimeSyscalls(k).register(d);
+        new TimerSyscalls(k).register(d);
         new SchedSyscalls(k).register(d);
         new InfoSyscalls(k).register(d);
         new ProcPathSyscalls(k).register(d);
