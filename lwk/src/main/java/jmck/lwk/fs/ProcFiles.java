@@ -1,7 +1,7 @@
 package jmck.lwk.fs;
 
 import java.nio.charset.StandardCharsets;
-import jmck.lwk.Kernel;
+import jmck.lwk.syscall.SyscallContext;
 import jmck.lwk.mm.FrameAllocator;
 import jmck.lwk.mm.Vma;
 import jmck.lwk.proc.Credentials;
@@ -19,9 +19,9 @@ final class ProcFiles {
     private static final long PAGE = 4096;
     /** USER_HZ: the unit of times in stat. */
     private static final long TICK_NANOS = 10_000_000L;
-    private final Kernel kernel;
+    private final SyscallContext kernel;
 
-    ProcFiles(Kernel kernel) {
+    ProcFiles(SyscallContext kernel) {
         this.kernel = kernel;
     }
 
@@ -81,7 +81,7 @@ final class ProcFiles {
         long vmKb = virtualBytes(p) / 1024;
         long[] ic = ignoredAndCaught(p);
         jmck.lwk.proc.Capabilities caps = p.capabilities();
-        int cores = kernel.cores().size();
+        int cores = kernel.coreCount();
         long cpuMask = cores >= 64 ? -1L : (1L << cores) - 1;
         int threads = (int) p.threads().stream().filter(Thread::alive).count();
         int id = thread != null ? thread.tid() : p.pid();

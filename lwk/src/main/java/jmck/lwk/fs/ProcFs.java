@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
-import jmck.lwk.Kernel;
+import jmck.lwk.syscall.SyscallContext;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.proc.Process;
 import jmck.lwk.proc.Thread;
@@ -41,10 +41,10 @@ public final class ProcFs {
         }
     }
 
-    private final Kernel kernel;
+    private final SyscallContext kernel;
     private final ProcFiles files;
 
-    public ProcFs(Kernel kernel) {
+    public ProcFs(SyscallContext kernel) {
         this.kernel = kernel;
         this.files = new ProcFiles(kernel);
     }

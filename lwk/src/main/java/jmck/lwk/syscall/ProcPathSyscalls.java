@@ -3,7 +3,6 @@ package jmck.lwk.syscall;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.Map;
-import jmck.lwk.Kernel;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.fs.ProcFs;
 import jmck.lwk.proc.Thread;
@@ -36,7 +35,7 @@ final class ProcPathSyscalls {
 
     private final ProcFs proc;
 
-    ProcPathSyscalls(Kernel kernel) {
+    ProcPathSyscalls(SyscallContext kernel) {
         this.proc = new ProcFs(kernel);
     }
 

@@ -2,7 +2,6 @@ package jmck.lwk.syscall;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import jmck.lwk.Kernel;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.mm.AddressSpace;
 import jmck.lwk.proc.Process;
@@ -21,9 +20,9 @@ final class TimeSyscalls {
             CLOCK_TAI = Clocks.CLOCK_TAI;
     private static final int TIMER_ABSTIME = 1;
     private static final long NANOS = 1_000_000_000L;
-    private final Kernel kernel;
+    private final SyscallContext kernel;
 
-    TimeSyscalls(Kernel kernel) {
+    TimeSyscalls(SyscallContext kernel) {
         this.kernel = kernel;
     }
 
@@ -109,7 +108,7 @@ final class TimeSyscalls {
                     // Linux reports EFAULT here; the sleep ended with EINTR either way
                 }
         });
-        kernel.addTimer(deadline, () -> kernel.scheduler().wakeIfWaiting(t, seq, 0));
+        kernel.timers().add(deadline, () -> kernel.scheduler().wakeIfWaiting(t, seq, 0));
         return SyscallDispatcher.NO_RETURN;
     }
 

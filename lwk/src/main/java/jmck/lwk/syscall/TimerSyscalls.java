@@ -2,7 +2,6 @@ package jmck.lwk.syscall;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import jmck.lwk.Kernel;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.abi.Signals;
 import jmck.lwk.proc.Process;
@@ -22,15 +21,15 @@ final class TimerSyscalls {
     private static final int TIMER_ABSTIME = 1, SIGEV_SIGNAL = ProcessTimers.SIGEV_SIGNAL,
             SIGEV_NONE = ProcessTimers.SIGEV_NONE, SIGEV_THREAD = ProcessTimers.SIGEV_THREAD,
             SIGEV_THREAD_ID = ProcessTimers.SIGEV_THREAD_ID, CAP_WAKE_ALARM = 35;
-    private final Kernel kernel;
+    private final SyscallContext kernel;
     private final ProcessTimers.Host host;
 
-    TimerSyscalls(Kernel kernel) {
+    TimerSyscalls(SyscallContext kernel) {
         this.kernel = kernel;
         this.host = new ProcessTimers.Host() {
             @Override
             public void at(long hostNanos, Runnable action) {
-                kernel.addTimer(hostNanos, action);
+                kernel.timers().add(hostNanos, action);
             }
 
             @Override
