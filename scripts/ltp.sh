@@ -111,7 +111,7 @@ run_one() {
   local tmp="$work/tmp/$where"
   rm -rf "$tmp" && mkdir -p "$tmp" && chmod 1777 "$tmp"
   local cmd=("$bin/$1" "${@:2}")
-  [ "$where" = jmck ] && cmd=("$root/jmck" run --timeout "$timeout" "${cmd[@]}")
+  [ "$where" = jmck ] && cmd=("$jmck" run --timeout "$timeout" "${cmd[@]}")
   local start=$SECONDS rc=0 kconfig=()
   [ -s "$work/kernel-config" ] && kconfig=(KCONFIG_PATH="$work/kernel-config")
   (cd "$bin" && env LTPROOT="$prefix" TMPDIR="$tmp" LTP_COLORIZE_OUTPUT=0 PATH="$bin:$PATH" "${kconfig[@]}" \
@@ -147,8 +147,23 @@ kernel_config() {
   return 0
 }
 
+# A copy of the built jmck for this run (launcher, jar, native hook library; .deps linked), so that
+# rebuilding during a long run does not change what runs.
+jmck=""
+snapshot() {
+  local snap="$work/jmck-run.$$"
+  rm -rf "$snap" && mkdir -p "$snap/proxy" "$snap/emulator/target"
+  cp "$root/jmck" "$snap/"
+  cp -rp "$root/proxy/target" "$snap/proxy/"
+  cp -r "$root/emulator/target/native" "$snap/emulator/target/"
+  ln -s "$root/.deps" "$snap/.deps"
+  trap "rm -rf '$snap'" EXIT
+  jmck="$snap/jmck"
+}
+
 run_all() {
   kernel_config
+  snapshot
   local out="$work/results/$(date +%Y%m%d-%H%M%S)"
   mkdir -p "$out/jmck" "$work/native"
   ln -sfn "$out" "$work/results/latest"

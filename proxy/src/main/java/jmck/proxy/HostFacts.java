@@ -17,14 +17,19 @@ import jmck.lwk.proc.Rlimits;
  */
 public final class HostFacts {
     private static final int SYS_GETUID = 102, SYS_GETGID = 104, SYS_GETEUID = 107, SYS_GETEGID = 108,
-            SYS_PRLIMIT64 = 302;
+            SYS_PRLIMIT64 = 302, SYS_GETGROUPS = 115;
 
     private HostFacts() {}
 
     public static Credentials credentials() {
         long uid = HostSyscall.call(SYS_GETUID, 0, 0, 0), gid = HostSyscall.call(SYS_GETGID, 0, 0, 0);
         long euid = HostSyscall.call(SYS_GETEUID, 0, 0, 0), egid = HostSyscall.call(SYS_GETEGID, 0, 0, 0);
-        return new Credentials(uid, euid, euid, gid, egid, egid);
+        Memory list = new Memory(4L * 65536);
+        long n = HostSyscall.call(SYS_GETGROUPS, 65536, HostSyscall.address(list), 0);
+        long[] groups = new long[(int) Math.max(0, n)];
+        for (int i = 0; i < groups.length; i++)
+            groups[i] = list.getInt(4L * i) & 0xffffffffL;
+        return new Credentials(uid, euid, euid, gid, egid, egid).withGroups(groups);
     }
 
     /** The limits this process was started with, read before {@link #raiseFileLimit} changes one. */

@@ -18,7 +18,7 @@ public final class Process {
     private AddressSpace mm;
     private String exe;
     private String comm;
-    private final Credentials credentials;
+    private Credentials credentials;
     private Capabilities capabilities;
     /** /proc/PID/oom_score_adj, and the lowest value it may be set to without CAP_SYS_RESOURCE. */
     private int oomScoreAdj, oomScoreAdjMin;
@@ -63,6 +63,8 @@ public final class Process {
         System.arraycopy(parent.actions, 0, actions, 0, actions.length);
         umask = parent.umask;
         capabilities = parent.capabilities;
+        if (parent.flag(Flag.NO_NEW_PRIVS))
+            flags.add(Flag.NO_NEW_PRIVS);
         oomScoreAdj = parent.oomScoreAdj;
         oomScoreAdjMin = parent.oomScoreAdjMin;
         comm = parent.comm;
@@ -91,6 +93,8 @@ public final class Process {
     public void replaceImage(AddressSpace newMm, String newExe) {
         if (timers != null)
             timers.execed();
+        flags.remove(Flag.KEEP_CAPS);
+        flags.remove(Flag.NOT_DUMPABLE);
         mm = newMm;
         exe = newExe;
         comm = newExe.substring(newExe.lastIndexOf('/') + 1);
@@ -207,6 +211,43 @@ public final class Process {
 
     public Credentials credentials() {
         return credentials;
+    }
+
+    public void setCredentials(Credentials c) {
+        credentials = c;
+    }
+
+    /** Per-process prctl settings. */
+    public enum Flag {
+        /** PR_SET_DUMPABLE 0. */
+        NOT_DUMPABLE,
+        /** PR_SET_NO_NEW_PRIVS: execve grants nothing; inherited, never cleared. */
+        NO_NEW_PRIVS,
+        /** PR_SET_KEEPCAPS: leaving uid 0 keeps the permitted capabilities; cleared by execve. */
+        KEEP_CAPS
+    }
+
+    private final java.util.EnumSet<Flag> flags = java.util.EnumSet.noneOf(Flag.class);
+    /** PR_SET_PDEATHSIG: the signal this process gets when its parent ends (0: none). */
+    private int parentDeathSignal;
+
+    public boolean flag(Flag f) {
+        return flags.contains(f);
+    }
+
+    public void setFlag(Flag f, boolean on) {
+        if (on)
+            flags.add(f);
+        else
+            flags.remove(f);
+    }
+
+    public int parentDeathSignal() {
+        return parentDeathSignal;
+    }
+
+    public void setParentDeathSignal(int sig) {
+        parentDeathSignal = sig;
     }
 
     public Capabilities capabilities() {

@@ -16,5 +16,6 @@ public final class SyscallTable {
         new SchedSyscalls(k).register(d);
         new InfoSyscalls(k).register(d);
         new ProcPathSyscalls(k).register(d);
+        new CredentialSyscalls(k).register(d);
     }
 }
