@@ -370,6 +370,18 @@ public final class IkcForwarder implements SyscallForwarder {
                 fd -> done.applyAsLong(fd < 0 ? fd : openProxyFd(c.proxyPid, fd, false)));
     }
 
+    /** Marks OPEN_EXEC's third argument: the second is a guest directory fd and the rest execveat's flags. */
+    public static final long EXEC_AT = 1L << 32;
+
+    @Override
+    public long openExecutableAt(Thread t, int dirfd, long path, int flags, LongUnaryOperator done) {
+        Client c = clients.get(t.process());
+        if (c == null)
+            return done.applyAsLong(-Errno.ENOSYS);
+        return post(t, null, OPEN_EXEC, new long[] {path, dirfd, EXEC_AT | (flags & 0xffffffffL), 0, 0, 0},
+                "proxy: execveat", fd -> done.applyAsLong(fd < 0 ? fd : openProxyFd(c.proxyPid, fd, false)));
+    }
+
     /** A process exec'ed: its page tables are new, and the proxy closes its close-on-exec files. */
     @Override
     public long execDone(Thread t, LongUnaryOperator done) {

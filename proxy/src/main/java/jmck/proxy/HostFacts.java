@@ -34,11 +34,23 @@ public final class HostFacts {
 
     /** The limits this process was started with, read before {@link #raiseFileLimit} changes one. */
     private static Rlimits inherited;
+    /** The proxy's own files (the JVM's, channels, generated files) beyond the guest's: kept free for them. */
+    private static final long PROXY_FILES = 128;
 
-    /** The resource limits the guest inherits: this process's, as it started. */
+    /**
+     * The resource limits the guest inherits: this process's, as it started; except that RLIMIT_NOFILE is
+     * cut to what the proxy can hold besides its own files when it could not raise its hard limit far
+     * enough (without CAP_SYS_RESOURCE), so that a guest that fills its table meets its own limit exactly.
+     */
     public static synchronized Rlimits rlimits() {
-        if (inherited == null)
+        if (inherited == null) {
             inherited = read();
+            raiseFileLimit();
+            long room = read().hard(RLIMIT_NOFILE) - PROXY_FILES;
+            long soft = inherited.soft(RLIMIT_NOFILE), hard = inherited.hard(RLIMIT_NOFILE);
+            if (Long.compareUnsigned(hard, room) > 0)
+                inherited.set(RLIMIT_NOFILE, Long.compareUnsigned(soft, room) > 0 ? room : soft, room);
+        }
         return inherited.copy();
     }
 
@@ -52,10 +64,13 @@ public final class HostFacts {
      * RLIMIT_NOFILE says (the guest's limit is enforced by the proxy's fd table instead).
      */
     public static synchronized void raiseFileLimit() {
+        if (inherited == null) {
+            rlimits(); // what the guest inherits is read first, and raises
+            return;
+        }
         if (raised)
             return;
         raised = true;
-        rlimits(); // what the guest inherits stays what this process started with
         long max;
         try {
             max = Long.parseLong(Files.readAllLines(Paths.get("/proc/sys/fs/nr_open")).get(0).trim()); // (readString of a /proc file reads one byte)

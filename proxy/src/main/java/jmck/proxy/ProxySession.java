@@ -200,8 +200,8 @@ public final class ProxySession {
         } finally {
             s.idle.decrementAndGet();
             synchronized (this) {
-                zeroCopyBytes += hc.zeroCopyBytes;
-                bounceBytes += hc.bounceBytes;
+                zeroCopyBytes += hc.zeroCopyBytes();
+                bounceBytes += hc.bounceBytes();
             }
             workers.remove(java.lang.Thread.currentThread());
             IkcChannel ch = s.channel;
@@ -268,7 +268,8 @@ public final class ProxySession {
         } else if (nr == IkcForwarder.MAPPABLE_FD) { // the LWK opens /proc/<this pid>/fd/<r> itself
             r = hc.mappableHostFd(args[0], args[1] != 0);
         } else if (nr == IkcForwarder.OPEN_EXEC) { // likewise
-            r = hc.openExecutable(args[0]);
+            boolean at = (args[2] & IkcForwarder.EXEC_AT) != 0;
+            r = hc.openExecutable(args[0], at ? (int) args[1] : -100, at ? (int) args[2] : 0);
         } else if (nr == IkcForwarder.EXEC_DONE) {
             hc.fds().closeOnExec();
             r = 0;

@@ -93,6 +93,56 @@ class LinuxAbiTest {
             assertTrue(mine.stdout().contains(line + "\n"), line);
     }
 
+    /**
+     * select, pselect6, sendmsg, recvmsg (fds passed in SCM_RIGHTS, MSG_CMSG_CLOEXEC, addresses, MSG_TRUNC,
+     * SIGPIPE unless MSG_NOSIGNAL) and vmsplice: the table declared them delegated, but the proxy had no
+     * rule for them, so they returned ENOSYS.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void messagesAndSelect(String flavor) {
+        String prog = Guests.guest(flavor, "msgio").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", prog);
+        mine.assertSameAs(linux);
+        for (String line : new String[] {"recvmsg: 11 [hell|o world] flags 0",
+                "read through it: 7 [through], close-on-exec: 0", "with MSG_CMSG_CLOEXEC: close-on-exec: 1",
+                "select readable and writable: 2, read set: 1, write set: 1", "select with a closed fd: EBADF",
+                "vmsplice out of it: 8 [vm|splice]", "sendmsg to a closed peer: EPIPE, SIGPIPE: 1"})
+            assertTrue(mine.stdout().contains(line + "\n"), line);
+    }
+
+    /**
+     * rt_sigqueueinfo and rt_tgsigqueueinfo (declared LOCAL without a handler): values and SI_QUEUE,
+     * queued real-time signals, kernel codes refused toward others; signals to another user's process
+     * refused without CAP_KILL (kill had no permission check).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void sigqueueAsOnLinux(String flavor) {
+        String prog = Guests.guest(flavor, "sigqueue").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", prog);
+        mine.assertSameAs(linux);
+        for (String line : new String[] {"value 4242, SI_QUEUE: 1", "three queued, three delivered: 3, last value: 2",
+                "rt_sigqueueinfo SI_USER to a child: EPERM", "an unprivileged user may not signal root: 1"})
+            assertTrue(mine.stdout().contains(line + "\n"), line);
+    }
+
+    /** execveat (declared LOCAL without a handler): relative to a directory fd, AT_EMPTY_PATH, and its errors. */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void execveatAsOnLinux(String flavor) {
+        String prog = Guests.guest(flavor, "execveat").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", prog);
+        mine.assertSameAs(linux);
+        assertEquals(3, mine.stdout().lines().filter(l -> l.equals("  the new program runs: child")).count(), mine.stdout());
+    }
+
     /** cmd run with RLIMIT_NOFILE set to limit (soft and hard), as `ulimit -n` sets it. */
     private static String[] withFileLimit(int limit, List<String> cmd) {
         List<String> all = new ArrayList<>(List.of("/bin/sh", "-c", "ulimit -n " + limit + " && exec \"$@\"", "sh"));

@@ -75,6 +75,11 @@ public interface SyscallForwarder {
         return done.applyAsLong(-jmck.lwk.abi.Errno.ENOSYS);
     }
 
+    /** execveat's file: as openExecutable, relative to guest directory fd dirfd, with execveat's flags. */
+    default long openExecutableAt(Thread t, int dirfd, long path, int flags, java.util.function.LongUnaryOperator done) {
+        return done.applyAsLong(-jmck.lwk.abi.Errno.ENOSYS);
+    }
+
     /** execve replaced t's program: the proxy closes the close-on-exec files, then done gives the result. */
     default long execDone(Thread t, java.util.function.LongUnaryOperator done) {
         return done.applyAsLong(0);

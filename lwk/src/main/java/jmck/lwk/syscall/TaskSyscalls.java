@@ -47,6 +47,7 @@ final class TaskSyscalls {
         d.register(Syscall.FORK, (t, a) -> clone(t, Signals.SIGCHLD, 0, 0, 0, 0));
         d.register(Syscall.VFORK, (t, a) -> clone(t, CLONE_VM | CLONE_VFORK | Signals.SIGCHLD, 0, 0, 0, 0));
         d.register(Syscall.EXECVE, (t, a) -> execve(t, a[0], a[1], a[2]));
+        d.register(Syscall.EXECVEAT, (t, a) -> execveat(t, (int) a[0], a[1], a[2], a[3], (int) a[4]));
         d.register(Syscall.EXIT, (t, a) -> {
             kernel.exits().exitThread(t, ((int) a[0] & 0xff) << 8);
             return SyscallDispatcher.NO_RETURN;
@@ -154,6 +155,25 @@ final class TaskSyscalls {
         if (path.equals("/proc/self/exe") || path.equals("/proc/" + t.process().pid() + "/exe"))
             return load(t, openHost(t.process().exe()), path, argvVa, envpVa);
         return proxy.openExecutable(t, pathVa, fd -> fd < 0 ? fd : load(t, (int) fd, path, argvVa, envpVa));
+    }
+
+    private static final int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000;
+
+    /**
+     * execveat: a path relative to a directory fd, or with AT_EMPTY_PATH and "" the fd itself (fexecve);
+     * the proxy opens the file where the fds are.
+     */
+    private long execveat(Thread t, int dirfd, long pathVa, long argvVa, long envpVa, int flags) {
+        if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0)
+            return -Errno.EINVAL;
+        String path = t.process().mm().readCString(pathVa, PATH_MAX);
+        if (path.isEmpty() && (flags & AT_EMPTY_PATH) == 0)
+            return -Errno.ENOENT;
+        if (flags == 0 && (dirfd == AT_FDCWD || path.startsWith("/")))
+            return execve(t, pathVa, argvVa, envpVa);
+        String name = path.isEmpty() ? "/dev/fd/" + dirfd : path.startsWith("/") ? path : "/dev/fd/" + dirfd + "/" + path;
+        return kernel.syscalls().forwarder().openExecutableAt(t, dirfd, pathVa, flags,
+                fd -> fd < 0 ? fd : load(t, (int) fd, name, argvVa, envpVa));
     }
 
     /**
