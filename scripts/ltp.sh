@@ -108,10 +108,15 @@ entries() {
 # Runs one test: where (native or jmck), name, then the command; writes DIR/NAME.log and NAME.rc.
 run_one() {
   local where=$1 dir=$2 name=$3; shift 3
-  local tmp="$work/tmp/$where"
+  local tmp="$work/tmp/$where.$$" # one per run: runs side by side do not share it
   rm -rf "$tmp" && mkdir -p "$tmp" && chmod 1777 "$tmp"
   local cmd=("$bin/$1" "${@:2}")
-  [ "$where" = jmck ] && cmd=("$jmck" run --timeout "$timeout" "${cmd[@]}")
+  if [ "$where" = jmck ]; then
+    cmd=("$jmck" run --timeout "$timeout" "${cmd[@]}")
+    # LTP names its shared memory after the pid, and a guest's first pid is always the same: a file a
+    # killed run left there would be in the way
+    rm -f /dev/shm/ltp_"$1"_[0-9]*
+  fi
   local start=$SECONDS rc=0 kconfig=()
   [ -s "$work/kernel-config" ] && kconfig=(KCONFIG_PATH="$work/kernel-config")
   (cd "$bin" && env LTPROOT="$prefix" TMPDIR="$tmp" LTP_COLORIZE_OUTPUT=0 PATH="$bin:$PATH" "${kconfig[@]}" \

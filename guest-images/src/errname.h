@@ -15,6 +15,7 @@ static inline const char *errname(int e)
 	case EIO: return "EIO";
 	case EBADF: return "EBADF";
 	case ECHILD: return "ECHILD";
+	case EDEADLK: return "EDEADLK";
 	case EAGAIN: return "EAGAIN";
 	case ENOMEM: return "ENOMEM";
 	case EACCES: return "EACCES";

@@ -37,6 +37,19 @@ static void on_rt(int sig, siginfo_t *si, void *ctx) {
     rt_tid_ok = syscall(SYS_gettid) == main_tid;
 }
 
+/* Waits until *counter is nonzero-or-at-least min, with sig blocked between checks so that it cannot come
+ * between a check and the wait (pause() could wait for ever). */
+static void wait_for(volatile int *counter, int min, int sig) {
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, sig);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    sigdelset(&old, sig);
+    while (*counter < min)
+        sigsuspend(&old);
+    sigprocmask(SIG_UNBLOCK, &block, NULL);
+}
+
 static long elapsed_ms(struct timespec *since) {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
@@ -81,8 +94,7 @@ int main(void) {
     /* a periodic ITIMER_REAL: 20 ms, waited for with pause */
     struct itimerval periodic = {{0, 20000}, {0, 20000}};
     setitimer(ITIMER_REAL, &periodic, NULL);
-    while (alarms < 3)
-        pause();
+    wait_for(&alarms, 3, SIGALRM);
     setitimer(ITIMER_REAL, &zero, NULL);
     printf("periodic SIGALRM: at least 3: %d\n", alarms >= 3);
 
@@ -124,8 +136,7 @@ int main(void) {
     printf("timer_create REALTIME: %d\n", timer_create(CLOCK_REALTIME, &sev, &t1));
     struct itimerspec its = {{0, 0}, {0, 10000000}}, cur;
     printf("timer_settime 10 ms: %d\n", timer_settime(t1, 0, &its, NULL));
-    while (rt_count == 0)
-        pause();
+    wait_for(&rt_count, 1, SIGRTMIN + 1);
     printf("signal: code SI_TIMER: %d, value: %d, count: %d\n", rt_code == SI_TIMER, rt_value, rt_count);
     timer_gettime(t1, &cur);
     printf("after a one-shot expiry, disarmed: %d\n", cur.it_value.tv_sec == 0 && cur.it_value.tv_nsec == 0);
@@ -142,8 +153,7 @@ int main(void) {
     }
     rt_count = 0;
     printf("timer_settime absolute: %d\n", timer_settime(t1, TIMER_ABSTIME, &its, NULL));
-    while (rt_count == 0)
-        pause();
+    wait_for(&rt_count, 1, SIGRTMIN + 1);
     printf("absolute expiry came: %d\n", rt_count);
 
     /* overruns: a periodic 1 ms timer while the signal is blocked; the one signal is waited for */
@@ -199,8 +209,7 @@ int main(void) {
     its.it_value.tv_sec = 0;
     its.it_value.tv_nsec = 5000000;
     timer_settime(t3, 0, &its, NULL);
-    while (rt_count == 0)
-        pause();
+    wait_for(&rt_count, 1, SIGRTMIN + 1);
     printf("to the main thread: %d\n", rt_tid_ok);
     timer_delete(t3);
     set_tid(&sev, 0x7fffffff);

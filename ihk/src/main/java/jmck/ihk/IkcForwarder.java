@@ -150,7 +150,8 @@ public final class IkcForwarder implements SyscallForwarder {
         if (c == null)
             return -Errno.ENOSYS;
         int slot = c.channel.post(t.tid(), ++sequence, nr, args, t.process().umask(),
-                t.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_NOFILE));
+                t.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_NOFILE), (int) checkedAs(t, call, args, true),
+                (int) checkedAs(t, call, args, false));
         if (slot < 0)
             return -Errno.EAGAIN; // more concurrent delegated calls than slots
         if (c.channel.needsWorker())
@@ -177,6 +178,19 @@ public final class IkcForwarder implements SyscallForwarder {
         kernel.scheduler().block(t, reason);
         kernel.externalWait(1);
         return SyscallDispatcher.NO_RETURN;
+    }
+
+    private static final long AT_EACCESS = 0x200;
+
+    /**
+     * The uid (or gid) the host checks a call's permissions with: the process's filesystem id, except for
+     * access and faccessat (without AT_EACCESS), which Linux checks with the real ids.
+     */
+    private static long checkedAs(Thread t, Syscall call, long[] args, boolean uid) {
+        jmck.lwk.proc.Credentials c = t.process().credentials();
+        boolean real = call == Syscall.ACCESS || call == Syscall.FACCESSAT
+                || call == Syscall.FACCESSAT2 && (args[3] & AT_EACCESS) == 0;
+        return uid ? (real ? c.uid() : c.fsuid()) : (real ? c.gid() : c.fsgid());
     }
 
     /** Takes a slot's result: frees the slot, applies what the LWK does with it, returns the syscall's result. */

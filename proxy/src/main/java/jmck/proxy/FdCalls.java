@@ -79,23 +79,133 @@ final class FdCalls {
             case F_SETFD:
                 fds.setCloexec(fd, (arg & FD_CLOEXEC) != 0);
                 return 0;
-            case F_GETLK: case F_SETLK: case F_SETLKW: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW: {
-                // struct flock: F_GETLK reads and writes it, the others only read it
-                long p = mem.structure(arg, 32, cmd == F_GETLK || cmd == F_OFD_GETLK);
+            case F_GETLK: case F_SETLK: case F_SETLKW: {
+                // struct flock, copied: F_GETLK reads and writes it, the others only read it; the guest
+                // process's own locks, see RecordLocks
+                byte[] flock = mem.readGuest(arg, 32);
+                if (flock == null)
+                    return -Errno.EFAULT;
+                com.sun.jna.Memory copy = new com.sun.jna.Memory(32);
+                copy.write(0, flock, 0, 32);
+                long r = RecordLocks.INSTANCE.fcntl(fds.owner(), h, cmd, Pointer.nativeValue(copy));
+                if (r == 0 && cmd == F_GETLK && !mem.writeGuest(arg, copy.getByteArray(0, 32)))
+                    return -Errno.EFAULT;
+                return r;
+            }
+            case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW: { // the guest's descriptions are the host's
+                long p = mem.structure(arg, 32, cmd == F_OFD_GETLK);
                 return mem.finishStructure(HostSyscall.call(SYS_FCNTL, h, cmd, p));
             }
-            case F_GETFL: case F_SETFL: case F_SETOWN: case F_GETOWN: case F_SETPIPE_SZ: case F_GETPIPE_SZ:
-            case F_ADD_SEALS: case F_GET_SEALS:
+            case F_SETOWN: // kept here: on the host, the guest's pid would name some other process
+                fds.setOwnerOf(fd, arg < 0 ? F_OWNER_PGRP : F_OWNER_PID, (int) Math.abs(arg));
+                return 0;
+            case F_GETOWN: {
+                int[] o = fds.ownerOf(fd);
+                return o[0] == F_OWNER_PGRP ? -o[1] : o[1];
+            }
+            case F_SETOWN_EX: case F_GETOWN_EX:
+                return ownerEx(fd, cmd, arg);
+            case F_SETSIG:
+                if (arg < 0 || arg > 64)
+                    return -Errno.EINVAL;
+                fds.setSignalOf(fd, (int) arg);
+                return 0;
+            case F_GETSIG:
+                return fds.signalOf(fd);
+            case F_DUPFD_QUERY: {
+                int other = fds.host(arg);
+                return other < 0 ? -Errno.EBADF : HostSyscall.call(SYS_FCNTL, h, cmd, other);
+            }
+            case F_GET_RW_HINT: case F_SET_RW_HINT: { // a u64 hint the host reads or fills
+                long p = mem.structure(arg, 8, cmd == F_GET_RW_HINT);
+                return mem.finishStructure(p < 0 ? -Errno.EFAULT : HostSyscall.call(SYS_FCNTL, h, cmd, p));
+            }
+            case F_GETFL: case F_SETFL: case F_SETPIPE_SZ: case F_GETPIPE_SZ: case F_ADD_SEALS: case F_GET_SEALS:
+            case F_SETLEASE: case F_GETLEASE: case F_CREATED_QUERY:
                 return HostSyscall.call(SYS_FCNTL, h, cmd, arg);
             default:
                 return -Errno.EINVAL;
         }
     }
 
-    private static final int TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404, TCSBRK = 0x5409,
-            TCXONC = 0x540A, TCFLSH = 0x540B, TIOCSCTTY = 0x540E, TIOCGPGRP = 0x540F, TIOCSPGRP = 0x5410,
-            TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414, FIONREAD = 0x541B, FIONBIO = 0x5421, TIOCNOTTY = 0x5422,
-            TIOCGSID = 0x5429, FIONCLEX = 0x5450, FIOCLEX = 0x5451, FIOASYNC = 0x5452;
+    private static final int F_SETSIG = 10, F_GETSIG = 11, F_SETOWN_EX = 15, F_GETOWN_EX = 16, F_SETLEASE = 1024,
+            F_GETLEASE = 1025, F_DUPFD_QUERY = 1027, F_CREATED_QUERY = 1028, F_GET_RW_HINT = 1035,
+            F_SET_RW_HINT = 1036, F_OWNER_TID = 0, F_OWNER_PID = 1, F_OWNER_PGRP = 2;
+
+    /** F_SETOWN_EX and F_GETOWN_EX: struct f_owner_ex {int type; int pid}, kept with the fd. */
+    private long ownerEx(long fd, int cmd, long arg) {
+        if (cmd == F_GETOWN_EX) {
+            int[] o = fds.ownerOf(fd);
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            b.putInt(o[0]).putInt(o[1]);
+            return mem.writeGuest(arg, b.array()) ? 0 : -Errno.EFAULT;
+        }
+        byte[] raw = mem.readGuest(arg, 8);
+        if (raw == null)
+            return -Errno.EFAULT;
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(raw).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int type = b.getInt(0), pid = b.getInt(4);
+        if (type != F_OWNER_TID && type != F_OWNER_PID && type != F_OWNER_PGRP)
+            return -Errno.EINVAL;
+        fds.setOwnerOf(fd, type, pid);
+        return 0;
+    }
+
+    private static final int FIONCLEX = 0x5450, FIOCLEX = 0x5451, LOOP_SET_FD = 0x4C00, LOOP_CHANGE_FD = 0x4C06,
+            LOOP_CONFIGURE = 0x4C0A, LOOP_CONFIG_SIZE = 304;
+
+    /** How an ioctl's argument is passed: a value, a buffer the host reads, fills or both, or a guest fd. */
+    private enum Arg { VALUE, IN, OUT, INOUT, FD }
+
+    private record Shape(Arg arg, int size) {}
+
+    /**
+     * The ioctl requests whose argument the proxy knows how to pass (any other is ENOTTY: a pointer inside
+     * an unknown structure would reach the proxy's own memory). Terminals, FIONREAD/FIONBIO, loop devices
+     * and their control file (as LTP's device library uses them), block device sizes, file flags.
+     */
+    private static final java.util.Map<Integer, Shape> IOCTLS = new java.util.HashMap<>();
+
+    private static void ioctl(Arg arg, int size, int... requests) {
+        for (int r : requests)
+            IOCTLS.put(r, new Shape(arg, size));
+    }
+
+    static {
+        // terminals
+        ioctl(Arg.VALUE, 0, 0x5409 /* TCSBRK */, 0x540A /* TCXONC */, 0x540B /* TCFLSH */, 0x540E /* TIOCSCTTY */,
+                0x5422 /* TIOCNOTTY */);
+        ioctl(Arg.OUT, 36, 0x5401 /* TCGETS */);
+        ioctl(Arg.IN, 36, 0x5402, 0x5403, 0x5404 /* TCSETS, TCSETSW, TCSETSF */);
+        ioctl(Arg.OUT, 8, 0x5413 /* TIOCGWINSZ */);
+        ioctl(Arg.IN, 8, 0x5414 /* TIOCSWINSZ */);
+        ioctl(Arg.OUT, 4, 0x541B /* FIONREAD */, 0x540F /* TIOCGPGRP */, 0x5429 /* TIOCGSID */);
+        ioctl(Arg.IN, 4, 0x5410 /* TIOCSPGRP */, 0x5421 /* FIONBIO */, 0x5452 /* FIOASYNC */);
+        // loop devices: /dev/loop-control, then LOOP_SET_FD with a guest fd, status old and 64-bit
+        ioctl(Arg.VALUE, 0, 0x4C80, 0x4C81, 0x4C82 /* LOOP_CTL_ADD, _REMOVE, _GET_FREE */, 0x4C01 /* LOOP_CLR_FD */,
+                0x4C07 /* LOOP_SET_CAPACITY */, 0x4C08 /* LOOP_SET_DIRECT_IO */, 0x4C09 /* LOOP_SET_BLOCK_SIZE */);
+        ioctl(Arg.FD, 0, LOOP_SET_FD, LOOP_CHANGE_FD);
+        ioctl(Arg.IN, 168, 0x4C02 /* LOOP_SET_STATUS */);
+        ioctl(Arg.OUT, 168, 0x4C03 /* LOOP_GET_STATUS */);
+        ioctl(Arg.IN, 232, 0x4C04 /* LOOP_SET_STATUS64 */);
+        ioctl(Arg.OUT, 232, 0x4C05 /* LOOP_GET_STATUS64 */);
+        ioctl(Arg.IN, LOOP_CONFIG_SIZE, LOOP_CONFIGURE); // its first field is an fd: translated
+        // block devices
+        ioctl(Arg.OUT, 8, 0x80081272 /* BLKGETSIZE64 */, 0x1260 /* BLKGETSIZE */, 0x80081270 /* BLKBSZGET */,
+                0x1263 /* BLKRAGET */);
+        ioctl(Arg.OUT, 4, 0x1268 /* BLKSSZGET */, 0x125e /* BLKROGET */, 0x127b /* BLKPBSZGET */, 0x1278 /* BLKIOMIN */,
+                0x1279 /* BLKIOOPT */);
+        ioctl(Arg.IN, 4, 0x125d /* BLKROSET */);
+        ioctl(Arg.VALUE, 0, 0x1261 /* BLKFLSBUF */, 0x1262 /* BLKRASET */, 0x125f /* BLKRRPART */);
+        ioctl(Arg.IN, 16, 0x1277 /* BLKDISCARD */, 0x127f /* BLKZEROOUT */);
+        // file attributes
+        ioctl(Arg.OUT, 4, 0x80086601 /* FS_IOC_GETFLAGS */, 0x80087601 /* FS_IOC_GETVERSION */, 2 /* FIGETBSZ */);
+        ioctl(Arg.IN, 4, 0x40086602 /* FS_IOC_SETFLAGS */, 0x40087602 /* FS_IOC_SETVERSION */);
+        ioctl(Arg.INOUT, 4, 1 /* FIBMAP */);
+        ioctl(Arg.OUT, 28, 0x801c581f /* FS_IOC_FSGETXATTR */);
+        ioctl(Arg.IN, 28, 0x401c5820 /* FS_IOC_FSSETXATTR */);
+        ioctl(Arg.FD, 0, 0x40049409 /* FICLONE */);
+    }
 
     /** ioctl: the argument's shape depends on the request; only requests whose shape is known pass. */
     long ioctl(long fd, long request, long arg) {
@@ -103,30 +213,43 @@ final class FdCalls {
         if (h < 0)
             return -Errno.EBADF;
         int req = (int) request;
-        switch (req) {
-            case FIOCLEX:
-            case FIONCLEX:
-                fds.setCloexec(fd, req == FIOCLEX);
-                return 0;
-            case TCSBRK: case TCXONC: case TCFLSH: case TIOCSCTTY: case TIOCNOTTY:
+        if (req == FIOCLEX || req == FIONCLEX) {
+            fds.setCloexec(fd, req == FIOCLEX);
+            return 0;
+        }
+        Shape shape = IOCTLS.get(req);
+        if (shape == null)
+            return -Errno.ENOTTY; // a request whose argument layout the proxy does not know
+        switch (shape.arg()) {
+            case VALUE:
                 return HostSyscall.call(SYS_IOCTL, h, req, arg);
+            case FD: {
+                int other = fds.host(arg);
+                return other < 0 ? -Errno.EBADF : HostSyscall.call(SYS_IOCTL, h, req, other);
+            }
             default:
                 break;
         }
-        int size;
-        boolean write;
-        switch (req) {
-            case TCGETS: size = 36; write = true; break;
-            case TCSETS: case TCSETSW: case TCSETSF: size = 36; write = false; break;
-            case TIOCGWINSZ: size = 8; write = true; break;
-            case TIOCSWINSZ: size = 8; write = false; break;
-            case FIONREAD: case TIOCGPGRP: case TIOCGSID: size = 4; write = true; break;
-            case TIOCSPGRP: case FIONBIO: case FIOASYNC: size = 4; write = false; break;
-            default:
-                return -Errno.ENOTTY; // a request whose argument layout the proxy does not know
-        }
-        long p = mem.structure(arg, size, write); // the host decides: a file that is not a terminal gives ENOTTY first
+        if (req == LOOP_CONFIGURE)
+            return loopConfigure(h, arg);
+        // the host decides: a file that is not a terminal gives ENOTTY first
+        long p = mem.structure(arg, shape.size(), shape.arg() != Arg.IN);
         return mem.finishStructure(HostSyscall.call(SYS_IOCTL, h, req, p));
+    }
+
+    /** LOOP_CONFIGURE: struct loop_config starts with the backing file's fd, a guest fd here. */
+    private long loopConfigure(int h, long arg) {
+        byte[] config = mem.readGuest(arg, LOOP_CONFIG_SIZE);
+        if (config == null)
+            return -Errno.EFAULT;
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(config).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int backing = fds.host(b.getInt(0));
+        if (backing < 0)
+            return -Errno.EBADF;
+        b.putInt(0, backing);
+        Pointer p = mem.arena.allocate(LOOP_CONFIG_SIZE);
+        p.write(0, config, 0, config.length);
+        return HostSyscall.call(SYS_IOCTL, h, LOOP_CONFIGURE, Pointer.nativeValue(p));
     }
 
     /** pipe, pipe2, socketpair: two new host fds become two guest fds written to the guest's int[2]. */

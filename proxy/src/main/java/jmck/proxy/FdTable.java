@@ -31,6 +31,40 @@ final class FdTable {
         return generated.contains((int) g);
     }
 
+    /** The guest process whose table this is (its POSIX record locks, see RecordLocks); 0 if unknown. */
+    private int owner;
+
+    synchronized void setOwner(int pid) {
+        owner = pid;
+    }
+
+    synchronized int owner() {
+        return owner;
+    }
+
+    /** Closes a host fd of this table: the process's POSIX locks on its file go first, as on Linux. */
+    private void closeHost(int h) {
+        if (owner > 0)
+            RecordLocks.INSTANCE.closing(owner, h);
+        HostSyscall.call(3, h, 0, 0);
+    }
+
+    static {
+        ignoreSigio();
+    }
+
+    /**
+     * The host sends SIGIO to the proxy for what its files do on its behalf (a lease the guest took is
+     * broken, an O_ASYNC descriptor): the guest's fds are the proxy's, but the signal is not for the proxy,
+     * whose default action for it would end the proxy. It is ignored.
+     */
+    private static void ignoreSigio() {
+        com.sun.jna.Memory act = new com.sun.jna.Memory(32);
+        act.clear(32);
+        act.setLong(0, 1); // SIG_IGN
+        HostSyscall.call(13 /* rt_sigaction */, 29 /* SIGIO */, HostSyscall.address(act), 0, 8, 0, 0);
+    }
+
     FdTable() {
         HostFacts.raiseFileLimit();
         java.util.Arrays.fill(host, -1);
@@ -57,7 +91,10 @@ final class FdTable {
         if (h >= 0 && !pending.isEmpty()) {
             var contents = pending.remove((int) g);
             if (contents != null)
-                fill(h, contents.get());
+                HostCalls.asProxyWhile(() -> {
+                    fill(h, contents.get());
+                    return null;
+                });
         }
         return h;
     }
@@ -152,12 +189,16 @@ final class FdTable {
             installAt(g, (int) d, closeOnExec);
             return g;
         }
+        if (owner > 0) // dup3 closes what target held
+            RecordLocks.INSTANCE.closing(owner, target);
         long r = HostSyscall.call(SYS_DUP3, h, target, O_CLOEXEC);
         if (r < 0)
             return r;
         pending.remove(g);
         generated.remove(g);
         writers.remove(g);
+        owners.remove(g);
+        signals.remove(g);
         cloexec[g] = closeOnExec;
         return g;
     }
@@ -167,10 +208,12 @@ final class FdTable {
         if (g >= host.length)
             grow(g + 1);
         if (host[g] >= 0)
-            HostSyscall.call(3, host[g], 0, 0);
+            closeHost(host[g]);
         pending.remove(g);
         generated.remove(g);
         writers.remove(g);
+        owners.remove(g);
+        signals.remove(g);
         host[g] = hostFd;
         cloexec[g] = closeOnExec;
     }
@@ -193,6 +236,10 @@ final class FdTable {
         pending.remove((int) g);
         generated.remove((int) g);
         writers.remove((int) g);
+        owners.remove((int) g);
+        signals.remove((int) g);
+        if (owner > 0)
+            RecordLocks.INSTANCE.closing(owner, h);
         long r = HostSyscall.call(3, h, 0, 0);
         return r == -4 ? 0 : r; // EINTR from close still closed the fd
     }
@@ -203,6 +250,27 @@ final class FdTable {
         if (h < 0)
             return -9;
         return HostSyscall.call(SYS_FCNTL, h, F_DUPFD_CLOEXEC, 3);
+    }
+
+    /** F_SETOWN and F_SETSIG, kept per guest fd: {owner type, pid} and the signal. */
+    private final java.util.Map<Integer, int[]> owners = new java.util.HashMap<>();
+    private final java.util.Map<Integer, Integer> signals = new java.util.HashMap<>();
+
+    synchronized void setOwnerOf(long g, int type, int pid) {
+        owners.put((int) g, new int[] {type, pid});
+    }
+
+    /** {type, pid} of F_SETOWN(_EX); {F_OWNER_PID, 0} if none was set. */
+    synchronized int[] ownerOf(long g) {
+        return owners.getOrDefault((int) g, new int[] {1, 0}).clone();
+    }
+
+    synchronized void setSignalOf(long g, int sig) {
+        signals.put((int) g, sig);
+    }
+
+    synchronized int signalOf(long g) {
+        return signals.getOrDefault((int) g, 0);
     }
 
     synchronized boolean cloexec(long g) {
@@ -257,8 +325,10 @@ final class FdTable {
         execFile = h;
     }
 
-    /** Closes everything (the guest process ended). */
+    /** Closes everything (the guest process ended); its record locks go too. */
     synchronized void closeAll() {
+        if (owner > 0)
+            RecordLocks.INSTANCE.exited(owner);
         holdExecFile(-1);
         for (int g = 0; g < host.length; g++)
             if (host[g] >= 0)

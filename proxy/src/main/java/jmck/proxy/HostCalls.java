@@ -20,7 +20,7 @@ import jmck.lwk.syscall.SyscallArg;
  */
 final class HostCalls {
     private static final int SYS_FSTAT = 5, SYS_READV = 19, SYS_WRITEV = 20, SYS_PREADV = 295, SYS_PWRITEV = 296,
-            SYS_FCNTL = 72, F_GETFL = 3;
+            SYS_FCNTL = 72, F_GETFL = 3, SYS_PREADV2 = 327, SYS_PWRITEV2 = 328;
     private static final int AT_FDCWD = -100, O_CLOEXEC = 02000000, IOV_MAX = GuestBuffers.IOV_MAX;
     private static final long PAGE = GuestBuffers.PAGE, MAX_RW_COUNT = GuestBuffers.MAX_RW_COUNT;
 
@@ -37,6 +37,9 @@ final class HostCalls {
         RULES.put(Syscall.PREAD64, (h, a) -> h.transfer(SYS_PREADV, a[0], a[1], a[2], true, a[3], true));
         RULES.put(Syscall.READV, (h, a) -> h.vector(SYS_READV, a[0], a[1], a[2], true, -1, false));
         RULES.put(Syscall.PREADV, (h, a) -> h.vector(SYS_PREADV, a[0], a[1], a[2], true, a[3], true));
+        // preadv2/pwritev2: offset -1 is the file position; the flags (RWF_*) go along
+        RULES.put(Syscall.PREADV2, (h, a) -> h.vector2(SYS_PREADV2, a, true));
+        RULES.put(Syscall.PWRITEV2, (h, a) -> h.vector2(SYS_PWRITEV2, a, false));
         // a write to a writable generated file (/proc) goes to the LWK; like Linux's /proc write handlers,
         // those take no offset
         RULES.put(Syscall.WRITE, (h, a) -> h.fds.writer(a[0]) != null ? h.writeGenerated(a[0], a[1], a[2], false)
@@ -65,10 +68,25 @@ final class HostCalls {
         RULES.put(Syscall.POLL, (h, a) -> h.polls.poll(a[0], a[1], (int) a[2]));
         RULES.put(Syscall.PPOLL, (h, a) -> h.polls.ppoll(a[0], a[1], a[2], a[3], a[4]));
         RULES.put(Syscall.SELECT, (h, a) -> h.polls.select((int) a[0], a[1], a[2], a[3], a[4]));
+        // access checks with the ids the LWK sent (the real ones unless AT_EACCESS): the host's faccessat2
+        // with AT_EACCESS checks with this thread's filesystem ids, which are those
+        RULES.put(Syscall.ACCESS, (h, a) -> h.access(new long[] {AT_FDCWD, a[0], a[1], 0}, 0));
+        RULES.put(Syscall.FACCESSAT, (h, a) -> h.access(new long[] {a[0], a[1], a[2], 0}, 1));
+        RULES.put(Syscall.FACCESSAT2, (h, a) -> h.access(new long[] {a[0], a[1], a[2], a[3]}, 1));
         RULES.put(Syscall.SENDMSG, (h, a) -> h.messages.sendmsg(a[0], a[1], a[2]));
         RULES.put(Syscall.RECVMSG, (h, a) -> h.messages.recvmsg(a[0], a[1], a[2]));
         RULES.put(Syscall.VMSPLICE, (h, a) -> h.messages.vmsplice(a[0], a[1], a[2], a[3]));
         RULES.put(Syscall.PSELECT6, (h, a) -> h.polls.pselect6((int) a[0], a[1], a[2], a[3], a[4], a[5]));
+    }
+
+    private static final long AT_EACCESS = 0x200;
+
+    /** faccessat2 with AT_EACCESS added; pathArg is where the calling syscall had its path. */
+    private long access(long[] a, int pathArg) {
+        if (pathOverrideArg == pathArg)
+            pathOverrideArg = 1;
+        a[3] |= AT_EACCESS;
+        return generic(Syscall.FACCESSAT2, a);
     }
 
     /** Whether the proxy can run call: a rule of its own, or arguments the table describes fully. */
@@ -86,6 +104,16 @@ final class HostCalls {
      * the host process's own umask in force.
      */
     int umask = -1;
+    /**
+     * The guest process's filesystem uid and gid (the LWK keeps its credentials), set before each call: a
+     * call runs with them on the host (on this worker's thread only), so that the host checks permissions
+     * as Linux would for the guest; -1 leaves the proxy's own.
+     */
+    int fsuid = -1, fsgid = -1;
+    private static final int SYS_SETFSUID = 122, SYS_SETFSGID = 123;
+    /** The proxy's own filesystem ids, which each worker goes back to after a call. */
+    private static final int OWN_FSUID = (int) HostSyscall.call(SYS_SETFSUID, -1, 0, 0),
+            OWN_FSGID = (int) HostSyscall.call(SYS_SETFSGID, -1, 0, 0);
 
     HostCalls(GuestMemory guest, FdTable fds) {
         this.mem = new GuestBuffers(guest, fds);
@@ -127,10 +155,53 @@ final class HostCalls {
     /** Executes call with guest arguments a; returns what the guest sees in rax. */
     long execute(Syscall call, long[] a) {
         mem.arena.reset();
-        Rule rule = RULES.get(call);
-        if (rule != null)
-            return rule.run(this, a);
-        return call.fullyDescribed() ? generic(call, a) : -Errno.ENOSYS;
+        boolean switched = asGuest();
+        try {
+            Rule rule = RULES.get(call);
+            if (rule != null)
+                return rule.run(this, a);
+            return call.fullyDescribed() ? generic(call, a) : -Errno.ENOSYS;
+        } finally {
+            if (switched)
+                asProxy();
+        }
+    }
+
+    /**
+     * Takes on the guest's filesystem ids on this thread if they are not the proxy's (setfsuid and setfsgid
+     * are per thread; a filesystem uid other than 0 also drops the filesystem capabilities, as for the guest
+     * on Linux). Returns whether it switched.
+     */
+    private boolean asGuest() {
+        if ((fsuid == -1 || fsuid == OWN_FSUID) && (fsgid == -1 || fsgid == OWN_FSGID))
+            return false;
+        HostSyscall.call(SYS_SETFSGID, fsgid == -1 ? OWN_FSGID : fsgid, 0, 0);
+        HostSyscall.call(SYS_SETFSUID, fsuid == -1 ? OWN_FSUID : fsuid, 0, 0);
+        return true;
+    }
+
+    private void asProxy() {
+        HostSyscall.call(SYS_SETFSUID, OWN_FSUID, 0, 0);
+        HostSyscall.call(SYS_SETFSGID, OWN_FSGID, 0, 0);
+    }
+
+    /**
+     * Runs work with the proxy's own filesystem ids on this thread (the proxy's files, such as a generated
+     * /proc file's contents, are its own business even while a call runs as the guest), then puts back
+     * whatever ids the thread had.
+     */
+    static <T> T asProxyWhile(java.util.function.Supplier<T> work) {
+        int u = (int) HostSyscall.call(SYS_SETFSUID, -1, 0, 0), g = (int) HostSyscall.call(SYS_SETFSGID, -1, 0, 0);
+        if (u == OWN_FSUID && g == OWN_FSGID)
+            return work.get();
+        HostSyscall.call(SYS_SETFSUID, OWN_FSUID, 0, 0);
+        HostSyscall.call(SYS_SETFSGID, OWN_FSGID, 0, 0);
+        try {
+            return work.get();
+        } finally {
+            HostSyscall.call(SYS_SETFSGID, g, 0, 0);
+            HostSyscall.call(SYS_SETFSUID, u, 0, 0);
+        }
     }
 
     /**
@@ -196,8 +267,17 @@ final class HostCalls {
         if (r < 0)
             return r;
         int type = st.getInt(24) & S_IFMT; // st_mode
-        return type == S_IFREG || type == S_IFBLK ? h : -Errno.ENODEV;
+        if (type != S_IFREG && type != S_IFBLK)
+            return -Errno.ENODEV;
+        // a sealed memfd refuses shared writable mappings (F_SEAL_WRITE, F_SEAL_FUTURE_WRITE), as Linux's
+        // memfd_check_seals_mmap
+        long seals = HostSyscall.call(SYS_FCNTL, h, F_GET_SEALS, 0);
+        if (write && seals > 0 && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) != 0)
+            return -Errno.EPERM;
+        return h;
     }
+
+    private static final int F_GET_SEALS = 1034, F_SEAL_WRITE = 8, F_SEAL_FUTURE_WRITE = 16;
 
     private static final int SYS_OPENAT = 257, SYS_FACCESSAT2 = 439, X_OK = 1, AT_EMPTY_PATH = 0x1000,
             AT_SYMLINK_NOFOLLOW = 0x100, O_NOFOLLOW = 0400000;
@@ -391,6 +471,18 @@ final class HostCalls {
         }
     }
 
+    /** The flags of a preadv2/pwritev2 being served, passed as the host call's sixth argument. */
+    private long vectorFlags;
+
+    private long vector2(int vecCall, long[] a, boolean toGuest) {
+        vectorFlags = a[5];
+        try {
+            return vector(vecCall, a[0], a[1], a[2], toGuest, a[3], a[3] != -1);
+        } finally {
+            vectorFlags = 0;
+        }
+    }
+
     /** read/write/pread64/pwrite64 as readv-family calls over the guest buffer's pieces: no copy. */
     private long transfer(int vecCall, long fd, long buf, long count, boolean toGuest, long offset, boolean positional) {
         int h = fds.host(fd);
@@ -490,7 +582,7 @@ final class HostCalls {
                 into = 0;
             }
             mem.zeroCopyBytes += batch;
-            long r = HostSyscall.call(vecCall, h, Pointer.nativeValue(iov), n, positional ? offset + done : 0, 0, 0);
+            long r = HostSyscall.call(vecCall, h, Pointer.nativeValue(iov), n, positional ? offset + done : offset, 0, vectorFlags);
             if (r < 0)
                 return done > 0 ? done : r;
             done += r;

@@ -91,6 +91,7 @@ public final class ProxySession {
     /** Starts serving process pid on its channel with fds as its file descriptors (workers start on demand). */
     public void serve(int pid, IkcChannel channel, FdTable fds) {
         Served s = new Served(pid, channel, fds);
+        fds.setOwner(pid);
         served.put(pid, s);
         synchronized (this) {
             if (dispatcher == null) {
@@ -262,6 +263,8 @@ public final class ProxySession {
         serving.set(gm);
         hc.umask = channel.umask(slot);
         hc.fds().setLimit(channel.nofile(slot));
+        hc.fsuid = channel.fsuid(slot);
+        hc.fsgid = channel.fsgid(slot);
         long r;
         if (nr == IkcForwarder.OPEN_GENERATED) {
             r = openGenerated(hc, args[0], args[1] != 0);
@@ -309,15 +312,15 @@ public final class ProxySession {
      */
     private long openGenerated(HostCalls hc, long token, boolean writable) {
         Path file = IkcForwarder.generatedFile(generatedDirectory, token);
-        java.util.function.ToLongFunction<byte[]> writer = !writable ? null : bytes -> {
+        java.util.function.ToLongFunction<byte[]> writer = !writable ? null : bytes -> HostCalls.asProxyWhile(() -> {
             RemoteGuestMemory gm = serving.get(); // the worker now serving the write
             try {
                 Files.write(IkcForwarder.writtenFile(generatedDirectory, token), bytes);
             } catch (IOException e) {
-                return -Errno.EIO;
+                return (long) -Errno.EIO;
             }
             return gm.channel().requestWrite(gm.slot(), token, lwk);
-        };
+        });
         return hc.openContents("generated", () -> {
             RemoteGuestMemory gm = serving.get(); // the worker serving the first use of the fd
             if (gm.channel().requestGenerate(gm.slot(), token, lwk) != 0)

@@ -3,8 +3,13 @@ package jmck.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -141,6 +146,50 @@ class LinuxAbiTest {
         Guests.Result mine = Guests.jmck("run", prog);
         mine.assertSameAs(linux);
         assertEquals(3, mine.stdout().lines().filter(l -> l.equals("  the new program runs: child")).count(), mine.stdout());
+    }
+
+    /**
+     * Host files under the guest's ids: a root guest that drops to another uid is refused what that uid may
+     * not touch (every delegated call ran as the proxy, root: LTP's "as nobody" checks succeeded), access()
+     * checks the real ids, setfsuid moves what open checks, and created files belong to the guest's uid.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void hostFilesUnderTheGuestsIds(String flavor, @TempDir Path nativeDir, @TempDir Path jmckDir) throws IOException {
+        for (Path d : new Path[] {nativeDir, jmckDir}) // the uid the guest drops to must reach its directory
+            Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
+        String prog = Guests.guest(flavor, "fsperm").toString();
+        Guests.Result linux = Guests.host(prog, nativeDir.toString());
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", prog, jmckDir.toString());
+        mine.assertSameAs(linux);
+        if (!linux.stdout().startsWith("not root"))
+            for (String line : new String[] {"open a 0600 root file: EACCES", "open it for writing: EACCES",
+                    "access R_OK of the 0600 file: EACCES", "a file it creates belongs to it: 1",
+                    "open the 0600 file again: ok"})
+                assertTrue(mine.stdout().contains(line + "\n"), line);
+    }
+
+    /**
+     * fcntl record locks between guest processes (the host saw one proxy process: they never conflicted,
+     * and any close dropped every process's locks), F_GETLK naming the holder, F_SETLKW waiting, EDEADLK,
+     * OFD locks, and F_SETOWN(_EX)/F_SETSIG (F_SETOWN went to the host with the guest's pid; the others
+     * failed with EINVAL) and leases.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void recordLocksBetweenProcesses(String flavor, @TempDir Path nativeDir, @TempDir Path jmckDir) {
+        String prog = Guests.guest(flavor, "locks").toString();
+        Guests.Result linux = Guests.host(prog, nativeDir.resolve("f").toString());
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", prog, jmckDir.resolve("f").toString());
+        mine.assertSameAs(linux);
+        for (String line : new String[] {"child: write-lock 2+2: EAGAIN", "child: F_GETLK write 0+16: write 0+4 by the parent",
+                "child: after closing its fd, still locked out of 0+4: EAGAIN",
+                "child: after the parent closed a duplicate: write-lock 0+16: 0",
+                "child: F_SETLKW on what the parent held got it: 1",
+                "parent: F_SETLKW on the child's lock while it waits for ours: EDEADLK", "F_SETSIG SIGUSR1: 0, F_GETSIG: 10"})
+            assertTrue(mine.stdout().contains(line + "\n"), line + " in\n" + mine.stdout());
     }
 
     /** cmd run with RLIMIT_NOFILE set to limit (soft and hard), as `ulimit -n` sets it. */

@@ -22,7 +22,8 @@ import java.nio.file.Path;
  *         80 call-back state: 0 none, 1 requested, 2 done   84 what: 1 fault, 2 fault for a write,
  *            3 generate a file, 4 a write to a generated file   88 its argument: the guest address, or
  *            the file's token       96 its result: the page's physical address, 0, -1, or the write's
- *         104 the process's umask    112 its RLIMIT_NOFILE (the proxy applies both to the call)
+ *         104 the process's umask    112 its RLIMIT_NOFILE    120 its filesystem uid   124 gid (the proxy
+ *            applies them all to the call)
  * </pre>
  */
 public final class IkcChannel {
@@ -36,7 +37,8 @@ public final class IkcChannel {
     private static final int H_SLOTS = 8, H_VERSION = 12, H_BELL = 16, H_SLEEPERS = 20, H_ROOT = 24, H_EXITED = 32,
             H_WORKERS = 36, H_WANTED = 40;
     private static final int S_STATE = 0, S_TID = 4, S_SEQ = 8, S_NR = 16, S_ARGS = 24, S_RESULT = 72,
-            S_FAULT = 80, S_FAULT_WRITE = 84, S_FAULT_VA = 88, S_FAULT_PA = 96, S_UMASK = 104, S_NOFILE = 112;
+            S_FAULT = 80, S_FAULT_WRITE = 84, S_FAULT_VA = 88, S_FAULT_PA = 96, S_UMASK = 104, S_NOFILE = 112,
+            S_FSUID = 120, S_FSGID = 124;
 
     /** How long a waiter spins before it sleeps in the kernel (a futex wake-up costs tens of microseconds). */
     static final long SPIN_NANOS = Long.getLong("jmck.ikc.spin", 200_000);
@@ -107,10 +109,11 @@ public final class IkcChannel {
     // ---- the LWK side ----
 
     /**
-     * Puts a syscall into a free slot with the process state the host call needs (umask, RLIMIT_NOFILE) and
-     * rings the proxy; returns the slot, or -1 if all are busy.
+     * Puts a syscall into a free slot with the process state the host call needs (umask, RLIMIT_NOFILE, the
+     * filesystem uid and gid its permissions are checked with) and rings the proxy; returns the slot, or -1
+     * if all are busy.
      */
-    public int post(int tid, long seq, long nr, long[] args, int umask, long nofile) {
+    public int post(int tid, long seq, long nr, long[] args, int umask, long nofile, int fsuid, int fsgid) {
         for (int i = 0; i < slots; i++) {
             int s = slot(i);
             if (w.getInt(s + S_STATE) != FREE)
@@ -122,6 +125,8 @@ public final class IkcChannel {
                 w.putLong(s + S_ARGS + 8 * a, args[a]);
             w.putInt(s + S_UMASK, umask);
             w.putLong(s + S_NOFILE, nofile);
+            w.putInt(s + S_FSUID, fsuid);
+            w.putInt(s + S_FSGID, fsgid);
             w.putInt(s + S_FAULT, FAULT_NONE);
             w.putInt(s + S_STATE, REQUEST);
             ringProxy();
@@ -237,6 +242,14 @@ public final class IkcChannel {
 
     public long nofile(int i) {
         return w.getLong(slot(i) + S_NOFILE);
+    }
+
+    public int fsuid(int i) {
+        return w.getInt(slot(i) + S_FSUID);
+    }
+
+    public int fsgid(int i) {
+        return w.getInt(slot(i) + S_FSGID);
     }
 
     /** Writes the result of a claimed request; the caller then rings the LWK's doorbell. */

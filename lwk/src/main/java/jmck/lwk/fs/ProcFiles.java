@@ -182,12 +182,50 @@ final class ProcFiles {
         return v == Rlimits.RLIM_INFINITY ? "unlimited" : Long.toUnsignedString(v);
     }
 
+    /**
+     * /proc/meminfo in Linux's layout (every field a program may look for): the LWK's memory; no swap, no
+     * page cache, no huge pages reserved (2 MiB pages are used for mappings, not hugetlbfs).
+     */
     byte[] meminfo() {
         FrameAllocator f = kernel.frames();
-        long totalKb = f.totalFrames() * 4, freeKb = f.freeFrames() * 4;
-        String s = String.format("MemTotal:       %8d kB%nMemFree:        %8d kB%nMemAvailable:   %8d kB%n"
-                + "SwapTotal:             0 kB%nSwapFree:              0 kB%n", totalKb, freeKb, freeKb);
-        return ascii(s);
+        long total = f.totalFrames() * 4, free = f.freeFrames() * 4, used = total - free;
+        Object[][] rows = {{"MemTotal", total}, {"MemFree", free}, {"MemAvailable", free}, {"Buffers", 0},
+            {"Cached", 0}, {"SwapCached", 0}, {"Active", used}, {"Inactive", 0}, {"Active(anon)", used},
+            {"Inactive(anon)", 0}, {"Active(file)", 0}, {"Inactive(file)", 0}, {"Unevictable", 0}, {"Mlocked", 0},
+            {"SwapTotal", 0}, {"SwapFree", 0}, {"Zswap", 0}, {"Zswapped", 0}, {"Dirty", 0}, {"Writeback", 0},
+            {"AnonPages", used}, {"Mapped", 0}, {"Shmem", 0}, {"KReclaimable", 0}, {"Slab", 0}, {"SReclaimable", 0},
+            {"SUnreclaim", 0}, {"KernelStack", 0}, {"PageTables", 0}, {"SecPageTables", 0}, {"NFS_Unstable", 0},
+            {"Bounce", 0}, {"WritebackTmp", 0}, {"CommitLimit", total}, {"Committed_AS", used},
+            {"VmallocTotal", 34359738367L}, {"VmallocUsed", 0}, {"VmallocChunk", 0}, {"Percpu", 0},
+            {"HardwareCorrupted", 0}, {"AnonHugePages", 0}, {"ShmemHugePages", 0}, {"ShmemPmdMapped", 0},
+            {"FileHugePages", 0}, {"FilePmdMapped", 0}, {"CmaTotal", 0}, {"CmaFree", 0}, {"Unaccepted", 0}};
+        StringBuilder b = new StringBuilder();
+        for (Object[] r : rows)
+            b.append(String.format("%-15s %8d kB%n", r[0] + ":", ((Number) r[1]).longValue()));
+        // hugetlbfs pages are the host's (a MAP_HUGETLB memfd is a host file): its counts
+        java.util.Map<String, String> host = hostMeminfo();
+        for (String h : new String[] {"HugePages_Total", "HugePages_Free", "HugePages_Rsvd", "HugePages_Surp"})
+            b.append(String.format("%-15s %8s%n", h + ":", host.getOrDefault(h, "0")));
+        b.append(String.format("%-15s %8s kB%n%-15s %8s kB%n", "Hugepagesize:", host.getOrDefault("Hugepagesize", "2048"),
+                "Hugetlb:", host.getOrDefault("Hugetlb", "0")));
+        b.append(String.format("%-15s %8d kB%n%-15s %8d kB%n%-15s %8d kB%n", "DirectMap4k:", 0, "DirectMap2M:",
+                total, "DirectMap1G:", 0));
+        return ascii(b.toString());
+    }
+
+    /** The host's /proc/meminfo values by name (without " kB"); empty if it cannot be read. */
+    private static java.util.Map<String, String> hostMeminfo() {
+        java.util.Map<String, String> m = new java.util.HashMap<>();
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Paths.get("/proc/meminfo"))) {
+                int colon = line.indexOf(':');
+                if (colon > 0)
+                    m.put(line.substring(0, colon), line.substring(colon + 1).replace("kB", "").trim());
+            }
+        } catch (java.io.IOException e) {
+            // none
+        }
+        return m;
     }
 
     private static byte[] ascii(String s) {

@@ -5,8 +5,9 @@ import java.util.List;
 
 /**
  * One syscall argument as the {@link Syscall} table describes it: its kind and, for a buffer, its size
- * (fixed, or in another argument). The proxy passes it to the host by its kind (values as they are, fds
- * translated, guest buffers and strings as host pointers) and a trace shows it by its kind.
+ * (fixed; or in another argument, times an element size: out@2*12 is argument 2's count of 12-byte
+ * elements). The proxy passes it to the host by its kind (values as they are, fds translated, guest buffers
+ * and strings as host pointers) and a trace shows it by its kind.
  */
 public record SyscallArg(Kind kind, int size, int sizeArg) {
     /** The kinds of argument, with the words that name them in the table. */
@@ -31,7 +32,10 @@ public record SyscallArg(Kind kind, int size, int sizeArg) {
 
     /** The length of a buffer argument in a call with arguments args. */
     public long length(long[] args) {
-        return sizeArg >= 0 ? args[sizeArg] : size;
+        if (sizeArg < 0)
+            return size;
+        long n = (int) args[sizeArg] == args[sizeArg] ? args[sizeArg] : args[sizeArg] & 0xffffffffL;
+        return size > 0 ? (n < 0 || n > Integer.MAX_VALUE / size ? -1 : n * size) : n;
     }
 
     /** The bit of this argument that makes a new fd close-on-exec, or 0 if it has none. */
@@ -54,8 +58,10 @@ public record SyscallArg(Kind kind, int size, int sizeArg) {
                     kind = k;
             if (kind == null || kind.isBuffer() != (at >= 0 || colon >= 0))
                 throw new IllegalArgumentException("syscall table: bad argument '" + word + "' in \"" + text + "\"");
-            int size = colon >= 0 ? Integer.parseInt(word.substring(colon + 1)) : 0;
-            int sizeArg = at >= 0 ? Integer.parseInt(word.substring(at + 1)) : -1;
+            int star = word.indexOf('*');
+            int size = colon >= 0 ? Integer.parseInt(word.substring(colon + 1)) : star >= 0
+                    ? Integer.parseInt(word.substring(star + 1)) : 0;
+            int sizeArg = at >= 0 ? Integer.parseInt(word.substring(at + 1, star >= 0 ? star : word.length())) : -1;
             args.add(new SyscallArg(kind, size, sizeArg));
         }
         if (args.size() > 6)
