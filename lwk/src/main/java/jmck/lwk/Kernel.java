@@ -15,8 +15,8 @@ import jmck.lwk.arch.KernelImage;
 import jmck.lwk.arch.X86;
 import jmck.lwk.debug.DebugHooks;
 import jmck.lwk.elf.ElfImage;
-import jmck.lwk.elf.ElfLoader;
 import jmck.lwk.elf.InitialStack;
+import jmck.lwk.elf.ProgramLoader;
 import jmck.lwk.mm.AddressSpace;
 import jmck.lwk.mm.BadAddressException;
 import jmck.lwk.mm.FaultOutcome;
@@ -293,14 +293,14 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         try {
             mm.setStackLimit(limits.soft(Rlimits.RLIMIT_STACK) == Rlimits.RLIM_INFINITY ? 1L << 30
                     : limits.soft(Rlimits.RLIMIT_STACK));
-            ElfLoader.Loaded loaded = ElfLoader.load(elf, mm);
+            ProgramLoader.Program loaded = ProgramLoader.load(elf, mm);
             long sp = InitialStack.build(mm, loaded, execfn, argv, envp, new InitialStack.Facts(creds.uid(),
                     creds.euid(), creds.gid(), creds.egid(), hwcap, SignalFrame.MIN_SIGSTACK));
             Process p = processes.create(null, mm, elf.realPath(), creds, limits);
             p.setCmdline(argv);
             Thread t = p.threads().get(0);
-            t.setStart(loaded.entry(), sp);
-            kmsg.log("pid %d: %s loaded, entry %#x, brk %#x", p.pid(), execfn, loaded.entry(), loaded.brk());
+            t.setStart(loaded.start(), sp);
+            kmsg.log("pid %d: %s loaded, %s", p.pid(), execfn, loaded.describe());
             return p;
         } catch (RuntimeException e) {
             mm.destroy();
@@ -318,12 +318,12 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         Process p = t.process();
         AddressSpace mm = newAddressSpace();
         long sp;
-        ElfLoader.Loaded loaded;
+        ProgramLoader.Program loaded;
         try {
             Rlimits limits = p.rlimits();
             mm.setStackLimit(limits.soft(Rlimits.RLIMIT_STACK) == Rlimits.RLIM_INFINITY ? 1L << 30
                     : limits.soft(Rlimits.RLIMIT_STACK));
-            loaded = ElfLoader.load(elf, mm);
+            loaded = ProgramLoader.load(elf, mm);
             Credentials c = p.credentials();
             sp = InitialStack.build(mm, loaded, execfn, argv, envp, new InitialStack.Facts(c.uid(), c.euid(), c.gid(),
                     c.egid(), hwcap, SignalFrame.MIN_SIGSTACK));
@@ -348,9 +348,9 @@ public final class Kernel implements Core.TrapEntry, Scheduler.Hooks, jmck.lwk.s
         t.setAltStack(0, 0, 2); // SS_DISABLE
         t.setClearChildTid(0);
         t.setRobustList(0, 0);
-        t.setStart(loaded.entry(), sp);
+        t.setStart(loaded.start(), sp);
         t.resetContext();
-        kmsg.log("pid %d: execve %s, entry %#x, brk %#x", p.pid(), execfn, loaded.entry(), loaded.brk());
+        kmsg.log("pid %d: execve %s, %s", p.pid(), execfn, loaded.describe());
         Thread vforked = p.vforkParent();
         if (vforked != null) {
             p.setVforkParent(null);

@@ -34,8 +34,9 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof JmckException) {
                 System.err.println("jmck: " + e.getMessage());
-                if (e instanceof NotFoundException)
-                    return 127; // as a shell: command not found
+                if (e instanceof NotFoundException || e instanceof jmck.lwk.elf.ExecFormatException x
+                        && x.errno() == jmck.lwk.abi.Errno.ENOENT)
+                    return 127; // as a shell: command not found, or its interpreter not found
                 return e instanceof jmck.lwk.elf.ExecFormatException ? 126 : 1;
             }
             throw e;

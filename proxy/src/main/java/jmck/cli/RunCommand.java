@@ -25,8 +25,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** jmck run: boot an LWK instance, run one static program on it, tear it down; exit with the program's status. */
-@Command(name = "run", mixinStandardHelpOptions = true, description = "Boot an LWK, run a static x86-64 Linux program on it, and shut it down.")
+/** jmck run: boot an LWK instance, run one program on it, tear it down; exit with the program's status. */
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Boot an LWK, run an x86-64 Linux program (static or dynamically linked) on it, and shut it down.")
 class RunCommand implements Callable<Integer> {
     enum Trace { faults, syscalls, sched, signals }
 
@@ -69,7 +69,7 @@ class RunCommand implements Callable<Integer> {
     @Option(names = "--timings", description = "print where the time went (JVM start, boot, load, run) to stderr")
     boolean timings;
 
-    @Parameters(index = "0", paramLabel = "PROGRAM", description = "a static x86-64 ELF executable")
+    @Parameters(index = "0", paramLabel = "PROGRAM", description = "an x86-64 ELF executable")
     String program;
 
     @Parameters(index = "1..*", paramLabel = "ARG", description = "its arguments")
