@@ -6,27 +6,36 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import jmck.cli.args.Args;
+import jmck.cli.args.Command;
+import jmck.cli.args.Option;
+import jmck.cli.args.ValueType;
 import jmck.debug.Inspector;
 import jmck.debug.Stepper;
 import jmck.emulator.JmckException;
 import jmck.lwk.Kernel;
 import jmck.lwk.elf.ElfImage;
 import jmck.lwk.elf.ElfSymbols;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * jmck step: jmck run with the stepper attached, stopped before the program's first instruction. Commands
  * come from the terminal, or from a script (--script FILE, "-" for standard input), echoed as a transcript.
  */
-@Command(name = "step", description = "Run a program under the stepper: stop at page faults, syscalls, signals or addresses;"
-        + " single-step instructions; show registers, page-table walks, VMAs and frames. Type help at the prompt.")
-final class StepCommand extends RunCommand {
-    @Option(names = "--script", paramLabel = "FILE", description = "read commands from FILE (- for standard input) and echo them")
-    Path script;
+final class StepCommand {
+    static final Option<Path> SCRIPT = Option.value("--script", "FILE", ValueType.file(),
+            "read commands from FILE (- for standard input) and echo them");
 
-    @Override
-    AutoCloseable attach(Kernel k, ElfImage elf) throws IOException {
+    private StepCommand() {}
+
+    static Command command() {
+        return new Command("step", "Run a program under the stepper: stop at page faults, syscalls, signals or addresses;"
+                + " single-step instructions; show registers, page-table walks, VMAs and frames. Type help at the prompt.")
+                .options(RunCommand.options()).options(SCRIPT).operands(RunCommand.PROGRAM, RunCommand.ARGS)
+                .exits(Main.PROGRAM_EXITS).action(a -> RunCommand.run(a, (k, elf) -> attach(a, k, elf)));
+    }
+
+    private static AutoCloseable attach(Args a, Kernel k, ElfImage elf) throws IOException {
+        Path script = a.get(SCRIPT);
         BufferedReader in;
         if (script == null || script.toString().equals("-"))
             in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
