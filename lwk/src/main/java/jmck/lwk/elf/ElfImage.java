@@ -76,6 +76,14 @@ public final class ElfImage {
      * will do.
      */
     public static ElfImage open(Path path) {
+        return parse(path.toString(), path, map(path));
+    }
+
+    /**
+     * The checks of {@link #open} and the file's contents, mapped read-only: what execve looks at before
+     * it knows what kind of program the file is (see {@link Executable}).
+     */
+    static ByteBuffer map(Path path) {
         String name = path.toString();
         BasicFileAttributes a;
         try {
@@ -105,7 +113,7 @@ public final class ElfImage {
         } catch (IOException e) {
             throw new ExecFormatException(name + ": cannot read it: " + reason(e), Errno.EIO);
         }
-        return parse(name, path, b.order(ByteOrder.LITTLE_ENDIAN));
+        return b.order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** An I/O error's reason, without the file name a FileSystemException repeats. */

@@ -69,6 +69,12 @@ public final class ProgramLoader {
                 as.brkStart());
     }
 
+    /** Throws what {@link #load} would for elf's interpreter, without loading anything. */
+    public static void checkInterpreter(ElfImage elf) {
+        if (elf.interpreter() != null)
+            openInterpreter(elf, elf.interpreter());
+    }
+
     /** The p_vaddr of the first PT_LOAD. */
     private static long firstVaddr(ElfImage elf) {
         for (ElfImage.Segment s : elf.segments())
