@@ -1,13 +1,11 @@
 package jmck.lwk.elf;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.attribute.BasicFileAttributes;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.abi.Mman;
 import jmck.lwk.mm.AddressSpace;
 import jmck.lwk.mm.Backing;
 import jmck.lwk.mm.FileBacking;
+import jmck.lwk.mm.FileId;
 
 /**
  * Maps one checked {@link ElfImage} into an address space the way Linux's load_elf_binary and
@@ -53,25 +51,8 @@ public final class ElfLoader {
             base = at - lo;
         }
 
-        String path = elf.realPath();
-        String device = "00:00";
-        long inode = 0;
-        try {
-            BasicFileAttributes a = Files.readAttributes(elf.path(), BasicFileAttributes.class);
-            Object key = a.fileKey(); // "(dev=fe01,ino=1234)"
-            if (key != null) {
-                String k = key.toString();
-                int d = k.indexOf("dev="), i = k.indexOf("ino=");
-                if (d >= 0 && i >= 0) {
-                    long dev = Long.parseLong(k.substring(d + 4, k.indexOf(',', d)), 16);
-                    device = String.format("%02x:%02x", (dev >> 8) & 0xfff, (dev & 0xff) | ((dev >> 12) & 0xfff00));
-                    inode = Long.parseLong(k.substring(i + 4, k.indexOf(')', i)));
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // maps shows 00:00 0 then; nothing else depends on it
-        }
-        FileBacking file = new FileBacking(elf.contents(), elf.fileSize(), path, device, inode);
+        FileBacking file = new FileBacking(elf.contents(), elf.fileSize(), elf.realPath(),
+                elf.path() == null ? null : FileId.of(elf.path()));
 
         long end = 0, phdr = 0;
         for (ElfImage.Segment s : elf.loadSegments()) {
