@@ -114,6 +114,41 @@ class DynamicTest {
         jmck(dynamic("maps")).assertSameAs(linux);
     }
 
+    /**
+     * The page cache: a shell and the programs it starts map the same frames for the pages of libc they
+     * all read (the second program reads none of them from the file again), and a writable data page is
+     * each process's own.
+     */
+    @Test
+    void processesShareLibraryPages() {
+        Guests.Result r = jmck("--trace", "faults", "/bin/sh", "-c", "/bin/true; /bin/true; echo done");
+        assertEquals("done\n", r.stdout(), r.stderr());
+        java.util.regex.Pattern fault = java.util.regex.Pattern.compile(
+                "^fault .* pid=(\\d+) .* addr=0x([0-9a-f]+) .* vma=\\S*/libc\\.so\\.6 0x([0-9a-f]+)-\\S+ (\\S+) -> (\\w+) 4K frame=0x([0-9a-f]+)");
+        Map<String, Map<Long, String>> framesByPid = new java.util.TreeMap<>(); // pid -> libc page (its VMA's offset) -> frame
+        Map<String, List<String>> decisions = new java.util.TreeMap<>();
+        for (String line : r.stderr().lines().toList()) {
+            java.util.regex.Matcher m = fault.matcher(line);
+            if (!m.find() || !m.group(4).equals("r-xp"))
+                continue;
+            long page = (Long.parseLong(m.group(2), 16) - Long.parseLong(m.group(3), 16)) >> 12;
+            framesByPid.computeIfAbsent(m.group(1), k -> new java.util.HashMap<>()).put(page, m.group(6));
+            decisions.computeIfAbsent(m.group(1), k -> new ArrayList<>()).add(m.group(5));
+        }
+        assertEquals(3, framesByPid.size(), "libc text faults in the shell and two programs: " + framesByPid.keySet());
+        List<Map<Long, String>> byProcess = new ArrayList<>(framesByPid.values());
+        int shared = 0;
+        for (int i = 1; i < 3; i++)
+            for (var e : byProcess.get(i).entrySet())
+                if (byProcess.get(0).containsKey(e.getKey())) {
+                    assertEquals(byProcess.get(0).get(e.getKey()), e.getValue(), "libc text page " + e.getKey());
+                    shared++;
+                }
+        assertTrue(shared >= 10, "pages of libc's text shared with the shell: " + shared);
+        for (List<String> d : decisions.values())
+            assertTrue(d.stream().allMatch("cached"::equals), d.toString());
+    }
+
     /** /proc/self/exe, and the auxiliary vector the dynamic linker reads (LD_SHOW_AUXV prints it). */
     @Test
     void exeAndAuxiliaryVector() {
