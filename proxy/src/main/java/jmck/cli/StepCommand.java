@@ -33,10 +33,23 @@ final class StepCommand extends RunCommand {
     @Option(names = "--script", paramLabel = "FILE", description = "read commands from FILE (- for standard input) and echo them")
     Path script;
 
-    @Option(names = "--web", paramLabel = "[HOST]:PORT", arity = "0..1", fallbackValue = "127.0.0.1:0",
+    @Option(names = "--web", paramLabel = "[HOST]:PORT", arity = "0..1", parameterConsumer = WebAddress.class,
             description = "drive the stepper from a web page instead: serve it on HOST:PORT (default 127.0.0.1 and a free "
                     + "port) at a URL with a random token, printed at start")
     String web;
+
+    /**
+     * --web takes the next word as its address only if it looks like one (HOST:PORT, :PORT or a port
+     * number); otherwise the word is the program and the page is served on loopback at a free port.
+     */
+    static final class WebAddress implements picocli.CommandLine.IParameterConsumer {
+        @Override
+        public void consumeParameters(java.util.Stack<String> args, picocli.CommandLine.Model.ArgSpec arg,
+                picocli.CommandLine.Model.CommandSpec command) {
+            String next = args.isEmpty() ? null : args.peek();
+            arg.setValue(next != null && (next.contains(":") || next.matches("\\d+")) ? args.pop() : "127.0.0.1:0");
+        }
+    }
 
     @Option(names = "--html", paramLabel = "OUT.html",
             description = "also write every stop of the session (page-table walks, memory map, VMAs, cores, events) "

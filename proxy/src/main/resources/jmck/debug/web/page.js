@@ -215,7 +215,7 @@
       svg += "</g>";
       y += h + 1;
     }
-    box.innerHTML = `<svg width="${W}" height="${y + 6}" xmlns="http://www.w3.org/2000/svg"><defs><pattern id="gap" width="6" height="6" patternUnits="userSpaceOnUse"><path d="M0 6 L6 0" stroke="#ddd"/></pattern></defs>${svg}</svg>
+    box.innerHTML = `<svg width="${W}" height="${y + 6}"><defs><pattern id="gap" width="6" height="6" patternUnits="userSpaceOnUse"><path d="M0 6 L6 0" stroke="#ddd"/></pattern></defs>${svg}</svg>
       <div class="hint">bar fill: the share of the VMA's pages that are present. Click a VMA to walk its first address.</div>`;
     for (const g of box.querySelectorAll(".vma")) g.addEventListener("click", () => walk(g.dataset.start));
   }
@@ -434,7 +434,7 @@
     await fetch(api("takeover"), { method: "POST" });
     $("banner").hidden = true;
     say("this tab controls the session now");
-    poll();
+    updatePosition();
   });
 
   async function poll() {
@@ -457,8 +457,12 @@
         }
         failures = 0;
         const j = await r.json();
-        if (r.status === 409) { lostControl(j.message); return; }
-        $("banner").hidden = true;
+        if (r.status === 200 && !$("banner").hidden) { $("banner").hidden = true; say("this tab controls the session now"); }
+        if (r.status === 409) { // another tab drives the session: say so, and ask again now and then (it may close)
+          lostControl(j.message);
+          await new Promise((ok) => setTimeout(ok, 2000));
+          continue;
+        }
         state = j.state;
         add(j.views);
         updatePosition();
@@ -482,5 +486,14 @@
     const m = /stop=(\d+)/.exec(location.hash);
     show(m ? Math.min(views.length, Math.max(1, +m[1])) - 1 : 0);
   }
-  window.jmck = { views, show, command, walk, get shown() { return shown; }, get state() { return state; } };
+  // Where frame pfn is drawn, in the window's coordinates (for tests), after scrolling it into view.
+  function frameCentre(pfn) {
+    const c = $("map");
+    const y = Math.floor(pfn / lastMap.cols) * lastMap.cell;
+    $("map-wrap").scrollTop = Math.max(0, y - 40);
+    c.scrollIntoView({ block: "nearest" });
+    const rect = c.getBoundingClientRect();
+    return { x: rect.left + (pfn % lastMap.cols) * lastMap.cell + lastMap.cell / 2, y: rect.top + y + lastMap.cell / 2 };
+  }
+  window.jmck = { views, show, command, walk, frameCentre, get shown() { return shown; }, get state() { return state; } };
 })();
