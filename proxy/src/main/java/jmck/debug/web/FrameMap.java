@@ -41,6 +41,8 @@ final class FrameMap {
     private byte[] head; // order + 1 at the first frame of a free block, or of an allocated block of order > 0
     private BitSet allocated = new BitSet();
     private long used, free, total;
+    /** Pages present in each VMA of the processes seen (counted on the way). */
+    private final Map<Vma, Long> resident = new IdentityHashMap<>();
 
     /** Works the map out for kernel as it is now (the machine stopped). */
     static FrameMap of(Kernel kernel) {
@@ -94,11 +96,14 @@ final class FrameMap {
                 String kind = "[heap]".equals(label) ? HEAP : "[stack]".equals(label) ? STACK
                         : v.backing().anonymous() ? ANON : FILE;
                 int id = ownerId(kind, pid, "pid " + pid + " (" + p.comm() + "): " + (label != null ? label + " " : "") + v.describe());
+                long[] pages = {0};
                 mm.pageTable().forEachLeaf(v.start(), v.end(), (slot, e, page, size) -> {
-                    long pfn = Pte.address(e) >>> 12;
-                    for (long i = 0; i < size.bytes >>> 12; i++)
+                    long pfn = Pte.address(e) >>> 12, count = size.bytes >>> 12;
+                    pages[0] += count;
+                    for (long i = 0; i < count; i++)
                         setPage(pfn + i, id, page + (i << 12), pid);
                 });
+                resident.put(v, pages[0]);
             }
         }
         if (anyRoot >= 0) {
@@ -132,10 +137,15 @@ final class FrameMap {
         if (pfn >= owner.length)
             return;
         int f = (int) pfn, was = owner[f];
-        if (was >= 0 && owners.get(was).pid() != 0 && owners.get(was).pid() != pid && !owners.get(was).kind().equals(TABLE)) {
-            Owner o = owners.get(was);
+        if (was < 0) { // the usual case: a frame no one else maps
+            owner[f] = id;
+            va[f] = address;
+            return;
+        }
+        Owner o = owners.get(was);
+        if (o.kind().equals(SHARED) || (o.pid() != 0 && o.pid() != pid && !o.kind().equals(TABLE))) {
             String pids = o.kind().equals(SHARED) ? o.label() : "shared (copy-on-write after fork) by pid " + o.pid();
-            owner[f] = ownerId(SHARED, 0, pids.contains("pid " + pid) ? pids : pids + ", pid " + pid);
+            owner[f] = ownerId(SHARED, 0, pids.contains("pid " + pid + ",") || pids.endsWith("pid " + pid) ? pids : pids + ", pid " + pid);
             va[f] = -1;
             return;
         }
@@ -154,6 +164,11 @@ final class FrameMap {
 
     long used() {
         return used;
+    }
+
+    /** The pages present in v (a VMA of a live process when the map was made), or -1 if unknown. */
+    long resident(Vma v) {
+        return resident.getOrDefault(v, -1L);
     }
 
     /** The owner description of frame pfn (for tests and hover text). */

@@ -72,8 +72,8 @@ final class StopViews {
         }
         if (lastFault != null)
             j.field("lastDecision", Inspector.why(lastFault.outcome()));
-        vmas(j.key("vmas"), mm, t);
         machine(j);
+        vmas(j.key("vmas"), mm, t);
         return j.end().toString();
     }
 
@@ -188,8 +188,11 @@ final class StopViews {
         j.arr();
         for (Vma v : mm.vmas()) {
             String label = mm.label(v);
-            long[] resident = {0};
-            mm.pageTable().forEachLeaf(v.start(), v.end(), (slot, e, page, size) -> resident[0] += size.bytes >>> 12);
+            long[] resident = {lastMap == null ? -1 : lastMap.resident(v)};
+            if (resident[0] < 0) { // not counted while making the map (a process that has just ended)
+                resident[0] = 0;
+                mm.pageTable().forEachLeaf(v.start(), v.end(), (slot, e, page, size) -> resident[0] += size.bytes >>> 12);
+            }
             j.obj().hexField("start", v.start()).hexField("end", v.end()).field("perms", v.permissions())
                     .field("label", label != null ? label : v.backing().path() != null ? v.backing().path() : "anon")
                     .field("kind", "[heap]".equals(label) ? "heap" : "[stack]".equals(label) ? "stack"
