@@ -60,8 +60,8 @@ public final class Doorbell {
     }
 
     /** The LWK's idler on this doorbell: an idle kernel sleeps on it, anyone ringing it wakes the kernel. */
-    public jmck.lwk.Kernel.Idler idler() {
-        return new jmck.lwk.Kernel.Idler() {
+    public jmck.lwk.EventLoop.Idler idler() {
+        return new jmck.lwk.EventLoop.Idler() {
             @Override
             public int count() {
                 return Doorbell.this.count();

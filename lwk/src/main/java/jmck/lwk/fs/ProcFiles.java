@@ -1,7 +1,7 @@
 package jmck.lwk.fs;
 
 import java.nio.charset.StandardCharsets;
-import jmck.lwk.Kernel;
+import jmck.lwk.syscall.SyscallContext;
 import jmck.lwk.mm.FrameAllocator;
 import jmck.lwk.proc.Process;
 import jmck.lwk.proc.Thread;
@@ -12,9 +12,9 @@ import jmck.lwk.proc.Thread;
  * contents are generated at open time, as Linux's seq_files are.
  */
 public final class ProcFiles {
-    private final Kernel kernel;
+    private final SyscallContext kernel;
 
-    public ProcFiles(Kernel kernel) {
+    public ProcFiles(SyscallContext kernel) {
         this.kernel = kernel;
     }
 

@@ -25,6 +25,21 @@ public final class Futexes {
 
     private final Map<Key, ArrayDeque<Waiter>> queues = new HashMap<>();
 
+    /**
+     * The futex queue for the word at va (Linux's get_futex_key): private memory is named by address space
+     * and address, shared memory by physical address, so that processes sharing a page meet on it. Throws
+     * {@link jmck.lwk.mm.BadAddressException} if va is not mapped.
+     */
+    public static Key keyOf(jmck.lwk.mm.AddressSpace mm, long va) {
+        jmck.lwk.mm.Vma v = mm.find(va);
+        if (v == null || !v.shared())
+            return new Key(mm, va);
+        long pa = mm.resolve(va, false);
+        if (pa < 0)
+            throw new jmck.lwk.mm.BadAddressException(jmck.lwk.abi.Errno.EFAULT);
+        return new Key(null, pa);
+    }
+
     /** Queues t on key, to be woken by a wake whose bitset shares a bit with bitset. */
     public void enqueue(Key key, Thread t, int bitset) {
         queues.computeIfAbsent(key, k -> new ArrayDeque<>()).addLast(new Waiter(t, bitset));

@@ -13,22 +13,13 @@ import jmck.emulator.X86Reg;
  * thread and nothing waiting gets no budget and no per-block hook at all.
  */
 public final class Scheduler {
-    /** What the kernel does around each slice: work before returning to user mode, and idling. */
-    public interface Hooks {
+    /** What the kernel does around each slice: work before returning to user mode, and after. */
+    public interface SliceHooks {
         /** Before a slice: deliver pending signals; returns false if the thread must not run. */
         boolean beforeRun(Core core, Thread thread);
 
         /** After a slice: handle how it ended (faults, exits, signals). */
         void afterRun(Core core, Thread thread, Cpu.RunResult result);
-
-        /** At the start of each round: fire expired timers. */
-        void tick();
-
-        /** Nothing can run: wait for a wake-up (a delegated syscall finishing, a timer) or the deadline. */
-        void idle();
-
-        /** Whether some thread waits for an outside event, so a running core must come back to check. */
-        boolean waitingForEvents();
 
         /** A scheduling decision, for traces: t was put on core c, blocked (why), woken, or ended. */
         default void scheduled(Core c, Thread t, String what) {}
@@ -39,17 +30,35 @@ public final class Scheduler {
         }
     }
 
+    /** What the kernel does between slices: work from outside the cores, and idling. */
+    public interface Events {
+        /** At the start of each round: run submitted work, poll, fire expired timers. */
+        void tick();
+
+        /** Nothing can run: wait for a wake-up (a delegated syscall finishing, a timer) or the deadline. */
+        void idle();
+
+        /** Whether some thread waits for an outside event, so a running core must come back to check. */
+        boolean waitingForEvents();
+    }
+
     /** Translation blocks per slice when a core shares the host thread (about a millisecond of guest code). */
     public static final long SLICE_BLOCKS = 100_000;
 
     private final List<Core> cores;
-    private final Hooks hooks;
+    private SliceHooks hooks;
+    private Events events;
     /** Whether the cores have had to share the host thread yet (their block hooks are installed). */
     private boolean sharing;
 
-    public Scheduler(List<Core> cores, Hooks hooks) {
+    public Scheduler(List<Core> cores) {
         this.cores = cores;
+    }
+
+    /** Connects the kernel's work around slices and between them (at boot). */
+    public void setHooks(SliceHooks hooks, Events events) {
         this.hooks = hooks;
+        this.events = events;
     }
 
     public List<Core> cores() {
@@ -174,7 +183,7 @@ public final class Scheduler {
     /** Runs threads until done says stop. */
     public void run(BooleanSupplier done) {
         while (!done.getAsBoolean()) {
-            hooks.tick();
+            events.tick();
             boolean ran = false;
             for (Core c : cores) {
                 Thread t = c.runQueue.pollFirst();
@@ -190,7 +199,7 @@ public final class Scheduler {
                     return;
             }
             if (!ran)
-                hooks.idle();
+                events.idle();
         }
     }
 
@@ -242,7 +251,7 @@ public final class Scheduler {
 
     /** Whether the core must give the host thread back after a slice. */
     private boolean mustShare(Core self) {
-        if (preemptible || !self.runQueue.isEmpty() || hooks.waitingForEvents())
+        if (preemptible || !self.runQueue.isEmpty() || events.waitingForEvents())
             return true;
         for (Core c : cores)
             if (c != self && !c.runQueue.isEmpty())

@@ -1,6 +1,5 @@
 package jmck.lwk.syscall;
 
-import jmck.lwk.Kernel;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.fs.ProcFiles;
 import jmck.lwk.proc.Thread;
@@ -13,7 +12,7 @@ final class FileSyscalls {
     private static final int O_ACCMODE = 3, O_RDONLY = 0, AT_FDCWD = -100;
     private final ProcFiles proc;
 
-    FileSyscalls(Kernel kernel) {
+    FileSyscalls(SyscallContext kernel) {
         this.proc = new ProcFiles(kernel);
     }
 

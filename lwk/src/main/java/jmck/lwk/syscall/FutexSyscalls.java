@@ -2,7 +2,6 @@ package jmck.lwk.syscall;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import jmck.lwk.Kernel;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.arch.X86;
 import jmck.lwk.mm.AddressSpace;
@@ -23,9 +22,9 @@ final class FutexSyscalls {
             FUTEX_WAKE_OP = 5, FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10;
     private static final int FUTEX_PRIVATE_FLAG = 128, FUTEX_CLOCK_REALTIME = 256;
     private static final long NANOS = 1_000_000_000L;
-    private final Kernel kernel;
+    private final SyscallContext kernel;
 
-    FutexSyscalls(Kernel kernel) {
+    FutexSyscalls(SyscallContext kernel) {
         this.kernel = kernel;
     }
 
@@ -85,7 +84,7 @@ final class FutexSyscalls {
             if (write || anonymous || mm.resolve(uaddr, false) < 0)
                 throw new BadAddressException(Errno.EFAULT);
         }
-        return kernel.futexKey(mm, uaddr);
+        return Futexes.keyOf(mm, uaddr);
     }
 
     /**
@@ -114,7 +113,7 @@ final class FutexSyscalls {
         futexes.enqueue(key, t, bitset);
         long seq = kernel.scheduler().block(t, "futex", Thread.Interrupt.RESTART, () -> futexes.remove(t));
         if (deadline >= 0)
-            kernel.addTimer(deadline, () -> kernel.scheduler().timeout(t, seq, -Errno.ETIMEDOUT));
+            kernel.timers().add(deadline, () -> kernel.scheduler().timeout(t, seq, -Errno.ETIMEDOUT));
         return SyscallDispatcher.NO_RETURN;
     }
 

@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
-import jmck.lwk.Kernel;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.arch.X86;
 import jmck.lwk.mm.FrameAllocator;
@@ -15,10 +14,10 @@ import jmck.lwk.proc.Thread;
 final class InfoSyscalls {
     private static final int GRND_NONBLOCK = 1, GRND_RANDOM = 2, GRND_INSECURE = 4;
     private static final int AT_FDCWD = -100;
-    private final Kernel kernel;
+    private final SyscallContext kernel;
     private final SecureRandom random = new SecureRandom();
 
-    InfoSyscalls(Kernel kernel) {
+    InfoSyscalls(SyscallContext kernel) {
         this.kernel = kernel;
     }
 

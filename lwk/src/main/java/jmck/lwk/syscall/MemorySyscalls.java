@@ -1,6 +1,5 @@
 package jmck.lwk.syscall;
 
-import jmck.lwk.Kernel;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.abi.Mman;
 import jmck.lwk.arch.X86;
@@ -10,9 +9,9 @@ import jmck.lwk.proc.Thread;
 
 /** brk, mmap and friends: thin argument unpacking over {@link AddressSpace}, which does the work. */
 final class MemorySyscalls {
-    private final Kernel kernel;
+    private final SyscallContext kernel;
 
-    MemorySyscalls(Kernel kernel) {
+    MemorySyscalls(SyscallContext kernel) {
         this.kernel = kernel;
     }
 

@@ -2,7 +2,6 @@ package jmck.lwk.syscall;
 
 import java.nio.charset.StandardCharsets;
 import jmck.emulator.X86Reg;
-import jmck.lwk.Kernel;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.arch.X86;
 import jmck.lwk.proc.Credentials;
@@ -16,9 +15,9 @@ final class ProcessSyscalls {
             ARCH_GET_CPUID = 0x1011, ARCH_SET_CPUID = 0x1012;
     private static final int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4,
             PR_SET_NAME = 15, PR_GET_NAME = 16, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39;
-    private final Kernel kernel;
+    private final SyscallContext kernel;
 
-    ProcessSyscalls(Kernel kernel) {
+    ProcessSyscalls(SyscallContext kernel) {
         this.kernel = kernel;
     }
 

@@ -1,30 +1,29 @@
 package jmck.lwk.syscall;
 
-import jmck.lwk.Kernel;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.proc.Thread;
 
 /** sched_yield, CPU affinity and scheduling parameters. McKernel's scheduler is round-robin only. */
 final class SchedSyscalls {
     private static final int SCHED_OTHER = 0;
-    private final Kernel kernel;
+    private final SyscallContext kernel;
 
-    SchedSyscalls(Kernel kernel) {
+    SchedSyscalls(SyscallContext kernel) {
         this.kernel = kernel;
     }
 
     void register(SyscallDispatcher d) {
         d.register(Syscall.SCHED_YIELD, (t, a) -> {
-            kernel.yield(t);
+            t.requestYield();
             return 0;
         });
         d.register(Syscall.SCHED_GETAFFINITY, (t, a) -> {
-            int bytes = ((kernel.cores().size() + 63) / 64) * 8;
+            int bytes = ((kernel.coreCount() + 63) / 64) * 8;
             if (a[1] < bytes || (a[1] & 7) != 0)
                 return -Errno.EINVAL;
             if (target(t, a[0]) == null)
                 return -Errno.ESRCH;
-            long mask = kernel.cores().size() >= 64 ? -1L : (1L << kernel.cores().size()) - 1;
+            long mask = kernel.coreCount() >= 64 ? -1L : (1L << kernel.coreCount()) - 1;
             byte[] b = new byte[bytes];
             for (int i = 0; i < 8; i++)
                 b[i] = (byte) (mask >>> (8 * i));
@@ -36,7 +35,7 @@ final class SchedSyscalls {
             if (target == null)
                 return -Errno.ESRCH;
             byte[] b = t.process().mm().copyIn(a[2], (int) Math.min(a[1], 128));
-            for (int core = 0; core < kernel.cores().size() && core / 8 < b.length; core++)
+            for (int core = 0; core < kernel.coreCount() && core / 8 < b.length; core++)
                 if ((b[core / 8] & (1 << (core % 8))) != 0)
                     return 0; // threads stay on the core they were placed on; any allowed core is accepted
             return -Errno.EINVAL;

@@ -2,7 +2,6 @@ package jmck.lwk.syscall;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import jmck.lwk.Kernel;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.abi.Signals;
 import jmck.lwk.mm.AddressSpace;
@@ -15,9 +14,9 @@ import jmck.lwk.signal.SigInfo;
 final class SignalSyscalls {
     private static final int SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIG_SETMASK = 2;
     private static final int SS_ONSTACK = 1, SS_DISABLE = 2, SS_AUTODISARM = 1 << 31;
-    private final Kernel kernel;
+    private final SyscallContext kernel;
 
-    SignalSyscalls(Kernel kernel) {
+    SignalSyscalls(SyscallContext kernel) {
         this.kernel = kernel;
     }
 
@@ -27,7 +26,7 @@ final class SignalSyscalls {
         d.register(Syscall.RT_SIGRETURN, (t, a) -> {
             t.afterStop(cpu -> {
                 if (!kernel.signals().sigreturn(cpu, t))
-                    kernel.killProcess(t.process(), SigInfo.sent(Signals.SIGSEGV, Signals.SI_KERNEL, 0, 0), true);
+                    kernel.exits().killProcess(t.process(), SigInfo.sent(Signals.SIGSEGV, Signals.SI_KERNEL, 0, 0), true);
             });
             return SyscallDispatcher.NO_RETURN;
         });
@@ -80,7 +79,7 @@ final class SignalSyscalls {
             t.process().setAction(sig, newAction);
             if (!newAction.isDefault() && (sig == Signals.SIGINT || sig == Signals.SIGTERM || sig == Signals.SIGHUP))
                 if (kernel.scheduler().setPreemptible(true)) // the host may forward it at any time: see LocalRun
-                    kernel.yield(t); // this slice has no budget yet: end it, the next one has
+                    t.requestYield(); // this slice has no budget yet: end it, the next one has
         }
         if (oldact != 0) {
             ByteBuffer b = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
@@ -213,7 +212,7 @@ final class SignalSyscalls {
         t.setSigwaitSet(set);
         long seq = kernel.scheduler().block(t, "sigtimedwait", Thread.Interrupt.EINTR, () -> t.setSigwaitSet(0));
         if (deadline >= 0)
-            kernel.addTimer(deadline, () -> kernel.scheduler().timeout(t, seq, -Errno.EAGAIN));
+            kernel.timers().add(deadline, () -> kernel.scheduler().timeout(t, seq, -Errno.EAGAIN));
         return SyscallDispatcher.NO_RETURN;
     }
 

@@ -1,12 +1,11 @@
 package jmck.lwk.syscall;
 
-import jmck.lwk.Kernel;
 
 /** Registers the handlers of every LOCAL syscall, one subsystem class at a time. */
 public final class SyscallTable {
     private SyscallTable() {}
 
-    public static void registerAll(SyscallDispatcher d, Kernel k) {
+    public static void registerAll(SyscallDispatcher d, SyscallContext k) {
         new MemorySyscalls(k).register(d);
         new ProcessSyscalls(k).register(d);
         new TaskSyscalls(k).register(d);

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import jmck.emulator.Cpu;
 import jmck.emulator.host.HostSyscall;
-import jmck.lwk.Kernel;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.abi.Signals;
 import jmck.lwk.elf.ElfImage;
@@ -36,9 +35,9 @@ final class TaskSyscalls {
             WNOTHREAD = 0x20000000, WALL = 0x40000000, WCLONE = 0x80000000;
     private static final int P_ALL = 0, P_PID = 1, P_PGID = 2;
     private static final int MAX_ARG_STRINGS = 0x7fffffff, MAX_ARG_BYTES = 2 << 20, PATH_MAX = 4096;
-    private final Kernel kernel;
+    private final SyscallContext kernel;
 
-    TaskSyscalls(Kernel kernel) {
+    TaskSyscalls(SyscallContext kernel) {
         this.kernel = kernel;
     }
 
@@ -49,11 +48,11 @@ final class TaskSyscalls {
         d.register(Syscall.VFORK, (t, a) -> clone(t, CLONE_VM | CLONE_VFORK | Signals.SIGCHLD, 0, 0, 0, 0));
         d.register(Syscall.EXECVE, (t, a) -> execve(t, a[0], a[1], a[2]));
         d.register(Syscall.EXIT, (t, a) -> {
-            kernel.exitThread(t, ((int) a[0] & 0xff) << 8);
+            kernel.exits().exitThread(t, ((int) a[0] & 0xff) << 8);
             return SyscallDispatcher.NO_RETURN;
         });
         d.register(Syscall.EXIT_GROUP, (t, a) -> {
-            kernel.exitProcess(t.process(), ((int) a[0] & 0xff) << 8);
+            kernel.exits().exitProcess(t.process(), ((int) a[0] & 0xff) << 8);
             return SyscallDispatcher.NO_RETURN;
         });
         d.register(Syscall.WAIT4, (t, a) -> wait4(t, (int) a[0], a[1], (int) a[2], a[3]));
@@ -73,9 +72,9 @@ final class TaskSyscalls {
         if ((flags & (CLONE_NAMESPACES | CLONE_PIDFD)) != 0)
             return -Errno.EINVAL; // an instance has one set of namespaces; pidfds are not offered
         AddressSpace mm = t.process().mm();
-        Cpu.Context registers = kernel.childRegisters(t, stack, (flags & CLONE_SETTLS) != 0, tls);
+        Cpu.Context registers = kernel.lifecycle().childRegisters(t, stack, (flags & CLONE_SETTLS) != 0, tls);
         if ((flags & CLONE_THREAD) != 0) {
-            Thread child = kernel.cloneThread(t, registers);
+            Thread child = kernel.lifecycle().cloneThread(t, registers);
             if (child == null) {
                 registers.close();
                 return -Errno.EAGAIN;
@@ -83,7 +82,7 @@ final class TaskSyscalls {
             setTids(child, mm, flags, parentTid, childTid);
             return child.tid();
         }
-        Process child = kernel.fork(t, (flags & CLONE_VM) != 0, registers);
+        Process child = kernel.lifecycle().fork(t, (flags & CLONE_VM) != 0, registers);
         if (child == null) {
             registers.close();
             return -Errno.EAGAIN;
@@ -96,14 +95,14 @@ final class TaskSyscalls {
         boolean vfork = (flags & CLONE_VFORK) != 0;
         return kernel.syscalls().forwarder().processForked(t, child, r -> {
             if (r < 0) {
-                kernel.discard(child);
+                kernel.lifecycle().discard(child);
                 return r;
             }
             if (vfork) { // the parent sleeps until the child execs or exits (it may be using the parent's stack)
                 child.setVforkParent(t);
                 kernel.scheduler().block(t, "vfork");
             }
-            kernel.start(child);
+            kernel.lifecycle().start(child);
             return vfork ? SyscallDispatcher.NO_RETURN : child.pid();
         });
     }
@@ -192,7 +191,7 @@ final class TaskSyscalls {
         } finally {
             HostSyscall.call(3, fd, 0, 0);
         }
-        long r = kernel.exec(t, elf, path, argv, envp);
+        long r = kernel.lifecycle().exec(t, elf, path, argv, envp);
         if (r < 0)
             return r;
         return kernel.syscalls().forwarder().execDone(t, done -> {

@@ -3,7 +3,6 @@ package jmck.lwk.syscall;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Instant;
-import jmck.lwk.Kernel;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.mm.AddressSpace;
 import jmck.lwk.proc.Process;
@@ -20,9 +19,9 @@ final class TimeSyscalls {
             CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
     private static final int TIMER_ABSTIME = 1;
     private static final long NANOS = 1_000_000_000L;
-    private final Kernel kernel;
+    private final SyscallContext kernel;
 
-    TimeSyscalls(Kernel kernel) {
+    TimeSyscalls(SyscallContext kernel) {
         this.kernel = kernel;
     }
 
@@ -126,7 +125,7 @@ final class TimeSyscalls {
                     // Linux reports EFAULT here; the sleep ended with EINTR either way
                 }
         });
-        kernel.addTimer(deadline, () -> kernel.scheduler().wakeIfWaiting(t, seq, 0));
+        kernel.timers().add(deadline, () -> kernel.scheduler().wakeIfWaiting(t, seq, 0));
         return SyscallDispatcher.NO_RETURN;
     }
 

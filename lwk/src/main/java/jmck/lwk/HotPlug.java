@@ -1,0 +1,61 @@
+package jmck.lwk;
+
+import jmck.emulator.PhysicalMemory;
+import jmck.lwk.proc.Core;
+import jmck.lwk.proc.Process;
+import jmck.lwk.proc.Thread;
+
+/** Cores and memory added to or taken from a running instance (ihkosctl assign/release cpu|mem). */
+final class HotPlug {
+    private final Kernel k;
+
+    HotPlug(Kernel k) {
+        this.k = k;
+    }
+
+    /** Adds a core: a new emulated CPU, set up like the others. Returns its number. */
+    int addCore() {
+        Core core = k.bringUpCore(k.cores().size());
+        k.cores().add(core);
+        k.kmsg().log("core %d: online", core.id());
+        return core.id();
+    }
+
+    /** Removes the highest-numbered core; its threads move to the other cores. False if it is the last core. */
+    boolean removeCore() {
+        if (k.cores().size() <= 1)
+            return false;
+        Core core = k.cores().remove(k.cores().size() - 1);
+        core.saveForMigration();
+        for (Thread t : core.drainQueue()) {
+            t.setCore(-1);
+            k.scheduler().enqueue(t);
+        }
+        for (Process p : k.processes().live())
+            for (Thread t : p.threads())
+                if (t.core() == core.id())
+                    t.setCore(k.scheduler().placeNew());
+        core.close();
+        k.kmsg().log("core %d: offline", core.id());
+        return true;
+    }
+
+    /** Adds a block of physical memory (already attached to this kernel's memory view) to every core and the allocator. */
+    void addMemory(PhysicalMemory.Block b) {
+        k.image().mapPhysical(b.base(), b.size());
+        for (Core c : k.cores())
+            c.cpu().attachBlock(b);
+        k.frames().addRange(b.base(), b.size());
+        k.kmsg().log("memory %#x-%#x: online, %d frames free", b.base(), b.end(), k.frames().freeFrames());
+    }
+
+    /** Takes a block back if none of its frames is in use; false otherwise. */
+    boolean removeMemory(PhysicalMemory.Block b) {
+        if (!k.frames().removeRange(b.base(), b.size()))
+            return false;
+        for (Core c : k.cores())
+            c.cpu().detachBlock(b);
+        k.kmsg().log("memory %#x-%#x: offline", b.base(), b.end());
+        return true;
+    }
+}

@@ -1,0 +1,45 @@
+package jmck.lwk;
+
+import java.util.Comparator;
+import java.util.PriorityQueue;
+
+/**
+ * The kernel's timers (nanosleep, futex and sigtimedwait timeouts, `jmck run --timeout`): an action to run
+ * at a deadline (System.nanoTime), on the kernel's thread, by the event loop's tick. Safe to add to from
+ * any host thread.
+ */
+public final class Timers {
+    private record Timer(long deadline, Runnable action) {}
+
+    /** Guarded by this. */
+    private final PriorityQueue<Timer> queue = new PriorityQueue<>(Comparator.comparingLong(Timer::deadline));
+
+    /** Runs action at deadline (System.nanoTime) on the kernel's thread. */
+    public synchronized void add(long deadline, Runnable action) {
+        queue.add(new Timer(deadline, action));
+    }
+
+    /** Runs every timer whose deadline has passed (outside the lock: an action may add a timer). */
+    void fireDue() {
+        while (true) {
+            Timer due;
+            synchronized (this) {
+                due = queue.peek();
+                if (due == null || due.deadline() > System.nanoTime())
+                    return;
+                queue.poll();
+            }
+            due.action().run();
+        }
+    }
+
+    /** Nanoseconds until the next deadline (0 or less if one passed), or Long.MAX_VALUE if there is none. */
+    synchronized long nanosToNext() {
+        Timer next = queue.peek();
+        return next == null ? Long.MAX_VALUE : next.deadline() - System.nanoTime();
+    }
+
+    public synchronized boolean isEmpty() {
+        return queue.isEmpty();
+    }
+}
