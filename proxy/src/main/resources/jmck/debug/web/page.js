@@ -186,7 +186,7 @@
       rows.push({ m, s, e });
       prevEnd = e;
     }
-    const W = 600, BAR = 110;
+    const W = 640, X = 48, BAR = 110;
     let y = 4, svg = "";
     const kindColor = { anon: "#8cc6a0", heap: "#6fb1d6", stack: "#e2a15c", file: "#b9a3e0" };
     // Highest addresses on top, as the usual pictures of an address space draw them.
@@ -194,8 +194,8 @@
       if (r.gap !== undefined) {
         const pages = Number(r.gap >> 12n);
         const h = 6 + 2 * Math.log2(pages + 1);
-        svg += `<rect x="10" y="${y}" width="${BAR}" height="${h}" fill="url(#gap)" stroke="#ccc" stroke-dasharray="3 2"/>
-          <text x="${BAR + 18}" y="${y + h / 2 + 4}" fill="#999">gap of ${bytes(Number(r.gap))}</text>`;
+        svg += `<rect x="${X}" y="${y}" width="${BAR}" height="${h}" fill="url(#gap)" stroke="#ccc" stroke-dasharray="3 2"/>
+          <text x="${X + BAR + 8}" y="${y + h / 2 + 4}" fill="#999">gap of ${bytes(Number(r.gap))}</text>`;
         y += h;
         continue;
       }
@@ -204,13 +204,13 @@
       const hit = fault !== null && fault >= r.s && fault < r.e;
       const filled = Math.min(1, m.resident / pages);
       svg += `<g class="vma" data-start="${esc(m.start)}"><title>${esc(m.start)}-${esc(m.end)} ${esc(m.perms)} ${esc(m.label)}: ${m.resident} of ${pages} pages present</title>
-        <rect class="body" x="10" y="${y}" width="${BAR}" height="${h}" fill="${kindColor[m.kind] || "#ccc"}" fill-opacity=".35" stroke="${hit ? "#e0218a" : "#888"}" stroke-width="${hit ? 2.5 : 1}"/>
-        <rect x="10" y="${y}" width="${BAR * filled}" height="${h}" fill="${kindColor[m.kind] || "#ccc"}"/>
-        <text x="${BAR + 18}" y="${y + 12}">${esc(m.label)} ${esc(m.perms)}</text>
-        <text x="${BAR + 18}" y="${y + 24}" fill="#666">${esc(m.start)}–${esc(m.end)} · ${bytes(pages * 4096)}, ${m.resident} present</text>`;
+        <rect class="body" x="${X}" y="${y}" width="${BAR}" height="${h}" fill="${kindColor[m.kind] || "#ccc"}" fill-opacity=".35" stroke="${hit ? "#e0218a" : "#888"}" stroke-width="${hit ? 2.5 : 1}"/>
+        <rect x="${X}" y="${y}" width="${BAR * filled}" height="${h}" fill="${kindColor[m.kind] || "#ccc"}"/>
+        <text x="${X + BAR + 8}" y="${y + 12}">${esc(m.label)} ${esc(m.perms)}</text>
+        <text x="${X + BAR + 8}" y="${y + 24}" fill="#666">${esc(m.start)}–${esc(m.end)} · ${bytes(pages * 4096)}, ${m.resident} present</text>`;
       if (hit) {
         const fy = y + h - h * Number(fault - r.s) / Number(r.e - r.s);
-        svg += `<line x1="4" x2="${BAR + 14}" y1="${fy}" y2="${fy}" stroke="#e0218a" stroke-width="2"/><text x="${W - 60}" y="${fy + 4}" fill="#e0218a">◀ fault</text>`;
+        svg += `<line x1="${X - 8}" x2="${X + BAR + 4}" y1="${fy}" y2="${fy}" stroke="#e0218a" stroke-width="2"/><text x="2" y="${fy + 4}" fill="#e0218a">fault</text>`;
       }
       svg += "</g>";
       y += h + 1;
@@ -287,6 +287,9 @@
       .map(([k, [c, label]]) => `<span><span class="sw" style="background:${c}"></span>${esc(label)}</span>`).join("")
       + '<span><span class="sw" style="background:#e0218a"></span>allocated since the stop before</span>'
       + '<span class="dim">shades tell processes apart</span>';
+    const faulted = v.fault && v.fault.frame !== "0xffffffffffffffff" ? Number(big(v.fault.frame) >> 12n) : -1;
+    const r = faulted >= 0 ? runAt(m, faulted) : null;
+    $("map-hover").textContent = r ? "the fault's new frame: " + describeFrame(faulted, r) : "hover a frame to see its owner";
     const ms = performance.now() - t0;
     canvas.dataset.renderMs = ms.toFixed(2);
     window.jmckStats.mapMillis.push(ms);
@@ -320,7 +323,11 @@
 
   $("map").addEventListener("mousemove", (ev) => {
     const f = frameAt(ev);
-    if (!f) { $("map-hover").textContent = ""; return; }
+    $("map-hover").textContent = f ? describeFrame(f.pfn, f.r) : "";
+  });
+
+  function describeFrame(pfn, run) {
+    const f = { pfn, r: run };
     const [start, count, owner, vpn, order] = f.r;
     const o = lastMap.m.owners[owner];
     let text = `frame ${hex(BigInt(f.pfn) << 12n)} (number ${f.pfn}): ${o.label}`;
@@ -328,8 +335,8 @@
     if (order >= 0) text += `${vpn >= 0 ? ", " : "\n"}in a ${o.kind === "free" ? "free" : "allocated"} buddy block of order ${order} (${bytes(4096 * 2 ** order)}) at ${hex(BigInt(start) << 12n)}`;
     else text += `${vpn >= 0 ? ", " : "\n"}one of ${count} such frames in a row`;
     if (lastMap.m.fresh.some(([s, c]) => f.pfn >= s && f.pfn < s + c)) text += " · allocated since the stop before";
-    $("map-hover").textContent = text;
-  });
+    return text;
+  }
   $("map").addEventListener("click", (ev) => {
     const f = frameAt(ev);
     if (f && f.r[3] >= 0) walk(hex(BigInt(f.r[3] + (f.pfn - f.r[0])) << 12n));
