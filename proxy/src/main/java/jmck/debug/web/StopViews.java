@@ -204,13 +204,16 @@ final class StopViews {
 
     /** What every stop and the end show alike: memory, cores, processes, IKC, events. */
     private void machine(Json j) {
-        long t0 = System.nanoTime();
+        // Wall time, and this thread's CPU time: on a shared host the first also counts time spent waiting for a CPU.
+        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+        long t0 = System.nanoTime(), c0 = cpu.getCurrentThreadCpuTime();
         FrameMap map = FrameMap.of(kernel);
         j.key("memory");
         map.write(j, lastMap);
         lastMap = map;
         lastMapMillis = (System.nanoTime() - t0) / 1e6;
         j.key("mapMillis").value(lastMapMillis);
+        j.key("mapCpuMillis").value((cpu.getCurrentThreadCpuTime() - c0) / 1e6);
         j.key("cores").arr();
         for (Core c : kernel.cores()) {
             Thread cur = c.current();

@@ -12,7 +12,7 @@
   let following = true;      // live: jump to each new stop
   let extraWalk = null;       // a walk the user asked for at the shown stop
   let lastMap = null;         // the decoded map on screen, for hover
-  window.jmckStats = { mapMillis: [], serverMapMillis: [] };
+  window.jmckStats = { mapMillis: [], serverMapMillis: [], serverMapCpuMillis: [] };
 
   document.body.classList.add(live ? "live" : "export");
 
@@ -294,6 +294,7 @@
     canvas.dataset.renderMs = ms.toFixed(2);
     window.jmckStats.mapMillis.push(ms);
     if (v.mapMillis !== undefined) window.jmckStats.serverMapMillis.push(v.mapMillis);
+    if (v.mapCpuMillis !== undefined) window.jmckStats.serverMapCpuMillis.push(v.mapCpuMillis);
   }
 
   function previousView(v) {
