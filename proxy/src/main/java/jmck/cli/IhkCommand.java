@@ -3,32 +3,37 @@ package jmck.cli;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import jmck.emulator.JmckException;
+import jmck.cli.args.Args;
+import jmck.cli.args.Command;
+import jmck.cli.args.Operand;
+import jmck.cli.args.Option;
+import jmck.cli.args.ValueType;
 import jmck.emulator.NativeLibraries;
 import jmck.ihk.CpuSet;
 import jmck.ihk.Ihk;
 import jmck.ihk.OsStatus;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * jmck ihk: IHK's ihkconfig and ihkosctl verbs on the emulated machine, plus mcreboot/mcstop+release as
- * `reboot` and `stop`. Verbs that act on an instance take -n (instance 0 by default).
+ * `reboot` and `stop`. The words follow IHK's (`ihkconfig 0 reserve cpu 1-3` is `jmck ihk reserve cpu
+ * 1-3`); verbs that act on an instance take -n (instance 0 by default).
  */
-@Command(name = "ihk", mixinStandardHelpOptions = true, scope = picocli.CommandLine.ScopeType.INHERIT, description = "Partition the emulated machine and manage LWK instances (IHK).",
-        subcommands = {IhkCommand.MachineCmd.class, IhkCommand.Reserve.class, IhkCommand.Release.class,
-                IhkCommand.Query.class, IhkCommand.Create.class, IhkCommand.Destroy.class, IhkCommand.Assign.class,
-                IhkCommand.Boot.class, IhkCommand.Status.class, IhkCommand.Kmsg.class, IhkCommand.Shutdown.class,
-                IhkCommand.Reboot.class, IhkCommand.Stop.class})
-final class IhkCommand implements Runnable {
-    @Override
-    public void run() {
-        new picocli.CommandLine(this).usage(System.out);
+final class IhkCommand {
+    static final Option<Integer> INSTANCE = Option.value("-n", "OS", Values.instance(), "the OS instance")
+            .defaultValue(0, "0");
+    static final Operand<CpuSet> CPUS = Operand.required("LIST", Values.cpuList(), "cores, as IHK writes them: 1-3,5");
+
+    private IhkCommand() {}
+
+    static Command command() {
+        return new Command("ihk", "Partition the emulated machine and manage LWK instances (IHK).")
+                .describe("State lives in the runtime directory ($JMCK_RUNTIME_DIR, or /tmp/jmck-USER); a booted "
+                        + "instance is a daemon process that serves mcexec runs until it is shut down.")
+                .subcommands(machine(), reserve(), release(), query(), create(), destroy(), assign(), boot(), status(),
+                        kmsg(), shutdown(), reboot(), stop());
     }
 
-    static Ihk ihk() {
+    private static Ihk ihk() {
         return new Ihk(Ihk.defaultRuntimeDir());
     }
 
@@ -44,244 +49,187 @@ final class IhkCommand implements Runnable {
         return cmd;
     }
 
-    static final class InstanceOption {
-        @Option(names = "-n", paramLabel = "OS", description = "the OS instance (default 0)", defaultValue = "0")
-        int os;
+    /** "all", or a size (512M) that mem verbs reserve first. */
+    private static ValueType<String> allOrSize() {
+        ValueType<Long> size = Values.size();
+        return new ValueType<>(s -> {
+            if (!s.equals("all"))
+                size.parse(s);
+            return s;
+        }, ValueType.Completion.WORDS, List.of("all"));
     }
 
-    @Command(name = "machine", description = "Show the emulated machine, or set its size while nothing is reserved.")
-    static final class MachineCmd implements Callable<Integer> {
-        @Option(names = "--cores", paramLabel = "N")
-        Integer cores;
-
-        @Option(names = "--mem", paramLabel = "SIZE")
-        String mem;
-
-        @Override
-        public Integer call() {
-            System.out.println(ihk().machine(cores, mem == null ? null : Sizes.parse(mem)));
-            return 0;
-        }
+    private static Command machine() {
+        Option<Integer> cores = Option.value("--cores", "N", ValueType.integer(1, 256), "cores of the machine");
+        Option<Long> mem = Option.value("--mem", "SIZE", Values.size(), "memory of the machine");
+        return new Command("machine", "Show the emulated machine, or set its size while nothing is reserved.")
+                .options(cores, mem).action(a -> {
+                    System.out.println(ihk().machine(a.get(cores), a.get(mem)));
+                    return 0;
+                });
     }
 
-    @Command(name = "reserve", description = "Take cores (cpu 1-3) or memory (mem 512M) away from the host (ihkconfig).")
-    static final class Reserve implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "cpu|mem")
-        String what;
-
-        @Parameters(index = "1", paramLabel = "LIST|SIZE")
-        String value;
-
-        @Override
-        public Integer call() {
-            if (what.equals("cpu"))
-                ihk().reserveCpu(CpuSet.parse(value));
-            else if (what.equals("mem")) {
-                var b = ihk().reserveMemory(Sizes.parse(value.replaceFirst("@.*$", "")));
-                System.out.printf("reserved %#x-%#x (%d MiB)%n", b.base(), b.end(), b.size() >> 20);
-            } else
-                throw new JmckException("reserve cpu LIST or reserve mem SIZE, not '" + what + "'");
-            return 0;
-        }
+    private static Command reserve() {
+        Operand<Long> size = Operand.required("SIZE", new ValueType<>(s -> Values.size().parse(s.replaceFirst("@.*$", ""))),
+                "bytes, like 512M (IHK's SIZE@NODE is accepted; the machine has one node)");
+        return new Command("reserve", "Take cores or memory away from the host (ihkconfig reserve).").subcommands(
+                new Command("cpu", "Reserve cores.").operands(CPUS).action(a -> {
+                    ihk().reserveCpu(a.get(CPUS));
+                    return 0;
+                }),
+                new Command("mem", "Reserve a block of memory; prints its physical range.").operands(size).action(a -> {
+                    var b = ihk().reserveMemory(a.get(size));
+                    System.out.printf("reserved %#x-%#x (%d MiB)%n", b.base(), b.end(), b.size() >> 20);
+                    return 0;
+                }));
     }
 
-    @Command(name = "release", description = "Give cores or memory back: to the host (ihkconfig), or from an instance with -n (ihkosctl).")
-    static final class Release implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "cpu|mem")
-        String what;
-
-        @Parameters(index = "1", paramLabel = "LIST|all|ADDRESS")
-        String value;
-
-        @Option(names = "-n", paramLabel = "OS", description = "take them from this OS instance instead")
-        Integer os;
-
-        @Override
-        public Integer call() {
-            Ihk ihk = ihk();
-            if (what.equals("cpu")) {
-                if (os == null)
-                    ihk.releaseCpu(CpuSet.parse(value));
-                else
-                    ihk.releaseCpu(os, CpuSet.parse(value));
-            } else if (what.equals("mem")) {
-                if (os == null)
-                    ihk.releaseMemory(value);
-                else
-                    ihk.releaseMemory(os, value);
-            } else
-                throw new JmckException("release cpu LIST or release mem all|ADDRESS, not '" + what + "'");
-            return 0;
-        }
+    private static Command release() {
+        Option<Integer> from = Option.value("-n", "OS", Values.instance(), "take them from this OS instance instead (ihkosctl)");
+        Operand<String> which = Operand.required("all|ADDRESS", new ValueType<>(s -> {
+            if (!s.equals("all"))
+                try {
+                    Long.decode(s);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("is not all or a block's physical address (see jmck ihk query mem)");
+                }
+            return s;
+        }, ValueType.Completion.WORDS, List.of("all")), "all blocks, or the one at this physical address");
+        return new Command("release", "Give cores or memory back: to the host (ihkconfig), or from an instance with -n (ihkosctl).")
+                .subcommands(new Command("cpu", "Release cores.").options(from).operands(CPUS).action(a -> {
+                    if (a.has(from))
+                        ihk().releaseCpu(a.get(from), a.get(CPUS));
+                    else
+                        ihk().releaseCpu(a.get(CPUS));
+                    return 0;
+                }), new Command("mem", "Release memory blocks.").options(from).operands(which).action(a -> {
+                    if (a.has(from))
+                        ihk().releaseMemory(a.get(from), a.get(which));
+                    else
+                        ihk().releaseMemory(a.get(which));
+                    return 0;
+                }));
     }
 
-    @Command(name = "query", description = "List reserved cores (cpu) or memory (mem).")
-    static final class Query implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "cpu|mem")
-        String what;
-
-        @Override
-        public Integer call() {
-            if (what.equals("cpu"))
-                System.out.println(ihk().queryCpu());
-            else if (what.equals("mem"))
-                System.out.println(ihk().queryMemory());
-            else
-                throw new JmckException("query cpu or query mem, not '" + what + "'");
-            return 0;
-        }
+    private static Command query() {
+        return new Command("query", "List reserved cores or memory (ihkconfig query).").subcommands(
+                new Command("cpu", "List reserved cores.").action(a -> {
+                    System.out.println(ihk().queryCpu());
+                    return 0;
+                }),
+                new Command("mem", "List reserved memory blocks.").action(a -> {
+                    System.out.println(ihk().queryMemory());
+                    return 0;
+                }));
     }
 
-    @Command(name = "create", description = "Create an OS instance; prints its number.")
-    static final class Create implements Callable<Integer> {
-        @Override
-        public Integer call() {
+    private static Command create() {
+        return new Command("create", "Create an OS instance; prints its number.").action(a -> {
             System.out.println(ihk().create());
             return 0;
-        }
+        });
     }
 
-    @Command(name = "destroy", description = "Destroy an OS instance that is not running.")
-    static final class Destroy implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
-        InstanceOption n;
-
-        @Override
-        public Integer call() {
-            ihk().destroy(n.os);
+    private static Command destroy() {
+        return new Command("destroy", "Destroy an OS instance that is not running.").options(INSTANCE).action(a -> {
+            ihk().destroy(a.get(INSTANCE));
             return 0;
-        }
+        });
     }
 
-    @Command(name = "assign", description = "Give reserved cores (cpu LIST) or memory (mem all|SIZE) to an instance; a running one gets them at once.")
-    static final class Assign implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "cpu|mem")
-        String what;
-
-        @Parameters(index = "1", paramLabel = "LIST|all|SIZE")
-        String value;
-
-        @picocli.CommandLine.Mixin
-        InstanceOption n;
-
-        @Override
-        public Integer call() {
-            if (what.equals("cpu"))
-                System.out.print(ihk().assignCpu(n.os, CpuSet.parse(value)));
-            else if (what.equals("mem"))
-                System.out.print(ihk().assignMemory(n.os, value));
-            else
-                throw new JmckException("assign cpu LIST or assign mem all|SIZE, not '" + what + "'");
-            return 0;
-        }
+    private static Command assign() {
+        Operand<String> mem = Operand.required("all|SIZE", allOrSize(), "every reserved block not assigned yet, or a new block of SIZE");
+        return new Command("assign", "Give reserved cores or memory to an instance; a running one gets them at once (ihkosctl assign).")
+                .subcommands(new Command("cpu", "Assign reserved cores.").options(INSTANCE).operands(CPUS).action(a -> {
+                    System.out.print(ihk().assignCpu(a.get(INSTANCE), a.get(CPUS)));
+                    return 0;
+                }), new Command("mem", "Assign memory.").options(INSTANCE).operands(mem).action(a -> {
+                    System.out.print(ihk().assignMemory(a.get(INSTANCE), a.get(mem)));
+                    return 0;
+                }));
     }
 
-    @Command(name = "boot", description = "Boot the LWK on an instance's cores and memory.")
-    static final class Boot implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
-        InstanceOption n;
-
-        @Option(names = "--kargs", paramLabel = "ARGS", description = "kernel arguments, e.g. \"page_size=4k tlb=8192\"", defaultValue = "")
-        String kargs;
-
-        @Override
-        public Integer call() {
-            ihk().boot(n.os, javaCommand(), kargs);
-            return 0;
-        }
+    private static Option<String> kargs() {
+        return Option.value("--kargs", "ARGS", ValueType.text(), "kernel arguments, e.g. \"page_size=4k tlb=8192\"")
+                .defaultValue("", null);
     }
 
-    @Command(name = "status", description = "Print an instance's status (IHK's state names) and what it runs.")
-    static final class Status implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
-        InstanceOption n;
+    private static Command boot() {
+        Option<String> kargs = kargs();
+        return new Command("boot", "Boot the LWK on an instance's cores and memory (ihkosctl boot).").options(INSTANCE, kargs)
+                .action(a -> {
+                    ihk().boot(a.get(INSTANCE), javaCommand(), a.get(kargs));
+                    return 0;
+                });
+    }
 
-        @Option(names = {"-v", "--verbose"}, description = "also its counters, one \"name: value\" a line: frames, "
-                + "tasks, processes, IKC channels and files, the daemon's pid, fds, threads and channel mappings")
-        boolean verbose;
+    private static Command status() {
+        Option<Boolean> verbose = Option.flag("--verbose", "also its counters, one \"name: value\" a line: frames, "
+                + "tasks, processes, IKC channels and files, the daemon's pid, fds, threads and channel mappings").alias("-v");
+        return new Command("status", "Print an instance's status (IHK's state names) and what it runs.")
+                .options(INSTANCE, verbose).action(a -> {
+                    Ihk ihk = ihk();
+                    String status = ihk.status(a.get(INSTANCE)).strip() + "\n";
+                    System.out.print(status);
+                    if (a.flag(verbose) && status.startsWith("RUNNING"))
+                        System.out.print(ihk.counters(a.get(INSTANCE)));
+                    return 0;
+                });
+    }
 
-        @Override
-        public Integer call() {
+    private static Command kmsg() {
+        Option<Boolean> clear = Option.flag("--clear", "empty it afterwards");
+        return new Command("kmsg", "Print an instance's kernel message buffer.").options(INSTANCE, clear).action(a -> {
             Ihk ihk = ihk();
-            String status = ihk.status(n.os).strip() + "\n";
-            System.out.print(status);
-            if (verbose && status.startsWith("RUNNING"))
-                System.out.print(ihk.counters(n.os));
+            System.out.print(ihk.kmsg(a.get(INSTANCE)));
+            if (a.flag(clear))
+                ihk.clearKmsg(a.get(INSTANCE));
             return 0;
-        }
+        });
     }
 
-    @Command(name = "kmsg", description = "Print an instance's kernel message buffer.")
-    static final class Kmsg implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
-        InstanceOption n;
-
-        @Option(names = "--clear", description = "empty it afterwards")
-        boolean clear;
-
-        @Override
-        public Integer call() {
-            Ihk ihk = ihk();
-            System.out.print(ihk.kmsg(n.os));
-            if (clear)
-                ihk.clearKmsg(n.os);
-            return 0;
-        }
+    private static Command shutdown() {
+        return new Command("shutdown", "Shut an instance down (its processes are killed; its resources stay assigned).")
+                .options(INSTANCE).action(a -> {
+                    ihk().shutdown(a.get(INSTANCE));
+                    return 0;
+                });
     }
 
-    @Command(name = "shutdown", description = "Shut an instance down (its processes are killed; its resources stay assigned).")
-    static final class Shutdown implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
-        InstanceOption n;
-
-        @Override
-        public Integer call() {
-            ihk().shutdown(n.os);
-            return 0;
-        }
+    private static Command reboot() {
+        Option<CpuSet> cpus = Option.value("--cpus", "LIST", Values.cpuList(), "cores to reserve").defaultValue(CpuSet.of(1), "1");
+        Option<Long> mem = Option.value("--mem", "SIZE", Values.size(), "memory").defaultValue(1L << 30, "1G");
+        Option<String> kargs = kargs();
+        return new Command("reboot", "Like McKernel's mcreboot.sh: reserve cores and memory, create an instance, assign, boot; prints its number.")
+                .options(cpus, mem, kargs).action(a -> {
+                    Ihk ihk = ihk();
+                    CpuSet set = a.get(cpus);
+                    ihk.reserveCpu(set);
+                    int os = ihk.create();
+                    ihk.assignCpu(os, set);
+                    ihk.assignMemory(os, String.valueOf(a.get(mem)));
+                    ihk.boot(os, javaCommand(), a.get(kargs));
+                    System.out.println(os);
+                    return 0;
+                });
     }
 
-    @Command(name = "reboot", description = "Like McKernel's mcreboot.sh: reserve cores and memory, create an instance, assign, boot.")
-    static final class Reboot implements Callable<Integer> {
-        @Option(names = "--cpus", paramLabel = "LIST", description = "cores to reserve (default: 1)", defaultValue = "1")
-        String cpus;
-
-        @Option(names = "--mem", paramLabel = "SIZE", description = "memory (default: ${DEFAULT-VALUE})", defaultValue = "1G")
-        String mem;
-
-        @Option(names = "--kargs", paramLabel = "ARGS", defaultValue = "")
-        String kargs;
-
-        @Override
-        public Integer call() {
-            Ihk ihk = ihk();
-            CpuSet set = CpuSet.parse(cpus);
-            ihk.reserveCpu(set);
-            int os = ihk.create();
-            ihk.assignCpu(os, set);
-            ihk.assignMemory(os, String.valueOf(Sizes.parse(mem)));
-            ihk.boot(os, javaCommand(), kargs);
-            System.out.println(os);
-            return 0;
-        }
+    private static Command stop() {
+        return new Command("stop", "Like McKernel's mcstop+release.sh: shut down and destroy every instance, release everything.")
+                .action(IhkCommand::stopAll);
     }
 
-    @Command(name = "stop", description = "Like McKernel's mcstop+release.sh: shut down and destroy every instance, release everything.")
-    static final class Stop implements Callable<Integer> {
-        @Override
-        public Integer call() {
-            Ihk ihk = ihk();
-            for (int os : ihk.instances()) {
-                OsStatus st = ihk.state(os);
-                if (st == OsStatus.RUNNING)
-                    ihk.shutdown(os);
-                ihk.destroy(os);
-            }
-            ihk.releaseMemory("all");
-            String reserved = ihk.queryCpu();
-            if (!reserved.isEmpty())
-                ihk.releaseCpu(CpuSet.parse(reserved));
-            return 0;
+    private static int stopAll(Args a) {
+        Ihk ihk = ihk();
+        for (int os : ihk.instances()) {
+            if (ihk.state(os) == OsStatus.RUNNING)
+                ihk.shutdown(os);
+            ihk.destroy(os);
         }
+        ihk.releaseMemory("all");
+        String reserved = ihk.queryCpu();
+        if (!reserved.isEmpty())
+            ihk.releaseCpu(CpuSet.parse(reserved));
+        return 0;
     }
 }

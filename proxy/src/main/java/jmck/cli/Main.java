@@ -1,51 +1,131 @@
 package jmck.cli;
 
+import java.util.List;
+import jmck.cli.args.BashCompletion;
+import jmck.cli.args.Command;
+import jmck.cli.args.Command.ExitStatus;
+import jmck.cli.args.Command.Variable;
+import jmck.cli.args.HelpText;
+import jmck.cli.args.ManPage;
+import jmck.cli.args.Operand;
+import jmck.cli.args.Parser;
+import jmck.cli.args.UsageException;
+import jmck.cli.args.ValueType;
 import jmck.emulator.JmckException;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
+import jmck.lwk.elf.ExecFormatException;
 
 /**
  * The jmck command. Verbs follow the tools of McKernel and IHK: {@code run} is the one-shot path that boots
- * an LWK instance, runs one program on it and tears it down.
+ * an LWK instance, runs one program on it and tears it down; {@code ihk} and {@code mcexec} are IHK's and
+ * McKernel's. The commands are defined as data ({@link Command}); help, the man page and shell completion
+ * are made from the definitions.
  */
-@Command(name = "jmck", mixinStandardHelpOptions = true, version = "jmck 0.1",
-        description = "An x86-64 machine emulator that boots a McKernel-like lightweight kernel and runs static Linux programs on it.",
-        subcommands = {RunCommand.class, StepCommand.class, McexecCommand.class, IhkCommand.class})
-public final class Main implements Runnable {
+public final class Main {
+    /** Exit statuses of every command. */
+    static final List<ExitStatus> EXITS = List.of(
+            new ExitStatus("0", "success"),
+            new ExitStatus("1", "jmck could not do it; one line on standard error says why"),
+            new ExitStatus("2", "the command line is wrong (an unknown option, a bad value, a missing operand); "
+                    + "one line on standard error names it"));
+    /** Exit statuses of the commands that run a program (as a shell reports a command's). */
+    static final List<ExitStatus> PROGRAM_EXITS = List.of(
+            new ExitStatus("0-255", "the program's own exit status"),
+            new ExitStatus("1", "also: jmck could not run it; one line on standard error says why"),
+            new ExitStatus("2", "also: the command line is wrong; one line on standard error names the option or operand"),
+            new ExitStatus("124", "--timeout ran out and the program was killed, as timeout(1)"),
+            new ExitStatus("126", "PROGRAM cannot be run: not a static x86-64 ELF executable, not executable, a directory"),
+            new ExitStatus("127", "PROGRAM was not found"),
+            new ExitStatus("128+N", "the program was killed by signal N (130 for SIGINT, 137 for SIGKILL)"));
+    /** mcexec has no --timeout. */
+    static final List<ExitStatus> MCEXEC_EXITS = PROGRAM_EXITS.stream().filter(e -> !e.code().equals("124")).toList();
+
+    private Main() {}
+
     public static void main(String[] args) {
         System.exit(execute(args));
     }
 
-    /** Runs the command line and returns the exit status; errors meant for the user print as one line. */
-    public static int execute(String... args) {
-        // `run` and `mcexec` are started often and want to start fast: for them picocli builds the model of
-        // that one command only (the whole tree, with every ihk verb, costs some 100 ms of start-up).
-        CommandLine cl;
-        if (args.length > 0 && (args[0].equals("run") || args[0].equals("mcexec"))) {
-            cl = new CommandLine(args[0].equals("run") ? new RunCommand() : new McexecCommand());
-            cl.setCommandName("jmck " + args[0]);
-            cl.setStopAtPositional(true); // after the program's name, everything is the program's
-            args = java.util.Arrays.copyOfRange(args, 1, args.length);
-        } else {
-            cl = new CommandLine(new Main());
-            for (String verb : new String[] {"run", "step", "mcexec"})
-                cl.getSubcommands().get(verb).setStopAtPositional(true);
-        }
-        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof JmckException) {
-                System.err.println("jmck: " + e.getMessage());
-                if (e instanceof NotFoundException)
-                    return 127; // as a shell: command not found
-                return e instanceof jmck.lwk.elf.ExecFormatException ? 126 : 1;
-            }
-            throw e;
-        });
-        return cl.execute(args);
+    /** The command tree. */
+    static Command commands() {
+        Command root = new Command("jmck", "An x86-64 machine emulator that boots a McKernel-like lightweight kernel and "
+                + "runs static Linux programs on it.")
+                .describe("jmck emulates an x86-64 machine with Unicorn, boots a lightweight kernel (LWK) modeled on "
+                        + "RIKEN's IHK/McKernel on it, and runs unmodified static Linux ELF programs on that kernel. The "
+                        + "LWK handles memory, processes, threads, signals and scheduling itself and delegates the "
+                        + "other system calls to a proxy process on the host (mcexec), as McKernel does.")
+                .exits(EXITS)
+                .environment(
+                        new Variable("JMCK_RUNTIME_DIR", "where IHK state, booted instances' sockets, IKC channels and logs "
+                                + "live (default /tmp/jmck-USER); give each user or test its own to keep instances apart"),
+                        new Variable("JMCK_JAVA_OPTS", "extra options for the Java VM, added by the jmck launcher "
+                                + "(e.g. -Xmx8g, or -Djmck.ikc.spin=NANOS to tune how long the LWK spins for a proxy's answer)"),
+                        new Variable("PATH", "where run, step and mcexec look for a PROGRAM named without a slash"))
+                .example("jmck run guest-images/out/gcc/hello")
+                .example("jmck run --cores 4 --trace sched guest-images/out/gcc/threads 4")
+                .example("jmck run -E LANG=C -U DISPLAY /bin/busybox env")
+                .example("jmck step --page-size 4k guest-images/out/gcc/step_pages")
+                .example("jmck ihk reboot --cpus 1-2 --mem 512M && jmck mcexec /bin/busybox sh -c 'echo hi' && jmck ihk stop")
+                .example("source <(jmck completion bash)")
+                .example("jmck man | man -l -");
+        return root.subcommands(RunCommand.command(), StepCommand.command(), McexecCommand.command(), IhkCommand.command(),
+                completion(root), man(root));
     }
 
-    @Override
-    public void run() {
-        new CommandLine(this).usage(System.out);
+    /** Runs the command line and returns the exit status; errors meant for the user print as one line. */
+    public static int execute(String... argv) {
+        Parser.Invocation inv;
+        try {
+            inv = Parser.parse(commands(), argv);
+        } catch (UsageException e) {
+            String name = e.command().fullName();
+            System.err.println(name + ": " + e.getMessage() + " (see " + name + " --help)");
+            return 2;
+        }
+        switch (inv.request()) {
+            case HELP -> {
+                System.out.print(HelpText.of(inv.command()));
+                return 0;
+            }
+            case VERSION -> {
+                System.out.print(Versions.text());
+                return 0;
+            }
+            default -> {
+                try {
+                    return inv.command().action().run(inv.args());
+                } catch (JmckException e) {
+                    System.err.println("jmck: " + e.getMessage());
+                    if (e instanceof NotFoundException)
+                        return 127; // as a shell: command not found
+                    return e instanceof ExecFormatException ? 126 : 1;
+                } catch (RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+    }
+
+    private static Command completion(Command root) {
+        Operand<String> shell = Operand.required("SHELL", ValueType.oneOf("bash", "zsh"), "the shell");
+        return new Command("completion", "Print a shell completion script for jmck (bash, or zsh through bashcompinit).")
+                .describe("Load it in the current shell with: source <(jmck completion bash). To load it in every shell, "
+                        + "put that line in ~/.bashrc, or save the output as ~/.local/share/bash-completion/completions/jmck.")
+                .operands(shell).action(a -> {
+                    if (a.get(shell).equals("zsh"))
+                        System.out.print("autoload -U +X bashcompinit && bashcompinit\n");
+                    System.out.print(BashCompletion.of(root));
+                    return 0;
+                });
+    }
+
+    private static Command man(Command root) {
+        return new Command("man", "Print jmck's manual page (roff); read it with: jmck man | man -l -").action(a -> {
+            System.out.print(ManPage.of(root, "jmck " + Versions.jmck(), List.of("qemu-x86_64(1)", "gdb(1)", "strace(1)",
+                    "timeout(1)")));
+            return 0;
+        });
     }
 
     /** The program to run does not exist (a shell exits 127 then). */

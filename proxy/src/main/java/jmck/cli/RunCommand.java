@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import jmck.ihk.Machine;
 import jmck.ihk.OsInstance;
 import jmck.lwk.Kernel;
@@ -21,90 +20,105 @@ import jmck.lwk.trace.FaultEvent;
 import jmck.lwk.trace.SyscallFormat;
 import jmck.proxy.HostFacts;
 import jmck.proxy.LocalRun;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import jmck.cli.args.Args;
+import jmck.cli.args.Command;
+import jmck.cli.args.Operand;
+import jmck.cli.args.Option;
+import jmck.cli.args.ValueType;
+import jmck.lwk.arch.KernelImage;
 
-/** jmck run: boot an LWK instance, run one static program on it, tear it down; exit with the program's status. */
-@Command(name = "run", mixinStandardHelpOptions = true, description = "Boot an LWK, run a static x86-64 Linux program on it, and shut it down.")
-class RunCommand implements Callable<Integer> {
+/**
+ * jmck run: boot an LWK instance, run one static program on it, tear it down; exit with the program's
+ * status. The options are shared with jmck step, which attaches the stepper where run attaches gdb.
+ */
+final class RunCommand {
     enum Trace { faults, syscalls, sched, signals }
 
-    @Option(names = "--cores", paramLabel = "N", description = "emulated cores (default ${DEFAULT-VALUE})", defaultValue = "1")
-    int cores;
+    static final Option<Integer> CORES = Option.value("--cores", "N", ValueType.integer(1, Machine.MAX_CORES),
+            "emulated cores").defaultValue(1, "1");
+    static final Option<Long> MEM = Option.value("--mem", "SIZE", Values.size(), "memory for the LWK, e.g. 512M, 2G")
+            .defaultValue(2L << 30, "2G");
+    static final Option<String> PAGE_SIZE = Option.value("--page-size", "4k|2m", ValueType.oneOf("4k", "2m"),
+            "largest page the LWK maps: 2m, or 4k, the teaching mode where every 4 KiB page faults on its own")
+            .defaultValue("2m", "2m");
+    static final Option<Integer> TLB = Option.value("--tlb", "ENTRIES", ValueType.integer(0, KernelImage.WARMUP_AREA_PAGES),
+            "software TLB entries per core, grown before each program starts (QEMU starts with 256)")
+            .defaultValue(Kernel.DEFAULT_TLB_ENTRIES, String.valueOf(Kernel.DEFAULT_TLB_ENTRIES));
+    static final Option<Double> TIMEOUT = Option.value("--timeout", "SECONDS", ValueType.decimal(0),
+            "kill the program if it runs longer than this; jmck then exits with 124, as timeout(1)").defaultValue(0.0, null);
+    static final Option<Trace> TRACE = Option.value("--trace", "WHAT", ValueType.oneOf(Trace.class),
+            "print events to stderr").split(",");
+    static final Option<Boolean> VERBOSE = Option.flag("--verbose", "echo the kernel log (kmsg) to stderr").alias("-v");
+    static final Option<Path> TRACE_OUT = Option.value("--trace-out", "FILE", ValueType.file(),
+            "write a Chrome trace (JSON; opens in Perfetto and chrome://tracing): one track per core, "
+                    + "slices for syscalls and page faults, instants for scheduling and signals");
+    static final Option<String> GDB = Option.value("--gdb", "[HOST]:PORT", Values.hostPort(),
+            "wait for gdb's remote protocol on HOST:PORT (default host 127.0.0.1; port 0 picks a free one) "
+                    + "before the program's first instruction; then in gdb: target remote HOST:PORT");
+    static final Option<Boolean> TIMINGS = Option.flag("--timings",
+            "print where the time went (JVM start, machine, boot, load, run, shutdown) to stderr");
+    static final Option<String> SET_ENV = Option.value("--env", "VAR=VALUE", Values.assignment(),
+            "set VAR in the program's environment (which is jmck's own otherwise), as qemu-x86_64 -E").alias("-E").repeatable();
+    static final Option<String> UNSET_ENV = Option.value("--unset", "VAR", Values.variableName(),
+            "remove VAR from the program's environment, as qemu-x86_64 -U").alias("-U").repeatable();
+    static final Option<String> ARGV0 = Option.value("--argv0", "ARGV0", ValueType.text(),
+            "the program's argv[0] (default: PROGRAM as given), as qemu-x86_64 -0").alias("-0");
+    static final Operand<String> PROGRAM = Operand.required("PROGRAM", ValueType.text().completedAs(ValueType.Completion.PROGRAM),
+            "a static x86-64 Linux executable; a name without a slash is looked up in PATH");
+    static final Operand<String> ARGS = Operand.rest("ARG", "the program's arguments (options after PROGRAM are the program's)");
 
-    @Option(names = "--mem", paramLabel = "SIZE", description = "memory for the LWK, e.g. 512M, 2G (default ${DEFAULT-VALUE})",
-            defaultValue = "2G")
-    String mem;
+    /** What a run attaches before the program's first instruction (gdb, the stepper); returns what to close after, or null. */
+    interface Attach {
+        AutoCloseable attach(Kernel k, ElfImage elf) throws Exception;
+    }
 
-    @Option(names = "--page-size", paramLabel = "4k|2m",
-            description = "largest page the LWK maps: 2m (default) or 4k, the teaching mode where every 4 KiB page faults on its own",
-            defaultValue = "2m")
-    String pageSize;
+    private RunCommand() {}
 
-    @Option(names = "--tlb", paramLabel = "ENTRIES", defaultValue = "16384",
-            description = "software TLB entries per core, grown before each program starts (QEMU starts with 256; default ${DEFAULT-VALUE})")
-    int tlbEntries;
+    /** The options of run that step shares (all but --gdb). */
+    static List<Option<?>> options() {
+        return List.of(CORES, MEM, PAGE_SIZE, TLB, TIMEOUT, TRACE, VERBOSE, TRACE_OUT, TIMINGS, SET_ENV, UNSET_ENV, ARGV0);
+    }
 
-    @Option(names = "--timeout", paramLabel = "SECONDS",
-            description = "kill the program if it runs longer than this; jmck then exits with 124, as timeout(1)")
-    double timeout;
+    static Command command() {
+        return new Command("run", "Boot an LWK, run a static x86-64 Linux program on it, and shut it down.")
+                .describe("The one-shot path: the LWK, its proxy and the program's host side live in this one process, "
+                        + "talking through the same IKC channels an instance daemon and mcexec use. The program's "
+                        + "standard input, output and error are jmck's; its exit status is jmck's.")
+                .options(options()).options(GDB).operands(PROGRAM, ARGS).exits(Main.PROGRAM_EXITS)
+                .action(a -> run(a, (k, elf) -> a.has(GDB) ? jmck.debug.GdbStub.listen(k, elf, a.get(GDB), System.err) : null));
+    }
 
-    @Option(names = "--trace", split = ",", paramLabel = "WHAT", description = "print events to stderr: ${COMPLETION-CANDIDATES}")
-    Set<Trace> trace = EnumSet.noneOf(Trace.class);
-
-    @Option(names = {"-v", "--verbose"}, description = "echo the kernel log (kmsg) to stderr")
-    boolean verbose;
-
-    @Option(names = "--trace-out", paramLabel = "FILE",
-            description = "write a Chrome trace (JSON; opens in Perfetto and chrome://tracing): one track per core, "
-                    + "slices for syscalls and page faults, instants for scheduling and signals")
-    Path traceOut;
-
-    @Option(names = "--gdb", paramLabel = "[HOST]:PORT",
-            description = "wait for gdb's remote protocol on HOST:PORT (default host 127.0.0.1; port 0 picks a free one) "
-                    + "before the program's first instruction; then in gdb: target remote HOST:PORT")
-    String gdb;
-
-    @Option(names = "--timings", description = "print where the time went (JVM start, boot, load, run) to stderr")
-    boolean timings;
-
-    @Parameters(index = "0", paramLabel = "PROGRAM", description = "a static x86-64 ELF executable")
-    String program;
-
-    @Parameters(index = "1..*", paramLabel = "ARG", description = "its arguments")
-    List<String> args = new ArrayList<>();
-
-    @Override
-    public Integer call() throws Exception {
+    /** Runs the program as the arguments say, with attach called before its first instruction; returns its shell status. */
+    static int run(Args a, Attach attach) throws Exception {
+        int cores = a.get(CORES);
+        boolean timings = a.flag(TIMINGS);
+        Set<Trace> trace = a.all(TRACE).isEmpty() ? EnumSet.noneOf(Trace.class) : EnumSet.copyOf(a.all(TRACE));
+        Path traceOut = a.get(TRACE_OUT);
+        String program = a.get(PROGRAM);
         long t0 = System.nanoTime();
         // The launcher passes the time it started java, so the JVM's own start-up can be told apart.
         long launched = Long.getLong("jmck.launched", 0), jvmMillis = launched == 0 ? -1 : System.currentTimeMillis() - launched;
         Path exe = locate(program);
         ElfImage elf = ElfImage.open(exe);
-        PageSize maxPage = switch (pageSize.toLowerCase()) {
-            case "4k" -> PageSize.SMALL;
-            case "2m" -> PageSize.LARGE;
-            default -> throw new jmck.emulator.JmckException("bad --page-size '" + pageSize + "': use 4k or 2m");
-        };
+        PageSize maxPage = a.get(PAGE_SIZE).equals("4k") ? PageSize.SMALL : PageSize.LARGE;
         if (traceOut != null) { // say so before the run, not after it
             Path parent = traceOut.toAbsolutePath().getParent();
             if (parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent))
                 throw new jmck.emulator.JmckException("cannot write the trace to " + traceOut + ": no writable directory "
                         + parent);
         }
-        long bytes = Sizes.parse(mem);
+        long bytes = a.get(MEM);
         long[] firstFault = {0};
         jmck.lwk.trace.ChromeTrace chrome = traceOut == null ? null : new jmck.lwk.trace.ChromeTrace(cores);
         try (Machine machine = Machine.create(cores, bytes)) {
             long t1 = System.nanoTime();
-            OsInstance os = OsInstance.boot(machine, cores, List.of(machine.lwkMemory()), maxPage, tlbEntries);
+            OsInstance os = OsInstance.boot(machine, cores, List.of(machine.lwkMemory()), maxPage, a.get(TLB));
             long t2 = System.nanoTime();
             Kernel k = os.kernel();
-            if (verbose)
+            if (a.flag(VERBOSE))
                 k.echoKmsg(System.err::println);
             if (!trace.isEmpty() || chrome != null)
-                k.setEventSink(EventSink.tee(trace.isEmpty() ? null : sink(), chrome));
+                k.setEventSink(EventSink.tee(trace.isEmpty() ? null : sink(trace), chrome));
             if (chrome != null)
                 chrome.instance(String.format("boot: %d cores, %d MiB", cores, bytes >> 20), t1, t2 - t1);
             else if (timings)
@@ -118,9 +132,9 @@ class RunCommand implements Callable<Integer> {
             if (trace.contains(Trace.syscalls))
                 k.syscalls().setTracer(new jmck.lwk.syscall.SyscallDispatcher.Tracer() {
                     @Override
-                    public void syscall(jmck.lwk.proc.Thread t, jmck.lwk.syscall.Syscall call, long nr, long[] a, long r,
-                            boolean delegated) {
-                        System.err.println(SyscallFormat.line(t, call, nr, a, r, delegated));
+                    public void syscall(jmck.lwk.proc.Thread t, jmck.lwk.syscall.Syscall call, long nr, long[] sysArgs,
+                            long r, boolean delegated) {
+                        System.err.println(SyscallFormat.line(t, call, nr, sysArgs, r, delegated));
                     }
 
                     @Override
@@ -129,14 +143,15 @@ class RunCommand implements Callable<Integer> {
                     }
                 });
             List<String> argv = new ArrayList<>();
-            argv.add(program);
-            argv.addAll(args);
+            argv.add(a.has(ARGV0) ? a.get(ARGV0) : program);
+            argv.addAll(a.all(ARGS));
+            List<String> env = Values.environment(HostFacts.environment(), a.all(SET_ENV), a.all(UNSET_ENV));
             int status;
             long t3, t4;
-            try (LocalRun local = new LocalRun(k); AutoCloseable tool = attach(k, elf)) {
-                Process p = local.start(elf, program, argv, HostFacts.environment());
+            try (LocalRun local = new LocalRun(k); AutoCloseable tool = attach.attach(k, elf)) {
+                Process p = local.start(elf, program, argv, env);
                 t3 = System.nanoTime();
-                status = local.runToEnd(p, (long) (timeout * 1e9));
+                status = local.runToEnd(p, (long) (a.get(TIMEOUT) * 1e9));
                 t4 = System.nanoTime();
             }
             long down = System.nanoTime();
@@ -154,17 +169,7 @@ class RunCommand implements Callable<Integer> {
         }
     }
 
-    /**
-     * Attaches a debugger before the program's first instruction: `run --gdb` serves gdb's remote protocol;
-     * `step` overrides this with its command line. Returns what to close after the run (or null).
-     */
-    AutoCloseable attach(Kernel k, ElfImage elf) throws Exception {
-        if (gdb == null)
-            return null;
-        return jmck.debug.GdbStub.listen(k, elf, gdb, System.err);
-    }
-
-    private EventSink sink() {
+    private static EventSink sink(Set<Trace> trace) {
         return new EventSink() {
             @Override
             public void fault(FaultEvent e) {

@@ -9,6 +9,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import jmck.cli.args.Args;
+import jmck.cli.args.Command;
+import jmck.cli.args.Option;
+import jmck.cli.args.ValueType;
 import jmck.debug.Inspector;
 import jmck.debug.Stepper;
 import jmck.debug.web.HtmlExport;
@@ -18,8 +22,6 @@ import jmck.emulator.JmckException;
 import jmck.lwk.Kernel;
 import jmck.lwk.elf.ElfImage;
 import jmck.lwk.elf.ElfSymbols;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * jmck step: jmck run with the stepper attached, stopped before the program's first instruction. Commands
@@ -27,44 +29,35 @@ import picocli.CommandLine.Option;
  * or from a browser (--web), which shows the machine as pictures; --html writes those pictures for every
  * stop of a command-line session into one page.
  */
-@Command(name = "step", description = "Run a program under the stepper: stop at page faults, syscalls, signals or addresses;"
-        + " single-step instructions; show registers, page-table walks, VMAs and frames. Type help at the prompt.")
-final class StepCommand extends RunCommand {
-    @Option(names = "--script", paramLabel = "FILE", description = "read commands from FILE (- for standard input) and echo them")
-    Path script;
+final class StepCommand {
+    static final Option<Path> SCRIPT = Option.value("--script", "FILE", ValueType.file(),
+            "read commands from FILE (- for standard input) and echo them");
 
-    @Option(names = "--web", paramLabel = "[HOST]:PORT", arity = "0..1", parameterConsumer = WebAddress.class,
-            description = "drive the stepper from a web page instead: serve it on HOST:PORT (default 127.0.0.1 and a free "
-                    + "port) at a URL with a random token, printed at start")
-    String web;
+    static final Option<String> WEB = Option.value("--web", "[[HOST]:PORT]", Values.hostPort(),
+            "drive the stepper from a web page instead: serve it on HOST:PORT (default 127.0.0.1 and a free port) at a URL "
+                    + "with a random token, printed at start").valueOptional("127.0.0.1:0");
+    static final Option<Path> HTML = Option.value("--html", "OUT.html", ValueType.file(),
+            "also write every stop of the session (page-table walks, memory map, VMAs, cores, events) into one "
+                    + "self-contained web page");
 
-    /**
-     * --web takes the next word as its address only if it looks like one (HOST:PORT, :PORT or a port
-     * number); otherwise the word is the program and the page is served on loopback at a free port.
-     */
-    static final class WebAddress implements picocli.CommandLine.IParameterConsumer {
-        @Override
-        public void consumeParameters(java.util.Stack<String> args, picocli.CommandLine.Model.ArgSpec arg,
-                picocli.CommandLine.Model.CommandSpec command) {
-            String next = args.isEmpty() ? null : args.peek();
-            arg.setValue(next != null && (next.contains(":") || next.matches("\\d+")) ? args.pop() : "127.0.0.1:0");
-        }
+    private StepCommand() {}
+
+    static Command command() {
+        return new Command("step", "Run a program under the stepper: stop at page faults, syscalls, signals or addresses;"
+                + " single-step instructions; show registers, page-table walks, VMAs and frames. Type help at the prompt.")
+                .options(RunCommand.options()).options(SCRIPT, WEB, HTML).operands(RunCommand.PROGRAM, RunCommand.ARGS)
+                .exits(Main.PROGRAM_EXITS).action(a -> RunCommand.run(a, (k, elf) -> attach(a, k, elf)));
     }
 
-    @Option(names = "--html", paramLabel = "OUT.html",
-            description = "also write every stop of the session (page-table walks, memory map, VMAs, cores, events) "
-                    + "into one self-contained web page")
-    Path html;
-
-    @Override
-    AutoCloseable attach(Kernel k, ElfImage elf) throws IOException {
+    private static AutoCloseable attach(Args a, Kernel k, ElfImage elf) throws IOException {
+        Path script = a.get(SCRIPT), html = a.get(HTML);
         Inspector inspect = new Inspector(k.memory(), ElfSymbols.read(elf));
-        if (web != null) {
+        if (a.has(WEB)) {
             if (script != null || html != null)
                 throw new JmckException("--web drives the stepper from a page: it does not go with --script or --html");
             WebSession session = new WebSession(k, inspect);
             session.setEntry(elf.entry());
-            WebServer server = WebServer.start(session, web, System.err);
+            WebServer server = WebServer.start(session, a.get(WEB), System.err);
             session.attach();
             return () -> {
                 server.close();
@@ -82,7 +75,7 @@ final class StepCommand extends RunCommand {
         ByteArrayOutputStream transcript = new ByteArrayOutputStream();
         HtmlExport export = null;
         if (html != null) {
-            export = new HtmlExport(k, inspect, html, "jmck step " + program, transcript);
+            export = new HtmlExport(k, inspect, html, "jmck step " + a.get(RunCommand.PROGRAM), transcript);
             out = new PrintStream(tee(System.out, transcript), true, StandardCharsets.UTF_8);
         }
         Stepper s = new Stepper(k, inspect, in, out, script != null);

@@ -31,8 +31,8 @@ public final class Mcexec {
         this.stats = stats;
     }
 
-    /** Runs exe as the guest with argv (argv[0] as given); returns the shell-style exit status. */
-    public int run(Path exe, String execfn, List<String> argv) {
+    /** Runs exe as the guest with argv (argv[0] as given) and environment env; returns the shell-style exit status. */
+    public int run(Path exe, String execfn, List<String> argv, List<String> env) {
         ElfImage.open(exe); // refuse unfit files here, with the same one-line messages as jmck run
         Control.Link link;
         try {
@@ -49,7 +49,7 @@ public final class Mcexec {
                 soft[i] = r.soft(i);
                 hard[i] = r.hard(i);
             }
-            link.send(new Control.Prepare(exe.toAbsolutePath().toString(), execfn, argv, HostFacts.environment(), c.uid(),
+            link.send(new Control.Prepare(exe.toAbsolutePath().toString(), execfn, argv, env, c.uid(),
                     c.gid(), c.euid(), c.egid(), soft, hard, HostFacts.umask(), ProcessHandle.current().pid()));
             Control.Message reply = link.receive();
             if (reply instanceof Control.Failed f)

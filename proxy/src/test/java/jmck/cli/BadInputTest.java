@@ -294,7 +294,10 @@ class BadInputTest {
     }
 
     @Test
-    void badMemorySize() {
-        assertOneLineError(Guests.jmck("run", "--mem", "lots", Guests.guest("gcc", "hello").toString()), "bad size");
+    void badMemorySizeIsAUsageError() {
+        Guests.Result r = Guests.jmck("run", "--mem", "lots", Guests.guest("gcc", "hello").toString());
+        assertEquals(2, r.status());
+        assertEquals("jmck run: --mem: 'lots' is not a size (a number with K, M or G, like 512M) (see jmck run --help)\n",
+                r.stderr());
     }
 }

@@ -93,8 +93,9 @@ class GdbTest {
     @Test
     void aBadGdbAddressIsOneLine() {
         Guests.Result r = Guests.jmck("run", "--gdb", ":notaport", Guests.guest("gcc", "hello").toString());
-        assertEquals(1, r.status());
-        assertEquals("jmck: bad --gdb ':notaport': give [HOST]:PORT, e.g. :1234\n", r.stderr());
+        assertEquals(2, r.status());
+        assertEquals("jmck run: --gdb: ':notaport' is not [HOST]:PORT (like :1234 or localhost:1234) (see jmck run --help)\n",
+                r.stderr());
     }
 
     /** A symbol's address, read from the ELF file by nm (as gdb would find it). */

@@ -80,7 +80,7 @@ class IhkTest {
         String status = ok("ihk", "status", "-n", "0").stdout();
         assertTrue(status.startsWith("RUNNING") && status.contains("cores: 2"), status);
 
-        Guests.Result hello = ok("mcexec", "-n", "0", guest("hello"));
+        Guests.Result hello = ok("mcexec", "0", guest("hello"));
         assertEquals("hello\n", hello.stdout());
         Guests.Result exit = jmck("mcexec", guest("exit_with"), "42");
         assertEquals(42, exit.status());
@@ -110,12 +110,12 @@ class IhkTest {
         assertOneLineError(jmck("ihk", "boot", "-n", "0"), "has no cores");
         ok("ihk", "assign", "cpu", "1", "-n", "0");
         assertOneLineError(jmck("ihk", "boot", "-n", "0"), "has no memory");
-        assertOneLineError(jmck("mcexec", "-n", "0", guest("hello")), "not running");
+        assertOneLineError(jmck("mcexec", "0", guest("hello")), "not running");
         ok("ihk", "assign", "mem", "64M", "-n", "0");
         ok("ihk", "boot", "-n", "0");
         assertOneLineError(jmck("ihk", "boot", "-n", "0"), "already RUNNING");
         assertOneLineError(jmck("ihk", "release", "cpu", "1"), "assigned to an OS instance");
-        assertOneLineError(jmck("mcexec", "-n", "0", Guests.guest("gcc-dynamic", "hello").toString()),
+        assertOneLineError(jmck("mcexec", "0", Guests.guest("gcc-dynamic", "hello").toString()),
                 "dynamically linked");
         assertEquals("hello\n", ok("mcexec", guest("hello")).stdout()); // still serving
     }
@@ -210,8 +210,8 @@ class IhkTest {
             ok("ihk", "assign", "mem", "64M", "-n", "" + os);
             ok("ihk", "boot", "-n", "" + os);
         }
-        assertEquals("hello\n", ok("mcexec", "-n", "0", guest("hello")).stdout());
-        assertEquals("hello\n", ok("mcexec", "-n", "1", guest("hello")).stdout());
+        assertEquals("hello\n", ok("mcexec", "0", guest("hello")).stdout());
+        assertEquals("hello\n", ok("mcexec", "1", guest("hello")).stdout());
         assertTrue(ok("ihk", "kmsg", "-n", "1").stdout().contains("hello loaded"));
     }
 
@@ -239,23 +239,23 @@ class IhkTest {
                 Files.createLink(hard, f);
                 for (String path : new String[] {f.toString(), link.toString(), hard.toString()}) {
                     for (int os = 0; os < 2; os++) {
-                        Guests.Result r = jmck("mcexec", "-n", "" + os, "/bin/busybox", "head", "-c", "16", path);
+                        Guests.Result r = jmck("mcexec", "" + os, "/bin/busybox", "head", "-c", "16", path);
                         assertEquals(1, r.status(), path + " read by a guest of instance " + os);
                         assertTrue(r.stderr().contains("Permission denied"), r.stderr());
                         assertEquals("", r.stdout());
                     }
                 }
-                Guests.Result r = jmck("mcexec", "-n", "1", "/bin/busybox", "truncate", "-s", "0", link.toString());
+                Guests.Result r = jmck("mcexec", "1", "/bin/busybox", "truncate", "-s", "0", link.toString());
                 assertEquals(1, r.status(), r.stderr());
-                r = jmck("mcexec", "-n", "1", "/bin/busybox", "sh", "-c", ": > " + hard);
+                r = jmck("mcexec", "1", "/bin/busybox", "sh", "-c", ": > " + hard);
                 assertEquals(1, r.status(), r.stderr());
                 assertEquals(size, Files.size(f));
             }
         } finally {
             Files.deleteIfExists(hard);
         }
-        assertEquals("hello\n", ok("mcexec", "-n", "0", guest("hello")).stdout());
-        assertEquals("hello\n", ok("mcexec", "-n", "1", guest("hello")).stdout());
+        assertEquals("hello\n", ok("mcexec", "0", guest("hello")).stdout());
+        assertEquals("hello\n", ok("mcexec", "1", guest("hello")).stdout());
     }
 
     private Process start(String... args) throws IOException {

@@ -17,6 +17,9 @@ final class CapstoneNative {
     static final int CS_ARCH_X86 = 3;
     static final int CS_MODE_64 = 8;
 
+    /** (major << 8) + minor; the pointers may be null. */
+    static native int cs_version(com.sun.jna.Pointer major, com.sun.jna.Pointer minor);
+
     static native int cs_open(int arch, int mode, long[] handle);
 
     static native int cs_close(long[] handle);

@@ -44,6 +44,12 @@ public final class Disassembler implements AutoCloseable {
         handle = h[0];
     }
 
+    /** Capstone's version as "major.minor" (the library reports no patch level). */
+    public static String version() {
+        int v = CapstoneNative.cs_version(null, null);
+        return (v >>> 8) + "." + (v & 0xff);
+    }
+
     /** Decodes up to max instructions from code, which starts at address; stops early at undecodable bytes. */
     public List<Insn> disassemble(byte[] code, long address, int max) {
         List<Insn> out = new ArrayList<>();
