@@ -308,6 +308,14 @@ class WebViewTest {
             magenta |= c.asInt() == 0xe0218a;
         assertTrue(magenta, "the frames the fault took are marked");
         assertTrue(text(tab, "#transcript").contains("decision: mapped"), text(tab, "#transcript"));
+        // At every stop each frame has one owner: the runs of free frames add up to the allocator's free
+        // count, the runs of owned ones to its count in use, and page tables, user pages and the kernel are there.
+        JsonNode sums = chromium.eval(tab, "jmck.views.filter(v => v.kind === 'stop').map(v => { const m = v.memory, k = {}; for (const [s, c, o] of m.runs)"
+                + " { const kind = m.owners[o].kind; k[kind] = (k[kind] || 0) + c; }"
+                + " const owned = Object.entries(k).filter(([x]) => x !== 'free' && x !== 'host').reduce((a, [, c]) => a + c, 0);"
+                + " return [k.free === m.free, owned === m.used, !!k.pt, !!k.kernel, !!(k.anon || k.file), k.host === 512]; })");
+        for (JsonNode stop : sums)
+            assertEquals("[true,true,true,true,true,true]", stop.toString(), "free, used, tables, kernel, user pages, host: " + sums);
         // Stop 7 (after mprotect) has the walk the script asked for there.
         chromium.eval(tab, "jmck.show(6)");
         assertTrue(text(tab, "#walks").contains("walk of 0x7ffff7ffc000"), text(tab, "#walks"));
