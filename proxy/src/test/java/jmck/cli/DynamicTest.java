@@ -353,6 +353,35 @@ class DynamicTest {
         assertEquals(linux.stderr(), mine.stderr());
     }
 
+    /**
+     * Through a booted instance (mcexec): dynamic programs that run, fail for a missing interpreter or
+     * library, and share the page cache leave the instance as it was: frames, tasks, channels, files, and
+     * no page left in the cache.
+     */
+    @Test
+    void failingAndRunningDynamicProgramsLeaveNothingBehind(@org.junit.jupiter.api.io.TempDir Path runtime) {
+        Map<String, String> env = Map.of("JMCK_RUNTIME_DIR", runtime.toString());
+        try {
+            assertEquals(0, Guests.jmck(env, null, "ihk", "reboot", "--cpus", "1", "--mem", "256M").status());
+            assertEquals("hello\n", Guests.jmck(env, null, "mcexec", dynamic("hello")).stdout());
+            Map<String, Long> baseline = LeaksAndLimitsTest.counters(env);
+            assertEquals(0, baseline.get("page_cache_pages"), baseline.toString());
+            Guests.Result r = Guests.jmck(env, null, "mcexec", dynamic("no_interp"));
+            assertEquals(127, r.status(), r.stderr());
+            assertEquals(1, r.stderr().lines().count(), r.stderr());
+            Guests.Result sh = Guests.jmck(env, null, "mcexec", "/bin/sh", "-c", dynamic("no_interp") + "; " + dynamic("no_lib")
+                    + "; " + PYTHON + " -c 'print(6 * 7)' & /bin/ls / | /usr/bin/wc -l; wait");
+            Guests.Result linux = Guests.host("/bin/sh", "-c", dynamic("no_interp") + "; " + dynamic("no_lib")
+                    + "; " + PYTHON + " -c 'print(6 * 7)' & /bin/ls / | /usr/bin/wc -l; wait");
+            assertEquals(new java.util.TreeSet<>(linux.stdout().lines().toList()),
+                    new java.util.TreeSet<>(sh.stdout().lines().toList()), sh.stderr());
+            LeaksAndLimitsTest.assertBackToBaseline(env, baseline, "dynamic programs");
+            assertEquals(0, LeaksAndLimitsTest.counters(env).get("page_cache_pages"));
+        } finally {
+            Guests.jmck(env, null, "ihk", "stop");
+        }
+    }
+
     /** Interpreters that are there but unfit: one line, status 126, the reason Linux gives. */
     @Test
     void unfitInterpreters() throws IOException {
