@@ -13,7 +13,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import jmck.emulator.PhysicalMemory;
 import jmck.ihk.IkcForwarder;
 import jmck.ihk.ikc.Doorbell;
+import jmck.ihk.ikc.IkcCall;
 import jmck.ihk.ikc.IkcChannel;
+import jmck.ihk.ikc.IkcFiles;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.syscall.Syscall;
 
@@ -39,7 +41,7 @@ public final class ProxySession {
 
     private final PhysicalMemory memory;
     private final Doorbell lwk;
-    private final Path generatedDirectory;
+    private final IkcFiles files;
     private final Map<Integer, Served> served = new ConcurrentHashMap<>();
     private final Set<java.lang.Thread> workers = ConcurrentHashMap.newKeySet();
     private java.lang.Thread dispatcher;
@@ -81,11 +83,11 @@ public final class ProxySession {
         }
     }
 
-    /** A session over memory (already mapped here), ringing the LWK's doorbell, with generated files in a directory. */
-    public ProxySession(PhysicalMemory memory, Doorbell lwk, Path generatedDirectory) {
+    /** A session over memory (already mapped here), ringing the LWK's doorbell, with the channels among files. */
+    public ProxySession(PhysicalMemory memory, Doorbell lwk, IkcFiles files) {
         this.memory = memory;
         this.lwk = lwk;
-        this.generatedDirectory = generatedDirectory;
+        this.files = files;
     }
 
     /** Starts serving process pid on its channel with fds as its file descriptors (workers start on demand). */
@@ -103,11 +105,11 @@ public final class ProxySession {
             addWorker(s);
     }
 
-    /** A forked child: its channel is at file; its files are copies of its parent's. */
-    public void fork(int parent, int child, Path channel) {
+    /** A forked child: it gets its own channel, and copies of its parent's files. */
+    private void fork(int parent, int child) {
         Served p = served.get(parent);
         FdTable fds = p == null ? FdTable.withStdio() : p.fds.fork();
-        serve(child, IkcChannel.open(channel), fds);
+        serve(child, IkcChannel.open(files.channel(child)), fds);
     }
 
     /**
@@ -261,25 +263,24 @@ public final class ProxySession {
         gm.serve(slot);
         hc.umask = channel.umask(slot);
         hc.fds().setLimit(channel.nofile(slot));
-        long r;
-        if (nr == IkcForwarder.OPEN_GENERATED) {
-            r = openGenerated(hc, gm, args[0]);
-        } else if (nr == IkcForwarder.MAPPABLE_FD) { // the LWK opens /proc/<this pid>/fd/<r> itself
-            r = hc.mappableHostFd(args[0], args[1] != 0);
-        } else if (nr == IkcForwarder.OPEN_EXEC) { // likewise
-            r = hc.openExecutable(args[0]);
-        } else if (nr == IkcForwarder.EXEC_DONE) {
-            hc.fds().closeOnExec();
-            r = 0;
-        } else if (nr == IkcForwarder.FORK) {
-            int child = (int) args[0];
-            fork(s.pid, child, IkcForwarder.channelFile(generatedDirectory, child));
-            r = 0;
-        } else {
+        IkcCall pseudo = IkcCall.of(nr);
+        if (pseudo == null) {
             Syscall call = Syscall.of(nr);
-            r = call == null ? -Errno.ENOSYS : hc.execute(call, args);
+            return call == null ? -Errno.ENOSYS : hc.execute(call, args);
         }
-        return r;
+        return switch (pseudo) {
+            case OPEN_GENERATED -> openGenerated(hc, gm, args[0]);
+            case MAPPABLE_FD -> hc.mappableHostFd(args[0], args[1] != 0); // the LWK opens /proc/<this pid>/fd/<r> itself
+            case OPEN_EXEC -> hc.openExecutable(args[0]); // likewise
+            case EXEC_DONE -> {
+                hc.fds().closeOnExec();
+                yield 0;
+            }
+            case FORK -> {
+                fork(s.pid, (int) args[0]);
+                yield 0;
+            }
+        };
     }
 
     /**
@@ -287,7 +288,7 @@ public final class ProxySession {
      * serving that call calls back through its own slot).
      */
     private long openGenerated(HostCalls hc, RemoteGuestMemory gm, long token) {
-        Path file = IkcForwarder.generatedFile(generatedDirectory, token);
+        Path file = files.generated(token);
         return hc.openContents("generated", () -> {
             if (gm.channel().requestGenerate(gm.slot(), token, lwk) != 0)
                 return new byte[0];
