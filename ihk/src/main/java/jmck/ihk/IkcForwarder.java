@@ -9,6 +9,7 @@ import java.util.function.LongUnaryOperator;
 import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import jmck.ihk.ikc.AdaptiveSpin;
 import jmck.ihk.ikc.Doorbell;
 import jmck.ihk.ikc.IkcCall;
 import jmck.ihk.ikc.IkcChannel;
@@ -32,8 +33,8 @@ import jmck.lwk.trace.EventSink;
  */
 public final class IkcForwarder implements SyscallForwarder {
     public static final int SLOTS = 64;
-    /** How long a core spins for the proxy's answer before the thread blocks. */
-    private static final long SPIN_NANOS = Long.getLong("jmck.ikc.spin", 200_000);
+    /** How each core's host thread spins for the proxy's answers (a core's thread owns its spinner). */
+    private final ThreadLocal<AdaptiveSpin> spins = ThreadLocal.withInitial(AdaptiveSpin::new);
 
     /** What the LWK tells the proxy outside the channels: a process ended. */
     public interface ProxyLink {
@@ -135,16 +136,18 @@ public final class IkcForwarder implements SyscallForwarder {
         EventSink sink = kernel.eventSink();
         if (sink != null)
             sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc request: " + reason.replaceFirst("^proxy: ", ""));
-        if (!kernel.scheduler().othersRunnable(t)) {
-            long until = System.nanoTime() + SPIN_NANOS;
-            while (System.nanoTime() < until) {
+        if (!kernel.scheduler().othersRunnable(t)) { // nothing else to run: wait here, as McKernel's do_syscall
+            AdaptiveSpin spin = spins.get();
+            spin.start();
+            do {
                 int state = c.channel.state(slot);
-                if (state == IkcChannel.RESPONSE && c.channel.takeResponse(slot))
+                if (state == IkcChannel.RESPONSE && c.channel.takeResponse(slot)) {
+                    spin.done();
                     return complete(c, slot, t);
+                }
                 if (state == IkcChannel.CLAIMED)
                     serveCallBack(c, slot);
-                java.lang.Thread.onSpinWait();
-            }
+            } while (spin.spin());
         }
         kernel.scheduler().block(t, reason);
         kernel.externalWait(1);

@@ -20,7 +20,7 @@ import java.nio.file.Path;
  * header  0  magic "JMCKIKC1"     8  slot count         12 version (2)
  *         16 proxy doorbell       20 proxy sleepers     24 page-table root (CR3) of the process
  *         32 process exited (1)   36 proxy workers serving the channel
- *         40 wanted (1: the LWK posted while no worker served it)
+ *         40 wanted (1: the LWK posted while no worker was idle)   44 idle workers (waiting for a request)
  * slot i at 64 + 128 * i:
  *         0  state: 0 free, 4 filling, 1 request, 2 claimed, 3 response, 5 taken
  *         4  tid of the LWK thread  8  sequence number  16 syscall or IkcCall number  24 args[6]
@@ -42,13 +42,10 @@ public final class IkcChannel {
     private static final long MAGIC = 0x31434b494b434d4aL; // "JMCKIKC1"
     private static final int VERSION = 2, HEADER = 64, SLOT = 128;
     private static final int H_SLOTS = 8, H_VERSION = 12, H_BELL = 16, H_SLEEPERS = 20, H_ROOT = 24, H_EXITED = 32,
-            H_WORKERS = 36, H_WANTED = 40;
+            H_WORKERS = 36, H_WANTED = 40, H_IDLE = 44;
     private static final int S_STATE = 0, S_TID = 4, S_SEQ = 8, S_NR = 16, S_ARGS = 24, S_RESULT = 72,
             S_CALLBACK = 80, S_CALLBACK_KIND = 84, S_CALLBACK_ARG = 88, S_CALLBACK_RESULT = 96, S_UMASK = 104,
             S_NOFILE = 112;
-
-    /** How long a waiter spins before it sleeps in the kernel (a futex wake-up costs tens of microseconds). */
-    static final long SPIN_NANOS = Long.getLong("jmck.ikc.spin", 200_000);
 
     private final SharedWords w;
     private final int slots;
@@ -142,11 +139,12 @@ public final class IkcChannel {
     }
 
     /**
-     * After a post: true if no proxy worker serves the channel (the proxy starts workers on demand and
-     * idle ones leave), so the caller must ring the proxies' doorbell; the channel is marked wanted.
+     * After a post: true if no proxy worker is idle to take it (the proxy starts workers on demand and idle
+     * ones leave; a busy one may be blocked in a host call), so the caller must ring the proxies' doorbell;
+     * the channel is marked wanted.
      */
     public boolean needsWorker() {
-        if (w.getInt(H_WORKERS) != 0)
+        if (w.getInt(H_IDLE) != 0)
             return false;
         w.putInt(H_WANTED, 1);
         return true;
@@ -213,6 +211,15 @@ public final class IkcChannel {
 
     public int workers() {
         return w.getInt(H_WORKERS);
+    }
+
+    /** Workers waiting for a request, or starting: the proxy counts them here, for {@link #needsWorker}. */
+    public int addIdle(int delta) {
+        return w.addInt(H_IDLE, delta);
+    }
+
+    public int idle() {
+        return w.getInt(H_IDLE);
     }
 
     /** Marks the channel as wanting a worker (a leaving worker saw a request come in). */
@@ -293,12 +300,8 @@ public final class IkcChannel {
         return w.getLong(s + S_CALLBACK_RESULT);
     }
 
-    /** Waits until the proxy doorbell rings after count was read, or nanos pass; spins briefly first. */
+    /** Sleeps until the proxy doorbell rings after count was read, or nanos pass (the caller has spun already). */
     public void awaitRequest(int count, long nanos) {
-        long spinUntil = System.nanoTime() + Math.min(nanos, IkcChannel.SPIN_NANOS);
-        while (System.nanoTime() < spinUntil)
-            if (w.getInt(H_BELL) != count)
-                return;
         w.addInt(H_SLEEPERS, 1);
         if (w.getInt(H_BELL) == count)
             w.futexWait(H_BELL, count, nanos);
