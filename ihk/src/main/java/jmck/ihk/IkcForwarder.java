@@ -321,6 +321,33 @@ public final class IkcForwarder implements SyscallForwarder {
         kernel.submit(c.channel::close);
     }
 
+    @Override
+    public java.util.List<String> requestsInFlight() {
+        java.util.List<String> l = new java.util.ArrayList<>();
+        for (Client c : clients.values())
+            for (int i = 0; i < SLOTS; i++) {
+                Thread t = c.waiting[i];
+                if (t == null)
+                    continue;
+                String what = c.call[i] != null ? c.call[i].linuxName : pseudoCallName(c.channel.number(i));
+                String state = switch (c.channel.state(i)) {
+                    case IkcChannel.REQUEST -> "posted, waiting for a proxy worker";
+                    case IkcChannel.CLAIMED -> c.channel.faultState(i) == IkcChannel.FAULT_REQUESTED
+                            ? "claimed by a proxy worker, which asks the LWK for a call-back" : "claimed by a proxy worker";
+                    case IkcChannel.RESPONSE -> String.format("answered (%d), the LWK takes it at its next tick", c.channel.result(i));
+                    default -> "free";
+                };
+                l.add(String.format("pid %d tid %d %s: slot %d, %s", c.process.pid(), t.tid(), what, i, state));
+            }
+        return l;
+    }
+
+    private static String pseudoCallName(long nr) {
+        return nr == OPEN_GENERATED ? "open (a /proc file)" : nr == MAPPABLE_FD ? "mmap (the host file)"
+                : nr == OPEN_EXEC ? "execve (open the file)" : nr == EXEC_DONE ? "execve (close-on-exec files)"
+                : nr == FORK ? "fork (copy the files)" : "call " + nr;
+    }
+
     /** Channels open (one per live process being served). */
     public int channels() {
         return clients.size();

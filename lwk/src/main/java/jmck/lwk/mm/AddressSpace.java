@@ -755,17 +755,20 @@ public final class AddressSpace {
      */
     public String maps() {
         StringBuilder b = new StringBuilder();
-        for (Vma v : vmas.values()) {
-            String label = null;
-            if (v.backing.anonymous()) {
-                if (v.start < brk && v.end > brkStart)
-                    label = "[heap]";
-                else if (v.start <= startStack && v.end >= startStack)
-                    label = "[stack]";
-            }
-            b.append(v.mapsLine(label)).append('\n');
-        }
+        for (Vma v : vmas.values())
+            b.append(v.mapsLine(label(v))).append('\n');
         return b.toString();
+    }
+
+    /** [heap] or [stack] for the anonymous VMA Linux would call so (see {@link #maps}), else null. */
+    public String label(Vma v) {
+        if (!v.backing.anonymous())
+            return null;
+        if (v.start < brk && v.end > brkStart)
+            return "[heap]";
+        if (v.start <= startStack && v.end >= startStack)
+            return "[stack]";
+        return null;
     }
 
     /**
