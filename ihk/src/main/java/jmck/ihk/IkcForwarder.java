@@ -330,11 +330,14 @@ public final class IkcForwarder implements SyscallForwarder {
                 if (t == null)
                     continue;
                 String what = c.call[i] != null ? c.call[i].linuxName : pseudoCallName(c.channel.number(i));
+                int callBack = c.channel.callbackState(i);
                 String state = switch (c.channel.state(i)) {
+                    case IkcChannel.FILLING -> "being posted";
                     case IkcChannel.REQUEST -> "posted, waiting for a proxy worker";
-                    case IkcChannel.CLAIMED -> c.channel.faultState(i) == IkcChannel.FAULT_REQUESTED
+                    case IkcChannel.CLAIMED -> callBack == IkcChannel.CALLBACK_REQUESTED || callBack == IkcChannel.CALLBACK_SERVING
                             ? "claimed by a proxy worker, which asks the LWK for a call-back" : "claimed by a proxy worker";
                     case IkcChannel.RESPONSE -> String.format("answered (%d), the LWK takes it at its next tick", c.channel.result(i));
+                    case IkcChannel.TAKEN -> "answered, being taken";
                     default -> "free";
                 };
                 l.add(String.format("pid %d tid %d %s: slot %d, %s", c.process.pid(), t.tid(), what, i, state));
@@ -343,9 +346,14 @@ public final class IkcForwarder implements SyscallForwarder {
     }
 
     private static String pseudoCallName(long nr) {
-        return nr == OPEN_GENERATED ? "open (a /proc file)" : nr == MAPPABLE_FD ? "mmap (the host file)"
-                : nr == OPEN_EXEC ? "execve (open the file)" : nr == EXEC_DONE ? "execve (close-on-exec files)"
-                : nr == FORK ? "fork (copy the files)" : "call " + nr;
+        IkcCall call = IkcCall.of(nr);
+        return call == null ? "call " + nr : switch (call) {
+            case OPEN_GENERATED -> "open (a /proc file)";
+            case MAPPABLE_FD -> "mmap (the host file)";
+            case OPEN_EXEC -> "execve (open the file)";
+            case EXEC_DONE -> "execve (close-on-exec files)";
+            case FORK -> "fork (copy the files)";
+        };
     }
 
     /** Channels open (one per live process being served). */

@@ -178,6 +178,11 @@ public final class IkcChannel {
                 && w.casInt(slot(i) + S_CALLBACK, CALLBACK_REQUESTED, CALLBACK_SERVING);
     }
 
+    /** The call-back's state (CALLBACK_NONE, _REQUESTED, _SERVING, _DONE), for debuggers. */
+    public int callbackState(int i) {
+        return w.getInt(slot(i) + S_CALLBACK);
+    }
+
     /** The call-back's kind (CALLBACK_FAULT_READ, CALLBACK_FAULT_WRITE, CALLBACK_GENERATE). */
     public int callbackKind(int i) {
         return w.getInt(slot(i) + S_CALLBACK_KIND);
