@@ -18,7 +18,7 @@ import jmck.ihk.ikc.IkcChannel;
 import jmck.ihk.ikc.IkcFiles;
 import jmck.lwk.Kernel;
 import jmck.lwk.abi.Signals;
-import jmck.lwk.elf.ElfImage;
+import jmck.lwk.elf.Executable;
 import jmck.lwk.mm.PageSize;
 import jmck.lwk.proc.Credentials;
 import jmck.lwk.proc.Process;
@@ -309,10 +309,10 @@ public final class InstanceDaemon {
             throw new JmckException("OS " + os + " is shutting down");
         SocketLink proxy = new SocketLink(link);
         Process process = onKernel(() -> {
-            ElfImage elf = ElfImage.open(Path.of(p.exe()));
+            Executable exe = Executable.open(Path.of(p.exe()), p.execfn(), p.argv());
             Rlimits limits = new Rlimits(p.rlimitSoft(), p.rlimitHard());
             Credentials creds = new Credentials(p.uid(), p.euid(), p.euid(), p.gid(), p.egid(), p.egid());
-            Process proc = kernel.prepare(elf, p.execfn(), p.argv(), p.env(), creds, limits);
+            Process proc = kernel.prepare(exe.elf(), p.execfn(), exe.argv(), p.env(), creds, limits);
             proc.setUmask(p.umask());
             forwarder.attach(proc, proxy, p.proxyPid());
             return proc;

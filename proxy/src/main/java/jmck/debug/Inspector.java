@@ -161,6 +161,10 @@ public final class Inspector implements AutoCloseable {
             case MAPPED -> in + o.access().lower() + " is allowed there and no page was mapped yet (demand paging): "
                     + "took a " + frame + " from the buddy allocator, filled it from the VMA's backing ("
                     + (v == null ? "?" : v.backing().toString()) + "), wrote the PTE; the instruction runs again";
+            case CACHED -> in + o.access().lower() + " of a page of a file mapped privately: the page cache holds "
+                    + "that page of " + (v == null ? "?" : v.backing().path()) + " (read from the file by the first "
+                    + "process that touched it): mapped its " + frame + " read-only and copy-on-write, shared with "
+                    + "every process that maps the file; the instruction runs again";
             case STACK_GROWN -> "no VMA covered the address, but it lies just below the stack within the stack limit: "
                     + "the stack VMA grew down to it, then took a " + frame;
             case COW_COPIED -> in + "the page is present but read-only and marked copy-on-write: "

@@ -10,7 +10,8 @@ import jmck.ihk.Ihk;
 import jmck.ihk.ikc.Doorbell;
 import jmck.ihk.ikc.IkcChannel;
 import jmck.ihk.ikc.IkcFiles;
-import jmck.lwk.elf.ElfImage;
+import jmck.lwk.elf.Executable;
+import jmck.lwk.elf.ProgramLoader;
 import jmck.lwk.proc.Credentials;
 import jmck.lwk.proc.Rlimits;
 
@@ -34,7 +35,8 @@ public final class Mcexec {
 
     /** Runs exe as the guest with argv (argv[0] as given) and environment env; returns the shell-style exit status. */
     public int run(Path exe, String execfn, List<String> argv, List<String> env) {
-        ElfImage.open(exe); // refuse unfit files here, with the same one-line messages as jmck run
+        // refuse unfit files here, with the same one-line messages and status as jmck run
+        ProgramLoader.checkInterpreter(Executable.open(exe, execfn, argv).elf());
         Control.Link link;
         try {
             link = Control.Link.connect(ihk.socket(os));

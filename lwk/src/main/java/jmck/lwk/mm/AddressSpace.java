@@ -57,6 +57,7 @@ public final class AddressSpace {
         public void retireCode(long pa, long length) {}
     };
     private KernelFaultListener kernelFaults;
+    private PageCache pageCache;
     private long brkStart;
     private long brk;
     private long startStack;
@@ -82,6 +83,15 @@ public final class AddressSpace {
 
     public void setKernelFaultListener(KernelFaultListener listener) {
         this.kernelFaults = listener;
+    }
+
+    /** Shares privately mapped file pages with every address space that uses cache (null: no sharing). */
+    public void setPageCache(PageCache cache) {
+        this.pageCache = cache;
+    }
+
+    PageCache pageCache() {
+        return pageCache;
     }
 
     /** The frames this space's pages come from (the LWK's memory). */
@@ -180,12 +190,21 @@ public final class AddressSpace {
         pageTable.forEachLeaf(start, end, (slot, entry, va, size) -> {
             mem.putLong(slot, 0);
             residentBytes -= size.bytes;
-            boolean code = (entry & Pte.NX) == 0;
-            frames.unref(Pte.address(entry) & -size.bytes, size.bytes, (pa, order) -> {
-                if (code) // no core may run stale translations of a freed code frame
-                    shootdown.retireCode(pa, FrameAllocator.PAGE_SIZE << order);
-            });
+            unrefFrame(Pte.address(entry) & -size.bytes, size, (entry & Pte.NX) == 0);
         });
+    }
+
+    /**
+     * A mapping of the frame at pa lets go of it: the frame is freed with its last reference (a page of
+     * the page cache leaves the cache when only the cache holds it). code: it was mapped executable, so no
+     * core may run translations of it once it is free.
+     */
+    private void unrefFrame(long pa, PageSize size, boolean code) {
+        FrameAllocator.FreedBlock freed = !code ? null
+                : (p, order) -> shootdown.retireCode(p, FrameAllocator.PAGE_SIZE << order);
+        frames.unref(pa, size.bytes, freed);
+        if (pageCache != null && size == PageSize.SMALL)
+            pageCache.released(pa, freed);
     }
 
     /** If a 2 MiB page maps va but does not start there, replaces it by 512 4 KiB PTEs over the same frames. */
@@ -278,6 +297,16 @@ public final class AddressSpace {
         peakResidentBytes = Math.max(peakResidentBytes, residentBytes);
     }
 
+    /**
+     * Maps a page cache frame at page: read-only with the copy-on-write bit whatever the VMA allows, so that
+     * a write, now or after an mprotect, copies it ({@link #breakCopyOnWrite}) and the cache stays the file's.
+     */
+    void mapCachedFrame(long page, long frame, Vma vma) {
+        pageTable.map(page, frame, PageSize.SMALL, (leafFlags(vma) & ~Pte.RW) | Pte.COW);
+        residentBytes += PageSize.SMALL.bytes;
+        peakResidentBytes = Math.max(peakResidentBytes, residentBytes);
+    }
+
     /** A write hit a copy-on-write page: copy it (or take it over if no one else maps it) and make it writable. */
     FaultOutcome breakCopyOnWrite(long va, Vma vma, Walk walk) {
         PageSize size = walk.pageSize();
@@ -293,7 +322,7 @@ public final class AddressSpace {
             byte[] copy = new byte[(int) size.bytes];
             mem.read(old, copy, 0, copy.length);
             mem.write(frame, copy, 0, copy.length);
-            frames.unref(old, size.bytes, null);
+            unrefFrame(old, size, (walk.leaf() & Pte.NX) == 0);
         }
         mem.putLong(slot, frame | flags);
         shootdown();
