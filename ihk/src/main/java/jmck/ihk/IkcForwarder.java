@@ -7,8 +7,13 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongUnaryOperator;
 import java.util.function.Supplier;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import jmck.ihk.ikc.AdaptiveSpin;
 import jmck.ihk.ikc.Doorbell;
+import jmck.ihk.ikc.IkcCall;
 import jmck.ihk.ikc.IkcChannel;
+import jmck.ihk.ikc.IkcFiles;
 import jmck.lwk.Kernel;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.proc.Process;
@@ -27,19 +32,9 @@ import jmck.lwk.trace.EventSink;
  * the proxy's call-backs (a page to fault in, a /proc file to write out) are served.
  */
 public final class IkcForwarder implements SyscallForwarder {
-    /** A pseudo syscall number: "open generated file TOKEN for the guest" (for /proc files). */
-    public static final long OPEN_GENERATED = 0x4a00;
-    /** A pseudo syscall number: "the host fd behind this guest fd, if it can be mapped" (for mmap of files). */
-    public static final long MAPPABLE_FD = 0x4a01;
-    /** A pseudo syscall number: "open execve's file PATH (a guest pointer) as the guest would, for the LWK". */
-    public static final long OPEN_EXEC = 0x4a02;
-    /** A pseudo syscall number: "execve went through: close the close-on-exec files". */
-    public static final long EXEC_DONE = 0x4a03;
-    /** A pseudo syscall number: "process CHILD forked from this one: serve its channel with copies of my files". */
-    public static final long FORK = 0x4a04;
     public static final int SLOTS = 64;
-    /** How long a core spins for the proxy's answer before the thread blocks. */
-    private static final long SPIN_NANOS = Long.getLong("jmck.ikc.spin", 200_000);
+    /** How each core's host thread spins for the proxy's answers (a core's thread owns its spinner). */
+    private final ThreadLocal<AdaptiveSpin> spins = ThreadLocal.withInitial(AdaptiveSpin::new);
 
     /** What the LWK tells the proxy outside the channels: a process ended. */
     public interface ProxyLink {
@@ -60,7 +55,7 @@ public final class IkcForwarder implements SyscallForwarder {
         final Syscall[] call = new Syscall[SLOTS];
         final long[][] args = new long[SLOTS][6];
         /** Requests posted and not yet completed: the tick looks only at channels with some. */
-        int inFlight;
+        final AtomicInteger inFlight = new AtomicInteger();
 
         Client(Process process, IkcChannel channel, ProxyLink link, long proxyPid) {
             this.process = process;
@@ -71,46 +66,31 @@ public final class IkcForwarder implements SyscallForwarder {
     }
 
     private final Kernel kernel;
-    private final Path directory;
+    private final IkcFiles files;
     private final Doorbell doorbell;
     private final Map<Process, Client> clients = new ConcurrentHashMap<>();
     private final Map<Long, Supplier<byte[]>> generated = new ConcurrentHashMap<>();
-    private long sequence;
+    private final AtomicLong sequence = new AtomicLong();
 
     /**
-     * A forwarder whose channel and generated files go in directory; it rings the proxies on doorbell
-     * (the LWK's) when a channel needs a worker.
+     * A forwarder whose channels and generated files are files; it rings the proxies on doorbell (the
+     * LWK's) when a channel needs a worker.
      */
-    public IkcForwarder(Kernel kernel, Path directory, Doorbell doorbell) {
+    public IkcForwarder(Kernel kernel, IkcFiles files, Doorbell doorbell) {
         this.kernel = kernel;
-        this.directory = directory;
+        this.files = files;
         this.doorbell = doorbell;
         kernel.addPoller(this::poll);
     }
 
-    /** Where the channel and generated files are. */
-    public Path directory() {
-        return directory;
-    }
-
-    /** The channel file of process pid. */
-    public Path channelFile(int pid) {
-        return channelFile(directory, pid);
-    }
-
-    /** The channel file of process pid among the channels in directory. */
-    public static Path channelFile(Path directory, int pid) {
-        return directory.resolve("ikc." + pid);
-    }
-
-    /** The file a generated contents token is written to. */
-    public static Path generatedFile(Path directory, long token) {
-        return directory.resolve("gen." + token);
+    /** Where the channels and generated files are. */
+    public IkcFiles files() {
+        return files;
     }
 
     /** Creates p's channel; the proxy at proxyPid serves it, and hears about forks and exits through link. */
     public IkcChannel attach(Process p, ProxyLink link, long proxyPid) {
-        Path file = channelFile(p.pid());
+        Path file = files.channel(p.pid());
         try {
             Files.deleteIfExists(file);
         } catch (IOException e) {
@@ -127,70 +107,81 @@ public final class IkcForwarder implements SyscallForwarder {
         return post(t, call, call.nr, args, "proxy: " + call.linuxName, null);
     }
 
+    /** Posts one of the LWK's own requests to the proxy (see {@link IkcCall}). */
+    private long post(Thread t, IkcCall call, long[] args, String reason, LongUnaryOperator then) {
+        return post(t, null, call.number, args, reason, then);
+    }
+
     /**
-     * Posts a call (a syscall, or a pseudo call when call is null) and waits for it, spinning or blocked;
-     * then, if given, turns the proxy's answer into the syscall's result.
+     * Posts a call (a syscall, or an IkcCall when call is null) and waits for it, spinning or blocked;
+     * then, if given, turns the proxy's answer into the syscall's result. The slot's bookkeeping is
+     * written before the request becomes visible, so whichever core sees the answer can complete it.
      */
     private long post(Thread t, Syscall call, long nr, long[] args, String reason, LongUnaryOperator then) {
         Client c = clients.get(t.process());
         if (c == null)
             return -Errno.ENOSYS;
-        int slot = c.channel.post(t.tid(), ++sequence, nr, args, t.process().umask(),
-                t.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_NOFILE));
+        int slot = c.channel.reserve();
         if (slot < 0)
             return -Errno.EAGAIN; // more concurrent delegated calls than slots
-        if (c.channel.needsWorker())
-            doorbell.ringProxies(); // the proxy starts workers on demand
-        c.inFlight++;
-        EventSink sink = kernel.eventSink();
-        if (sink != null)
-            sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc request: " + reason.replaceFirst("^proxy: ", ""));
         c.waiting[slot] = t;
         c.then[slot] = then;
         c.call[slot] = call;
         System.arraycopy(args, 0, c.args[slot], 0, 6);
-        if (!kernel.scheduler().othersRunnable(t)) {
-            long until = System.nanoTime() + SPIN_NANOS;
-            while (System.nanoTime() < until) {
+        c.inFlight.incrementAndGet();
+        c.channel.publish(slot, t.tid(), sequence.incrementAndGet(), nr, args, t.process().umask(),
+                t.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_NOFILE));
+        if (c.channel.needsWorker())
+            doorbell.ringProxies(); // the proxy starts workers on demand
+        EventSink sink = kernel.eventSink();
+        if (sink != null)
+            sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc request: " + reason.replaceFirst("^proxy: ", ""));
+        if (!kernel.scheduler().othersRunnable(t)) { // nothing else to run: wait here, as McKernel's do_syscall
+            AdaptiveSpin spin = spins.get();
+            spin.start();
+            do {
                 int state = c.channel.state(slot);
-                if (state == IkcChannel.RESPONSE)
+                if (state == IkcChannel.RESPONSE && c.channel.takeResponse(slot)) {
+                    spin.done();
                     return complete(c, slot, t);
+                }
                 if (state == IkcChannel.CLAIMED)
                     serveCallBack(c, slot);
-                java.lang.Thread.onSpinWait();
-            }
+            } while (spin.spin());
         }
         kernel.scheduler().block(t, reason);
         kernel.externalWait(1);
         return SyscallDispatcher.NO_RETURN;
     }
 
-    /** Takes a slot's result: frees the slot, applies what the LWK does with it, returns the syscall's result. */
+    /**
+     * Completes a slot whose response the caller has taken: frees it, applies what the LWK does with the
+     * result, returns the syscall's result.
+     */
     private long complete(Client c, int i, Thread t) {
         long result = c.channel.result(i);
         LongUnaryOperator then = c.then[i];
         Syscall call = c.call[i];
-        c.waiting[i] = null;
-        c.then[i] = null;
-        c.call[i] = null;
-        c.channel.free(i);
-        c.inFlight--;
+        boolean live = t != null && t.alive();
         EventSink sink = kernel.eventSink();
         if (sink != null && t != null)
             sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc response: " + result);
-        if (t == null || !t.alive())
-            return result;
-        if (then != null)
-            result = then.applyAsLong(result);
-        if (call != null)
+        if (live && call != null) // a syscall's answer; then is for IkcCalls only
             SyscallDispatcher.raiseSigpipe(t, call, c.args[i], result);
+        c.waiting[i] = null;
+        c.then[i] = null;
+        c.call[i] = null;
+        c.channel.free(i); // from here another core may reuse the slot
+        c.inFlight.decrementAndGet();
+        if (live && then != null)
+            result = then.applyAsLong(result);
         return result;
     }
 
     /** Serves a worker's call-back on slot i, if it made one: fault a page in, or write a generated file out. */
     private void serveCallBack(Client c, int i) {
         IkcChannel ch = c.channel;
-        if (ch.faultState(i) != IkcChannel.FAULT_REQUESTED)
+        if (!ch.takeCallBack(i))
             return;
         Thread t = c.waiting[i];
         long arg = ch.callbackArgument(i);
@@ -200,21 +191,21 @@ public final class IkcForwarder implements SyscallForwarder {
                     ? "generate a file" : String.format("remote page fault at %#x", arg)));
         switch (ch.callbackKind(i)) {
             case IkcChannel.CALLBACK_FAULT_READ, IkcChannel.CALLBACK_FAULT_WRITE ->
-                    ch.answerFault(i, t != null && t.alive()
+                    ch.answerCallBack(i, t != null && t.alive()
                             ? t.process().mm().resolve(arg, ch.callbackKind(i) == IkcChannel.CALLBACK_FAULT_WRITE) : -1);
             case IkcChannel.CALLBACK_GENERATE -> {
                 Supplier<byte[]> contents = generated.remove(arg);
                 long r = -1;
                 if (contents != null)
                     try {
-                        Files.write(generatedFile(directory, arg), contents.get());
+                        Files.write(files.generated(arg), contents.get());
                         r = 0;
                     } catch (IOException e) {
                         r = -1;
                     }
-                ch.answerFault(i, r);
+                ch.answerCallBack(i, r);
             }
-            default -> ch.answerFault(i, -1);
+            default -> ch.answerCallBack(i, -1);
         }
     }
 
@@ -224,9 +215,9 @@ public final class IkcForwarder implements SyscallForwarder {
      */
     @Override
     public long openContents(Thread t, String name, Supplier<byte[]> contents) {
-        long token = ++sequence;
+        long token = sequence.incrementAndGet();
         generated.put(token, contents);
-        return post(t, null, OPEN_GENERATED, new long[] {token, 0, 0, 0, 0, 0}, "proxy: open " + name, null);
+        return post(t, IkcCall.OPEN_GENERATED, new long[] {token, 0, 0, 0, 0, 0}, "proxy: open " + name, null);
     }
 
     /**
@@ -238,7 +229,7 @@ public final class IkcForwarder implements SyscallForwarder {
         Client c = clients.get(t.process());
         if (c == null)
             return done.applyAsLong(-Errno.ENODEV);
-        return post(t, null, MAPPABLE_FD, new long[] {fd, write ? 1 : 0, 0, 0, 0, 0}, "proxy: mmap",
+        return post(t, IkcCall.MAPPABLE_FD, new long[] {fd, write ? 1 : 0, 0, 0, 0, 0}, "proxy: mmap",
                 proxyFd -> done.applyAsLong(proxyFd < 0 ? proxyFd : openProxyFd(c.proxyPid, proxyFd, write)));
     }
 
@@ -249,17 +240,17 @@ public final class IkcForwarder implements SyscallForwarder {
         return jmck.emulator.host.HostSyscall.call(257, -100, com.sun.jna.Pointer.nativeValue(path), flags, 0, 0, 0);
     }
 
-    /** On the kernel's thread, every tick: answers wake their threads; call-backs are served. */
+    /** At every tick: answers wake their threads; call-backs are served. Safe on several cores at once. */
     private void poll() {
         for (Client c : clients.values()) {
-            if (c.inFlight == 0)
+            if (c.inFlight.get() == 0)
                 continue;
             IkcChannel ch = c.channel;
             for (int i = 0; i < SLOTS; i++) {
                 int state = ch.state(i);
                 if (state == IkcChannel.CLAIMED)
                     serveCallBack(c, i);
-                if (state != IkcChannel.RESPONSE)
+                if (state != IkcChannel.RESPONSE || !ch.takeResponse(i))
                     continue;
                 Thread t = c.waiting[i];
                 Syscall call = c.call[i];
@@ -286,7 +277,7 @@ public final class IkcForwarder implements SyscallForwarder {
         if (c == null)
             return done.applyAsLong(0);
         attach(child, c.link, c.proxyPid);
-        return post(t, null, FORK, new long[] {child.pid(), 0, 0, 0, 0, 0}, "proxy: fork", done);
+        return post(t, IkcCall.FORK, new long[] {child.pid(), 0, 0, 0, 0, 0}, "proxy: fork", done);
     }
 
     /** execve's file, opened by the proxy; the LWK takes its own descriptor through /proc/PROXY/fd/N. */
@@ -295,7 +286,7 @@ public final class IkcForwarder implements SyscallForwarder {
         Client c = clients.get(t.process());
         if (c == null)
             return done.applyAsLong(-Errno.ENOSYS);
-        return post(t, null, OPEN_EXEC, new long[] {path, 0, 0, 0, 0, 0}, "proxy: execve",
+        return post(t, IkcCall.OPEN_EXEC, new long[] {path, 0, 0, 0, 0, 0}, "proxy: execve",
                 fd -> done.applyAsLong(fd < 0 ? fd : openProxyFd(c.proxyPid, fd, false)));
     }
 
@@ -306,7 +297,7 @@ public final class IkcForwarder implements SyscallForwarder {
         if (c == null)
             return done.applyAsLong(0);
         c.channel.setRoot(t.process().mm().root());
-        return post(t, null, EXEC_DONE, new long[6], "proxy: execve", done);
+        return post(t, IkcCall.EXEC_DONE, new long[6], "proxy: execve", done);
     }
 
     @Override
@@ -339,11 +330,14 @@ public final class IkcForwarder implements SyscallForwarder {
                 if (t == null)
                     continue;
                 String what = c.call[i] != null ? c.call[i].linuxName : pseudoCallName(c.channel.number(i));
+                int callBack = c.channel.callbackState(i);
                 String state = switch (c.channel.state(i)) {
+                    case IkcChannel.FILLING -> "being posted";
                     case IkcChannel.REQUEST -> "posted, waiting for a proxy worker";
-                    case IkcChannel.CLAIMED -> c.channel.faultState(i) == IkcChannel.FAULT_REQUESTED
+                    case IkcChannel.CLAIMED -> callBack == IkcChannel.CALLBACK_REQUESTED || callBack == IkcChannel.CALLBACK_SERVING
                             ? "claimed by a proxy worker, which asks the LWK for a call-back" : "claimed by a proxy worker";
                     case IkcChannel.RESPONSE -> String.format("answered (%d), the LWK takes it at its next tick", c.channel.result(i));
+                    case IkcChannel.TAKEN -> "answered, being taken";
                     default -> "free";
                 };
                 l.add(String.format("pid %d tid %d %s: slot %d, %s", c.process.pid(), t.tid(), what, i, state));
@@ -352,9 +346,14 @@ public final class IkcForwarder implements SyscallForwarder {
     }
 
     private static String pseudoCallName(long nr) {
-        return nr == OPEN_GENERATED ? "open (a /proc file)" : nr == MAPPABLE_FD ? "mmap (the host file)"
-                : nr == OPEN_EXEC ? "execve (open the file)" : nr == EXEC_DONE ? "execve (close-on-exec files)"
-                : nr == FORK ? "fork (copy the files)" : "call " + nr;
+        IkcCall call = IkcCall.of(nr);
+        return call == null ? "call " + nr : switch (call) {
+            case OPEN_GENERATED -> "open (a /proc file)";
+            case MAPPABLE_FD -> "mmap (the host file)";
+            case OPEN_EXEC -> "execve (open the file)";
+            case EXEC_DONE -> "execve (close-on-exec files)";
+            case FORK -> "fork (copy the files)";
+        };
     }
 
     /** Channels open (one per live process being served). */

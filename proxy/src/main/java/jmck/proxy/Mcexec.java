@@ -9,6 +9,7 @@ import jmck.ihk.Control;
 import jmck.ihk.Ihk;
 import jmck.ihk.ikc.Doorbell;
 import jmck.ihk.ikc.IkcChannel;
+import jmck.ihk.ikc.IkcFiles;
 import jmck.lwk.elf.Executable;
 import jmck.lwk.elf.ProgramLoader;
 import jmck.lwk.proc.Credentials;
@@ -68,9 +69,9 @@ public final class Mcexec {
         try (PhysicalMemory memory = PhysicalMemory.empty()) {
             for (PhysicalMemory.Block b : p.blocks())
                 memory.attach(b);
-            Path channel = Path.of(p.channel());
-            ProxySession session = new ProxySession(memory, Doorbell.open(Path.of(p.doorbell())), channel.getParent());
-            session.serve(p.pid(), IkcChannel.open(channel), FdTable.withStdio());
+            IkcFiles files = new IkcFiles(Path.of(p.ikcDirectory()));
+            ProxySession session = new ProxySession(memory, Doorbell.open(files.doorbell()), files);
+            session.serve(p.pid(), IkcChannel.open(files.channel(p.pid())), FdTable.withStdio());
             forwardSignals(link);
             link.send(new Control.Start());
             int status = 1;
