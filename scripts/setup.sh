@@ -8,7 +8,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 deps="$root/.deps"
 
-system_packages=(gcc libc6-dev musl-tools busybox-static qemu-user gdb maven default-jdk-headless file)
+# chromium: the web view's tests drive it headless through the DevTools protocol (no chromedriver needed).
+# The dynamically linked host programs the tests run on the LWK are Debian's: python3 (with its standard
+# library: json, hashlib), perl, and the essential coreutils, findutils and dash.
+system_packages=(gcc libc6-dev musl-tools busybox-static qemu-user gdb maven default-jdk-headless file chromium
+                 python3 perl coreutils findutils dash)
 missing=()
 for p in "${system_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

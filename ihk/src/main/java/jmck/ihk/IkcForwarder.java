@@ -7,8 +7,13 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongUnaryOperator;
 import java.util.function.Supplier;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import jmck.ihk.ikc.AdaptiveSpin;
 import jmck.ihk.ikc.Doorbell;
+import jmck.ihk.ikc.IkcCall;
 import jmck.ihk.ikc.IkcChannel;
+import jmck.ihk.ikc.IkcFiles;
 import jmck.lwk.Kernel;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.proc.Process;
@@ -27,24 +32,9 @@ import jmck.lwk.trace.EventSink;
  * the proxy's call-backs (a page to fault in, a /proc file to write out) are served.
  */
 public final class IkcForwarder implements SyscallForwarder {
-    /** A pseudo syscall number: "open generated file TOKEN for the guest" (for /proc files). */
-    public static final long OPEN_GENERATED = 0x4a00;
-    /** A pseudo syscall number: "the host fd behind this guest fd, if it can be mapped" (for mmap of files). */
-    public static final long MAPPABLE_FD = 0x4a01;
-    /** A pseudo syscall number: "open execve's file PATH (a guest pointer) as the guest would, for the LWK". */
-    public static final long OPEN_EXEC = 0x4a02;
-    /** A pseudo syscall number: "execve went through: close the close-on-exec files". */
-    public static final long EXEC_DONE = 0x4a03;
-    /** A pseudo syscall number: "process CHILD forked from this one: serve its channel with copies of my files". */
-    public static final long FORK = 0x4a04;
-    /**
-     * Pseudo syscall numbers from here: "syscall NR with argument I's path replaced by the host path in the
-     * generated file whose token is in argument I", numbered PATH_CALL + NR * 8 + I (see forwardWithPath).
-     */
-    public static final long PATH_CALL = 0x10000;
     public static final int SLOTS = 64;
-    /** How long a core spins for the proxy's answer before the thread blocks. */
-    private static final long SPIN_NANOS = Long.getLong("jmck.ikc.spin", 200_000);
+    /** How each core's host thread spins for the proxy's answers (a core's thread owns its spinner). */
+    private final ThreadLocal<AdaptiveSpin> spins = ThreadLocal.withInitial(AdaptiveSpin::new);
 
     /** What the LWK tells the proxy outside the channels: a process ended. */
     public interface ProxyLink {
@@ -65,7 +55,7 @@ public final class IkcForwarder implements SyscallForwarder {
         final Syscall[] call = new Syscall[SLOTS];
         final long[][] args = new long[SLOTS][6];
         /** Requests posted and not yet completed: the tick looks only at channels with some. */
-        int inFlight;
+        final AtomicInteger inFlight = new AtomicInteger();
         /** The tokens of writable generated files opened by the process (forgotten when it ends). */
         final java.util.List<Long> writerTokens = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -78,53 +68,33 @@ public final class IkcForwarder implements SyscallForwarder {
     }
 
     private final Kernel kernel;
-    private final Path directory;
+    private final IkcFiles files;
     private final Doorbell doorbell;
     private final Map<Process, Client> clients = new ConcurrentHashMap<>();
     private final Map<Long, Supplier<byte[]>> generated = new ConcurrentHashMap<>();
     /** What takes the writes to a writable generated file, by token; kept while its process lives. */
     private final Map<Long, java.util.function.ToLongFunction<byte[]>> writers = new ConcurrentHashMap<>();
-    private long sequence;
+    private final AtomicLong sequence = new AtomicLong();
 
     /**
-     * A forwarder whose channel and generated files go in directory; it rings the proxies on doorbell
-     * (the LWK's) when a channel needs a worker.
+     * A forwarder whose channels and generated files are files; it rings the proxies on doorbell (the
+     * LWK's) when a channel needs a worker.
      */
-    public IkcForwarder(Kernel kernel, Path directory, Doorbell doorbell) {
+    public IkcForwarder(Kernel kernel, IkcFiles files, Doorbell doorbell) {
         this.kernel = kernel;
-        this.directory = directory;
+        this.files = files;
         this.doorbell = doorbell;
         kernel.addPoller(this::poll);
     }
 
-    /** Where the channel and generated files are. */
-    public Path directory() {
-        return directory;
-    }
-
-    /** The channel file of process pid. */
-    public Path channelFile(int pid) {
-        return channelFile(directory, pid);
-    }
-
-    /** The channel file of process pid among the channels in directory. */
-    public static Path channelFile(Path directory, int pid) {
-        return directory.resolve("ikc." + pid);
-    }
-
-    /** The file a generated contents token is written to. */
-    public static Path generatedFile(Path directory, long token) {
-        return directory.resolve("gen." + token);
-    }
-
-    /** The file the proxy puts what the guest wrote to generated file token in, for the LWK to take. */
-    public static Path writtenFile(Path directory, long token) {
-        return directory.resolve("written." + token);
+    /** Where the channels and generated files are. */
+    public IkcFiles files() {
+        return files;
     }
 
     /** Creates p's channel; the proxy at proxyPid serves it, and hears about forks and exits through link. */
     public IkcChannel attach(Process p, ProxyLink link, long proxyPid) {
-        Path file = channelFile(p.pid());
+        Path file = files.channel(p.pid());
         try {
             Files.deleteIfExists(file);
         } catch (IOException e) {
@@ -141,39 +111,48 @@ public final class IkcForwarder implements SyscallForwarder {
         return post(t, call, call.nr, args, "proxy: " + call.linuxName, null);
     }
 
+    /** Posts one of the LWK's own requests to the proxy (see {@link IkcCall}). */
+    private long post(Thread t, IkcCall call, long[] args, String reason, LongUnaryOperator then) {
+        return post(t, null, call.number, args, reason, then);
+    }
+
     /**
-     * Posts a call (a syscall, or a pseudo call when call is null) and waits for it, spinning or blocked;
-     * then, if given, turns the proxy's answer into the syscall's result.
+     * Posts a call (a syscall, or an IkcCall when call is null) and waits for it, spinning or blocked;
+     * then, if given, turns the proxy's answer into the syscall's result. The slot's bookkeeping is
+     * written before the request becomes visible, so whichever core sees the answer can complete it.
      */
     private long post(Thread t, Syscall call, long nr, long[] args, String reason, LongUnaryOperator then) {
         Client c = clients.get(t.process());
         if (c == null)
             return -Errno.ENOSYS;
-        int slot = c.channel.post(t.tid(), ++sequence, nr, args, t.process().umask(),
-                t.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_NOFILE), (int) checkedAs(t, call, args, true),
-                (int) checkedAs(t, call, args, false));
+        int slot = c.channel.reserve();
         if (slot < 0)
             return -Errno.EAGAIN; // more concurrent delegated calls than slots
-        if (c.channel.needsWorker())
-            doorbell.ringProxies(); // the proxy starts workers on demand
-        c.inFlight++;
-        EventSink sink = kernel.eventSink();
-        if (sink != null)
-            sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc request: " + reason.replaceFirst("^proxy: ", ""));
         c.waiting[slot] = t;
         c.then[slot] = then;
         c.call[slot] = call;
         System.arraycopy(args, 0, c.args[slot], 0, 6);
-        if (!kernel.scheduler().othersRunnable(t)) {
-            long until = System.nanoTime() + SPIN_NANOS;
-            while (System.nanoTime() < until) {
+        c.inFlight.incrementAndGet();
+        c.channel.publish(slot, t.tid(), sequence.incrementAndGet(), nr, args, t.process().umask(),
+                t.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_NOFILE), (int) checkedAs(t, call, args, true),
+                (int) checkedAs(t, call, args, false));
+        if (c.channel.needsWorker())
+            doorbell.ringProxies(); // the proxy starts workers on demand
+        EventSink sink = kernel.eventSink();
+        if (sink != null)
+            sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc request: " + reason.replaceFirst("^proxy: ", ""));
+        if (!kernel.scheduler().othersRunnable(t)) { // nothing else to run: wait here, as McKernel's do_syscall
+            AdaptiveSpin spin = spins.get();
+            spin.start();
+            do {
                 int state = c.channel.state(slot);
-                if (state == IkcChannel.RESPONSE)
+                if (state == IkcChannel.RESPONSE && c.channel.takeResponse(slot)) {
+                    spin.done();
                     return complete(c, slot, t);
+                }
                 if (state == IkcChannel.CLAIMED)
                     serveCallBack(c, slot);
-                java.lang.Thread.onSpinWait();
-            }
+            } while (spin.spin());
         }
         kernel.scheduler().block(t, reason);
         kernel.externalWait(1);
@@ -193,32 +172,34 @@ public final class IkcForwarder implements SyscallForwarder {
         return uid ? (real ? c.uid() : c.fsuid()) : (real ? c.gid() : c.fsgid());
     }
 
-    /** Takes a slot's result: frees the slot, applies what the LWK does with it, returns the syscall's result. */
+    /**
+     * Completes a slot whose response the caller has taken: frees it, applies what the LWK does with the
+     * result, returns the syscall's result.
+     */
     private long complete(Client c, int i, Thread t) {
         long result = c.channel.result(i);
         LongUnaryOperator then = c.then[i];
         Syscall call = c.call[i];
-        c.waiting[i] = null;
-        c.then[i] = null;
-        c.call[i] = null;
-        c.channel.free(i);
-        c.inFlight--;
+        boolean live = t != null && t.alive();
         EventSink sink = kernel.eventSink();
         if (sink != null && t != null)
             sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc response: " + result);
-        if (t == null || !t.alive())
-            return result;
-        if (then != null)
-            result = then.applyAsLong(result);
-        if (call != null)
+        if (live && call != null) // a syscall's answer; then is for IkcCalls only
             SyscallDispatcher.raiseSigpipe(t, call, c.args[i], result);
+        c.waiting[i] = null;
+        c.then[i] = null;
+        c.call[i] = null;
+        c.channel.free(i); // from here another core may reuse the slot
+        c.inFlight.decrementAndGet();
+        if (live && then != null)
+            result = then.applyAsLong(result);
         return result;
     }
 
     /** Serves a worker's call-back on slot i, if it made one: fault a page in, or write a generated file out. */
     private void serveCallBack(Client c, int i) {
         IkcChannel ch = c.channel;
-        if (ch.faultState(i) != IkcChannel.FAULT_REQUESTED)
+        if (!ch.takeCallBack(i))
             return;
         Thread t = c.waiting[i];
         long arg = ch.callbackArgument(i);
@@ -228,24 +209,24 @@ public final class IkcForwarder implements SyscallForwarder {
                     ? "generate a file" : String.format("remote page fault at %#x", arg)));
         switch (ch.callbackKind(i)) {
             case IkcChannel.CALLBACK_FAULT_READ, IkcChannel.CALLBACK_FAULT_WRITE ->
-                    ch.answerFault(i, t != null && t.alive()
+                    ch.answerCallBack(i, t != null && t.alive()
                             ? t.process().mm().resolve(arg, ch.callbackKind(i) == IkcChannel.CALLBACK_FAULT_WRITE) : -1);
             case IkcChannel.CALLBACK_GENERATE -> {
                 Supplier<byte[]> contents = generated.remove(arg);
                 long r = -1;
                 if (contents != null)
                     try {
-                        Files.write(generatedFile(directory, arg), contents.get());
+                        Files.write(files.generated(arg), contents.get());
                         r = 0;
                     } catch (IOException e) {
                         r = -1;
                     }
-                ch.answerFault(i, r);
+                ch.answerCallBack(i, r);
             }
             case IkcChannel.CALLBACK_WRITE -> {
                 var writer = writers.get(arg);
                 long r = -Errno.EIO;
-                Path f = writtenFile(directory, arg);
+                Path f = files.written(arg);
                 if (writer != null)
                     try {
                         r = writer.applyAsLong(Files.readAllBytes(f));
@@ -257,9 +238,9 @@ public final class IkcForwarder implements SyscallForwarder {
                 } catch (IOException e) {
                     // the directory goes at shutdown
                 }
-                ch.answerFault(i, r);
+                ch.answerCallBack(i, r);
             }
-            default -> ch.answerFault(i, -1);
+            default -> ch.answerCallBack(i, -1);
         }
     }
 
@@ -279,28 +260,35 @@ public final class IkcForwarder implements SyscallForwarder {
         Client c = clients.get(t.process());
         if (c == null)
             return -Errno.ENOSYS;
-        long token = ++sequence;
+        long token = sequence.incrementAndGet();
         generated.put(token, contents);
         if (writer != null) {
             writers.put(token, writer);
             c.writerTokens.add(token);
         }
-        return post(t, null, OPEN_GENERATED, new long[] {token, writer != null ? 1 : 0, 0, 0, 0, 0},
+        return post(t, IkcCall.OPEN_GENERATED, new long[] {token, writer != null ? 1 : 0, 0, 0, 0, 0},
                 "proxy: open " + name, null);
     }
 
-    /** The call with a /proc path the LWK resolved: the path travels in a file, its token in the argument. */
+    /**
+     * A call with a /proc path the LWK resolved (see IkcCall.PATH_CALL): the syscall's number, which
+     * argument is the path and the path travel in a generated file; its token goes in the sixth argument,
+     * which none of these calls uses.
+     */
     @Override
     public long forwardWithPath(Thread t, Syscall call, long[] args, int pathArg, String hostPath) {
-        long token = ++sequence;
+        if (call.args().size() > 5)
+            return -Errno.ENOSYS;
+        long token = sequence.incrementAndGet();
         try {
-            Files.writeString(generatedFile(directory, token), hostPath);
+            Files.writeString(files.generated(token), call.nr + " " + pathArg + " " + hostPath);
         } catch (IOException e) {
             return -Errno.ENOMEM;
         }
         long[] a = args.clone();
-        a[pathArg] = token;
-        return post(t, call, PATH_CALL + call.nr * 8L + pathArg, a, "proxy: " + call.linuxName, null);
+        a[pathArg] = 0;
+        a[5] = token;
+        return post(t, call, IkcCall.PATH_CALL.number, a, "proxy: " + call.linuxName, null);
     }
 
     @Override
@@ -311,7 +299,7 @@ public final class IkcForwarder implements SyscallForwarder {
 
     @Override
     public Path sharedDirectory() {
-        return directory;
+        return files.directory();
     }
 
     /**
@@ -323,7 +311,7 @@ public final class IkcForwarder implements SyscallForwarder {
         Client c = clients.get(t.process());
         if (c == null)
             return done.applyAsLong(-Errno.ENODEV);
-        return post(t, null, MAPPABLE_FD, new long[] {fd, write ? 1 : 0, 0, 0, 0, 0}, "proxy: mmap",
+        return post(t, IkcCall.MAPPABLE_FD, new long[] {fd, write ? 1 : 0, 0, 0, 0, 0}, "proxy: mmap",
                 proxyFd -> done.applyAsLong(proxyFd < 0 ? proxyFd : openProxyFd(c.proxyPid, proxyFd, write)));
     }
 
@@ -334,17 +322,17 @@ public final class IkcForwarder implements SyscallForwarder {
         return jmck.emulator.host.HostSyscall.call(257, -100, com.sun.jna.Pointer.nativeValue(path), flags, 0, 0, 0);
     }
 
-    /** On the kernel's thread, every tick: answers wake their threads; call-backs are served. */
+    /** At every tick: answers wake their threads; call-backs are served. Safe on several cores at once. */
     private void poll() {
         for (Client c : clients.values()) {
-            if (c.inFlight == 0)
+            if (c.inFlight.get() == 0)
                 continue;
             IkcChannel ch = c.channel;
             for (int i = 0; i < SLOTS; i++) {
                 int state = ch.state(i);
                 if (state == IkcChannel.CLAIMED)
                     serveCallBack(c, i);
-                if (state != IkcChannel.RESPONSE)
+                if (state != IkcChannel.RESPONSE || !ch.takeResponse(i))
                     continue;
                 Thread t = c.waiting[i];
                 Syscall call = c.call[i];
@@ -371,7 +359,7 @@ public final class IkcForwarder implements SyscallForwarder {
         if (c == null)
             return done.applyAsLong(0);
         attach(child, c.link, c.proxyPid);
-        return post(t, null, FORK, new long[] {child.pid(), 0, 0, 0, 0, 0}, "proxy: fork", done);
+        return post(t, IkcCall.FORK, new long[] {child.pid(), 0, 0, 0, 0, 0}, "proxy: fork", done);
     }
 
     /** execve's file, opened by the proxy; the LWK takes its own descriptor through /proc/PROXY/fd/N. */
@@ -380,11 +368,11 @@ public final class IkcForwarder implements SyscallForwarder {
         Client c = clients.get(t.process());
         if (c == null)
             return done.applyAsLong(-Errno.ENOSYS);
-        return post(t, null, OPEN_EXEC, new long[] {path, 0, 0, 0, 0, 0}, "proxy: execve",
+        return post(t, IkcCall.OPEN_EXEC, new long[] {path, 0, 0, 0, 0, 0}, "proxy: execve",
                 fd -> done.applyAsLong(fd < 0 ? fd : openProxyFd(c.proxyPid, fd, false)));
     }
 
-    /** Marks OPEN_EXEC's third argument: the second is a guest directory fd and the rest execveat's flags. */
+    /** Marks OPEN_EXEC's third argument: the second is a guest directory fd, the rest execveat's flags. */
     public static final long EXEC_AT = 1L << 32;
 
     @Override
@@ -392,7 +380,7 @@ public final class IkcForwarder implements SyscallForwarder {
         Client c = clients.get(t.process());
         if (c == null)
             return done.applyAsLong(-Errno.ENOSYS);
-        return post(t, null, OPEN_EXEC, new long[] {path, dirfd, EXEC_AT | (flags & 0xffffffffL), 0, 0, 0},
+        return post(t, IkcCall.OPEN_EXEC, new long[] {path, dirfd, EXEC_AT | (flags & 0xffffffffL), 0, 0, 0},
                 "proxy: execveat", fd -> done.applyAsLong(fd < 0 ? fd : openProxyFd(c.proxyPid, fd, false)));
     }
 
@@ -403,7 +391,7 @@ public final class IkcForwarder implements SyscallForwarder {
         if (c == null)
             return done.applyAsLong(0);
         c.channel.setRoot(t.process().mm().root());
-        return post(t, null, EXEC_DONE, new long[6], "proxy: execve", done);
+        return post(t, IkcCall.EXEC_DONE, new long[6], "proxy: execve", done);
     }
 
     @Override
@@ -419,7 +407,7 @@ public final class IkcForwarder implements SyscallForwarder {
             }
         c.channel.markExited();
         c.writerTokens.forEach(writers::remove);
-        deleteTree(directory.resolve("proc").resolve(Integer.toString(p.pid()))); // what the LWK kept for p's /proc
+        deleteTree(files.directory().resolve("proc").resolve(Integer.toString(p.pid()))); // what ProcFs kept for p
         try {
             Files.deleteIfExists(c.channel.file());
         } catch (IOException e) {
@@ -427,6 +415,42 @@ public final class IkcForwarder implements SyscallForwarder {
         }
         // Unmapped at the next tick: this may run inside poll(), which may still read the channel.
         kernel.submit(c.channel::close);
+    }
+
+    @Override
+    public java.util.List<String> requestsInFlight() {
+        java.util.List<String> l = new java.util.ArrayList<>();
+        for (Client c : clients.values())
+            for (int i = 0; i < SLOTS; i++) {
+                Thread t = c.waiting[i];
+                if (t == null)
+                    continue;
+                String what = c.call[i] != null ? c.call[i].linuxName : pseudoCallName(c.channel.number(i));
+                int callBack = c.channel.callbackState(i);
+                String state = switch (c.channel.state(i)) {
+                    case IkcChannel.FILLING -> "being posted";
+                    case IkcChannel.REQUEST -> "posted, waiting for a proxy worker";
+                    case IkcChannel.CLAIMED -> callBack == IkcChannel.CALLBACK_REQUESTED || callBack == IkcChannel.CALLBACK_SERVING
+                            ? "claimed by a proxy worker, which asks the LWK for a call-back" : "claimed by a proxy worker";
+                    case IkcChannel.RESPONSE -> String.format("answered (%d), the LWK takes it at its next tick", c.channel.result(i));
+                    case IkcChannel.TAKEN -> "answered, being taken";
+                    default -> "free";
+                };
+                l.add(String.format("pid %d tid %d %s: slot %d, %s", c.process.pid(), t.tid(), what, i, state));
+            }
+        return l;
+    }
+
+    private static String pseudoCallName(long nr) {
+        IkcCall call = IkcCall.of(nr);
+        return call == null ? "call " + nr : switch (call) {
+            case OPEN_GENERATED -> "open (a /proc file)";
+            case MAPPABLE_FD -> "mmap (the host file)";
+            case OPEN_EXEC -> "execve (open the file)";
+            case EXEC_DONE -> "execve (close-on-exec files)";
+            case FORK -> "fork (copy the files)";
+            case PATH_CALL -> "a call on a /proc path";
+        };
     }
 
     private static void deleteTree(Path d) {

@@ -30,6 +30,23 @@ public final class Stepper implements Debugger.Frontend {
     private String lastCommand = "";
     private Debugger.Stop stop;
     private int stops;
+    private Recorder recorder;
+
+    /** Told about each stop, command and exit of the session (the HTML export records them). */
+    public interface Recorder {
+        /** The machine stopped (before the stepper reports it). */
+        void stopped(Debugger.Stop stop, Debugger.FaultInfo lastFault);
+
+        /** A command was given at the current stop (after it ran). */
+        void command(String line);
+
+        /** A process ended. */
+        void exited(Process p);
+    }
+
+    public void setRecorder(Recorder r) {
+        recorder = r;
+    }
 
     /** One command: its words after the verb; returns how to go on, or null to stay stopped. */
     private interface Verb extends BiFunction<Stepper, String[], Debugger.Resume> {}
@@ -58,7 +75,7 @@ public final class Stepper implements Debugger.Frontend {
         verb("break|b", "break ADDR", "stop whenever the instruction at ADDR is about to run", (s, a) -> {
             long va = s.address(a, 0);
             s.debugger.addBreakpoint(va);
-            s.out.printf("breakpoint at %#x%s%n", va, s.inspect.symbolOf(va));
+            s.out.printf("breakpoint at %#x%s%n", va, s.inspect.symbolOf(s.mm(), va));
             return null;
         });
         verb("delete", "delete ADDR", "remove a breakpoint", (s, a) -> {
@@ -68,7 +85,7 @@ public final class Stepper implements Debugger.Frontend {
             return null;
         });
         verb("regs|registers", "regs", "show the registers", (s, a) -> {
-            s.out.print(s.inspect.registers(s.stop.core().cpu()));
+            s.out.print(s.inspect.registers(s.stop.core().cpu(), s.mm()));
             return null;
         });
         verb("disas|x/i", "disas [ADDR] [N]", "disassemble N instructions (default 5) at ADDR (default rip)", (s, a) -> {
@@ -107,15 +124,6 @@ public final class Stepper implements Debugger.Frontend {
                 (s, a) -> Debugger.Resume.until(Debugger.Until.DETACH));
     }
 
-    /** A command the user got wrong: its message is printed on one line and the session goes on. */
-    static final class BadCommand extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        BadCommand(String message) {
-            super(message, null, false, false);
-        }
-    }
-
     /** echo: print each command after the prompt, as a transcript (for scripts). */
     public Stepper(Kernel kernel, Inspector inspect, BufferedReader in, PrintStream out, boolean echo) {
         this.debugger = new Debugger(kernel);
@@ -134,8 +142,8 @@ public final class Stepper implements Debugger.Frontend {
     @Override
     public Debugger.Resume stopped(Debugger.Stop s) {
         stop = s;
-        if (s.kind() == Debugger.Kind.START && inspect.symbols() != null)
-            startedAt(s.thread().rip());
+        if (recorder != null)
+            recorder.stopped(s, debugger.lastFault());
         report(s);
         while (true) {
             String line = readCommand();
@@ -154,6 +162,8 @@ public final class Stepper implements Debugger.Frontend {
             try {
                 Debugger.Resume r = e.verb().apply(this, java.util.Arrays.copyOfRange(words, 1, words.length));
                 out.flush();
+                if (recorder != null)
+                    recorder.command(line);
                 if (r != null)
                     return r;
             } catch (BadCommand x) {
@@ -164,25 +174,21 @@ public final class Stepper implements Debugger.Frontend {
         }
     }
 
-    private long entryFileAddress = -1;
-
-    /** Program start: a static-pie program's symbols move by the distance between its entry and the file's. */
-    public void setEntry(long fileEntry) {
-        entryFileAddress = fileEntry;
-    }
-
-    private void startedAt(long rip) {
-        if (entryFileAddress >= 0 && rip != entryFileAddress)
-            inspect.setLoadBias(rip - entryFileAddress);
-    }
-
     private void report(Debugger.Stop s) {
         Thread t = s.thread();
         String who = String.format("[pid %d tid %d core %d]", t.process().pid(), t.tid(), s.core().id());
         stops++;
         switch (s.kind()) {
-            case START -> out.printf("stop %d %s program start at its entry point%n", stops, who);
-            case BREAKPOINT -> out.printf("stop %d %s breakpoint at %#x%s%n", stops, who, t.rip(), inspect.symbolOf(t.rip()));
+            case START -> {
+                long entry = t.process().mm().auxv(jmck.lwk.elf.InitialStack.AT_ENTRY);
+                if (entry < 0 || entry == t.rip())
+                    out.printf("stop %d %s program start at its entry point%n", stops, who);
+                else // a dynamically linked program: its ELF interpreter runs first
+                    out.printf("stop %d %s program start in its ELF interpreter at %#x%s, which maps the shared "
+                            + "libraries and then jumps to the program's entry point %#x%s%n", stops, who, t.rip(),
+                            inspect.symbolOf(mm(), t.rip()), entry, inspect.symbolOf(mm(), entry));
+            }
+            case BREAKPOINT -> out.printf("stop %d %s breakpoint at %#x%s%n", stops, who, t.rip(), inspect.symbolOf(mm(), t.rip()));
             case STEP -> {
                 out.printf("stop %d %s stepped%n", stops, who);
                 for (Debugger.FaultInfo f : s.faultsDuringStep())
@@ -236,6 +242,8 @@ public final class Stepper implements Debugger.Frontend {
         else
             out.printf("process %d killed by %s%n", p.pid(), Signals.name(ws & 0x7f));
         out.flush();
+        if (recorder != null)
+            recorder.exited(p);
     }
 
     // ---- commands ----
@@ -294,44 +302,7 @@ public final class Stepper implements Debugger.Frontend {
 
     /** words[i] as an address: 0x hex, a symbol, symbol+offset, or a register ($rsp). */
     private long address(String[] words, int i) {
-        if (words.length <= i)
-            throw new BadCommand("missing address: give a hex address (0x401000), a symbol (main) or a register ($rsp)");
-        String w = words[i];
-        long offset = 0;
-        int plus = w.indexOf('+', 1);
-        if (plus > 0) {
-            try {
-                offset = Long.decode(w.substring(plus + 1));
-            } catch (NumberFormatException e) {
-                throw new BadCommand("bad address '" + w + "': the offset after + must be a number");
-            }
-            w = w.substring(0, plus);
-        }
-        long va;
-        if (w.startsWith("$")) {
-            try {
-                va = stop.core().cpu().reg(X86Reg.valueOf(w.substring(1).toUpperCase()));
-            } catch (IllegalArgumentException e) {
-                throw new BadCommand("bad address '" + w + "': no register " + w.substring(1));
-            }
-        } else if (w.startsWith("0x") || w.startsWith("0X") || Character.isDigit(w.charAt(0))) {
-            try {
-                va = w.startsWith("0x") || w.startsWith("0X") ? Long.parseUnsignedLong(w.substring(2), 16)
-                        : Long.parseLong(w);
-            } catch (NumberFormatException e) {
-                throw new BadCommand("bad address '" + w + "': give a hex address (0x401000), a symbol or a register");
-            }
-        } else {
-            va = inspect.symbols().address(w);
-            if (va < 0)
-                throw new BadCommand("bad address '" + w + "': no such symbol"
-                        + (inspect.symbols().isEmpty() ? " (the program has no symbol table)" : ""));
-        }
-        va += offset;
-        if (!jmck.lwk.arch.X86.isUserAddress(va))
-            throw new BadCommand(String.format("bad address %#x: not in the user half of the address space (0 to %#x)", va,
-                    jmck.lwk.arch.X86.USER_TOP));
-        return va;
+        return Addresses.parse(words.length <= i ? "" : words[i], inspect, mm(), stop.core().cpu());
     }
 
     private void dump(long va, int len) {

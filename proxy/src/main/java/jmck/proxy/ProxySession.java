@@ -13,7 +13,10 @@ import java.util.concurrent.locks.ReentrantLock;
 import jmck.emulator.PhysicalMemory;
 import jmck.ihk.IkcForwarder;
 import jmck.ihk.ikc.Doorbell;
+import jmck.ihk.ikc.AdaptiveSpin;
+import jmck.ihk.ikc.IkcCall;
 import jmck.ihk.ikc.IkcChannel;
+import jmck.ihk.ikc.IkcFiles;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.syscall.Syscall;
 
@@ -39,7 +42,7 @@ public final class ProxySession {
 
     private final PhysicalMemory memory;
     private final Doorbell lwk;
-    private final Path generatedDirectory;
+    private final IkcFiles files;
     private final Map<Integer, Served> served = new ConcurrentHashMap<>();
     private final Set<java.lang.Thread> workers = ConcurrentHashMap.newKeySet();
     private java.lang.Thread dispatcher;
@@ -54,8 +57,6 @@ public final class ProxySession {
         final FdTable fds;
         /** Only one worker at a time waits for the doorbell: it spins before it sleeps (leader/follower). */
         final ReentrantLock waiter = new ReentrantLock();
-        /** Workers not running a call: the leader, its followers, and workers still starting. */
-        final AtomicInteger idle = new AtomicInteger();
         /** The process (until it exits) and each worker hold a reference; the last to let go closes the files. */
         final AtomicInteger refs = new AtomicInteger(1);
         final AtomicInteger started = new AtomicInteger();
@@ -81,11 +82,11 @@ public final class ProxySession {
         }
     }
 
-    /** A session over memory (already mapped here), ringing the LWK's doorbell, with generated files in a directory. */
-    public ProxySession(PhysicalMemory memory, Doorbell lwk, Path generatedDirectory) {
+    /** A session over memory (already mapped here), ringing the LWK's doorbell, with the channels among files. */
+    public ProxySession(PhysicalMemory memory, Doorbell lwk, IkcFiles files) {
         this.memory = memory;
         this.lwk = lwk;
-        this.generatedDirectory = generatedDirectory;
+        this.files = files;
     }
 
     /** Starts serving process pid on its channel with fds as its file descriptors (workers start on demand). */
@@ -104,11 +105,11 @@ public final class ProxySession {
             addWorker(s);
     }
 
-    /** A forked child: its channel is at file; its files are copies of its parent's. */
-    public void fork(int parent, int child, Path channel) {
+    /** A forked child: it gets its own channel, and copies of its parent's files. */
+    private void fork(int parent, int child) {
         Served p = served.get(parent);
         FdTable fds = p == null ? FdTable.withStdio() : p.fds.fork();
-        serve(child, IkcChannel.open(channel), fds);
+        serve(child, IkcChannel.open(files.channel(child)), fds);
     }
 
     /**
@@ -160,7 +161,7 @@ public final class ProxySession {
             s.release();
             return;
         }
-        s.idle.incrementAndGet(); // counted from now, so no second spare starts while it starts
+        s.channel.addIdle(1); // counted idle from now: a request posted while it starts is its to take
         java.lang.Thread t = new java.lang.Thread(() -> work(s), "proxy-" + s.pid + "-" + s.started.getAndIncrement());
         t.setDaemon(true);
         workers.add(t);
@@ -171,27 +172,38 @@ public final class ProxySession {
             t.start();
         } catch (OutOfMemoryError e) { // the host has no thread to spare: the workers s has serve on
             workers.remove(t);
-            s.idle.decrementAndGet();
+            s.channel.addIdle(-1);
             s.channel.addWorkers(-1);
             s.release();
         }
     }
 
-    /** A worker: claim a request, run it on the host, answer, ring the LWK; leave when idle or when the process ends. */
+    /**
+     * A worker: claim a request, run it on the host, answer, ring the LWK; leave when idle or when the
+     * process ends. It counts as idle (in the channel, where the LWK looks) from before it answers until it
+     * claims the next request, so the LWK's next call finds it and no spare starts; when it claims a
+     * request and sees another waiting with nobody idle, it asks the dispatcher for a spare, so that a call
+     * that blocks on the host (a read from a pipe, a wait) never holds up the next.
+     */
     private void work(Served s) {
         RemoteGuestMemory gm = new RemoteGuestMemory(memory, s.channel, lwk);
         HostCalls hc = new HostCalls(gm, s.fds);
+        IkcChannel ch = s.channel;
+        AdaptiveSpin spin = new AdaptiveSpin();
         try {
-            for (int slot; (slot = next(s)) >= 0; ) {
-                if (s.idle.decrementAndGet() == 0)
-                    addWorker(s); // one waits for the next request in case this one blocks
+            for (int slot; (slot = next(s, spin)) >= 0; ) {
+                ch.addIdle(-1);
+                if (ch.idle() == 0 && ch.pending()) { // the LWK wrote a request, then read the count: one of us sees the other
+                    ch.want();
+                    lwk.ringProxies();
+                }
                 long began = System.nanoTime(), r;
                 try {
                     r = run(s, gm, hc, slot);
                 } finally {
-                    s.idle.incrementAndGet(); // before the answer, or the next call may find no one idle
+                    ch.addIdle(1); // before the answer, or the LWK's next call may find no one idle
                 }
-                s.channel.respond(slot, r);
+                ch.respond(slot, r);
                 lwk.ring();
                 synchronized (this) {
                     calls++;
@@ -199,15 +211,15 @@ public final class ProxySession {
                 }
             }
         } finally {
-            s.idle.decrementAndGet();
+            ch.addIdle(-1);
             synchronized (this) {
                 zeroCopyBytes += hc.zeroCopyBytes();
                 bounceBytes += hc.bounceBytes();
             }
             workers.remove(java.lang.Thread.currentThread());
-            IkcChannel ch = s.channel;
-            // A request posted while this worker was leaving found it still counted: someone must take it.
-            if (ch.addWorkers(-1) == 0 && !s.done && !ch.exited() && ch.pending()) {
+            // A request posted while this worker was leaving found it still counted idle: someone must take it.
+            ch.addWorkers(-1);
+            if (!s.done && !ch.exited() && ch.idle() == 0 && ch.pending()) {
                 ch.want();
                 lwk.ringProxies();
             }
@@ -215,19 +227,31 @@ public final class ProxySession {
         }
     }
 
-    /** Waits for a request and claims it; -1 if the process ended or none came for IDLE_NANOS. */
-    private int next(Served s) {
+    /**
+     * Waits for a request and claims it; -1 if the process ended or none came for IDLE_NANOS. One worker
+     * of a process waits at the doorbell at a time (the others wait for it to claim something): it spins
+     * first (see AdaptiveSpin), so that the answer to one call and the next call of a guest that makes
+     * many cost no futex wake-up, then sleeps.
+     */
+    private int next(Served s, AdaptiveSpin spin) {
         IkcChannel channel = s.channel;
         long idleUntil = System.nanoTime() + IDLE_NANOS;
         try {
             if (!s.waiter.tryLock(IDLE_NANOS, TimeUnit.NANOSECONDS))
                 return -1; // a spare: another worker has been waiting all along
             try {
+                boolean spinning = true;
+                spin.start();
                 while (!s.done && !channel.exited()) {
                     int seen = channel.requestCount();
                     int slot = channel.claim();
-                    if (slot >= 0)
+                    if (slot >= 0) {
+                        if (spinning)
+                            spin.done();
                         return slot;
+                    }
+                    if (spinning && (spinning = spin.spin()))
+                        continue;
                     long left = idleUntil - System.nanoTime();
                     if (left <= 0)
                         return -1;
@@ -265,45 +289,50 @@ public final class ProxySession {
         hc.fds().setLimit(channel.nofile(slot));
         hc.fsuid = channel.fsuid(slot);
         hc.fsgid = channel.fsgid(slot);
-        long r;
-        if (nr == IkcForwarder.OPEN_GENERATED) {
-            r = openGenerated(hc, args[0], args[1] != 0);
-        } else if (nr == IkcForwarder.MAPPABLE_FD) { // the LWK opens /proc/<this pid>/fd/<r> itself
-            r = hc.mappableHostFd(args[0], args[1] != 0);
-        } else if (nr == IkcForwarder.OPEN_EXEC) { // likewise
-            boolean at = (args[2] & IkcForwarder.EXEC_AT) != 0;
-            r = hc.openExecutable(args[0], at ? (int) args[1] : -100, at ? (int) args[2] : 0);
-        } else if (nr == IkcForwarder.EXEC_DONE) {
-            hc.fds().closeOnExec();
-            r = 0;
-        } else if (nr == IkcForwarder.FORK) {
-            int child = (int) args[0];
-            fork(s.pid, child, IkcForwarder.channelFile(generatedDirectory, child));
-            r = 0;
-        } else if (nr >= IkcForwarder.PATH_CALL) { // a path the LWK resolved, in a file named by the argument
-            Syscall call = Syscall.of((nr - IkcForwarder.PATH_CALL) / 8);
-            int pathArg = (int) ((nr - IkcForwarder.PATH_CALL) % 8);
-            r = call == null || pathArg > 5 ? -Errno.ENOSYS : hc.executeWithPath(call, args, pathArg,
-                    takeString(IkcForwarder.generatedFile(generatedDirectory, args[pathArg])));
-        } else {
+        IkcCall pseudo = IkcCall.of(nr);
+        if (pseudo == null) {
             Syscall call = Syscall.of(nr);
-            r = call == null ? -Errno.ENOSYS : hc.execute(call, args);
+            return call == null ? -Errno.ENOSYS : hc.execute(call, args);
         }
-        return r;
+        return switch (pseudo) {
+            case OPEN_GENERATED -> openGenerated(hc, args[0], args[1] != 0);
+            case MAPPABLE_FD -> hc.mappableHostFd(args[0], args[1] != 0); // the LWK opens /proc/<this pid>/fd/<r> itself
+            case OPEN_EXEC -> { // likewise; execveat gives a directory fd and flags
+                boolean at = (args[2] & IkcForwarder.EXEC_AT) != 0;
+                yield hc.openExecutable(args[0], at ? (int) args[1] : -100, at ? (int) args[2] : 0);
+            }
+            case PATH_CALL -> pathCall(hc, args);
+            case EXEC_DONE -> {
+                hc.fds().closeOnExec();
+                yield 0;
+            }
+            case FORK -> {
+                fork(s.pid, (int) args[0]);
+                yield 0;
+            }
+        };
     }
 
     /** The guest memory (and IKC slot) of the request this worker thread is serving, for call-backs. */
     private final ThreadLocal<RemoteGuestMemory> serving = new ThreadLocal<>();
 
-    /** The text of a file the LWK wrote for this call, which is then deleted; "" if there is none. */
-    private static String takeString(Path file) {
+    /** IkcCall.PATH_CALL: the syscall, its path argument and the host path are in the token's file. */
+    private long pathCall(HostCalls hc, long[] args) {
+        String text;
+        Path file = files.generated(args[5]);
         try {
-            String s = Files.readString(file);
+            text = Files.readString(file);
             Files.deleteIfExists(file);
-            return s;
         } catch (IOException e) {
-            return "";
+            return -Errno.EIO;
         }
+        String[] parts = text.split(" ", 3);
+        Syscall call = parts.length == 3 ? Syscall.of(Long.parseLong(parts[0])) : null;
+        int pathArg = parts.length == 3 ? Integer.parseInt(parts[1]) : -1;
+        if (call == null || pathArg < 0 || pathArg > 4)
+            return -Errno.ENOSYS;
+        args[5] = 0;
+        return hc.executeWithPath(call, args, pathArg, parts[2]);
     }
 
     /**
@@ -311,11 +340,11 @@ public final class ProxySession {
      * serving that call calls back through its own slot).
      */
     private long openGenerated(HostCalls hc, long token, boolean writable) {
-        Path file = IkcForwarder.generatedFile(generatedDirectory, token);
+        Path file = files.generated(token);
         java.util.function.ToLongFunction<byte[]> writer = !writable ? null : bytes -> HostCalls.asProxyWhile(() -> {
             RemoteGuestMemory gm = serving.get(); // the worker now serving the write
             try {
-                Files.write(IkcForwarder.writtenFile(generatedDirectory, token), bytes);
+                Files.write(files.written(token), bytes);
             } catch (IOException e) {
                 return (long) -Errno.EIO;
             }

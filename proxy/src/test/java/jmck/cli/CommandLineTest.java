@@ -117,8 +117,12 @@ class CommandLineTest {
                 if (bad == null)
                     continue;
                 List<String> l = new ArrayList<>(words(c));
-                l.add(o.names().get(0));
-                l.add(bad);
+                if (o.fallback() != null) { // a value that may be left out is only taken from the next word if it fits
+                    l.add(o.names().get(0) + "=" + bad);
+                } else {
+                    l.add(o.names().get(0));
+                    l.add(bad);
+                }
                 l.addAll(operands(c));
                 Out r = execute(l.toArray(String[]::new));
                 assertEquals(2, r.status, String.join(" ", l) + ": " + r.stderr);

@@ -115,9 +115,10 @@ class IhkTest {
         ok("ihk", "boot", "-n", "0");
         assertOneLineError(jmck("ihk", "boot", "-n", "0"), "already RUNNING");
         assertOneLineError(jmck("ihk", "release", "cpu", "1"), "assigned to an OS instance");
-        assertOneLineError(jmck("mcexec", "0", Guests.guest("gcc-dynamic", "hello").toString()),
-                "dynamically linked");
+        assertOneLineError(jmck("mcexec", "0", Guests.guest("gcc-dynamic", "no_interp").toString()),
+                "its interpreter /nonexistent/ld-linux-x86-64.so.2: no such file or directory");
         assertEquals("hello\n", ok("mcexec", guest("hello")).stdout()); // still serving
+        assertEquals("hello\n", ok("mcexec", Guests.guest("gcc-dynamic", "hello").toString()).stdout());
     }
 
     /** Issue 9: the guest's frames, channel and files come back; the daemon holds no more fds than before. */

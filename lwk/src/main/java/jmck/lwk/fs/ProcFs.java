@@ -138,6 +138,8 @@ public final class ProcFs {
                 return Target.generated(() -> files.comm(p), hostPath);
             case "cmdline":
                 return Target.generated(p::cmdline, hostPath);
+            case "auxv":
+                return Target.generated(() -> p.mm().savedAuxvBytes(), hostPath);
             case "limits":
                 return Target.generated(() -> files.limits(p), hostPath);
             case "oom_score":

@@ -57,6 +57,7 @@ public final class AddressSpace {
         public void retireCode(long pa, long length) {}
     };
     private KernelFaultListener kernelFaults;
+    private PageCache pageCache;
     private long brkStart;
     private long brk;
     private long startStack;
@@ -82,6 +83,15 @@ public final class AddressSpace {
 
     public void setKernelFaultListener(KernelFaultListener listener) {
         this.kernelFaults = listener;
+    }
+
+    /** Shares privately mapped file pages with every address space that uses cache (null: no sharing). */
+    public void setPageCache(PageCache cache) {
+        this.pageCache = cache;
+    }
+
+    PageCache pageCache() {
+        return pageCache;
     }
 
     /** The frames this space's pages come from (the LWK's memory). */
@@ -180,12 +190,21 @@ public final class AddressSpace {
         pageTable.forEachLeaf(start, end, (slot, entry, va, size) -> {
             mem.putLong(slot, 0);
             residentBytes -= size.bytes;
-            boolean code = (entry & Pte.NX) == 0;
-            frames.unref(Pte.address(entry) & -size.bytes, size.bytes, (pa, order) -> {
-                if (code) // no core may run stale translations of a freed code frame
-                    shootdown.retireCode(pa, FrameAllocator.PAGE_SIZE << order);
-            });
+            unrefFrame(Pte.address(entry) & -size.bytes, size, (entry & Pte.NX) == 0);
         });
+    }
+
+    /**
+     * A mapping of the frame at pa lets go of it: the frame is freed with its last reference (a page of
+     * the page cache leaves the cache when only the cache holds it). code: it was mapped executable, so no
+     * core may run translations of it once it is free.
+     */
+    private void unrefFrame(long pa, PageSize size, boolean code) {
+        FrameAllocator.FreedBlock freed = !code ? null
+                : (p, order) -> shootdown.retireCode(p, FrameAllocator.PAGE_SIZE << order);
+        frames.unref(pa, size.bytes, freed);
+        if (pageCache != null && size == PageSize.SMALL)
+            pageCache.released(pa, freed);
     }
 
     /** If a 2 MiB page maps va but does not start there, replaces it by 512 4 KiB PTEs over the same frames. */
@@ -278,6 +297,16 @@ public final class AddressSpace {
         peakResidentBytes = Math.max(peakResidentBytes, residentBytes);
     }
 
+    /**
+     * Maps a page cache frame at page: read-only with the copy-on-write bit whatever the VMA allows, so that
+     * a write, now or after an mprotect, copies it ({@link #breakCopyOnWrite}) and the cache stays the file's.
+     */
+    void mapCachedFrame(long page, long frame, Vma vma) {
+        pageTable.map(page, frame, PageSize.SMALL, (leafFlags(vma) & ~Pte.RW) | Pte.COW);
+        residentBytes += PageSize.SMALL.bytes;
+        peakResidentBytes = Math.max(peakResidentBytes, residentBytes);
+    }
+
     /** A write hit a copy-on-write page: copy it (or take it over if no one else maps it) and make it writable. */
     FaultOutcome breakCopyOnWrite(long va, Vma vma, Walk walk) {
         PageSize size = walk.pageSize();
@@ -293,7 +322,7 @@ public final class AddressSpace {
             byte[] copy = new byte[(int) size.bytes];
             mem.read(old, copy, 0, copy.length);
             mem.write(frame, copy, 0, copy.length);
-            frames.unref(old, size.bytes, null);
+            unrefFrame(old, size, (walk.leaf() & Pte.NX) == 0);
         }
         mem.putLong(slot, frame | flags);
         shootdown();
@@ -317,6 +346,31 @@ public final class AddressSpace {
         if (kernelFaults != null)
             kernelFaults.onKernelFault(o);
         return o.resolved() ? PageTable.translate(mem, pageTable.root(), va, write) : -1;
+    }
+
+    /**
+     * The physical address a debugger writes user address va at (ptrace's POKEDATA with FOLL_FORCE): the
+     * page is faulted in, and a copy-on-write page (shared after fork, or the page cache's frame of a file)
+     * is copied first, even where the VMA is read-only (code), so that the write changes this process
+     * alone; the copy keeps the VMA's protection. -1 if va is not mapped.
+     */
+    public long resolveForDebugger(long va) {
+        Vma vma = X86.isUserAddress(va) ? find(va) : null;
+        if (vma == null || resolve(va, false) < 0)
+            return -1;
+        Walk w = pageTable.walk(va);
+        if ((w.leaf() & Pte.COW) != 0) {
+            FaultOutcome o = breakCopyOnWrite(va, vma, w);
+            if (!o.resolved())
+                return -1;
+            if (!vma.writable()) { // the copy is the process's own now, but still not writable by it
+                Walk copy = pageTable.walk(va);
+                long slot = copy.tables()[copy.depth() - 1] + 8L * copy.indices()[copy.depth() - 1];
+                mem.putLong(slot, copy.leaf() & ~Pte.RW);
+                shootdown();
+            }
+        }
+        return PageTable.translate(mem, pageTable.root(), va, false);
     }
 
     /** Copies user memory into dst; throws {@link BadAddressException} if any byte is unreachable. */
@@ -748,6 +802,30 @@ public final class AddressSpace {
         startStack = rsp;
     }
 
+    /** The auxiliary vector the program started with, as Linux keeps it in mm->saved_auxv. */
+    private long[] savedAuxv = new long[0];
+
+    /** Keeps the auxiliary vector (type, value pairs, AT_NULL last) the program starts with. */
+    public void setSavedAuxv(long[] auxv) {
+        savedAuxv = auxv.clone();
+    }
+
+    /** The saved auxiliary vector's value of type (AT_ENTRY, AT_BASE, ...), or -1 if it has none. */
+    public long auxv(int type) {
+        for (int i = 0; i + 1 < savedAuxv.length; i += 2)
+            if (savedAuxv[i] == type)
+                return savedAuxv[i + 1];
+        return -1;
+    }
+
+    /** The saved auxiliary vector as /proc/PID/auxv gives it: 8-byte type and value pairs, AT_NULL last. */
+    public byte[] savedAuxvBytes() {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * savedAuxv.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (long v : savedAuxv)
+            b.putLong(v);
+        return b.array();
+    }
+
     /**
      * The text of /proc/self/maps. Labels follow Linux's rules: an anonymous VMA that overlaps the program
      * break's range is [heap] and the one holding the initial stack pointer is [stack], however they
@@ -755,17 +833,20 @@ public final class AddressSpace {
      */
     public String maps() {
         StringBuilder b = new StringBuilder();
-        for (Vma v : vmas.values()) {
-            String label = null;
-            if (v.backing.anonymous()) {
-                if (v.start < brk && v.end > brkStart)
-                    label = "[heap]";
-                else if (v.start <= startStack && v.end >= startStack)
-                    label = "[stack]";
-            }
-            b.append(v.mapsLine(label)).append('\n');
-        }
+        for (Vma v : vmas.values())
+            b.append(v.mapsLine(label(v))).append('\n');
         return b.toString();
+    }
+
+    /** [heap] or [stack] for the anonymous VMA Linux would call so (see {@link #maps}), else null. */
+    public String label(Vma v) {
+        if (!v.backing.anonymous())
+            return null;
+        if (v.start < brk && v.end > brkStart)
+            return "[heap]";
+        if (v.start <= startStack && v.end >= startStack)
+            return "[stack]";
+        return null;
     }
 
     /**
@@ -836,6 +917,7 @@ public final class AddressSpace {
         child.brkStart = brkStart;
         child.brk = brk;
         child.startStack = startStack;
+        child.savedAuxv = savedAuxv;
         child.stackLimit = stackLimit;
         for (HostFileBacking f : files) {
             f.retain();

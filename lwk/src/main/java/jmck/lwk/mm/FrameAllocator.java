@@ -270,6 +270,29 @@ public final class FrameAllocator {
         return freeBlocks[order];
     }
 
+    /** A block of 2^order frames starting at frame number pfn. */
+    public interface BlockVisitor {
+        void block(long pfn, int order);
+    }
+
+    /** For debuggers (read-only): visits every free block, order by order, each in address order. */
+    public synchronized void forEachFreeBlock(BlockVisitor v) {
+        for (int o = 0; o <= MAX_ORDER; o++)
+            for (int b = free[o].nextSetBit(0); b >= 0; b = free[o].nextSetBit(b + 1))
+                v.block((long) b << o, o);
+    }
+
+    /** For debuggers (read-only): visits every allocated block in address order. */
+    public synchronized void forEachAllocatedBlock(BlockVisitor v) {
+        for (int h = allocatedHead.nextSetBit(0); h >= 0; h = allocatedHead.nextSetBit(h + 1))
+            v.block(h, orders[h]);
+    }
+
+    /** For debuggers (read-only): the frame numbers this allocator manages (a copy). */
+    public synchronized BitSet managedFrames() {
+        return (BitSet) managed.clone();
+    }
+
     /** The largest order with a free block, or -1 when memory is exhausted. */
     public synchronized int largestFreeOrder() {
         for (int o = MAX_ORDER; o >= 0; o--)

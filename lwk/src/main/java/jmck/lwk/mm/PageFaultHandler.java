@@ -12,8 +12,10 @@ import jmck.lwk.mm.FaultOutcome.Decision;
  * <li>find the VMA that covers the address, or grow the stack down to it;</li>
  * <li>check the access (read, write, execute) against the VMA's protection;</li>
  * <li>a present page: break copy-on-write, or repair a stale translation;</li>
- * <li>a missing page: choose 2 MiB or 4 KiB, take a frame from the buddy allocator, clear it if it may hold
- *     old data, fill it from the backing (file bytes or nothing for anonymous memory), write the PTE.</li>
+ * <li>a missing page of a file mapped privately and read-only, read or run: map the page cache's frame of
+ *     that file page, shared read-only with every process that maps it (the first one reads it);</li>
+ * <li>any other missing page: choose 2 MiB or 4 KiB, take a frame from the buddy allocator, clear it if it
+ *     may hold old data, fill it from the backing (file bytes or nothing for anonymous memory), write the PTE.</li>
  * </ol>
  * The faulting instruction then runs again and finds its page. A not-present to present change needs no
  * TLB flush; the caller raises SIGSEGV for the SEGV decisions.
@@ -51,7 +53,22 @@ final class PageFaultHandler {
             return new FaultOutcome(va, access, present, vma, Decision.SPURIOUS, Pte.address(leaf), walk.pageSize());
         }
 
-        // 4. A missing page.
+        // 4. A missing page of a file mapped privately and read-only (text, read-only data), read or run: the
+        //    page cache's copy, copy-on-write. Writable private pages (.data, .got) are written soon after
+        //    they are read: those get a private frame at once, without a copy-on-write fault.
+        if (access != Access.WRITE && !vma.shared && !vma.writable() && as.pageCache() != null
+                && vma.backing.fileId() != null) {
+            long page = PageSize.SMALL.alignDown(va), offset = vma.offset + (page - vma.start);
+            if (offset + PageSize.SMALL.bytes <= vma.backing.zeroFrom()) {
+                long frame = as.pageCache().get(vma.backing.fileId(), offset, vma.backing);
+                if (frame < 0)
+                    return new FaultOutcome(va, access, present, vma, Decision.OUT_OF_MEMORY, -1, null);
+                as.mapCachedFrame(page, frame, vma);
+                return new FaultOutcome(va, access, present, vma, Decision.CACHED, frame, PageSize.SMALL);
+            }
+        }
+
+        // 5. Any other missing page.
         PageSize size = as.choosePageSize(vma, va);
         long page = size.alignDown(va);
         long frame = as.allocateFrame(size);

@@ -185,6 +185,41 @@ public final class PageTable {
         }
     }
 
+    /** A table frame met by {@link #forEachTable}: its physical address, level (4 = PML4 .. 1 = PT) and the first address it maps. */
+    public interface TableVisitor {
+        void table(long pa, int level, long va);
+    }
+
+    /** For debuggers (read-only): visits the root and every lower table of the user half. */
+    public void forEachTable(TableVisitor v) {
+        forEachTable(mem, root, 0, KERNEL_FIRST_SLOT, v);
+    }
+
+    /**
+     * For debuggers (read-only): visits the table at root and every table below PML4 slots [firstSlot,
+     * endSlot) of any page table in mem (the kernel half: 256 to 512).
+     */
+    public static void forEachTable(PhysicalMemory mem, long root, int firstSlot, int endSlot, TableVisitor v) {
+        v.table(root, 4, 0);
+        visitTables(mem, root, 4, 0, firstSlot, endSlot, v);
+    }
+
+    private static void visitTables(PhysicalMemory mem, long table, int level, long base, int first, int end,
+            TableVisitor v) {
+        long span = 1L << (12 + 9 * (level - 1));
+        for (int i = first; i < end; i++) {
+            long e = mem.getLong(table + 8L * i);
+            if (!Pte.present(e) || (e & Pte.PS) != 0)
+                continue;
+            long va = base + i * span;
+            if (level == 4 && i >= KERNEL_FIRST_SLOT)
+                va |= 0xffff_0000_0000_0000L; // canonical upper half
+            v.table(Pte.address(e), level - 1, va);
+            if (level > 2)
+                visitTables(mem, Pte.address(e), level - 1, va, 0, 512, v);
+        }
+    }
+
     /** Frees the user half's tables (not the pages they map: the address space frees those first) and the root. */
     public void destroy() {
         freeTables(root, 4);

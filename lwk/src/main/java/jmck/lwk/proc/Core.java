@@ -65,6 +65,11 @@ public final class Core implements Cpu.TrapHandler {
         return runQueue.size();
     }
 
+    /** For debuggers (read-only): the threads waiting in this core's run queue, next first (a copy). */
+    public java.util.List<Thread> runQueue() {
+        return java.util.List.copyOf(runQueue);
+    }
+
     @Override
     public int onSyscall(Cpu c) {
         if (current == null) // the kernel's own probe code (cpuid at boot): just stop

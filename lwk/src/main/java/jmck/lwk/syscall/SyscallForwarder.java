@@ -91,6 +91,14 @@ public interface SyscallForwarder {
      */
     default void processExited(jmck.lwk.proc.Process p, String message) {}
 
+    /**
+     * For debuggers (read-only): the delegated requests posted and not yet answered, one line each
+     * ("pid 100 tid 101 read: slot 3, claimed by a proxy worker").
+     */
+    default java.util.List<String> requestsInFlight() {
+        return java.util.List.of();
+    }
+
     /** No proxy attached: every delegated call fails with ENOSYS. */
     SyscallForwarder NONE = (t, c, a) -> -jmck.lwk.abi.Errno.ENOSYS;
 }

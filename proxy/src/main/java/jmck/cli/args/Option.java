@@ -23,6 +23,7 @@ public final class Option<T> {
     private String defaultText;
     private boolean repeatable;
     private String separator;
+    private T fallback;
 
     private Option(String name, String label, ValueType<T> type, String description) {
         if (!name.startsWith("-"))
@@ -57,6 +58,20 @@ public final class Option<T> {
         this.defaultValue = value;
         this.defaultText = shown;
         return this;
+    }
+
+    /**
+     * The value may be left out ("--web" alone means fallback): the next word is taken as the value only
+     * if it is one (parses as the type), else it stays for what comes next (the program, say).
+     */
+    public Option<T> valueOptional(T fallback) {
+        this.fallback = fallback;
+        return this;
+    }
+
+    /** The value of a use without one, or null when a use needs a value. */
+    public T fallback() {
+        return fallback;
     }
 
     /** Each use adds a value ({@link Args#all}) instead of replacing the last. */

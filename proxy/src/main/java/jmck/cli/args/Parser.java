@@ -99,6 +99,14 @@ public final class Parser {
             args.add(o, Boolean.TRUE);
             return i;
         }
+        if (inline == null && o.fallback() != null) { // an optional value: the next word, if it is one
+            if (i + 1 < argv.length && fits(o.type(), argv[i + 1]))
+                inline = argv[++i];
+            else {
+                args.add(o, o.fallback());
+                return i;
+            }
+        }
         if (inline == null) {
             if (i + 1 >= argv.length)
                 throw new UsageException(c, name + " needs a value (" + o.label() + ")");
@@ -119,8 +127,12 @@ public final class Parser {
     }
 
     private static boolean fits(Operand<?> o, String w) {
+        return fits(o.type(), w);
+    }
+
+    private static boolean fits(ValueType<?> type, String w) {
         try {
-            o.type().parse(w);
+            type.parse(w);
             return true;
         } catch (IllegalArgumentException e) {
             return false;
