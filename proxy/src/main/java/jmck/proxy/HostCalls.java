@@ -366,12 +366,14 @@ final class HostCalls {
                     break;
                 case PATH:
                 case STRING:
-                    if (a[i] == 0) {
+                    if (i == pathOverrideArg) {
+                        h[i] = mem.hostPath(pathOverride);
+                    } else if (a[i] == 0) {
                         h[i] = 0;
                         break;
+                    } else {
+                        h[i] = mem.string(a[i], arg.kind() == SyscallArg.Kind.PATH);
                     }
-                    h[i] = i == pathOverrideArg ? mem.hostPath(pathOverride)
-                            : mem.string(a[i], arg.kind() == SyscallArg.Kind.PATH);
                     if (h[i] < 0)
                         return h[i];
                     break;

@@ -120,6 +120,7 @@ public final class ProxySession {
         Served s = served.remove(pid);
         if (s == null)
             return;
+        RecordLocks.INSTANCE.exited(pid); // now, as Linux drops them before the parent hears of the exit
         s.done = true;
         s.channel.markExited();
         s.release();
