@@ -186,11 +186,14 @@ public final class IkcForwarder implements SyscallForwarder {
             sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc response: " + result);
         if (live && call != null) // a syscall's answer; then is for IkcCalls only
             SyscallDispatcher.raiseSigpipe(t, call, c.args[i], result);
+        long[] args = live && call != null && jmck.lwk.file.LocalFiles.isRedirect(result) ? c.args[i].clone() : null;
         c.waiting[i] = null;
         c.then[i] = null;
         c.call[i] = null;
         c.channel.free(i); // from here another core may reuse the slot
         c.inFlight.decrementAndGet();
+        if (args != null) // the fd is a local file's: the LWK makes the call (it may block the thread again)
+            return kernel.localFiles().call(t, call, args, result);
         if (live && then != null)
             result = then.applyAsLong(result);
         return result;
@@ -372,6 +375,34 @@ public final class IkcForwarder implements SyscallForwarder {
                 fd -> done.applyAsLong(fd < 0 ? fd : openProxyFd(c.proxyPid, fd, false)));
     }
 
+    @Override
+    public long openLocalFile(Thread t, long lwkPid, int pipeFd, long id, int flags, LongUnaryOperator done) {
+        if (!clients.containsKey(t.process()))
+            return done.applyAsLong(-Errno.ENOSYS);
+        return post(t, IkcCall.OPEN_LOCAL_FILE, new long[] {lwkPid, pipeFd, flags, id, 0, 0}, "proxy: open a local file", done);
+    }
+
+    @Override
+    public long localFileOf(Thread t, int fd, LongUnaryOperator done) {
+        if (!clients.containsKey(t.process()))
+            return done.applyAsLong(-Errno.EBADF);
+        return post(t, IkcCall.LOCAL_FILE_OF, new long[] {fd, 0, 0, 0, 0, 0}, "proxy: which file", done);
+    }
+
+    @Override
+    public long copyFd(Thread t, int pid, int fd, LongUnaryOperator done) {
+        if (!clients.containsKey(t.process()))
+            return done.applyAsLong(-Errno.EBADF);
+        return post(t, IkcCall.COPY_FD, new long[] {pid, fd, 0, 0, 0, 0}, "proxy: pidfd_getfd", done);
+    }
+
+    @Override
+    public long compareFiles(Thread t, int pid1, int fd1, int pid2, int fd2, LongUnaryOperator done) {
+        if (!clients.containsKey(t.process()))
+            return done.applyAsLong(-Errno.EBADF);
+        return post(t, IkcCall.COMPARE_FILES, new long[] {pid1, fd1, pid2, fd2, 0, 0}, "proxy: kcmp", done);
+    }
+
     /** Marks OPEN_EXEC's third argument: the second is a guest directory fd, the rest execveat's flags. */
     public static final long EXEC_AT = 1L << 32;
 
@@ -450,6 +481,10 @@ public final class IkcForwarder implements SyscallForwarder {
             case EXEC_DONE -> "execve (close-on-exec files)";
             case FORK -> "fork (copy the files)";
             case PATH_CALL -> "a call on a /proc path";
+            case OPEN_LOCAL_FILE -> "open (a pidfd or signalfd)";
+            case LOCAL_FILE_OF -> "which file an fd is";
+            case COPY_FD -> "pidfd_getfd (copy an fd)";
+            case COMPARE_FILES -> "kcmp (compare two fds)";
         };
     }
 

@@ -21,8 +21,7 @@ final class FdCalls {
     }
 
     long dup(long fd) {
-        long h = fds.dupHost(fd);
-        return h < 0 ? h : fds.install((int) h, false, 0);
+        return fds.duplicate(fd, false, 0);
     }
 
     long dup2(long oldFd, long newFd) {
@@ -71,8 +70,7 @@ final class FdCalls {
             case F_DUPFD_CLOEXEC: {
                 if (arg < 0 || arg >= fds.limit())
                     return -Errno.EINVAL;
-                long d = fds.dupHost(fd);
-                return d < 0 ? d : fds.install((int) d, cmd == F_DUPFD_CLOEXEC, (int) arg);
+                return fds.duplicate(fd, cmd == F_DUPFD_CLOEXEC, (int) arg);
             }
             case F_GETFD:
                 return fds.cloexec(fd) ? FD_CLOEXEC : 0;

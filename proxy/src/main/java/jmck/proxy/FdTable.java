@@ -15,6 +15,13 @@ final class FdTable {
     private int limit = LIMIT;
     private int[] host = new int[64];
     private boolean[] cloexec = new boolean[64];
+    /**
+     * The id of the local file (jmck.lwk.file.LocalFiles: a pidfd, a signalfd) each guest fd is, 0 for none;
+     * kept across dup and fork, which share the open file.
+     */
+    private long[] local = new long[64];
+    /** Whether any fd was ever a local file: until then the guest's reads need not look. */
+    private volatile boolean anyLocal;
     /** Contents still to be written into a generated file's memfd, by guest fd (see installGenerated). */
     private final java.util.Map<Integer, java.util.function.Supplier<byte[]>> pending = new java.util.HashMap<>();
     /** Guest fds of generated files; like Linux's seq_files they cannot be spliced or sendfile'd. */
@@ -165,6 +172,7 @@ final class FdTable {
             if (host[g] < 0) {
                 host[g] = hostFd;
                 cloexec[g] = closeOnExec;
+                local[g] = 0;
                 return g;
             }
         }
@@ -187,6 +195,7 @@ final class FdTable {
             if (d < 0)
                 return d;
             installAt(g, (int) d, closeOnExec);
+            local[g] = local[(int) from];
             return g;
         }
         if (owner > 0) // dup3 closes what target held
@@ -200,6 +209,7 @@ final class FdTable {
         owners.remove(g);
         signals.remove(g);
         cloexec[g] = closeOnExec;
+        local[g] = local[(int) from];
         return g;
     }
 
@@ -216,6 +226,7 @@ final class FdTable {
         signals.remove(g);
         host[g] = hostFd;
         cloexec[g] = closeOnExec;
+        local[g] = 0;
     }
 
     private void grow(int n) {
@@ -223,6 +234,7 @@ final class FdTable {
         int old = host.length;
         host = java.util.Arrays.copyOf(host, size);
         cloexec = java.util.Arrays.copyOf(cloexec, size);
+        local = java.util.Arrays.copyOf(local, size);
         java.util.Arrays.fill(host, old, size, -1);
     }
 
@@ -233,6 +245,7 @@ final class FdTable {
             return -9;
         host[(int) g] = -1;
         cloexec[(int) g] = false;
+        local[(int) g] = 0;
         pending.remove((int) g);
         generated.remove((int) g);
         writers.remove((int) g);
@@ -250,6 +263,54 @@ final class FdTable {
         if (h < 0)
             return -9;
         return HostSyscall.call(SYS_FCNTL, h, F_DUPFD_CLOEXEC, 3);
+    }
+
+    /** dup and F_DUPFD: a new guest fd at or above min for the open file of guest fd g; it or -errno. */
+    long duplicate(long g, boolean closeOnExec, int min) {
+        return copyInto(this, g, closeOnExec, min);
+    }
+
+    /**
+     * Guest fd g of this table duplicated into to (pidfd_getfd, dup), at or above min: the new fd, or -errno.
+     * One table's lock at a time, so that copies both ways between two tables cannot deadlock.
+     */
+    long copyInto(FdTable to, long g, boolean closeOnExec, int min) {
+        long h, id;
+        synchronized (this) {
+            h = dupHost(g);
+            if (h < 0)
+                return h;
+            id = local[(int) g];
+        }
+        synchronized (to) {
+            int n = to.install((int) h, closeOnExec, min);
+            if (n >= 0 && id != 0)
+                to.markLocal(n, id);
+            return n;
+        }
+    }
+
+    /** Installs a local file's read end (see the local field) at the lowest free fd: it, or -EMFILE. */
+    synchronized int installLocal(int hostFd, boolean closeOnExec, long id) {
+        int g = install(hostFd, closeOnExec, 0);
+        if (g >= 0)
+            markLocal(g, id);
+        return g;
+    }
+
+    private void markLocal(int g, long id) {
+        local[g] = id;
+        anyLocal = true;
+    }
+
+    /** The local file guest fd g is (its id), or 0; cheap while no fd ever was one. */
+    long local(long g) {
+        if (!anyLocal)
+            return 0;
+        synchronized (this) {
+            int i = (int) g;
+            return i >= 0 && i < host.length && host[i] >= 0 ? local[i] : 0;
+        }
     }
 
     /** F_SETOWN and F_SETSIG, kept per guest fd: {owner type, pid} and the signal. */
@@ -309,8 +370,11 @@ final class FdTable {
         for (int g = 0; g < host.length; g++)
             if (host[g] >= 0) {
                 long h = HostSyscall.call(SYS_FCNTL, host[g], F_DUPFD_CLOEXEC, 3);
-                if (h >= 0)
+                if (h >= 0) {
                     t.installAt(g, (int) h, cloexec[g]);
+                    if (local[g] != 0)
+                        t.markLocal(g, local[g]);
+                }
             }
         return t;
     }

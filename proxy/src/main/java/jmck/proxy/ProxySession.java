@@ -297,10 +297,10 @@ public final class ProxySession {
         }
         return switch (pseudo) {
             case OPEN_GENERATED -> openGenerated(hc, args[0], args[1] != 0);
-            case MAPPABLE_FD -> hc.mappableHostFd(args[0], args[1] != 0); // the LWK opens /proc/<this pid>/fd/<r> itself
+            case MAPPABLE_FD -> hc.filesForLwk().mappableHostFd(args[0], args[1] != 0); // the LWK opens /proc/<this pid>/fd/<r> itself
             case OPEN_EXEC -> { // likewise; execveat gives a directory fd and flags
                 boolean at = (args[2] & IkcForwarder.EXEC_AT) != 0;
-                yield hc.openExecutable(args[0], at ? (int) args[1] : -100, at ? (int) args[2] : 0);
+                yield hc.filesForLwk().openExecutable(args[0], at ? (int) args[1] : -100, at ? (int) args[2] : 0);
             }
             case PATH_CALL -> pathCall(hc, args);
             case EXEC_DONE -> {
@@ -310,6 +310,16 @@ public final class ProxySession {
             case FORK -> {
                 fork(s.pid, (int) args[0]);
                 yield 0;
+            }
+            case OPEN_LOCAL_FILE -> LocalFileCalls.open(s.fds, args[0], args[1], args[2], args[3]);
+            case LOCAL_FILE_OF -> LocalFileCalls.of(s.fds, args[0]);
+            case COPY_FD -> { // pidfd_getfd: another process's fd, close-on-exec here
+                Served from = served.get((int) args[0]);
+                yield from == null ? -Errno.ESRCH : from.fds.copyInto(s.fds, args[1], true, 0);
+            }
+            case COMPARE_FILES -> { // kcmp KCMP_FILE: both processes must be this proxy's to compare host fds
+                Served a = served.get((int) args[0]), b = served.get((int) args[2]);
+                yield a == null || b == null ? 3 : LocalFileCalls.compare(a.fds, args[1], b.fds, args[3]);
             }
         };
     }

@@ -40,7 +40,27 @@ public enum IkcCall {
      * process); arg5 is a token whose generated file holds "NR PATH_ARG HOST_PATH". The proxy runs syscall
      * NR with that path. Answer: the syscall's.
      */
-    PATH_CALL(0x4a05);
+    PATH_CALL(0x4a05),
+    /**
+     * arg0: the LWK's host pid, arg1: a host fd of that process (a pipe's write end), arg2: open flags
+     * (O_NONBLOCK, O_CLOEXEC), arg3: a local file's id. The proxy opens /proc/PID/fd/FD for reading (a read
+     * end of the LWK's pipe) and installs it as a guest fd marked with the id: the guest's read, write and
+     * ioctl on it are answered with a redirect to the LWK (jmck.lwk.file.LocalFiles). Answer: the guest fd,
+     * or -errno.
+     */
+    OPEN_LOCAL_FILE(0x4a06),
+    /** arg0: a guest fd. Answer: the local file's id it is marked with (| NONBLOCK), 0 if none, or -EBADF. */
+    LOCAL_FILE_OF(0x4a07),
+    /**
+     * arg0: a pid served by the same proxy, arg1: its fd. The proxy duplicates it into the calling process's
+     * table, close-on-exec (pidfd_getfd). Answer: the new guest fd, or -EBADF (-ESRCH for another proxy's pid).
+     */
+    COPY_FD(0x4a08),
+    /**
+     * arg0, arg1: a pid and its fd; arg2, arg3: another. Answer (kcmp KCMP_FILE): 0 if both are one open file
+     * description, 1 or 2 ordering two others, 3 if one pid is another proxy's, -EBADF.
+     */
+    COMPARE_FILES(0x4a09);
 
     /** The number in the request's syscall-number field. */
     public final long number;

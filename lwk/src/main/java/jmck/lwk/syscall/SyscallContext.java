@@ -54,4 +54,7 @@ public interface SyscallContext {
 
     /** Nanoseconds since boot. */
     long uptimeNanos();
+
+    /** The files the LWK implements itself (pidfds, signalfds). */
+    jmck.lwk.file.LocalFiles localFiles();
 }

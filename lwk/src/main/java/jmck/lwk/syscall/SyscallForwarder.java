@@ -92,6 +92,42 @@ public interface SyscallForwarder {
     default void processExited(jmck.lwk.proc.Process p, String message) {}
 
     /**
+     * A guest fd for a local file ({@link jmck.lwk.file.LocalFiles}): the proxy opens a read end of the LWK's
+     * pipe, host fd pipeFd of process lwkPid, through /proc, with O_NONBLOCK and O_CLOEXEC from flags, and
+     * marks the fd with the file's id. done gets the guest fd or -errno; this returns done's answer, or
+     * SyscallDispatcher.NO_RETURN if it comes later.
+     */
+    default long openLocalFile(Thread t, long lwkPid, int pipeFd, long id, int flags,
+            java.util.function.LongUnaryOperator done) {
+        return done.applyAsLong(-jmck.lwk.abi.Errno.ENOSYS);
+    }
+
+    /**
+     * Which local file guest fd fd is: done gets its id (with {@link jmck.lwk.file.LocalFiles#NONBLOCK} if the
+     * fd has O_NONBLOCK), 0 for another kind of file, or -EBADF for an fd that is not open.
+     */
+    default long localFileOf(Thread t, int fd, java.util.function.LongUnaryOperator done) {
+        return done.applyAsLong(-jmck.lwk.abi.Errno.EBADF);
+    }
+
+    /**
+     * pidfd_getfd: a duplicate of fd of process pid (served by the same proxy as t's process) in t's
+     * process, close-on-exec. done gets the new fd, or -EBADF.
+     */
+    default long copyFd(Thread t, int pid, int fd, java.util.function.LongUnaryOperator done) {
+        return done.applyAsLong(-jmck.lwk.abi.Errno.EBADF);
+    }
+
+    /**
+     * kcmp(KCMP_FILE): whether fd1 of process pid1 and fd2 of pid2 are one open file description. done gets
+     * 0 if they are, 1 or 2 ordering two different ones, 3 if they cannot be compared (served by different
+     * proxies), or -EBADF.
+     */
+    default long compareFiles(Thread t, int pid1, int fd1, int pid2, int fd2, java.util.function.LongUnaryOperator done) {
+        return done.applyAsLong(-jmck.lwk.abi.Errno.EBADF);
+    }
+
+    /**
      * For debuggers (read-only): the delegated requests posted and not yet answered, one line each
      * ("pid 100 tid 101 read: slot 3, claimed by a proxy worker").
      */

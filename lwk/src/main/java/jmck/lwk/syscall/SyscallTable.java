@@ -17,5 +17,7 @@ public final class SyscallTable {
         new InfoSyscalls(k).register(d);
         new ProcPathSyscalls(k).register(d);
         new CredentialSyscalls(k).register(d);
+        new PidfdSyscalls(k).register(d);
+        new KcmpSyscalls(k).register(d);
     }
 }
