@@ -129,6 +129,7 @@ public final class Kernel implements SyscallContext {
         hwcap = readHwcap(cores.get(0).cpu());
         SyscallTable.registerAll(syscalls, this);
         exitListeners.add((p, killedBy, rip) -> localFiles.exited(p));
+        signals.setPendingListener(localFiles.signalFiles()::changed);
         processes.setReapListener(localFiles::reaped);
         scheduler.setHooks(returnToUser, eventLoop);
         booted = true;

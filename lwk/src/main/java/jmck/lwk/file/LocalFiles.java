@@ -15,8 +15,9 @@ import jmck.lwk.syscall.Syscall;
  * makes the call on the file ({@link #call}). A file is forgotten once no guest fd refers to it any more
  * (its pipe has no reader), which is looked at whenever a file is added and when a process ends.
  *
- * <p>Thread safety: the table is guarded by this object's lock, taken after {@link PidFiles}' and never
- * held while calling out; each file guards its own state.
+ * <p>Thread safety. Lock order: {@link PidFiles}, then this (the table), then {@link SignalFiles}, then a
+ * file, then its pipe. This object's lock is never held while calling out ({@link #add} forgets files after
+ * letting it go); each file guards its own state.
  */
 public final class LocalFiles {
     /** The proxy's answer for a call on a local file's fd: this tag | {@link #NONBLOCK} if the fd has O_NONBLOCK | the id. */
@@ -55,12 +56,18 @@ public final class LocalFiles {
     /** guarded by this */
     private long nextId = 1;
     private final PidFiles pidFiles = new PidFiles(this);
+    private final SignalFiles signalFiles = new SignalFiles(this);
     /** This process's host pid: proxies open /proc/PID/fd/N for read ends of the pipes. */
     public final long hostPid = ProcessHandle.current().pid();
 
     /** The pidfds of the instance's processes. */
     public PidFiles pidFiles() {
         return pidFiles;
+    }
+
+    /** The signalfds. */
+    public SignalFiles signalFiles() {
+        return signalFiles;
     }
 
     /** Adds f with its pipe; returns its id. Files nobody holds any more are forgotten first. */
@@ -119,12 +126,15 @@ public final class LocalFiles {
             e.pipe.close();
             if (e.file instanceof PidFile p)
                 pidFiles.forget(p);
+            else if (e.file instanceof SignalFile f)
+                signalFiles.forget(f);
         }
     }
 
     /** Process p has ended (it is a zombie now): its pidfds become readable; files nobody holds go. */
     public void exited(Process p) {
         pidFiles.exited(p);
+        signalFiles.exited(p);
         List<Entry> gone;
         synchronized (this) {
             gone = unread();

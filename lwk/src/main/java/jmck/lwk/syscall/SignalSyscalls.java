@@ -260,6 +260,7 @@ final class SignalSyscalls {
         }
         SigInfo info = t.takePending(set);
         if (info != null) {
+            kernel.localFiles().signalFiles().changed(t.process()); // a signalfd may poll empty now
             if (a[1] != 0)
                 mm.copyOut(a[1], info.toBytes());
             return info.signo();

@@ -19,5 +19,6 @@ public final class SyscallTable {
         new CredentialSyscalls(k).register(d);
         new PidfdSyscalls(k).register(d);
         new KcmpSyscalls(k).register(d);
+        new SignalfdSyscalls(k).register(d);
     }
 }
