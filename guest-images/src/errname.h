@@ -16,6 +16,10 @@ static inline const char *errname(int e)
 	case EBADF: return "EBADF";
 	case ECHILD: return "ECHILD";
 	case EDEADLK: return "EDEADLK";
+	case E2BIG: return "E2BIG";
+	case EFBIG: return "EFBIG";
+	case ENOMSG: return "ENOMSG";
+	case EIDRM: return "EIDRM";
 	case EAGAIN: return "EAGAIN";
 	case ENOMEM: return "ENOMEM";
 	case EACCES: return "EACCES";

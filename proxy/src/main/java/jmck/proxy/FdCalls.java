@@ -36,6 +36,43 @@ final class FdCalls {
         return dupTo(oldFd, newFd, (flags & O_CLOEXEC) != 0);
     }
 
+    private static final int SYS_OPENAT2 = 437, OPEN_HOW_SIZE = 24;
+
+    /**
+     * openat2(dirfd, path, how, size): struct open_how {u64 flags, mode, resolve}, which may be larger than
+     * the kernel's (E2BIG unless the rest is zero); its O_CLOEXEC is the new fd's. hostPath replaces the
+     * guest's path if the LWK resolved it.
+     */
+    long openat2(long[] a, String hostPath) {
+        long size = a[3];
+        if (size < OPEN_HOW_SIZE)
+            return -Errno.EINVAL;
+        if (size > 4096)
+            return -Errno.E2BIG;
+        byte[] raw = mem.readGuest(a[2], (int) size);
+        if (raw == null)
+            return -Errno.EFAULT;
+        for (int i = OPEN_HOW_SIZE; i < raw.length; i++)
+            if (raw[i] != 0)
+                return -Errno.E2BIG;
+        long dir = (int) a[0] == -100 ? -100 : fds.host(a[0]);
+        long path = hostPath != null ? mem.hostPath(hostPath) : mem.path(a[1]);
+        if (path < 0)
+            return path;
+        Pointer how = mem.arena.allocate(OPEN_HOW_SIZE);
+        how.write(0, raw, 0, OPEN_HOW_SIZE);
+        long flags = how.getLong(0);
+        how.setLong(0, flags | O_CLOEXEC);
+        long r = HostSyscall.call(SYS_OPENAT2, dir, path, Pointer.nativeValue(how), OPEN_HOW_SIZE, 0, 0);
+        if (r < 0)
+            return r;
+        if (MachineMemoryFiles.isMemory((int) r)) {
+            HostSyscall.call(3, r, 0, 0);
+            return -Errno.EACCES;
+        }
+        return fds.install((int) r, (flags & O_CLOEXEC) != 0, 0);
+    }
+
     /** close_range: its three arguments are unsigned ints. */
     long closeRange(long a0, long a1, long flags) {
         long first = a0 & 0xffffffffL, last = a1 & 0xffffffffL;

@@ -73,6 +73,10 @@ final class HostCalls {
         RULES.put(Syscall.ACCESS, (h, a) -> h.access(new long[] {AT_FDCWD, a[0], a[1], 0}, 0));
         RULES.put(Syscall.FACCESSAT, (h, a) -> h.access(new long[] {a[0], a[1], a[2], 0}, 1));
         RULES.put(Syscall.FACCESSAT2, (h, a) -> h.access(new long[] {a[0], a[1], a[2], a[3]}, 1));
+        RULES.put(Syscall.SENDMMSG, (h, a) -> h.messages.sendmmsg(a[0], a[1], a[2], a[3]));
+        RULES.put(Syscall.RECVMMSG, (h, a) -> h.messages.recvmmsg(a[0], a[1], a[2], a[3]));
+        RULES.put(Syscall.OPENAT2, (h, a) -> h.fdCalls.openat2(a, h.pathOverrideArg == 1 ? h.pathOverride : null));
+        RULES.put(Syscall.SYSFS, (h, a) -> h.sysfs(a));
         RULES.put(Syscall.SENDMSG, (h, a) -> h.messages.sendmsg(a[0], a[1], a[2]));
         RULES.put(Syscall.RECVMSG, (h, a) -> h.messages.recvmsg(a[0], a[1], a[2]));
         RULES.put(Syscall.VMSPLICE, (h, a) -> h.messages.vmsplice(a[0], a[1], a[2], a[3]));
@@ -87,6 +91,30 @@ final class HostCalls {
             pathOverrideArg = 1;
         a[3] |= AT_EACCESS;
         return generic(Syscall.FACCESSAT2, a);
+    }
+
+    /**
+     * sysfs(2): option 1 turns a filesystem name into its index, 2 an index into its name (in a buffer of
+     * the caller's: names are short), 3 counts them.
+     */
+    private long sysfs(long[] a) {
+        switch ((int) a[0]) {
+            case 1: {
+                long name = mem.string(a[1], false);
+                return name < 0 ? name : HostSyscall.call(Syscall.SYSFS.nr, 1, name, 0);
+            }
+            case 2: {
+                Pointer buf = mem.arena.allocate(256);
+                long r = HostSyscall.call(Syscall.SYSFS.nr, 2, a[1], Pointer.nativeValue(buf));
+                if (r < 0)
+                    return r;
+                String s = buf.getString(0);
+                byte[] b = java.util.Arrays.copyOf(s.getBytes(java.nio.charset.StandardCharsets.US_ASCII), s.length() + 1);
+                return mem.writeGuest(a[2], b) ? r : -Errno.EFAULT;
+            }
+            default:
+                return HostSyscall.call(Syscall.SYSFS.nr, a[0], a[1], a[2]);
+        }
     }
 
     /** Whether the proxy can run call: a rule of its own, or arguments the table describes fully. */
@@ -137,8 +165,8 @@ final class HostCalls {
     }
 
     /** A path that replaces the guest's in argument pathOverrideArg for this call (see executeWithPath). */
-    private String pathOverride;
-    private int pathOverrideArg = -1;
+    String pathOverride;
+    int pathOverrideArg = -1;
 
     /** Executes call with the path argument pathArg replaced by hostPath (a /proc path the LWK resolved). */
     long executeWithPath(Syscall call, long[] a, int pathArg, String hostPath) {

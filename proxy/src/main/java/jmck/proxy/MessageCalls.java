@@ -147,6 +147,35 @@ final class MessageCalls {
         return dropped;
     }
 
+    private static final int MMSGHDR = 64, UIO_MAXIOV = 1024, MSG_DONTWAIT = 0x40, MSG_WAITFORONE = 0x10000;
+
+    /** sendmmsg: sendmsg for each struct mmsghdr {msghdr, unsigned msg_len}; how many went, or the first error. */
+    long sendmmsg(long fd, long vec, long count, long flags) {
+        return mmsg(fd, vec, count, flags, false);
+    }
+
+    /** recvmmsg (its timeout is not kept): MSG_WAITFORONE waits for the first message only. */
+    long recvmmsg(long fd, long vec, long count, long flags) {
+        return mmsg(fd, vec, count, flags, true);
+    }
+
+    private long mmsg(long fd, long vec, long count, long flags, boolean receive) {
+        count = Math.min(count & 0xffffffffL, UIO_MAXIOV);
+        long done = 0;
+        for (int i = 0; i < count; i++) {
+            long f = receive && (flags & MSG_WAITFORONE) != 0 && i > 0 ? (flags | MSG_DONTWAIT) & ~MSG_WAITFORONE
+                    : flags & ~MSG_WAITFORONE;
+            long r = message(fd, vec + (long) MMSGHDR * i, f, receive);
+            if (r < 0)
+                return done > 0 ? done : r;
+            byte[] len = {(byte) r, (byte) (r >> 8), (byte) (r >> 16), (byte) (r >> 24)};
+            if (!mem.writeGuest(vec + (long) MMSGHDR * i + 56, len))
+                return done > 0 ? done : -Errno.EFAULT;
+            done++;
+        }
+        return done;
+    }
+
     /** vmsplice: the guest's iovecs as host iovecs over its pages; the host decides the direction by the pipe end. */
     long vmsplice(long fd, long iovVa, long count, long flags) {
         int h = fds.host(fd);

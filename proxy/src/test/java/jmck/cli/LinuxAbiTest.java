@@ -192,6 +192,27 @@ class LinuxAbiTest {
             assertTrue(mine.stdout().contains(line + "\n"), line + " in\n" + mine.stdout());
     }
 
+    /**
+     * System V IPC between processes (all ENOSYS before): message queues with types, a waiting receiver, EIDRM
+     * on removal; semaphores with atomic operations, a waiter counted and woken, semtimedop's timeout,
+     * SEM_UNDO at exit; shared memory attached by parent and child, attach counts, removal while attached.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void systemVIpcAsOnLinux(String flavor) {
+        String prog = Guests.guest(flavor, "sysvipc").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", "--cores", "2", prog);
+        mine.assertSameAs(linux);
+        for (String line : new String[] {"msgrcv type -6 (lowest up to 6): 5 [five]",
+                "a waiting receiver got the message sent later: 1", "the waiter got EIDRM: 1",
+                "GETNCNT while it waits: 1", "child added 3 with SEM_UNDO: 1, after it ended: 0",
+                "the child saw the parent's writes: 1, attached while it ran: 3", "the parent sees the child's: child wrote",
+                "shmdt: 0, then IPC_STAT: EINVAL"})
+            assertTrue(mine.stdout().contains(line + "\n"), line);
+    }
+
     /** cmd run with RLIMIT_NOFILE set to limit (soft and hard), as `ulimit -n` sets it. */
     private static String[] withFileLimit(int limit, List<String> cmd) {
         List<String> all = new ArrayList<>(List.of("/bin/sh", "-c", "ulimit -n " + limit + " && exec \"$@\"", "sh"));

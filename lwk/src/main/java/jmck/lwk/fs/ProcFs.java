@@ -43,10 +43,12 @@ public final class ProcFs {
 
     private final SyscallContext kernel;
     private final ProcFiles files;
+    private final jmck.lwk.ipc.Ipc ipc;
 
-    public ProcFs(SyscallContext kernel) {
+    public ProcFs(SyscallContext kernel, jmck.lwk.ipc.Ipc ipc) {
         this.kernel = kernel;
         this.files = new ProcFiles(kernel);
+        this.ipc = ipc;
     }
 
     /** What path means for thread t, or null if it is no LWK path (the host answers it as it is). */
@@ -61,6 +63,8 @@ public final class ProcFs {
             return null;
         if (n == 1 && parts[0].equals("meminfo"))
             return Target.generated(files::meminfo, "/proc/meminfo");
+        if (n == 2 && parts[0].equals("sysvipc") && ipc.procFile(parts[1]) != null) // the LWK's IPC objects
+            return Target.generated(() -> ascii(ipc.procFile(parts[1])), path);
         Process p;
         Thread thread = null;
         switch (parts[0]) {

@@ -20,6 +20,7 @@ public final class Process {
     private String comm;
     private Credentials credentials;
     private Capabilities capabilities;
+    private SchedParams sched = new SchedParams();
     /** /proc/PID/oom_score_adj, and the lowest value it may be set to without CAP_SYS_RESOURCE. */
     private int oomScoreAdj, oomScoreAdjMin;
     final List<Thread> threads = new ArrayList<>();
@@ -63,6 +64,7 @@ public final class Process {
         System.arraycopy(parent.actions, 0, actions, 0, actions.length);
         umask = parent.umask;
         capabilities = parent.capabilities;
+        sched = parent.sched.forChild();
         if (parent.flag(Flag.NO_NEW_PRIVS))
             flags.add(Flag.NO_NEW_PRIVS);
         oomScoreAdj = parent.oomScoreAdj;
@@ -248,6 +250,11 @@ public final class Process {
 
     public void setParentDeathSignal(int sig) {
         parentDeathSignal = sig;
+    }
+
+    /** The scheduling settings (policy, priority, nice, I/O priority). */
+    public SchedParams sched() {
+        return sched;
     }
 
     public Capabilities capabilities() {

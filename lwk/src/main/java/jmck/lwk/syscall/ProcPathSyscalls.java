@@ -35,8 +35,8 @@ final class ProcPathSyscalls {
 
     private final ProcFs proc;
 
-    ProcPathSyscalls(SyscallContext kernel) {
-        this.proc = new ProcFs(kernel);
+    ProcPathSyscalls(SyscallContext kernel, jmck.lwk.ipc.Ipc ipc) {
+        this.proc = new ProcFs(kernel, ipc);
     }
 
     void register(SyscallDispatcher d) {

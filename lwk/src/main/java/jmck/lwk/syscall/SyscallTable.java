@@ -15,8 +15,12 @@ public final class SyscallTable {
         new TimerSyscalls(k).register(d);
         new SchedSyscalls(k).register(d);
         new InfoSyscalls(k).register(d);
-        new ProcPathSyscalls(k).register(d);
         new CredentialSyscalls(k).register(d);
+        IpcSyscalls ipc = new IpcSyscalls(k);
+        ipc.register(d);
+        new ProcPathSyscalls(k, ipc.ipc).register(d);
+        new ProcessVmSyscalls(k).register(d);
+        new MachineSyscalls(k).register(d);
         new PidfdSyscalls(k).register(d);
         new KcmpSyscalls(k).register(d);
         new SignalfdSyscalls(k).register(d);
