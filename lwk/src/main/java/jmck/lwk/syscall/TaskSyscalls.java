@@ -28,7 +28,8 @@ final class TaskSyscalls {
             CLONE_PIDFD = 0x1000, CLONE_PTRACE = 0x2000, CLONE_VFORK = 0x4000, CLONE_PARENT = 0x8000,
             CLONE_THREAD = 0x10000, CLONE_NEWNS = 0x20000, CLONE_SYSVSEM = 0x40000, CLONE_SETTLS = 0x80000,
             CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_CLEARTID = 0x200000, CLONE_DETACHED = 0x400000,
-            CLONE_UNTRACED = 0x800000, CLONE_CHILD_SETTID = 0x01000000, CLONE_IO = 0x80000000L;
+            CLONE_UNTRACED = 0x800000, CLONE_CHILD_SETTID = 0x01000000, CLONE_IO = 0x80000000L,
+            CLONE_INTO_CGROUP = 0x200000000L;
     /** Namespace flags (CLONE_NEWCGROUP .. CLONE_NEWNET, CLONE_NEWNS): one instance has one of each. */
     private static final long CLONE_NAMESPACES = 0x7e020000L;
     private static final int WNOHANG = 1, WUNTRACED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000,
@@ -171,6 +172,8 @@ final class TaskSyscalls {
         long exitSignal = b.getLong(32), stack = b.getLong(40), stackSize = b.getLong(48), tls = b.getLong(56);
         if ((flags & 0xff) != 0 || exitSignal > Signals.NSIG)
             return -Errno.EINVAL;
+        if ((flags & CLONE_INTO_CGROUP) != 0)
+            return -Errno.EOPNOTSUPP; // cgroups are the host's, which knows the proxy, not the LWK's processes
         if ((stack == 0) != (stackSize == 0))
             return -Errno.EINVAL;
         if (size >= 88 && b.getLong(72) != 0) // set_tid
