@@ -15,6 +15,14 @@ public final class NativeLibraries {
     public static final String SETUP_HINT = "run scripts/setup.sh";
     private static final String DEBIAN_LIB_DIR = ".deps/root/usr/lib/x86_64-linux-gnu";
 
+    static {
+        // JNA's NativeLibrary, when this property is unset, runs `/sbin/ldconfig -p` as a child process to
+        // learn the system's library path (some 100 ms of CPU at every start); jmck loads its libraries by
+        // absolute path and needs no search path.
+        if (System.getProperty("jna.platform.library.path") == null)
+            System.setProperty("jna.platform.library.path", "");
+    }
+
     private NativeLibraries() {}
 
     /** The project root: where .deps/ and emulator/target/native are. */

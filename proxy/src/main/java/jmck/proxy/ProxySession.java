@@ -89,6 +89,18 @@ public final class ProxySession {
         this.files = files;
     }
 
+    /**
+     * Starts serving process pid on its channel with fds as its file descriptors. Workers start on demand;
+     * with startWorker one starts now, for the first process of a run, which will surely make a delegated
+     * call: its thread then starts while the program loads instead of when the first call waits for it.
+     */
+    public void serve(int pid, IkcChannel channel, FdTable fds, boolean startWorker) {
+        serve(pid, channel, fds);
+        Served s = served.get(pid);
+        if (startWorker && s != null)
+            addWorker(s);
+    }
+
     /** Starts serving process pid on its channel with fds as its file descriptors (workers start on demand). */
     public void serve(int pid, IkcChannel channel, FdTable fds) {
         Served s = new Served(pid, channel, fds);
