@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * reference (native Linux, qemu-x86_64, or the figures the seed papers publish), repeated, and printed as a
  * median with the minimum and maximum. Ratios are taken run by run, then their median is shown.
  * Usage: java bench/Bench.java [--quick] [--reps N] [--only SECTION,...]   (from the repository root, after
- * bench/run.sh built it); sections: cpu, startup, syscalls, frontdoor, faults, ihk, noise.
+ * bench/run.sh built it); sections: cpu, startup, dynamic, syscalls, frontdoor, faults, ihk, noise.
  */
 public class Bench {
     static final Path ROOT = Path.of("").toAbsolutePath();
@@ -45,6 +45,7 @@ public class Bench {
         Map<String, Section> sections = new LinkedHashMap<>();
         sections.put("cpu", Bench::cpuBound);
         sections.put("startup", Bench::startup);
+        sections.put("dynamic", Bench::dynamicStartup);
         sections.put("syscalls", Bench::syscalls);
         sections.put("frontdoor", Bench::frontDoor);
         sections.put("faults", Bench::pageFaults);
@@ -54,7 +55,7 @@ public class Bench {
             if (args[i].equals("--only")) { // bench/run.sh --only frontdoor,startup
                 sections.keySet().retainAll(List.of(args[i + 1].split(",")));
                 if (sections.isEmpty())
-                    throw new IllegalArgumentException("--only: sections are cpu, startup, syscalls, frontdoor, faults, ihk, noise");
+                    throw new IllegalArgumentException("--only: sections are cpu, startup, dynamic, syscalls, frontdoor, faults, ihk, noise");
             }
         long start = System.nanoTime();
         System.out.printf("# jmck benchmarks%n%n%d repetitions per figure, median (min-max). Machine: %d host cores;"
@@ -247,6 +248,56 @@ public class Bench {
         System.out.printf("%n## Start-up: static hello world, end to end%n%nGoal: jmck <= 0.15 s.%n%n"
                 + "| | seconds |%n|---|---|%n| qemu-x86_64 | %s |%n| jmck run | %s |%n%n"
                 + "Where jmck's time goes (ms):%n%n| phase | ms |%n|---|---|%n", stats(q, "%.3f"), stats(j, "%.3f"));
+        for (var e : phases.entrySet())
+            System.out.printf("| %s | %s |%n", e.getKey(), stats(e.getValue(), "%.1f"));
+    }
+
+    /** The host's load average over the last minute, for labelling figures taken on a shared machine. */
+    static double loadAverage() throws IOException {
+        return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+    }
+
+    /**
+     * A dynamically linked program's start: python3 -c pass maps some 30 files (its interpreter, libraries,
+     * locale data) and takes over a thousand page faults and some 600 system calls before it runs a line.
+     */
+    static void dynamicStartup() throws Exception {
+        String python = "/usr/bin/python3";
+        List<Double> nat = new ArrayList<>(), q = new ArrayList<>(), j = new ArrayList<>();
+        Map<String, List<Double>> phases = new LinkedHashMap<>();
+        String[][] names = {{"jvm start", "jvm start ([0-9.]+) ms"}, {"machine", "machine ([0-9.]+) ms"},
+            {"boot", "boot ([0-9.]+) ms"}, {"load", "load ([0-9.]+) ms"}, {"run", "run ([0-9.]+) ms"},
+            {"run: guest code", "guest code ([0-9.]+)"}, {"run: page faults", "page faults ([0-9.]+)"},
+            {"run: LWK syscalls", "LWK syscalls ([0-9.]+)"}, {"run: delegated syscalls (on the core)", "delegated syscalls ([0-9.]+)"},
+            {"run: off the cores (waiting for the proxy)", "off them ([0-9.]+) ms"},
+            {"run: kernel thread CPU time", "kernel thread CPU ([0-9.]+) ms"}, {"shutdown", "shutdown ([0-9.]+) ms"}};
+        for (String[] n : names)
+            phases.put(n[0], new ArrayList<>());
+        List<Double> faults = new ArrayList<>(), local = new ArrayList<>(), delegated = new ArrayList<>();
+        double loadBefore = loadAverage();
+        for (int i = 0; i < reps; i++) {
+            nat.add(run(python, "-c", "pass").seconds);
+            q.add(run("qemu-x86_64", python, "-c", "pass").seconds);
+            Run jr = run(jmck("run", "--timings", python, "-c", "pass"));
+            if (jr.status != 0)
+                throw new IllegalStateException("jmck run python3 failed: " + jr.err);
+            j.add(jr.seconds);
+            for (String[] n : names)
+                phases.get(n[0]).add(parse(jr.err, n[1]));
+            faults.add(parse(jr.err, "(\\d+) page faults"));
+            local.add(parse(jr.err, "(\\d+) LWK syscalls"));
+            delegated.add(parse(jr.err, "(\\d+) delegated syscalls"));
+        }
+        double load = Math.max(loadBefore, loadAverage());
+        int cores = Runtime.getRuntime().availableProcessors();
+        System.out.printf("%n## Start-up of a dynamically linked program: python3 -c pass, end to end%n%n"
+                + "Load average %.1f on %d host cores while measured%s.%n%n"
+                + "| | seconds |%n|---|---|%n| native | %s |%n| qemu-x86_64 | %s |%n| jmck run | %s |%n%n"
+                + "Where jmck's time goes (ms; the run's parts are wall-clock time, which a loaded host stretches; "
+                + "the kernel thread's CPU time is what it used). Per run: %s page faults, %s LWK syscalls, %s "
+                + "delegated syscalls.%n%n| phase | ms |%n|---|---|%n", load, cores,
+                load > cores ? " (**noisy: the machine was busy**)" : "", stats(nat, "%.3f"), stats(q, "%.3f"),
+                stats(j, "%.3f"), stats(faults, "%.0f"), stats(local, "%.0f"), stats(delegated, "%.0f"));
         for (var e : phases.entrySet())
             System.out.printf("| %s | %s |%n", e.getKey(), stats(e.getValue(), "%.1f"));
     }

@@ -383,6 +383,7 @@ public final class Kernel implements SyscallContext {
         c.put("tasks", (long) processes.taskCount());
         c.put("processes", (long) processes.processes().size()); // live ones and zombies not yet reaped
         c.put("live_processes", (long) processes.live().size());
+        c.put("page_cache_pages", pageCache.pages()); // file pages some process maps (0 when none runs)
         return c;
     }
 

@@ -170,11 +170,40 @@ class DynamicTest {
                 .orElseThrow(() -> new AssertionError(maps.stdout()));
         assertEquals(Long.decode(auxv(maps.stdout(), "AT_BASE:")), Long.parseLong(interpreterLine.split("-")[0], 16),
                 maps.stdout());
+        // /proc/self/auxv: the same vector, as (type, value) pairs ending in AT_NULL
+        Guests.Result od = jmck("/usr/bin/od", "-An", "-tx8", "-w16", "/proc/self/auxv");
+        List<String> pairs = od.stdout().lines().map(String::strip).toList();
+        assertEquals("0000000000000000 0000000000000000", pairs.get(pairs.size() - 1), od.stdout());
+        assertTrue(pairs.stream().anyMatch(l -> l.matches("0000000000000009 00005555555[0-9a-f]{5}")), "AT_ENTRY: " + od.stdout());
+        assertTrue(pairs.stream().anyMatch(l -> l.matches("0000000000000007 00007fff[0-9a-f]{8}")), "AT_BASE: " + od.stdout());
     }
 
     private static String auxv(String out, String key) {
         return out.lines().filter(l -> l.startsWith(key)).map(l -> l.substring(key.length()).strip()).findFirst()
                 .orElseThrow(() -> new AssertionError(key + " not in: " + out));
+    }
+
+    /**
+     * The stepper on a dynamic program: it starts in the ELF interpreter, finds main in the PIE wherever it
+     * was loaded, and names libc's functions once libc is mapped.
+     */
+    @Test
+    void stepperNamesTheProgramsAndTheLibrariesSymbols() throws IOException {
+        Path script = Files.createTempFile("dyn-step", ".txt");
+        try {
+            Files.writeString(script, "until main\nbreak puts\ncontinue\ndisas\ncontinue\n");
+            Guests.Result r = Guests.jmck("step", "--script", script.toString(), dynamic("hello"));
+            String out = r.stdout();
+            assertEquals(0, r.status(), out + r.stderr());
+            assertTrue(java.util.regex.Pattern.compile("program start in its ELF interpreter at 0x7fff[0-9a-f]+, which maps the "
+                    + "shared libraries and then jumps to the program's entry point 0x5555555[0-9a-f]+ <_start>").matcher(out).find(), out);
+            assertTrue(java.util.regex.Pattern.compile("breakpoint at 0x5555555[0-9a-f]+ <main>").matcher(out).find(), out);
+            assertTrue(java.util.regex.Pattern.compile("stop 3 .* breakpoint at 0x7fff[0-9a-f]+ <puts in libc\\.so\\.6>").matcher(out).find(), out);
+            assertTrue(java.util.regex.Pattern.compile("0x7fff[0-9a-f]+ <puts\\+\\d+ in libc\\.so\\.6>: ").matcher(out).find(), out);
+            assertTrue(out.contains("hello\nprocess 100 exited with status 0"), out);
+        } finally {
+            Files.delete(script);
+        }
     }
 
     // ---- threads and processes on 1 and 4 cores ----
@@ -322,6 +351,35 @@ class DynamicTest {
         Guests.Result mine = jmck(dynamic("no_lib"));
         mine.assertSameAs(linux);
         assertEquals(linux.stderr(), mine.stderr());
+    }
+
+    /**
+     * Through a booted instance (mcexec): dynamic programs that run, fail for a missing interpreter or
+     * library, and share the page cache leave the instance as it was: frames, tasks, channels, files, and
+     * no page left in the cache.
+     */
+    @Test
+    void failingAndRunningDynamicProgramsLeaveNothingBehind(@org.junit.jupiter.api.io.TempDir Path runtime) {
+        Map<String, String> env = Map.of("JMCK_RUNTIME_DIR", runtime.toString());
+        try {
+            assertEquals(0, Guests.jmck(env, null, "ihk", "reboot", "--cpus", "1", "--mem", "256M").status());
+            assertEquals("hello\n", Guests.jmck(env, null, "mcexec", dynamic("hello")).stdout());
+            Map<String, Long> baseline = LeaksAndLimitsTest.counters(env);
+            assertEquals(0, baseline.get("page_cache_pages"), baseline.toString());
+            Guests.Result r = Guests.jmck(env, null, "mcexec", dynamic("no_interp"));
+            assertEquals(127, r.status(), r.stderr());
+            assertEquals(1, r.stderr().lines().count(), r.stderr());
+            Guests.Result sh = Guests.jmck(env, null, "mcexec", "/bin/sh", "-c", dynamic("no_interp") + "; " + dynamic("no_lib")
+                    + "; " + PYTHON + " -c 'print(6 * 7)' & /bin/ls / | /usr/bin/wc -l; wait");
+            Guests.Result linux = Guests.host("/bin/sh", "-c", dynamic("no_interp") + "; " + dynamic("no_lib")
+                    + "; " + PYTHON + " -c 'print(6 * 7)' & /bin/ls / | /usr/bin/wc -l; wait");
+            assertEquals(new java.util.TreeSet<>(linux.stdout().lines().toList()),
+                    new java.util.TreeSet<>(sh.stdout().lines().toList()), sh.stderr());
+            LeaksAndLimitsTest.assertBackToBaseline(env, baseline, "dynamic programs");
+            assertEquals(0, LeaksAndLimitsTest.counters(env).get("page_cache_pages"));
+        } finally {
+            Guests.jmck(env, null, "ihk", "stop");
+        }
     }
 
     /** Interpreters that are there but unfit: one line, status 126, the reason Linux gives. */

@@ -80,6 +80,12 @@ public final class InitialStack {
         auxv.add(new long[] {AT_PLATFORM, platform});
         auxv.add(new long[] {AT_NULL, 0});
 
+        long[] saved = new long[2 * auxv.size()];
+        for (int i = 0; i < auxv.size(); i++) {
+            saved[2 * i] = auxv.get(i)[0];
+            saved[2 * i + 1] = auxv.get(i)[1];
+        }
+        as.setSavedAuxv(saved);
         int words = 1 + argv.size() + 1 + envp.size() + 1 + 2 * auxv.size();
         long sp = (p - 8L * words) & ~15L;
         ByteBuffer b = ByteBuffer.allocate(8 * words).order(ByteOrder.LITTLE_ENDIAN);

@@ -348,6 +348,31 @@ public final class AddressSpace {
         return o.resolved() ? PageTable.translate(mem, pageTable.root(), va, write) : -1;
     }
 
+    /**
+     * The physical address a debugger writes user address va at (ptrace's POKEDATA with FOLL_FORCE): the
+     * page is faulted in, and a copy-on-write page (shared after fork, or the page cache's frame of a file)
+     * is copied first, even where the VMA is read-only (code), so that the write changes this process
+     * alone; the copy keeps the VMA's protection. -1 if va is not mapped.
+     */
+    public long resolveForDebugger(long va) {
+        Vma vma = X86.isUserAddress(va) ? find(va) : null;
+        if (vma == null || resolve(va, false) < 0)
+            return -1;
+        Walk w = pageTable.walk(va);
+        if ((w.leaf() & Pte.COW) != 0) {
+            FaultOutcome o = breakCopyOnWrite(va, vma, w);
+            if (!o.resolved())
+                return -1;
+            if (!vma.writable()) { // the copy is the process's own now, but still not writable by it
+                Walk copy = pageTable.walk(va);
+                long slot = copy.tables()[copy.depth() - 1] + 8L * copy.indices()[copy.depth() - 1];
+                mem.putLong(slot, copy.leaf() & ~Pte.RW);
+                shootdown();
+            }
+        }
+        return PageTable.translate(mem, pageTable.root(), va, false);
+    }
+
     /** Copies user memory into dst; throws {@link BadAddressException} if any byte is unreachable. */
     public void copyIn(long va, byte[] dst, int off, int len) {
         while (len > 0) {
@@ -777,6 +802,30 @@ public final class AddressSpace {
         startStack = rsp;
     }
 
+    /** The auxiliary vector the program started with, as Linux keeps it in mm->saved_auxv. */
+    private long[] savedAuxv = new long[0];
+
+    /** Keeps the auxiliary vector (type, value pairs, AT_NULL last) the program starts with. */
+    public void setSavedAuxv(long[] auxv) {
+        savedAuxv = auxv.clone();
+    }
+
+    /** The saved auxiliary vector's value of type (AT_ENTRY, AT_BASE, ...), or -1 if it has none. */
+    public long auxv(int type) {
+        for (int i = 0; i + 1 < savedAuxv.length; i += 2)
+            if (savedAuxv[i] == type)
+                return savedAuxv[i + 1];
+        return -1;
+    }
+
+    /** The saved auxiliary vector as /proc/PID/auxv gives it: 8-byte type and value pairs, AT_NULL last. */
+    public byte[] savedAuxvBytes() {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * savedAuxv.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (long v : savedAuxv)
+            b.putLong(v);
+        return b.array();
+    }
+
     /**
      * The text of /proc/self/maps. Labels follow Linux's rules: an anonymous VMA that overlaps the program
      * break's range is [heap] and the one holding the initial stack pointer is [stack], however they
@@ -868,6 +917,7 @@ public final class AddressSpace {
         child.brkStart = brkStart;
         child.brk = brk;
         child.startStack = startStack;
+        child.savedAuxv = savedAuxv;
         child.stackLimit = stackLimit;
         for (HostFileBacking f : files) {
             f.retain();

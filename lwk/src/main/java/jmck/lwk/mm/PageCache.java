@@ -26,7 +26,11 @@ public final class PageCache {
 
     private final PhysicalMemory mem;
     private final FrameAllocator frames;
-    /** Guards both maps: address spaces on several cores may fault on the same file. */
+    /**
+     * Guards both maps and the counters: address spaces on several cores may fault on the same file.
+     * Lock order: this lock, then the frame allocator's (its methods are synchronized); the cache is never
+     * called with the allocator's lock held.
+     */
     private final Object lock = new Object();
     private final Map<Key, Long> pages = new HashMap<>();
     private final Map<Long, Key> owners = new HashMap<>();

@@ -107,6 +107,23 @@ class PageCacheTest {
         assertEquals(4, b.readInt(BASE + 3 * PAGE) & 0xff);
     }
 
+    /** A debugger's write (a breakpoint patched into code, say) changes its own process's copy only. */
+    @Test
+    void aDebuggerWritesItsOwnCopy() {
+        FileBacking lib = file(0);
+        AddressSpace a = space(), b = space();
+        for (AddressSpace as : List.of(a, b))
+            as.map(BASE, BASE + 8 * PAGE, Mman.PROT_READ | Mman.PROT_EXEC, false, false, lib, 0, null);
+        long shared = b.fault(BASE + PAGE, Access.EXEC, false).frame();
+        long pa = a.resolveForDebugger(BASE + PAGE + 16);
+        assertNotEquals(shared, pa & -PAGE, "not the shared frame");
+        mem.putInt(pa, 0xcc);
+        assertEquals(0xcc, a.readInt(BASE + PAGE + 16));
+        assertEquals(2, b.readInt(BASE + PAGE + 16) & 0xff, "the other process still sees the file");
+        assertEquals(0, a.pageTable().leaf(BASE + PAGE) & Pte.RW, "the code page stays read-only");
+        assertEquals(-1, a.resolveForDebugger(BASE + 20 * PAGE), "nothing mapped there");
+    }
+
     @Test
     void theLastMappingToGoFreesThePage() {
         FileBacking lib = file(0);
