@@ -43,6 +43,11 @@ public final class NativeLibraries {
         return load(root().resolve(DEBIAN_LIB_DIR).resolve("libcapstone.so.5"), "Capstone 5");
     }
 
+    /** jmck's host system call library (it needs no other library). */
+    public static NativeLibrary host() {
+        return load(root().resolve("emulator/target/native/libjmckhost.so"), "jmck's host system call library");
+    }
+
     /** jmck's own hook library; loaded after Unicorn, whose soname it links against. */
     public static NativeLibrary hooks() {
         unicorn();

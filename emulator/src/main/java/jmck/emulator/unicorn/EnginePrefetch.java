@@ -35,9 +35,10 @@ public final class EnginePrefetch {
     }
 
     private static void prefetch(int n) {
-        try {
-            NativeLibraries.hooks(); // a missing library fails here, before any class is half initialized
-            HostSyscall.call(39, 0, 0, 0); // getpid: binds the host syscall path, which memory needs first
+        try { // a missing library fails in NativeLibraries, before any class is half initialized
+            NativeLibraries.host();
+            HostSyscall.call(39, 0, 0, 0); // getpid: JNA and the host syscall path, which memory needs first
+            NativeLibraries.hooks(); // libunicorn and the hook library: the engines need them
             NativeCore.probeOffsets();
         } catch (RuntimeException | LinkageError e) {
             for (int i = 0; i < n; i++)
