@@ -154,6 +154,38 @@ class DynamicTest {
             assertTrue(d.stream().allMatch("cached"::equals), d.toString());
     }
 
+    /**
+     * A file mapped MAP_SHARED by a process and by a program it starts: each sees the other's writes at
+     * once, neither's write is lost when the other unmaps, and the file keeps its size (100 bytes, not a
+     * page), as on Linux.
+     */
+    @Test
+    void sharedFileMappingsAreCoherentBetweenProcesses() throws IOException {
+        Path file = Files.createTempFile("jmck-shared", ".bin");
+        try {
+            String script = String.join("\n",
+                    "import mmap, os, subprocess, sys",
+                    "path = sys.argv[1]",
+                    "open(path, 'wb').write(b'A' * 100)",
+                    "fd = os.open(path, os.O_RDWR)",
+                    "m = mmap.mmap(fd, 100, mmap.MAP_SHARED)",
+                    "print('parent reads', m[:4])",
+                    "m[0:4] = b'PPPP'",
+                    "child = 'import mmap,os,sys; fd=os.open(sys.argv[1], os.O_RDWR); m=mmap.mmap(fd,100,mmap.MAP_SHARED); '"
+                            + " + 'print(\\'child sees\\', m[:4]); m[4:8]=b\\'CCCC\\'; m.close()'",
+                    "subprocess.run([sys.executable, '-c', child, path])",
+                    "print('parent sees', m[:8])",
+                    "m.close()",
+                    "print('file', os.path.getsize(path), open(path, 'rb').read(10))");
+            Guests.Result linux = Guests.host(PYTHON, "-c", script, file.toString());
+            assertTrue(linux.stdout().contains("parent sees b'PPPPCCCC'") && linux.stdout().contains("file 100 b'PPPPCCCCAA'"),
+                    linux.stdout() + linux.stderr());
+            jmck(PYTHON, "-c", script, file.toString()).assertSameAs(linux);
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
     /** /proc/self/exe, and the auxiliary vector the dynamic linker reads (LD_SHOW_AUXV prints it). */
     @Test
     void exeAndAuxiliaryVector() {
