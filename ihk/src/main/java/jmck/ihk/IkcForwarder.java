@@ -54,14 +54,17 @@ public final class IkcForwarder implements SyscallForwarder {
         /** The syscall and arguments in each slot, for what the LWK does with the result (SIGPIPE). */
         final Syscall[] call = new Syscall[SLOTS];
         final long[][] args = new long[SLOTS][6];
+        /** Regular files the LWK reads itself (null: all reads go to the proxy). */
+        final DirectReads direct;
         /** Requests posted and not yet completed: the tick looks only at channels with some. */
         final AtomicInteger inFlight = new AtomicInteger();
 
-        Client(Process process, IkcChannel channel, ProxyLink link, long proxyPid) {
+        Client(Process process, IkcChannel channel, ProxyLink link, long proxyPid, DirectReads direct) {
             this.process = process;
             this.channel = channel;
             this.link = link;
             this.proxyPid = proxyPid;
+            this.direct = direct;
         }
     }
 
@@ -70,7 +73,7 @@ public final class IkcForwarder implements SyscallForwarder {
     private final Doorbell doorbell;
     private final Map<Process, Client> clients = new ConcurrentHashMap<>();
     private final Map<Long, Supplier<byte[]>> generated = new ConcurrentHashMap<>();
-    private final AtomicLong sequence = new AtomicLong();
+    private final AtomicLong sequence = new AtomicLong(), retiredDirectReads = new AtomicLong();
 
     /**
      * A forwarder whose channels and generated files are files; it rings the proxies on doorbell (the
@@ -98,12 +101,22 @@ public final class IkcForwarder implements SyscallForwarder {
         }
         IkcChannel channel = IkcChannel.create(file, SLOTS);
         channel.setRoot(p.mm().root());
-        clients.put(p, new Client(p, channel, link, proxyPid));
+        DirectReads direct = DirectReads.open(kernel.memory(), channel, proxyPid);
+        channel.setDirectReads(direct != null);
+        clients.put(p, new Client(p, channel, link, proxyPid, direct));
         return channel;
     }
 
     @Override
     public long forward(Thread t, Syscall call, long[] args) {
+        if (call == Syscall.READ || call == Syscall.PREAD64) { // a regular file the LWK reads itself?
+            Client c = clients.get(t.process());
+            if (c != null && c.direct != null && !kernel.scheduler().othersRunnable(t)) {
+                long r = c.direct.read(t.process().mm(), args[0], args[1], args[2], call == Syscall.PREAD64, args[3]);
+                if (r != DirectReads.DELEGATE)
+                    return r;
+            }
+        }
         return post(t, call, call.nr, args, "proxy: " + call.linuxName, null);
     }
 
@@ -168,11 +181,16 @@ public final class IkcForwarder implements SyscallForwarder {
             sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc response: " + result);
         if (live && call != null) // a syscall's answer; then is for IkcCalls only
             SyscallDispatcher.raiseSigpipe(t, call, c.args[i], result);
+        int offered = c.direct != null && (call == Syscall.READ || call == Syscall.PREAD64) ? c.channel.offeredFd(i) : -1;
+        int generation = c.channel.offeredGeneration(i);
+        long fd = c.args[i][0];
         c.waiting[i] = null;
         c.then[i] = null;
         c.call[i] = null;
         c.channel.free(i); // from here another core may reuse the slot
         c.inFlight.decrementAndGet();
+        if (offered >= 0)
+            c.direct.learn(fd, offered, generation);
         if (live && then != null)
             result = then.applyAsLong(result);
         return result;
@@ -305,6 +323,10 @@ public final class IkcForwarder implements SyscallForwarder {
         Client c = clients.remove(p);
         if (c == null)
             return;
+        if (c.direct != null) {
+            retiredDirectReads.addAndGet(c.direct.count());
+            c.direct.close();
+        }
         c.link.exited(p, p.waitStatus(), message);
         for (int i = 0; i < SLOTS; i++)
             if (c.waiting[i] != null) {
@@ -354,6 +376,15 @@ public final class IkcForwarder implements SyscallForwarder {
             case EXEC_DONE -> "execve (close-on-exec files)";
             case FORK -> "fork (copy the files)";
         };
+    }
+
+    /** Reads the LWK served itself, without crossing to a proxy (see DirectReads). */
+    public long directReads() {
+        long n = retiredDirectReads.get();
+        for (Client c : clients.values())
+            if (c.direct != null)
+                n += c.direct.count();
+        return n;
     }
 
     /** Channels open (one per live process being served). */

@@ -89,9 +89,22 @@ public final class ProxySession {
         this.files = files;
     }
 
+    /**
+     * Starts serving process pid on its channel with fds as its file descriptors. Workers start on demand;
+     * with startWorker one starts now, for the first process of a run, which will surely make a delegated
+     * call: its thread then starts while the program loads instead of when the first call waits for it.
+     */
+    public void serve(int pid, IkcChannel channel, FdTable fds, boolean startWorker) {
+        serve(pid, channel, fds);
+        Served s = served.get(pid);
+        if (startWorker && s != null)
+            addWorker(s);
+    }
+
     /** Starts serving process pid on its channel with fds as its file descriptors (workers start on demand). */
     public void serve(int pid, IkcChannel channel, FdTable fds) {
         Served s = new Served(pid, channel, fds);
+        fds.onRemove(channel::bumpFdGeneration); // the LWK's direct reads must not outlive an fd
         served.put(pid, s);
         synchronized (this) {
             if (dispatcher == null) {
@@ -189,6 +202,7 @@ public final class ProxySession {
         HostCalls hc = new HostCalls(gm, s.fds);
         IkcChannel ch = s.channel;
         AdaptiveSpin spin = new AdaptiveSpin();
+        DirectReadOffers offers = new DirectReadOffers();
         try {
             for (int slot; (slot = next(s, spin)) >= 0; ) {
                 ch.addIdle(-1);
@@ -198,7 +212,7 @@ public final class ProxySession {
                 }
                 long began = System.nanoTime(), r;
                 try {
-                    r = run(s, gm, hc, slot);
+                    r = run(s, gm, hc, offers, slot);
                 } finally {
                     ch.addIdle(1); // before the answer, or the LWK's next call may find no one idle
                 }
@@ -276,7 +290,7 @@ public final class ProxySession {
     }
 
     /** Runs the request in slot on the host; returns its result. */
-    private long run(Served s, RemoteGuestMemory gm, HostCalls hc, int slot) {
+    private long run(Served s, RemoteGuestMemory gm, HostCalls hc, DirectReadOffers offers, int slot) {
         IkcChannel channel = s.channel;
         long[] args = new long[6];
         long nr = channel.number(slot);
@@ -288,7 +302,12 @@ public final class ProxySession {
         IkcCall pseudo = IkcCall.of(nr);
         if (pseudo == null) {
             Syscall call = Syscall.of(nr);
-            return call == null ? -Errno.ENOSYS : hc.execute(call, args);
+            if (call == null)
+                return -Errno.ENOSYS;
+            long r = hc.execute(call, args);
+            if (r >= 0 && (call == Syscall.READ || call == Syscall.PREAD64))
+                offers.offer(channel, slot, s.fds, args[0]);
+            return r;
         }
         return switch (pseudo) {
             case OPEN_GENERATED -> openGenerated(hc, gm, args[0]);
