@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Runs jmck's benchmarks and prints a markdown table: bench/run.sh [--quick] [--reps N]
+# Runs jmck's benchmarks and prints a markdown table: bench/run.sh [--quick] [--reps N] [--only SECTION,...]
 # Builds what it needs first: jmck (scripts/setup.sh) and the benchmark programs in bench/src.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 [ -e proxy/target/jmck.jar ] || scripts/setup.sh
+# Measure what users run after scripts/setup.sh: the launcher with its start-up cache.
+[ proxy/target/jmck.jsa -nt proxy/target/jmck.jar ] || scripts/startup-cache.sh
 mkdir -p bench/out
 for src in bench/src/*.c; do
   out="bench/out/$(basename "$src" .c)"

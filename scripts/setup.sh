@@ -47,15 +47,5 @@ fi
 if [ "${JMCK_SKIP_BUILD:-0}" != 1 ]; then
   echo "setup: building (mvn package, tests skipped)"
   (cd "$root" && mvn -q -B -DskipTests package)
-  # A start-up cache for the ./jmck launcher, which uses it while it is newer than the jar: JNA's native
-  # library unpacked once (JNA otherwise unpacks it from the jar on every start), and a class-data archive
-  # (AppCDS) of the classes a first run loads.
-  target="$root/proxy/target"
-  rm -rf "$target/jna" "$target/jmck.jsa"
-  mkdir -p "$target/jna"
-  (cd "$target/jna" && jar xf ../jmck.jar com/sun/jna/linux-x86-64/libjnidispatch.so \
-     && mv com/sun/jna/linux-x86-64/libjnidispatch.so . && rm -rf com)
-  java -XX:ArchiveClassesAtExit="$target/jmck.jsa" -Xlog:all=off -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
-    -Djna.boot.library.path="$target/jna" -Djmck.root="$root" -jar "$target/jmck.jar" \
-    run "$root/guest-images/out/gcc/hello" > /dev/null || echo "setup: no class-data archive (jmck starts slower)"
+  "$root/scripts/startup-cache.sh" # JNA unpacked and an AppCDS archive, for the ./jmck launcher
 fi

@@ -54,16 +54,19 @@ public final class IkcForwarder implements SyscallForwarder {
         /** The syscall and arguments in each slot, for what the LWK does with the result (SIGPIPE). */
         final Syscall[] call = new Syscall[SLOTS];
         final long[][] args = new long[SLOTS][6];
+        /** Regular files the LWK reads itself (null: all reads go to the proxy). */
+        final DirectReads direct;
         /** Requests posted and not yet completed: the tick looks only at channels with some. */
         final AtomicInteger inFlight = new AtomicInteger();
         /** The tokens of writable generated files opened by the process (forgotten when it ends). */
         final java.util.List<Long> writerTokens = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-        Client(Process process, IkcChannel channel, ProxyLink link, long proxyPid) {
+        Client(Process process, IkcChannel channel, ProxyLink link, long proxyPid, DirectReads direct) {
             this.process = process;
             this.channel = channel;
             this.link = link;
             this.proxyPid = proxyPid;
+            this.direct = direct;
         }
     }
 
@@ -74,7 +77,7 @@ public final class IkcForwarder implements SyscallForwarder {
     private final Map<Long, Supplier<byte[]>> generated = new ConcurrentHashMap<>();
     /** What takes the writes to a writable generated file, by token; kept while its process lives. */
     private final Map<Long, java.util.function.ToLongFunction<byte[]>> writers = new ConcurrentHashMap<>();
-    private final AtomicLong sequence = new AtomicLong();
+    private final AtomicLong sequence = new AtomicLong(), retiredDirectReads = new AtomicLong();
 
     /**
      * A forwarder whose channels and generated files are files; it rings the proxies on doorbell (the
@@ -102,12 +105,22 @@ public final class IkcForwarder implements SyscallForwarder {
         }
         IkcChannel channel = IkcChannel.create(file, SLOTS);
         channel.setRoot(p.mm().root());
-        clients.put(p, new Client(p, channel, link, proxyPid));
+        DirectReads direct = DirectReads.open(kernel.memory(), channel, proxyPid);
+        channel.setDirectReads(direct != null);
+        clients.put(p, new Client(p, channel, link, proxyPid, direct));
         return channel;
     }
 
     @Override
     public long forward(Thread t, Syscall call, long[] args) {
+        if (call == Syscall.READ || call == Syscall.PREAD64) { // a regular file the LWK reads itself?
+            Client c = clients.get(t.process());
+            if (c != null && c.direct != null && !kernel.scheduler().othersRunnable(t)) {
+                long r = c.direct.read(t.process().mm(), args[0], args[1], args[2], call == Syscall.PREAD64, args[3]);
+                if (r != DirectReads.DELEGATE)
+                    return r;
+            }
+        }
         return post(t, call, call.nr, args, "proxy: " + call.linuxName, null);
     }
 
@@ -187,11 +200,16 @@ public final class IkcForwarder implements SyscallForwarder {
         if (live && call != null) // a syscall's answer; then is for IkcCalls only
             SyscallDispatcher.raiseSigpipe(t, call, c.args[i], result);
         long[] args = live && call != null && jmck.lwk.file.LocalFiles.isRedirect(result) ? c.args[i].clone() : null;
+        int offered = c.direct != null && (call == Syscall.READ || call == Syscall.PREAD64) ? c.channel.offeredFd(i) : -1;
+        int generation = c.channel.offeredGeneration(i);
+        long fd = c.args[i][0];
         c.waiting[i] = null;
         c.then[i] = null;
         c.call[i] = null;
         c.channel.free(i); // from here another core may reuse the slot
         c.inFlight.decrementAndGet();
+        if (offered >= 0)
+            c.direct.learn(fd, offered, generation);
         if (args != null) // the fd is a local file's: the LWK makes the call (it may block the thread again)
             return kernel.localFiles().call(t, call, args, result);
         if (live && then != null)
@@ -430,6 +448,10 @@ public final class IkcForwarder implements SyscallForwarder {
         Client c = clients.remove(p);
         if (c == null)
             return;
+        if (c.direct != null) {
+            retiredDirectReads.addAndGet(c.direct.count());
+            c.direct.close();
+        }
         c.link.exited(p, p.waitStatus(), message);
         for (int i = 0; i < SLOTS; i++)
             if (c.waiting[i] != null) {
@@ -496,6 +518,15 @@ public final class IkcForwarder implements SyscallForwarder {
         } catch (IOException e) {
             // the whole directory goes at shutdown
         }
+    }
+
+    /** Reads the LWK served itself, without crossing to a proxy (see DirectReads). */
+    public long directReads() {
+        long n = retiredDirectReads.get();
+        for (Client c : clients.values())
+            if (c.direct != null)
+                n += c.direct.count();
+        return n;
     }
 
     /** Channels open (one per live process being served). */

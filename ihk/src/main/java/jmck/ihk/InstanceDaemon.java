@@ -257,6 +257,7 @@ public final class InstanceDaemon {
         kernel.counters().forEach((k, v) -> b.append(k).append(": ").append(v).append('\n'));
         Path ikc = forwarder.files().directory();
         b.append("ikc_channels: ").append(forwarder.channels()).append('\n');
+        b.append("ikc_direct_reads: ").append(forwarder.directReads()).append('\n');
         b.append("ikc_files: ").append(count(ikc)).append('\n');
         b.append("daemon_pid: ").append(ProcessHandle.current().pid()).append('\n');
         b.append("daemon_fds: ").append(count(Path.of("/proc/self/fd"))).append('\n');

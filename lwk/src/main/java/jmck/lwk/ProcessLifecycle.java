@@ -54,6 +54,19 @@ public final class ProcessLifecycle {
      * Creates a process running elf, ready but not yet scheduled (McKernel's PREPARE_IMAGE): mcexec starts
      * it with {@link #start} once it serves the process's channel.
      */
+    /**
+     * A new program's name (/proc/PID/comm), as Linux's exec takes it: the last part of the path execve was
+     * given (python3 for /usr/bin/python3, a link to python3.11; the script for a #! script).
+     */
+    private static String comm(String execfn, ElfImage elf) {
+        String name = execfn.substring(execfn.lastIndexOf('/') + 1);
+        if (name.isEmpty()) {
+            String real = elf.realPath();
+            name = real.substring(real.lastIndexOf('/') + 1);
+        }
+        return name;
+    }
+
     public Process prepare(ElfImage elf, String execfn, List<String> argv, List<String> envp, Credentials creds,
             Rlimits limits) {
         AddressSpace mm = k.newAddressSpace();
@@ -62,6 +75,7 @@ public final class ProcessLifecycle {
             ProgramLoader.Program loaded = ProgramLoader.load(elf, mm);
             long sp = InitialStack.build(mm, loaded, execfn, argv, envp, facts(creds));
             Process p = k.processes().create(null, mm, elf.realPath(), creds, limits);
+            p.setComm(comm(execfn, elf));
             p.setCmdline(argv);
             Thread t = p.threads().get(0);
             t.setStart(loaded.start(), sp);
@@ -125,6 +139,7 @@ public final class ProcessLifecycle {
             }
         AddressSpace old = p.mm();
         p.replaceImage(mm, elf.realPath());
+        p.setComm(comm(execfn, elf));
         p.setCmdline(argv);
         old.release();
         t.setAltStack(0, 0, 2); // SS_DISABLE

@@ -73,6 +73,10 @@ public final class Main {
 
     /** Runs the command line and returns the exit status; errors meant for the user print as one line. */
     public static int execute(String... argv) {
+        // run and step boot a machine at once: load its native side while the JVM starts the rest
+        String verb = argv.length > 0 ? argv[0] : "";
+        if (verb.equals("run") || verb.equals("step") || verb.equals("mcexec"))
+            jmck.emulator.unicorn.EnginePrefetch.start(verb.equals("mcexec") ? 0 : 1);
         Parser.Invocation inv;
         try {
             inv = Parser.parse(commands(), argv);

@@ -96,6 +96,8 @@ final class RunCommand {
         Set<Trace> trace = a.all(TRACE).isEmpty() ? EnumSet.noneOf(Trace.class) : EnumSet.copyOf(a.all(TRACE));
         Path traceOut = a.get(TRACE_OUT);
         String program = a.get(PROGRAM);
+        if (cores > 1) // Main started one
+            jmck.emulator.unicorn.EnginePrefetch.start(cores - 1);
         long t0 = System.nanoTime();
         // The launcher passes the time it started java, so the JVM's own start-up can be told apart.
         long launched = Long.getLong("jmck.launched", 0), jvmMillis = launched == 0 ? -1 : System.currentTimeMillis() - launched;

@@ -34,6 +34,13 @@ final class FdTable {
         return writers.get((int) g);
     }
 
+    /** Runs before a guest fd stops naming its host file (close, replaced by dup2): the LWK's direct reads depend on it. */
+    private Runnable onRemove = () -> {};
+
+    synchronized void onRemove(Runnable r) {
+        onRemove = r;
+    }
+
     synchronized boolean isGenerated(long g) {
         return generated.contains((int) g);
     }
@@ -198,6 +205,7 @@ final class FdTable {
             local[g] = local[(int) from];
             return g;
         }
+        onRemove.run(); // g stops naming its file: the LWK's direct reads of it end
         if (owner > 0) // dup3 closes what target held
             RecordLocks.INSTANCE.closing(owner, target);
         long r = HostSyscall.call(SYS_DUP3, h, target, O_CLOEXEC);
@@ -217,8 +225,10 @@ final class FdTable {
     synchronized void installAt(int g, int hostFd, boolean closeOnExec) {
         if (g >= host.length)
             grow(g + 1);
-        if (host[g] >= 0)
+        if (host[g] >= 0) {
+            onRemove.run();
             closeHost(host[g]);
+        }
         pending.remove(g);
         generated.remove(g);
         writers.remove(g);
@@ -243,6 +253,7 @@ final class FdTable {
         int h = host(g);
         if (h < 0)
             return -9;
+        onRemove.run();
         host[(int) g] = -1;
         cloexec[(int) g] = false;
         local[(int) g] = 0;
@@ -255,6 +266,12 @@ final class FdTable {
             RecordLocks.INSTANCE.closing(owner, h);
         long r = HostSyscall.call(3, h, 0, 0);
         return r == -4 ? 0 : r; // EINTR from close still closed the fd
+    }
+
+    /** The host fd of guest fd g if it is a plain host file (not one the LWK generates), else -1. */
+    synchronized int plainHost(long g) {
+        int i = (int) g;
+        return i >= 0 && i < host.length && !generated.contains(i) ? host[i] : -1;
     }
 
     /** A host duplicate of guest fd g (close-on-exec on the host), or -errno. */

@@ -50,7 +50,7 @@ public final class LocalRun implements AutoCloseable {
     public Process start(ElfImage elf, String execfn, List<String> argv, List<String> env) {
         Process p = kernel.prepare(elf, execfn, argv, env, HostFacts.credentials(), HostFacts.rlimits());
         p.setUmask(HostFacts.umask());
-        session.serve(p.pid(), forwarder.attach(p, link, ProcessHandle.current().pid()), FdTable.withStdio());
+        session.serve(p.pid(), forwarder.attach(p, link, ProcessHandle.current().pid()), FdTable.withStdio(), true);
         kernel.start(p);
         return p;
     }

@@ -71,7 +71,7 @@ public final class Mcexec {
                 memory.attach(b);
             IkcFiles files = new IkcFiles(Path.of(p.ikcDirectory()));
             ProxySession session = new ProxySession(memory, Doorbell.open(files.doorbell()), files);
-            session.serve(p.pid(), IkcChannel.open(files.channel(p.pid())), FdTable.withStdio());
+            session.serve(p.pid(), IkcChannel.open(files.channel(p.pid())), FdTable.withStdio(), true);
             forwardSignals(link);
             link.send(new Control.Start());
             int status = 1;

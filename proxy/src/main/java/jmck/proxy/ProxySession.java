@@ -89,10 +89,23 @@ public final class ProxySession {
         this.files = files;
     }
 
+    /**
+     * Starts serving process pid on its channel with fds as its file descriptors. Workers start on demand;
+     * with startWorker one starts now, for the first process of a run, which will surely make a delegated
+     * call: its thread then starts while the program loads instead of when the first call waits for it.
+     */
+    public void serve(int pid, IkcChannel channel, FdTable fds, boolean startWorker) {
+        serve(pid, channel, fds);
+        Served s = served.get(pid);
+        if (startWorker && s != null)
+            addWorker(s);
+    }
+
     /** Starts serving process pid on its channel with fds as its file descriptors (workers start on demand). */
     public void serve(int pid, IkcChannel channel, FdTable fds) {
         Served s = new Served(pid, channel, fds);
         fds.setOwner(pid);
+        fds.onRemove(channel::bumpFdGeneration); // the LWK's direct reads must not outlive an fd
         served.put(pid, s);
         synchronized (this) {
             if (dispatcher == null) {
@@ -191,6 +204,7 @@ public final class ProxySession {
         HostCalls hc = new HostCalls(gm, s.fds);
         IkcChannel ch = s.channel;
         AdaptiveSpin spin = new AdaptiveSpin();
+        DirectReadOffers offers = new DirectReadOffers();
         try {
             for (int slot; (slot = next(s, spin)) >= 0; ) {
                 ch.addIdle(-1);
@@ -200,7 +214,7 @@ public final class ProxySession {
                 }
                 long began = System.nanoTime(), r;
                 try {
-                    r = run(s, gm, hc, slot);
+                    r = run(s, gm, hc, offers, slot);
                 } finally {
                     ch.addIdle(1); // before the answer, or the LWK's next call may find no one idle
                 }
@@ -278,7 +292,7 @@ public final class ProxySession {
     }
 
     /** Runs the request in slot on the host; returns its result. */
-    private long run(Served s, RemoteGuestMemory gm, HostCalls hc, int slot) {
+    private long run(Served s, RemoteGuestMemory gm, HostCalls hc, DirectReadOffers offers, int slot) {
         IkcChannel channel = s.channel;
         long[] args = new long[6];
         long nr = channel.number(slot);
@@ -293,7 +307,12 @@ public final class ProxySession {
         IkcCall pseudo = IkcCall.of(nr);
         if (pseudo == null) {
             Syscall call = Syscall.of(nr);
-            return call == null ? -Errno.ENOSYS : hc.execute(call, args);
+            if (call == null)
+                return -Errno.ENOSYS;
+            long r = hc.execute(call, args);
+            if (r >= 0 && (call == Syscall.READ || call == Syscall.PREAD64))
+                offers.offer(channel, slot, s.fds, args[0]);
+            return r;
         }
         return switch (pseudo) {
             case OPEN_GENERATED -> openGenerated(hc, args[0], args[1] != 0);

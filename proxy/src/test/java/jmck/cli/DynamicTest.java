@@ -95,7 +95,7 @@ class DynamicTest {
 
     /** A static program (glibc, static-pie, musl) and a dynamic one run the host's shell through popen and system. */
     @ParameterizedTest
-    @ValueSource(strings = {"gcc", "gcc-pie", "musl", "gcc-dynamic"})
+    @ValueSource(strings = {"gcc", "gcc-pie", "musl", "gcc-dynamic", "musl-dynamic"})
     void popenAndSystemMatchLinux(String flavor) {
         String prog = Guests.guest(flavor, "popen").toString();
         Guests.Result linux = Guests.host(prog);
@@ -112,6 +112,11 @@ class DynamicTest {
         assertTrue(linux.stdout().contains("file libc.so.6 r-xp"), linux.stdout());
         assertTrue(linux.stdout().contains("file ld-linux-x86-64.so.2 r-xp"), linux.stdout());
         jmck(dynamic("maps")).assertSameAs(linux);
+        // musl: its loader is its libc
+        String musl = Guests.guest("musl-dynamic", "maps").toString();
+        Guests.Result muslLinux = Guests.host(musl);
+        assertTrue(muslLinux.stdout().contains("file libc.so r-xp"), muslLinux.stdout());
+        jmck(musl).assertSameAs(muslLinux);
     }
 
     /**
@@ -149,11 +154,46 @@ class DynamicTest {
             assertTrue(d.stream().allMatch("cached"::equals), d.toString());
     }
 
+    /**
+     * A file mapped MAP_SHARED by a process and by a program it starts: each sees the other's writes at
+     * once, neither's write is lost when the other unmaps, and the file keeps its size (100 bytes, not a
+     * page), as on Linux.
+     */
+    @Test
+    void sharedFileMappingsAreCoherentBetweenProcesses() throws IOException {
+        Path file = Files.createTempFile("jmck-shared", ".bin");
+        try {
+            String script = String.join("\n",
+                    "import mmap, os, subprocess, sys",
+                    "path = sys.argv[1]",
+                    "open(path, 'wb').write(b'A' * 100)",
+                    "fd = os.open(path, os.O_RDWR)",
+                    "m = mmap.mmap(fd, 100, mmap.MAP_SHARED)",
+                    "print('parent reads', m[:4])",
+                    "m[0:4] = b'PPPP'",
+                    "child = 'import mmap,os,sys; fd=os.open(sys.argv[1], os.O_RDWR); m=mmap.mmap(fd,100,mmap.MAP_SHARED); '"
+                            + " + 'print(\\'child sees\\', m[:4]); m[4:8]=b\\'CCCC\\'; m.close()'",
+                    "subprocess.run([sys.executable, '-c', child, path])",
+                    "print('parent sees', m[:8])",
+                    "m.close()",
+                    "print('file', os.path.getsize(path), open(path, 'rb').read(10))");
+            Guests.Result linux = Guests.host(PYTHON, "-c", script, file.toString());
+            assertTrue(linux.stdout().contains("parent sees b'PPPPCCCC'") && linux.stdout().contains("file 100 b'PPPPCCCCAA'"),
+                    linux.stdout() + linux.stderr());
+            jmck(PYTHON, "-c", script, file.toString()).assertSameAs(linux);
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
     /** /proc/self/exe, and the auxiliary vector the dynamic linker reads (LD_SHOW_AUXV prints it). */
     @Test
     void exeAndAuxiliaryVector() {
         Guests.Result exe = jmck("/bin/readlink", "/proc/self/exe");
         assertEquals("/usr/bin/readlink\n", exe.stdout(), exe.stderr());
+        // the program's name is the path execve was given, not the file a link leads to (python3.11)
+        String[] comm = {PYTHON, "-c", "import os; print(open('/proc/self/comm').read().strip(), os.readlink('/proc/self/exe'))"};
+        jmck(comm).assertSameAs(Guests.host(comm));
         // Without randomization (setarch -R), Linux puts a PIE at 0x555555554000: the program's entry and
         // headers are where jmck puts them too.
         Guests.Result linux = Guests.host("/usr/bin/setarch", "-R", "/usr/bin/env", "LD_SHOW_AUXV=1", "/bin/true");
@@ -240,6 +280,11 @@ class DynamicTest {
         return Stream.of(Arguments.of(1), Arguments.of(4));
     }
 
+    static Stream<Arguments> flavorsAndCores() {
+        return Stream.of(Arguments.of("gcc-dynamic", 1), Arguments.of("gcc-dynamic", 4), Arguments.of("musl-dynamic", 1),
+                Arguments.of("musl-dynamic", 4));
+    }
+
     /** python3 with threads, subprocess (vfork and exec) and fork/exec of perl. */
     @ParameterizedTest(name = "{0} core(s)")
     @MethodSource("cores")
@@ -250,22 +295,24 @@ class DynamicTest {
         jmck("--cores", "" + cores, PYTHON, "-c", PYTHON_THREADS_AND_PROCESSES).assertSameAs(linux);
     }
 
-    /** The pthreads test (mutexes, atomics, condition variables, barriers, spinning) as a dynamic program. */
-    @ParameterizedTest(name = "{0} core(s)")
-    @MethodSource("cores")
-    void dynamicPthreads(int cores) {
-        Guests.Result linux = Guests.host(dynamic("threads"), "4", "all", "5");
+    /** The pthreads test (mutexes, atomics, condition variables, barriers, spinning) as a dynamic program, glibc and musl. */
+    @ParameterizedTest(name = "{0}, {1} core(s)")
+    @MethodSource("flavorsAndCores")
+    void dynamicPthreads(String flavor, int cores) {
+        String prog = Guests.guest(flavor, "threads").toString();
+        Guests.Result linux = Guests.host(prog, "4", "all", "5");
         assertEquals(6, linux.stdout().lines().filter(l -> l.endsWith(": 5 of 5 runs right")).count(), linux.stdout());
-        jmck("--cores", "" + cores, dynamic("threads"), "4", "all", "5").assertSameAs(linux);
+        jmck("--cores", "" + cores, prog, "4", "all", "5").assertSameAs(linux);
     }
 
     /** fork, vfork, posix_spawn, execve of itself, pipes, signals: the processes test as a dynamic program. */
-    @ParameterizedTest(name = "{0} core(s)")
-    @MethodSource("cores")
-    void dynamicProcesses(int cores) {
-        Guests.Result linux = Guests.host(dynamic("procs"));
+    @ParameterizedTest(name = "{0}, {1} core(s)")
+    @MethodSource("flavorsAndCores")
+    void dynamicProcesses(String flavor, int cores) {
+        String prog = Guests.guest(flavor, "procs").toString();
+        Guests.Result linux = Guests.host(prog);
         assertEquals(0, linux.status(), linux.stderr());
-        jmck("--cores", "" + cores, dynamic("procs")).assertSameAs(linux);
+        jmck("--cores", "" + cores, prog).assertSameAs(linux);
     }
 
     /** Shells starting shells starting tools: exec chains through pipes, several levels deep. */

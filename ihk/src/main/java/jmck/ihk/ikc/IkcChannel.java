@@ -17,11 +17,13 @@ import java.nio.file.Path;
  *
  * <p>Layout (little-endian, offsets in bytes; docs/ikc.md describes every field):
  * <pre>
- * header  0  magic "JMCKIKC1"     8  slot count         12 version (2)
+ * header  0  magic "JMCKIKC1"     8  slot count         12 version (3)
  *         16 proxy doorbell       20 proxy sleepers     24 page-table root (CR3) of the process
  *         32 process exited (1)   36 proxy workers serving the channel
  *         40 wanted (1: the LWK posted while no worker was idle)   44 idle workers (waiting for a request)
- * slot i at 64 + 128 * i:
+ *         48 fd-table generation (the proxy adds 1 before a guest fd stops naming its file)
+ *         52 direct reads (1: the LWK reads regular files itself, see DirectReads; the proxy offers them)
+ * slot i at 64 + 192 * i:
  *         0  state: 0 free, 4 filling, 1 request, 2 claimed, 3 response, 5 taken
  *         4  tid of the LWK thread  8  sequence number  16 syscall or IkcCall number  24 args[6]
  *         72 result (what the guest gets in rax: a value or -errno)
@@ -29,8 +31,11 @@ import java.nio.file.Path;
  *         84 call-back kind: 1 fault, 2 fault for a write, 3 generate a file, 4 a write to a generated file
  *         88 its argument: the guest address, or the file's token
  *         96 its result: the page's physical address, 0, -1, or the write's (bytes taken or -errno)
- *         104 the process's umask    112 its RLIMIT_NOFILE    120 the uid and 124 the gid the host checks
- *            the call's permissions with (the proxy applies them all to the call)
+ *         104 the process's umask    112 its RLIMIT_NOFILE
+ *         120 after a read: the host fd the LWK may read the file through itself, or -1
+ *         124 the fd-table generation that offer holds for
+ *         128 the uid and 132 the gid the host checks the call's permissions with (the proxy applies
+ *            them, the umask and the limit to the call)
  * </pre>
  */
 public final class IkcChannel {
@@ -42,12 +47,12 @@ public final class IkcChannel {
     public static final int CALLBACK_FAULT_READ = 1, CALLBACK_FAULT_WRITE = 2, CALLBACK_GENERATE = 3,
             CALLBACK_WRITE = 4;
     private static final long MAGIC = 0x31434b494b434d4aL; // "JMCKIKC1"
-    private static final int VERSION = 2, HEADER = 64, SLOT = 128;
+    private static final int VERSION = 3, HEADER = 64, SLOT = 192;
     private static final int H_SLOTS = 8, H_VERSION = 12, H_BELL = 16, H_SLEEPERS = 20, H_ROOT = 24, H_EXITED = 32,
-            H_WORKERS = 36, H_WANTED = 40, H_IDLE = 44;
+            H_WORKERS = 36, H_WANTED = 40, H_IDLE = 44, H_FD_GENERATION = 48, H_DIRECT_READS = 52;
     private static final int S_STATE = 0, S_TID = 4, S_SEQ = 8, S_NR = 16, S_ARGS = 24, S_RESULT = 72,
             S_CALLBACK = 80, S_CALLBACK_KIND = 84, S_CALLBACK_ARG = 88, S_CALLBACK_RESULT = 96, S_UMASK = 104,
-            S_NOFILE = 112, S_FSUID = 120, S_FSGID = 124;
+            S_NOFILE = 112, S_OFFER_FD = 120, S_OFFER_GENERATION = 124, S_FSUID = 128, S_FSGID = 132;
 
     private final SharedWords w;
     private final int slots;
@@ -139,6 +144,7 @@ public final class IkcChannel {
         w.putInt(s + S_FSUID, fsuid);
         w.putInt(s + S_FSGID, fsgid);
         w.putInt(s + S_CALLBACK, CALLBACK_NONE);
+        w.putInt(s + S_OFFER_FD, -1);
         w.putInt(s + S_STATE, REQUEST);
         ringProxy();
     }
@@ -175,6 +181,42 @@ public final class IkcChannel {
     /** Frees a slot whose response the LWK has taken. */
     public void free(int i) {
         w.putInt(slot(i) + S_STATE, FREE);
+    }
+
+    // ---- direct reads (see jmck.ihk.DirectReads) ----
+
+    /** Whether the LWK reads regular files itself: then the proxy offers them after reads. */
+    public void setDirectReads(boolean on) {
+        w.putInt(H_DIRECT_READS, on ? 1 : 0);
+    }
+
+    public boolean directReads() {
+        return w.getInt(H_DIRECT_READS) != 0;
+    }
+
+    /** The fd table's generation: it changes before any guest fd stops naming the file it named. */
+    public int fdGeneration() {
+        return w.getInt(H_FD_GENERATION);
+    }
+
+    /** The proxy: a guest fd is about to stop naming its file. */
+    public void bumpFdGeneration() {
+        w.addInt(H_FD_GENERATION, 1);
+    }
+
+    /** The proxy, answering a read: the guest fd read is host fd hostFd, a regular file, as of generation. */
+    public void offer(int i, int hostFd, int generation) {
+        w.putInt(slot(i) + S_OFFER_GENERATION, generation);
+        w.putInt(slot(i) + S_OFFER_FD, hostFd);
+    }
+
+    /** The host fd a read's answer offered for direct reads, or -1. */
+    public int offeredFd(int i) {
+        return w.getInt(slot(i) + S_OFFER_FD);
+    }
+
+    public int offeredGeneration(int i) {
+        return w.getInt(slot(i) + S_OFFER_GENERATION);
     }
 
     /** Takes slot i's call-back, if its worker made one (REQUESTED -> SERVING): true for the one caller that serves it. */

@@ -728,6 +728,7 @@ public final class AddressSpace {
             case Mman.MADV_FREE: {
                 // As Linux: every mapped part of the range is dropped; a hole makes the call fail anyway.
                 long result = isFullyMapped(addr, end) ? 0 : -Errno.ENOMEM;
+                writeBack(addr, end); // a shared file page's data is the file's, not dropped
                 releasePages(addr, end); // anonymous pages read as zero again, file pages refill from the file
                 shootdown();
                 return result;

@@ -45,8 +45,14 @@ public final class HostFileBacking implements Backing {
         return new HostFileBacking(fd, path, FileId.ofFd(fd));
     }
 
-    /** Writes [pa, pa+length) back to the file at offset. */
+    /**
+     * Writes [pa, pa+length) back to the file at offset, up to the file's end: a mapping's writes do not
+     * make the file longer (a page past the end is not written, the last page only up to the end).
+     */
     public void writeBack(PhysicalMemory mem, long pa, long offset, long length) {
+        FileId now = FileId.ofFd(fd);
+        if (now != null)
+            length = Math.min(length, Math.max(0, now.size() - offset));
         long done = 0;
         while (done < length) {
             long n = HostSyscall.call(SYS_PWRITE64, fd, mem.hostAddress(pa + done), length - done, offset + done, 0, 0);

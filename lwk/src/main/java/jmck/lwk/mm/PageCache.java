@@ -15,9 +15,13 @@ import jmck.emulator.PhysicalMemory;
  * when the last mapping lets go ({@link #released}) the page leaves the cache and its frame is freed. So
  * the cache never holds memory that nothing uses, and free memory means what it meant without it.
  *
- * <p>A file is known by its identity now: host device, inode, size and modification time ({@link FileId}).
- * A file that changed is a new file: its pages are read afresh, and pages of the old contents stay with
- * the mappings that hold them, as Linux keeps a private mapping's pages of a file that was replaced.
+ * <p>For private mappings a file is known by its identity now: host device, inode, size and modification
+ * time ({@link FileId}). A file that changed is a new file: its pages are read afresh, and pages of the old
+ * contents stay with the mappings that hold them, as Linux keeps a private mapping's pages of a file that
+ * was replaced. Shared mappings (MAP_SHARED) of a file use pages of their own, known by device and inode
+ * ({@link #getShared}): one frame per page for all of them, written back to the file by each address space
+ * that dirtied it before it lets go. (A private mapping does not see a shared mapping's writes before
+ * they are written back, where Linux shows them until the private page is copied.)
  */
 public final class PageCache {
     private record Key(FileId file, long offset) {}
@@ -68,6 +72,16 @@ public final class PageCache {
             misses++;
             return pa;
         }
+    }
+
+    /**
+     * The frame that holds the page at offset of file for its shared mappings (MAP_SHARED), which all
+     * processes use, so that what one writes the others read at once, as on Linux. It is known by device
+     * and inode only: a shared mapping's own write-back changes the file's time and size is not a change
+     * of file for them. The caller's mapping owns one more reference; -1 if no frame is free.
+     */
+    long getShared(FileId file, long offset, Backing source) {
+        return get(new FileId(file.device(), file.inode(), -1, -1), offset, source);
     }
 
     /** Whether frame is a page of the cache. */

@@ -13,7 +13,8 @@ import jmck.lwk.mm.FaultOutcome.Decision;
  * <li>check the access (read, write, execute) against the VMA's protection;</li>
  * <li>a present page: break copy-on-write, or repair a stale translation;</li>
  * <li>a missing page of a file mapped privately and read-only, read or run: map the page cache's frame of
- *     that file page, shared read-only with every process that maps it (the first one reads it);</li>
+ *     that file page, shared read-only with every process that maps it (the first one reads it); a page of
+ *     a file mapped shared: the one frame all its shared mappings use;</li>
  * <li>a missing page of memory that owns its pages (System V shared memory): map its frame, shared;</li>
  * <li>any other missing page: choose 2 MiB or 4 KiB, take a frame from the buddy allocator, clear it if it
  *     may hold old data, fill it from the backing (file bytes or nothing for anonymous memory), write the PTE.</li>
@@ -54,17 +55,24 @@ final class PageFaultHandler {
             return new FaultOutcome(va, access, present, vma, Decision.SPURIOUS, Pte.address(leaf), walk.pageSize());
         }
 
-        // 4. A missing page of a file mapped privately and read-only (text, read-only data), read or run: the
-        //    page cache's copy, copy-on-write. Writable private pages (.data, .got) are written soon after
-        //    they are read: those get a private frame at once, without a copy-on-write fault.
-        if (access != Access.WRITE && !vma.shared && !vma.writable() && as.pageCache() != null
-                && vma.backing.fileId() != null) {
+        // 4. A missing page of a file, from the page cache. Mapped privately and read-only (text, read-only
+        //    data), read or run: the cache's copy, copy-on-write. Mapped shared: the one frame that every
+        //    process mapping that page shared uses, with the VMA's protection, so their writes meet there.
+        //    Writable private pages (.data, .got) are written soon after they are read: those get a private
+        //    frame at once (step 5), without a copy-on-write fault.
+        if (as.pageCache() != null && vma.backing.fileId() != null) {
             long page = PageSize.SMALL.alignDown(va), offset = vma.offset + (page - vma.start);
-            if (offset + PageSize.SMALL.bytes <= vma.backing.zeroFrom()) {
-                long frame = as.pageCache().get(vma.backing.fileId(), offset, vma.backing);
+            boolean privateRead = !vma.shared && !vma.writable() && access != Access.WRITE
+                    && offset + PageSize.SMALL.bytes <= vma.backing.zeroFrom();
+            if (vma.shared || privateRead) {
+                long frame = vma.shared ? as.pageCache().getShared(vma.backing.fileId(), offset, vma.backing)
+                        : as.pageCache().get(vma.backing.fileId(), offset, vma.backing);
                 if (frame < 0)
                     return new FaultOutcome(va, access, present, vma, Decision.OUT_OF_MEMORY, -1, null);
-                as.mapCachedFrame(page, frame, vma);
+                if (vma.shared)
+                    as.mapFrame(page, frame, PageSize.SMALL, vma);
+                else
+                    as.mapCachedFrame(page, frame, vma);
                 return new FaultOutcome(va, access, present, vma, Decision.CACHED, frame, PageSize.SMALL);
             }
         }

@@ -124,6 +124,30 @@ class PageCacheTest {
         assertEquals(-1, a.resolveForDebugger(BASE + 20 * PAGE), "nothing mapped there");
     }
 
+    /** Shared mappings of a file in two address spaces use one writable frame: a write is seen at once. */
+    @Test
+    void sharedMappingsShareOneWritableFrame() {
+        FileBacking lib = file(0);
+        AddressSpace a = space(), b = space();
+        for (AddressSpace as : List.of(a, b))
+            as.map(BASE, BASE + 8 * PAGE, Mman.PROT_READ | Mman.PROT_WRITE, true, false, lib, 0, null);
+        a.writeInt(BASE + 2 * PAGE, 0x5151);
+        assertEquals(0x5151, b.readInt(BASE + 2 * PAGE), "b reads what a wrote");
+        assertEquals(frameOf(a, BASE + 2 * PAGE), frameOf(b, BASE + 2 * PAGE));
+        assertTrue((b.pageTable().leaf(BASE + 2 * PAGE) & Pte.RW) != 0, "writable, no copy-on-write");
+        // a private mapping of the same file has pages of its own
+        AddressSpace c = space();
+        c.map(BASE, BASE + 8 * PAGE, Mman.PROT_READ, false, false, lib, 0, null);
+        assertEquals(3, c.readInt(BASE + 2 * PAGE) & 0xff);
+        long free = frames.freeFrames();
+        a.destroy();
+        b.destroy();
+        assertEquals(1, cache.pages(), "the private page is left");
+        assertTrue(frames.freeFrames() > free);
+        c.destroy();
+        assertEquals(0, cache.pages());
+    }
+
     @Test
     void theLastMappingToGoFreesThePage() {
         FileBacking lib = file(0);
@@ -175,7 +199,7 @@ class PageCacheTest {
     }
 
     @Test
-    void writesAndPartialPagesAreNotCached() {
+    void partialPagesAreNotCachedAndSharedPagesApart() {
         FileBacking lib = file(0);
         AddressSpace a = space();
         // file bytes end half way into page 2, zeros after them (read-only, as an odd ELF segment may be)
@@ -185,9 +209,12 @@ class PageCacheTest {
         assertEquals(Decision.MAPPED, a.fault(BASE + 2 * PAGE, Access.READ, false).decision(), "the page with zeros in it");
         assertEquals(0, a.readInt(BASE + 2 * PAGE + 100));
         assertEquals(3, a.readInt(BASE + 2 * PAGE + 96) & 0xff);
-        // a shared mapping is never cached (its pages are written back to the file)
-        a.map(BASE + 8 * PAGE, BASE + 16 * PAGE, Mman.PROT_READ, true, false, lib, 0, null);
-        assertEquals(Decision.MAPPED, a.fault(BASE + 8 * PAGE, Access.READ, false).decision());
         assertEquals(2, cache.pages());
+        // a shared mapping's page is not the private one
+        a.map(BASE + 8 * PAGE, BASE + 16 * PAGE, Mman.PROT_READ, true, false, lib, 0, null);
+        FaultOutcome shared = a.fault(BASE + 8 * PAGE, Access.READ, false);
+        assertEquals(Decision.CACHED, shared.decision());
+        assertNotEquals(frameOf(a, BASE), shared.frame());
+        assertEquals(3, cache.pages());
     }
 }
