@@ -76,7 +76,9 @@ final class HostCalls {
         RULES.put(Syscall.SENDMMSG, (h, a) -> h.messages.sendmmsg(a[0], a[1], a[2], a[3]));
         RULES.put(Syscall.RECVMMSG, (h, a) -> h.messages.recvmmsg(a[0], a[1], a[2], a[3]));
         RULES.put(Syscall.OPENAT2, (h, a) -> h.fdCalls.openat2(a, h.pathOverrideArg == 1 ? h.pathOverride : null));
-        RULES.put(Syscall.SYSFS, (h, a) -> h.sysfs(a));
+        RULES.put(Syscall.SYSFS, (h, a) -> h.filesystems.sysfs(a));
+        RULES.put(Syscall.NAME_TO_HANDLE_AT, (h, a) -> h.filesystems.nameToHandle(a));
+        RULES.put(Syscall.OPEN_BY_HANDLE_AT, (h, a) -> h.filesystems.openByHandle(a));
         RULES.put(Syscall.SENDMSG, (h, a) -> h.messages.sendmsg(a[0], a[1], a[2]));
         RULES.put(Syscall.RECVMSG, (h, a) -> h.messages.recvmsg(a[0], a[1], a[2]));
         RULES.put(Syscall.VMSPLICE, (h, a) -> h.messages.vmsplice(a[0], a[1], a[2], a[3]));
@@ -93,30 +95,6 @@ final class HostCalls {
         return generic(Syscall.FACCESSAT2, a);
     }
 
-    /**
-     * sysfs(2): option 1 turns a filesystem name into its index, 2 an index into its name (in a buffer of
-     * the caller's: names are short), 3 counts them.
-     */
-    private long sysfs(long[] a) {
-        switch ((int) a[0]) {
-            case 1: {
-                long name = mem.string(a[1], false);
-                return name < 0 ? name : HostSyscall.call(Syscall.SYSFS.nr, 1, name, 0);
-            }
-            case 2: {
-                Pointer buf = mem.arena.allocate(256);
-                long r = HostSyscall.call(Syscall.SYSFS.nr, 2, a[1], Pointer.nativeValue(buf));
-                if (r < 0)
-                    return r;
-                String s = buf.getString(0);
-                byte[] b = java.util.Arrays.copyOf(s.getBytes(java.nio.charset.StandardCharsets.US_ASCII), s.length() + 1);
-                return mem.writeGuest(a[2], b) ? r : -Errno.EFAULT;
-            }
-            default:
-                return HostSyscall.call(Syscall.SYSFS.nr, a[0], a[1], a[2]);
-        }
-    }
-
     /** Whether the proxy can run call: a rule of its own, or arguments the table describes fully. */
     static boolean canRun(Syscall call) {
         return RULES.containsKey(call) || call.fullyDescribed();
@@ -127,6 +105,7 @@ final class HostCalls {
     private final FdCalls fdCalls;
     private final PollCalls polls;
     private final MessageCalls messages;
+    private final FilesystemCalls filesystems;
     /**
      * The guest process's umask (the LWK keeps it: umask is a LOCAL call), set before each call; -1 leaves
      * the host process's own umask in force.
@@ -149,6 +128,7 @@ final class HostCalls {
         this.fdCalls = new FdCalls(fds, mem);
         this.polls = new PollCalls(fds, mem);
         this.messages = new MessageCalls(fds, mem);
+        this.filesystems = new FilesystemCalls(mem, fds);
     }
 
     FdTable fds() {

@@ -171,6 +171,26 @@ class LinuxAbiTest {
     }
 
     /**
+     * name_to_handle_at and open_by_handle_at (ENOSYS before): a handle's size told by EOVERFLOW, the same
+     * handle through a path, a directory fd and AT_EMPTY_PATH, the file opened again by it (O_CLOEXEC kept),
+     * the errors, and EPERM once the process dropped root.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void fileHandles(String flavor) {
+        String prog = Guests.guest(flavor, "handles").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", prog);
+        mine.assertSameAs(linux);
+        for (String line : new String[] {"handle_bytes 0: EOVERFLOW, size now given: 1",
+                "relative to a directory fd: 0, same handle 1, same mount 1",
+                "open_by_handle_at: fd, FD_CLOEXEC 0, reads: 9 [handle me]",
+                "with O_CLOEXEC through the directory's mount: FD_CLOEXEC 1"})
+            assertTrue(mine.stdout().contains(line + "\n"), line + " in\n" + mine.stdout());
+    }
+
+    /**
      * fcntl record locks between guest processes (the host saw one proxy process: they never conflicted,
      * and any close dropped every process's locks), F_GETLK naming the holder, F_SETLKW waiting, EDEADLK,
      * OFD locks, and F_SETOWN(_EX)/F_SETSIG (F_SETOWN went to the host with the guest's pid; the others
