@@ -130,7 +130,11 @@ public final class ProcessLifecycle {
             mm.destroy();
             return -jmck.lwk.abi.Errno.ENOMEM;
         }
-        // The point of no return (Linux's de_thread and exec_mmap).
+        // The point of no return (Linux's de_thread and exec_mmap). Robust futexes held by any thread are
+        // released while the old memory is still there.
+        for (Thread any : p.threads())
+            if (any.alive())
+                k.exits().releaseRobustList(any);
         for (Thread other : new ArrayList<>(p.threads()))
             if (other != t && other.alive()) {
                 k.processes().kill(other);
@@ -144,7 +148,6 @@ public final class ProcessLifecycle {
         old.release();
         t.setAltStack(0, 0, 2); // SS_DISABLE
         t.setClearChildTid(0);
-        t.setRobustList(0, 0);
         t.setStart(loaded.start(), sp);
         t.resetContext();
         k.kmsg().log("pid %d: execve %s, %s", p.pid(), execfn, loaded.describe());

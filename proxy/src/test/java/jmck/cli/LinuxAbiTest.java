@@ -171,6 +171,26 @@ class LinuxAbiTest {
     }
 
     /**
+     * Robust mutexes (the robust list was never walked: the next locker waited for ever): a thread that
+     * exits holding one, a thread exiting while another waits on it, a process that exits or is killed
+     * holding a process-shared one; the list's words as the kernel leaves them.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void robustMutexesPassOnOwnerDeath(String flavor) {
+        String prog = Guests.guest(flavor, "robust").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", "--cores", "2", prog);
+        mine.assertSameAs(linux);
+        for (String line : new String[] {"thread exited holding it, lock: EOWNERDEAD",
+                "blocked while the holder exited, lock: EOWNERDEAD", "process exited holding a shared one, lock: EOWNERDEAD",
+                "holder killed (signal 9), lock: EOWNERDEAD",
+                "owned with waiters: 0xc0000000, owned by another: unchanged, pending: 0x40000000"})
+            assertTrue(mine.stdout().contains(line + "\n"), line + " in\n" + mine.stdout());
+    }
+
+    /**
      * name_to_handle_at and open_by_handle_at (ENOSYS before): a handle's size told by EOVERFLOW, the same
      * handle through a path, a directory fd and AT_EMPTY_PATH, the file opened again by it (O_CLOEXEC kept),
      * the errors, and EPERM once the process dropped root.
