@@ -54,6 +54,8 @@ public final class IkcForwarder implements SyscallForwarder {
         /** The syscall and arguments in each slot, for what the LWK does with the result (SIGPIPE). */
         final Syscall[] call = new Syscall[SLOTS];
         final long[][] args = new long[SLOTS][6];
+        /** When a signal for its thread last asked each slot's call to end (0: never; see HostCallInterrupts). */
+        final long[] interruptSent = new long[SLOTS];
         /** Regular files the LWK reads itself (null: all reads go to the proxy). */
         final DirectReads direct;
         /** Requests posted and not yet completed: the tick looks only at channels with some. */
@@ -167,7 +169,14 @@ public final class IkcForwarder implements SyscallForwarder {
                     serveCallBack(c, slot);
             } while (spin.spin());
         }
-        kernel.scheduler().block(t, reason);
+        if (call == null) { // the LWK's own request: it runs to its end
+            kernel.scheduler().block(t, reason);
+        } else {
+            kernel.scheduler().block(t, reason, Thread.Interrupt.HOST,
+                    () -> HostCallInterrupts.request(c.channel, slot, c.proxyPid, c.interruptSent));
+            if (t.hasDeliverable()) // a signal came while it spun
+                kernel.scheduler().interrupt(t);
+        }
         kernel.externalWait(1);
         return SyscallDispatcher.NO_RETURN;
     }
@@ -204,6 +213,7 @@ public final class IkcForwarder implements SyscallForwarder {
         int generation = c.channel.offeredGeneration(i);
         long fd = c.args[i][0];
         c.waiting[i] = null;
+        c.interruptSent[i] = 0;
         c.then[i] = null;
         c.call[i] = null;
         c.channel.free(i); // from here another core may reuse the slot
@@ -351,21 +361,24 @@ public final class IkcForwarder implements SyscallForwarder {
             IkcChannel ch = c.channel;
             for (int i = 0; i < SLOTS; i++) {
                 int state = ch.state(i);
-                if (state == IkcChannel.CLAIMED)
+                if (state == IkcChannel.CLAIMED) {
                     serveCallBack(c, i);
+                    HostCallInterrupts.resend(ch, i, c.proxyPid, c.interruptSent);
+                }
                 if (state != IkcChannel.RESPONSE || !ch.takeResponse(i))
                     continue;
                 Thread t = c.waiting[i];
                 Syscall call = c.call[i];
+                boolean interrupted = c.interruptSent[i] != 0;
                 long result = complete(c, i, t);
                 kernel.externalWait(-1);
                 var tracer = kernel.syscalls().tracer();
                 if (tracer != null && t != null)
                     tracer.resumed(t, call, result);
-                if (result != SyscallDispatcher.NO_RETURN && t != null && t.alive() && t.state() == Thread.State.BLOCKED) {
-                    t.setPendingResult(result);
-                    kernel.scheduler().enqueue(t);
-                }
+                if (result == -Errno.EINTR && interrupted && call != null && t != null)
+                    kernel.scheduler().wakeInterrupted(t, HostCallInterrupts.modeOf(call));
+                else if (result != SyscallDispatcher.NO_RETURN && t != null && t.alive() && t.state() == Thread.State.BLOCKED)
+                    kernel.scheduler().wake(t, result);
             }
         }
     }
@@ -478,7 +491,8 @@ public final class IkcForwarder implements SyscallForwarder {
                 Thread t = c.waiting[i];
                 if (t == null)
                     continue;
-                String what = c.call[i] != null ? c.call[i].linuxName : pseudoCallName(c.channel.number(i));
+                IkcCall pseudo = IkcCall.of(c.channel.number(i));
+                String what = c.call[i] != null ? c.call[i].linuxName : pseudo != null ? pseudo.what : "call " + c.channel.number(i);
                 int callBack = c.channel.callbackState(i);
                 String state = switch (c.channel.state(i)) {
                     case IkcChannel.FILLING -> "being posted";
@@ -492,22 +506,6 @@ public final class IkcForwarder implements SyscallForwarder {
                 l.add(String.format("pid %d tid %d %s: slot %d, %s", c.process.pid(), t.tid(), what, i, state));
             }
         return l;
-    }
-
-    private static String pseudoCallName(long nr) {
-        IkcCall call = IkcCall.of(nr);
-        return call == null ? "call " + nr : switch (call) {
-            case OPEN_GENERATED -> "open (a /proc file)";
-            case MAPPABLE_FD -> "mmap (the host file)";
-            case OPEN_EXEC -> "execve (open the file)";
-            case EXEC_DONE -> "execve (close-on-exec files)";
-            case FORK -> "fork (copy the files)";
-            case PATH_CALL -> "a call on a /proc path";
-            case OPEN_LOCAL_FILE -> "open (a pidfd or signalfd)";
-            case LOCAL_FILE_OF -> "which file an fd is";
-            case COPY_FD -> "pidfd_getfd (copy an fd)";
-            case COMPARE_FILES -> "kcmp (compare two fds)";
-        };
     }
 
     private static void deleteTree(Path d) {

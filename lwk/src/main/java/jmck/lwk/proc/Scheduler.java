@@ -170,6 +170,11 @@ public final class Scheduler {
     public void interrupt(Thread t) {
         if (!t.interruptible())
             return;
+        if (t.interrupt == Thread.Interrupt.HOST) { // the proxy ends the call; its answer wakes t
+            if (t.cancelWait != null)
+                t.cancelWait.run();
+            return;
+        }
         Runnable cancel = t.cancelWait;
         Thread.Interrupt mode = t.interrupt;
         t.cancelWait = null;
@@ -178,6 +183,18 @@ public final class Scheduler {
             cancel.run();
         t.interrupted = mode;
         enqueue(t);
+    }
+
+    /**
+     * Ends t's wait with EINTR: the host call it waited for was interrupted for a signal; delivery then
+     * restarts the call or fails it as mode says (RESTART: again after a handler with SA_RESTART; EINTR: only
+     * if no handler runs).
+     */
+    public void wakeInterrupted(Thread t, Thread.Interrupt mode) {
+        if (!t.alive() || t.state != Thread.State.BLOCKED)
+            return;
+        wake(t, -jmck.lwk.abi.Errno.EINTR);
+        t.interrupted = mode;
     }
 
     /** Runs threads until done says stop. */
