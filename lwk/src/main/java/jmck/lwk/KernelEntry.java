@@ -50,7 +50,10 @@ final class KernelEntry implements Core.TrapEntry {
         if (r == SyscallDispatcher.NO_RETURN)
             return Cpu.STOP | Cpu.KEEP_RAX;
         cpu.setSyscallResult(r);
-        if (stop || t.hasDeliverable() || t.state() != Thread.State.RUNNABLE || t.yieldRequested() || core.mustRetireCode())
+        // a slice is counted in blocks, and a guest that mostly makes syscalls runs few blocks in a long time:
+        // it also ends when a kernel timer is due, so that the timer fires
+        if (stop || t.hasDeliverable() || t.state() != Thread.State.RUNNABLE || t.yieldRequested() || core.mustRetireCode()
+                || k.timers().nanosToNext() <= 0)
             return Cpu.STOP;
         return Cpu.CONTINUE;
     }

@@ -123,12 +123,14 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
         int status = (ws & 0x7f) == 0 ? (ws >> 8) & 0xff : ws & 0x7f;
         SigAction a = parent.action(Signals.SIGCHLD);
         boolean autoReap = p.exitSignal() == Signals.SIGCHLD && (a.isIgnore() || a.has(SigAction.SA_NOCLDWAIT));
-        if (p.exitSignal() != 0)
-            k.signals().send(parent, new SigInfo(p.exitSignal(), code, 0, 0, p.pid(), (int) p.credentials().uid(), status));
         if (autoReap)
             k.processes().remove(p);
+        // the waiters look again before the signal comes: a wait the child ends returns it, even if the
+        // exit signal's handler has no SA_RESTART (Linux's do_wait finds the zombie before it looks at signals)
         for (Thread w : new ArrayList<>(parent.childWaiters()))
             k.scheduler().wakeToRestart(w);
+        if (p.exitSignal() != 0)
+            k.signals().send(parent, new SigInfo(p.exitSignal(), code, 0, 0, p.pid(), (int) p.credentials().uid(), status));
     }
 
     /**
@@ -174,10 +176,10 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
         Process parent = p.parent();
         if (parent == null || parent.ended())
             return;
+        for (Thread w : new ArrayList<>(parent.childWaiters())) // before the signal, as for an exit
+            k.scheduler().wakeToRestart(w);
         if (!parent.action(Signals.SIGCHLD).has(SigAction.SA_NOCLDSTOP))
             k.signals().send(parent, new SigInfo(Signals.SIGCHLD, code, 0, 0, p.pid(), (int) p.credentials().uid(), status));
-        for (Thread w : new ArrayList<>(parent.childWaiters()))
-            k.scheduler().wakeToRestart(w);
     }
 
     // ---- a signal for a waiting thread ----

@@ -74,8 +74,17 @@ public final class ProcessTable {
         return new ArrayList<>(processes.values());
     }
 
+    /** Told when a process is reaped (pidfds stop naming it). */
+    private java.util.function.Consumer<Process> reapListener = p -> { };
+
+    public synchronized void setReapListener(java.util.function.Consumer<Process> l) {
+        reapListener = l;
+    }
+
     /** Forgets a process and its threads once nobody can wait for it any more. */
     public synchronized void remove(Process p) {
+        if (!p.reaped())
+            reapListener.accept(p);
         p.markReaped();
         processes.remove(p.pid());
         for (Thread t : p.threads)
