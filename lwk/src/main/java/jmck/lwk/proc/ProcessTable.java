@@ -44,7 +44,7 @@ public final class ProcessTable {
         Process p = t.process();
         if (t.tid() == p.pid())
             return;
-        p.cpuNanosOfEnded += t.cpuNanos;
+        p.cpuNanosOfEnded += t.cpuNanos + t.runningNanos(); // it may end inside its slice
         p.threads.remove(t);
         threads.remove(t.tid());
     }
