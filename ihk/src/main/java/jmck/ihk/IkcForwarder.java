@@ -23,8 +23,14 @@ import jmck.lwk.trace.EventSink;
  * proxy in another process (mcexec) or in the LWK's own (jmck run): the mechanism is the same. A delegated
  * syscall is posted to the process's IKC channel. With nothing else to run, the core spins for the answer,
  * as McKernel's do_syscall does; otherwise the thread blocks and the other threads keep the cores busy.
- * At every scheduler tick the channels are polled: answers wake their threads with the result in rax, and
- * the proxy's call-backs (a page to fault in, a /proc file to write out) are served.
+ * At every tick of the kernel's event loop the channels are polled: answers wake their threads with the
+ * result in rax, and the proxy's call-backs (a page to fault in, a /proc file to write out) are served.
+ *
+ * <p>In parallel mode threads of one process post from several cores while the event loop polls: each
+ * client's monitor (the IKC lock) guards its slots' bookkeeping. A slot's answer is taken by the thread
+ * still spinning for it, or, once that thread has blocked, by the poll; never by both. What an answer
+ * leads to (a fork's start, an execve) runs after the lock is let go: it may take the task lock, which
+ * comes before the IKC lock in the lock order.
  */
 public final class IkcForwarder implements SyscallForwarder {
     /** A pseudo syscall number: "open generated file TOKEN for the guest" (for /proc files). */
@@ -47,20 +53,22 @@ public final class IkcForwarder implements SyscallForwarder {
         void exited(Process p, int waitStatus, String message);
     }
 
-    /** One guest process and its channel. */
+    /** One guest process and its channel. Its monitor guards the arrays and inFlight. */
     private static final class Client {
         final Process process;
         final IkcChannel channel;
         final ProxyLink link;
         final long proxyPid;
         final Thread[] waiting = new Thread[SLOTS];
+        /** The waiting thread has blocked: the poll takes the answer (else the thread, spinning, does). */
+        final boolean[] blocked = new boolean[SLOTS];
         /** What to do with a slot's result before it reaches the thread (null: it is the syscall's result). */
         final LongUnaryOperator[] then = new LongUnaryOperator[SLOTS];
         /** The syscall and arguments in each slot, for what the LWK does with the result (SIGPIPE). */
         final Syscall[] call = new Syscall[SLOTS];
         final long[][] args = new long[SLOTS][6];
         /** Requests posted and not yet completed: the tick looks only at channels with some. */
-        int inFlight;
+        volatile int inFlight;
 
         Client(Process process, IkcChannel channel, ProxyLink link, long proxyPid) {
             this.process = process;
@@ -75,7 +83,7 @@ public final class IkcForwarder implements SyscallForwarder {
     private final Doorbell doorbell;
     private final Map<Process, Client> clients = new ConcurrentHashMap<>();
     private final Map<Long, Supplier<byte[]>> generated = new ConcurrentHashMap<>();
-    private long sequence;
+    private final java.util.concurrent.atomic.AtomicLong sequence = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * A forwarder whose channel and generated files go in directory; it rings the proxies on doorbell
@@ -135,60 +143,93 @@ public final class IkcForwarder implements SyscallForwarder {
         Client c = clients.get(t.process());
         if (c == null)
             return -Errno.ENOSYS;
-        int slot = c.channel.post(t.tid(), ++sequence, nr, args, t.process().umask(),
-                t.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_NOFILE));
-        if (slot < 0)
-            return -Errno.EAGAIN; // more concurrent delegated calls than slots
+        int slot;
+        synchronized (c) {
+            slot = c.channel.post(t.tid(), sequence.incrementAndGet(), nr, args, t.process().umask(),
+                    t.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_NOFILE));
+            if (slot < 0)
+                return -Errno.EAGAIN; // more concurrent delegated calls than slots
+            c.inFlight++;
+            c.waiting[slot] = t;
+            c.blocked[slot] = false;
+            c.then[slot] = then;
+            c.call[slot] = call;
+            System.arraycopy(args, 0, c.args[slot], 0, 6);
+        }
         if (c.channel.needsWorker())
             doorbell.ringProxies(); // the proxy starts workers on demand
-        c.inFlight++;
         EventSink sink = kernel.eventSink();
         if (sink != null)
             sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc request: " + reason.replaceFirst("^proxy: ", ""));
-        c.waiting[slot] = t;
-        c.then[slot] = then;
-        c.call[slot] = call;
-        System.arraycopy(args, 0, c.args[slot], 0, 6);
         if (!kernel.scheduler().othersRunnable(t)) {
             long until = System.nanoTime() + SPIN_NANOS;
-            while (System.nanoTime() < until) {
+            while (System.nanoTime() < until && !kernel.scheduler().othersRunnable(t)) {
                 int state = c.channel.state(slot);
-                if (state == IkcChannel.RESPONSE)
-                    return complete(c, slot, t);
+                if (state == IkcChannel.RESPONSE) {
+                    Completed done;
+                    synchronized (c) {
+                        done = complete(c, slot);
+                    }
+                    return finish(done);
+                }
                 if (state == IkcChannel.CLAIMED)
                     serveCallBack(c, slot);
                 java.lang.Thread.onSpinWait();
             }
         }
-        kernel.scheduler().block(t, reason);
-        kernel.externalWait(1);
-        return SyscallDispatcher.NO_RETURN;
+        Completed done = null;
+        synchronized (c) { // the answer may have come meanwhile: then take it now, else the poll will
+            if (c.channel.state(slot) == IkcChannel.RESPONSE) {
+                done = complete(c, slot);
+            } else {
+                c.blocked[slot] = true;
+                kernel.scheduler().block(t, reason);
+                kernel.externalWait(1);
+            }
+        }
+        return done != null ? finish(done) : SyscallDispatcher.NO_RETURN;
     }
 
-    /** Takes a slot's result: frees the slot, applies what the LWK does with it, returns the syscall's result. */
-    private long complete(Client c, int i, Thread t) {
+    /** An answer taken off its slot, to act on once the client's lock is let go. */
+    private record Completed(Thread thread, Syscall call, long[] args, LongUnaryOperator then, long result) {}
+
+    /** Takes a slot's answer and frees the slot. Under c's lock. */
+    private Completed complete(Client c, int i) {
         long result = c.channel.result(i);
-        LongUnaryOperator then = c.then[i];
-        Syscall call = c.call[i];
+        Completed done = new Completed(c.waiting[i], c.call[i], c.args[i].clone(), c.then[i], result);
         c.waiting[i] = null;
         c.then[i] = null;
         c.call[i] = null;
+        c.blocked[i] = false;
         c.channel.free(i);
         c.inFlight--;
+        return done;
+    }
+
+    /** What the LWK does with an answer (its continuation, SIGPIPE); returns the syscall's result. No lock held. */
+    private long finish(Completed done) {
+        Thread t = done.thread();
+        long result = done.result();
         EventSink sink = kernel.eventSink();
         if (sink != null && t != null)
             sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc response: " + result);
         if (t == null || !t.alive())
             return result;
-        if (then != null)
-            result = then.applyAsLong(result);
-        if (call != null)
-            SyscallDispatcher.raiseSigpipe(t, call, c.args[i], result);
+        if (done.then() != null)
+            result = done.then().applyAsLong(result);
+        if (done.call() != null)
+            SyscallDispatcher.raiseSigpipe(t, done.call(), done.args(), result);
         return result;
     }
 
     /** Serves a worker's call-back on slot i, if it made one: fault a page in, or write a generated file out. */
     private void serveCallBack(Client c, int i) {
+        synchronized (c) { // the spinning thread and the poll may both see it: one serves
+            serveCallBackLocked(c, i);
+        }
+    }
+
+    private void serveCallBackLocked(Client c, int i) {
         IkcChannel ch = c.channel;
         if (ch.faultState(i) != IkcChannel.FAULT_REQUESTED)
             return;
@@ -224,7 +265,7 @@ public final class IkcForwarder implements SyscallForwarder {
      */
     @Override
     public long openContents(Thread t, String name, Supplier<byte[]> contents) {
-        long token = ++sequence;
+        long token = sequence.incrementAndGet();
         generated.put(token, contents);
         return post(t, null, OPEN_GENERATED, new long[] {token, 0, 0, 0, 0, 0}, "proxy: open " + name, null);
     }
@@ -249,7 +290,7 @@ public final class IkcForwarder implements SyscallForwarder {
         return jmck.emulator.host.HostSyscall.call(257, -100, com.sun.jna.Pointer.nativeValue(path), flags, 0, 0, 0);
     }
 
-    /** On the kernel's thread, every tick: answers wake their threads; call-backs are served. */
+    /** On the kernel's thread, every tick: answers wake their blocked threads; call-backs are served. */
     private void poll() {
         for (Client c : clients.values()) {
             if (c.inFlight == 0)
@@ -261,17 +302,20 @@ public final class IkcForwarder implements SyscallForwarder {
                     serveCallBack(c, i);
                 if (state != IkcChannel.RESPONSE)
                     continue;
-                Thread t = c.waiting[i];
-                Syscall call = c.call[i];
-                long result = complete(c, i, t);
-                kernel.externalWait(-1);
+                Completed done;
+                synchronized (c) {
+                    if (!c.blocked[i] || ch.state(i) != IkcChannel.RESPONSE)
+                        continue; // its thread still spins for it and takes it itself
+                    done = complete(c, i);
+                    kernel.externalWait(-1);
+                }
+                Thread t = done.thread();
+                long result = finish(done);
                 var tracer = kernel.syscalls().tracer();
                 if (tracer != null && t != null)
-                    tracer.resumed(t, call, result);
-                if (result != SyscallDispatcher.NO_RETURN && t != null && t.alive() && t.state() == Thread.State.BLOCKED) {
-                    t.setPendingResult(result);
-                    kernel.scheduler().enqueue(t);
-                }
+                    tracer.resumed(t, done.call(), result);
+                if (result != SyscallDispatcher.NO_RETURN && t != null)
+                    kernel.scheduler().wake(t, result);
             }
         }
     }
@@ -315,11 +359,15 @@ public final class IkcForwarder implements SyscallForwarder {
         if (c == null)
             return;
         c.link.exited(p, p.waitStatus(), message);
-        for (int i = 0; i < SLOTS; i++)
-            if (c.waiting[i] != null) {
-                c.waiting[i] = null;
-                kernel.externalWait(-1);
-            }
+        synchronized (c) {
+            for (int i = 0; i < SLOTS; i++)
+                if (c.waiting[i] != null) {
+                    if (c.blocked[i])
+                        kernel.externalWait(-1);
+                    c.waiting[i] = null;
+                    c.blocked[i] = false;
+                }
+        }
         c.channel.markExited();
         try {
             Files.deleteIfExists(c.channel.file());

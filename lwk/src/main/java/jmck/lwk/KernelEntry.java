@@ -50,7 +50,8 @@ final class KernelEntry implements Core.TrapEntry {
         if (r == SyscallDispatcher.NO_RETURN)
             return Cpu.STOP | Cpu.KEEP_RAX;
         cpu.setSyscallResult(r);
-        if (stop || t.hasDeliverable() || t.state() != Thread.State.RUNNABLE || t.yieldRequested() || core.mustRetireCode())
+        if (stop || t.hasDeliverable() || t.state() != Thread.State.RUNNABLE || t.yieldRequested() || core.mustRetireCode()
+                || k.scheduler().mustStopAtTrap(core))
             return Cpu.STOP;
         return Cpu.CONTINUE;
     }

@@ -11,7 +11,7 @@ import jmck.lwk.arch.Pte;
  */
 public final class PageTable {
     /** Flags of entries that point to a lower table. */
-    private static final long TABLE_FLAGS = Pte.P | Pte.RW | Pte.US;
+    private static final long TABLE_FLAGS = Pte.P | Pte.RW | Pte.US | Pte.A; // A: see Pte.settled
     private static final int KERNEL_FIRST_SLOT = 256;
 
     private final PhysicalMemory mem;
@@ -84,7 +84,7 @@ public final class PageTable {
             throw new IllegalStateException("a larger page already maps " + Long.toHexString(va));
         if (size == PageSize.LARGE && Pte.holdsPage(mem.getLong(slot)))
             throw new IllegalStateException("a page table already maps part of " + Long.toHexString(va));
-        mem.putLong(slot, pa | flags | Pte.P | (size == PageSize.LARGE ? Pte.PS : 0));
+        mem.putLong(slot, Pte.settled(pa | flags | Pte.P | (size == PageSize.LARGE ? Pte.PS : 0)));
     }
 
     /** Writes a leaf entry exactly as given (PROT_NONE and copy-on-write entries included), making tables as needed. */
@@ -92,7 +92,7 @@ public final class PageTable {
         long slot = entryAddress(va, size.level, true);
         if (slot < 0)
             throw new IllegalStateException("a larger page already maps " + Long.toHexString(va));
-        mem.putLong(slot, entry);
+        mem.putLong(slot, Pte.settled(entry));
     }
 
     /** The leaf entry that maps va (4 KiB or 2 MiB), 0 if none. */
