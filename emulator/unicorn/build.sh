@@ -5,6 +5,7 @@
 #   02  the softmmu xchg helpers exchange atomically
 #   03  an atomic write to a page holding translated code no longer dereferences a NULL memory region
 #   04  a lock op TCG cannot do atomically (misaligned, page-crossing) runs alone, the other cores stopped
+#   05  a hook at each x86 pause, so that a guest's spin-wait can give the host CPU away
 # The source is the 2.1.1 release: $JMCK_UNICORN_TARBALL if set, else ../shared/deps/unicorn-2.1.1.tar.gz
 # beside the repository when present, else the release download; its extracted contents must match the
 # SHA-256 recorded below. Usage: build.sh OUT. Exits 0 when the library is there (built now or before), 2

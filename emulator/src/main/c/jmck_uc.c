@@ -35,6 +35,7 @@
 /* jmck's patched Unicorn (emulator/unicorn/patches/04-exclusive-step.patch); absent from Debian's build. */
 extern uc_err uc_jmck_set_exclusive(uc_engine *uc, void (*begin)(void *), void (*end)(void *), void *user)
 	__attribute__((weak));
+extern uc_err uc_jmck_set_pause_hook(uc_engine *uc, void (*hook)(void *), void *user) __attribute__((weak));
 
 /* The block shared with Java (jmck.emulator.unicorn.NativeCore). Keep the offsets in step with it. */
 typedef struct jmck_core {
@@ -52,6 +53,7 @@ typedef struct jmck_core {
 	uint32_t in_guest;      /* 132: 1 while the engine runs guest code for this core (atomic) */
 	/* native only from here */
 	uint32_t paused;        /* 1 while paused in the block hook for another core's exclusive step (atomic) */
+	uint32_t pauses;        /* x86 pause instructions run (a guest's spin-waits) */
 	struct jmck_core *next; /* in the list of attached cores */
 	uc_engine *uc;
 	uc_context *ctx;
@@ -546,12 +548,24 @@ int jmck_core_run(jmck_core *c, uint64_t rip, uint64_t count)
 	return err;
 }
 
+/* A guest spin-wait's pause, in parallel mode: every 64th gives the host CPU away, so that on a host with
+ * fewer CPUs than emulated cores the thread being waited for gets to run (a hypervisor's pause-loop
+ * exiting does the same for a vCPU). With a CPU to spare, sched_yield returns at once. */
+static void on_pause(void *user)
+{
+	jmck_core *c = user;
+	if ((++c->pauses & 63) == 0)
+		sched_yield();
+}
+
 /* Installs the block hook for good, with no budget: a parallel core needs it to see kicks, shootdowns and
- * other cores' exclusive steps at block boundaries (1-2 ns a block). */
+ * other cores' exclusive steps at block boundaries (1-2 ns a block). Spin-waits yield (on_pause). */
 int jmck_core_enable_ipis(jmck_core *c)
 {
 	if (c->budget == 0)
 		c->budget = -1;
+	if (uc_jmck_set_pause_hook)
+		uc_jmck_set_pause_hook(c->uc, on_pause, c);
 	return ensure_block_hook(c);
 }
 

@@ -302,6 +302,7 @@ public final class Kernel implements SyscallContext {
     /** A new, empty address space wired to this kernel's TLB shootdown and fault events. */
     public AddressSpace newAddressSpace() {
         AddressSpace as = new AddressSpace(mem, frames, image.root(), config.maxPage());
+        as.setSettleEntries(parallel); // the engine's page walker must never write an entry another core changes
         as.setShootdown(shootdown);
         as.setKernelFaultListener(o -> {
             EventSink sink = events;

@@ -27,6 +27,7 @@ public final class Pte {
      * an entry. It sets them with a plain load and store (real CPUs use a locked update), which, with cores
      * on parallel host threads, could put back an entry another core just changed (an unmap, a downgrade).
      * The dirty tracking of shared file mappings (AddressSpace.writeBack) clears D on purpose and accepts that.
+     * Used in parallel mode only (PageTable.setSettleEntries).
      */
     public static long settled(long e) {
         if ((e & P) == 0)

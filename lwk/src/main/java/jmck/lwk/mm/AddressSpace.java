@@ -82,6 +82,11 @@ public final class AddressSpace {
         this.maxPage = maxPage;
     }
 
+    /** Parallel mode: page-table entries are written with A and D set in advance (PageTable.setSettleEntries). */
+    public void setSettleEntries(boolean on) {
+        pageTable.setSettleEntries(on);
+    }
+
     public void setShootdown(Shootdown shootdown) {
         this.shootdown = shootdown;
     }
@@ -301,7 +306,7 @@ public final class AddressSpace {
             mem.write(frame, copy, 0, copy.length);
             frames.unref(old, size.bytes, null);
         }
-        mem.putLong(slot, Pte.settled(frame | flags));
+        mem.putLong(slot, pageTable.settle(frame | flags));
         shootdown();
         return new FaultOutcome(page, Access.WRITE, true, vma, Decision.COW_COPIED, frame, size);
     }
@@ -597,7 +602,7 @@ public final class AddressSpace {
             long want = v.prot == Mman.PROT_NONE ? Pte.PROTNONE | Pte.NX : leafFlags(v) & leafMask;
             if ((entry & Pte.COW) != 0)
                 want &= ~Pte.RW; // stays read-only until the copy is made
-            mem.putLong(slot, Pte.settled((entry & ~leafMask) | want));
+            mem.putLong(slot, pageTable.settle((entry & ~leafMask) | want));
         });
         shootdown();
         return result;
