@@ -5,6 +5,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 [ -e proxy/target/jmck.jar ] || scripts/setup.sh
+# Measure what users run after scripts/setup.sh: the launcher with its start-up cache.
+[ proxy/target/jmck.jsa -nt proxy/target/jmck.jar ] || scripts/startup-cache.sh
 mkdir -p bench/out
 for src in bench/src/*.c; do
   out="bench/out/$(basename "$src" .c)"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Compiles the native hook library (src/main/c/jmck_uc.c) against the project-local Unicorn 2.1.1.
+# Compiles the native hook library (src/main/c/jmck_uc.c) against the project-local Unicorn 2.1.1, and the
+# host system call library (src/main/c/jmck_host.c), which needs nothing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 deps="$here/../.deps/root"
@@ -14,4 +15,8 @@ src="$here/src/main/c/jmck_uc.c"
 if [ ! -e "$out/libjmckuc.so" ] || [ "$src" -nt "$out/libjmckuc.so" ] || [ "$0" -nt "$out/libjmckuc.so" ]; then
   gcc -O2 -g -Wall -Wextra -Wno-unused-parameter -shared -fPIC -I"$deps/usr/include" "$src" \
       -L"$lib" -lunicorn -Wl,-rpath,"$lib" -o "$out/libjmckuc.so"
+fi
+host="$here/src/main/c/jmck_host.c"
+if [ ! -e "$out/libjmckhost.so" ] || [ "$host" -nt "$out/libjmckhost.so" ] || [ "$0" -nt "$out/libjmckhost.so" ]; then
+  gcc -O2 -g -Wall -Wextra -shared -fPIC "$host" -o "$out/libjmckhost.so"
 fi

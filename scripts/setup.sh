@@ -12,8 +12,10 @@ deps="$root/.deps"
 
 # chromium: the web view's tests drive it headless through the DevTools protocol (no chromedriver needed).
 # cmake, make, patch, curl: building jmck's Unicorn (emulator/unicorn/build.sh).
+# The dynamically linked host programs the tests run on the LWK are Debian's: python3 (with its standard
+# library: json, hashlib), perl, and the essential coreutils, findutils and dash.
 system_packages=(gcc libc6-dev musl-tools busybox-static qemu-user gdb maven default-jdk-headless file chromium
-                 cmake make patch curl)
+                 cmake make patch curl python3 perl coreutils findutils dash)
 missing=()
 for p in "${system_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -51,15 +53,5 @@ fi
 if [ "${JMCK_SKIP_BUILD:-0}" != 1 ]; then
   echo "setup: building (mvn package, tests skipped)"
   (cd "$root" && mvn -q -B -DskipTests package)
-  # A start-up cache for the ./jmck launcher, which uses it while it is newer than the jar: JNA's native
-  # library unpacked once (JNA otherwise unpacks it from the jar on every start), and a class-data archive
-  # (AppCDS) of the classes a first run loads.
-  target="$root/proxy/target"
-  rm -rf "$target/jna" "$target/jmck.jsa"
-  mkdir -p "$target/jna"
-  (cd "$target/jna" && jar xf ../jmck.jar com/sun/jna/linux-x86-64/libjnidispatch.so \
-     && mv com/sun/jna/linux-x86-64/libjnidispatch.so . && rm -rf com)
-  java -XX:ArchiveClassesAtExit="$target/jmck.jsa" -Xlog:all=off -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
-    -Djna.boot.library.path="$target/jna" -Djmck.root="$root" -jar "$target/jmck.jar" \
-    run "$root/guest-images/out/gcc/hello" > /dev/null || echo "setup: no class-data archive (jmck starts slower)"
+  "$root/scripts/startup-cache.sh" # JNA unpacked and an AppCDS archive, for the ./jmck launcher
 fi

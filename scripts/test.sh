@@ -9,4 +9,4 @@ mvn -B verify "$@"
 # The benchmark command on tiny sizes: a smoke run that it still works, not a measurement.
 bench/run.sh --quick --reps 1
 # The leak soak, likewise: one round of its mix (LeaksAndLimitsTest runs 30).
-bench/soak.sh 7 > /dev/null
+soak=$(bench/soak.sh 7) || { echo "$soak"; exit 1; } # its tables say what did not come back

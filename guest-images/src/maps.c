@@ -1,6 +1,7 @@
 /* Prints /proc/self/maps in a form that can be compared across kernels: mappings this program made
  * itself (at a fixed address) with their real addresses, the executable's own mappings with their
- * offsets and permissions, and labels such as [heap] and [stack] -- but not the randomized addresses,
+ * offsets and permissions, the files it maps (a dynamic program's libraries and interpreter), and
+ * labels such as [heap] and [stack] -- but not the randomized addresses,
  * and not [vdso]/[vvar]/[vsyscall], which Linux has and the LWK does not. */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -41,6 +42,8 @@ int main(int argc, char **argv)
 			printf("exe %s offset %lx size %lx inode %s\n", perms, off, hi - lo, inode ? "set" : "0");
 		else if (path[0] == '[')
 			printf("%s %s\n", path, perms);
+		else if (path[0] == '/') /* a shared library or the dynamic linker */
+			printf("file %s %s offset %lx size %lx inode %s\n", base, perms, off, hi - lo, inode ? "set" : "0");
 	}
 	fclose(f);
 	return 0;

@@ -590,18 +590,3 @@ int jmck_hook_add_insn(uc_engine *uc, uc_hook *hh, void *callback, void *user, u
 	return uc_hook_add(uc, hh, UC_HOOK_INSN, callback, user, begin, end, insn);
 }
 
-/* ---- host system calls for the proxy ---- */
-
-/* A raw Linux system call: returns the kernel's result, -errno on failure, with no libc errno in between. */
-long jmck_host_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
-{
-	register long r10 __asm__("r10") = a3;
-	register long r8 __asm__("r8") = a4;
-	register long r9 __asm__("r9") = a5;
-	long ret;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}

@@ -19,6 +19,14 @@ public final class NativeLibraries {
     private static final String DEBIAN_LIB_DIR = ".deps/root/usr/lib/x86_64-linux-gnu";
     private static final String PATCHED_LIB = ".deps/unicorn-smp/libunicorn.so.2";
 
+    static {
+        // JNA's NativeLibrary, when this property is unset, runs `/sbin/ldconfig -p` as a child process to
+        // learn the system's library path (some 100 ms of CPU at every start); jmck loads its libraries by
+        // absolute path and needs no search path.
+        if (System.getProperty("jna.platform.library.path") == null)
+            System.setProperty("jna.platform.library.path", "");
+    }
+
     private NativeLibraries() {}
 
     /** The project root: where .deps/ and emulator/target/native are. */
@@ -46,6 +54,11 @@ public final class NativeLibraries {
     /** libcapstone.so.5 from .deps/. */
     public static NativeLibrary capstone() {
         return load(root().resolve(DEBIAN_LIB_DIR).resolve("libcapstone.so.5"), "Capstone 5");
+    }
+
+    /** jmck's host system call library (it needs no other library). */
+    public static NativeLibrary host() {
+        return load(root().resolve("emulator/target/native/libjmckhost.so"), "jmck's host system call library");
     }
 
     /** jmck's own hook library; loaded after Unicorn, whose soname it links against. */

@@ -20,7 +20,7 @@ public final class UnicornCpu implements Cpu {
     public UnicornCpu(int id, PhysicalMemory memory, TrapHandler handler) {
         this.id = id;
         this.memory = memory;
-        this.engine = Unicorn.openX86_64();
+        this.engine = jmck.emulator.unicorn.EnginePrefetch.take(); // opened ahead at start-up, or now
         try {
             for (PhysicalMemory.Block b : memory.blocks())
                 attachBlock(b);

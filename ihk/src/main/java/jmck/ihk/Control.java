@@ -25,7 +25,7 @@ public final class Control {
             long egid, long[] rlimitSoft, long[] rlimitHard, int umask, long proxyPid) implements Message {}
 
     /** The process exists: its pid, its IKC channel and doorbell files, and the memory blocks to map. */
-    public record Prepared(int pid, String channel, String doorbell, List<PhysicalMemory.Block> blocks) implements Message {}
+    public record Prepared(int pid, String ikcDirectory, List<PhysicalMemory.Block> blocks) implements Message {}
 
     /** mcexec is serving the channel: let the process run (SCHEDULE_PROCESS). */
     public record Start() implements Message {}
@@ -151,8 +151,7 @@ public final class Control {
             } else if (m instanceof Prepared p) {
                 out.writeByte(2);
                 out.writeInt(p.pid());
-                out.writeUTF(p.channel());
-                out.writeUTF(p.doorbell());
+                out.writeUTF(p.ikcDirectory());
                 out.writeInt(p.blocks().size());
                 for (PhysicalMemory.Block b : p.blocks())
                     block(out, b);
@@ -208,12 +207,12 @@ public final class Control {
                         in.readLong(), in.readLong(), longs(in), longs(in), in.readInt(), in.readLong());
             case 2: {
                 int pid = in.readInt();
-                String channel = in.readUTF(), bell = in.readUTF();
+                String ikcDirectory = in.readUTF();
                 int n = in.readInt();
                 List<PhysicalMemory.Block> blocks = new ArrayList<>();
                 for (int i = 0; i < n; i++)
                     blocks.add(block(in));
-                return new Prepared(pid, channel, bell, blocks);
+                return new Prepared(pid, ikcDirectory, blocks);
             }
             case 3:
                 return new Start();

@@ -50,12 +50,9 @@ public final class Ihk {
         return dir.resolve("os" + os + ".log");
     }
 
-    Path doorbell(int os) {
-        return dir.resolve("os" + os + ".bell");
-    }
-
-    Path channel(int os, int pid) {
-        return dir.resolve("os" + os + ".ikc." + pid);
+    /** Where instance os's IKC files are (its doorbell, a channel per process, generated files). */
+    public jmck.ihk.ikc.IkcFiles ikcFiles(int os) {
+        return jmck.ihk.ikc.IkcFiles.ofInstance(dir, os);
     }
 
     /** Reads the state under the lock and applies change; the state is saved if change returns normally. */
@@ -84,7 +81,7 @@ public final class Ihk {
                     i.status = OsStatus.PANIC;
                 try {
                     Files.deleteIfExists(socket(i.id));
-                    Files.deleteIfExists(doorbell(i.id));
+                    Files.deleteIfExists(ikcFiles(i.id).doorbell());
                 } catch (IOException e) {
                     // leave them
                 }

@@ -7,8 +7,13 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongUnaryOperator;
 import java.util.function.Supplier;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import jmck.ihk.ikc.AdaptiveSpin;
 import jmck.ihk.ikc.Doorbell;
+import jmck.ihk.ikc.IkcCall;
 import jmck.ihk.ikc.IkcChannel;
+import jmck.ihk.ikc.IkcFiles;
 import jmck.lwk.Kernel;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.proc.Process;
@@ -26,26 +31,17 @@ import jmck.lwk.trace.EventSink;
  * At every tick of the kernel's event loop the channels are polled: answers wake their threads with the
  * result in rax, and the proxy's call-backs (a page to fault in, a /proc file to write out) are served.
  *
- * <p>In parallel mode threads of one process post from several cores while the event loop polls: each
- * client's monitor (the IKC lock) guards its slots' bookkeeping. A slot's answer is taken by the thread
- * still spinning for it, or, once that thread has blocked, by the poll; never by both. What an answer
- * leads to (a fork's start, an execve) runs after the lock is let go: it may take the task lock, which
- * comes before the IKC lock in the lock order.
+ * <p>In parallel mode threads of one process post from several cores while the event loop polls. A slot is
+ * reserved and its state moved by compare-and-set (IkcChannel), so posts need no lock. A slot's answer is
+ * taken by the thread still spinning for it, or, once that thread has blocked, by the poll, never both:
+ * the thread decides to block, and the poll looks whether it has, under the client's monitor (the IKC
+ * lock, jmck.lwk.proc.package-info). What an answer leads to (a fork's start, an execve, a direct read's
+ * descriptor) runs after that lock is let go: it may take the task lock, which comes before it.
  */
 public final class IkcForwarder implements SyscallForwarder {
-    /** A pseudo syscall number: "open generated file TOKEN for the guest" (for /proc files). */
-    public static final long OPEN_GENERATED = 0x4a00;
-    /** A pseudo syscall number: "the host fd behind this guest fd, if it can be mapped" (for mmap of files). */
-    public static final long MAPPABLE_FD = 0x4a01;
-    /** A pseudo syscall number: "open execve's file PATH (a guest pointer) as the guest would, for the LWK". */
-    public static final long OPEN_EXEC = 0x4a02;
-    /** A pseudo syscall number: "execve went through: close the close-on-exec files". */
-    public static final long EXEC_DONE = 0x4a03;
-    /** A pseudo syscall number: "process CHILD forked from this one: serve its channel with copies of my files". */
-    public static final long FORK = 0x4a04;
     public static final int SLOTS = 64;
-    /** How long a core spins for the proxy's answer before the thread blocks. */
-    private static final long SPIN_NANOS = Long.getLong("jmck.ikc.spin", 200_000);
+    /** How each core's host thread spins for the proxy's answers (a core's thread owns its spinner). */
+    private final ThreadLocal<AdaptiveSpin> spins = ThreadLocal.withInitial(AdaptiveSpin::new);
 
     /** What the LWK tells the proxy outside the channels: a process ended. */
     public interface ProxyLink {
@@ -53,72 +49,60 @@ public final class IkcForwarder implements SyscallForwarder {
         void exited(Process p, int waitStatus, String message);
     }
 
-    /** One guest process and its channel. Its monitor guards the arrays and inFlight. */
+    /** One guest process and its channel. */
     private static final class Client {
         final Process process;
         final IkcChannel channel;
         final ProxyLink link;
         final long proxyPid;
         final Thread[] waiting = new Thread[SLOTS];
-        /** The waiting thread has blocked: the poll takes the answer (else the thread, spinning, does). */
-        final boolean[] blocked = new boolean[SLOTS];
         /** What to do with a slot's result before it reaches the thread (null: it is the syscall's result). */
         final LongUnaryOperator[] then = new LongUnaryOperator[SLOTS];
         /** The syscall and arguments in each slot, for what the LWK does with the result (SIGPIPE). */
         final Syscall[] call = new Syscall[SLOTS];
         final long[][] args = new long[SLOTS][6];
+        /** Regular files the LWK reads itself (null: all reads go to the proxy). */
+        final DirectReads direct;
         /** Requests posted and not yet completed: the tick looks only at channels with some. */
-        volatile int inFlight;
+        final AtomicInteger inFlight = new AtomicInteger();
+        /** Whether the slot's thread stopped spinning and blocked: only then may the poll take the answer. Guarded by this. */
+        final boolean[] blocked = new boolean[SLOTS];
 
-        Client(Process process, IkcChannel channel, ProxyLink link, long proxyPid) {
+        Client(Process process, IkcChannel channel, ProxyLink link, long proxyPid, DirectReads direct) {
             this.process = process;
             this.channel = channel;
             this.link = link;
             this.proxyPid = proxyPid;
+            this.direct = direct;
         }
     }
 
     private final Kernel kernel;
-    private final Path directory;
+    private final IkcFiles files;
     private final Doorbell doorbell;
     private final Map<Process, Client> clients = new ConcurrentHashMap<>();
     private final Map<Long, Supplier<byte[]>> generated = new ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicLong sequence = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong sequence = new AtomicLong(), retiredDirectReads = new AtomicLong();
 
     /**
-     * A forwarder whose channel and generated files go in directory; it rings the proxies on doorbell
-     * (the LWK's) when a channel needs a worker.
+     * A forwarder whose channels and generated files are files; it rings the proxies on doorbell (the
+     * LWK's) when a channel needs a worker.
      */
-    public IkcForwarder(Kernel kernel, Path directory, Doorbell doorbell) {
+    public IkcForwarder(Kernel kernel, IkcFiles files, Doorbell doorbell) {
         this.kernel = kernel;
-        this.directory = directory;
+        this.files = files;
         this.doorbell = doorbell;
         kernel.addPoller(this::poll);
     }
 
-    /** Where the channel and generated files are. */
-    public Path directory() {
-        return directory;
-    }
-
-    /** The channel file of process pid. */
-    public Path channelFile(int pid) {
-        return channelFile(directory, pid);
-    }
-
-    /** The channel file of process pid among the channels in directory. */
-    public static Path channelFile(Path directory, int pid) {
-        return directory.resolve("ikc." + pid);
-    }
-
-    /** The file a generated contents token is written to. */
-    public static Path generatedFile(Path directory, long token) {
-        return directory.resolve("gen." + token);
+    /** Where the channels and generated files are. */
+    public IkcFiles files() {
+        return files;
     }
 
     /** Creates p's channel; the proxy at proxyPid serves it, and hears about forks and exits through link. */
     public IkcChannel attach(Process p, ProxyLink link, long proxyPid) {
-        Path file = channelFile(p.pid());
+        Path file = files.channel(p.pid());
         try {
             Files.deleteIfExists(file);
         } catch (IOException e) {
@@ -126,60 +110,70 @@ public final class IkcForwarder implements SyscallForwarder {
         }
         IkcChannel channel = IkcChannel.create(file, SLOTS);
         channel.setRoot(p.mm().root());
-        clients.put(p, new Client(p, channel, link, proxyPid));
+        DirectReads direct = DirectReads.open(kernel.memory(), channel, proxyPid);
+        channel.setDirectReads(direct != null);
+        clients.put(p, new Client(p, channel, link, proxyPid, direct));
         return channel;
     }
 
     @Override
     public long forward(Thread t, Syscall call, long[] args) {
+        if (call == Syscall.READ || call == Syscall.PREAD64) { // a regular file the LWK reads itself?
+            Client c = clients.get(t.process());
+            if (c != null && c.direct != null && !kernel.scheduler().othersRunnable(t)) {
+                long r = c.direct.read(t.process().mm(), args[0], args[1], args[2], call == Syscall.PREAD64, args[3]);
+                if (r != DirectReads.DELEGATE)
+                    return r;
+            }
+        }
         return post(t, call, call.nr, args, "proxy: " + call.linuxName, null);
     }
 
+    /** Posts one of the LWK's own requests to the proxy (see {@link IkcCall}). */
+    private long post(Thread t, IkcCall call, long[] args, String reason, LongUnaryOperator then) {
+        return post(t, null, call.number, args, reason, then);
+    }
+
     /**
-     * Posts a call (a syscall, or a pseudo call when call is null) and waits for it, spinning or blocked;
-     * then, if given, turns the proxy's answer into the syscall's result.
+     * Posts a call (a syscall, or an IkcCall when call is null) and waits for it, spinning or blocked;
+     * then, if given, turns the proxy's answer into the syscall's result. The slot's bookkeeping is
+     * written before the request becomes visible, so whichever core sees the answer can complete it.
      */
     private long post(Thread t, Syscall call, long nr, long[] args, String reason, LongUnaryOperator then) {
         Client c = clients.get(t.process());
         if (c == null)
             return -Errno.ENOSYS;
-        int slot;
-        synchronized (c) {
-            slot = c.channel.post(t.tid(), sequence.incrementAndGet(), nr, args, t.process().umask(),
-                    t.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_NOFILE));
-            if (slot < 0)
-                return -Errno.EAGAIN; // more concurrent delegated calls than slots
-            c.inFlight++;
-            c.waiting[slot] = t;
-            c.blocked[slot] = false;
-            c.then[slot] = then;
-            c.call[slot] = call;
-            System.arraycopy(args, 0, c.args[slot], 0, 6);
-        }
+        int slot = c.channel.reserve();
+        if (slot < 0)
+            return -Errno.EAGAIN; // more concurrent delegated calls than slots
+        c.waiting[slot] = t;
+        c.then[slot] = then;
+        c.call[slot] = call;
+        System.arraycopy(args, 0, c.args[slot], 0, 6);
+        c.inFlight.incrementAndGet();
+        c.channel.publish(slot, t.tid(), sequence.incrementAndGet(), nr, args, t.process().umask(),
+                t.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_NOFILE));
         if (c.channel.needsWorker())
             doorbell.ringProxies(); // the proxy starts workers on demand
         EventSink sink = kernel.eventSink();
         if (sink != null)
             sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc request: " + reason.replaceFirst("^proxy: ", ""));
-        if (!kernel.scheduler().othersRunnable(t)) {
-            long until = System.nanoTime() + SPIN_NANOS;
-            while (System.nanoTime() < until && !kernel.scheduler().othersRunnable(t)) {
+        if (!kernel.scheduler().othersRunnable(t)) { // nothing else to run: wait here, as McKernel's do_syscall
+            AdaptiveSpin spin = spins.get();
+            spin.start();
+            do {
                 int state = c.channel.state(slot);
-                if (state == IkcChannel.RESPONSE) {
-                    Completed done;
-                    synchronized (c) {
-                        done = complete(c, slot);
-                    }
-                    return finish(done);
+                if (state == IkcChannel.RESPONSE && c.channel.takeResponse(slot)) { // the poll leaves it to us
+                    spin.done();
+                    return finish(complete(c, slot));
                 }
                 if (state == IkcChannel.CLAIMED)
                     serveCallBack(c, slot);
-                java.lang.Thread.onSpinWait();
-            }
+            } while (spin.spin() && !kernel.scheduler().othersRunnable(t)); // a thread woken on this core goes first
         }
         Completed done = null;
         synchronized (c) { // the answer may have come meanwhile: then take it now, else the poll will
-            if (c.channel.state(slot) == IkcChannel.RESPONSE) {
+            if (c.channel.takeResponse(slot)) {
                 done = complete(c, slot);
             } else {
                 c.blocked[slot] = true;
@@ -190,48 +184,49 @@ public final class IkcForwarder implements SyscallForwarder {
         return done != null ? finish(done) : SyscallDispatcher.NO_RETURN;
     }
 
-    /** An answer taken off its slot, to act on once the client's lock is let go. */
-    private record Completed(Thread thread, Syscall call, long[] args, LongUnaryOperator then, long result) {}
+    /** An answer taken off its slot, to act on once the slot is free and no lock is held. */
+    private record Completed(Thread thread, Syscall call, long[] args, LongUnaryOperator then, long result,
+            DirectReads direct, int offeredFd, int generation) {}
 
-    /** Takes a slot's answer and frees the slot. Under c's lock. */
+    /**
+     * Takes what a slot whose response the caller has taken holds, and frees it (from then on another core
+     * may reuse it). By the spinning thread, or by the poll under c's lock.
+     */
     private Completed complete(Client c, int i) {
-        long result = c.channel.result(i);
-        Completed done = new Completed(c.waiting[i], c.call[i], c.args[i].clone(), c.then[i], result);
+        Syscall call = c.call[i];
+        int offered = c.direct != null && (call == Syscall.READ || call == Syscall.PREAD64) ? c.channel.offeredFd(i) : -1;
+        Completed done = new Completed(c.waiting[i], call, c.args[i].clone(), c.then[i], c.channel.result(i),
+                c.direct, offered, c.channel.offeredGeneration(i));
         c.waiting[i] = null;
         c.then[i] = null;
         c.call[i] = null;
         c.blocked[i] = false;
         c.channel.free(i);
-        c.inFlight--;
+        c.inFlight.decrementAndGet();
         return done;
     }
 
-    /** What the LWK does with an answer (its continuation, SIGPIPE); returns the syscall's result. No lock held. */
+    /** What the LWK does with an answer (SIGPIPE, a direct read's descriptor, its continuation); returns the syscall's result. */
     private long finish(Completed done) {
         Thread t = done.thread();
         long result = done.result();
+        boolean live = t != null && t.alive();
         EventSink sink = kernel.eventSink();
         if (sink != null && t != null)
             sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc response: " + result);
-        if (t == null || !t.alive())
-            return result;
-        if (done.then() != null)
-            result = done.then().applyAsLong(result);
-        if (done.call() != null)
+        if (live && done.call() != null) // a syscall's answer; then is for IkcCalls only
             SyscallDispatcher.raiseSigpipe(t, done.call(), done.args(), result);
+        if (done.offeredFd() >= 0) // (nothing is learnt once the process's direct reads are closed)
+            done.direct().learn(done.args()[0], done.offeredFd(), done.generation());
+        if (live && done.then() != null)
+            result = done.then().applyAsLong(result);
         return result;
     }
 
     /** Serves a worker's call-back on slot i, if it made one: fault a page in, or write a generated file out. */
     private void serveCallBack(Client c, int i) {
-        synchronized (c) { // the spinning thread and the poll may both see it: one serves
-            serveCallBackLocked(c, i);
-        }
-    }
-
-    private void serveCallBackLocked(Client c, int i) {
         IkcChannel ch = c.channel;
-        if (ch.faultState(i) != IkcChannel.FAULT_REQUESTED)
+        if (!ch.takeCallBack(i))
             return;
         Thread t = c.waiting[i];
         long arg = ch.callbackArgument(i);
@@ -241,21 +236,21 @@ public final class IkcForwarder implements SyscallForwarder {
                     ? "generate a file" : String.format("remote page fault at %#x", arg)));
         switch (ch.callbackKind(i)) {
             case IkcChannel.CALLBACK_FAULT_READ, IkcChannel.CALLBACK_FAULT_WRITE ->
-                    ch.answerFault(i, t != null && t.alive()
+                    ch.answerCallBack(i, t != null && t.alive()
                             ? t.process().mm().resolve(arg, ch.callbackKind(i) == IkcChannel.CALLBACK_FAULT_WRITE) : -1);
             case IkcChannel.CALLBACK_GENERATE -> {
                 Supplier<byte[]> contents = generated.remove(arg);
                 long r = -1;
                 if (contents != null)
                     try {
-                        Files.write(generatedFile(directory, arg), contents.get());
+                        Files.write(files.generated(arg), contents.get());
                         r = 0;
                     } catch (IOException e) {
                         r = -1;
                     }
-                ch.answerFault(i, r);
+                ch.answerCallBack(i, r);
             }
-            default -> ch.answerFault(i, -1);
+            default -> ch.answerCallBack(i, -1);
         }
     }
 
@@ -267,7 +262,7 @@ public final class IkcForwarder implements SyscallForwarder {
     public long openContents(Thread t, String name, Supplier<byte[]> contents) {
         long token = sequence.incrementAndGet();
         generated.put(token, contents);
-        return post(t, null, OPEN_GENERATED, new long[] {token, 0, 0, 0, 0, 0}, "proxy: open " + name, null);
+        return post(t, IkcCall.OPEN_GENERATED, new long[] {token, 0, 0, 0, 0, 0}, "proxy: open " + name, null);
     }
 
     /**
@@ -279,7 +274,7 @@ public final class IkcForwarder implements SyscallForwarder {
         Client c = clients.get(t.process());
         if (c == null)
             return done.applyAsLong(-Errno.ENODEV);
-        return post(t, null, MAPPABLE_FD, new long[] {fd, write ? 1 : 0, 0, 0, 0, 0}, "proxy: mmap",
+        return post(t, IkcCall.MAPPABLE_FD, new long[] {fd, write ? 1 : 0, 0, 0, 0, 0}, "proxy: mmap",
                 proxyFd -> done.applyAsLong(proxyFd < 0 ? proxyFd : openProxyFd(c.proxyPid, proxyFd, write)));
     }
 
@@ -290,10 +285,13 @@ public final class IkcForwarder implements SyscallForwarder {
         return jmck.emulator.host.HostSyscall.call(257, -100, com.sun.jna.Pointer.nativeValue(path), flags, 0, 0, 0);
     }
 
-    /** On the kernel's thread, every tick: answers wake their blocked threads; call-backs are served. */
+    /**
+     * On the event loop's thread, every tick: answers wake their blocked threads (an answer whose thread
+     * still spins is left to it); call-backs are served.
+     */
     private void poll() {
         for (Client c : clients.values()) {
-            if (c.inFlight == 0)
+            if (c.inFlight.get() == 0)
                 continue;
             IkcChannel ch = c.channel;
             for (int i = 0; i < SLOTS; i++) {
@@ -304,7 +302,7 @@ public final class IkcForwarder implements SyscallForwarder {
                     continue;
                 Completed done;
                 synchronized (c) {
-                    if (!c.blocked[i] || ch.state(i) != IkcChannel.RESPONSE)
+                    if (!c.blocked[i] || !ch.takeResponse(i))
                         continue; // its thread still spins for it and takes it itself
                     done = complete(c, i);
                     kernel.externalWait(-1);
@@ -330,7 +328,7 @@ public final class IkcForwarder implements SyscallForwarder {
         if (c == null)
             return done.applyAsLong(0);
         attach(child, c.link, c.proxyPid);
-        return post(t, null, FORK, new long[] {child.pid(), 0, 0, 0, 0, 0}, "proxy: fork", done);
+        return post(t, IkcCall.FORK, new long[] {child.pid(), 0, 0, 0, 0, 0}, "proxy: fork", done);
     }
 
     /** execve's file, opened by the proxy; the LWK takes its own descriptor through /proc/PROXY/fd/N. */
@@ -339,7 +337,7 @@ public final class IkcForwarder implements SyscallForwarder {
         Client c = clients.get(t.process());
         if (c == null)
             return done.applyAsLong(-Errno.ENOSYS);
-        return post(t, null, OPEN_EXEC, new long[] {path, 0, 0, 0, 0, 0}, "proxy: execve",
+        return post(t, IkcCall.OPEN_EXEC, new long[] {path, 0, 0, 0, 0, 0}, "proxy: execve",
                 fd -> done.applyAsLong(fd < 0 ? fd : openProxyFd(c.proxyPid, fd, false)));
     }
 
@@ -350,7 +348,7 @@ public final class IkcForwarder implements SyscallForwarder {
         if (c == null)
             return done.applyAsLong(0);
         c.channel.setRoot(t.process().mm().root());
-        return post(t, null, EXEC_DONE, new long[6], "proxy: execve", done);
+        return post(t, IkcCall.EXEC_DONE, new long[6], "proxy: execve", done);
     }
 
     @Override
@@ -358,6 +356,10 @@ public final class IkcForwarder implements SyscallForwarder {
         Client c = clients.remove(p);
         if (c == null)
             return;
+        if (c.direct != null) {
+            retiredDirectReads.addAndGet(c.direct.count());
+            c.direct.close();
+        }
         c.link.exited(p, p.waitStatus(), message);
         synchronized (c) {
             for (int i = 0; i < SLOTS; i++)
@@ -387,11 +389,14 @@ public final class IkcForwarder implements SyscallForwarder {
                 if (t == null)
                     continue;
                 String what = c.call[i] != null ? c.call[i].linuxName : pseudoCallName(c.channel.number(i));
+                int callBack = c.channel.callbackState(i);
                 String state = switch (c.channel.state(i)) {
+                    case IkcChannel.FILLING -> "being posted";
                     case IkcChannel.REQUEST -> "posted, waiting for a proxy worker";
-                    case IkcChannel.CLAIMED -> c.channel.faultState(i) == IkcChannel.FAULT_REQUESTED
+                    case IkcChannel.CLAIMED -> callBack == IkcChannel.CALLBACK_REQUESTED || callBack == IkcChannel.CALLBACK_SERVING
                             ? "claimed by a proxy worker, which asks the LWK for a call-back" : "claimed by a proxy worker";
                     case IkcChannel.RESPONSE -> String.format("answered (%d), the LWK takes it at its next tick", c.channel.result(i));
+                    case IkcChannel.TAKEN -> "answered, being taken";
                     default -> "free";
                 };
                 l.add(String.format("pid %d tid %d %s: slot %d, %s", c.process.pid(), t.tid(), what, i, state));
@@ -400,9 +405,23 @@ public final class IkcForwarder implements SyscallForwarder {
     }
 
     private static String pseudoCallName(long nr) {
-        return nr == OPEN_GENERATED ? "open (a /proc file)" : nr == MAPPABLE_FD ? "mmap (the host file)"
-                : nr == OPEN_EXEC ? "execve (open the file)" : nr == EXEC_DONE ? "execve (close-on-exec files)"
-                : nr == FORK ? "fork (copy the files)" : "call " + nr;
+        IkcCall call = IkcCall.of(nr);
+        return call == null ? "call " + nr : switch (call) {
+            case OPEN_GENERATED -> "open (a /proc file)";
+            case MAPPABLE_FD -> "mmap (the host file)";
+            case OPEN_EXEC -> "execve (open the file)";
+            case EXEC_DONE -> "execve (close-on-exec files)";
+            case FORK -> "fork (copy the files)";
+        };
+    }
+
+    /** Reads the LWK served itself, without crossing to a proxy (see DirectReads). */
+    public long directReads() {
+        long n = retiredDirectReads.get();
+        for (Client c : clients.values())
+            if (c.direct != null)
+                n += c.direct.count();
+        return n;
     }
 
     /** Channels open (one per live process being served). */

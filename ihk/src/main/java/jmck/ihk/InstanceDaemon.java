@@ -15,9 +15,10 @@ import jmck.emulator.PhysicalMemory;
 import jmck.emulator.UnicornCpu;
 import jmck.ihk.ikc.Doorbell;
 import jmck.ihk.ikc.IkcChannel;
+import jmck.ihk.ikc.IkcFiles;
 import jmck.lwk.Kernel;
 import jmck.lwk.abi.Signals;
-import jmck.lwk.elf.ElfImage;
+import jmck.lwk.elf.Executable;
 import jmck.lwk.mm.PageSize;
 import jmck.lwk.proc.Credentials;
 import jmck.lwk.proc.Process;
@@ -109,16 +110,16 @@ public final class InstanceDaemon {
                     kernel.kmsg().log("%s", jmck.lwk.trace.SyscallFormat.resumed(t, call, r));
                 }
             });
-        Files.deleteIfExists(ihk.doorbell(os));
-        doorbell = Doorbell.create(ihk.doorbell(os));
+        IkcFiles files = ihk.ikcFiles(os);
+        Files.createDirectories(files.directory());
+        Files.deleteIfExists(files.doorbell());
+        doorbell = Doorbell.create(files.doorbell());
         kernel.setIdler(doorbell.idler());
         // New processes, signals from mcexec and hot-plug requests arrive from other threads at any time: in
         // exact mode the cores run in slices so that a guest spinning without syscalls cannot hold them off
         // (in parallel mode a kick reaches a core at once).
         kernel.scheduler().setPreemptible(true);
-        Path ikc = ihk.runtimeDir().resolve("os" + os + ".ikc");
-        Files.createDirectories(ikc);
-        forwarder = new IkcForwarder(kernel, ikc, doorbell);
+        forwarder = new IkcForwarder(kernel, files, doorbell);
         kernel.syscalls().setForwarder(forwarder);
         Files.deleteIfExists(ihk.socket(os));
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -138,7 +139,7 @@ public final class InstanceDaemon {
             memory.release(b.base(), b.size()); // back to the host until the next boot
         server.close();
         Files.deleteIfExists(ihk.socket(os));
-        Files.deleteIfExists(ihk.doorbell(os));
+        Files.deleteIfExists(ihk.ikcFiles(os).doorbell());
         memory.close();
         ihk.setStatus(os, OsStatus.SHUTDOWN, 0);
     }
@@ -256,8 +257,9 @@ public final class InstanceDaemon {
     private String counters() {
         StringBuilder b = new StringBuilder();
         kernel.counters().forEach((k, v) -> b.append(k).append(": ").append(v).append('\n'));
-        Path ikc = forwarder.directory();
+        Path ikc = forwarder.files().directory();
         b.append("ikc_channels: ").append(forwarder.channels()).append('\n');
+        b.append("ikc_direct_reads: ").append(forwarder.directReads()).append('\n');
         b.append("ikc_files: ").append(count(ikc)).append('\n');
         b.append("daemon_pid: ").append(ProcessHandle.current().pid()).append('\n');
         b.append("daemon_fds: ").append(count(Path.of("/proc/self/fd"))).append('\n');
@@ -310,16 +312,15 @@ public final class InstanceDaemon {
             throw new JmckException("OS " + os + " is shutting down");
         SocketLink proxy = new SocketLink(link);
         Process process = onKernel(() -> {
-            ElfImage elf = ElfImage.open(Path.of(p.exe()));
+            Executable exe = Executable.open(Path.of(p.exe()), p.execfn(), p.argv());
             Rlimits limits = new Rlimits(p.rlimitSoft(), p.rlimitHard());
             Credentials creds = new Credentials(p.uid(), p.euid(), p.euid(), p.gid(), p.egid(), p.egid());
-            Process proc = kernel.prepare(elf, p.execfn(), p.argv(), p.env(), creds, limits);
+            Process proc = kernel.prepare(exe.elf(), p.execfn(), exe.argv(), p.env(), creds, limits);
             proc.setUmask(p.umask());
             forwarder.attach(proc, proxy, p.proxyPid());
             return proc;
         });
-        link.send(new Control.Prepared(process.pid(), forwarder.channelFile(process.pid()).toString(),
-                ihk.doorbell(os).toString(), memory.blocks()));
+        link.send(new Control.Prepared(process.pid(), forwarder.files().directory().toString(), memory.blocks()));
         for (Control.Message m; (m = link.receive()) != null; ) {
             if (m instanceof Control.Start)
                 kernel.submit(() -> kernel.start(process));

@@ -13,6 +13,7 @@ import jmck.lwk.debug.DebugHooks;
 import jmck.lwk.elf.ElfImage;
 import jmck.lwk.mm.AddressSpace;
 import jmck.lwk.mm.FrameAllocator;
+import jmck.lwk.mm.PageCache;
 import jmck.lwk.mm.PageSize;
 import jmck.lwk.proc.Core;
 import jmck.lwk.proc.Credentials;
@@ -73,6 +74,8 @@ public final class Kernel implements SyscallContext {
     private final Config config;
     private final KernelLog kmsg = new KernelLog();
     private final FrameAllocator frames;
+    /** File pages that address spaces map privately, shared between them (libraries' text). */
+    private final PageCache pageCache;
     private final List<Core> cores = new CopyOnWriteArrayList<>();
     private final ProcessTable processes = new ProcessTable();
     private final Futexes futexes = new Futexes();
@@ -106,6 +109,7 @@ public final class Kernel implements SyscallContext {
         this.config = config;
         this.frames = new FrameAllocator(mem.size());
         timers.setOnEarliest(eventLoop::wake); // the kernel's thread may sleep until a later deadline
+        this.pageCache = new PageCache(mem, frames);
     }
 
     /**
@@ -304,6 +308,7 @@ public final class Kernel implements SyscallContext {
         AddressSpace as = new AddressSpace(mem, frames, image.root(), config.maxPage());
         as.setSettleEntries(parallel); // the engine's page walker must never write an entry another core changes
         as.setShootdown(shootdown);
+        as.setPageCache(pageCache);
         as.setKernelFaultListener(o -> {
             EventSink sink = events;
             if (sink != null)
@@ -417,6 +422,7 @@ public final class Kernel implements SyscallContext {
         c.put("tasks", (long) processes.taskCount());
         c.put("processes", (long) processes.processes().size()); // live ones and zombies not yet reaped
         c.put("live_processes", (long) processes.live().size());
+        c.put("page_cache_pages", pageCache.pages()); // file pages some process maps (0 when none runs)
         return c;
     }
 

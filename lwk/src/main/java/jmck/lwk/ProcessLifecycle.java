@@ -5,8 +5,8 @@ import java.util.List;
 import jmck.emulator.Cpu;
 import jmck.emulator.X86Reg;
 import jmck.lwk.elf.ElfImage;
-import jmck.lwk.elf.ElfLoader;
 import jmck.lwk.elf.InitialStack;
+import jmck.lwk.elf.ProgramLoader;
 import jmck.lwk.mm.AddressSpace;
 import jmck.lwk.mm.FrameAllocator;
 import jmck.lwk.proc.Credentials;
@@ -54,18 +54,32 @@ public final class ProcessLifecycle {
      * Creates a process running elf, ready but not yet scheduled (McKernel's PREPARE_IMAGE): mcexec starts
      * it with {@link #start} once it serves the process's channel.
      */
+    /**
+     * A new program's name (/proc/PID/comm), as Linux's exec takes it: the last part of the path execve was
+     * given (python3 for /usr/bin/python3, a link to python3.11; the script for a #! script).
+     */
+    private static String comm(String execfn, ElfImage elf) {
+        String name = execfn.substring(execfn.lastIndexOf('/') + 1);
+        if (name.isEmpty()) {
+            String real = elf.realPath();
+            name = real.substring(real.lastIndexOf('/') + 1);
+        }
+        return name;
+    }
+
     public Process prepare(ElfImage elf, String execfn, List<String> argv, List<String> envp, Credentials creds,
             Rlimits limits) {
         AddressSpace mm = k.newAddressSpace();
         try {
             mm.setStackLimit(stackLimit(limits));
-            ElfLoader.Loaded loaded = ElfLoader.load(elf, mm);
+            ProgramLoader.Program loaded = ProgramLoader.load(elf, mm);
             long sp = InitialStack.build(mm, loaded, execfn, argv, envp, facts(creds));
             Process p = k.processes().create(null, mm, elf.realPath(), creds, limits);
+            p.setComm(comm(execfn, elf));
             p.setCmdline(argv);
             Thread t = p.threads().get(0);
-            t.setStart(loaded.entry(), sp);
-            k.kmsg().log("pid %d: %s loaded, entry %#x, brk %#x", p.pid(), execfn, loaded.entry(), loaded.brk());
+            t.setStart(loaded.start(), sp);
+            k.kmsg().log("pid %d: %s loaded, %s", p.pid(), execfn, loaded.describe());
             return p;
         } catch (RuntimeException e) {
             mm.destroy();
@@ -104,10 +118,10 @@ public final class ProcessLifecycle {
         Process p = t.process();
         AddressSpace mm = k.newAddressSpace();
         long sp;
-        ElfLoader.Loaded loaded;
+        ProgramLoader.Program loaded;
         try {
             mm.setStackLimit(stackLimit(p.rlimits()));
-            loaded = ElfLoader.load(elf, mm);
+            loaded = ProgramLoader.load(elf, mm);
             sp = InitialStack.build(mm, loaded, execfn, argv, envp, facts(p.credentials()));
         } catch (jmck.lwk.elf.ExecFormatException e) {
             mm.destroy();
@@ -123,14 +137,15 @@ public final class ProcessLifecycle {
         }
         AddressSpace old = p.mm();
         p.replaceImage(mm, elf.realPath());
+        p.setComm(comm(execfn, elf));
         p.setCmdline(argv);
         old.release();
         t.setAltStack(0, 0, 2); // SS_DISABLE
         t.setClearChildTid(0);
         t.setRobustList(0, 0);
-        t.setStart(loaded.entry(), sp);
+        t.setStart(loaded.start(), sp);
         t.resetContext();
-        k.kmsg().log("pid %d: execve %s, entry %#x, brk %#x", p.pid(), execfn, loaded.entry(), loaded.brk());
+        k.kmsg().log("pid %d: execve %s, %s", p.pid(), execfn, loaded.describe());
         Thread vforked = p.vforkParent();
         if (vforked != null) {
             p.setVforkParent(null);

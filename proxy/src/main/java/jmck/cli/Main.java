@@ -33,8 +33,8 @@ public final class Main {
             new ExitStatus("1", "also: jmck could not run it; one line on standard error says why"),
             new ExitStatus("2", "also: the command line is wrong; one line on standard error names the option or operand"),
             new ExitStatus("124", "--timeout ran out and the program was killed, as timeout(1)"),
-            new ExitStatus("126", "PROGRAM cannot be run: not a static x86-64 ELF executable, not executable, a directory"),
-            new ExitStatus("127", "PROGRAM was not found"),
+            new ExitStatus("126", "PROGRAM cannot be run: not an x86-64 ELF executable or script, not executable, a directory"),
+            new ExitStatus("127", "PROGRAM, or the ELF interpreter or #! interpreter it names, was not found"),
             new ExitStatus("128+N", "the program was killed by signal N (130 for SIGINT, 137 for SIGKILL)"));
     /** mcexec has no --timeout. */
     static final List<ExitStatus> MCEXEC_EXITS = PROGRAM_EXITS.stream().filter(e -> !e.code().equals("124")).toList();
@@ -48,9 +48,9 @@ public final class Main {
     /** The command tree. */
     static Command commands() {
         Command root = new Command("jmck", "An x86-64 machine emulator that boots a McKernel-like lightweight kernel and "
-                + "runs static Linux programs on it.")
+                + "runs Linux programs on it.")
                 .describe("jmck emulates an x86-64 machine with Unicorn, boots a lightweight kernel (LWK) modeled on "
-                        + "RIKEN's IHK/McKernel on it, and runs unmodified static Linux ELF programs on that kernel. The "
+                        + "RIKEN's IHK/McKernel on it, and runs unmodified Linux ELF programs, static or dynamically linked, on that kernel. The "
                         + "LWK handles memory, processes, threads, signals and scheduling itself and delegates the "
                         + "other system calls to a proxy process on the host (mcexec), as McKernel does.")
                 .exits(EXITS)
@@ -73,6 +73,10 @@ public final class Main {
 
     /** Runs the command line and returns the exit status; errors meant for the user print as one line. */
     public static int execute(String... argv) {
+        // run and step boot a machine at once: load its native side while the JVM starts the rest
+        String verb = argv.length > 0 ? argv[0] : "";
+        if (verb.equals("run") || verb.equals("step") || verb.equals("mcexec"))
+            jmck.emulator.unicorn.EnginePrefetch.start(verb.equals("mcexec") ? 0 : 1);
         Parser.Invocation inv;
         try {
             inv = Parser.parse(commands(), argv);
@@ -95,8 +99,9 @@ public final class Main {
                     return inv.command().action().run(inv.args());
                 } catch (JmckException e) {
                     System.err.println("jmck: " + e.getMessage());
-                    if (e instanceof NotFoundException)
-                        return 127; // as a shell: command not found
+                    if (e instanceof NotFoundException
+                            || e instanceof ExecFormatException x && x.errno() == jmck.lwk.abi.Errno.ENOENT)
+                        return 127; // as a shell: command not found, or its interpreter not found
                     return e instanceof ExecFormatException ? 126 : 1;
                 } catch (RuntimeException e) {
                     throw e;

@@ -24,7 +24,7 @@ final class McexecCommand {
     private McexecCommand() {}
 
     static Command command() {
-        return new Command("mcexec", "Run a static program on a booted LWK instance (McKernel's mcexec).")
+        return new Command("mcexec", "Run a program on a booted LWK instance (McKernel's mcexec).")
                 .describe("This process is the program's proxy on the host: the program's delegated system calls run "
                         + "here, with this process's files, working directory and credentials. Boot an instance first "
                         + "(jmck ihk reboot, or the ihk verbs one by one).")

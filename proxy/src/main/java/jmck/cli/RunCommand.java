@@ -12,6 +12,7 @@ import jmck.ihk.OsInstance;
 import jmck.lwk.Kernel;
 import jmck.lwk.abi.Signals;
 import jmck.lwk.elf.ElfImage;
+import jmck.lwk.elf.Executable;
 import jmck.lwk.mm.PageSize;
 import jmck.lwk.proc.Process;
 import jmck.lwk.signal.SigInfo;
@@ -28,7 +29,7 @@ import jmck.cli.args.ValueType;
 import jmck.lwk.arch.KernelImage;
 
 /**
- * jmck run: boot an LWK instance, run one static program on it, tear it down; exit with the program's
+ * jmck run: boot an LWK instance, run one program on it, tear it down; exit with the program's
  * status. The options are shared with jmck step, which attaches the stepper where run attaches gdb.
  */
 final class RunCommand {
@@ -67,7 +68,7 @@ final class RunCommand {
     static final Option<String> ARGV0 = Option.value("--argv0", "ARGV0", ValueType.text(),
             "the program's argv[0] (default: PROGRAM as given), as qemu-x86_64 -0").alias("-0");
     static final Operand<String> PROGRAM = Operand.required("PROGRAM", ValueType.text().completedAs(ValueType.Completion.PROGRAM),
-            "a static x86-64 Linux executable; a name without a slash is looked up in PATH");
+            "an x86-64 Linux executable, static or dynamically linked; a name without a slash is looked up in PATH");
     static final Operand<String> ARGS = Operand.rest("ARG", "the program's arguments (options after PROGRAM are the program's)");
 
     /** What a run attaches before the program's first instruction (gdb, the stepper); returns what to close after, or null. */
@@ -83,7 +84,7 @@ final class RunCommand {
     }
 
     static Command command() {
-        return new Command("run", "Boot an LWK, run a static x86-64 Linux program on it, and shut it down.")
+        return new Command("run", "Boot an LWK, run an x86-64 Linux program on it, and shut it down.")
                 .describe("The one-shot path: the LWK, its proxy and the program's host side live in this one process, "
                         + "talking through the same IKC channels an instance daemon and mcexec use. The program's "
                         + "standard input, output and error are jmck's; its exit status is jmck's.")
@@ -102,11 +103,16 @@ final class RunCommand {
         Set<Trace> trace = a.all(TRACE).isEmpty() ? EnumSet.noneOf(Trace.class) : EnumSet.copyOf(a.all(TRACE));
         Path traceOut = a.get(TRACE_OUT);
         String program = a.get(PROGRAM);
+        if (cores > 1) // Main started one
+            jmck.emulator.unicorn.EnginePrefetch.start(cores - 1);
         long t0 = System.nanoTime();
         // The launcher passes the time it started java, so the JVM's own start-up can be told apart.
         long launched = Long.getLong("jmck.launched", 0), jvmMillis = launched == 0 ? -1 : System.currentTimeMillis() - launched;
-        Path exe = locate(program);
-        ElfImage elf = ElfImage.open(exe);
+        List<String> argv = new ArrayList<>();
+        argv.add(a.has(ARGV0) ? a.get(ARGV0) : program);
+        argv.addAll(a.all(ARGS));
+        Executable exe = Executable.open(locate(program), program, argv); // a script runs its #! interpreter
+        ElfImage elf = exe.elf();
         PageSize maxPage = a.get(PAGE_SIZE).equals("4k") ? PageSize.SMALL : PageSize.LARGE;
         if (traceOut != null) { // say so before the run, not after it
             Path parent = traceOut.toAbsolutePath().getParent();
@@ -115,7 +121,7 @@ final class RunCommand {
                         + parent);
         }
         long bytes = a.get(MEM);
-        long[] firstFault = {0};
+        RunProfile profile = timings ? new RunProfile() : null;
         jmck.lwk.trace.ChromeTrace chrome = traceOut == null ? null : new jmck.lwk.trace.ChromeTrace(cores);
         try (Machine machine = Machine.create(cores, bytes)) {
             long t1 = System.nanoTime();
@@ -124,18 +130,12 @@ final class RunCommand {
             Kernel k = os.kernel();
             if (a.flag(VERBOSE))
                 k.echoKmsg(System.err::println);
-            if (!trace.isEmpty() || chrome != null)
-                k.setEventSink(EventSink.tee(trace.isEmpty() ? null : sink(trace), chrome));
+            if (!trace.isEmpty() || chrome != null || profile != null)
+                k.setEventSink(EventSink.tee(EventSink.tee(trace.isEmpty() ? null : sink(trace), chrome), profile));
             if (chrome != null)
                 chrome.instance(String.format("boot: %d cores, %d MiB", cores, bytes >> 20), t1, t2 - t1);
-            else if (timings)
-                k.setEventSink(new EventSink() {
-                    @Override
-                    public void fault(FaultEvent e) {
-                        if (firstFault[0] == 0 && !e.kernel())
-                            firstFault[0] = System.nanoTime();
-                    }
-                });
+            if (profile != null)
+                k.addExitListener(profile);
             if (trace.contains(Trace.syscalls))
                 k.syscalls().setTracer(new jmck.lwk.syscall.SyscallDispatcher.Tracer() {
                     @Override
@@ -149,17 +149,18 @@ final class RunCommand {
                         System.err.println(SyscallFormat.resumed(t, call, r));
                     }
                 });
-            List<String> argv = new ArrayList<>();
-            argv.add(a.has(ARGV0) ? a.get(ARGV0) : program);
-            argv.addAll(a.all(ARGS));
             List<String> env = Values.environment(HostFacts.environment(), a.all(SET_ENV), a.all(UNSET_ENV));
             int status;
             long t3, t4;
             try (LocalRun local = new LocalRun(k); AutoCloseable tool = attach.attach(k, elf)) {
-                Process p = local.start(elf, program, argv, env);
+                Process p = local.start(elf, program, exe.argv(), env);
                 t3 = System.nanoTime();
+                if (profile != null)
+                    profile.started();
                 status = local.runToEnd(p, (long) (a.get(TIMEOUT) * 1e9));
                 t4 = System.nanoTime();
+                if (profile != null)
+                    profile.ended();
             }
             long down = System.nanoTime();
             os.shutdown();
@@ -167,11 +168,13 @@ final class RunCommand {
                 chrome.instance("shutdown", down, System.nanoTime() - down);
                 chrome.writeTo(traceOut);
             }
-            if (timings)
+            if (timings) {
                 System.err.printf("timings: jvm start %d ms, machine %.1f ms, boot %.1f ms, load %.1f ms, run %.1f ms"
                         + " (first fault after %.1f ms), shutdown %.1f ms%n", jvmMillis, (t1 - t0) / 1e6, (t2 - t1) / 1e6,
-                        (t3 - t2) / 1e6, (t4 - t3) / 1e6, firstFault[0] == 0 ? 0 : (firstFault[0] - t3) / 1e6,
+                        (t3 - t2) / 1e6, (t4 - t3) / 1e6, profile.firstFault() == 0 ? 0 : (profile.firstFault() - t3) / 1e6,
                         (System.nanoTime() - t4) / 1e6);
+                System.err.println("timings: " + profile.describe(t4 - t3));
+            }
             return status;
         }
     }

@@ -21,7 +21,6 @@ import jmck.debug.web.WebSession;
 import jmck.emulator.JmckException;
 import jmck.lwk.Kernel;
 import jmck.lwk.elf.ElfImage;
-import jmck.lwk.elf.ElfSymbols;
 
 /**
  * jmck step: jmck run with the stepper attached, stopped before the program's first instruction. Commands
@@ -51,12 +50,11 @@ final class StepCommand {
 
     private static AutoCloseable attach(Args a, Kernel k, ElfImage elf) throws IOException {
         Path script = a.get(SCRIPT), html = a.get(HTML);
-        Inspector inspect = new Inspector(k.memory(), ElfSymbols.read(elf));
+        Inspector inspect = new Inspector(k.memory(), elf);
         if (a.has(WEB)) {
             if (script != null || html != null)
                 throw new JmckException("--web drives the stepper from a page: it does not go with --script or --html");
             WebSession session = new WebSession(k, inspect);
-            session.setEntry(elf.entry());
             WebServer server = WebServer.start(session, a.get(WEB), System.err);
             session.attach();
             return () -> {
@@ -79,7 +77,6 @@ final class StepCommand {
             out = new PrintStream(tee(System.out, transcript), true, StandardCharsets.UTF_8);
         }
         Stepper s = new Stepper(k, inspect, in, out, script != null);
-        s.setEntry(elf.entry());
         s.setRecorder(export);
         s.attach();
         HtmlExport written = export;

@@ -3,18 +3,18 @@ package jmck.debug;
 import jmck.emulator.Cpu;
 import jmck.emulator.X86Reg;
 import jmck.lwk.arch.X86;
-import jmck.lwk.elf.ElfSymbols;
+import jmck.lwk.mm.AddressSpace;
 
 /**
- * How a debugger's user names an address: 0x hex, a decimal number, a symbol from the ELF symbol table
- * (main), symbol+offset (touch+24), or a register ($rsp). Shared by the stepper's command line and its web
+ * How a debugger's user names an address: 0x hex, a decimal number, a symbol from the program's or a
+ * loaded library's symbol table (main, puts), symbol+offset (touch+24), or a register ($rsp). Shared by the stepper's command line and its web
  * page; a word that names nothing is a {@link BadCommand} that says why.
  */
 public final class Addresses {
     private Addresses() {}
 
-    /** word as a user-half address; cpu holds the stopped thread's registers. */
-    public static long parse(String word, ElfSymbols symbols, Cpu cpu) {
+    /** word as a user-half address in mm; cpu holds the stopped thread's registers, inspect names symbols. */
+    public static long parse(String word, Inspector inspect, AddressSpace mm, Cpu cpu) {
         String w = word.strip();
         if (w.isEmpty())
             throw new BadCommand("missing address: give a hex address (0x401000), a symbol (main) or a register ($rsp)");
@@ -43,10 +43,10 @@ public final class Addresses {
                 throw new BadCommand("bad address '" + w + "': give a hex address (0x401000), a symbol or a register");
             }
         } else {
-            va = symbols.address(w);
+            va = inspect.address(mm, w);
             if (va < 0)
                 throw new BadCommand("bad address '" + w + "': no such symbol"
-                        + (symbols.isEmpty() ? " (the program has no symbol table)" : ""));
+                        + (inspect.programHasNoSymbols() ? " (the program has no symbol table)" : ""));
         }
         va += offset;
         if (!X86.isUserAddress(va))

@@ -18,7 +18,6 @@ import jmck.emulator.JmckException;
 import jmck.emulator.X86Reg;
 import jmck.lwk.Kernel;
 import jmck.lwk.elf.ElfImage;
-import jmck.lwk.elf.ElfSymbols;
 import jmck.lwk.proc.Process;
 import jmck.lwk.proc.Thread;
 
@@ -42,72 +41,9 @@ public final class GdbStub implements Debugger.Frontend, AutoCloseable {
     private Debugger.Stop stop;
     private int mainPid = -1;
 
-    /** One register of the target description: its gdb name, width, type, and where Unicorn keeps it. */
-    private record Reg(String name, int bits, String type, X86Reg source, String feature) {}
-
-    private static final List<Reg> REGS = new ArrayList<>();
-
-    static {
-        String core = "org.gnu.gdb.i386.core";
-        for (X86Reg r : new X86Reg[] {X86Reg.RAX, X86Reg.RBX, X86Reg.RCX, X86Reg.RDX, X86Reg.RSI, X86Reg.RDI, X86Reg.RBP,
-            X86Reg.RSP, X86Reg.R8, X86Reg.R9, X86Reg.R10, X86Reg.R11, X86Reg.R12, X86Reg.R13, X86Reg.R14, X86Reg.R15})
-            REGS.add(new Reg(r.name().toLowerCase(), 64, r == X86Reg.RBP || r == X86Reg.RSP ? "data_ptr" : "int64", r, core));
-        REGS.add(new Reg("rip", 64, "code_ptr", X86Reg.RIP, core));
-        REGS.add(new Reg("eflags", 32, "i386_eflags", X86Reg.RFLAGS, core));
-        for (X86Reg r : new X86Reg[] {X86Reg.CS, X86Reg.SS, X86Reg.DS, X86Reg.ES, X86Reg.FS, X86Reg.GS})
-            REGS.add(new Reg(r.name().toLowerCase(), 32, "int32", r, core));
-        for (int i = 0; i < 8; i++)
-            REGS.add(new Reg("st" + i, 80, "i387_ext", X86Reg.st(i), core));
-        REGS.add(new Reg("fctrl", 32, "int", X86Reg.FPCW, core));
-        REGS.add(new Reg("fstat", 32, "int", X86Reg.FPSW, core));
-        REGS.add(new Reg("ftag", 32, "int", X86Reg.FPTAG, core));
-        for (String n : new String[] {"fiseg", "fioff", "foseg", "fooff", "fop"})
-            REGS.add(new Reg(n, 32, "int", null, core));
-        for (int i = 0; i < 16; i++)
-            REGS.add(new Reg("xmm" + i, 128, "vec128", X86Reg.xmm(i), "org.gnu.gdb.i386.sse"));
-        REGS.add(new Reg("mxcsr", 32, "int", X86Reg.MXCSR, "org.gnu.gdb.i386.sse"));
-        REGS.add(new Reg("orig_rax", 64, "int", null, "org.gnu.gdb.i386.linux"));
-        REGS.add(new Reg("fs_base", 64, "int", X86Reg.FS_BASE, "org.gnu.gdb.i386.segments"));
-        REGS.add(new Reg("gs_base", 64, "int", X86Reg.GS_BASE, "org.gnu.gdb.i386.segments"));
-    }
-
-    /** The target description gdb reads with qXfer:features:read:target.xml, made from REGS. */
-    static final String TARGET_XML = targetXml();
-
-    private static String targetXml() {
-        StringBuilder b = new StringBuilder("<?xml version=\"1.0\"?><!DOCTYPE target SYSTEM \"gdb-target.dtd\">"
-                + "<target><architecture>i386:x86-64</architecture><osabi>GNU/Linux</osabi>");
-        String feature = null;
-        for (int i = 0; i < REGS.size(); i++) {
-            Reg r = REGS.get(i);
-            if (!r.feature().equals(feature)) {
-                if (feature != null)
-                    b.append("</feature>");
-                feature = r.feature();
-                b.append("<feature name=\"").append(feature).append("\">");
-                if (feature.endsWith(".core"))
-                    b.append("<flags id=\"i386_eflags\" size=\"4\"><field name=\"CF\" start=\"0\" end=\"0\"/>"
-                            + "<field name=\"PF\" start=\"2\" end=\"2\"/><field name=\"AF\" start=\"4\" end=\"4\"/>"
-                            + "<field name=\"ZF\" start=\"6\" end=\"6\"/><field name=\"SF\" start=\"7\" end=\"7\"/>"
-                            + "<field name=\"TF\" start=\"8\" end=\"8\"/><field name=\"IF\" start=\"9\" end=\"9\"/>"
-                            + "<field name=\"DF\" start=\"10\" end=\"10\"/><field name=\"OF\" start=\"11\" end=\"11\"/></flags>");
-                if (feature.endsWith(".sse"))
-                    b.append("<vector id=\"v4f\" type=\"ieee_single\" count=\"4\"/><vector id=\"v2d\" type=\"ieee_double\" count=\"2\"/>"
-                            + "<vector id=\"v16i8\" type=\"int8\" count=\"16\"/><vector id=\"v8i16\" type=\"int16\" count=\"8\"/>"
-                            + "<vector id=\"v4i32\" type=\"int32\" count=\"4\"/><vector id=\"v2i64\" type=\"int64\" count=\"2\"/>"
-                            + "<union id=\"vec128\"><field name=\"v4_float\" type=\"v4f\"/><field name=\"v2_double\" type=\"v2d\"/>"
-                            + "<field name=\"v16_int8\" type=\"v16i8\"/><field name=\"v8_int16\" type=\"v8i16\"/>"
-                            + "<field name=\"v4_int32\" type=\"v4i32\"/><field name=\"v2_int64\" type=\"v2i64\"/>"
-                            + "<field name=\"uint128\" type=\"uint128\"/></union>");
-            }
-            b.append(String.format("<reg name=\"%s\" bitsize=\"%d\" type=\"%s\" regnum=\"%d\"/>", r.name(), r.bits(), r.type(), i));
-        }
-        return b.append("</feature></target>").toString();
-    }
-
     private GdbStub(Kernel kernel, ElfImage elf, ServerSocket server, Socket socket) throws IOException {
         this.debugger = new Debugger(kernel);
-        this.inspect = new Inspector(kernel.memory(), elf == null ? ElfSymbols.NONE : ElfSymbols.read(elf));
+        this.inspect = new Inspector(kernel.memory(), elf);
         this.server = server;
         this.socket = socket;
         socket.setTcpNoDelay(true);
@@ -218,15 +154,19 @@ public final class GdbStub implements Debugger.Frontend, AutoCloseable {
         Thread t = stop.thread();
         Cpu cpu = registersOf(selected != null ? selected : t);
         if (p.startsWith("qSupported")) {
-            send("PacketSize=4000;qXfer:features:read+;swbreak+;QStartNoAckMode+;vContSupported+");
+            send("PacketSize=4000;qXfer:features:read+;qXfer:auxv:read+;qXfer:libraries-svr4:read+;swbreak+;"
+                    + "QStartNoAckMode+;vContSupported+");
         } else if (p.equals("QStartNoAckMode")) {
             send("OK");
             noAck = true;
         } else if (p.startsWith("qXfer:features:read:target.xml:")) {
-            String[] r = p.substring("qXfer:features:read:target.xml:".length()).split(",");
-            int off = Integer.parseInt(r[0], 16), len = Integer.parseInt(r[1], 16);
-            String x = TARGET_XML;
-            send(off >= x.length() ? "l" : (off + len >= x.length() ? "l" : "m") + x.substring(off, Math.min(x.length(), off + len)));
+            sendPart(GdbRegisters.TARGET_XML, p.substring("qXfer:features:read:target.xml:".length()));
+        } else if (p.startsWith("qXfer:auxv:read::")) { // gdb relocates a PIE and finds the dynamic linker by it
+            byte[] auxv = t.process().mm().savedAuxvBytes();
+            sendPart(new String(auxv, StandardCharsets.ISO_8859_1), p.substring("qXfer:auxv:read::".length()));
+        } else if (p.startsWith("qXfer:libraries-svr4:read:")) {
+            String rest = p.substring("qXfer:libraries-svr4:read:".length());
+            sendPart(LibraryList.svr4(inspect, t.process().mm()), rest.substring(rest.indexOf(':') + 1));
         } else if (p.equals("?")) {
             send(stopReply());
         } else if (p.startsWith("Hg")) {
@@ -254,29 +194,30 @@ public final class GdbStub implements Debugger.Frontend, AutoCloseable {
             send("E01"); // a thread off every core: its registers are in a saved context we cannot read
         } else if (p.equals("g")) {
             StringBuilder b = new StringBuilder();
-            for (Reg r : REGS)
-                b.append(hex(readReg(cpu, r), r.bits() / 8));
+            for (GdbRegisters.Reg r : GdbRegisters.REGS)
+                b.append(hex(GdbRegisters.read(cpu, r), r.bits() / 8));
             send(b.toString());
         } else if (p.startsWith("G")) {
             String data = p.substring(1);
             int at = 0;
-            for (Reg r : REGS) {
+            for (GdbRegisters.Reg r : GdbRegisters.REGS) {
                 int n = r.bits() / 4;
                 if (at + n > data.length())
                     break;
-                writeReg(cpu, selected != null ? selected : t, r, data.substring(at, at + n));
+                GdbRegisters.write(cpu, selected != null ? selected : t, r, unhex(data.substring(at, at + n)));
                 at += n;
             }
             send("OK");
         } else if (p.startsWith("p")) {
             int n = Integer.parseInt(p.substring(1), 16);
-            send(n < REGS.size() ? hex(readReg(cpu, REGS.get(n)), REGS.get(n).bits() / 8) : "E01");
+            send(n < GdbRegisters.REGS.size() ? hex(GdbRegisters.read(cpu, GdbRegisters.REGS.get(n)),
+                    GdbRegisters.REGS.get(n).bits() / 8) : "E01");
         } else if (p.startsWith("P")) {
             String[] kv = p.substring(1).split("=");
             int n = Integer.parseInt(kv[0], 16);
-            if (n < REGS.size())
-                writeReg(cpu, selected != null ? selected : t, REGS.get(n), kv[1]);
-            send(n < REGS.size() ? "OK" : "E01");
+            if (n < GdbRegisters.REGS.size())
+                GdbRegisters.write(cpu, selected != null ? selected : t, GdbRegisters.REGS.get(n), unhex(kv[1]));
+            send(n < GdbRegisters.REGS.size() ? "OK" : "E01");
         } else if (p.startsWith("m")) {
             String[] r = p.substring(1).split(",");
             long va = Long.parseUnsignedLong(r[0], 16);
@@ -329,6 +270,16 @@ public final class GdbStub implements Debugger.Frontend, AutoCloseable {
             send(""); // not supported: gdb falls back or does without
         }
         return null;
+    }
+
+    /** A qXfer answer: the part of document at "OFFSET,LENGTH" (hex), 'm' if more follows, 'l' for the last. */
+    private void sendPart(String document, String offsetAndLength) throws IOException {
+        String[] r = offsetAndLength.split(",");
+        int off = Integer.parseInt(r[0], 16), len = Integer.parseInt(r[1], 16);
+        if (off >= document.length())
+            send("l");
+        else
+            send((off + len >= document.length() ? "l" : "m") + document.substring(off, Math.min(document.length(), off + len)));
     }
 
     private String stopReply() {
@@ -387,33 +338,6 @@ public final class GdbStub implements Debugger.Frontend, AutoCloseable {
             case 20 -> 18;  // SIGTSTP
             default -> linux;
         };
-    }
-
-    private static byte[] readReg(Cpu cpu, Reg r) {
-        int n = r.bits() / 8;
-        byte[] b = new byte[n];
-        if (r.name().equals("orig_rax")) {
-            java.util.Arrays.fill(b, (byte) 0xff); // -1: not in a syscall
-            return b;
-        }
-        if (r.source() == null)
-            return b;
-        long[] v = n > 8 ? cpu.regWide(r.source()) : new long[] {cpu.reg(r.source()), 0};
-        for (int i = 0; i < n; i++)
-            b[i] = (byte) (v[i / 8] >>> (8 * (i % 8)));
-        return b;
-    }
-
-    private static void writeReg(Cpu cpu, Thread t, Reg r, String hexValue) {
-        if (r.source() == null || r.bits() > 64)
-            return; // x87 and SSE registers are shown, not written
-        byte[] b = unhex(hexValue);
-        long v = 0;
-        for (int i = b.length - 1; i >= 0; i--)
-            v = v << 8 | (b[i] & 0xff);
-        cpu.setReg(r.source(), v);
-        if (r.source() == X86Reg.RIP)
-            t.setRip(v); // the scheduler resumes the thread from here
     }
 
     // ---- the wire ----

@@ -7,6 +7,7 @@ import jmck.emulator.X86Reg;
 import jmck.emulator.capstone.Disassembler;
 import jmck.lwk.arch.Pte;
 import jmck.lwk.arch.X86;
+import jmck.lwk.elf.ElfImage;
 import jmck.lwk.elf.ElfSymbols;
 import jmck.lwk.mm.AddressSpace;
 import jmck.lwk.mm.FaultOutcome;
@@ -24,20 +25,23 @@ import jmck.lwk.mm.Walk;
 public final class Inspector implements AutoCloseable {
     private final PhysicalMemory mem;
     private final Disassembler disassembler = new Disassembler();
-    private ElfSymbols symbols;
+    private final Symbolizer symbols;
 
-    public Inspector(PhysicalMemory mem, ElfSymbols symbols) {
+    /** An inspector of the machine whose memory is mem, naming addresses after program's symbols (null: none) and its libraries'. */
+    public Inspector(PhysicalMemory mem, ElfImage program) {
         this.mem = mem;
-        this.symbols = symbols;
+        this.symbols = program == null ? new Symbolizer(null, ElfSymbols.NONE, null)
+                : new Symbolizer(program.realPath(), ElfSymbols.read(program), program.contents());
     }
 
-    public ElfSymbols symbols() {
-        return symbols;
+    /** The address of a symbol of the program, or else of a file it maps (a library), in mm; -1 if none. */
+    public long address(AddressSpace mm, String symbol) {
+        return symbols.address(mm, symbol);
     }
 
-    /** A position-independent program was loaded bias bytes above its file addresses. */
-    public void setLoadBias(long bias) {
-        symbols = symbols.withBias(bias);
+    /** Whether the program has no symbol table (a stripped program). */
+    public boolean programHasNoSymbols() {
+        return symbols.programHasNone();
     }
 
     // ---- memory ----
@@ -65,12 +69,14 @@ public final class Inspector implements AutoCloseable {
         return out.toByteArray();
     }
 
-    /** Writes bytes at va if every page is present and writable by the kernel's view; false otherwise. */
+    /**
+     * Writes bytes at va as ptrace's POKEDATA does: to mapped pages, read-only ones too, and to this
+     * process's own copy of a page it shares (copy-on-write after fork, a library's page from the page
+     * cache), never to the shared frame. False if a page is not mapped.
+     */
     public boolean write(AddressSpace mm, long va, byte[] bytes) {
         for (int i = 0; i < bytes.length; ) {
-            long pa = X86.isUserAddress(va + i) ? PageTable.translate(mem, mm.root(), va + i, false) : -1;
-            if (pa < 0)
-                pa = X86.isUserAddress(va + i) ? mm.resolve(va + i, false) : -1;
+            long pa = mm.resolveForDebugger(va + i);
             if (pa < 0)
                 return false;
             int n = (int) Math.min(bytes.length - i, 4096 - ((va + i) & 4095));
@@ -82,10 +88,20 @@ public final class Inspector implements AutoCloseable {
 
     // ---- code ----
 
-    /** "main+20" in angle brackets, or "" without a symbol. */
-    public String symbolOf(long va) {
-        String s = symbols.describe(va);
+    /** " <main+20>" or " <puts+4 in libc.so.6>" for va in mm, or "" without a symbol. */
+    public String symbolOf(AddressSpace mm, long va) {
+        String s = describe(mm, va);
         return s.isEmpty() ? "" : " <" + s + ">";
+    }
+
+    /** "main+20" or "puts+4 in libc.so.6" for va in mm, or "". */
+    public String describe(AddressSpace mm, long va) {
+        return symbols.describe(mm, va);
+    }
+
+    /** How far va in mm lies past the start of the symbol that covers it, or -1 if none does. */
+    public long offsetInSymbol(AddressSpace mm, long va) {
+        return symbols.offset(mm, va);
     }
 
     /** Decodes up to count instructions at va (without faulting pages in). */
@@ -102,7 +118,7 @@ public final class Inspector implements AutoCloseable {
         StringBuilder b = new StringBuilder();
         for (Disassembler.Insn i : insns)
             b.append(String.format("%s %#x%s:  %-24s %s%n", i.address() == rip ? "=>" : "  ", i.address(),
-                    symbolOf(i.address()), i.hex(), i.text()));
+                    symbolOf(mm, i.address()), i.hex(), i.text()));
         if (insns.size() < count)
             b.append(String.format("   %#x: (%s)%n", insns.isEmpty() ? va
                     : insns.get(insns.size() - 1).address() + insns.get(insns.size() - 1).size(),
@@ -116,13 +132,14 @@ public final class Inspector implements AutoCloseable {
         X86Reg.RBP, X86Reg.RSP, X86Reg.R8, X86Reg.R9, X86Reg.R10, X86Reg.R11, X86Reg.R12, X86Reg.R13, X86Reg.R14,
         X86Reg.R15};
 
-    public String registers(Cpu cpu) {
+    /** The registers of cpu, which runs a thread of mm. */
+    public String registers(Cpu cpu, AddressSpace mm) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < GENERAL.length; i++)
             b.append(String.format("%-4s %#018x%s", GENERAL[i].name().toLowerCase(), cpu.reg(GENERAL[i]),
                     i % 3 == 2 ? "\n" : "   "));
         long rip = cpu.reg(X86Reg.RIP), flags = cpu.reg(X86Reg.RFLAGS);
-        b.append(String.format("%nrip  %#018x%s%nrflags %#x [%s]   fs_base %#x   cr3 %#x%n", rip, symbolOf(rip), flags,
+        b.append(String.format("%nrip  %#018x%s%nrflags %#x [%s]   fs_base %#x   cr3 %#x%n", rip, symbolOf(mm, rip), flags,
                 flags(flags), cpu.reg(X86Reg.FS_BASE), cpu.reg(X86Reg.CR3)));
         return b.toString();
     }
@@ -161,10 +178,17 @@ public final class Inspector implements AutoCloseable {
             case MAPPED -> in + o.access().lower() + " is allowed there and no page was mapped yet (demand paging): "
                     + "took a " + frame + " from the buddy allocator, filled it from the VMA's backing ("
                     + (v == null ? "?" : v.backing().toString()) + "), wrote the PTE; the instruction runs again";
+            case CACHED -> in + o.access().lower() + " of a page of a file mapped privately: the page cache holds "
+                    + "that page of " + (v == null ? "?" : v.backing().path()) + " (read from the file by the first "
+                    + "process that touched it): mapped its " + frame + " read-only and copy-on-write, shared with "
+                    + "every process that maps the file; the instruction runs again";
             case STACK_GROWN -> "no VMA covered the address, but it lies just below the stack within the stack limit: "
                     + "the stack VMA grew down to it, then took a " + frame;
             case COW_COPIED -> in + "the page is present but read-only and marked copy-on-write: "
                     + "copied it into " + frame + " (or kept it, if no one else shares it) and made it writable";
+            case REDIRTIED -> in + "a write to a page of a file mapped shared, which write-back had made clean and "
+                    + "read-only (so that the CPU never sets the Dirty bit itself while cores run in parallel): "
+                    + "made it writable and dirty again";
             case SPURIOUS -> in + "the PTE already allows this access (a translation cached before an upgrade): "
                     + "flushed the TLB, nothing else to do";
             case SEGV_MAPERR -> "no VMA covers the address and it is not next to the stack: SIGSEGV (SEGV_MAPERR)";

@@ -75,7 +75,7 @@ public final class Stepper implements Debugger.Frontend {
         verb("break|b", "break ADDR", "stop whenever the instruction at ADDR is about to run", (s, a) -> {
             long va = s.address(a, 0);
             s.debugger.addBreakpoint(va);
-            s.out.printf("breakpoint at %#x%s%n", va, s.inspect.symbolOf(va));
+            s.out.printf("breakpoint at %#x%s%n", va, s.inspect.symbolOf(s.mm(), va));
             return null;
         });
         verb("delete", "delete ADDR", "remove a breakpoint", (s, a) -> {
@@ -85,7 +85,7 @@ public final class Stepper implements Debugger.Frontend {
             return null;
         });
         verb("regs|registers", "regs", "show the registers", (s, a) -> {
-            s.out.print(s.inspect.registers(s.stop.core().cpu()));
+            s.out.print(s.inspect.registers(s.stop.core().cpu(), s.mm()));
             return null;
         });
         verb("disas|x/i", "disas [ADDR] [N]", "disassemble N instructions (default 5) at ADDR (default rip)", (s, a) -> {
@@ -142,8 +142,6 @@ public final class Stepper implements Debugger.Frontend {
     @Override
     public Debugger.Resume stopped(Debugger.Stop s) {
         stop = s;
-        if (s.kind() == Debugger.Kind.START && inspect.symbols() != null)
-            startedAt(s.thread().rip());
         if (recorder != null)
             recorder.stopped(s, debugger.lastFault());
         report(s);
@@ -176,25 +174,21 @@ public final class Stepper implements Debugger.Frontend {
         }
     }
 
-    private long entryFileAddress = -1;
-
-    /** Program start: a static-pie program's symbols move by the distance between its entry and the file's. */
-    public void setEntry(long fileEntry) {
-        entryFileAddress = fileEntry;
-    }
-
-    private void startedAt(long rip) {
-        if (entryFileAddress >= 0 && rip != entryFileAddress)
-            inspect.setLoadBias(rip - entryFileAddress);
-    }
-
     private void report(Debugger.Stop s) {
         Thread t = s.thread();
         String who = String.format("[pid %d tid %d core %d]", t.process().pid(), t.tid(), s.core().id());
         stops++;
         switch (s.kind()) {
-            case START -> out.printf("stop %d %s program start at its entry point%n", stops, who);
-            case BREAKPOINT -> out.printf("stop %d %s breakpoint at %#x%s%n", stops, who, t.rip(), inspect.symbolOf(t.rip()));
+            case START -> {
+                long entry = t.process().mm().auxv(jmck.lwk.elf.InitialStack.AT_ENTRY);
+                if (entry < 0 || entry == t.rip())
+                    out.printf("stop %d %s program start at its entry point%n", stops, who);
+                else // a dynamically linked program: its ELF interpreter runs first
+                    out.printf("stop %d %s program start in its ELF interpreter at %#x%s, which maps the shared "
+                            + "libraries and then jumps to the program's entry point %#x%s%n", stops, who, t.rip(),
+                            inspect.symbolOf(mm(), t.rip()), entry, inspect.symbolOf(mm(), entry));
+            }
+            case BREAKPOINT -> out.printf("stop %d %s breakpoint at %#x%s%n", stops, who, t.rip(), inspect.symbolOf(mm(), t.rip()));
             case STEP -> {
                 out.printf("stop %d %s stepped%n", stops, who);
                 for (Debugger.FaultInfo f : s.faultsDuringStep())
@@ -308,7 +302,7 @@ public final class Stepper implements Debugger.Frontend {
 
     /** words[i] as an address: 0x hex, a symbol, symbol+offset, or a register ($rsp). */
     private long address(String[] words, int i) {
-        return Addresses.parse(words.length <= i ? "" : words[i], inspect.symbols(), stop.core().cpu());
+        return Addresses.parse(words.length <= i ? "" : words[i], inspect, mm(), stop.core().cpu());
     }
 
     private void dump(long va, int len) {

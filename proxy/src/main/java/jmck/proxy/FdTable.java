@@ -20,6 +20,13 @@ final class FdTable {
     /** Guest fds of generated files; like Linux's seq_files they cannot be spliced or sendfile'd. */
     private final java.util.Set<Integer> generated = new java.util.HashSet<>();
 
+    /** Runs before a guest fd stops naming its host file (close, replaced by dup2): the LWK's direct reads depend on it. */
+    private Runnable onRemove = () -> {};
+
+    synchronized void onRemove(Runnable r) {
+        onRemove = r;
+    }
+
     synchronized boolean isGenerated(long g) {
         return generated.contains((int) g);
     }
@@ -128,8 +135,10 @@ final class FdTable {
     synchronized void installAt(int g, int hostFd, boolean closeOnExec) {
         if (g >= host.length)
             grow(g + 1);
-        if (host[g] >= 0)
+        if (host[g] >= 0) {
+            onRemove.run();
             HostSyscall.call(3, host[g], 0, 0);
+        }
         pending.remove(g);
         generated.remove(g);
         host[g] = hostFd;
@@ -149,12 +158,19 @@ final class FdTable {
         int h = host(g);
         if (h < 0)
             return -9;
+        onRemove.run();
         host[(int) g] = -1;
         cloexec[(int) g] = false;
         pending.remove((int) g);
         generated.remove((int) g);
         long r = HostSyscall.call(3, h, 0, 0);
         return r == -4 ? 0 : r; // EINTR from close still closed the fd
+    }
+
+    /** The host fd of guest fd g if it is a plain host file (not one the LWK generates), else -1. */
+    synchronized int plainHost(long g) {
+        int i = (int) g;
+        return i >= 0 && i < host.length && !generated.contains(i) ? host[i] : -1;
     }
 
     /** A host duplicate of guest fd g (close-on-exec on the host), or -errno. */

@@ -9,6 +9,7 @@ import java.util.List;
 import jmck.emulator.JmckException;
 import jmck.ihk.IkcForwarder;
 import jmck.ihk.ikc.Doorbell;
+import jmck.ihk.ikc.IkcFiles;
 import jmck.lwk.Kernel;
 import jmck.lwk.elf.ElfImage;
 import jmck.lwk.abi.Signals;
@@ -36,11 +37,12 @@ public final class LocalRun implements AutoCloseable {
         } catch (IOException e) {
             throw new JmckException("cannot create a directory in /dev/shm: " + e.getMessage());
         }
-        Doorbell doorbell = Doorbell.create(directory.resolve("bell"));
+        IkcFiles files = new IkcFiles(directory);
+        Doorbell doorbell = Doorbell.create(files.doorbell());
         kernel.setIdler(doorbell.idler());
-        forwarder = new IkcForwarder(kernel, directory, doorbell);
+        forwarder = new IkcForwarder(kernel, files, doorbell);
         kernel.syscalls().setForwarder(forwarder);
-        session = new ProxySession(kernel.memory(), doorbell, directory);
+        session = new ProxySession(kernel.memory(), doorbell, files);
         link = (p, waitStatus, message) -> session.exited(p.pid());
     }
 
@@ -48,7 +50,7 @@ public final class LocalRun implements AutoCloseable {
     public Process start(ElfImage elf, String execfn, List<String> argv, List<String> env) {
         Process p = kernel.prepare(elf, execfn, argv, env, HostFacts.credentials(), HostFacts.rlimits());
         p.setUmask(HostFacts.umask());
-        session.serve(p.pid(), forwarder.attach(p, link, ProcessHandle.current().pid()), FdTable.withStdio());
+        session.serve(p.pid(), forwarder.attach(p, link, ProcessHandle.current().pid()), FdTable.withStdio(), true);
         kernel.start(p);
         return p;
     }

@@ -9,7 +9,9 @@ import jmck.ihk.Control;
 import jmck.ihk.Ihk;
 import jmck.ihk.ikc.Doorbell;
 import jmck.ihk.ikc.IkcChannel;
-import jmck.lwk.elf.ElfImage;
+import jmck.ihk.ikc.IkcFiles;
+import jmck.lwk.elf.Executable;
+import jmck.lwk.elf.ProgramLoader;
 import jmck.lwk.proc.Credentials;
 import jmck.lwk.proc.Rlimits;
 
@@ -33,7 +35,8 @@ public final class Mcexec {
 
     /** Runs exe as the guest with argv (argv[0] as given) and environment env; returns the shell-style exit status. */
     public int run(Path exe, String execfn, List<String> argv, List<String> env) {
-        ElfImage.open(exe); // refuse unfit files here, with the same one-line messages as jmck run
+        // refuse unfit files here, with the same one-line messages and status as jmck run
+        ProgramLoader.checkInterpreter(Executable.open(exe, execfn, argv).elf());
         Control.Link link;
         try {
             link = Control.Link.connect(ihk.socket(os));
@@ -66,9 +69,9 @@ public final class Mcexec {
         try (PhysicalMemory memory = PhysicalMemory.empty()) {
             for (PhysicalMemory.Block b : p.blocks())
                 memory.attach(b);
-            Path channel = Path.of(p.channel());
-            ProxySession session = new ProxySession(memory, Doorbell.open(Path.of(p.doorbell())), channel.getParent());
-            session.serve(p.pid(), IkcChannel.open(channel), FdTable.withStdio());
+            IkcFiles files = new IkcFiles(Path.of(p.ikcDirectory()));
+            ProxySession session = new ProxySession(memory, Doorbell.open(files.doorbell()), files);
+            session.serve(p.pid(), IkcChannel.open(files.channel(p.pid())), FdTable.withStdio(), true);
             forwardSignals(link);
             link.send(new Control.Start());
             int status = 1;

@@ -13,7 +13,10 @@ import java.util.concurrent.locks.ReentrantLock;
 import jmck.emulator.PhysicalMemory;
 import jmck.ihk.IkcForwarder;
 import jmck.ihk.ikc.Doorbell;
+import jmck.ihk.ikc.AdaptiveSpin;
+import jmck.ihk.ikc.IkcCall;
 import jmck.ihk.ikc.IkcChannel;
+import jmck.ihk.ikc.IkcFiles;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.syscall.Syscall;
 
@@ -39,7 +42,7 @@ public final class ProxySession {
 
     private final PhysicalMemory memory;
     private final Doorbell lwk;
-    private final Path generatedDirectory;
+    private final IkcFiles files;
     private final Map<Integer, Served> served = new ConcurrentHashMap<>();
     private final Set<java.lang.Thread> workers = ConcurrentHashMap.newKeySet();
     private java.lang.Thread dispatcher;
@@ -54,8 +57,6 @@ public final class ProxySession {
         final FdTable fds;
         /** Only one worker at a time waits for the doorbell: it spins before it sleeps (leader/follower). */
         final ReentrantLock waiter = new ReentrantLock();
-        /** Workers not running a call: the leader, its followers, and workers still starting. */
-        final AtomicInteger idle = new AtomicInteger();
         /** The process (until it exits) and each worker hold a reference; the last to let go closes the files. */
         final AtomicInteger refs = new AtomicInteger(1);
         final AtomicInteger started = new AtomicInteger();
@@ -81,16 +82,29 @@ public final class ProxySession {
         }
     }
 
-    /** A session over memory (already mapped here), ringing the LWK's doorbell, with generated files in a directory. */
-    public ProxySession(PhysicalMemory memory, Doorbell lwk, Path generatedDirectory) {
+    /** A session over memory (already mapped here), ringing the LWK's doorbell, with the channels among files. */
+    public ProxySession(PhysicalMemory memory, Doorbell lwk, IkcFiles files) {
         this.memory = memory;
         this.lwk = lwk;
-        this.generatedDirectory = generatedDirectory;
+        this.files = files;
+    }
+
+    /**
+     * Starts serving process pid on its channel with fds as its file descriptors. Workers start on demand;
+     * with startWorker one starts now, for the first process of a run, which will surely make a delegated
+     * call: its thread then starts while the program loads instead of when the first call waits for it.
+     */
+    public void serve(int pid, IkcChannel channel, FdTable fds, boolean startWorker) {
+        serve(pid, channel, fds);
+        Served s = served.get(pid);
+        if (startWorker && s != null)
+            addWorker(s);
     }
 
     /** Starts serving process pid on its channel with fds as its file descriptors (workers start on demand). */
     public void serve(int pid, IkcChannel channel, FdTable fds) {
         Served s = new Served(pid, channel, fds);
+        fds.onRemove(channel::bumpFdGeneration); // the LWK's direct reads must not outlive an fd
         served.put(pid, s);
         synchronized (this) {
             if (dispatcher == null) {
@@ -103,11 +117,11 @@ public final class ProxySession {
             addWorker(s);
     }
 
-    /** A forked child: its channel is at file; its files are copies of its parent's. */
-    public void fork(int parent, int child, Path channel) {
+    /** A forked child: it gets its own channel, and copies of its parent's files. */
+    private void fork(int parent, int child) {
         Served p = served.get(parent);
         FdTable fds = p == null ? FdTable.withStdio() : p.fds.fork();
-        serve(child, IkcChannel.open(channel), fds);
+        serve(child, IkcChannel.open(files.channel(child)), fds);
     }
 
     /**
@@ -159,7 +173,7 @@ public final class ProxySession {
             s.release();
             return;
         }
-        s.idle.incrementAndGet(); // counted from now, so no second spare starts while it starts
+        s.channel.addIdle(1); // counted idle from now: a request posted while it starts is its to take
         java.lang.Thread t = new java.lang.Thread(() -> work(s), "proxy-" + s.pid + "-" + s.started.getAndIncrement());
         t.setDaemon(true);
         workers.add(t);
@@ -170,27 +184,39 @@ public final class ProxySession {
             t.start();
         } catch (OutOfMemoryError e) { // the host has no thread to spare: the workers s has serve on
             workers.remove(t);
-            s.idle.decrementAndGet();
+            s.channel.addIdle(-1);
             s.channel.addWorkers(-1);
             s.release();
         }
     }
 
-    /** A worker: claim a request, run it on the host, answer, ring the LWK; leave when idle or when the process ends. */
+    /**
+     * A worker: claim a request, run it on the host, answer, ring the LWK; leave when idle or when the
+     * process ends. It counts as idle (in the channel, where the LWK looks) from before it answers until it
+     * claims the next request, so the LWK's next call finds it and no spare starts; when it claims a
+     * request and sees another waiting with nobody idle, it asks the dispatcher for a spare, so that a call
+     * that blocks on the host (a read from a pipe, a wait) never holds up the next.
+     */
     private void work(Served s) {
         RemoteGuestMemory gm = new RemoteGuestMemory(memory, s.channel, lwk);
         HostCalls hc = new HostCalls(gm, s.fds);
+        IkcChannel ch = s.channel;
+        AdaptiveSpin spin = new AdaptiveSpin();
+        DirectReadOffers offers = new DirectReadOffers();
         try {
-            for (int slot; (slot = next(s)) >= 0; ) {
-                if (s.idle.decrementAndGet() == 0)
-                    addWorker(s); // one waits for the next request in case this one blocks
+            for (int slot; (slot = next(s, spin)) >= 0; ) {
+                ch.addIdle(-1);
+                if (ch.idle() == 0 && ch.pending()) { // the LWK wrote a request, then read the count: one of us sees the other
+                    ch.want();
+                    lwk.ringProxies();
+                }
                 long began = System.nanoTime(), r;
                 try {
-                    r = run(s, gm, hc, slot);
+                    r = run(s, gm, hc, offers, slot);
                 } finally {
-                    s.idle.incrementAndGet(); // before the answer, or the next call may find no one idle
+                    ch.addIdle(1); // before the answer, or the LWK's next call may find no one idle
                 }
-                s.channel.respond(slot, r);
+                ch.respond(slot, r);
                 lwk.ring();
                 synchronized (this) {
                     calls++;
@@ -198,15 +224,15 @@ public final class ProxySession {
                 }
             }
         } finally {
-            s.idle.decrementAndGet();
+            ch.addIdle(-1);
             synchronized (this) {
                 zeroCopyBytes += hc.zeroCopyBytes;
                 bounceBytes += hc.bounceBytes;
             }
             workers.remove(java.lang.Thread.currentThread());
-            IkcChannel ch = s.channel;
-            // A request posted while this worker was leaving found it still counted: someone must take it.
-            if (ch.addWorkers(-1) == 0 && !s.done && !ch.exited() && ch.pending()) {
+            // A request posted while this worker was leaving found it still counted idle: someone must take it.
+            ch.addWorkers(-1);
+            if (!s.done && !ch.exited() && ch.idle() == 0 && ch.pending()) {
                 ch.want();
                 lwk.ringProxies();
             }
@@ -214,19 +240,31 @@ public final class ProxySession {
         }
     }
 
-    /** Waits for a request and claims it; -1 if the process ended or none came for IDLE_NANOS. */
-    private int next(Served s) {
+    /**
+     * Waits for a request and claims it; -1 if the process ended or none came for IDLE_NANOS. One worker
+     * of a process waits at the doorbell at a time (the others wait for it to claim something): it spins
+     * first (see AdaptiveSpin), so that the answer to one call and the next call of a guest that makes
+     * many cost no futex wake-up, then sleeps.
+     */
+    private int next(Served s, AdaptiveSpin spin) {
         IkcChannel channel = s.channel;
         long idleUntil = System.nanoTime() + IDLE_NANOS;
         try {
             if (!s.waiter.tryLock(IDLE_NANOS, TimeUnit.NANOSECONDS))
                 return -1; // a spare: another worker has been waiting all along
             try {
+                boolean spinning = true;
+                spin.start();
                 while (!s.done && !channel.exited()) {
                     int seen = channel.requestCount();
                     int slot = channel.claim();
-                    if (slot >= 0)
+                    if (slot >= 0) {
+                        if (spinning)
+                            spin.done();
                         return slot;
+                    }
+                    if (spinning && (spinning = spin.spin()))
+                        continue;
                     long left = idleUntil - System.nanoTime();
                     if (left <= 0)
                         return -1;
@@ -252,7 +290,7 @@ public final class ProxySession {
     }
 
     /** Runs the request in slot on the host; returns its result. */
-    private long run(Served s, RemoteGuestMemory gm, HostCalls hc, int slot) {
+    private long run(Served s, RemoteGuestMemory gm, HostCalls hc, DirectReadOffers offers, int slot) {
         IkcChannel channel = s.channel;
         long[] args = new long[6];
         long nr = channel.number(slot);
@@ -261,25 +299,29 @@ public final class ProxySession {
         gm.serve(slot);
         hc.umask = channel.umask(slot);
         hc.fds().setLimit(channel.nofile(slot));
-        long r;
-        if (nr == IkcForwarder.OPEN_GENERATED) {
-            r = openGenerated(hc, gm, args[0]);
-        } else if (nr == IkcForwarder.MAPPABLE_FD) { // the LWK opens /proc/<this pid>/fd/<r> itself
-            r = hc.mappableHostFd(args[0], args[1] != 0);
-        } else if (nr == IkcForwarder.OPEN_EXEC) { // likewise
-            r = hc.openExecutable(args[0]);
-        } else if (nr == IkcForwarder.EXEC_DONE) {
-            hc.fds().closeOnExec();
-            r = 0;
-        } else if (nr == IkcForwarder.FORK) {
-            int child = (int) args[0];
-            fork(s.pid, child, IkcForwarder.channelFile(generatedDirectory, child));
-            r = 0;
-        } else {
+        IkcCall pseudo = IkcCall.of(nr);
+        if (pseudo == null) {
             Syscall call = Syscall.of(nr);
-            r = call == null ? -Errno.ENOSYS : hc.execute(call, args);
+            if (call == null)
+                return -Errno.ENOSYS;
+            long r = hc.execute(call, args);
+            if (r >= 0 && (call == Syscall.READ || call == Syscall.PREAD64))
+                offers.offer(channel, slot, s.fds, args[0]);
+            return r;
         }
-        return r;
+        return switch (pseudo) {
+            case OPEN_GENERATED -> openGenerated(hc, gm, args[0]);
+            case MAPPABLE_FD -> hc.mappableHostFd(args[0], args[1] != 0); // the LWK opens /proc/<this pid>/fd/<r> itself
+            case OPEN_EXEC -> hc.openExecutable(args[0]); // likewise
+            case EXEC_DONE -> {
+                hc.fds().closeOnExec();
+                yield 0;
+            }
+            case FORK -> {
+                fork(s.pid, (int) args[0]);
+                yield 0;
+            }
+        };
     }
 
     /**
@@ -287,7 +329,7 @@ public final class ProxySession {
      * serving that call calls back through its own slot).
      */
     private long openGenerated(HostCalls hc, RemoteGuestMemory gm, long token) {
-        Path file = IkcForwarder.generatedFile(generatedDirectory, token);
+        Path file = files.generated(token);
         return hc.openContents("generated", () -> {
             if (gm.channel().requestGenerate(gm.slot(), token, lwk) != 0)
                 return new byte[0];

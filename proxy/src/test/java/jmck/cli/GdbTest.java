@@ -90,6 +90,46 @@ class GdbTest {
         }
     }
 
+    /**
+     * Issue 15: a dynamically linked PIE under gdb: gdb relocates it from the auxiliary vector (qXfer:auxv),
+     * learns the shared libraries from the dynamic linker's r_debug (qXfer:libraries-svr4), puts a
+     * breakpoint in libc's puts, and shows the backtrace back into main.
+     */
+    @Test
+    void gdbDebugsADynamicProgramAndItsLibraries() throws Exception {
+        String prog = Guests.guest("gcc-dynamic", "hello").toString();
+        Process jmck = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djmck.root=" + Guests.ROOT, "-cp",
+                System.getProperty("java.class.path"), "jmck.cli.Main", "run", "--gdb", ":0", prog).start();
+        try {
+            String line = new BufferedReader(new InputStreamReader(jmck.getErrorStream(), StandardCharsets.UTF_8)).readLine();
+            Matcher m = Pattern.compile("127\\.0\\.0\\.1:(\\d+)").matcher(String.valueOf(line));
+            assertTrue(m.find(), line);
+            Process gdb = new ProcessBuilder("gdb", "-nx", "-batch", "-ex", "set sysroot /", "-ex",
+                    "target remote 127.0.0.1:" + m.group(1), "-ex", "break main", "-ex", "c", "-ex", "info sharedlibrary",
+                    "-ex", "break puts", "-ex", "c", "-ex", "bt", "-ex", "delete", "-ex", "c", prog)
+                    .redirectErrorStream(true).start();
+            String g = new String(gdb.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(gdb.waitFor(60, TimeUnit.SECONDS), "gdb did not finish");
+            // the PIE is relocated to where it runs (0x555555554000 up, ELF_ET_DYN_BASE), libraries are listed
+            assertTrue(Pattern.compile("Breakpoint 1 at 0x5555555[0-9a-f]+: file ").matcher(g).find(), g);
+            assertTrue(g.contains("Breakpoint 1, main () at "), g);
+            assertTrue(Pattern.compile("(?m)^0x[0-9a-f]+\\s+0x[0-9a-f]+\\s+Yes.*\\s\\S*/libc\\.so\\.6$").matcher(g).find(),
+                    "info sharedlibrary lists libc:\n" + g);
+            assertTrue(Pattern.compile("(?m)^0x[0-9a-f]+\\s+0x[0-9a-f]+\\s+Yes.*/ld-linux-x86-64\\.so\\.2$").matcher(g).find(), g);
+            // a breakpoint in libc, and the way back to main
+            assertTrue(Pattern.compile("Breakpoint 2 at 0x7fff[0-9a-f]+").matcher(g).find(), g);
+            assertTrue(Pattern.compile("Breakpoint 2, \\S*puts\\S* \\(").matcher(g).find(), g);
+            assertTrue(Pattern.compile("#1 +0x0*5555555[0-9a-f]+ in main \\(\\) at ").matcher(g).find(), "backtrace into main:\n" + g);
+            assertTrue(g.contains("[Inferior 1 (Remote target) exited normally]"), g);
+            assertTrue(jmck.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, jmck.exitValue());
+            assertEquals("hello\n", new String(jmck.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        } finally {
+            jmck.destroyForcibly();
+        }
+    }
+
     @Test
     void aBadGdbAddressIsOneLine() {
         Guests.Result r = Guests.jmck("run", "--gdb", ":notaport", Guests.guest("gcc", "hello").toString());

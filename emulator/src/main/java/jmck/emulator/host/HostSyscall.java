@@ -5,12 +5,12 @@ import com.sun.jna.Pointer;
 import jmck.emulator.NativeLibraries;
 
 /**
- * Raw Linux system calls on the host (jmck_host_syscall in jmck_uc.c): the result is what the kernel
+ * Raw Linux system calls on the host (jmck_host_syscall in jmck_host.c): the result is what the kernel
  * returned, -errno on failure, exactly what a guest expects in rax. Pointer arguments are host addresses.
  */
 public final class HostSyscall {
     static {
-        Native.register(HostSyscall.class, NativeLibraries.hooks());
+        Native.register(HostSyscall.class, NativeLibraries.host());
     }
 
     private HostSyscall() {}

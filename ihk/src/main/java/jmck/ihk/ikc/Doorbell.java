@@ -79,12 +79,21 @@ public final class Doorbell {
         };
     }
 
-    /** Sleeps until the doorbell rings after count was read, or nanos pass; spins briefly first. */
+    /** How the LWK's idle loop spins before it sleeps (one idle loop per doorbell). */
+    private final AdaptiveSpin idleSpin = new AdaptiveSpin();
+
+    /** Sleeps until the doorbell rings after count was read, or nanos pass; spins first (see AdaptiveSpin). */
     public void await(int count, long nanos) {
-        long spinUntil = System.nanoTime() + Math.min(nanos, IkcChannel.SPIN_NANOS);
-        while (System.nanoTime() < spinUntil)
-            if (words.getInt(RING) != count)
+        idleSpin.start();
+        while (words.getInt(RING) == count)
+            if (!idleSpin.spin()) {
+                sleep(count, nanos);
                 return;
+            }
+        idleSpin.done();
+    }
+
+    private void sleep(int count, long nanos) {
         words.putInt(SLEEPING, 1);
         if (words.getInt(RING) == count)
             words.futexWait(RING, count, nanos);

@@ -5,40 +5,51 @@ import java.nio.file.Path;
 /**
  * An IKC channel between the LWK and the mcexec proxy of one guest process: syscall request slots in shared
  * memory (McKernel's syscall_request / syscall_response), and a doorbell word the proxy's workers sleep
- * on. The LWK posts a delegated syscall into a free slot and rings the proxy; a worker claims it, runs it
- * on the host, writes the result and rings the LWK's instance {@link Doorbell}. While running it, a worker
- * may call back into the LWK through the same slot: to fault a guest page in (McKernel's remote page
- * fault), or to have a file the LWK generates (/proc) written out.
+ * on. The LWK posts a delegated syscall (or an {@link IkcCall}) into a free slot and rings the proxy; a
+ * worker claims it, runs it on the host, writes the result and rings the LWK's instance {@link Doorbell}.
+ * While running it, a worker may call back into the LWK through the same slot: to fault a guest page in
+ * (McKernel's remote page fault), or to have a file the LWK generates (/proc) written out.
  *
- * <p>Layout (little-endian, offsets in bytes; docs/ikc.md has the full description):
+ * <p>Every state change that two parties could make at once is a compare-and-set, so several LWK cores
+ * may post, take answers and serve call-backs on one channel at the same time without a lock: a slot is
+ * reserved FREE -> FILLING by one poster, claimed REQUEST -> CLAIMED by one worker, its answer taken
+ * RESPONSE -> TAKEN by one core, its call-back taken REQUESTED -> SERVING by one core.
+ *
+ * <p>Layout (little-endian, offsets in bytes; docs/ikc.md describes every field):
  * <pre>
- * header  0  magic "JMCKIKC1"     8  slot count         12 version (1)
+ * header  0  magic "JMCKIKC1"     8  slot count         12 version (2)
  *         16 proxy doorbell       20 proxy sleepers     24 page-table root (CR3) of the process
  *         32 process exited (1)   36 proxy workers serving the channel
- *         40 wanted (1: the LWK posted while no worker served it)
+ *         40 wanted (1: the LWK posted while no worker was idle)   44 idle workers (waiting for a request)
+ *         48 fd-table generation (the proxy adds 1 before a guest fd stops naming its file)
+ *         52 direct reads (1: the LWK reads regular files itself, see DirectReads; the proxy offers them)
  * slot i at 64 + 128 * i:
- *         0  state: 0 free, 1 request, 2 claimed, 3 response
- *         4  tid of the LWK thread  8  sequence number  16 syscall number  24 args[6]  72 result
- *         80 call-back state: 0 none, 1 requested, 2 done   84 what: 1 fault, 2 fault for a write,
- *            3 generate a file     88 its argument: the guest address, or the file's token
+ *         0  state: 0 free, 4 filling, 1 request, 2 claimed, 3 response, 5 taken
+ *         4  tid of the LWK thread  8  sequence number  16 syscall or IkcCall number  24 args[6]
+ *         72 result (what the guest gets in rax: a value or -errno)
+ *         80 call-back state: 0 none, 1 requested, 3 serving, 2 done
+ *         84 call-back kind: 1 fault, 2 fault for a write, 3 generate a file
+ *         88 its argument: the guest address, or the file's token
  *         96 its result: the page's physical address, 0, or -1
  *         104 the process's umask    112 its RLIMIT_NOFILE (the proxy applies both to the call)
+ *         120 after a read: the host fd the LWK may read the file through itself, or -1
+ *         124 the fd-table generation that offer holds for
  * </pre>
  */
 public final class IkcChannel {
-    public static final int FREE = 0, REQUEST = 1, CLAIMED = 2, RESPONSE = 3;
-    public static final int FAULT_NONE = 0, FAULT_REQUESTED = 1, FAULT_DONE = 2;
+    /** Slot states. */
+    public static final int FREE = 0, REQUEST = 1, CLAIMED = 2, RESPONSE = 3, FILLING = 4, TAKEN = 5;
+    /** Call-back states. */
+    public static final int CALLBACK_NONE = 0, CALLBACK_REQUESTED = 1, CALLBACK_DONE = 2, CALLBACK_SERVING = 3;
     /** What a call-back asks of the LWK. */
     public static final int CALLBACK_FAULT_READ = 1, CALLBACK_FAULT_WRITE = 2, CALLBACK_GENERATE = 3;
     private static final long MAGIC = 0x31434b494b434d4aL; // "JMCKIKC1"
-    private static final int HEADER = 64, SLOT = 128;
+    private static final int VERSION = 2, HEADER = 64, SLOT = 128;
     private static final int H_SLOTS = 8, H_VERSION = 12, H_BELL = 16, H_SLEEPERS = 20, H_ROOT = 24, H_EXITED = 32,
-            H_WORKERS = 36, H_WANTED = 40;
+            H_WORKERS = 36, H_WANTED = 40, H_IDLE = 44, H_FD_GENERATION = 48, H_DIRECT_READS = 52;
     private static final int S_STATE = 0, S_TID = 4, S_SEQ = 8, S_NR = 16, S_ARGS = 24, S_RESULT = 72,
-            S_FAULT = 80, S_FAULT_WRITE = 84, S_FAULT_VA = 88, S_FAULT_PA = 96, S_UMASK = 104, S_NOFILE = 112;
-
-    /** How long a waiter spins before it sleeps in the kernel (a futex wake-up costs tens of microseconds). */
-    static final long SPIN_NANOS = Long.getLong("jmck.ikc.spin", 200_000);
+            S_CALLBACK = 80, S_CALLBACK_KIND = 84, S_CALLBACK_ARG = 88, S_CALLBACK_RESULT = 96, S_UMASK = 104,
+            S_NOFILE = 112, S_OFFER_FD = 120, S_OFFER_GENERATION = 124;
 
     private final SharedWords w;
     private final int slots;
@@ -52,7 +63,7 @@ public final class IkcChannel {
     public static IkcChannel create(Path file, int slots) {
         SharedWords w = SharedWords.map(file, HEADER + SLOT * slots, true);
         w.putInt(H_SLOTS, slots);
-        w.putInt(H_VERSION, 1);
+        w.putInt(H_VERSION, VERSION);
         w.putLong(0, MAGIC);
         return new IkcChannel(w);
     }
@@ -60,8 +71,8 @@ public final class IkcChannel {
     /** Maps an existing channel (the proxy side). */
     public static IkcChannel open(Path file) {
         SharedWords w = SharedWords.map(file, 0, false);
-        if (w.size() < HEADER || w.getLong(0) != MAGIC)
-            throw new jmck.emulator.JmckException(file + " is not an IKC channel");
+        if (w.size() < HEADER || w.getLong(0) != MAGIC || w.getInt(H_VERSION) != VERSION)
+            throw new jmck.emulator.JmckException(file + " is not an IKC channel of this jmck");
         return new IkcChannel(w);
     }
 
@@ -105,36 +116,40 @@ public final class IkcChannel {
 
     // ---- the LWK side ----
 
-    /**
-     * Puts a syscall into a free slot with the process state the host call needs (umask, RLIMIT_NOFILE) and
-     * rings the proxy; returns the slot, or -1 if all are busy.
-     */
-    public int post(int tid, long seq, long nr, long[] args, int umask, long nofile) {
-        for (int i = 0; i < slots; i++) {
-            int s = slot(i);
-            if (w.getInt(s + S_STATE) != FREE)
-                continue;
-            w.putInt(s + S_TID, tid);
-            w.putLong(s + S_SEQ, seq);
-            w.putLong(s + S_NR, nr);
-            for (int a = 0; a < 6; a++)
-                w.putLong(s + S_ARGS + 8 * a, args[a]);
-            w.putInt(s + S_UMASK, umask);
-            w.putLong(s + S_NOFILE, nofile);
-            w.putInt(s + S_FAULT, FAULT_NONE);
-            w.putInt(s + S_STATE, REQUEST);
-            ringProxy();
-            return i;
-        }
+    /** Reserves a free slot for a request (FREE -> FILLING); returns it, or -1 if all are busy. */
+    public int reserve() {
+        for (int i = 0; i < slots; i++)
+            if (w.getInt(slot(i) + S_STATE) == FREE && w.casInt(slot(i) + S_STATE, FREE, FILLING))
+                return i;
         return -1;
     }
 
     /**
-     * After a post: true if no proxy worker serves the channel (the proxy starts workers on demand and
-     * idle ones leave), so the caller must ring the proxies' doorbell; the channel is marked wanted.
+     * Writes a request into reserved slot i with the process state the host call needs (umask,
+     * RLIMIT_NOFILE), makes it visible (FILLING -> REQUEST) and rings the proxy.
+     */
+    public void publish(int i, int tid, long seq, long nr, long[] args, int umask, long nofile) {
+        int s = slot(i);
+        w.putInt(s + S_TID, tid);
+        w.putLong(s + S_SEQ, seq);
+        w.putLong(s + S_NR, nr);
+        for (int a = 0; a < 6; a++)
+            w.putLong(s + S_ARGS + 8 * a, args[a]);
+        w.putInt(s + S_UMASK, umask);
+        w.putLong(s + S_NOFILE, nofile);
+        w.putInt(s + S_CALLBACK, CALLBACK_NONE);
+        w.putInt(s + S_OFFER_FD, -1);
+        w.putInt(s + S_STATE, REQUEST);
+        ringProxy();
+    }
+
+    /**
+     * After a post: true if no proxy worker is idle to take it (the proxy starts workers on demand and idle
+     * ones leave; a busy one may be blocked in a host call), so the caller must ring the proxies' doorbell;
+     * the channel is marked wanted.
      */
     public boolean needsWorker() {
-        if (w.getInt(H_WORKERS) != 0)
+        if (w.getInt(H_IDLE) != 0)
             return false;
         w.putInt(H_WANTED, 1);
         return true;
@@ -148,35 +163,83 @@ public final class IkcChannel {
         return w.getInt(slot(i) + S_TID);
     }
 
+    /** Takes slot i's response (RESPONSE -> TAKEN): true for the one caller that may read and free it. */
+    public boolean takeResponse(int i) {
+        return w.casInt(slot(i) + S_STATE, RESPONSE, TAKEN);
+    }
+
     public long result(int i) {
         return w.getLong(slot(i) + S_RESULT);
     }
 
-    /** Frees a slot whose response the LWK has taken (or whose thread is gone). */
+    /** Frees a slot whose response the LWK has taken. */
     public void free(int i) {
         w.putInt(slot(i) + S_STATE, FREE);
     }
 
-    public int faultState(int i) {
-        return w.getInt(slot(i) + S_FAULT);
+    // ---- direct reads (see jmck.ihk.DirectReads) ----
+
+    /** Whether the LWK reads regular files itself: then the proxy offers them after reads. */
+    public void setDirectReads(boolean on) {
+        w.putInt(H_DIRECT_READS, on ? 1 : 0);
     }
 
-    /** The call-back's kind (CALLBACK_*). */
+    public boolean directReads() {
+        return w.getInt(H_DIRECT_READS) != 0;
+    }
+
+    /** The fd table's generation: it changes before any guest fd stops naming the file it named. */
+    public int fdGeneration() {
+        return w.getInt(H_FD_GENERATION);
+    }
+
+    /** The proxy: a guest fd is about to stop naming its file. */
+    public void bumpFdGeneration() {
+        w.addInt(H_FD_GENERATION, 1);
+    }
+
+    /** The proxy, answering a read: the guest fd read is host fd hostFd, a regular file, as of generation. */
+    public void offer(int i, int hostFd, int generation) {
+        w.putInt(slot(i) + S_OFFER_GENERATION, generation);
+        w.putInt(slot(i) + S_OFFER_FD, hostFd);
+    }
+
+    /** The host fd a read's answer offered for direct reads, or -1. */
+    public int offeredFd(int i) {
+        return w.getInt(slot(i) + S_OFFER_FD);
+    }
+
+    public int offeredGeneration(int i) {
+        return w.getInt(slot(i) + S_OFFER_GENERATION);
+    }
+
+    /** Takes slot i's call-back, if its worker made one (REQUESTED -> SERVING): true for the one caller that serves it. */
+    public boolean takeCallBack(int i) {
+        return w.getInt(slot(i) + S_CALLBACK) == CALLBACK_REQUESTED
+                && w.casInt(slot(i) + S_CALLBACK, CALLBACK_REQUESTED, CALLBACK_SERVING);
+    }
+
+    /** The call-back's state (CALLBACK_NONE, _REQUESTED, _SERVING, _DONE), for debuggers. */
+    public int callbackState(int i) {
+        return w.getInt(slot(i) + S_CALLBACK);
+    }
+
+    /** The call-back's kind (CALLBACK_FAULT_READ, CALLBACK_FAULT_WRITE, CALLBACK_GENERATE). */
     public int callbackKind(int i) {
-        return w.getInt(slot(i) + S_FAULT_WRITE);
+        return w.getInt(slot(i) + S_CALLBACK_KIND);
     }
 
     /** The call-back's argument: a guest address, or a generated file's token. */
     public long callbackArgument(int i) {
-        return w.getLong(slot(i) + S_FAULT_VA);
+        return w.getLong(slot(i) + S_CALLBACK_ARG);
     }
 
-    /** Answers a worker's call-back (a physical address, 0, or -1) and wakes it. */
-    public void answerFault(int i, long pa) {
+    /** Answers a call-back taken with {@link #takeCallBack} (a physical address, 0, or -1) and wakes its worker. */
+    public void answerCallBack(int i, long value) {
         int s = slot(i);
-        w.putLong(s + S_FAULT_PA, pa);
-        w.putInt(s + S_FAULT, FAULT_DONE);
-        w.futexWake(s + S_FAULT, Integer.MAX_VALUE);
+        w.putLong(s + S_CALLBACK_RESULT, value);
+        w.putInt(s + S_CALLBACK, CALLBACK_DONE);
+        w.futexWake(s + S_CALLBACK, Integer.MAX_VALUE);
     }
 
     private void ringProxy() {
@@ -194,6 +257,15 @@ public final class IkcChannel {
 
     public int workers() {
         return w.getInt(H_WORKERS);
+    }
+
+    /** Workers waiting for a request, or starting: the proxy counts them here, for {@link #needsWorker}. */
+    public int addIdle(int delta) {
+        return w.addInt(H_IDLE, delta);
+    }
+
+    public int idle() {
+        return w.getInt(H_IDLE);
     }
 
     /** Marks the channel as wanting a worker (a leaving worker saw a request come in). */
@@ -259,27 +331,23 @@ public final class IkcChannel {
 
     private long callBack(int i, int kind, long argument, Doorbell lwk) {
         int s = slot(i);
-        w.putLong(s + S_FAULT_VA, argument);
-        w.putInt(s + S_FAULT_WRITE, kind);
-        w.putInt(s + S_FAULT, FAULT_REQUESTED);
+        w.putLong(s + S_CALLBACK_ARG, argument);
+        w.putInt(s + S_CALLBACK_KIND, kind);
+        w.putInt(s + S_CALLBACK, CALLBACK_REQUESTED);
         lwk.ring();
         long spinUntil = System.nanoTime() + 20_000;
-        while (w.getInt(s + S_FAULT) == FAULT_REQUESTED) {
+        for (int state; (state = w.getInt(s + S_CALLBACK)) != CALLBACK_DONE; ) {
             if (exited())
                 return -1;
             if (System.nanoTime() > spinUntil)
-                w.futexWait(s + S_FAULT, FAULT_REQUESTED, 10_000_000L);
+                w.futexWait(s + S_CALLBACK, state, 10_000_000L);
         }
-        w.putInt(s + S_FAULT, FAULT_NONE);
-        return w.getLong(s + S_FAULT_PA);
+        w.putInt(s + S_CALLBACK, CALLBACK_NONE);
+        return w.getLong(s + S_CALLBACK_RESULT);
     }
 
-    /** Waits until the proxy doorbell rings after count was read, or nanos pass; spins briefly first. */
+    /** Sleeps until the proxy doorbell rings after count was read, or nanos pass (the caller has spun already). */
     public void awaitRequest(int count, long nanos) {
-        long spinUntil = System.nanoTime() + Math.min(nanos, IkcChannel.SPIN_NANOS);
-        while (System.nanoTime() < spinUntil)
-            if (w.getInt(H_BELL) != count)
-                return;
         w.addInt(H_SLEEPERS, 1);
         if (w.getInt(H_BELL) == count)
             w.futexWait(H_BELL, count, nanos);

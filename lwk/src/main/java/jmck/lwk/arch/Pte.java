@@ -26,8 +26,8 @@ public final class Pte {
      * e with the A bit set, and D on a writable page: set in advance so that QEMU's page walker never writes
      * an entry. It sets them with a plain load and store (real CPUs use a locked update), which, with cores
      * on parallel host threads, could put back an entry another core just changed (an unmap, a downgrade).
-     * The dirty tracking of shared file mappings (AddressSpace.writeBack) clears D on purpose and accepts that.
-     * Used in parallel mode only (PageTable.setSettleEntries).
+     * Used in parallel mode only (PageTable.setSettleEntries); there the dirty tracking of shared file
+     * mappings (AddressSpace.writeBack) makes a clean page read-only as well, so the walker never sets D.
      */
     public static long settled(long e) {
         if ((e & P) == 0)

@@ -18,9 +18,11 @@ import jmck.lwk.arch.X86;
 import jmck.lwk.mm.AddressSpace;
 
 /**
- * A static x86-64 ELF executable, read and checked before anything is loaded: ET_EXEC, or ET_DYN without
- * an interpreter (static-pie). Every way a file can be unfit ends in an {@link ExecFormatException} with
- * one clear line. The file is mapped read-only from the host; page contents are copied from it on demand.
+ * An x86-64 ELF executable, read and checked before anything is loaded: ET_EXEC or ET_DYN (PIE, static-pie,
+ * or a shared object such as the dynamic linker itself), with the ELF interpreter it names in PT_INTERP if
+ * it is dynamically linked ({@link ProgramLoader} loads both). Every way a file can be unfit ends in an
+ * {@link ExecFormatException} with one clear line. The file is mapped read-only from the host; page
+ * contents are copied from it on demand.
  */
 public final class ElfImage {
     public static final int ET_EXEC = 2, ET_DYN = 3;
@@ -44,15 +46,21 @@ public final class ElfImage {
     private final long entry;
     private final long phoff;
     private final List<Segment> segments;
+    private final String interpreter;
 
-    private ElfImage(Path path, ByteBuffer contents, int type, long entry, long phoff, List<Segment> segments) {
+    private ElfImage(Path path, ByteBuffer contents, int type, long entry, long phoff, List<Segment> segments,
+            String interpreter) {
         this.path = path;
         this.contents = contents;
         this.type = type;
         this.entry = entry;
         this.phoff = phoff;
         this.segments = segments;
+        this.interpreter = interpreter;
     }
+
+    /** Linux's PATH_MAX: the longest interpreter path PT_INTERP may hold, its NUL included. */
+    private static final int PATH_MAX = 4096;
 
     /** Linux reads at most one page of program headers (load_elf_phdrs): 73 of them. */
     public static final int MAX_PHNUM = (int) (PAGE / PHDR_SIZE);
@@ -68,6 +76,14 @@ public final class ElfImage {
      * will do.
      */
     public static ElfImage open(Path path) {
+        return parse(path.toString(), path, map(path));
+    }
+
+    /**
+     * The checks of {@link #open} and the file's contents, mapped read-only: what execve looks at before
+     * it knows what kind of program the file is (see {@link Executable}).
+     */
+    static ByteBuffer map(Path path) {
         String name = path.toString();
         BasicFileAttributes a;
         try {
@@ -97,7 +113,7 @@ public final class ElfImage {
         } catch (IOException e) {
             throw new ExecFormatException(name + ": cannot read it: " + reason(e), Errno.EIO);
         }
-        return parse(name, path, b.order(ByteOrder.LITTLE_ENDIAN));
+        return b.order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** An I/O error's reason, without the file name a FileSystemException repeats. */
@@ -164,12 +180,13 @@ public final class ElfImage {
                     + " run past the end of the file (" + size + " bytes)");
 
         List<Segment> segments = new ArrayList<>();
+        String interpreter = null;
         for (int i = 0; i < phnum; i++) {
             int o = (int) (phoff + (long) i * PHDR_SIZE);
             Segment s = new Segment(b.getInt(o), b.getInt(o + 4), b.getLong(o + 8), b.getLong(o + 16),
                     b.getLong(o + 32), b.getLong(o + 40), b.getLong(o + 48));
-            if (s.type == PT_INTERP)
-                throw unfit(name, "dynamically linked; build with -static");
+            if (s.type == PT_INTERP && interpreter == null) // Linux takes the first
+                interpreter = interpreterPath(name, i, s, b);
             if (s.type == PT_LOAD)
                 checkLoad(name, i, s, size, type);
             segments.add(s);
@@ -198,7 +215,27 @@ public final class ElfImage {
             throw unfit(name, "no loadable segments (no PT_LOAD program header)");
         if (!entryOk)
             throw unfit(name, "entry point " + hex(entry) + " lies outside every executable segment");
-        return new ElfImage(path, b, type, entry, phoff, Collections.unmodifiableList(segments));
+        return new ElfImage(path, b, type, entry, phoff, Collections.unmodifiableList(segments), interpreter);
+    }
+
+    /**
+     * The path PT_INTERP names, checked as load_elf_binary checks it: 2 to PATH_MAX bytes inside the file,
+     * the last one NUL. The path is what precedes the first NUL, as open_exec reads it.
+     */
+    private static String interpreterPath(String name, int i, Segment s, ByteBuffer b) {
+        if (s.filesz < 2 || s.filesz > PATH_MAX)
+            throw unfit(name, "program header " + i + ": PT_INTERP of " + s.filesz + " bytes is no interpreter path");
+        if (s.offset < 0 || s.offset > b.capacity() - s.filesz)
+            throw unfit(name, "truncated ELF: program header " + i + ": the interpreter path at offset "
+                    + hex(s.offset) + " runs past the end of the file (" + b.capacity() + " bytes)");
+        byte[] bytes = new byte[(int) s.filesz];
+        b.get((int) s.offset, bytes);
+        if (bytes[bytes.length - 1] != 0)
+            throw unfit(name, "program header " + i + ": the interpreter path does not end in a NUL byte");
+        int len = 0;
+        while (bytes[len] != 0)
+            len++;
+        return new String(bytes, 0, len, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static void checkLoad(String name, int i, Segment s, long size, int type) {
@@ -274,9 +311,23 @@ public final class ElfImage {
         return contents.capacity();
     }
 
-    /** Position independent (static-pie): loaded at a base the kernel picks. */
+    /** Position independent (PIE, static-pie, a shared object): loaded at a base the kernel picks. */
     public boolean positionIndependent() {
         return type == ET_DYN;
+    }
+
+    /** The ELF interpreter (dynamic linker) PT_INTERP names, or null for a static program. */
+    public String interpreter() {
+        return interpreter;
+    }
+
+    /** The highest p_align of the PT_LOAD segments that is a power of two, at least a page (Linux's maximum_alignment). */
+    public long maxAlignment() {
+        long a = PAGE;
+        for (Segment s : segments)
+            if (s.type == PT_LOAD && s.align > 0 && Long.bitCount(s.align) == 1)
+                a = Math.max(a, s.align);
+        return a;
     }
 
     public long entry() {

@@ -1,34 +1,36 @@
 package jmck.lwk.elf;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.attribute.BasicFileAttributes;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.abi.Mman;
 import jmck.lwk.mm.AddressSpace;
 import jmck.lwk.mm.Backing;
 import jmck.lwk.mm.FileBacking;
+import jmck.lwk.mm.FileId;
 
 /**
- * Maps a checked {@link ElfImage} into an address space the way Linux's load_elf_binary does: each PT_LOAD
- * becomes a file-backed VMA over whole pages (its last page zero-filled past p_filesz when .bss follows)
- * plus an anonymous VMA for the rest of .bss. Nothing is copied yet: pages fault in on first touch.
+ * Maps one checked {@link ElfImage} into an address space the way Linux's load_elf_binary and
+ * load_elf_interp do: each PT_LOAD becomes a file-backed VMA over whole pages (its last page zero-filled
+ * past p_filesz when .bss follows) plus an anonymous VMA for the rest of .bss. Nothing is copied yet: pages
+ * fault in on first touch. Where the file goes is {@link ProgramLoader}'s choice.
  */
 public final class ElfLoader {
     /** Linux's ELF_ET_DYN_BASE without randomization: where a static-pie's program break starts. */
     public static final long ET_DYN_BRK_BASE = 0x5555_5555_4000L;
+    /** A load bias that asks for the file's whole span wherever mmap puts it (top-down below the stack). */
+    public static final long ANYWHERE = -1;
     private static final long PAGE = 4096;
 
     private ElfLoader() {}
 
-    /** Where the program landed. */
-    public record Loaded(long base, long entry, long phdr, int phnum, long brk) {}
+    /** Where one file landed: its load bias (0 for ET_EXEC), entry point, program headers, and end of .bss. */
+    public record Loaded(long base, long entry, long phdr, int phnum, long end) {}
 
     /**
-     * Maps elf into as. A program whose segments need more memory than the LWK has is refused with ENOMEM,
-     * as Linux refuses one bigger than its RAM and swap (the overcommit heuristic): it could never run.
+     * Maps elf into as at load bias base (every p_vaddr moves by it), or at {@link #ANYWHERE}. A file whose
+     * segments need more memory than the LWK has is refused with ENOMEM, as Linux refuses one bigger than
+     * its RAM and swap (the overcommit heuristic): it could never run.
      */
-    public static Loaded load(ElfImage elf, AddressSpace as) {
+    public static Loaded load(ElfImage elf, AddressSpace as, long base) {
         long lo = Long.MAX_VALUE, hi = 0, pages = 0;
         for (ElfImage.Segment s : elf.loadSegments()) {
             lo = Math.min(lo, s.vaddr() & -PAGE);
@@ -40,9 +42,7 @@ public final class ElfLoader {
             throw new ExecFormatException(elf.path() + ": the program's segments need " + mib(pages)
                     + " of memory, the LWK has " + mib(memory) + " (cannot allocate memory)", Errno.ENOMEM);
         long span = pageUp(hi) - lo;
-        // A static-pie goes where mmap would put it (top-down below the stack), as Linux does without an interpreter.
-        long base = 0;
-        if (elf.positionIndependent()) {
+        if (base == ANYWHERE) {
             long at = as.mmap(0, span, Mman.PROT_NONE, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, Backing.ANONYMOUS, 0);
             if (at < 0)
                 throw new ExecFormatException(elf.path() + ": no room for the program's " + mib(span / PAGE)
@@ -51,27 +51,10 @@ public final class ElfLoader {
             base = at - lo;
         }
 
-        String path = elf.realPath();
-        String device = "00:00";
-        long inode = 0;
-        try {
-            BasicFileAttributes a = Files.readAttributes(elf.path(), BasicFileAttributes.class);
-            Object key = a.fileKey(); // "(dev=fe01,ino=1234)"
-            if (key != null) {
-                String k = key.toString();
-                int d = k.indexOf("dev="), i = k.indexOf("ino=");
-                if (d >= 0 && i >= 0) {
-                    long dev = Long.parseLong(k.substring(d + 4, k.indexOf(',', d)), 16);
-                    device = String.format("%02x:%02x", (dev >> 8) & 0xfff, (dev & 0xff) | ((dev >> 12) & 0xfff00));
-                    inode = Long.parseLong(k.substring(i + 4, k.indexOf(')', i)));
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // maps shows 00:00 0 then; nothing else depends on it
-        }
-        FileBacking file = new FileBacking(elf.contents(), elf.fileSize(), path, device, inode);
+        FileBacking file = new FileBacking(elf.contents(), elf.fileSize(), elf.realPath(),
+                elf.path() == null ? null : FileId.of(elf.path()));
 
-        long brk = 0, phdr = 0;
+        long end = 0, phdr = 0;
         for (ElfImage.Segment s : elf.loadSegments()) {
             long start = base + s.vaddr(), fileEnd = start + s.filesz(), memEnd = start + s.memsz();
             long page = start & -PAGE;
@@ -87,16 +70,12 @@ public final class ElfLoader {
                 as.map(anonFrom, pageUp(memEnd), prot, false, false, Backing.ANONYMOUS, 0, null);
             if (elf.phoff() >= s.offset() && elf.phoff() < s.offset() + s.filesz())
                 phdr = start + (elf.phoff() - s.offset());
-            brk = Math.max(brk, memEnd);
+            end = Math.max(end, memEnd);
         }
         for (ElfImage.Segment s : elf.segments())
             if (s.type() == ElfImage.PT_PHDR)
                 phdr = base + s.vaddr();
-        int phnum = elf.segments().size();
-        // Linux moves a static-pie's break away from its image, to ELF_ET_DYN_BASE.
-        long brkStart = elf.positionIndependent() ? ET_DYN_BRK_BASE : pageUp(brk);
-        as.initBrk(brkStart);
-        return new Loaded(base, base + elf.entry(), phdr, phnum, brkStart);
+        return new Loaded(base, base + elf.entry(), phdr, elf.segments().size(), end);
     }
 
     static int protection(int pflags) {

@@ -9,16 +9,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The function and object symbols of an ELF file's .symtab (none for a stripped file), for naming code
- * addresses as {@code main+20} and finding {@code main} by name. Addresses are the file's own; a
- * position-independent program adds its load bias ({@link #withBias}).
+ * The function and object symbols of an ELF file's .symtab, or of its .dynsym when it has no .symtab (a
+ * stripped shared library keeps the symbols it exports there), for naming code addresses as
+ * {@code main+20} and finding {@code main} by name. Addresses are the file's own; a position-independent
+ * program or library adds its load bias ({@link #withBias}).
  */
 public final class ElfSymbols {
     /** One symbol: [address, address+size). */
     public record Symbol(String name, long address, long size) {}
 
-    private static final int SHT_SYMTAB = 2, SHDR_SIZE = 64, SYM_SIZE = 24;
-    private static final int STT_OBJECT = 1, STT_FUNC = 2;
+    private static final int SHT_SYMTAB = 2, SHT_DYNSYM = 11, SHDR_SIZE = 64, SYM_SIZE = 24;
+    private static final int STT_OBJECT = 1, STT_FUNC = 2, STT_GNU_IFUNC = 10;
 
     private final Symbol[] byAddress;
     private final Map<String, Symbol> byName;
@@ -32,16 +33,24 @@ public final class ElfSymbols {
 
     public static final ElfSymbols NONE = new ElfSymbols(new Symbol[0], Map.of(), 0);
 
-    /** Reads .symtab; an image without one, or with a malformed one, has no symbols. */
+    /** Reads .symtab (or .dynsym); an image without either, or with a malformed one, has no symbols. */
     public static ElfSymbols read(ElfImage elf) {
+        return read(elf.contents());
+    }
+
+    /** The symbols of the ELF file whose bytes b holds (little-endian); NONE for anything malformed. */
+    public static ElfSymbols read(ByteBuffer b) {
         try {
-            return parse(elf.contents());
+            ElfSymbols s = parse(b, SHT_SYMTAB);
+            return s.isEmpty() ? parse(b, SHT_DYNSYM) : s;
         } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
             return NONE;
         }
     }
 
-    private static ElfSymbols parse(ByteBuffer b) {
+    private static ElfSymbols parse(ByteBuffer b, int tableType) {
+        if (b.capacity() < 64 || b.getInt(0) != 0x464c457f)
+            return NONE;
         long shoff = b.getLong(40);
         int shentsize = Short.toUnsignedInt(b.getShort(58)), shnum = Short.toUnsignedInt(b.getShort(60));
         if (shoff == 0 || shentsize != SHDR_SIZE)
@@ -49,7 +58,7 @@ public final class ElfSymbols {
         List<Symbol> syms = new ArrayList<>();
         for (int i = 0; i < shnum; i++) {
             int sh = (int) (shoff + (long) i * SHDR_SIZE);
-            if (b.getInt(sh + 4) != SHT_SYMTAB)
+            if (b.getInt(sh + 4) != tableType)
                 continue;
             long off = b.getLong(sh + 24), size = b.getLong(sh + 32);
             int link = b.getInt(sh + 40);
@@ -58,7 +67,7 @@ public final class ElfSymbols {
                 int s = (int) o;
                 int type = b.get(s + 4) & 0xf;
                 long value = b.getLong(s + 8), symSize = b.getLong(s + 16);
-                if ((type != STT_FUNC && type != STT_OBJECT) || value == 0)
+                if ((type != STT_FUNC && type != STT_OBJECT && type != STT_GNU_IFUNC) || value == 0)
                     continue;
                 String name = cString(b, strOff + Integer.toUnsignedLong(b.getInt(s)));
                 if (!name.isEmpty())
@@ -66,7 +75,9 @@ public final class ElfSymbols {
             }
         }
         Symbol[] sorted = syms.toArray(new Symbol[0]);
-        Arrays.sort(sorted, Comparator.comparingLong(Symbol::address).thenComparing(s -> s.size() == 0));
+        // Of aliases at one address, at() names the last: a public name (puts) rather than an internal one (_IO_puts).
+        Arrays.sort(sorted, Comparator.comparingLong(Symbol::address).thenComparing(s -> s.size() == 0)
+                .thenComparing(s -> !s.name().startsWith("_")));
         Map<String, Symbol> names = new HashMap<>();
         for (Symbol s : sorted)
             names.merge(s.name(), s, (a, c) -> a.size() >= c.size() ? a : c);
@@ -114,6 +125,12 @@ public final class ElfSymbols {
                 return s;
         }
         return found >= 0 && byAddress[found].size() == 0 ? byAddress[found] : null;
+    }
+
+    /** How far addr lies past the start of the symbol that covers it, or -1 when none does. */
+    public long offset(long addr) {
+        Symbol s = at(addr);
+        return s == null ? -1 : addr - bias - s.address();
     }
 
     /** "main+20", "main", or "" when no symbol covers addr. */

@@ -4,7 +4,7 @@ import jmck.emulator.JmckException;
 import jmck.lwk.abi.Errno;
 
 /**
- * The file cannot be run: not an ELF file, wrong class or machine, dynamically linked, or malformed. The
+ * The file cannot be run: not an ELF file, wrong class or machine, a missing interpreter, or malformed. The
  * message is one line for the user; errno is what a guest's execve of the file returns (ENOEXEC unless
  * Linux would fail another way: EACCES, EINVAL, ENOMEM, EPERM).
  */

@@ -14,7 +14,8 @@ import jmck.lwk.mm.Backing;
  * Builds the stack a program finds at its entry point, laid out as Linux's execve does (fs/exec.c and
  * create_elf_tables in fs/binfmt_elf.c), from the top down: a NULL word, the file name, the environment
  * and argument strings, the platform string, 16 random bytes, then at a 16-byte aligned rsp: argc, argv[],
- * NULL, envp[], NULL, and the auxiliary vector ending in AT_NULL. There is no vDSO, so no AT_SYSINFO_EHDR.
+ * NULL, envp[], NULL, and the auxiliary vector ending in AT_NULL. There is no vDSO, so no AT_SYSINFO_EHDR:
+ * glibc and musl then make every system call with the syscall instruction.
  */
 public final class InitialStack {
     public static final int AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_BASE = 7,
@@ -31,7 +32,7 @@ public final class InitialStack {
     private InitialStack() {}
 
     /** Creates the stack VMA, writes everything, and returns the initial rsp. */
-    public static long build(AddressSpace as, ElfLoader.Loaded image, String execfn, List<String> argv,
+    public static long build(AddressSpace as, ProgramLoader.Program image, String execfn, List<String> argv,
             List<String> envp, Facts facts) {
         long top = AddressSpace.STACK_TOP;
         as.map(top - INITIAL_STACK_SIZE, top, Mman.PROT_READ | Mman.PROT_WRITE, false, true, Backing.ANONYMOUS, 0,
@@ -66,7 +67,7 @@ public final class InitialStack {
         auxv.add(new long[] {AT_PHDR, image.phdr()});
         auxv.add(new long[] {AT_PHENT, ElfImage.PHDR_SIZE});
         auxv.add(new long[] {AT_PHNUM, image.phnum()});
-        auxv.add(new long[] {AT_BASE, 0});
+        auxv.add(new long[] {AT_BASE, image.interpreterBase()});
         auxv.add(new long[] {AT_FLAGS, 0});
         auxv.add(new long[] {AT_ENTRY, image.entry()});
         auxv.add(new long[] {AT_UID, facts.uid()});
@@ -79,6 +80,12 @@ public final class InitialStack {
         auxv.add(new long[] {AT_PLATFORM, platform});
         auxv.add(new long[] {AT_NULL, 0});
 
+        long[] saved = new long[2 * auxv.size()];
+        for (int i = 0; i < auxv.size(); i++) {
+            saved[2 * i] = auxv.get(i)[0];
+            saved[2 * i + 1] = auxv.get(i)[1];
+        }
+        as.setSavedAuxv(saved);
         int words = 1 + argv.size() + 1 + envp.size() + 1 + 2 * auxv.size();
         long sp = (p - 8L * words) & ~15L;
         ByteBuffer b = ByteBuffer.allocate(8 * words).order(ByteOrder.LITTLE_ENDIAN);

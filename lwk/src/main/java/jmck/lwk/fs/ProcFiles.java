@@ -48,6 +48,8 @@ public final class ProcFiles {
                 return (p.comm() + "\n").getBytes(StandardCharsets.UTF_8);
             case "cmdline":
                 return p.cmdline();
+            case "auxv":
+                return p.mm().savedAuxvBytes();
             case "status":
                 return status(p).getBytes(StandardCharsets.UTF_8);
             default:

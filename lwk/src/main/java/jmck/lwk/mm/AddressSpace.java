@@ -63,6 +63,7 @@ public final class AddressSpace {
         public void retireCode(long pa, long length) {}
     };
     private KernelFaultListener kernelFaults;
+    private PageCache pageCache;
     private long brkStart;
     private long brk;
     private long startStack;
@@ -93,6 +94,15 @@ public final class AddressSpace {
 
     public void setKernelFaultListener(KernelFaultListener listener) {
         this.kernelFaults = listener;
+    }
+
+    /** Shares privately mapped file pages with every address space that uses cache (null: no sharing). */
+    public void setPageCache(PageCache cache) {
+        this.pageCache = cache;
+    }
+
+    PageCache pageCache() {
+        return pageCache;
     }
 
     /** The frames this space's pages come from (the LWK's memory). */
@@ -191,12 +201,21 @@ public final class AddressSpace {
         pageTable.forEachLeaf(start, end, (slot, entry, va, size) -> {
             mem.putLong(slot, 0);
             residentBytes -= size.bytes;
-            boolean code = (entry & Pte.NX) == 0;
-            frames.unref(Pte.address(entry) & -size.bytes, size.bytes, (pa, order) -> {
-                if (code) // no core may run stale translations of a freed code frame
-                    shootdown.retireCode(pa, FrameAllocator.PAGE_SIZE << order);
-            });
+            unrefFrame(Pte.address(entry) & -size.bytes, size, (entry & Pte.NX) == 0);
         });
+    }
+
+    /**
+     * A mapping of the frame at pa lets go of it: the frame is freed with its last reference (a page of
+     * the page cache leaves the cache when only the cache holds it). code: it was mapped executable, so no
+     * core may run translations of it once it is free.
+     */
+    private void unrefFrame(long pa, PageSize size, boolean code) {
+        FrameAllocator.FreedBlock freed = !code ? null
+                : (p, order) -> shootdown.retireCode(p, FrameAllocator.PAGE_SIZE << order);
+        frames.unref(pa, size.bytes, freed);
+        if (pageCache != null && size == PageSize.SMALL)
+            pageCache.released(pa, freed);
     }
 
     /** If a 2 MiB page maps va but does not start there, replaces it by 512 4 KiB PTEs over the same frames. */
@@ -289,6 +308,23 @@ public final class AddressSpace {
         peakResidentBytes = Math.max(peakResidentBytes, residentBytes);
     }
 
+    /**
+     * Maps a page cache frame at page: read-only with the copy-on-write bit whatever the VMA allows, so that
+     * a write, now or after an mprotect, copies it ({@link #breakCopyOnWrite}) and the cache stays the file's.
+     */
+    void mapCachedFrame(long page, long frame, Vma vma) {
+        pageTable.map(page, frame, PageSize.SMALL, (leafFlags(vma) & ~Pte.RW) | Pte.COW);
+        residentBytes += PageSize.SMALL.bytes;
+        peakResidentBytes = Math.max(peakResidentBytes, residentBytes);
+    }
+
+    /** A write hit a shared page that write-back cleaned and made read-only (parallel mode): writable and dirty again. */
+    FaultOutcome redirty(long va, Vma vma, Walk walk) {
+        long slot = walk.tables()[walk.depth() - 1] + 8L * walk.indices()[walk.depth() - 1];
+        mem.putLong(slot, pageTable.settle(walk.leaf() | Pte.RW | Pte.D));
+        return new FaultOutcome(va, Access.WRITE, true, vma, Decision.REDIRTIED, Pte.address(walk.leaf()), walk.pageSize());
+    }
+
     /** A write hit a copy-on-write page: copy it (or take it over if no one else maps it) and make it writable. */
     FaultOutcome breakCopyOnWrite(long va, Vma vma, Walk walk) {
         PageSize size = walk.pageSize();
@@ -304,7 +340,7 @@ public final class AddressSpace {
             byte[] copy = new byte[(int) size.bytes];
             mem.read(old, copy, 0, copy.length);
             mem.write(frame, copy, 0, copy.length);
-            frames.unref(old, size.bytes, null);
+            unrefFrame(old, size, (walk.leaf() & Pte.NX) == 0);
         }
         mem.putLong(slot, pageTable.settle(frame | flags));
         shootdown();
@@ -328,6 +364,31 @@ public final class AddressSpace {
         if (kernelFaults != null)
             kernelFaults.onKernelFault(o);
         return o.resolved() ? PageTable.translate(mem, pageTable.root(), va, write) : -1;
+    }
+
+    /**
+     * The physical address a debugger writes user address va at (ptrace's POKEDATA with FOLL_FORCE): the
+     * page is faulted in, and a copy-on-write page (shared after fork, or the page cache's frame of a file)
+     * is copied first, even where the VMA is read-only (code), so that the write changes this process
+     * alone; the copy keeps the VMA's protection. -1 if va is not mapped.
+     */
+    public synchronized long resolveForDebugger(long va) {
+        Vma vma = X86.isUserAddress(va) ? find(va) : null;
+        if (vma == null || resolve(va, false) < 0)
+            return -1;
+        Walk w = pageTable.walk(va);
+        if ((w.leaf() & Pte.COW) != 0) {
+            FaultOutcome o = breakCopyOnWrite(va, vma, w);
+            if (!o.resolved())
+                return -1;
+            if (!vma.writable()) { // the copy is the process's own now, but still not writable by it
+                Walk copy = pageTable.walk(va);
+                long slot = copy.tables()[copy.depth() - 1] + 8L * copy.indices()[copy.depth() - 1];
+                mem.putLong(slot, copy.leaf() & ~Pte.RW);
+                shootdown();
+            }
+        }
+        return PageTable.translate(mem, pageTable.root(), va, false);
     }
 
     /** Copies user memory into dst; throws {@link BadAddressException} if any byte is unreachable. */
@@ -693,6 +754,7 @@ public final class AddressSpace {
             case Mman.MADV_FREE: {
                 // As Linux: every mapped part of the range is dropped; a hole makes the call fail anyway.
                 long result = isFullyMapped(addr, end) ? 0 : -Errno.ENOMEM;
+                writeBack(addr, end); // a shared file page's data is the file's, not dropped
                 releasePages(addr, end); // anonymous pages read as zero again, file pages refill from the file
                 shootdown();
                 return result;
@@ -767,6 +829,30 @@ public final class AddressSpace {
         startStack = rsp;
     }
 
+    /** The auxiliary vector the program started with, as Linux keeps it in mm->saved_auxv. */
+    private long[] savedAuxv = new long[0];
+
+    /** Keeps the auxiliary vector (type, value pairs, AT_NULL last) the program starts with. */
+    public synchronized void setSavedAuxv(long[] auxv) {
+        savedAuxv = auxv.clone();
+    }
+
+    /** The saved auxiliary vector's value of type (AT_ENTRY, AT_BASE, ...), or -1 if it has none. */
+    public synchronized long auxv(int type) {
+        for (int i = 0; i + 1 < savedAuxv.length; i += 2)
+            if (savedAuxv[i] == type)
+                return savedAuxv[i + 1];
+        return -1;
+    }
+
+    /** The saved auxiliary vector as /proc/PID/auxv gives it: 8-byte type and value pairs, AT_NULL last. */
+    public synchronized byte[] savedAuxvBytes() {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * savedAuxv.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (long v : savedAuxv)
+            b.putLong(v);
+        return b.array();
+    }
+
     /**
      * The text of /proc/self/maps. Labels follow Linux's rules: an anonymous VMA that overlaps the program
      * break's range is [heap] and the one holding the initial stack pointer is [stack], however they
@@ -792,7 +878,10 @@ public final class AddressSpace {
 
     /**
      * Writes the dirty pages of shared file mappings in [start, end) back to their files (msync, munmap,
-     * exit) and marks them clean. The CPU sets a PTE's D bit when it writes the page.
+     * exit) and marks them clean. The CPU sets a PTE's D bit when it writes the page. In parallel mode,
+     * where the engine's page walker must never write an entry (PageTable.setSettleEntries), a clean page
+     * is also made read-only, as Linux's page_mkclean does: the next write faults, and the kernel makes it
+     * writable and dirty again under this lock ({@link #redirty}).
      */
     public synchronized void writeBack(long start, long end) {
         boolean cleaned[] = {false};
@@ -804,7 +893,7 @@ public final class AddressSpace {
                 return;
             long len = Math.min(size.bytes, v.end - va);
             file.writeBack(mem, Pte.address(entry) & -size.bytes, v.offset + (va - v.start), len);
-            mem.putLong(slot, entry & ~Pte.D);
+            mem.putLong(slot, pageTable.settles() ? entry & ~(Pte.D | Pte.RW) : entry & ~Pte.D);
             cleaned[0] = true;
         });
         if (cleaned[0])
@@ -860,6 +949,7 @@ public final class AddressSpace {
         child.brkStart = brkStart;
         child.brk = brk;
         child.startStack = startStack;
+        child.savedAuxv = savedAuxv;
         child.stackLimit = stackLimit;
         for (HostFileBacking f : files) {
             f.retain();

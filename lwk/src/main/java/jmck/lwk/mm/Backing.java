@@ -5,6 +5,7 @@ import jmck.emulator.PhysicalMemory;
 /**
  * Where the contents of a mapping's pages come from when they are first touched, like McKernel's memobj:
  * anonymous memory reads as zero; a file mapping copies the file's bytes. Frames reach fill() already zeroed.
+ * Pages of a file mapped privately go through the {@link PageCache}, which fills each once for all.
  */
 public interface Backing {
     /** Anonymous memory: nothing to copy. */
@@ -41,5 +42,18 @@ public interface Backing {
 
     default String path() {
         return null;
+    }
+
+    /**
+     * The host file behind this backing, for the page cache: null for anonymous memory and for a file whose
+     * identity is unknown (its pages are then read for each mapping on its own).
+     */
+    default FileId fileId() {
+        return null;
+    }
+
+    /** Where bytes start to read as zero instead of the file's (a data segment's .bss), or Long.MAX_VALUE. */
+    default long zeroFrom() {
+        return Long.MAX_VALUE;
     }
 }

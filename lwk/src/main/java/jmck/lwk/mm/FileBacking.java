@@ -4,27 +4,27 @@ import java.nio.ByteBuffer;
 import jmck.emulator.PhysicalMemory;
 
 /**
- * A host file's contents, mapped read-only from the host. Bytes at or past limit read as zero: an ELF
- * data segment's last page holds the file's data up to p_filesz and zeros after it (the start of .bss).
+ * A host file's contents, mapped read-only from the host (an ELF program's or interpreter's segments).
+ * Bytes at or past limit read as zero: an ELF data segment's last page holds the file's data up to
+ * p_filesz and zeros after it (the start of .bss).
  */
 public final class FileBacking implements Backing {
     private final ByteBuffer contents;
     private final long limit;
     private final String path;
-    private final String device;
-    private final long inode;
+    private final FileId id;
 
-    public FileBacking(ByteBuffer contents, long limit, String path, String device, long inode) {
+    /** The file at path with contents; id is its identity (null if unknown: then its pages are not cached). */
+    public FileBacking(ByteBuffer contents, long limit, String path, FileId id) {
         this.contents = contents.asReadOnlyBuffer();
         this.limit = Math.min(limit, contents.capacity());
         this.path = path;
-        this.device = device;
-        this.inode = inode;
+        this.id = id;
     }
 
     /** The same file with a different zero limit. */
     public FileBacking withLimit(long newLimit) {
-        return new FileBacking(contents, newLimit, path, device, inode);
+        return new FileBacking(contents, newLimit, path, id);
     }
 
     @Override
@@ -38,13 +38,23 @@ public final class FileBacking implements Backing {
     }
 
     @Override
+    public FileId fileId() {
+        return id;
+    }
+
+    @Override
+    public long zeroFrom() {
+        return limit < contents.capacity() ? limit : Long.MAX_VALUE;
+    }
+
+    @Override
     public String device() {
-        return device;
+        return id == null ? "00:00" : id.deviceName();
     }
 
     @Override
     public long inode() {
-        return inode;
+        return id == null ? 0 : id.inode();
     }
 
     @Override

@@ -13,16 +13,14 @@ public final class HostFileBacking implements Backing {
     private static final int SYS_PREAD64 = 17, SYS_PWRITE64 = 18, SYS_CLOSE = 3;
     private final int fd;
     private final String path;
-    private final String device;
-    private final long inode;
+    private final FileId id;
     private boolean closed;
 
-    /** Takes ownership of the host descriptor fd. */
-    public HostFileBacking(int fd, String path, String device, long inode) {
+    /** Takes ownership of the host descriptor fd of the file at path, whose identity is id (null if unknown). */
+    public HostFileBacking(int fd, String path, FileId id) {
         this.fd = fd;
         this.path = path;
-        this.device = device;
-        this.inode = inode;
+        this.id = id;
     }
 
     @Override
@@ -38,22 +36,23 @@ public final class HostFileBacking implements Backing {
 
     /** A backing for the host descriptor fd (now owned by it), named as the host names the file. */
     public static HostFileBacking of(int fd) {
-        String path = "?", device = "00:00";
-        long inode = 0;
+        String path = "?";
         try {
-            java.nio.file.Path p = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + fd));
-            path = p.toString();
-            long dev = ((Number) java.nio.file.Files.getAttribute(p, "unix:dev")).longValue();
-            device = String.format("%02x:%02x", (dev >> 8) & 0xfff, (dev & 0xff) | ((dev >> 12) & 0xfff00));
-            inode = ((Number) java.nio.file.Files.getAttribute(p, "unix:ino")).longValue();
+            path = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + fd)).toString();
         } catch (java.io.IOException | RuntimeException e) {
             // an unnamed file: maps shows what it can
         }
-        return new HostFileBacking(fd, path, device, inode);
+        return new HostFileBacking(fd, path, FileId.ofFd(fd));
     }
 
-    /** Writes [pa, pa+length) back to the file at offset. */
+    /**
+     * Writes [pa, pa+length) back to the file at offset, up to the file's end: a mapping's writes do not
+     * make the file longer (a page past the end is not written, the last page only up to the end).
+     */
     public void writeBack(PhysicalMemory mem, long pa, long offset, long length) {
+        FileId now = FileId.ofFd(fd);
+        if (now != null)
+            length = Math.min(length, Math.max(0, now.size() - offset));
         long done = 0;
         while (done < length) {
             long n = HostSyscall.call(SYS_PWRITE64, fd, mem.hostAddress(pa + done), length - done, offset + done, 0, 0);
@@ -86,13 +85,18 @@ public final class HostFileBacking implements Backing {
     }
 
     @Override
+    public FileId fileId() {
+        return id;
+    }
+
+    @Override
     public String device() {
-        return device;
+        return id == null ? "00:00" : id.deviceName();
     }
 
     @Override
     public long inode() {
-        return inode;
+        return id == null ? 0 : id.inode();
     }
 
     @Override

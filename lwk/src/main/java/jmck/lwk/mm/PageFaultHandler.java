@@ -12,8 +12,11 @@ import jmck.lwk.mm.FaultOutcome.Decision;
  * <li>find the VMA that covers the address, or grow the stack down to it;</li>
  * <li>check the access (read, write, execute) against the VMA's protection;</li>
  * <li>a present page: break copy-on-write, or repair a stale translation;</li>
- * <li>a missing page: choose 2 MiB or 4 KiB, take a frame from the buddy allocator, clear it if it may hold
- *     old data, fill it from the backing (file bytes or nothing for anonymous memory), write the PTE.</li>
+ * <li>a missing page of a file mapped privately and read-only, read or run: map the page cache's frame of
+ *     that file page, shared read-only with every process that maps it (the first one reads it); a page of
+ *     a file mapped shared: the one frame all its shared mappings use;</li>
+ * <li>any other missing page: choose 2 MiB or 4 KiB, take a frame from the buddy allocator, clear it if it
+ *     may hold old data, fill it from the backing (file bytes or nothing for anonymous memory), write the PTE.</li>
  * </ol>
  * The faulting instruction then runs again and finds its page. A not-present to present change needs no
  * TLB flush; the caller raises SIGSEGV for the SEGV decisions.
@@ -47,11 +50,35 @@ final class PageFaultHandler {
             long leaf = walk.leaf();
             if (access == Access.WRITE && (leaf & Pte.RW) == 0 && (leaf & Pte.COW) != 0)
                 return as.breakCopyOnWrite(va, vma, walk);
+            if (access == Access.WRITE && (leaf & Pte.RW) == 0 && vma.shared)
+                return as.redirty(va, vma, walk); // cleaned by write-back (parallel mode)
             as.shootdown(); // the PTE already allows it: a translation cached before an upgrade
             return new FaultOutcome(va, access, present, vma, Decision.SPURIOUS, Pte.address(leaf), walk.pageSize());
         }
 
-        // 4. A missing page.
+        // 4. A missing page of a file, from the page cache. Mapped privately and read-only (text, read-only
+        //    data), read or run: the cache's copy, copy-on-write. Mapped shared: the one frame that every
+        //    process mapping that page shared uses, with the VMA's protection, so their writes meet there.
+        //    Writable private pages (.data, .got) are written soon after they are read: those get a private
+        //    frame at once (step 5), without a copy-on-write fault.
+        if (as.pageCache() != null && vma.backing.fileId() != null) {
+            long page = PageSize.SMALL.alignDown(va), offset = vma.offset + (page - vma.start);
+            boolean privateRead = !vma.shared && !vma.writable() && access != Access.WRITE
+                    && offset + PageSize.SMALL.bytes <= vma.backing.zeroFrom();
+            if (vma.shared || privateRead) {
+                long frame = vma.shared ? as.pageCache().getShared(vma.backing.fileId(), offset, vma.backing)
+                        : as.pageCache().get(vma.backing.fileId(), offset, vma.backing);
+                if (frame < 0)
+                    return new FaultOutcome(va, access, present, vma, Decision.OUT_OF_MEMORY, -1, null);
+                if (vma.shared)
+                    as.mapFrame(page, frame, PageSize.SMALL, vma);
+                else
+                    as.mapCachedFrame(page, frame, vma);
+                return new FaultOutcome(va, access, present, vma, Decision.CACHED, frame, PageSize.SMALL);
+            }
+        }
+
+        // 5. Any other missing page.
         PageSize size = as.choosePageSize(vma, va);
         long page = size.alignDown(va);
         long frame = as.allocateFrame(size);

@@ -40,6 +40,11 @@ public final class PageTable {
         settleEntries = on;
     }
 
+    /** Whether entries are written with A and D set in advance (parallel mode). */
+    public boolean settles() {
+        return settleEntries;
+    }
+
     /** e as this table writes it: {@link Pte#settled} when entries are settled in advance. */
     public long settle(long e) {
         return settleEntries ? Pte.settled(e) : e;

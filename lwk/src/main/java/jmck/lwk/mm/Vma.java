@@ -65,6 +65,11 @@ public final class Vma {
         return backing;
     }
 
+    /** Offset in the backing (the file) of start. */
+    public long offset() {
+        return offset;
+    }
+
     public boolean contains(long va) {
         return va >= start && va < end;
     }

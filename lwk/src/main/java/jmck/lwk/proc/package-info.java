@@ -20,9 +20,14 @@
  * after it is let go.</li>
  * <li><b>futex lock</b>: the {@link jmck.lwk.proc.Futexes} monitor, Linux's hash-bucket lock with one
  * bucket: FUTEX_WAIT reads the word, compares and sleeps under it; wakes take waiters under it.</li>
+ * <li><b>direct-reads lock</b>: each delegating process's {@code jmck.ihk.DirectReads} monitor: the host
+ * descriptors of the regular files the LWK reads itself. A direct read takes the mm lock under it, so that
+ * no other core unmaps the buffer and frees its frames during the read.</li>
  * <li><b>mm lock</b>: each {@link jmck.lwk.mm.AddressSpace}'s monitor: VMAs and page tables (faults, mmap,
  * munmap, mprotect, copy-in and copy-out). TLB shootdowns run under it and wait only for cores in guest code,
  * which acknowledge without a lock.</li>
+ * <li><b>page-cache lock</b>: the {@link jmck.lwk.mm.PageCache}'s: which frame holds which file page. Taken
+ * by faults on file mappings and by unmaps that drop a cached page's last mapping, under the mm lock.</li>
  * <li><b>frame lock</b>: the {@link jmck.lwk.mm.FrameAllocator}'s monitor.</li>
  * <li><b>thread lock</b>: each {@link jmck.lwk.proc.Thread#lock}: its scheduling state and wait, its pending
  * signals and masks, whether a core runs it, and its saved registers against a reaper.</li>

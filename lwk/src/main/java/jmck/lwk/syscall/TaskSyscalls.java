@@ -10,7 +10,7 @@ import jmck.emulator.Cpu;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.abi.Signals;
-import jmck.lwk.elf.ElfImage;
+import jmck.lwk.elf.Executable;
 import jmck.lwk.elf.ExecFormatException;
 import jmck.lwk.mm.AddressSpace;
 import jmck.lwk.mm.BadAddressException;
@@ -189,19 +189,20 @@ final class TaskSyscalls {
         }
         if (argv.isEmpty())
             argv.add(""); // Linux 5.18 and later: no program starts with argc 0
-        ElfImage elf;
+        Executable exe;
         try {
-            elf = ElfImage.open(Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)));
+            exe = Executable.open(Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)), path, argv);
         } catch (ExecFormatException e) {
+            // The caller reports it as on Linux (a shell prints "Exec format error", or runs a text file
+            // itself); the kernel log says why.
             kernel.kmsg().log("pid %d: execve %s: %s", t.process().pid(), path, e.getMessage());
-            System.err.println("jmck: pid " + t.process().pid() + ": cannot execve " + e.getMessage());
             return -e.errno();
         } catch (java.io.IOException e) {
             return -Errno.ENOENT;
         } finally {
             HostSyscall.call(3, fd, 0, 0);
         }
-        long r = kernel.lifecycle().exec(t, elf, path, argv, envp);
+        long r = kernel.lifecycle().exec(t, exe.elf(), path, exe.argv(), envp);
         if (r < 0)
             return r;
         return kernel.syscalls().forwarder().execDone(t, done -> {

@@ -69,7 +69,7 @@ public final class HtmlExport implements Stepper.Recorder {
         if (stop == null || w.length < 2 || !w[0].equals("walk"))
             return;
         try {
-            long va = Addresses.parse(w[1], inspect.symbols(), stop.core().cpu());
+            long va = Addresses.parse(w[1], inspect, stop.thread().process().mm(), stop.core().cpu());
             walks.get(walks.size() - 1).add(views.walk(stop.thread().process().mm(), va));
         } catch (BadCommand e) {
             // the stepper says why in the transcript

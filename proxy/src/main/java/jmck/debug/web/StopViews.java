@@ -9,7 +9,6 @@ import jmck.emulator.capstone.Disassembler;
 import jmck.lwk.Kernel;
 import jmck.lwk.abi.Signals;
 import jmck.lwk.arch.Pte;
-import jmck.lwk.elf.ElfSymbols;
 import jmck.lwk.mm.AddressSpace;
 import jmck.lwk.mm.Vma;
 import jmck.lwk.mm.Walk;
@@ -103,7 +102,7 @@ final class StopViews {
         Thread t = s.thread();
         return switch (s.kind()) {
             case START -> "program start at its entry point";
-            case BREAKPOINT -> String.format("breakpoint at %#x%s", t.rip(), inspect.symbolOf(t.rip()));
+            case BREAKPOINT -> String.format("breakpoint at %#x%s", t.rip(), inspect.symbolOf(t.process().mm(), t.rip()));
             case STEP -> "stepped" + (s.faultsDuringStep().isEmpty() ? "" : " (the instruction faulted and ran again)");
             case SYSCALL -> "syscall returned: " + syscallLine(t, s.syscall());
             case SIGNAL -> "signal " + Signals.name(s.signo()) + " delivered";
@@ -146,10 +145,8 @@ final class StopViews {
 
     /** The instructions around rip: from the start of its function if that is near, else from rip. */
     private void code(Json j, AddressSpace mm, long rip) {
-        ElfSymbols.Symbol sym = inspect.symbols().at(rip);
-        String d = inspect.symbols().describe(rip);
-        long offset = d.contains("+") ? Long.parseLong(d.substring(d.indexOf('+') + 1)) : 0;
-        long start = sym != null && offset <= 4096 ? rip - offset : rip;
+        long offset = Math.max(0, inspect.offsetInSymbol(mm, rip));
+        long start = offset <= 4096 ? rip - offset : rip;
         List<Disassembler.Insn> insns = inspect.decode(mm, start, (int) Math.min(1100, offset + 12));
         int at = 0;
         for (int i = 0; i < insns.size(); i++)
@@ -162,7 +159,7 @@ final class StopViews {
         j.arr();
         for (int i = Math.max(0, at - 5); i < Math.min(insns.size(), at + 10); i++) {
             Disassembler.Insn n = insns.get(i);
-            j.obj().hexField("address", n.address()).field("symbol", inspect.symbols().describe(n.address()))
+            j.obj().hexField("address", n.address()).field("symbol", inspect.describe(mm, n.address()))
                     .field("bytes", n.hex()).field("text", n.text()).field("current", n.address() == rip).end();
         }
         j.end();
@@ -178,7 +175,7 @@ final class StopViews {
             j.obj().field("name", REGS[i].name().toLowerCase()).hexField("value", now[i])
                     .field("changed", before != null && before[i] != now[i]);
             if (REGS[i] == X86Reg.RIP)
-                j.field("symbol", inspect.symbols().describe(now[i]));
+                j.field("symbol", inspect.describe(t.process().mm(), now[i]));
             j.end();
         }
         j.end();

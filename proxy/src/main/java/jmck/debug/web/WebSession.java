@@ -43,17 +43,10 @@ public final class WebSession implements Debugger.Frontend {
     // The scheduler thread's own.
     private Debugger.Stop stop;
     private int mainPid = -1;
-    private long entryFileAddress = -1;
-
     public WebSession(Kernel kernel, Inspector inspect) {
         this.debugger = new Debugger(kernel);
         this.inspect = inspect;
         this.views = new StopViews(kernel, inspect);
-    }
-
-    /** Program start: a static-pie program's symbols move by the distance between its entry and the file's. */
-    public void setEntry(long fileEntry) {
-        entryFileAddress = fileEntry;
     }
 
     /** Starts watching: the machine stops at the program's first instruction and waits for a page. */
@@ -69,8 +62,6 @@ public final class WebSession implements Debugger.Frontend {
         stop = s;
         if (s.kind() == Debugger.Kind.START) {
             mainPid = s.thread().process().pid();
-            if (entryFileAddress >= 0 && s.thread().rip() != entryFileAddress && !inspect.symbols().isEmpty())
-                inspect.setLoadBias(s.thread().rip() - entryFileAddress);
         }
         publish(views.stop(s, debugger.lastFault(), null), State.STOPPED);
         while (true) {
@@ -124,7 +115,7 @@ public final class WebSession implements Debugger.Frontend {
             case "break" -> {
                 long va = address(arg);
                 debugger.addBreakpoint(va);
-                answer.complete(new Answer(true, String.format("breakpoint at %#x%s", va, inspect.symbolOf(va)), null));
+                answer.complete(new Answer(true, String.format("breakpoint at %#x%s", va, inspect.symbolOf(stop.thread().process().mm(), va)), null));
                 yield null;
             }
             default -> throw new BadCommand("unknown command '" + w[0] + "'");
@@ -132,7 +123,7 @@ public final class WebSession implements Debugger.Frontend {
     }
 
     private long address(String word) {
-        return Addresses.parse(word, inspect.symbols(), stop.core().cpu());
+        return Addresses.parse(word, inspect, stop.thread().process().mm(), stop.core().cpu());
     }
 
     private static long count(String s) {

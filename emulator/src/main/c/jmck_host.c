@@ -1,0 +1,17 @@
+/* libjmckhost: raw Linux system calls for the JVM (jmck.emulator.host.HostSyscall). A library of its own,
+ * with no dependency on libunicorn, so that host calls (mapping physical memory, futexes, the proxy's
+ * delegated calls) are ready as soon as JNA is, while libunicorn loads on another thread (EnginePrefetch). */
+
+/* A raw Linux system call: returns the kernel's result, -errno on failure, with no libc errno in between. */
+long jmck_host_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	register long r10 __asm__("r10") = a3;
+	register long r8 __asm__("r8") = a4;
+	register long r9 __asm__("r9") = a5;
+	long ret;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}

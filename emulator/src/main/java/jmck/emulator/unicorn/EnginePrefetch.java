@@ -1,0 +1,73 @@
+package jmck.emulator.unicorn;
+
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import jmck.emulator.JmckException;
+import jmck.emulator.NativeLibraries;
+import jmck.emulator.host.HostSyscall;
+
+/**
+ * The native half of start-up, done on a background thread while the JVM does the Java half: JNA and its
+ * native dispatcher, libunicorn and jmck's hook library with their bindings, the page-fault self-test, and
+ * Unicorn engines opened (and their translation buffers flushed) ahead of the cores that will take them.
+ * On two host CPUs this overlaps with parsing the command line, reading the ELF file, mapping physical
+ * memory and writing the kernel's page tables, which `jmck run` otherwise does one after the other.
+ *
+ * <p>Nothing here changes what happens, only when: an engine taken with {@link #take} is the same as one
+ * opened then, and a failure (no libunicorn, the wrong version) reaches the caller of take with the
+ * message it would have had.
+ */
+public final class EnginePrefetch {
+    /** Engines opened ahead, or the error that stopped the prefetch. */
+    private static final BlockingQueue<Object> READY = new LinkedBlockingQueue<>();
+    /** Engines promised and not taken yet. */
+    private static final AtomicInteger COMING = new AtomicInteger();
+
+    private EnginePrefetch() {}
+
+    /** Starts loading the native side on a daemon thread, and opening n engines (0: just the libraries). */
+    public static void start(int n) {
+        COMING.addAndGet(n);
+        java.lang.Thread t = new java.lang.Thread(() -> prefetch(n), "jmck-native-prefetch");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static void prefetch(int n) {
+        try { // a missing library fails in NativeLibraries, before any class is half initialized
+            NativeLibraries.host();
+            HostSyscall.call(39, 0, 0, 0); // getpid: JNA and the host syscall path, which memory needs first
+            NativeLibraries.hooks(); // libunicorn and the hook library: the engines need them
+            NativeCore.probeOffsets();
+        } catch (RuntimeException | LinkageError e) {
+            for (int i = 0; i < n; i++)
+                READY.add(e);
+            return;
+        }
+        for (int i = 0; i < n; i++)
+            try {
+                READY.add(Unicorn.openX86_64());
+            } catch (RuntimeException e) {
+                READY.add(e);
+            }
+    }
+
+    /** An engine: one opened ahead if one is ready or on its way (waiting for it then), else a new one. */
+    public static Unicorn take() {
+        if (COMING.getAndUpdate(c -> c > 0 ? c - 1 : 0) == 0)
+            return Unicorn.openX86_64();
+        Object o;
+        try {
+            o = READY.take();
+        } catch (InterruptedException e) {
+            java.lang.Thread.currentThread().interrupt();
+            throw new JmckException("interrupted while opening an engine");
+        }
+        if (o instanceof RuntimeException r)
+            throw r;
+        if (o instanceof Error e)
+            throw e;
+        return (Unicorn) o;
+    }
+}

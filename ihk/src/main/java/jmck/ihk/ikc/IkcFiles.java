@@ -1,0 +1,32 @@
+package jmck.ihk.ikc;
+
+import java.nio.file.Path;
+
+/**
+ * Where the IKC files of one LWK instance (or of one `jmck run`) are: one directory that holds the
+ * instance's doorbell, a channel per process and the files the LWK generates for the proxy. The LWK
+ * creates them; mcexec is told the directory and finds each file by the same names.
+ *
+ * @param directory RUNTIME/osN.ikc for instance N, or /dev/shm/jmck-PID-* for `jmck run`
+ */
+public record IkcFiles(Path directory) {
+    /** Instance os's directory under the IHK runtime directory. */
+    public static IkcFiles ofInstance(Path runtime, int os) {
+        return new IkcFiles(runtime.resolve("os" + os + ".ikc"));
+    }
+
+    /** The instance's doorbell (see {@link Doorbell}). */
+    public Path doorbell() {
+        return directory.resolve("bell");
+    }
+
+    /** Process pid's channel (see {@link IkcChannel}). */
+    public Path channel(int pid) {
+        return directory.resolve("ikc." + pid);
+    }
+
+    /** A generated file's contents (/proc), written by the LWK for {@link IkcCall#OPEN_GENERATED}'s token. */
+    public Path generated(long token) {
+        return directory.resolve("gen." + token);
+    }
+}

@@ -1,0 +1,82 @@
+package jmck.cli;
+
+import jmck.lwk.Kernel;
+import jmck.lwk.trace.EventSink;
+import jmck.lwk.trace.FaultEvent;
+
+/**
+ * Where the run phase's time went, for `jmck run --timings`: time on the cores (the scheduler's slices,
+ * summed over every process) split into page faults, syscalls the LWK handled, delegated syscalls
+ * (posting them, and spinning for the proxy's answer) and the rest, which is the guest's own code (Unicorn
+ * translating and running it); and time off the cores, when every thread waited for the proxy. It is an
+ * event sink, so the kernel measures nothing when --timings is not asked for.
+ */
+final class RunProfile implements EventSink, Kernel.ExitListener {
+    private long firstFault;
+    private long faults, faultNanos, kernelFaults;
+    private long localCalls, localNanos, delegatedCalls, delegatedNanos;
+    private long coreNanos;
+    private int processes;
+    /** CPU time of the thread that runs the cores (it runs the kernel too), from started to ended. */
+    private long cpuNanos;
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /** The run phase begins on this thread (the one that runs the kernel). */
+    void started() {
+        cpuNanos = -THREADS.getCurrentThreadCpuTime();
+    }
+
+    void ended() {
+        cpuNanos += THREADS.getCurrentThreadCpuTime();
+    }
+
+    @Override
+    public void fault(FaultEvent e) {
+        if (firstFault == 0 && !e.kernel())
+            firstFault = System.nanoTime();
+        if (e.kernel()) // taken inside a syscall handler: its time is the syscall's
+            kernelFaults++;
+        else {
+            faults++;
+            faultNanos += e.nanos();
+        }
+    }
+
+    @Override
+    public void syscall(int core, int pid, int tid, long nr, long result, boolean delegated, long start, long nanos) {
+        if (delegated) {
+            delegatedCalls++;
+            delegatedNanos += nanos;
+        } else {
+            localCalls++;
+            localNanos += nanos;
+        }
+    }
+
+    @Override
+    public void exited(jmck.lwk.proc.Process p, jmck.lwk.signal.SigInfo killedBy, long killRip) {
+        coreNanos += p.cpuNanos();
+        processes++;
+    }
+
+    /** System.nanoTime() of the program's first page fault, or 0. */
+    long firstFault() {
+        return firstFault;
+    }
+
+    /**
+     * One line about a run phase of runNanos: "run 2615.1 ms: on the cores 1790.2 ms (guest code 1370.5,
+     * 1407 page faults 180.3, 230 LWK syscalls 14.9, 470 delegated syscalls 224.5), off them 824.9 ms
+     * (waiting for the proxy, idle); kernel thread CPU 1650.0 ms; 1 process". Times are wall-clock times
+     * (a loaded host stretches them); the CPU time of the kernel's thread is what it used itself. With
+     * several processes on several cores, time on the cores may exceed the run.
+     */
+    String describe(long runNanos) {
+        double guest = Math.max(0, coreNanos - faultNanos - localNanos - delegatedNanos) / 1e6;
+        return String.format("run %.1f ms: on the cores %.1f ms (guest code %.1f, %d page faults %.1f, %d LWK syscalls "
+                + "%.1f (%d faults inside), %d delegated syscalls %.1f), off them %.1f ms (waiting for the proxy, idle); "
+                + "kernel thread CPU %.1f ms; %d process%s", runNanos / 1e6, coreNanos / 1e6, guest, faults,
+                faultNanos / 1e6, localCalls, localNanos / 1e6, kernelFaults, delegatedCalls, delegatedNanos / 1e6,
+                Math.max(0, runNanos - coreNanos) / 1e6, cpuNanos / 1e6, processes, processes == 1 ? "" : "es");
+    }
+}
