@@ -15,6 +15,11 @@ static inline const char *errname(int e)
 	case EIO: return "EIO";
 	case EBADF: return "EBADF";
 	case ECHILD: return "ECHILD";
+	case EDEADLK: return "EDEADLK";
+	case E2BIG: return "E2BIG";
+	case EFBIG: return "EFBIG";
+	case ENOMSG: return "ENOMSG";
+	case EIDRM: return "EIDRM";
 	case EAGAIN: return "EAGAIN";
 	case ENOMEM: return "ENOMEM";
 	case EACCES: return "EACCES";

@@ -67,6 +67,8 @@ public final class IkcForwarder implements SyscallForwarder {
         final AtomicInteger inFlight = new AtomicInteger();
         /** Whether the slot's thread stopped spinning and blocked: only then may the poll take the answer. Guarded by this. */
         final boolean[] blocked = new boolean[SLOTS];
+        /** The tokens of writable generated files opened by the process (forgotten when it ends). */
+        final java.util.List<Long> writerTokens = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         Client(Process process, IkcChannel channel, ProxyLink link, long proxyPid, DirectReads direct) {
             this.process = process;
@@ -82,6 +84,8 @@ public final class IkcForwarder implements SyscallForwarder {
     private final Doorbell doorbell;
     private final Map<Process, Client> clients = new ConcurrentHashMap<>();
     private final Map<Long, Supplier<byte[]>> generated = new ConcurrentHashMap<>();
+    /** What takes the writes to a writable generated file, by token; kept while its process lives. */
+    private final Map<Long, java.util.function.ToLongFunction<byte[]>> writers = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong(), retiredDirectReads = new AtomicLong();
 
     /**
@@ -152,7 +156,8 @@ public final class IkcForwarder implements SyscallForwarder {
         System.arraycopy(args, 0, c.args[slot], 0, 6);
         c.inFlight.incrementAndGet();
         c.channel.publish(slot, t.tid(), sequence.incrementAndGet(), nr, args, t.process().umask(),
-                t.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_NOFILE));
+                t.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_NOFILE), (int) checkedAs(t, call, args, true),
+                (int) checkedAs(t, call, args, false));
         if (c.channel.needsWorker())
             doorbell.ringProxies(); // the proxy starts workers on demand
         EventSink sink = kernel.eventSink();
@@ -188,6 +193,19 @@ public final class IkcForwarder implements SyscallForwarder {
     private record Completed(Thread thread, Syscall call, long[] args, LongUnaryOperator then, long result,
             DirectReads direct, int offeredFd, int generation) {}
 
+    private static final long AT_EACCESS = 0x200;
+
+    /**
+     * The uid (or gid) the host checks a call's permissions with: the process's filesystem id, except for
+     * access and faccessat (without AT_EACCESS), which Linux checks with the real ids.
+     */
+    private static long checkedAs(Thread t, Syscall call, long[] args, boolean uid) {
+        jmck.lwk.proc.Credentials c = t.process().credentials();
+        boolean real = call == Syscall.ACCESS || call == Syscall.FACCESSAT
+                || call == Syscall.FACCESSAT2 && (args[3] & AT_EACCESS) == 0;
+        return uid ? (real ? c.uid() : c.fsuid()) : (real ? c.gid() : c.fsgid());
+    }
+
     /**
      * Takes what a slot whose response the caller has taken holds, and frees it (from then on another core
      * may reuse it). By the spinning thread, or by the poll under c's lock.
@@ -218,6 +236,9 @@ public final class IkcForwarder implements SyscallForwarder {
             SyscallDispatcher.raiseSigpipe(t, done.call(), done.args(), result);
         if (done.offeredFd() >= 0) // (nothing is learnt once the process's direct reads are closed)
             done.direct().learn(done.args()[0], done.offeredFd(), done.generation());
+        if (live && done.call() != null && jmck.lwk.file.LocalFiles.isRedirect(result))
+            return kernel.localFiles().call(t, done.call(), done.args(), result); // a local file's fd: the LWK makes
+                                                                                // the call (it may block the thread again)
         if (live && done.then() != null)
             result = done.then().applyAsLong(result);
         return result;
@@ -250,6 +271,23 @@ public final class IkcForwarder implements SyscallForwarder {
                     }
                 ch.answerCallBack(i, r);
             }
+            case IkcChannel.CALLBACK_WRITE -> {
+                var writer = writers.get(arg);
+                long r = -Errno.EIO;
+                Path f = files.written(arg);
+                if (writer != null)
+                    try {
+                        r = writer.applyAsLong(Files.readAllBytes(f));
+                    } catch (IOException e) {
+                        r = -Errno.EIO;
+                    }
+                try {
+                    Files.deleteIfExists(f);
+                } catch (IOException e) {
+                    // the directory goes at shutdown
+                }
+                ch.answerCallBack(i, r);
+            }
             default -> ch.answerCallBack(i, -1);
         }
     }
@@ -260,9 +298,56 @@ public final class IkcForwarder implements SyscallForwarder {
      */
     @Override
     public long openContents(Thread t, String name, Supplier<byte[]> contents) {
+        return openContents(t, name, contents, null);
+    }
+
+    /** A writable one: the guest's writes go to writer (through a call-back) instead of the file. */
+    @Override
+    public long openContents(Thread t, String name, Supplier<byte[]> contents,
+            java.util.function.ToLongFunction<byte[]> writer) {
+        Client c = clients.get(t.process());
+        if (c == null)
+            return -Errno.ENOSYS;
         long token = sequence.incrementAndGet();
         generated.put(token, contents);
-        return post(t, IkcCall.OPEN_GENERATED, new long[] {token, 0, 0, 0, 0, 0}, "proxy: open " + name, null);
+        if (writer != null) {
+            writers.put(token, writer);
+            c.writerTokens.add(token);
+        }
+        return post(t, IkcCall.OPEN_GENERATED, new long[] {token, writer != null ? 1 : 0, 0, 0, 0, 0},
+                "proxy: open " + name, null);
+    }
+
+    /**
+     * A call with a /proc path the LWK resolved (see IkcCall.PATH_CALL): the syscall's number, which
+     * argument is the path and the path travel in a generated file; its token goes in the sixth argument,
+     * which none of these calls uses.
+     */
+    @Override
+    public long forwardWithPath(Thread t, Syscall call, long[] args, int pathArg, String hostPath) {
+        if (call.args().size() > 5)
+            return -Errno.ENOSYS;
+        long token = sequence.incrementAndGet();
+        try {
+            Files.writeString(files.generated(token), call.nr + " " + pathArg + " " + hostPath);
+        } catch (IOException e) {
+            return -Errno.ENOMEM;
+        }
+        long[] a = args.clone();
+        a[pathArg] = 0;
+        a[5] = token;
+        return post(t, call, IkcCall.PATH_CALL.number, a, "proxy: " + call.linuxName, null);
+    }
+
+    @Override
+    public long hostPid(Process p) {
+        Client c = clients.get(p);
+        return c == null ? -1 : c.proxyPid;
+    }
+
+    @Override
+    public Path sharedDirectory() {
+        return files.directory();
     }
 
     /**
@@ -341,6 +426,46 @@ public final class IkcForwarder implements SyscallForwarder {
                 fd -> done.applyAsLong(fd < 0 ? fd : openProxyFd(c.proxyPid, fd, false)));
     }
 
+    @Override
+    public long openLocalFile(Thread t, long lwkPid, int pipeFd, long id, int flags, LongUnaryOperator done) {
+        if (!clients.containsKey(t.process()))
+            return done.applyAsLong(-Errno.ENOSYS);
+        return post(t, IkcCall.OPEN_LOCAL_FILE, new long[] {lwkPid, pipeFd, flags, id, 0, 0}, "proxy: open a local file", done);
+    }
+
+    @Override
+    public long localFileOf(Thread t, int fd, LongUnaryOperator done) {
+        if (!clients.containsKey(t.process()))
+            return done.applyAsLong(-Errno.EBADF);
+        return post(t, IkcCall.LOCAL_FILE_OF, new long[] {fd, 0, 0, 0, 0, 0}, "proxy: which file", done);
+    }
+
+    @Override
+    public long copyFd(Thread t, int pid, int fd, LongUnaryOperator done) {
+        if (!clients.containsKey(t.process()))
+            return done.applyAsLong(-Errno.EBADF);
+        return post(t, IkcCall.COPY_FD, new long[] {pid, fd, 0, 0, 0, 0}, "proxy: pidfd_getfd", done);
+    }
+
+    @Override
+    public long compareFiles(Thread t, int pid1, int fd1, int pid2, int fd2, LongUnaryOperator done) {
+        if (!clients.containsKey(t.process()))
+            return done.applyAsLong(-Errno.EBADF);
+        return post(t, IkcCall.COMPARE_FILES, new long[] {pid1, fd1, pid2, fd2, 0, 0}, "proxy: kcmp", done);
+    }
+
+    /** Marks OPEN_EXEC's third argument: the second is a guest directory fd, the rest execveat's flags. */
+    public static final long EXEC_AT = 1L << 32;
+
+    @Override
+    public long openExecutableAt(Thread t, int dirfd, long path, int flags, LongUnaryOperator done) {
+        Client c = clients.get(t.process());
+        if (c == null)
+            return done.applyAsLong(-Errno.ENOSYS);
+        return post(t, IkcCall.OPEN_EXEC, new long[] {path, dirfd, EXEC_AT | (flags & 0xffffffffL), 0, 0, 0},
+                "proxy: execveat", fd -> done.applyAsLong(fd < 0 ? fd : openProxyFd(c.proxyPid, fd, false)));
+    }
+
     /** A process exec'ed: its page tables are new, and the proxy closes its close-on-exec files. */
     @Override
     public long execDone(Thread t, LongUnaryOperator done) {
@@ -371,6 +496,8 @@ public final class IkcForwarder implements SyscallForwarder {
                 }
         }
         c.channel.markExited();
+        c.writerTokens.forEach(writers::remove);
+        deleteTree(files.directory().resolve("proc").resolve(Integer.toString(p.pid()))); // what ProcFs kept for p
         try {
             Files.deleteIfExists(c.channel.file());
         } catch (IOException e) {
@@ -412,7 +539,22 @@ public final class IkcForwarder implements SyscallForwarder {
             case OPEN_EXEC -> "execve (open the file)";
             case EXEC_DONE -> "execve (close-on-exec files)";
             case FORK -> "fork (copy the files)";
+            case PATH_CALL -> "a call on a /proc path";
+            case OPEN_LOCAL_FILE -> "open (a pidfd or signalfd)";
+            case LOCAL_FILE_OF -> "which file an fd is";
+            case COPY_FD -> "pidfd_getfd (copy an fd)";
+            case COMPARE_FILES -> "kcmp (compare two fds)";
         };
+    }
+
+    private static void deleteTree(Path d) {
+        if (!Files.exists(d))
+            return;
+        try (var walk = Files.walk(d)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            // the whole directory goes at shutdown
+        }
     }
 
     /** Reads the LWK served itself, without crossing to a proxy (see DirectReads). */

@@ -82,6 +82,8 @@ public final class Kernel implements SyscallContext {
     private final SyscallDispatcher syscalls = new SyscallDispatcher(kmsg);
     private final Scheduler scheduler = new Scheduler(cores);
     private final List<ExitListener> exitListeners = new CopyOnWriteArrayList<>();
+    /** Files the LWK implements itself (pidfds, signalfds); told when processes end and are reaped. */
+    private final jmck.lwk.file.LocalFiles localFiles = new jmck.lwk.file.LocalFiles();
     private final long bootNanos = System.nanoTime();
     private volatile EventSink events;
     /** The stepper's or gdb stub's hooks; null (one check per trap) when no debugger is attached. */
@@ -148,6 +150,9 @@ public final class Kernel implements SyscallContext {
             kmsg.log("jmck LWK: exact mode: every core on one host thread, deterministic");
         hwcap = readHwcap(cores.get(0).cpu());
         SyscallTable.registerAll(syscalls, this);
+        exitListeners.add((p, killedBy, rip) -> localFiles.exited(p));
+        signals.setPendingListener(localFiles.signalFiles()::changed);
+        processes.setReapListener(localFiles::reaped);
         scheduler.setHooks(returnToUser, eventLoop);
         booted = true;
         kmsg.log("jmck LWK: booted, %d frames free", frames.freeFrames());
@@ -275,6 +280,11 @@ public final class Kernel implements SyscallContext {
     @Override
     public long uptimeNanos() {
         return System.nanoTime() - bootNanos;
+    }
+
+    @Override
+    public jmck.lwk.file.LocalFiles localFiles() {
+        return localFiles;
     }
 
     public void setEventSink(EventSink sink) {

@@ -180,11 +180,13 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
         int status = (ws & 0x7f) == 0 ? (ws >> 8) & 0xff : ws & 0x7f;
         SigAction a = parent.action(Signals.SIGCHLD);
         boolean autoReap = p.exitSignal() == Signals.SIGCHLD && (a.isIgnore() || a.has(SigAction.SA_NOCLDWAIT));
-        if (p.exitSignal() != 0)
-            k.signals().send(parent, new SigInfo(p.exitSignal(), code, 0, 0, p.pid(), (int) p.credentials().uid(), status));
         if (autoReap)
             k.processes().remove(p);
+        // the waiters look again before the signal comes: a wait the child ends returns it, even if the
+        // exit signal's handler has no SA_RESTART (Linux's do_wait finds the zombie before it looks at signals)
         wakeChildWaiters(parent);
+        if (p.exitSignal() != 0)
+            k.signals().send(parent, new SigInfo(p.exitSignal(), code, 0, 0, p.pid(), (int) p.credentials().uid(), status));
     }
 
     /** A child of parent changed state: its threads in wait4/waitid look again. Under the task lock. */
@@ -244,9 +246,9 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
             Process parent = p.parent();
             if (parent == null || parent.ended())
                 return;
+            wakeChildWaiters(parent); // before the signal, as for an exit
             if (!parent.action(Signals.SIGCHLD).has(SigAction.SA_NOCLDSTOP))
                 k.signals().send(parent, new SigInfo(Signals.SIGCHLD, code, 0, 0, p.pid(), (int) p.credentials().uid(), status));
-            wakeChildWaiters(parent);
         }
     }
 

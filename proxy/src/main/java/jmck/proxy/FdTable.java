@@ -15,10 +15,24 @@ final class FdTable {
     private int limit = LIMIT;
     private int[] host = new int[64];
     private boolean[] cloexec = new boolean[64];
+    /**
+     * The id of the local file (jmck.lwk.file.LocalFiles: a pidfd, a signalfd) each guest fd is, 0 for none;
+     * kept across dup and fork, which share the open file.
+     */
+    private long[] local = new long[64];
+    /** Whether any fd was ever a local file: until then the guest's reads need not look. */
+    private volatile boolean anyLocal;
     /** Contents still to be written into a generated file's memfd, by guest fd (see installGenerated). */
     private final java.util.Map<Integer, java.util.function.Supplier<byte[]>> pending = new java.util.HashMap<>();
     /** Guest fds of generated files; like Linux's seq_files they cannot be spliced or sendfile'd. */
     private final java.util.Set<Integer> generated = new java.util.HashSet<>();
+    /** What takes the writes to writable generated files, by guest fd. */
+    private final java.util.Map<Integer, java.util.function.ToLongFunction<byte[]>> writers = new java.util.HashMap<>();
+
+    /** The writer of guest fd g if it is a writable generated file, else null. */
+    synchronized java.util.function.ToLongFunction<byte[]> writer(long g) {
+        return writers.get((int) g);
+    }
 
     /** Runs before a guest fd stops naming its host file (close, replaced by dup2): the LWK's direct reads depend on it. */
     private Runnable onRemove = () -> {};
@@ -31,7 +45,42 @@ final class FdTable {
         return generated.contains((int) g);
     }
 
+    /** The guest process whose table this is (its POSIX record locks, see RecordLocks); 0 if unknown. */
+    private int owner;
+
+    synchronized void setOwner(int pid) {
+        owner = pid;
+    }
+
+    synchronized int owner() {
+        return owner;
+    }
+
+    /** Closes a host fd of this table: the process's POSIX locks on its file go first, as on Linux. */
+    private void closeHost(int h) {
+        if (owner > 0)
+            RecordLocks.INSTANCE.closing(owner, h);
+        HostSyscall.call(3, h, 0, 0);
+    }
+
+    static {
+        ignoreSigio();
+    }
+
+    /**
+     * The host sends SIGIO to the proxy for what its files do on its behalf (a lease the guest took is
+     * broken, an O_ASYNC descriptor): the guest's fds are the proxy's, but the signal is not for the proxy,
+     * whose default action for it would end the proxy. It is ignored.
+     */
+    private static void ignoreSigio() {
+        com.sun.jna.Memory act = new com.sun.jna.Memory(32);
+        act.clear(32);
+        act.setLong(0, 1); // SIG_IGN
+        HostSyscall.call(13 /* rt_sigaction */, 29 /* SIGIO */, HostSyscall.address(act), 0, 8, 0, 0);
+    }
+
     FdTable() {
+        HostFacts.raiseFileLimit();
         java.util.Arrays.fill(host, -1);
     }
 
@@ -56,7 +105,10 @@ final class FdTable {
         if (h >= 0 && !pending.isEmpty()) {
             var contents = pending.remove((int) g);
             if (contents != null)
-                fill(h, contents.get());
+                HostCalls.asProxyWhile(() -> {
+                    fill(h, contents.get());
+                    return null;
+                });
         }
         return h;
     }
@@ -69,7 +121,8 @@ final class FdTable {
      * Linux's seq_files they are produced when the guest first uses the fd (reads, seeks, stats), not at
      * open. Returns the guest fd or -errno.
      */
-    synchronized int installGenerated(String name, java.util.function.Supplier<byte[]> contents) {
+    synchronized int installGenerated(String name, java.util.function.Supplier<byte[]> contents,
+            java.util.function.ToLongFunction<byte[]> writer) {
         com.sun.jna.Memory n = new com.sun.jna.Memory(Math.min(name.length(), 200) + 1L);
         n.setString(0, name.length() > 200 ? name.substring(0, 200) : name);
         long fd = HostSyscall.call(SYS_MEMFD_CREATE, HostSyscall.address(n), MFD_CLOEXEC, 0);
@@ -79,6 +132,8 @@ final class FdTable {
         if (g >= 0) {
             pending.put(g, contents);
             generated.add(g);
+            if (writer != null)
+                writers.put(g, writer);
         }
         return g;
     }
@@ -124,11 +179,46 @@ final class FdTable {
             if (host[g] < 0) {
                 host[g] = hostFd;
                 cloexec[g] = closeOnExec;
+                local[g] = 0;
                 return g;
             }
         }
         HostSyscall.call(3, hostFd, 0, 0);
         return -24; // EMFILE
+    }
+
+    /**
+     * dup2/dup3: guest fd g becomes a duplicate of guest fd from (which must be open), replacing what g held.
+     * An open g keeps its host descriptor, which dup3 on the host replaces at once: like Linux, this needs
+     * no free descriptor, so it works in a full table. Returns g, or -errno.
+     */
+    synchronized long dupOnto(long from, int g, boolean closeOnExec) {
+        int h = host(from);
+        if (h < 0)
+            return -9; // EBADF
+        int target = g < host.length ? host[g] : -1;
+        if (target < 0) {
+            long d = HostSyscall.call(SYS_FCNTL, h, F_DUPFD_CLOEXEC, 3);
+            if (d < 0)
+                return d;
+            installAt(g, (int) d, closeOnExec);
+            local[g] = local[(int) from];
+            return g;
+        }
+        onRemove.run(); // g stops naming its file: the LWK's direct reads of it end
+        if (owner > 0) // dup3 closes what target held
+            RecordLocks.INSTANCE.closing(owner, target);
+        long r = HostSyscall.call(SYS_DUP3, h, target, O_CLOEXEC);
+        if (r < 0)
+            return r;
+        pending.remove(g);
+        generated.remove(g);
+        writers.remove(g);
+        owners.remove(g);
+        signals.remove(g);
+        cloexec[g] = closeOnExec;
+        local[g] = local[(int) from];
+        return g;
     }
 
     /** Puts hostFd at guest fd g, closing what g held. */
@@ -137,12 +227,16 @@ final class FdTable {
             grow(g + 1);
         if (host[g] >= 0) {
             onRemove.run();
-            HostSyscall.call(3, host[g], 0, 0);
+            closeHost(host[g]);
         }
         pending.remove(g);
         generated.remove(g);
+        writers.remove(g);
+        owners.remove(g);
+        signals.remove(g);
         host[g] = hostFd;
         cloexec[g] = closeOnExec;
+        local[g] = 0;
     }
 
     private void grow(int n) {
@@ -150,6 +244,7 @@ final class FdTable {
         int old = host.length;
         host = java.util.Arrays.copyOf(host, size);
         cloexec = java.util.Arrays.copyOf(cloexec, size);
+        local = java.util.Arrays.copyOf(local, size);
         java.util.Arrays.fill(host, old, size, -1);
     }
 
@@ -161,8 +256,14 @@ final class FdTable {
         onRemove.run();
         host[(int) g] = -1;
         cloexec[(int) g] = false;
+        local[(int) g] = 0;
         pending.remove((int) g);
         generated.remove((int) g);
+        writers.remove((int) g);
+        owners.remove((int) g);
+        signals.remove((int) g);
+        if (owner > 0)
+            RecordLocks.INSTANCE.closing(owner, h);
         long r = HostSyscall.call(3, h, 0, 0);
         return r == -4 ? 0 : r; // EINTR from close still closed the fd
     }
@@ -179,6 +280,75 @@ final class FdTable {
         if (h < 0)
             return -9;
         return HostSyscall.call(SYS_FCNTL, h, F_DUPFD_CLOEXEC, 3);
+    }
+
+    /** dup and F_DUPFD: a new guest fd at or above min for the open file of guest fd g; it or -errno. */
+    long duplicate(long g, boolean closeOnExec, int min) {
+        return copyInto(this, g, closeOnExec, min);
+    }
+
+    /**
+     * Guest fd g of this table duplicated into to (pidfd_getfd, dup), at or above min: the new fd, or -errno.
+     * One table's lock at a time, so that copies both ways between two tables cannot deadlock.
+     */
+    long copyInto(FdTable to, long g, boolean closeOnExec, int min) {
+        long h, id;
+        synchronized (this) {
+            h = dupHost(g);
+            if (h < 0)
+                return h;
+            id = local[(int) g];
+        }
+        synchronized (to) {
+            int n = to.install((int) h, closeOnExec, min);
+            if (n >= 0 && id != 0)
+                to.markLocal(n, id);
+            return n;
+        }
+    }
+
+    /** Installs a local file's read end (see the local field) at the lowest free fd: it, or -EMFILE. */
+    synchronized int installLocal(int hostFd, boolean closeOnExec, long id) {
+        int g = install(hostFd, closeOnExec, 0);
+        if (g >= 0)
+            markLocal(g, id);
+        return g;
+    }
+
+    private void markLocal(int g, long id) {
+        local[g] = id;
+        anyLocal = true;
+    }
+
+    /** The local file guest fd g is (its id), or 0; cheap while no fd ever was one. */
+    long local(long g) {
+        if (!anyLocal)
+            return 0;
+        synchronized (this) {
+            int i = (int) g;
+            return i >= 0 && i < host.length && host[i] >= 0 ? local[i] : 0;
+        }
+    }
+
+    /** F_SETOWN and F_SETSIG, kept per guest fd: {owner type, pid} and the signal. */
+    private final java.util.Map<Integer, int[]> owners = new java.util.HashMap<>();
+    private final java.util.Map<Integer, Integer> signals = new java.util.HashMap<>();
+
+    synchronized void setOwnerOf(long g, int type, int pid) {
+        owners.put((int) g, new int[] {type, pid});
+    }
+
+    /** {type, pid} of F_SETOWN(_EX); {F_OWNER_PID, 0} if none was set. */
+    synchronized int[] ownerOf(long g) {
+        return owners.getOrDefault((int) g, new int[] {1, 0}).clone();
+    }
+
+    synchronized void setSignalOf(long g, int sig) {
+        signals.put((int) g, sig);
+    }
+
+    synchronized int signalOf(long g) {
+        return signals.getOrDefault((int) g, 0);
     }
 
     synchronized boolean cloexec(long g) {
@@ -217,8 +387,11 @@ final class FdTable {
         for (int g = 0; g < host.length; g++)
             if (host[g] >= 0) {
                 long h = HostSyscall.call(SYS_FCNTL, host[g], F_DUPFD_CLOEXEC, 3);
-                if (h >= 0)
+                if (h >= 0) {
                     t.installAt(g, (int) h, cloexec[g]);
+                    if (local[g] != 0)
+                        t.markLocal(g, local[g]);
+                }
             }
         return t;
     }
@@ -233,8 +406,10 @@ final class FdTable {
         execFile = h;
     }
 
-    /** Closes everything (the guest process ended). */
+    /** Closes everything (the guest process ended); its record locks go too. */
     synchronized void closeAll() {
+        if (owner > 0)
+            RecordLocks.INSTANCE.exited(owner);
         holdExecFile(-1);
         for (int g = 0; g < host.length; g++)
             if (host[g] >= 0)

@@ -17,17 +17,78 @@ import jmck.lwk.proc.Rlimits;
  */
 public final class HostFacts {
     private static final int SYS_GETUID = 102, SYS_GETGID = 104, SYS_GETEUID = 107, SYS_GETEGID = 108,
-            SYS_PRLIMIT64 = 302;
+            SYS_PRLIMIT64 = 302, SYS_GETGROUPS = 115;
 
     private HostFacts() {}
 
     public static Credentials credentials() {
         long uid = HostSyscall.call(SYS_GETUID, 0, 0, 0), gid = HostSyscall.call(SYS_GETGID, 0, 0, 0);
         long euid = HostSyscall.call(SYS_GETEUID, 0, 0, 0), egid = HostSyscall.call(SYS_GETEGID, 0, 0, 0);
-        return new Credentials(uid, euid, euid, gid, egid, egid);
+        Memory list = new Memory(4L * 65536);
+        long n = HostSyscall.call(SYS_GETGROUPS, 65536, HostSyscall.address(list), 0);
+        long[] groups = new long[(int) Math.max(0, n)];
+        for (int i = 0; i < groups.length; i++)
+            groups[i] = list.getInt(4L * i) & 0xffffffffL;
+        return new Credentials(uid, euid, euid, gid, egid, egid).withGroups(groups);
     }
 
-    public static Rlimits rlimits() {
+    /** The limits this process was started with, read before {@link #raiseFileLimit} changes one. */
+    private static Rlimits inherited;
+    /** The proxy's own files (the JVM's, channels, generated files) beyond the guest's: kept free for them. */
+    private static final long PROXY_FILES = 128;
+
+    /**
+     * The resource limits the guest inherits: this process's, as it started; except that RLIMIT_NOFILE is
+     * cut to what the proxy can hold besides its own files when it could not raise its hard limit far
+     * enough (without CAP_SYS_RESOURCE), so that a guest that fills its table meets its own limit exactly.
+     */
+    public static synchronized Rlimits rlimits() {
+        if (inherited == null) {
+            inherited = read();
+            raiseFileLimit();
+            long room = read().hard(RLIMIT_NOFILE) - PROXY_FILES;
+            long soft = inherited.soft(RLIMIT_NOFILE), hard = inherited.hard(RLIMIT_NOFILE);
+            if (Long.compareUnsigned(hard, room) > 0)
+                inherited.set(RLIMIT_NOFILE, Long.compareUnsigned(soft, room) > 0 ? room : soft, room);
+        }
+        return inherited.copy();
+    }
+
+    private static final int RLIMIT_NOFILE = 7;
+    private static boolean raised;
+
+    /**
+     * Raises this process's own RLIMIT_NOFILE as far as it may (to fs.nr_open as root, else the soft limit
+     * to the hard one), once. Every guest descriptor is a host descriptor of the proxy, which has files of
+     * its own: without room beyond the guest's limit, a guest would run out of descriptors before its
+     * RLIMIT_NOFILE says (the guest's limit is enforced by the proxy's fd table instead).
+     */
+    public static synchronized void raiseFileLimit() {
+        if (inherited == null) {
+            rlimits(); // what the guest inherits is read first, and raises
+            return;
+        }
+        if (raised)
+            return;
+        raised = true;
+        long max;
+        try {
+            max = Long.parseLong(Files.readAllLines(Paths.get("/proc/sys/fs/nr_open")).get(0).trim()); // (readString of a /proc file reads one byte)
+        } catch (IOException | NumberFormatException e) {
+            max = 1 << 20;
+        }
+        Memory m = new Memory(16);
+        m.setLong(0, max);
+        m.setLong(8, max);
+        if (HostSyscall.call(SYS_PRLIMIT64, 0, RLIMIT_NOFILE, HostSyscall.address(m), 0, 0, 0) == 0)
+            return;
+        if (HostSyscall.call(SYS_PRLIMIT64, 0, RLIMIT_NOFILE, 0, HostSyscall.address(m), 0, 0) == 0) {
+            m.setLong(0, m.getLong(8)); // not allowed to raise the hard limit: the soft one up to it
+            HostSyscall.call(SYS_PRLIMIT64, 0, RLIMIT_NOFILE, HostSyscall.address(m), 0, 0, 0);
+        }
+    }
+
+    private static Rlimits read() {
         long[] soft = new long[Rlimits.RLIM_NLIMITS], hard = new long[Rlimits.RLIM_NLIMITS];
         Memory m = new Memory(16);
         for (int r = 0; r < Rlimits.RLIM_NLIMITS; r++) {

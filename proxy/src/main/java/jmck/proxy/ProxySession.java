@@ -104,6 +104,7 @@ public final class ProxySession {
     /** Starts serving process pid on its channel with fds as its file descriptors (workers start on demand). */
     public void serve(int pid, IkcChannel channel, FdTable fds) {
         Served s = new Served(pid, channel, fds);
+        fds.setOwner(pid);
         fds.onRemove(channel::bumpFdGeneration); // the LWK's direct reads must not outlive an fd
         served.put(pid, s);
         synchronized (this) {
@@ -132,6 +133,7 @@ public final class ProxySession {
         Served s = served.remove(pid);
         if (s == null)
             return;
+        RecordLocks.INSTANCE.exited(pid); // now, as Linux drops them before the parent hears of the exit
         s.done = true;
         s.channel.markExited();
         s.release();
@@ -226,8 +228,8 @@ public final class ProxySession {
         } finally {
             ch.addIdle(-1);
             synchronized (this) {
-                zeroCopyBytes += hc.zeroCopyBytes;
-                bounceBytes += hc.bounceBytes;
+                zeroCopyBytes += hc.zeroCopyBytes();
+                bounceBytes += hc.bounceBytes();
             }
             workers.remove(java.lang.Thread.currentThread());
             // A request posted while this worker was leaving found it still counted idle: someone must take it.
@@ -297,8 +299,11 @@ public final class ProxySession {
         for (int i = 0; i < 6; i++)
             args[i] = channel.arg(slot, i);
         gm.serve(slot);
+        serving.set(gm);
         hc.umask = channel.umask(slot);
         hc.fds().setLimit(channel.nofile(slot));
+        hc.fsuid = channel.fsuid(slot);
+        hc.fsgid = channel.fsgid(slot);
         IkcCall pseudo = IkcCall.of(nr);
         if (pseudo == null) {
             Syscall call = Syscall.of(nr);
@@ -310,9 +315,13 @@ public final class ProxySession {
             return r;
         }
         return switch (pseudo) {
-            case OPEN_GENERATED -> openGenerated(hc, gm, args[0]);
-            case MAPPABLE_FD -> hc.mappableHostFd(args[0], args[1] != 0); // the LWK opens /proc/<this pid>/fd/<r> itself
-            case OPEN_EXEC -> hc.openExecutable(args[0]); // likewise
+            case OPEN_GENERATED -> openGenerated(hc, args[0], args[1] != 0);
+            case MAPPABLE_FD -> hc.filesForLwk().mappableHostFd(args[0], args[1] != 0); // the LWK opens /proc/<this pid>/fd/<r> itself
+            case OPEN_EXEC -> { // likewise; execveat gives a directory fd and flags
+                boolean at = (args[2] & IkcForwarder.EXEC_AT) != 0;
+                yield hc.filesForLwk().openExecutable(args[0], at ? (int) args[1] : -100, at ? (int) args[2] : 0);
+            }
+            case PATH_CALL -> pathCall(hc, args);
             case EXEC_DONE -> {
                 hc.fds().closeOnExec();
                 yield 0;
@@ -321,16 +330,58 @@ public final class ProxySession {
                 fork(s.pid, (int) args[0]);
                 yield 0;
             }
+            case OPEN_LOCAL_FILE -> LocalFileCalls.open(s.fds, args[0], args[1], args[2], args[3]);
+            case LOCAL_FILE_OF -> LocalFileCalls.of(s.fds, args[0]);
+            case COPY_FD -> { // pidfd_getfd: another process's fd, close-on-exec here
+                Served from = served.get((int) args[0]);
+                yield from == null ? -Errno.ESRCH : from.fds.copyInto(s.fds, args[1], true, 0);
+            }
+            case COMPARE_FILES -> { // kcmp KCMP_FILE: both processes must be this proxy's to compare host fds
+                Served a = served.get((int) args[0]), b = served.get((int) args[2]);
+                yield a == null || b == null ? 3 : LocalFileCalls.compare(a.fds, args[1], b.fds, args[3]);
+            }
         };
+    }
+
+    /** The guest memory (and IKC slot) of the request this worker thread is serving, for call-backs. */
+    private final ThreadLocal<RemoteGuestMemory> serving = new ThreadLocal<>();
+
+    /** IkcCall.PATH_CALL: the syscall, its path argument and the host path are in the token's file. */
+    private long pathCall(HostCalls hc, long[] args) {
+        String text;
+        Path file = files.generated(args[5]);
+        try {
+            text = Files.readString(file);
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            return -Errno.EIO;
+        }
+        String[] parts = text.split(" ", 3);
+        Syscall call = parts.length == 3 ? Syscall.of(Long.parseLong(parts[0])) : null;
+        int pathArg = parts.length == 3 ? Integer.parseInt(parts[1]) : -1;
+        if (call == null || pathArg < 0 || pathArg > 4)
+            return -Errno.ENOSYS;
+        args[5] = 0;
+        return hc.executeWithPath(call, args, pathArg, parts[2]);
     }
 
     /**
      * A /proc file: an fd whose contents the LWK writes out when the guest first uses it (the worker then
      * serving that call calls back through its own slot).
      */
-    private long openGenerated(HostCalls hc, RemoteGuestMemory gm, long token) {
+    private long openGenerated(HostCalls hc, long token, boolean writable) {
         Path file = files.generated(token);
+        java.util.function.ToLongFunction<byte[]> writer = !writable ? null : bytes -> HostCalls.asProxyWhile(() -> {
+            RemoteGuestMemory gm = serving.get(); // the worker now serving the write
+            try {
+                Files.write(files.written(token), bytes);
+            } catch (IOException e) {
+                return (long) -Errno.EIO;
+            }
+            return gm.channel().requestWrite(gm.slot(), token, lwk);
+        });
         return hc.openContents("generated", () -> {
+            RemoteGuestMemory gm = serving.get(); // the worker serving the first use of the fd
             if (gm.channel().requestGenerate(gm.slot(), token, lwk) != 0)
                 return new byte[0];
             try {
@@ -340,6 +391,6 @@ public final class ProxySession {
             } catch (IOException e) {
                 return new byte[0];
             }
-        });
+        }, writer);
     }
 }

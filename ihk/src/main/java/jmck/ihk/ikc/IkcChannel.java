@@ -17,23 +17,25 @@ import java.nio.file.Path;
  *
  * <p>Layout (little-endian, offsets in bytes; docs/ikc.md describes every field):
  * <pre>
- * header  0  magic "JMCKIKC1"     8  slot count         12 version (2)
+ * header  0  magic "JMCKIKC1"     8  slot count         12 version (3)
  *         16 proxy doorbell       20 proxy sleepers     24 page-table root (CR3) of the process
  *         32 process exited (1)   36 proxy workers serving the channel
  *         40 wanted (1: the LWK posted while no worker was idle)   44 idle workers (waiting for a request)
  *         48 fd-table generation (the proxy adds 1 before a guest fd stops naming its file)
  *         52 direct reads (1: the LWK reads regular files itself, see DirectReads; the proxy offers them)
- * slot i at 64 + 128 * i:
+ * slot i at 64 + 192 * i:
  *         0  state: 0 free, 4 filling, 1 request, 2 claimed, 3 response, 5 taken
  *         4  tid of the LWK thread  8  sequence number  16 syscall or IkcCall number  24 args[6]
  *         72 result (what the guest gets in rax: a value or -errno)
  *         80 call-back state: 0 none, 1 requested, 3 serving, 2 done
- *         84 call-back kind: 1 fault, 2 fault for a write, 3 generate a file
+ *         84 call-back kind: 1 fault, 2 fault for a write, 3 generate a file, 4 a write to a generated file
  *         88 its argument: the guest address, or the file's token
- *         96 its result: the page's physical address, 0, or -1
- *         104 the process's umask    112 its RLIMIT_NOFILE (the proxy applies both to the call)
+ *         96 its result: the page's physical address, 0, -1, or the write's (bytes taken or -errno)
+ *         104 the process's umask    112 its RLIMIT_NOFILE
  *         120 after a read: the host fd the LWK may read the file through itself, or -1
  *         124 the fd-table generation that offer holds for
+ *         128 the uid and 132 the gid the host checks the call's permissions with (the proxy applies
+ *            them, the umask and the limit to the call)
  * </pre>
  */
 public final class IkcChannel {
@@ -42,14 +44,15 @@ public final class IkcChannel {
     /** Call-back states. */
     public static final int CALLBACK_NONE = 0, CALLBACK_REQUESTED = 1, CALLBACK_DONE = 2, CALLBACK_SERVING = 3;
     /** What a call-back asks of the LWK. */
-    public static final int CALLBACK_FAULT_READ = 1, CALLBACK_FAULT_WRITE = 2, CALLBACK_GENERATE = 3;
+    public static final int CALLBACK_FAULT_READ = 1, CALLBACK_FAULT_WRITE = 2, CALLBACK_GENERATE = 3,
+            CALLBACK_WRITE = 4;
     private static final long MAGIC = 0x31434b494b434d4aL; // "JMCKIKC1"
-    private static final int VERSION = 2, HEADER = 64, SLOT = 128;
+    private static final int VERSION = 3, HEADER = 64, SLOT = 192;
     private static final int H_SLOTS = 8, H_VERSION = 12, H_BELL = 16, H_SLEEPERS = 20, H_ROOT = 24, H_EXITED = 32,
             H_WORKERS = 36, H_WANTED = 40, H_IDLE = 44, H_FD_GENERATION = 48, H_DIRECT_READS = 52;
     private static final int S_STATE = 0, S_TID = 4, S_SEQ = 8, S_NR = 16, S_ARGS = 24, S_RESULT = 72,
             S_CALLBACK = 80, S_CALLBACK_KIND = 84, S_CALLBACK_ARG = 88, S_CALLBACK_RESULT = 96, S_UMASK = 104,
-            S_NOFILE = 112, S_OFFER_FD = 120, S_OFFER_GENERATION = 124;
+            S_NOFILE = 112, S_OFFER_FD = 120, S_OFFER_GENERATION = 124, S_FSUID = 128, S_FSGID = 132;
 
     private final SharedWords w;
     private final int slots;
@@ -126,9 +129,10 @@ public final class IkcChannel {
 
     /**
      * Writes a request into reserved slot i with the process state the host call needs (umask,
-     * RLIMIT_NOFILE), makes it visible (FILLING -> REQUEST) and rings the proxy.
+     * RLIMIT_NOFILE, the filesystem uid and gid its permissions are checked with), makes it visible
+     * (FILLING -> REQUEST) and rings the proxy.
      */
-    public void publish(int i, int tid, long seq, long nr, long[] args, int umask, long nofile) {
+    public void publish(int i, int tid, long seq, long nr, long[] args, int umask, long nofile, int fsuid, int fsgid) {
         int s = slot(i);
         w.putInt(s + S_TID, tid);
         w.putLong(s + S_SEQ, seq);
@@ -137,6 +141,8 @@ public final class IkcChannel {
             w.putLong(s + S_ARGS + 8 * a, args[a]);
         w.putInt(s + S_UMASK, umask);
         w.putLong(s + S_NOFILE, nofile);
+        w.putInt(s + S_FSUID, fsuid);
+        w.putInt(s + S_FSGID, fsgid);
         w.putInt(s + S_CALLBACK, CALLBACK_NONE);
         w.putInt(s + S_OFFER_FD, -1);
         w.putInt(s + S_STATE, REQUEST);
@@ -310,6 +316,14 @@ public final class IkcChannel {
         return w.getLong(slot(i) + S_NOFILE);
     }
 
+    public int fsuid(int i) {
+        return w.getInt(slot(i) + S_FSUID);
+    }
+
+    public int fsgid(int i) {
+        return w.getInt(slot(i) + S_FSGID);
+    }
+
     /** Writes the result of a claimed request; the caller then rings the LWK's doorbell. */
     public void respond(int i, long result) {
         w.putLong(slot(i) + S_RESULT, result);
@@ -327,6 +341,14 @@ public final class IkcChannel {
     /** Asks the LWK to write out the generated file with this token (see IkcForwarder); returns 0 or -1. */
     public long requestGenerate(int i, long token, Doorbell lwk) {
         return callBack(i, CALLBACK_GENERATE, token, lwk);
+    }
+
+    /**
+     * Hands the LWK what the guest wrote to a generated file (in the file IkcFiles names for the token);
+     * returns the write's result: the bytes taken, or -errno.
+     */
+    public long requestWrite(int i, long token, Doorbell lwk) {
+        return callBack(i, CALLBACK_WRITE, token, lwk);
     }
 
     private long callBack(int i, int kind, long argument, Doorbell lwk) {

@@ -29,4 +29,9 @@ public record IkcFiles(Path directory) {
     public Path generated(long token) {
         return directory.resolve("gen." + token);
     }
+
+    /** What the guest wrote to writable generated file token, put here by the proxy for the LWK to take. */
+    public Path written(long token) {
+        return directory.resolve("written." + token);
+    }
 }

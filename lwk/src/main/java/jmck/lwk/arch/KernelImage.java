@@ -157,6 +157,7 @@ public final class KernelImage {
      * Puts a core in the state the kernel runs user threads in: long mode with paging (CR0.PG, CR4.PAE,
      * EFER.LME/NXE), SSE enabled, CR0.WP so that read-only pages stay read-only for the kernel too,
      * EFER.SCE and STAR for sysret, and the GDT. CR3 points at the kernel-only PML4 until a thread runs.
+     * The FPU is in Linux's initial state, which every new program starts from.
      */
     public void setUpCore(Cpu cpu) {
         cpu.setReg(X86Reg.CR3, root);
@@ -167,6 +168,7 @@ public final class KernelImage {
         cpu.setReg(X86Reg.CR0, cr0);
         cpu.setMsr(X86.MSR_STAR, ((long) X86.USER32_CS << 48) | ((long) X86.KERNEL_CS << 32));
         cpu.setGdtr(GDT_VA, GDT.length * 8 - 1);
+        FpuState.init(cpu);
     }
 
     /** Frames the image uses, to be returned at shutdown. */

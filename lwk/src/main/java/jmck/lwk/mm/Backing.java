@@ -52,6 +52,14 @@ public interface Backing {
         return null;
     }
 
+    /**
+     * For memory that owns its pages ({@link SharedPages}): the frame that holds the page at offset, with
+     * one more reference for the caller's mapping; -1 if pages are filled instead, -2 if no frame is free.
+     */
+    default long sharedFrame(long offset) {
+        return -1;
+    }
+
     /** Where bytes start to read as zero instead of the file's (a data segment's .bss), or Long.MAX_VALUE. */
     default long zeroFrom() {
         return Long.MAX_VALUE;

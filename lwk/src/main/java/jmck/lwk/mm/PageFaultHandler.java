@@ -15,6 +15,7 @@ import jmck.lwk.mm.FaultOutcome.Decision;
  * <li>a missing page of a file mapped privately and read-only, read or run: map the page cache's frame of
  *     that file page, shared read-only with every process that maps it (the first one reads it); a page of
  *     a file mapped shared: the one frame all its shared mappings use;</li>
+ * <li>a missing page of memory that owns its pages (System V shared memory): map its frame, shared;</li>
  * <li>any other missing page: choose 2 MiB or 4 KiB, take a frame from the buddy allocator, clear it if it
  *     may hold old data, fill it from the backing (file bytes or nothing for anonymous memory), write the PTE.</li>
  * </ol>
@@ -78,7 +79,19 @@ final class PageFaultHandler {
             }
         }
 
-        // 5. Any other missing page.
+        // 5. A missing page of memory that owns its pages (System V shared memory): its frame, shared.
+        if (vma.shared) {
+            long page = PageSize.SMALL.alignDown(va);
+            long frame = vma.backing.sharedFrame(vma.offset + (page - vma.start));
+            if (frame == -2)
+                return new FaultOutcome(va, access, present, vma, Decision.OUT_OF_MEMORY, -1, null);
+            if (frame >= 0) {
+                as.mapFrame(page, frame, PageSize.SMALL, vma);
+                return new FaultOutcome(va, access, present, vma, mapped, frame, PageSize.SMALL);
+            }
+        }
+
+        // 6. Any other missing page.
         PageSize size = as.choosePageSize(vma, va);
         long page = size.alignDown(va);
         long frame = as.allocateFrame(size);

@@ -34,6 +34,16 @@ public final class Vma {
         this.maxPage = maxPage;
     }
 
+    /** Whether the VMA maps backing (the same object). */
+    public boolean backingIs(Backing b) {
+        return backing == b;
+    }
+
+    /** Whether the VMA maps a backing of that kind. */
+    public boolean backingIs(Class<? extends Backing> kind) {
+        return kind.isInstance(backing);
+    }
+
     /** The part of this VMA from at to its end, as a new VMA; this one keeps [start, at). */
     Vma splitAt(long at) {
         Vma upper = new Vma(at, end, prot, shared, growsDown, backing, offset + (at - start), name, maxPage);

@@ -6,6 +6,7 @@ import java.util.List;
 import jmck.lwk.abi.Signals;
 import jmck.lwk.mm.AddressSpace;
 import jmck.lwk.signal.SigAction;
+import jmck.lwk.signal.SigInfo;
 
 /**
  * A guest process (McKernel's struct process): its address space, its threads, signal actions, limits and
@@ -19,7 +20,12 @@ public final class Process {
     private volatile AddressSpace mm;
     private String exe;
     private String comm;
-    private final Credentials credentials;
+    /** Changed by setuid and the like on the process's own core, read by any (kill's permission check). */
+    private volatile Credentials credentials;
+    private volatile Capabilities capabilities;
+    private SchedParams sched = new SchedParams();
+    /** /proc/PID/oom_score_adj, and the lowest value it may be set to without CAP_SYS_RESOURCE. */
+    private int oomScoreAdj, oomScoreAdjMin;
     final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
     final List<Process> children = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Written under the task lock; read by any core (the array publishes each action safely). */
@@ -54,6 +60,7 @@ public final class Process {
         this.exe = exe;
         this.comm = exe.substring(exe.lastIndexOf('/') + 1);
         this.credentials = credentials;
+        this.capabilities = Capabilities.of(credentials);
         this.rlimits = rlimits;
         this.pgid = parent == null ? pid : parent.pgid;
         this.sid = parent == null ? pid : parent.sid;
@@ -66,12 +73,40 @@ public final class Process {
         for (int i = 0; i < actions.length(); i++)
             actions.set(i, parent.actions.get(i));
         umask = parent.umask;
+        capabilities = parent.capabilities;
+        sched = parent.sched.forChild();
+        if (parent.flag(Flag.NO_NEW_PRIVS))
+            flags.add(Flag.NO_NEW_PRIVS);
+        oomScoreAdj = parent.oomScoreAdj;
+        oomScoreAdjMin = parent.oomScoreAdjMin;
         comm = parent.comm;
         cmdline = parent.cmdline;
     }
 
+    private volatile jmck.lwk.time.ProcessTimers timers;
+
+    /** The process's timers (made when first used, with host as what they need from the kernel). */
+    public synchronized jmck.lwk.time.ProcessTimers timers(jmck.lwk.time.ProcessTimers.Host host) {
+        if (timers == null)
+            timers = new jmck.lwk.time.ProcessTimers(this, host);
+        return timers;
+    }
+
+    /**
+     * A signal leaves the queue: a POSIX timer's gets the overruns counted up to now, or is dropped (null)
+     * if its timer was re-armed or deleted since it was sent.
+     */
+    SigInfo timerSignalTaken(SigInfo info) {
+        return timers == null || info == null || info.code() != jmck.lwk.time.ProcessTimers.SI_TIMER ? info
+                : timers.taken(info);
+    }
+
     /** execve: a new address space and program; handled signals go back to their default action. */
     public void replaceImage(AddressSpace newMm, String newExe) {
+        if (timers != null)
+            timers.execed();
+        flags.remove(Flag.KEEP_CAPS);
+        flags.remove(Flag.NOT_DUMPABLE);
         mm = newMm;
         exe = newExe;
         comm = newExe.substring(newExe.lastIndexOf('/') + 1);
@@ -189,6 +224,71 @@ public final class Process {
 
     public Credentials credentials() {
         return credentials;
+    }
+
+    public void setCredentials(Credentials c) {
+        credentials = c;
+    }
+
+    /** Per-process prctl settings. */
+    public enum Flag {
+        /** PR_SET_DUMPABLE 0. */
+        NOT_DUMPABLE,
+        /** PR_SET_NO_NEW_PRIVS: execve grants nothing; inherited, never cleared. */
+        NO_NEW_PRIVS,
+        /** PR_SET_KEEPCAPS: leaving uid 0 keeps the permitted capabilities; cleared by execve. */
+        KEEP_CAPS
+    }
+
+    private final java.util.EnumSet<Flag> flags = java.util.EnumSet.noneOf(Flag.class);
+    /** PR_SET_PDEATHSIG: the signal this process gets when its parent ends (0: none). */
+    private int parentDeathSignal;
+
+    public synchronized boolean flag(Flag f) {
+        return flags.contains(f);
+    }
+
+    public synchronized void setFlag(Flag f, boolean on) {
+        if (on)
+            flags.add(f);
+        else
+            flags.remove(f);
+    }
+
+    public int parentDeathSignal() {
+        return parentDeathSignal;
+    }
+
+    public void setParentDeathSignal(int sig) {
+        parentDeathSignal = sig;
+    }
+
+    /** The scheduling settings (policy, priority, nice, I/O priority). */
+    public SchedParams sched() {
+        return sched;
+    }
+
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    public void setCapabilities(Capabilities c) {
+        capabilities = c;
+    }
+
+    public int oomScoreAdj() {
+        return oomScoreAdj;
+    }
+
+    public int oomScoreAdjMin() {
+        return oomScoreAdjMin;
+    }
+
+    /** Sets oom_score_adj; a process with CAP_SYS_RESOURCE also sets the floor unprivileged writes keep to. */
+    public void setOomScoreAdj(int value, boolean privileged) {
+        oomScoreAdj = value;
+        if (privileged)
+            oomScoreAdjMin = value;
     }
 
     public Rlimits rlimits() {
@@ -356,6 +456,8 @@ public final class Process {
 
     public void markEnded() {
         ended = true;
+        if (timers != null)
+            timers.cancelAll();
     }
 
     void markReaped() {

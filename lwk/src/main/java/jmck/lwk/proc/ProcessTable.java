@@ -18,7 +18,8 @@ import jmck.lwk.mm.AddressSpace;
  * and delivery, exec's de_thread.
  */
 public final class ProcessTable {
-    private final Map<Integer, Process> processes = new LinkedHashMap<>();
+    /** Written under the task lock; concurrent so that {@link #processes} needs no lock (pid order). */
+    private final Map<Integer, Process> processes = new java.util.concurrent.ConcurrentSkipListMap<>();
     private final Map<Integer, Thread> threads = new LinkedHashMap<>();
     private int nextId = 100;
 
@@ -78,12 +79,25 @@ public final class ProcessTable {
         return threads.get(tid);
     }
 
-    public synchronized Collection<Process> processes() {
+    /**
+     * A snapshot of the processes, taken without the task lock: System V shared memory counts a segment's
+     * attaches under its own lock, which an exiting process's reap (under the task lock) also takes.
+     */
+    public Collection<Process> processes() {
         return new ArrayList<>(processes.values());
+    }
+
+    /** Told when a process is reaped (pidfds stop naming it). */
+    private java.util.function.Consumer<Process> reapListener = p -> { };
+
+    public synchronized void setReapListener(java.util.function.Consumer<Process> l) {
+        reapListener = l;
     }
 
     /** Forgets a process and its threads once nobody can wait for it any more. */
     public synchronized void remove(Process p) {
+        if (!p.reaped())
+            reapListener.accept(p);
         p.markReaped();
         processes.remove(p.pid());
         for (Thread t : p.threads)

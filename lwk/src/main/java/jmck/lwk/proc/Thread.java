@@ -370,7 +370,8 @@ public final class Thread {
         }
         if (!more)
             pendingMask &= ~(1L << (sig - 1));
-        return found;
+        SigInfo taken = process.timerSignalTaken(found);
+        return taken != null ? taken : takeDeliverable(); // a timer's signal after the timer changed is dropped
     }
 
     /** Forgets pending signals in set (SIGCONT discards pending stops, and the reverse). */

@@ -15,6 +15,11 @@
  * tables and tree, each process's life (exiting, ended, reaped), signal actions and job-control state, and
  * each thread's death. Fork and clone, exit and kill and reap, wait4, signal sending and delivery, exec's
  * de_thread. Rare next to the paths below, which never need it.</li>
+ * <li><b>System V IPC locks</b>: the monitors of {@code jmck.lwk.ipc}'s MessageQueues, Semaphores and
+ * SharedMemory (one each per instance). An exiting process's reap takes them under the task lock; shared
+ * memory counts attaches in the address spaces (mm locks) under its own. Likewise the local files' locks
+ * ({@code jmck.lwk.file.LocalFiles} gives their own order): signal sending and reaps reach them under the
+ * task lock.</li>
  * <li><b>IKC lock</b>: each delegating client's monitor in {@code jmck.ihk.IkcForwarder}: which thread
  * waits on which slot of the process's channel. What an answer leads to (a fork's start, an execve) runs
  * after it is let go.</li>

@@ -20,6 +20,31 @@ public record SigInfo(int signo, int code, int errno, long addr, int pid, int ui
         return new SigInfo(signo, code, 0, 0, pid, uid, 0);
     }
 
+    /** Queued with a value (sigqueue, timers, message queues): si_value follows si_pid and si_uid. */
+    private static final int SI_QUEUE = -1, SI_TIMER = -2, SI_MESGQ = -3;
+
+    /**
+     * A POSIX timer's signal: si_timerid and si_overrun where pid and uid go, si_value in addr (status, not
+     * part of a siginfo_t here, holds the timer's generation while it is queued).
+     */
+    public static SigInfo timer(int signo, int timerId, int overrun, long value) {
+        return new SigInfo(signo, SI_TIMER, 0, value, timerId, overrun, 0);
+    }
+
+    /** A POSIX timer's signal as it is queued: its overruns are counted when it is taken. */
+    public static SigInfo timerQueued(int signo, int timerId, long value, int generation) {
+        return new SigInfo(signo, SI_TIMER, 0, value, timerId, 0, generation);
+    }
+
+    /** A signal queued with a value (rt_sigqueueinfo with SI_QUEUE, or a code the sender chose). */
+    public static SigInfo queued(int signo, int code, int pid, int uid, long value) {
+        return new SigInfo(signo, code, 0, value, pid, uid, 0);
+    }
+
+    private boolean carriesValue() {
+        return code == SI_QUEUE || code == SI_TIMER || code == SI_MESGQ;
+    }
+
     public boolean isFault() {
         return code > 0 && code < 0x80 && (signo == 4 || signo == 5 || signo == 7 || signo == 8 || signo == 11);
     }
@@ -34,14 +59,18 @@ public record SigInfo(int signo, int code, int errno, long addr, int pid, int ui
         } else {
             b.putInt(16, pid);
             b.putInt(20, uid);
-            if (signo == 17) // SIGCHLD: si_status after pid and uid
+            if (signo == 17 && code > 0) // SIGCHLD from the kernel: si_status after pid and uid
                 b.putInt(24, status);
+            else if (carriesValue())
+                b.putLong(24, addr); // si_value
         }
         return b.array();
     }
 
     public static SigInfo fromBytes(byte[] raw) {
         ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
-        return new SigInfo(b.getInt(0), b.getInt(8), b.getInt(4), b.getLong(16), b.getInt(16), b.getInt(20), b.getInt(24));
+        int code = b.getInt(8);
+        long addr = code == SI_QUEUE || code == SI_TIMER || code == SI_MESGQ ? b.getLong(24) : b.getLong(16);
+        return new SigInfo(b.getInt(0), code, b.getInt(4), addr, b.getInt(16), b.getInt(20), b.getInt(24));
     }
 }

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jmck.emulator.Cpu;
 import jmck.emulator.X86Reg;
+import jmck.lwk.arch.FpuState;
 import jmck.lwk.mm.AddressSpace;
 
 /**
@@ -19,7 +20,7 @@ import jmck.lwk.mm.AddressSpace;
 public final class SignalFrame {
     static final int UC = 8, UC_STACK = UC + 16, MCONTEXT = UC + 40, SIGMASK = MCONTEXT + 256, INFO = 312,
             FRAME_SIZE = INFO + SigInfo.SIZE;
-    static final int FPSTATE_SIZE = 512;
+    static final int FPSTATE_SIZE = FpuState.IMAGE_SIZE;
     /** The minimum alternate-stack size worth reporting in AT_MINSIGSTKSZ: a frame, its FPU state, slack. */
     public static final int MIN_SIGSTACK = 2048;
     private static final long UC_SIGCONTEXT_SS = 2, UC_STRICT_RESTORE_SS = 4;
@@ -77,6 +78,7 @@ public final class SignalFrame {
         cpu.setReg(X86Reg.RDX, frame + UC);
         cpu.setReg(X86Reg.RAX, 0);
         cpu.setReg(X86Reg.RFLAGS, cpu.reg(X86Reg.RFLAGS) & ~RFLAGS_CLEAR_ON_ENTRY);
+        FpuState.init(cpu); // the handler starts from the initial FPU state (Linux's fpu__clear_user_states)
         return true;
     }
 

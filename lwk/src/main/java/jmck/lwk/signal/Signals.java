@@ -31,10 +31,20 @@ public final class Signals {
         void continueProcess(Process p);
     }
 
+    /** Told when a process's pending signals change: one was queued, or one was taken for delivery (signalfds poll on them). */
+    public interface PendingListener {
+        void changed(Process p);
+    }
+
     private static final long UNBLOCKABLE = (1L << (jmck.lwk.abi.Signals.SIGKILL - 1))
             | (1L << (jmck.lwk.abi.Signals.SIGSTOP - 1));
     private final Terminator terminator;
     private final Object taskLock;
+    private volatile PendingListener pendingListener = p -> { };
+
+    public void setPendingListener(PendingListener l) {
+        pendingListener = l;
+    }
 
     public Signals(Terminator terminator, Object taskLock) {
         this.terminator = terminator;
@@ -76,6 +86,9 @@ public final class Signals {
             if (t.alive() && (target == null || (t.blockedMask() & bit(info.signo())) == 0
                     && (target.blockedMask() & bit(info.signo())) != 0))
                 target = t;
+        for (Thread t : p.threads()) // a thread waiting for it (rt_sigtimedwait, a signalfd read) takes it first
+            if (t.alive() && t.state() == Thread.State.BLOCKED && (t.sigwaitSet() & bit(info.signo())) != 0)
+                target = t;
         if (target != null)
             queue(target, info);
     }
@@ -107,12 +120,14 @@ public final class Signals {
                 && (a.isIgnore() || a.isDefault() && jmck.lwk.abi.Signals.ignoredByDefault(sig));
         if ((t.sigwaitSet() & bit(sig)) != 0 && t.state() == Thread.State.BLOCKED) {
             t.addPending(info);
+            pendingListener.changed(p);
             terminator.wakeSigwait(t);
             return;
         }
         if (discarded && (t.blockedMask() & bit(sig)) == 0)
             return; // an ignored signal that is not blocked is dropped at once, as Linux's sig_ignored
         t.addPending(info);
+        pendingListener.changed(p);
         if ((t.blockedMask() & bit(sig)) == 0)
             terminator.interrupt(t);
     }
@@ -181,6 +196,7 @@ public final class Signals {
             SigInfo info = t.takeDeliverable();
             if (info == null)
                 return null;
+            pendingListener.changed(p);
             int sig = info.signo();
             SigAction a = p.action(sig);
             if (sig == jmck.lwk.abi.Signals.SIGKILL || sig == jmck.lwk.abi.Signals.SIGSTOP || a.isDefault()) {

@@ -10,7 +10,7 @@ import jmck.lwk.mm.FrameAllocator;
 import jmck.lwk.proc.Process;
 import jmck.lwk.proc.Thread;
 
-/** getrandom, sysinfo, and readlink of /proc/self/exe (which the proxy could not answer: its exe is Java). */
+/** getrandom and sysinfo. */
 final class InfoSyscalls {
     private static final int GRND_NONBLOCK = 1, GRND_RANDOM = 2, GRND_INSECURE = 4;
     private static final int AT_FDCWD = -100;
@@ -44,32 +44,6 @@ final class InfoSyscalls {
             return done > 0 || n == 0 ? done : -Errno.EFAULT;
         });
         d.register(Syscall.SYSINFO, this::sysinfo);
-        // a size that is not positive is refused before the path is read, as Linux does
-        d.register(Syscall.READLINK, (t, a) -> (int) a[2] <= 0 ? -Errno.EINVAL
-                : readlink(t, d, Syscall.READLINK, a, a[0], a[1], a[2]));
-        d.register(Syscall.READLINKAT, (t, a) -> (int) a[3] <= 0 ? -Errno.EINVAL
-                : (int) a[0] == AT_FDCWD || t.process().mm().readCString(a[1], 4096).startsWith("/")
-                ? readlink(t, d, Syscall.READLINKAT, a, a[1], a[2], a[3]) : d.forward(t, Syscall.READLINKAT, a));
-    }
-
-    /** /proc/self/exe and /proc/PID/exe name the guest's executable; other links are the host's business. */
-    private long readlink(Thread t, SyscallDispatcher d, Syscall call, long[] a, long path, long buf, long size) {
-        String p = t.process().mm().readCString(path, 4096);
-        Process target = null;
-        if (p.equals("/proc/self/exe") || p.equals("/proc/thread-self/exe"))
-            target = t.process();
-        else if (p.startsWith("/proc/") && p.endsWith("/exe"))
-            try {
-                target = kernel.processes().process(Integer.parseInt(p.substring(6, p.length() - 4)));
-            } catch (NumberFormatException e) {
-                target = null;
-            }
-        if (target == null)
-            return d.forward(t, call, a);
-        byte[] exe = target.exe().getBytes(StandardCharsets.UTF_8);
-        int n = (int) Math.min(exe.length, size);
-        t.process().mm().copyOut(buf, exe, 0, n);
-        return n;
     }
 
     private long sysinfo(Thread t, long[] a) {

@@ -22,6 +22,16 @@ final class MemorySyscalls {
         d.register(Syscall.MPROTECT, (t, a) -> mm(t).mprotect(a[0], a[1], (int) a[2]));
         d.register(Syscall.MREMAP, (t, a) -> mm(t).mremap(a[0], a[1], a[2], (int) a[3], a[4]));
         d.register(Syscall.MADVISE, (t, a) -> mm(t).madvise(a[0], a[1], (int) a[2]));
+        // remap_file_pages, as Linux emulates it since 4.0: the range of a shared mapping is mapped again at
+        // another offset of the same object
+        d.register(Syscall.REMAP_FILE_PAGES, (t, a) -> {
+            var v = mm(t).find(a[0]);
+            if (a[2] != 0 || v == null || !v.shared() || a[0] + a[1] > v.end() || a[0] < v.start())
+                return -jmck.lwk.abi.Errno.EINVAL;
+            long r = mm(t).mmap(a[0] & -4096L, a[1], v.prot(), jmck.lwk.abi.Mman.MAP_SHARED | jmck.lwk.abi.Mman.MAP_FIXED,
+                    v.backing(), a[3] * 4096);
+            return r < 0 ? r : 0;
+        });
         d.register(Syscall.MSYNC, (t, a) -> {
             long r = checkRange(t, a[0], a[1]);
             if (r == 0)

@@ -14,7 +14,9 @@ final class ProcessSyscalls {
     private static final int ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004,
             ARCH_GET_CPUID = 0x1011, ARCH_SET_CPUID = 0x1012;
     private static final int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4,
-            PR_SET_NAME = 15, PR_GET_NAME = 16, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39;
+            PR_SET_NAME = 15, PR_GET_NAME = 16, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39,
+            PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8, PR_CAPBSET_READ = 23, PR_CAPBSET_DROP = 24;
+    private static final int CAP_LAST_CAP = 40;
     private final SyscallContext kernel;
 
     ProcessSyscalls(SyscallContext kernel) {
@@ -25,13 +27,6 @@ final class ProcessSyscalls {
         d.register(Syscall.GETPID, (t, a) -> t.process().pid());
         d.register(Syscall.GETTID, (t, a) -> t.tid());
         d.register(Syscall.GETPPID, (t, a) -> t.process().ppid());
-        d.register(Syscall.GETUID, (t, a) -> creds(t).uid());
-        d.register(Syscall.GETEUID, (t, a) -> creds(t).euid());
-        d.register(Syscall.GETGID, (t, a) -> creds(t).gid());
-        d.register(Syscall.GETEGID, (t, a) -> creds(t).egid());
-        d.register(Syscall.GETRESUID, (t, a) -> putIds(t, a, creds(t).uid(), creds(t).euid(), creds(t).suid()));
-        d.register(Syscall.GETRESGID, (t, a) -> putIds(t, a, creds(t).gid(), creds(t).egid(), creds(t).sgid()));
-        d.register(Syscall.GETGROUPS, (t, a) -> a[0] < 0 ? -Errno.EINVAL : 0);
         d.register(Syscall.GETPGRP, (t, a) -> t.process().pgid());
         d.register(Syscall.GETPGID, (t, a) -> {
             Process p = a[0] == 0 ? t.process() : kernel.processes().process((int) a[0]);
@@ -110,13 +105,6 @@ final class ProcessSyscalls {
         return t.process().credentials();
     }
 
-    private static long putIds(Thread t, long[] a, long r, long e, long s) {
-        t.process().mm().writeInt(a[0], (int) r);
-        t.process().mm().writeInt(a[1], (int) e);
-        t.process().mm().writeInt(a[2], (int) s);
-        return 0;
-    }
-
     private long getRobustList(Thread t, long[] a) {
         Thread target = a[0] == 0 ? t : kernel.processes().thread((int) a[0]);
         if (target == null)
@@ -175,7 +163,7 @@ final class ProcessSyscalls {
             long soft = limit[0], hard = limit[1];
             if (Long.compareUnsigned(soft, hard) > 0)
                 return -Errno.EINVAL;
-            if (Long.compareUnsigned(hard, oldHard) > 0 && creds(t).euid() != 0)
+            if (Long.compareUnsigned(hard, oldHard) > 0 && !t.process().capabilities().has(jmck.lwk.proc.Capabilities.CAP_SYS_RESOURCE))
                 return -Errno.EPERM;
             r.set(resource, soft, hard);
             if (resource == Rlimits.RLIMIT_STACK)
@@ -202,15 +190,45 @@ final class ProcessSyscalls {
                 return 0;
             }
             case PR_GET_DUMPABLE:
-                return 1;
+                return t.process().flag(Process.Flag.NOT_DUMPABLE) ? 0 : 1;
             case PR_SET_DUMPABLE:
+                if (a[1] != 0 && a[1] != 1)
+                    return -Errno.EINVAL;
+                t.process().setFlag(Process.Flag.NOT_DUMPABLE, a[1] == 0);
+                return 0;
             case PR_SET_PDEATHSIG:
-            case PR_SET_NO_NEW_PRIVS:
+                if (a[1] < 0 || a[1] > jmck.lwk.abi.Signals.NSIG)
+                    return -Errno.EINVAL;
+                t.process().setParentDeathSignal((int) a[1]);
                 return 0;
             case PR_GET_PDEATHSIG:
-                t.process().mm().writeInt(a[1], 0);
+                t.process().mm().writeInt(a[1], t.process().parentDeathSignal());
+                return 0;
+            case PR_SET_NO_NEW_PRIVS:
+                if (a[1] != 1 || a[2] != 0 || a[3] != 0 || a[4] != 0)
+                    return -Errno.EINVAL;
+                t.process().setFlag(Process.Flag.NO_NEW_PRIVS, true);
                 return 0;
             case PR_GET_NO_NEW_PRIVS:
+                return a[1] != 0 || a[2] != 0 || a[3] != 0 || a[4] != 0 ? -Errno.EINVAL
+                        : t.process().flag(Process.Flag.NO_NEW_PRIVS) ? 1 : 0;
+            case PR_GET_KEEPCAPS:
+                return t.process().flag(Process.Flag.KEEP_CAPS) ? 1 : 0;
+            case PR_SET_KEEPCAPS:
+                if (a[1] != 0 && a[1] != 1)
+                    return -Errno.EINVAL;
+                t.process().setFlag(Process.Flag.KEEP_CAPS, a[1] == 1);
+                return 0;
+            case PR_CAPBSET_READ:
+                if (a[1] < 0 || a[1] > CAP_LAST_CAP)
+                    return -Errno.EINVAL;
+                return t.process().capabilities().bounding() >>> a[1] & 1;
+            case PR_CAPBSET_DROP:
+                if (a[1] < 0 || a[1] > CAP_LAST_CAP)
+                    return -Errno.EINVAL;
+                if (!t.process().capabilities().has(jmck.lwk.proc.Capabilities.CAP_SETPCAP))
+                    return -Errno.EPERM;
+                t.process().setCapabilities(t.process().capabilities().withoutBounding((int) a[1]));
                 return 0;
             default:
                 return -Errno.EINVAL;

@@ -50,6 +50,8 @@ final class SignalSyscalls {
         d.register(Syscall.KILL, (t, a) -> kill(t, (int) a[0], (int) a[1]));
         d.register(Syscall.TGKILL, (t, a) -> tgkill(t, (int) a[0], (int) a[1], (int) a[2]));
         d.register(Syscall.TKILL, (t, a) -> tgkill(t, -1, (int) a[0], (int) a[1]));
+        d.register(Syscall.RT_SIGQUEUEINFO, (t, a) -> sigqueueinfo(t, (int) a[0], -1, (int) a[1], a[2]));
+        d.register(Syscall.RT_TGSIGQUEUEINFO, (t, a) -> sigqueueinfo(t, (int) a[0], (int) a[1], (int) a[2], a[3]));
     }
 
     private static boolean validSignal(int sig) {
@@ -169,11 +171,66 @@ final class SignalSyscalls {
         targets.removeIf(p -> p.exiting() || p.ended());
         if (targets.isEmpty())
             return -Errno.ESRCH;
+        int before = targets.size();
+        targets.removeIf(p -> !mayKill(self, p, sig));
+        if (targets.isEmpty())
+            return -Errno.EPERM;
         if (sig != 0) {
             SigInfo info = SigInfo.sent(sig, Signals.SI_USER, self.pid(), (int) self.credentials().uid());
             for (Process p : targets)
                 kernel.signals().send(p, info);
         }
+        return 0;
+    }
+
+    /**
+     * Whether sender may signal target (Linux's kill_ok_by_cred): its real or effective uid is the target's
+     * real or saved uid, or it has CAP_KILL; SIGCONT within a session is always allowed.
+     */
+    static boolean mayKill(Process sender, Process target, int sig) {
+        jmck.lwk.proc.Credentials s = sender.credentials(), t = target.credentials();
+        return sender == target || s.euid() == t.suid() || s.euid() == t.uid() || s.uid() == t.suid()
+                || s.uid() == t.uid() || sender.capabilities().has(jmck.lwk.proc.Capabilities.CAP_KILL)
+                || sig == Signals.SIGCONT && sender.sid() == target.sid();
+    }
+
+    /**
+     * rt_sigqueueinfo and rt_tgsigqueueinfo: a signal with a siginfo the sender made. Only the kernel's
+     * codes are refused (si_code >= 0, or SI_TKILL), unless the sender signals itself, as on Linux.
+     */
+    private long sigqueueinfo(Thread t, int tgid, int tid, int sig, long infoVa) {
+        if (sig < 0 || sig > Signals.NSIG)
+            return -Errno.EINVAL;
+        SigInfo given = SigInfo.fromBytes(t.process().mm().copyIn(infoVa, SigInfo.SIZE));
+        if (tid >= 0 && (tgid <= 0 || tid <= 0))
+            return -Errno.EINVAL;
+        // checked before the target is looked for, as Linux does: a kernel code only toward oneself (the
+        // caller's thread id: the target thread, or the process)
+        if ((given.code() >= 0 || given.code() == Signals.SI_TKILL) && (tid >= 0 ? tid : tgid) != t.tid())
+            return -Errno.EPERM;
+        Process target;
+        Thread thread = null;
+        if (tid >= 0) {
+            thread = tid > 0 ? kernel.processes().thread(tid) : null;
+            if (tgid <= 0 || tid <= 0)
+                return -Errno.EINVAL;
+            if (thread == null || !thread.alive() || thread.process().pid() != tgid)
+                return -Errno.ESRCH;
+            target = thread.process();
+        } else {
+            target = kernel.processes().process(tgid);
+            if (target == null || target.exiting() || target.ended())
+                return -Errno.ESRCH;
+        }
+        if (!mayKill(t.process(), target, sig))
+            return -Errno.EPERM;
+        if (sig == 0)
+            return 0;
+        SigInfo info = SigInfo.queued(sig, given.code(), given.pid(), given.uid(), given.addr());
+        if (thread != null)
+            kernel.signals().sendThread(thread, info);
+        else
+            kernel.signals().send(target, info);
         return 0;
     }
 
@@ -206,6 +263,7 @@ final class SignalSyscalls {
         }
         SigInfo info = t.takePending(set);
         if (info != null) {
+            kernel.localFiles().signalFiles().changed(t.process()); // a signalfd may poll empty now
             if (a[1] != 0)
                 mm.copyOut(a[1], info.toBytes());
             return info.signo();
@@ -225,6 +283,8 @@ final class SignalSyscalls {
         Thread target = kernel.processes().thread(tid);
         if (target == null || !target.alive() || (tgid > 0 && target.process().pid() != tgid))
             return -Errno.ESRCH;
+        if (!mayKill(t.process(), target.process(), sig))
+            return -Errno.EPERM;
         if (sig != 0)
             kernel.signals().sendThread(target, SigInfo.sent(sig, Signals.SI_TKILL, t.process().pid(),
                     (int) t.process().credentials().uid()));

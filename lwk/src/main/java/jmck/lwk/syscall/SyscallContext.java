@@ -54,4 +54,13 @@ public interface SyscallContext {
 
     /** Nanoseconds since boot. */
     long uptimeNanos();
+
+    /** The instance's physical memory (System V shared memory lives in it). */
+    jmck.emulator.PhysicalMemory memory();
+
+    /** Calls l when a process has ended, before its parent hears of it (SEM_UNDO, shared memory attaches). */
+    void addExitListener(jmck.lwk.Kernel.ExitListener l);
+
+    /** The files the LWK implements itself (pidfds, signalfds). */
+    jmck.lwk.file.LocalFiles localFiles();
 }

@@ -108,19 +108,17 @@ public final class SyscallDispatcher {
 
     /**
      * A write to a pipe or socket with no reader raises SIGPIPE in the writing thread as well as failing with
-     * EPIPE (Linux's pipe_write, splice and socket send paths; send with MSG_NOSIGNAL does not). The host
-     * raised it in the proxy, which ignores it, so the LWK raises it for the guest. Returns r. A proxy in
-     * another process calls this when the result arrives.
+     * EPIPE (Linux's pipe_write, splice and socket send paths; send with MSG_NOSIGNAL does not): the calls
+     * the table marks {@link Syscall.Flag#SIGPIPE}. The host raised it in the proxy, which ignores it, so the
+     * LWK raises it for the guest. Returns r. A proxy in another process calls this when the result arrives.
      */
     public static long raiseSigpipe(Thread t, Syscall call, long[] a, long r) {
-        if (r != -Errno.EPIPE)
+        if (r != -Errno.EPIPE || !call.has(Syscall.Flag.SIGPIPE))
             return r;
-        boolean raises = switch (call) {
-            case WRITE, WRITEV, PWRITE64, PWRITEV, SENDFILE, SPLICE, TEE, VMSPLICE -> true;
-            case SENDTO -> (a[3] & MSG_NOSIGNAL) == 0;
-            case SENDMSG -> (a[2] & MSG_NOSIGNAL) == 0;
-            default -> false;
-        };
+        boolean raises = true;
+        for (int i = 0; i < call.args().size(); i++)
+            if (call.args().get(i).kind() == SyscallArg.Kind.MSG_FLAGS && (a[i] & MSG_NOSIGNAL) != 0)
+                raises = false;
         if (raises)
             t.addPending(SigInfo.sent(Signals.SIGPIPE, Signals.SI_USER, t.process().pid(),
                     (int) t.process().credentials().uid()));

@@ -20,6 +20,33 @@ public interface SyscallForwarder {
     }
 
     /**
+     * A generated file the guest may write: each write's bytes go to writer, whose answer (the bytes taken,
+     * or -errno) is the write's result, as a Linux /proc file's write handler.
+     */
+    default long openContents(Thread thread, String name, java.util.function.Supplier<byte[]> contents,
+            java.util.function.ToLongFunction<byte[]> writer) {
+        return writer == null ? openContents(thread, name, contents) : -jmck.lwk.abi.Errno.ENOSYS;
+    }
+
+    /**
+     * Forwards call with the path in argument pathArg replaced by hostPath (a /proc path that the LWK
+     * resolved: the proxy's own entry, or a file the LWK keeps). The other arguments are the guest's.
+     */
+    default long forwardWithPath(Thread thread, Syscall call, long[] args, int pathArg, String hostPath) {
+        return -jmck.lwk.abi.Errno.ENOSYS;
+    }
+
+    /** The host pid of the proxy serving p (whose /proc entries stand for p's where the host knows better), or -1. */
+    default long hostPid(jmck.lwk.proc.Process p) {
+        return -1;
+    }
+
+    /** A host directory the LWK and the proxy share, for files the LWK keeps for the guest; null if none. */
+    default java.nio.file.Path sharedDirectory() {
+        return null;
+    }
+
+    /**
      * For mmap of guest fd: a host descriptor of the same file that the LWK may keep (readable, and
      * writable if write), or -errno (EBADF, EACCES for a descriptor opened without the access the mapping
      * needs, ENODEV for something that is not a regular file). The answer goes to done, whose value is
@@ -48,6 +75,11 @@ public interface SyscallForwarder {
         return done.applyAsLong(-jmck.lwk.abi.Errno.ENOSYS);
     }
 
+    /** execveat's file: as openExecutable, relative to guest directory fd dirfd, with execveat's flags. */
+    default long openExecutableAt(Thread t, int dirfd, long path, int flags, java.util.function.LongUnaryOperator done) {
+        return done.applyAsLong(-jmck.lwk.abi.Errno.ENOSYS);
+    }
+
     /** execve replaced t's program: the proxy closes the close-on-exec files, then done gives the result. */
     default long execDone(Thread t, java.util.function.LongUnaryOperator done) {
         return done.applyAsLong(0);
@@ -58,6 +90,42 @@ public interface SyscallForwarder {
      * a signal killed it, else it is empty.
      */
     default void processExited(jmck.lwk.proc.Process p, String message) {}
+
+    /**
+     * A guest fd for a local file ({@link jmck.lwk.file.LocalFiles}): the proxy opens a read end of the LWK's
+     * pipe, host fd pipeFd of process lwkPid, through /proc, with O_NONBLOCK and O_CLOEXEC from flags, and
+     * marks the fd with the file's id. done gets the guest fd or -errno; this returns done's answer, or
+     * SyscallDispatcher.NO_RETURN if it comes later.
+     */
+    default long openLocalFile(Thread t, long lwkPid, int pipeFd, long id, int flags,
+            java.util.function.LongUnaryOperator done) {
+        return done.applyAsLong(-jmck.lwk.abi.Errno.ENOSYS);
+    }
+
+    /**
+     * Which local file guest fd fd is: done gets its id (with {@link jmck.lwk.file.LocalFiles#NONBLOCK} if the
+     * fd has O_NONBLOCK), 0 for another kind of file, or -EBADF for an fd that is not open.
+     */
+    default long localFileOf(Thread t, int fd, java.util.function.LongUnaryOperator done) {
+        return done.applyAsLong(-jmck.lwk.abi.Errno.EBADF);
+    }
+
+    /**
+     * pidfd_getfd: a duplicate of fd of process pid (served by the same proxy as t's process) in t's
+     * process, close-on-exec. done gets the new fd, or -EBADF.
+     */
+    default long copyFd(Thread t, int pid, int fd, java.util.function.LongUnaryOperator done) {
+        return done.applyAsLong(-jmck.lwk.abi.Errno.EBADF);
+    }
+
+    /**
+     * kcmp(KCMP_FILE): whether fd1 of process pid1 and fd2 of pid2 are one open file description. done gets
+     * 0 if they are, 1 or 2 ordering two different ones, 3 if they cannot be compared (served by different
+     * proxies), or -EBADF.
+     */
+    default long compareFiles(Thread t, int pid1, int fd1, int pid2, int fd2, java.util.function.LongUnaryOperator done) {
+        return done.applyAsLong(-jmck.lwk.abi.Errno.EBADF);
+    }
 
     /**
      * For debuggers (read-only): the delegated requests posted and not yet answered, one line each

@@ -12,8 +12,17 @@ public final class SyscallTable {
         new FutexSyscalls(k).register(d);
         new SignalSyscalls(k).register(d);
         new TimeSyscalls(k).register(d);
+        new TimerSyscalls(k).register(d);
         new SchedSyscalls(k).register(d);
         new InfoSyscalls(k).register(d);
-        new FileSyscalls(k).register(d);
+        new CredentialSyscalls(k).register(d);
+        IpcSyscalls ipc = new IpcSyscalls(k);
+        ipc.register(d);
+        new ProcPathSyscalls(k, ipc.ipc).register(d);
+        new ProcessVmSyscalls(k).register(d);
+        new MachineSyscalls(k).register(d);
+        new PidfdSyscalls(k).register(d);
+        new KcmpSyscalls(k).register(d);
+        new SignalfdSyscalls(k).register(d);
     }
 }

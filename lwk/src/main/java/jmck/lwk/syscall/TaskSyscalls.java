@@ -28,25 +28,31 @@ final class TaskSyscalls {
             CLONE_PIDFD = 0x1000, CLONE_PTRACE = 0x2000, CLONE_VFORK = 0x4000, CLONE_PARENT = 0x8000,
             CLONE_THREAD = 0x10000, CLONE_NEWNS = 0x20000, CLONE_SYSVSEM = 0x40000, CLONE_SETTLS = 0x80000,
             CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_CLEARTID = 0x200000, CLONE_DETACHED = 0x400000,
-            CLONE_UNTRACED = 0x800000, CLONE_CHILD_SETTID = 0x01000000, CLONE_IO = 0x80000000L;
+            CLONE_UNTRACED = 0x800000, CLONE_CHILD_SETTID = 0x01000000, CLONE_IO = 0x80000000L,
+            CLONE_INTO_CGROUP = 0x200000000L;
     /** Namespace flags (CLONE_NEWCGROUP .. CLONE_NEWNET, CLONE_NEWNS): one instance has one of each. */
     private static final long CLONE_NAMESPACES = 0x7e020000L;
     private static final int WNOHANG = 1, WUNTRACED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000,
             WNOTHREAD = 0x20000000, WALL = 0x40000000, WCLONE = 0x80000000;
-    private static final int P_ALL = 0, P_PID = 1, P_PGID = 2;
+    private static final int P_ALL = 0, P_PID = 1, P_PGID = 2, P_PIDFD = 3;
     private static final int MAX_ARG_STRINGS = 0x7fffffff, MAX_ARG_BYTES = 2 << 20, PATH_MAX = 4096;
     private final SyscallContext kernel;
+    private final PidfdSyscalls pidfds;
 
     TaskSyscalls(SyscallContext kernel) {
         this.kernel = kernel;
+        this.pidfds = new PidfdSyscalls(kernel);
     }
 
     void register(SyscallDispatcher d) {
-        d.register(Syscall.CLONE, (t, a) -> clone(t, a[0], a[1], a[2], a[3], a[4]));
+        // clone's CLONE_PIDFD puts the pidfd where CLONE_PARENT_SETTID would put the tid
+        d.register(Syscall.CLONE, (t, a) -> (a[0] & (CLONE_PIDFD | CLONE_PARENT_SETTID)) == (CLONE_PIDFD | CLONE_PARENT_SETTID)
+                ? -Errno.EINVAL : clone(t, a[0], a[1], a[2], a[3], a[4], a[2]));
         d.register(Syscall.CLONE3, this::clone3);
-        d.register(Syscall.FORK, (t, a) -> clone(t, Signals.SIGCHLD, 0, 0, 0, 0));
-        d.register(Syscall.VFORK, (t, a) -> clone(t, CLONE_VM | CLONE_VFORK | Signals.SIGCHLD, 0, 0, 0, 0));
+        d.register(Syscall.FORK, (t, a) -> clone(t, Signals.SIGCHLD, 0, 0, 0, 0, 0));
+        d.register(Syscall.VFORK, (t, a) -> clone(t, CLONE_VM | CLONE_VFORK | Signals.SIGCHLD, 0, 0, 0, 0, 0));
         d.register(Syscall.EXECVE, (t, a) -> execve(t, a[0], a[1], a[2]));
+        d.register(Syscall.EXECVEAT, (t, a) -> execveat(t, (int) a[0], a[1], a[2], a[3], (int) a[4]));
         d.register(Syscall.EXIT, (t, a) -> {
             kernel.exits().exitThread(t, ((int) a[0] & 0xff) << 8);
             return SyscallDispatcher.NO_RETURN;
@@ -70,17 +76,26 @@ final class TaskSyscalls {
 
     // ---- clone ----
 
-    /** clone(flags, stack, parent_tid, child_tid, tls), with Linux's flag checks (copy_process). */
-    private long clone(Thread t, long flags, long stack, long parentTid, long childTid, long tls) {
+    /**
+     * clone(flags, stack, parent_tid, child_tid, tls), with Linux's flag checks (copy_process); with
+     * CLONE_PIDFD, a pidfd for the child goes to the int at pidfdVa in the parent.
+     */
+    private long clone(Thread t, long flags, long stack, long parentTid, long childTid, long tls, long pidfdVa) {
         if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS))
             return -Errno.EINVAL;
         if ((flags & CLONE_THREAD) != 0 && (flags & CLONE_SIGHAND) == 0)
             return -Errno.EINVAL;
         if ((flags & CLONE_SIGHAND) != 0 && (flags & CLONE_VM) == 0)
             return -Errno.EINVAL;
-        if ((flags & (CLONE_NAMESPACES | CLONE_PIDFD)) != 0)
-            return -Errno.EINVAL; // an instance has one set of namespaces; pidfds are not offered
+        if ((flags & CLONE_NAMESPACES) != 0)
+            return -Errno.EINVAL; // an instance has one set of namespaces
+        boolean pidfd = (flags & CLONE_PIDFD) != 0;
         AddressSpace mm = t.process().mm();
+        if (pidfd) { // a pidfd names a process (PIDFD_THREAD, Linux 6.9, is not offered)
+            if ((flags & (CLONE_THREAD | CLONE_DETACHED)) != 0)
+                return -Errno.EINVAL;
+            mm.writeInt(pidfdVa, -1); // EFAULT now, before there is a child to undo
+        }
         Cpu.Context registers = kernel.lifecycle().childRegisters(t, stack, (flags & CLONE_SETTLS) != 0, tls);
         if ((flags & CLONE_THREAD) != 0) {
             Thread child = kernel.lifecycle().cloneThread(t, registers);
@@ -108,13 +123,28 @@ final class TaskSyscalls {
                 kernel.lifecycle().discard(child);
                 return r;
             }
-            if (vfork) { // the parent sleeps until the child execs or exits (it may be using the parent's stack)
-                child.setVforkParent(t);
-                kernel.scheduler().block(t, "vfork");
-            }
-            kernel.lifecycle().start(child);
-            return vfork ? SyscallDispatcher.NO_RETURN : child.pid();
+            if (!pidfd)
+                return startChild(t, child, vfork);
+            // the pidfd is the parent's only: the child's files were copied before it was made
+            return pidfds.install(t, child, 0, fd -> {
+                if (fd < 0) {
+                    kernel.lifecycle().discard(child);
+                    return fd;
+                }
+                writeTid(mm, pidfdVa, (int) fd);
+                return startChild(t, child, vfork);
+            });
         });
+    }
+
+    /** Lets a forked child run; the vfork parent sleeps until the child execs or exits (it may be using the parent's stack). */
+    private long startChild(Thread t, Process child, boolean vfork) {
+        if (vfork) {
+            child.setVforkParent(t);
+            kernel.scheduler().block(t, "vfork");
+        }
+        kernel.lifecycle().start(child);
+        return vfork ? SyscallDispatcher.NO_RETURN : child.pid();
     }
 
     private static void setTids(Thread child, AddressSpace childMm, long flags, long parentTid, long childTid) {
@@ -138,18 +168,27 @@ final class TaskSyscalls {
     /** clone3(struct clone_args *, size): the same as clone with its arguments in a structure. */
     private long clone3(Thread t, long[] a) {
         long size = a[1];
-        if (size < 64 || size > 4096)
+        if (size > 4096)
+            return -Errno.E2BIG;
+        if (size < 64)
             return -Errno.EINVAL;
-        ByteBuffer b = ByteBuffer.wrap(t.process().mm().copyIn(a[0], 88 <= size ? 88 : 64)).order(ByteOrder.LITTLE_ENDIAN);
+        // a larger structure than Linux's (88 bytes) is taken if the rest is zero (copy_struct_from_user)
+        byte[] raw = t.process().mm().copyIn(a[0], (int) size);
+        for (int i = 88; i < raw.length; i++)
+            if (raw[i] != 0)
+                return -Errno.E2BIG;
+        ByteBuffer b = ByteBuffer.wrap(java.util.Arrays.copyOf(raw, 88)).order(ByteOrder.LITTLE_ENDIAN);
         long flags = b.getLong(0), pidfd = b.getLong(8), childTid = b.getLong(16), parentTid = b.getLong(24);
         long exitSignal = b.getLong(32), stack = b.getLong(40), stackSize = b.getLong(48), tls = b.getLong(56);
-        if ((flags & 0xff) != 0 || exitSignal > Signals.NSIG || (flags & CLONE_PIDFD) != 0 && pidfd != 0)
+        if ((flags & 0xff) != 0 || exitSignal > Signals.NSIG)
             return -Errno.EINVAL;
+        if ((flags & CLONE_INTO_CGROUP) != 0)
+            return -Errno.EOPNOTSUPP; // cgroups are the host's, which knows the proxy, not the LWK's processes
         if ((stack == 0) != (stackSize == 0))
             return -Errno.EINVAL;
         if (size >= 88 && b.getLong(72) != 0) // set_tid
             return -Errno.EINVAL;
-        return clone(t, flags | exitSignal, stack == 0 ? 0 : stack + stackSize, parentTid, childTid, tls);
+        return clone(t, flags | exitSignal, stack == 0 ? 0 : stack + stackSize, parentTid, childTid, tls, pidfd);
     }
 
     // ---- execve ----
@@ -164,6 +203,25 @@ final class TaskSyscalls {
         if (path.equals("/proc/self/exe") || path.equals("/proc/" + t.process().pid() + "/exe"))
             return load(t, openHost(t.process().exe()), path, argvVa, envpVa);
         return proxy.openExecutable(t, pathVa, fd -> fd < 0 ? fd : load(t, (int) fd, path, argvVa, envpVa));
+    }
+
+    private static final int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000;
+
+    /**
+     * execveat: a path relative to a directory fd, or with AT_EMPTY_PATH and "" the fd itself (fexecve);
+     * the proxy opens the file where the fds are.
+     */
+    private long execveat(Thread t, int dirfd, long pathVa, long argvVa, long envpVa, int flags) {
+        if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0)
+            return -Errno.EINVAL;
+        String path = t.process().mm().readCString(pathVa, PATH_MAX);
+        if (path.isEmpty() && (flags & AT_EMPTY_PATH) == 0)
+            return -Errno.ENOENT;
+        if (flags == 0 && (dirfd == AT_FDCWD || path.startsWith("/")))
+            return execve(t, pathVa, argvVa, envpVa);
+        String name = path.isEmpty() ? "/dev/fd/" + dirfd : path.startsWith("/") ? path : "/dev/fd/" + dirfd + "/" + path;
+        return kernel.syscalls().forwarder().openExecutableAt(t, dirfd, pathVa, flags,
+                fd -> fd < 0 ? fd : load(t, (int) fd, name, argvVa, envpVa));
     }
 
     /**
@@ -310,8 +368,19 @@ final class TaskSyscalls {
             case P_ALL: pid = -1; break;
             case P_PID: if (id <= 0) return -Errno.EINVAL; pid = id; break;
             case P_PGID: if (id < 0) return -Errno.EINVAL; pid = id == 0 ? 0 : -id; break;
+            case P_PIDFD: // the pidfd's process, if it is a child; its fd's O_NONBLOCK makes a wait EAGAIN
+                return PidfdSyscalls.withPidFile(kernel, t, id, (f, nonblock) -> {
+                    Process p = f.process();
+                    return p == null || p.parent() != t.process() ? -Errno.ECHILD
+                            : waitid(t, p.pid(), infoVa, options, rusageVa, nonblock);
+                });
             default: return -Errno.EINVAL;
         }
+        return waitid(t, pid, infoVa, options, rusageVa, false);
+    }
+
+    /** waitid for the children that pid selects (as wait4's); eagain: fail where it would wait. */
+    private long waitid(Thread t, int pid, long infoVa, int options, long rusageVa, boolean eagain) {
         Process self = t.process();
         boolean[] any = {false};
         boolean keep = (options & WNOWAIT) != 0;
@@ -321,7 +390,7 @@ final class TaskSyscalls {
         AddressSpace mm = self.mm();
         if (r == null) {
             if ((options & WNOHANG) == 0)
-                return sleepForChild(t, "waitid");
+                return eagain ? -Errno.EAGAIN : sleepForChild(t, "waitid");
             if (infoVa != 0)
                 putWaitidInfo(mm, infoVa, 0, 0, 0, 0, 0); // nothing to report: si_pid 0, as Linux
             return 0;

@@ -2,11 +2,11 @@ package jmck.lwk.syscall;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.time.Instant;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.mm.AddressSpace;
 import jmck.lwk.proc.Process;
 import jmck.lwk.proc.Thread;
+import jmck.lwk.time.Clocks;
 
 /**
  * Clocks and sleeping. There is no vDSO, so every clock_gettime is a syscall. The emulated machine's clocks
@@ -14,9 +14,10 @@ import jmck.lwk.proc.Thread;
  * clocks count the time a thread spent on an emulated core.
  */
 final class TimeSyscalls {
-    static final int CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3,
-            CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7,
-            CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
+    static final int CLOCK_REALTIME = Clocks.CLOCK_REALTIME, CLOCK_MONOTONIC = Clocks.CLOCK_MONOTONIC,
+            CLOCK_THREAD_CPUTIME_ID = Clocks.CLOCK_THREAD_CPUTIME_ID, CLOCK_REALTIME_COARSE = Clocks.CLOCK_REALTIME_COARSE,
+            CLOCK_MONOTONIC_COARSE = Clocks.CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME = Clocks.CLOCK_BOOTTIME,
+            CLOCK_TAI = Clocks.CLOCK_TAI;
     private static final int TIMER_ABSTIME = 1;
     private static final long NANOS = 1_000_000_000L;
     private final SyscallContext kernel;
@@ -65,34 +66,16 @@ final class TimeSyscalls {
     }
 
     static long realtime() {
-        Instant i = Instant.now();
-        return i.getEpochSecond() * NANOS + i.getNano();
+        return Clocks.realtime();
     }
 
     /** The clock's value in nanoseconds, or Long.MIN_VALUE for a clock Linux does not have. */
-    private long clock(Thread t, int id) {
-        switch (id) {
-            case CLOCK_REALTIME: case CLOCK_REALTIME_COARSE: case CLOCK_REALTIME_ALARM:
-                return realtime();
-            case CLOCK_TAI:
-                return realtime() + 37 * NANOS;
-            case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE: case CLOCK_BOOTTIME:
-            case CLOCK_BOOTTIME_ALARM:
-                return System.nanoTime();
-            case CLOCK_PROCESS_CPUTIME_ID:
-                return processCpu(t.process());
-            case CLOCK_THREAD_CPUTIME_ID:
-                return t.cpuNanos() + t.runningNanos();
-            default:
-                return Long.MIN_VALUE;
-        }
+    private static long clock(Thread t, int id) {
+        return Clocks.now(t, id);
     }
 
     private static long processCpu(Process p) {
-        long sum = 0;
-        for (Thread th : p.threads())
-            sum += th.cpuNanos() + th.runningNanos();
-        return sum;
+        return Clocks.processCpu(p);
     }
 
     private static void putTimespec(AddressSpace mm, long addr, long nanos) {

@@ -1,43 +1,20 @@
 package jmck.lwk.trace;
 
-import java.util.EnumMap;
-import java.util.Map;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.mm.PageTable;
 import jmck.lwk.proc.Thread;
 import jmck.lwk.syscall.Syscall;
+import jmck.lwk.syscall.SyscallArg;
 import jmck.lwk.syscall.SyscallDispatcher;
 
 /**
  * strace-like lines for --trace syscalls:
- * {@code [pid 100] openat(AT_FDCWD, "/etc/passwd", O_RDONLY) = 3 <host>}. Common calls have their
- * arguments decoded (strings, buffers, flags); the rest show numbers. Guest memory is read without
+ * {@code [pid 100] openat(AT_FDCWD, "/etc/passwd", O_RDONLY) = 3 <host>}. Each argument is shown as the
+ * {@link Syscall} table describes it (strings, buffers, flags, numbers). Guest memory is read without
  * faulting pages in, so tracing does not change what the program does.
  */
 public final class SyscallFormat {
     private SyscallFormat() {}
-
-    /**
-     * Argument kinds, one letter each: d decimal, x hex, f fd (or AT_FDCWD), s path string, w buffer the
-     * call reads (length in the next argument), r buffer the call filled (length in the result), o open
-     * flags, m octal mode, p protection, M map flags, a pointer (NULL or hex).
-     */
-    private static final Map<Syscall, String> SHAPES = new EnumMap<>(Syscall.class);
-
-    static {
-        String[] rows = {"READ fr", "WRITE fwd", "OPEN som", "OPENAT fsom", "CLOSE f", "STAT sa", "FSTAT fa", "LSTAT sa",
-            "NEWFSTATAT fsax", "LSEEK fdd", "MMAP adpMfx", "MPROTECT axp", "MUNMAP ax", "BRK a", "PREAD64 frd",
-            "PWRITE64 fwdd", "ACCESS so", "FACCESSAT fsd", "EXECVE saa", "EXIT d", "EXIT_GROUP d", "UNLINK s",
-            "UNLINKAT fsx", "MKDIR sm", "MKDIRAT fsm", "RMDIR s", "CHDIR s", "RENAME ss", "READLINK sad", "GETCWD ad",
-            "READLINKAT fsad", "DUP f", "DUP2 ff", "DUP3 ffx", "PIPE2 ax", "IOCTL fxa", "FCNTL fdx", "KILL dd",
-            "TGKILL ddd", "RT_SIGACTION daad", "RT_SIGPROCMASK daad", "ARCH_PRCTL xa", "SET_TID_ADDRESS a",
-            "GETDENTS64 fad", "STATX fsxxa", "MADVISE axd", "MREMAP axxxa", "CLOCK_GETTIME da", "NANOSLEEP aa",
-            "WAIT4 dadd", "CLONE xaaaa", "FUTEX axdaad", "CHMOD sm", "SYMLINK ss", "LINK ss", "TRUNCATE sd"};
-        for (String row : rows) {
-            String[] kv = row.split(" ");
-            SHAPES.put(Syscall.valueOf(kv[0]), kv[1]);
-        }
-    }
 
     /** A flag's value and name. */
     private record Flag(long bit, String name) {}
@@ -55,18 +32,17 @@ public final class SyscallFormat {
         StringBuilder b = new StringBuilder();
         b.append("[pid ").append(t.tid()).append("] ");
         b.append(call == null ? "syscall_" + nr : call.linuxName).append('(');
-        String shape = call == null ? null : SHAPES.get(call);
-        if (shape == null) {
+        if (call == null) {
             int n = 6;
             while (n > 0 && a[n - 1] == 0)
                 n--;
             for (int i = 0; i < n; i++)
                 b.append(i == 0 ? "" : ", ").append(number(a[i]));
         } else {
-            for (int i = 0; i < shape.length(); i++) {
+            for (int i = 0; i < call.args().size(); i++) {
                 if (i > 0)
                     b.append(", ");
-                b.append(argument(t, shape.charAt(i), a, i, r));
+                b.append(argument(t, call.args().get(i), a, i, r));
             }
         }
         if (r == SyscallDispatcher.NO_RETURN && delegated)
@@ -94,21 +70,28 @@ public final class SyscallFormat {
         return v >= 0 && v < 4096 ? Long.toString(v) : "0x" + Long.toHexString(v);
     }
 
-    private static String argument(Thread t, char kind, long[] a, int i, long r) {
+    /** One argument as the {@link Syscall} table describes it. */
+    private static String argument(Thread t, SyscallArg arg, long[] a, int i, long r) {
         long v = a[i];
-        switch (kind) {
-            case 'd': return Long.toString(v);
-            case 'f': return (int) v == -100 ? "AT_FDCWD" : Integer.toString((int) v);
-            case 's': return v == 0 ? "NULL" : quoted(t, v, 4096, true);
-            case 'w': return quoted(t, v, Math.min(a[i + 1], 32), false);
-            case 'r': return r > 0 && r < 1 << 30 ? quoted(t, v, Math.min(r, 32), false) : "0x" + Long.toHexString(v);
-            case 'o': return flags(v, OPEN_FLAGS, (v & 3) == 0 ? "O_RDONLY" : null);
-            case 'm': return "0" + Long.toOctalString(v);
-            case 'p': return v == 0 ? "PROT_NONE" : flags(v, PROT, null);
-            case 'M': return flags(v, MAP, null);
-            case 'a': return v == 0 ? "NULL" : "0x" + Long.toHexString(v);
+        switch (arg.kind()) {
+            case DEC: case SIGNAL: return Long.toString(v);
+            case FD: case DIRFD: return (int) v == -100 ? "AT_FDCWD" : Integer.toString((int) v);
+            case PATH: case STRING: return v == 0 ? "NULL" : quoted(t, v, 4096, true);
+            case IN: // what the call reads, when its length is an argument
+                return arg.sizeArg() >= 0 ? quoted(t, v, Math.min(arg.length(a), 32), false) : pointer(v);
+            case OUT: // what it filled: as many bytes as it returns
+                return arg.sizeArg() >= 0 && r > 0 && r < 1 << 30 ? quoted(t, v, Math.min(r, 32), false) : pointer(v);
+            case OPEN_FLAGS: return flags(v, OPEN_FLAGS, (v & 3) == 0 ? "O_RDONLY" : null);
+            case MODE: return "0" + Long.toOctalString(v);
+            case PROT: return v == 0 ? "PROT_NONE" : flags(v, PROT, null);
+            case MAP_FLAGS: return flags(v, MAP, null);
+            case INOUT: case PTR: return pointer(v);
             default: return "0x" + Long.toHexString(v);
         }
+    }
+
+    private static String pointer(long v) {
+        return v == 0 ? "NULL" : "0x" + Long.toHexString(v);
     }
 
     /** "A|B|0x40": the names of the bits set, then what is left; first (if not null) comes first. */

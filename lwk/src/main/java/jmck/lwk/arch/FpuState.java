@@ -1,4 +1,4 @@
-package jmck.lwk.signal;
+package jmck.lwk.arch;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -6,11 +6,36 @@ import jmck.emulator.Cpu;
 import jmck.emulator.X86Reg;
 
 /** The x87/SSE state as a 512-byte FXSAVE image (Intel SDM vol. 1, 10.5.1), read from and written to a CPU. */
-final class FpuState {
+public final class FpuState {
     private FpuState() {}
 
-    static byte[] save(Cpu cpu) {
-        ByteBuffer b = ByteBuffer.allocate(SignalFrame.FPSTATE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    /** Linux's initial x87 control word: all exceptions masked, 64-bit precision, round to nearest. */
+    public static final int FCW_INIT = 0x37f;
+    /** Linux's initial MXCSR: all exceptions masked, round to nearest, no flush-to-zero. */
+    public static final int MXCSR_INIT = 0x1f80;
+
+    /**
+     * Puts the FPU in the state Linux gives a new program (execve) and a signal handler (init_fpstate):
+     * the control words above, empty x87 stack, zero XMM registers. A thread or child starts with a copy
+     * of its parent's state instead.
+     */
+    public static void init(Cpu cpu) {
+        cpu.setReg(X86Reg.FPCW, FCW_INIT);
+        cpu.setReg(X86Reg.FPSW, 0);
+        cpu.setReg(X86Reg.FPTAG, 0xffff); // two bits per register, 3 = empty
+        cpu.setReg(X86Reg.MXCSR, MXCSR_INIT);
+        long[] zero = {0, 0};
+        for (int i = 0; i < 8; i++)
+            cpu.setRegWide(X86Reg.st(i), zero);
+        for (int i = 0; i < 16; i++)
+            cpu.setRegWide(X86Reg.xmm(i), zero);
+    }
+
+    /** The size of an FXSAVE image. */
+    public static final int IMAGE_SIZE = 512;
+
+    public static byte[] save(Cpu cpu) {
+        ByteBuffer b = ByteBuffer.allocate(IMAGE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         b.putShort(0, (short) cpu.reg(X86Reg.FPCW));
         b.putShort(2, (short) cpu.reg(X86Reg.FPSW));
         long tags = cpu.reg(X86Reg.FPTAG); // two bits per register, 3 = empty
@@ -34,7 +59,7 @@ final class FpuState {
         return b.array();
     }
 
-    static void restore(Cpu cpu, byte[] image) {
+    public static void restore(Cpu cpu, byte[] image) {
         ByteBuffer b = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
         cpu.setReg(X86Reg.FPCW, b.getShort(0) & 0xffff);
         cpu.setReg(X86Reg.FPSW, b.getShort(2) & 0xffff);

@@ -1,0 +1,183 @@
+/* /proc for the process's own pid and its children's, as test harnesses use it (LTP's library writes
+ * /proc/PID/oom_score_adj and waits on the state letter in /proc/PID/stat): each check prints what it
+ * found in a form that does not depend on the pids or the machine. */
+// guest-ldflags: -pthread
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "errname.h"
+
+static char buf[65536];
+
+/* The contents of a file, or NULL (errno set). */
+static char *slurp(const char *path) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return NULL;
+    ssize_t n = 0, r;
+    while ((r = read(fd, buf + n, sizeof buf - 1 - n)) > 0)
+        n += r;
+    close(fd);
+    buf[n] = 0;
+    return buf;
+}
+
+/* The value after "key:" in a status-like file, or -1. */
+static long field(const char *text, const char *key) {
+    char k[64];
+    snprintf(k, sizeof k, "\n%s:", key);
+    const char *p = strstr(text, k);
+    return p ? strtol(p + strlen(k), NULL, 10) : -1;
+}
+
+/* The state letter in /proc/PID/stat (after the parenthesized name), or '?'. */
+static char state(pid_t pid) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    char *s = slurp(path);
+    if (!s)
+        return '?';
+    char *close = strrchr(s, ')');
+    return close && close[1] == ' ' ? close[2] : '?';
+}
+
+static int write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+static void *sleeper(void *arg) {
+    (void)arg;
+    pause();
+    return NULL;
+}
+
+int main(void) {
+    pid_t me = getpid();
+    char path[128];
+
+    snprintf(path, sizeof path, "/proc/%d/status", me);
+    char *s = slurp(path);
+    printf("status by pid: %s, Pid is getpid: %d, PPid is getppid: %d, Tgid: %d\n", s ? "read" : errname(errno),
+           s && field(s, "Pid") == me, s && field(s, "PPid") == getppid(), s && field(s, "Tgid") == me);
+    printf("status Uid is getuid: %d, State line: %s\n", s && field(s, "Uid") == (long)getuid(),
+           s && strstr(s, "\nState:\tR (running)\n") ? "R (running)" : "other");
+    printf("own state in stat: %c\n", state(me));
+    s = slurp("/proc/self/stat");
+    printf("self stat starts with pid: %d, has 52 fields: ", s && atoi(s) == me);
+    int fields = 0;
+    for (char *p = s ? strrchr(s, ')') : NULL; p && *p; p++)
+        fields += *p == ' ';
+    printf("%d\n", fields + 2 == 52);
+
+    snprintf(path, sizeof path, "/proc/%d/statm", me);
+    s = slurp(path);
+    long size = -1, resident = -1;
+    if (s)
+        sscanf(s, "%ld %ld", &size, &resident);
+    printf("statm: size > 0: %d, resident > 0: %d, resident <= size: %d\n", size > 0, resident > 0, resident <= size);
+
+    snprintf(path, sizeof path, "/proc/%d/oom_score_adj", me);
+    printf("access oom_score_adj: %s\n", access(path, F_OK) == 0 ? "0" : errname(errno));
+    printf("write -1000: %d\n", write_file(path, "-1000"));
+    s = slurp(path);
+    printf("read back: %s", s ? s : "(error)\n");
+    printf("write 0: %d\n", write_file(path, "0"));
+    s = slurp("/proc/self/oom_score_adj");
+    printf("read back through self: %s", s ? s : "(error)\n");
+    write_file(path, "-500");
+    pid_t child = fork();
+    if (child == 0) {
+        s = slurp("/proc/self/oom_score_adj");
+        _exit(s && atoi(s) == -500 ? 0 : 1);
+    }
+    int status;
+    waitpid(child, &status, 0);
+    printf("child inherits oom_score_adj: %d\n", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    write_file(path, "0");
+
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    s = slurp("/proc/self/limits");
+    char want[128];
+    snprintf(want, sizeof want, "Max open files            %-20lu %-20lu files", (unsigned long)rl.rlim_cur,
+             (unsigned long)rl.rlim_max);
+    printf("limits has the open files line: %d\n", s && strstr(s, want) != NULL);
+
+    s = slurp("/proc/self/cmdline");
+    printf("cmdline ends in procfs: %d\n", s && strlen(s) >= 6 && strcmp(s + strlen(s) - 6, "procfs") == 0);
+    snprintf(path, sizeof path, "/proc/%d/comm", me);
+    s = slurp(path);
+    printf("comm: %s", s ? s : "(error)\n");
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    buf[n > 0 ? n : 0] = 0;
+    printf("exe ends in procfs: %d\n", n > 6 && strcmp(buf + n - 6, "procfs") == 0);
+    struct stat st;
+    printf("stat /proc/self/exe is a regular file: %d\n", stat("/proc/self/exe", &st) == 0 && S_ISREG(st.st_mode));
+    snprintf(path, sizeof path, "/proc/%d", me);
+    printf("stat /proc/PID is a directory: %d\n", stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+
+    /* threads: task/ lists them, /proc/TID and task/TID/stat describe them */
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        pthread_create(&th[i], NULL, sleeper, NULL);
+    usleep(100000);
+    snprintf(path, sizeof path, "/proc/%d/task", me);
+    DIR *d = opendir(path);
+    int tasks = 0, has_me = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        tasks++;
+        has_me |= atoi(e->d_name) == me;
+    }
+    if (d)
+        closedir(d);
+    printf("task entries: %d, main thread among them: %d\n", tasks, has_me);
+    s = slurp("/proc/self/status");
+    printf("Threads: %ld\n", s ? field(s, "Threads") : -1);
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", me, me);
+    s = slurp(path);
+    printf("task/PID/stat starts with the pid: %d\n", s && atoi(s) == me);
+    snprintf(path, sizeof path, "/proc/%d/task/2147483647/stat", me);
+    printf("task of no such thread: %s\n", slurp(path) ? "read" : errname(errno));
+
+    /* children: sleeping, stopped, ended and not reaped */
+    child = fork();
+    if (child == 0) {
+        pause();
+        _exit(0);
+    }
+    char seen = '?';
+    for (int i = 0; i < 500 && (seen = state(child)) != 'S'; i++)
+        usleep(10000);
+    printf("child blocked in pause: %c\n", seen);
+    kill(child, SIGSTOP);
+    waitpid(child, &status, WUNTRACED);
+    printf("child stopped: %c\n", state(child));
+    kill(child, SIGKILL);
+    for (int i = 0; i < 500 && (seen = state(child)) != 'Z'; i++)
+        usleep(10000);
+    printf("child killed, not reaped: %c\n", seen);
+    waitpid(child, &status, 0);
+    printf("child reaped: %c (%s)\n", state(child), errname(errno));
+
+    printf("no such pid: %s\n", slurp("/proc/2147483647/status") ? "read" : errname(errno));
+    printf("access no such pid: %s\n", access("/proc/2147483647", F_OK) == 0 ? "0" : errname(errno));
+    return 0;
+}

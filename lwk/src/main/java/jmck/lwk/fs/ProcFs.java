@@ -1,0 +1,238 @@
+package jmck.lwk.fs;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
+import jmck.lwk.syscall.SyscallContext;
+import jmck.lwk.abi.Errno;
+import jmck.lwk.proc.Process;
+import jmck.lwk.proc.Thread;
+
+/**
+ * /proc as a guest sees it (McKernel answers these through mcctrl's procfs). A path that names an LWK
+ * process (/proc/self, /proc/thread-self, /proc/PID, /proc/PID/task/TID, PID an LWK pid or tid) describes
+ * that process, not the proxy that serves it; a number that is no LWK task is ENOENT, whatever the host
+ * has under it. Each such path resolves to a {@link Target}: contents the LWK generates (status, stat,
+ * maps, ...), a host path the call goes to instead (the proxy's own /proc entry for what the host knows,
+ * such as mountinfo or cgroup; the program file for exe; a file the LWK keeps for oom_score_adj, which is
+ * writable), or an errno. Every other path, /proc/cpuinfo and /proc/sys among them, is the host's.
+ */
+public final class ProcFs {
+    /**
+     * What a /proc path is: generated contents for a read (null if the host path is opened instead), what
+     * takes writes (null: the file is read-only), the host path that open, stat and access use, the text of
+     * a symbolic link (readlink), or an errno.
+     */
+    public record Target(Supplier<byte[]> contents, ToLongFunction<byte[]> writer, String hostPath, String link,
+            int errno) {
+        static Target generated(Supplier<byte[]> contents, String hostPath) {
+            return new Target(contents, null, hostPath, null, 0);
+        }
+
+        static Target host(String hostPath) {
+            return new Target(null, null, hostPath, null, 0);
+        }
+
+        static Target error(int errno) {
+            return new Target(null, null, null, null, errno);
+        }
+    }
+
+    private final SyscallContext kernel;
+    private final ProcFiles files;
+    private final jmck.lwk.ipc.Ipc ipc;
+
+    public ProcFs(SyscallContext kernel, jmck.lwk.ipc.Ipc ipc) {
+        this.kernel = kernel;
+        this.files = new ProcFiles(kernel);
+        this.ipc = ipc;
+    }
+
+    /** What path means for thread t, or null if it is no LWK path (the host answers it as it is). */
+    public Target resolve(Thread t, String path) {
+        if (!path.startsWith("/proc/"))
+            return null;
+        String[] parts = path.substring(6).split("/+");
+        int n = parts.length;
+        while (n > 0 && parts[n - 1].isEmpty())
+            n--;
+        if (n == 0)
+            return null;
+        if (n == 1 && parts[0].equals("meminfo"))
+            return Target.generated(files::meminfo, "/proc/meminfo");
+        if (n == 2 && parts[0].equals("sysvipc") && ipc.procFile(parts[1]) != null) // the LWK's IPC objects
+            return Target.generated(() -> ascii(ipc.procFile(parts[1])), path);
+        Process p;
+        Thread thread = null;
+        switch (parts[0]) {
+            case "self" -> p = t.process();
+            case "thread-self" -> {
+                p = t.process();
+                thread = t;
+            }
+            default -> {
+                int id;
+                try {
+                    id = Integer.parseInt(parts[0]);
+                } catch (NumberFormatException e) {
+                    return null;
+                }
+                p = kernel.processes().process(id);
+                if (p == null) {
+                    Thread other = kernel.processes().thread(id);
+                    if (other == null || !other.alive())
+                        return Target.error(Errno.ENOENT);
+                    p = other.process();
+                    thread = other;
+                }
+            }
+        }
+        // the host's answers: the proxy's own entries (through /proc/self in the proxy for the caller's
+        // process, where the proxy also translates fd/N)
+        boolean self = p == t.process();
+        String host = self ? "/proc/self" : hostDirectory(p);
+        String hostTask = self ? "/proc/thread-self" : host + "/task/" + hostPid(p);
+        if (thread != null) // /proc/TID and /proc/thread-self: that thread's view
+            return task(t, p, thread, hostTask, parts, 1, n);
+        if (n >= 2 && parts[1].equals("task")) {
+            if (n == 2)
+                return Target.host(taskDirectory(p));
+            Thread member;
+            try {
+                member = kernel.processes().thread(Integer.parseInt(parts[2]));
+            } catch (NumberFormatException e) {
+                return Target.error(Errno.ENOENT);
+            }
+            if (member == null || member.process() != p || !member.alive())
+                return Target.error(Errno.ENOENT);
+            return task(t, p, member, hostTask, parts, 3, n);
+        }
+        return file(t, p, null, host, n == 1 ? "" : parts[1], parts, 1, n);
+    }
+
+    /** A file of one thread's directory (/proc/PID/task/TID/...): parts[from..n) is the path inside it. */
+    private Target task(Thread t, Process p, Thread thread, String host, String[] parts, int from, int n) {
+        if (n > from && parts[from].equals("task"))
+            return Target.error(Errno.ENOENT); // a thread's directory has no task/
+        return file(t, p, thread, host, n == from ? "" : parts[from], parts, from, n);
+    }
+
+    /**
+     * A file of a process's directory, or of one of its threads' if thread is not null, for the caller t:
+     * name is the first component inside it ("" for the directory), parts[from..n) the whole path inside it.
+     */
+    private Target file(Thread t, Process p, Thread thread, String host, String name, String[] parts, int from, int n) {
+        String inside = String.join("/", java.util.Arrays.copyOfRange(parts, from, n));
+        String hostPath = inside.isEmpty() ? host : host + "/" + inside;
+        if (n > from + 1) // fd/N, ns/..., attr/...: the host's (fd numbers are the proxy's: not yet translated)
+            return Target.host(hostPath);
+        switch (name) {
+            case "status":
+                return Target.generated(() -> files.status(p, thread, t), hostPath);
+            case "stat":
+                return Target.generated(() -> files.stat(p, thread, t), hostPath);
+            case "statm":
+                return Target.generated(() -> files.statm(p), hostPath);
+            case "maps":
+                return Target.generated(() -> files.maps(p), hostPath);
+            case "comm":
+                return Target.generated(() -> files.comm(p), hostPath);
+            case "cmdline":
+                return Target.generated(p::cmdline, hostPath);
+            case "auxv":
+                return Target.generated(() -> p.mm().savedAuxvBytes(), hostPath);
+            case "limits":
+                return Target.generated(() -> files.limits(p), hostPath);
+            case "oom_score":
+                return Target.generated(() -> ascii("0\n"), hostPath);
+            case "oom_score_adj":
+                return new Target(() -> ascii(p.oomScoreAdj() + "\n"), w -> writeOomScoreAdj(t, p, w), hostPath,
+                        null, 0);
+            case "exe":
+                return new Target(null, null, p.exe(), p.exe(), 0);
+            default:
+                return Target.host(hostPath);
+        }
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    // ---- host paths ----
+
+    /** The proxy's /proc directory, where the host's answers for p are. */
+    private String hostDirectory(Process p) {
+        long pid = hostPid(p);
+        return pid > 0 ? "/proc/" + pid : "/proc/self";
+    }
+
+    private long hostPid(Process p) {
+        return kernel.syscalls().forwarder().hostPid(p);
+    }
+
+    /** A directory of the LWK's under the forwarder's (shared with the proxy), for p; created if missing. */
+    private Path stateDirectory(Process p) {
+        Path base = kernel.syscalls().forwarder().sharedDirectory();
+        if (base == null)
+            return null;
+        Path d = base.resolve("proc").resolve(Integer.toString(p.pid()));
+        try {
+            Files.createDirectories(d);
+        } catch (IOException e) {
+            return null;
+        }
+        return d;
+    }
+
+    /**
+     * /proc/PID/task: a directory listing p's live threads, kept by the LWK (the host's would list the
+     * proxy's threads). Each entry is a directory, as Linux's are.
+     */
+    private String taskDirectory(Process p) {
+        Path d = stateDirectory(p);
+        if (d == null)
+            return hostDirectory(p) + "/task";
+        Path task = d.resolve("task");
+        try {
+            Files.createDirectories(task);
+            java.util.Set<String> live = new java.util.HashSet<>();
+            for (Thread th : p.threads())
+                if (th.alive())
+                    live.add(Integer.toString(th.tid()));
+            try (var old = Files.list(task)) {
+                for (Path e : (Iterable<Path>) old::iterator)
+                    if (!live.remove(e.getFileName().toString()))
+                        Files.deleteIfExists(e);
+            }
+            for (String tid : live)
+                Files.createDirectories(task.resolve(tid));
+        } catch (IOException e) {
+            return hostDirectory(p) + "/task";
+        }
+        return task.toString();
+    }
+
+    /**
+     * A write to /proc/PID/oom_score_adj by thread t (Linux's oom_score_adj_write): a number from -1000 to
+     * 1000; lower than the floor only with CAP_SYS_RESOURCE, which also moves the floor.
+     */
+    private static long writeOomScoreAdj(Thread t, Process p, byte[] written) {
+        int v;
+        try {
+            v = Integer.decode(new String(written, StandardCharsets.US_ASCII).trim());
+        } catch (NumberFormatException e) {
+            return -Errno.EINVAL;
+        }
+        if (v < -1000 || v > 1000)
+            return -Errno.EINVAL;
+        boolean privileged = t.process().capabilities().has(jmck.lwk.proc.Capabilities.CAP_SYS_RESOURCE);
+        if (v < p.oomScoreAdjMin() && !privileged)
+            return -Errno.EACCES;
+        p.setOomScoreAdj(v, privileged);
+        return written.length;
+    }
+}

@@ -1,0 +1,68 @@
+package jmck.lwk.syscall;
+
+import jmck.lwk.abi.Errno;
+import jmck.lwk.ipc.IpcWaits;
+import jmck.lwk.ipc.MessageQueues;
+import jmck.lwk.ipc.SharedMemory;
+import jmck.lwk.ipc.Semaphores;
+import jmck.lwk.proc.Process;
+import jmck.lwk.proc.Thread;
+
+/**
+ * System V IPC in the LWK (jmck.lwk.ipc): message queues and semaphores (their waits are the LWK's
+ * scheduling) and shared memory (the LWK's frames, as McKernel keeps it). One set of objects per instance.
+ */
+final class IpcSyscalls {
+    private final MessageQueues messages;
+    private final Semaphores semaphores;
+    private final SharedMemory shm;
+    /** The objects, for /proc/sysvipc. */
+    final jmck.lwk.ipc.Ipc ipc;
+
+    IpcSyscalls(SyscallContext kernel) {
+        IpcWaits waits = new IpcWaits() {
+            @Override
+            public long block(Thread t, String reason, boolean restartable, Runnable cancel) {
+                return kernel.scheduler().block(t, reason, restartable ? Thread.Interrupt.RESTART : Thread.Interrupt.EINTR,
+                        cancel);
+            }
+
+            @Override
+            public void restart(Thread t) {
+                // t is on a waiter list only while in the wait it began there (a wait that ended otherwise
+                // leaves the list, in its cancel, before t can wait again), and the list's lock orders this
+                // after that wait's start: its current wait is that one
+                kernel.scheduler().wakeToRestart(t, t.waitSeq());
+            }
+
+            @Override
+            public void timeout(Thread t, long seq, long deadline, long result) {
+                kernel.timers().add(deadline, () -> kernel.scheduler().timeout(t, seq, result));
+            }
+        };
+        messages = new MessageQueues(waits);
+        semaphores = new Semaphores(waits);
+        shm = new SharedMemory(kernel.memory(), kernel.frames(), () -> new java.util.ArrayList<Process>(
+                kernel.processes().processes()));
+        ipc = new jmck.lwk.ipc.Ipc(messages, semaphores, shm);
+        kernel.addExitListener((p, killedBy, rip) -> {
+            semaphores.exited(p);
+            shm.collect();
+        });
+    }
+
+    void register(SyscallDispatcher d) {
+        d.register(Syscall.MSGGET, (t, a) -> messages.msgget(t, (int) a[0], (int) a[1]));
+        d.register(Syscall.MSGSND, (t, a) -> messages.msgsnd(t, (int) a[0], a[1], a[2], (int) a[3]));
+        d.register(Syscall.MSGRCV, (t, a) -> messages.msgrcv(t, (int) a[0], a[1], a[2], a[3], (int) a[4]));
+        d.register(Syscall.MSGCTL, (t, a) -> messages.msgctl(t, (int) a[0], (int) a[1], a[2]));
+        d.register(Syscall.SEMGET, (t, a) -> semaphores.semget(t, (int) a[0], (int) a[1], (int) a[2]));
+        d.register(Syscall.SEMOP, (t, a) -> semaphores.semop(t, (int) a[0], a[1], a[2], 0));
+        d.register(Syscall.SEMTIMEDOP, (t, a) -> semaphores.semop(t, (int) a[0], a[1], a[2], a[3]));
+        d.register(Syscall.SEMCTL, (t, a) -> semaphores.semctl(t, (int) a[0], (int) a[1], (int) a[2], a[3]));
+        d.register(Syscall.SHMGET, (t, a) -> shm.shmget(t, (int) a[0], a[1], (int) a[2]));
+        d.register(Syscall.SHMAT, (t, a) -> shm.shmat(t, (int) a[0], a[1], (int) a[2]));
+        d.register(Syscall.SHMDT, (t, a) -> shm.shmdt(t, a[0]));
+        d.register(Syscall.SHMCTL, (t, a) -> shm.shmctl(t, (int) a[0], (int) a[1], a[2]));
+    }
+}

@@ -1,0 +1,94 @@
+package jmck.lwk.syscall;
+
+import java.nio.charset.StandardCharsets;
+import java.util.EnumMap;
+import java.util.Map;
+import jmck.lwk.abi.Errno;
+import jmck.lwk.fs.ProcFs;
+import jmck.lwk.proc.Thread;
+
+/**
+ * The calls that take a path, where the LWK looks first (as McKernel's sys_open does): a path under /proc
+ * that names an LWK process is answered from the LWK ({@link ProcFs}); any other path goes to the host as
+ * the guest gave it. Relative paths under another directory fd go to the host too.
+ */
+final class ProcPathSyscalls {
+    private static final int O_ACCMODE = 3, O_RDONLY = 0, AT_FDCWD = -100;
+    /** Which argument is the path, and which the directory fd it is relative to (-1: the working directory). */
+    private record PathArg(int path, int dirfd) {}
+
+    private static final Map<Syscall, PathArg> CALLS = new EnumMap<>(Syscall.class);
+
+    static {
+        CALLS.put(Syscall.OPEN, new PathArg(0, -1));
+        CALLS.put(Syscall.OPENAT, new PathArg(1, 0));
+        CALLS.put(Syscall.STAT, new PathArg(0, -1));
+        CALLS.put(Syscall.LSTAT, new PathArg(0, -1));
+        CALLS.put(Syscall.NEWFSTATAT, new PathArg(1, 0));
+        CALLS.put(Syscall.STATX, new PathArg(1, 0));
+        CALLS.put(Syscall.ACCESS, new PathArg(0, -1));
+        CALLS.put(Syscall.FACCESSAT, new PathArg(1, 0));
+        CALLS.put(Syscall.FACCESSAT2, new PathArg(1, 0));
+        CALLS.put(Syscall.READLINK, new PathArg(0, -1));
+        CALLS.put(Syscall.READLINKAT, new PathArg(1, 0));
+    }
+
+    private final ProcFs proc;
+
+    ProcPathSyscalls(SyscallContext kernel, jmck.lwk.ipc.Ipc ipc) {
+        this.proc = new ProcFs(kernel, ipc);
+    }
+
+    void register(SyscallDispatcher d) {
+        for (Map.Entry<Syscall, PathArg> e : CALLS.entrySet())
+            d.register(e.getKey(), (t, a) -> call(d, t, e.getKey(), e.getValue(), a));
+    }
+
+    private long call(SyscallDispatcher d, Thread t, Syscall call, PathArg arg, long[] a) {
+        // readlink with a size that is not positive is refused before the path is read, as Linux does
+        if (call == Syscall.READLINK && (int) a[2] <= 0 || call == Syscall.READLINKAT && (int) a[3] <= 0)
+            return -Errno.EINVAL;
+        long pathAddr = a[arg.path];
+        if (pathAddr == 0 || arg.dirfd >= 0 && (int) a[arg.dirfd] != AT_FDCWD && !startsWithSlash(t, pathAddr))
+            return d.forward(t, call, a); // the host decides (EFAULT, or relative to the directory fd)
+        if (!startsWith(t, pathAddr, "/proc/"))
+            return d.forward(t, call, a);
+        String path = t.process().mm().readCString(pathAddr, 4096);
+        ProcFs.Target target = proc.resolve(t, path);
+        if (target == null)
+            return d.forward(t, call, a);
+        if (target.errno() != 0)
+            return -target.errno();
+        if (call == Syscall.READLINK || call == Syscall.READLINKAT) {
+            if (target.link() == null)
+                return d.forwarder().forwardWithPath(t, call, a, arg.path, target.hostPath());
+            byte[] text = target.link().getBytes(StandardCharsets.UTF_8);
+            long buf = a[arg.path + 1], size = a[arg.path + 2];
+            int n = (int) Math.min(text.length, size);
+            t.process().mm().copyOut(buf, text, 0, n);
+            return n;
+        }
+        if ((call == Syscall.OPEN || call == Syscall.OPENAT) && target.contents() != null) {
+            boolean write = ((int) a[arg.path + 1] & O_ACCMODE) != O_RDONLY;
+            if (write && target.writer() == null)
+                return -Errno.EACCES;
+            return d.forwarder().openContents(t, path, target.contents(), write ? target.writer() : null);
+        }
+        if (target.hostPath().equals(path))
+            return d.forward(t, call, a);
+        return d.forwarder().forwardWithPath(t, call, a, arg.path, target.hostPath());
+    }
+
+    /** Whether the path starts with '/': one byte is read, since the path may end just before unmapped memory. */
+    private static boolean startsWithSlash(Thread t, long path) {
+        return t.process().mm().copyIn(path, 1)[0] == '/';
+    }
+
+    /** Whether the guest string at va starts with prefix, reading no further than a mismatch. */
+    private static boolean startsWith(Thread t, long va, String prefix) {
+        for (int i = 0; i < prefix.length(); i++)
+            if (t.process().mm().copyIn(va + i, 1)[0] != prefix.charAt(i))
+                return false;
+        return true;
+    }
+}

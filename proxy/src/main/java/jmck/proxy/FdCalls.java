@@ -1,0 +1,319 @@
+package jmck.proxy;
+
+import com.sun.jna.Pointer;
+import jmck.emulator.host.HostSyscall;
+import jmck.lwk.abi.Errno;
+
+/**
+ * The delegated calls that work on the fd table itself or pass fds and structures the table does not
+ * describe: dup, dup2, dup3, close_range, fcntl, ioctl, pipe, pipe2, socketpair. Guest fds are the proxy's
+ * (see {@link FdTable}): a new host fd becomes the lowest free guest fd, close-on-exec as the guest asked.
+ */
+final class FdCalls {
+    private static final int SYS_FCNTL = 72, SYS_IOCTL = 16, SYS_PIPE2 = 293, SYS_SOCKETPAIR = 53;
+    private static final int O_CLOEXEC = 02000000, CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4;
+    private final FdTable fds;
+    private final GuestBuffers mem;
+
+    FdCalls(FdTable fds, GuestBuffers mem) {
+        this.fds = fds;
+        this.mem = mem;
+    }
+
+    long dup(long fd) {
+        return fds.duplicate(fd, false, 0);
+    }
+
+    long dup2(long oldFd, long newFd) {
+        if (fds.host(oldFd) < 0)
+            return -Errno.EBADF;
+        return oldFd == newFd ? newFd : dupTo(oldFd, newFd, false);
+    }
+
+    long dup3(long oldFd, long newFd, long flags) {
+        if (oldFd == newFd || (flags & ~O_CLOEXEC) != 0)
+            return -Errno.EINVAL;
+        return dupTo(oldFd, newFd, (flags & O_CLOEXEC) != 0);
+    }
+
+    private static final int SYS_OPENAT2 = 437, OPEN_HOW_SIZE = 24;
+
+    /**
+     * openat2(dirfd, path, how, size): struct open_how {u64 flags, mode, resolve}, which may be larger than
+     * the kernel's (E2BIG unless the rest is zero); its O_CLOEXEC is the new fd's. hostPath replaces the
+     * guest's path if the LWK resolved it.
+     */
+    long openat2(long[] a, String hostPath) {
+        long size = a[3];
+        if (size < OPEN_HOW_SIZE)
+            return -Errno.EINVAL;
+        if (size > 4096)
+            return -Errno.E2BIG;
+        byte[] raw = mem.readGuest(a[2], (int) size);
+        if (raw == null)
+            return -Errno.EFAULT;
+        for (int i = OPEN_HOW_SIZE; i < raw.length; i++)
+            if (raw[i] != 0)
+                return -Errno.E2BIG;
+        long dir = (int) a[0] == -100 ? -100 : fds.host(a[0]);
+        long path = hostPath != null ? mem.hostPath(hostPath) : mem.path(a[1]);
+        if (path < 0)
+            return path;
+        Pointer how = mem.arena.allocate(OPEN_HOW_SIZE);
+        how.write(0, raw, 0, OPEN_HOW_SIZE);
+        long flags = how.getLong(0);
+        how.setLong(0, flags | O_CLOEXEC);
+        long r = HostSyscall.call(SYS_OPENAT2, dir, path, Pointer.nativeValue(how), OPEN_HOW_SIZE, 0, 0);
+        if (r < 0)
+            return r;
+        if (MachineMemoryFiles.isMemory((int) r)) {
+            HostSyscall.call(3, r, 0, 0);
+            return -Errno.EACCES;
+        }
+        return fds.install((int) r, (flags & O_CLOEXEC) != 0, 0);
+    }
+
+    /** close_range: its three arguments are unsigned ints. */
+    long closeRange(long a0, long a1, long flags) {
+        long first = a0 & 0xffffffffL, last = a1 & 0xffffffffL;
+        if (((int) flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) != 0 || first > last)
+            return -Errno.EINVAL;
+        last = Math.min(last, fds.highest());
+        for (long g = first; g <= last; g++)
+            if ((flags & CLOSE_RANGE_CLOEXEC) != 0)
+                fds.setCloexec(g, true);
+            else if (fds.host(g) >= 0)
+                fds.close(g);
+        return 0;
+    }
+
+    long dupTo(long oldFd, long newFd, boolean cloexec) {
+        if (newFd < 0 || newFd >= fds.limit())
+            return -Errno.EBADF;
+        return fds.dupOnto(oldFd, (int) newFd, cloexec);
+    }
+
+    private static final int F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_GETLK = 5,
+            F_SETLK = 6, F_SETLKW = 7, F_SETOWN = 8, F_GETOWN = 9, F_OFD_GETLK = 36, F_OFD_SETLK = 37,
+            F_OFD_SETLKW = 38, F_DUPFD_CLOEXEC = 1030, F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032,
+            F_ADD_SEALS = 1033, F_GET_SEALS = 1034, FD_CLOEXEC = 1;
+
+    long fcntl(long fd, int cmd, long arg) {
+        int h = fds.host(fd);
+        if (h < 0)
+            return -Errno.EBADF;
+        switch (cmd) {
+            case F_DUPFD:
+            case F_DUPFD_CLOEXEC: {
+                if (arg < 0 || arg >= fds.limit())
+                    return -Errno.EINVAL;
+                return fds.duplicate(fd, cmd == F_DUPFD_CLOEXEC, (int) arg);
+            }
+            case F_GETFD:
+                return fds.cloexec(fd) ? FD_CLOEXEC : 0;
+            case F_SETFD:
+                fds.setCloexec(fd, (arg & FD_CLOEXEC) != 0);
+                return 0;
+            case F_GETLK: case F_SETLK: case F_SETLKW: {
+                // struct flock, copied: F_GETLK reads and writes it, the others only read it; the guest
+                // process's own locks, see RecordLocks
+                byte[] flock = mem.readGuest(arg, 32);
+                if (flock == null)
+                    return -Errno.EFAULT;
+                com.sun.jna.Memory copy = new com.sun.jna.Memory(32);
+                copy.write(0, flock, 0, 32);
+                long r = RecordLocks.INSTANCE.fcntl(fds.owner(), h, cmd, Pointer.nativeValue(copy));
+                if (r == 0 && cmd == F_GETLK && !mem.writeGuest(arg, copy.getByteArray(0, 32)))
+                    return -Errno.EFAULT;
+                return r;
+            }
+            case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW: { // the guest's descriptions are the host's
+                long p = mem.structure(arg, 32, cmd == F_OFD_GETLK);
+                return mem.finishStructure(HostSyscall.call(SYS_FCNTL, h, cmd, p));
+            }
+            case F_SETOWN: // kept here: on the host, the guest's pid would name some other process
+                fds.setOwnerOf(fd, arg < 0 ? F_OWNER_PGRP : F_OWNER_PID, (int) Math.abs(arg));
+                return 0;
+            case F_GETOWN: {
+                int[] o = fds.ownerOf(fd);
+                return o[0] == F_OWNER_PGRP ? -o[1] : o[1];
+            }
+            case F_SETOWN_EX: case F_GETOWN_EX:
+                return ownerEx(fd, cmd, arg);
+            case F_SETSIG:
+                if (arg < 0 || arg > 64)
+                    return -Errno.EINVAL;
+                fds.setSignalOf(fd, (int) arg);
+                return 0;
+            case F_GETSIG:
+                return fds.signalOf(fd);
+            case F_DUPFD_QUERY: {
+                int other = fds.host(arg);
+                return other < 0 ? -Errno.EBADF : HostSyscall.call(SYS_FCNTL, h, cmd, other);
+            }
+            case F_GET_RW_HINT: case F_SET_RW_HINT: { // a u64 hint the host reads or fills
+                long p = mem.structure(arg, 8, cmd == F_GET_RW_HINT);
+                return mem.finishStructure(p < 0 ? -Errno.EFAULT : HostSyscall.call(SYS_FCNTL, h, cmd, p));
+            }
+            case F_GETFL: case F_SETFL: case F_SETPIPE_SZ: case F_GETPIPE_SZ: case F_ADD_SEALS: case F_GET_SEALS:
+            case F_SETLEASE: case F_GETLEASE: case F_CREATED_QUERY:
+                return HostSyscall.call(SYS_FCNTL, h, cmd, arg);
+            default:
+                return -Errno.EINVAL;
+        }
+    }
+
+    private static final int F_SETSIG = 10, F_GETSIG = 11, F_SETOWN_EX = 15, F_GETOWN_EX = 16, F_SETLEASE = 1024,
+            F_GETLEASE = 1025, F_DUPFD_QUERY = 1027, F_CREATED_QUERY = 1028, F_GET_RW_HINT = 1035,
+            F_SET_RW_HINT = 1036, F_OWNER_TID = 0, F_OWNER_PID = 1, F_OWNER_PGRP = 2;
+
+    /** F_SETOWN_EX and F_GETOWN_EX: struct f_owner_ex {int type; int pid}, kept with the fd. */
+    private long ownerEx(long fd, int cmd, long arg) {
+        if (cmd == F_GETOWN_EX) {
+            int[] o = fds.ownerOf(fd);
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            b.putInt(o[0]).putInt(o[1]);
+            return mem.writeGuest(arg, b.array()) ? 0 : -Errno.EFAULT;
+        }
+        byte[] raw = mem.readGuest(arg, 8);
+        if (raw == null)
+            return -Errno.EFAULT;
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(raw).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int type = b.getInt(0), pid = b.getInt(4);
+        if (type != F_OWNER_TID && type != F_OWNER_PID && type != F_OWNER_PGRP)
+            return -Errno.EINVAL;
+        fds.setOwnerOf(fd, type, pid);
+        return 0;
+    }
+
+    private static final int FIONCLEX = 0x5450, FIOCLEX = 0x5451, LOOP_SET_FD = 0x4C00, LOOP_CHANGE_FD = 0x4C06,
+            LOOP_CONFIGURE = 0x4C0A, LOOP_CONFIG_SIZE = 304;
+
+    /** How an ioctl's argument is passed: a value, a buffer the host reads, fills or both, or a guest fd. */
+    private enum Arg { VALUE, IN, OUT, INOUT, FD }
+
+    private record Shape(Arg arg, int size) {}
+
+    /**
+     * The ioctl requests whose argument the proxy knows how to pass (any other is ENOTTY: a pointer inside
+     * an unknown structure would reach the proxy's own memory). Terminals, FIONREAD/FIONBIO, loop devices
+     * and their control file (as LTP's device library uses them), block device sizes, file flags.
+     */
+    private static final java.util.Map<Integer, Shape> IOCTLS = new java.util.HashMap<>();
+
+    private static void ioctl(Arg arg, int size, int... requests) {
+        for (int r : requests)
+            IOCTLS.put(r, new Shape(arg, size));
+    }
+
+    static {
+        // terminals
+        ioctl(Arg.VALUE, 0, 0x5409 /* TCSBRK */, 0x540A /* TCXONC */, 0x540B /* TCFLSH */, 0x540E /* TIOCSCTTY */,
+                0x5422 /* TIOCNOTTY */);
+        ioctl(Arg.OUT, 36, 0x5401 /* TCGETS */);
+        ioctl(Arg.IN, 36, 0x5402, 0x5403, 0x5404 /* TCSETS, TCSETSW, TCSETSF */);
+        ioctl(Arg.OUT, 8, 0x5413 /* TIOCGWINSZ */);
+        ioctl(Arg.IN, 8, 0x5414 /* TIOCSWINSZ */);
+        ioctl(Arg.OUT, 4, 0x541B /* FIONREAD */, 0x540F /* TIOCGPGRP */, 0x5429 /* TIOCGSID */);
+        ioctl(Arg.IN, 4, 0x5410 /* TIOCSPGRP */, 0x5421 /* FIONBIO */, 0x5452 /* FIOASYNC */);
+        // loop devices: /dev/loop-control, then LOOP_SET_FD with a guest fd, status old and 64-bit
+        ioctl(Arg.VALUE, 0, 0x4C80, 0x4C81, 0x4C82 /* LOOP_CTL_ADD, _REMOVE, _GET_FREE */, 0x4C01 /* LOOP_CLR_FD */,
+                0x4C07 /* LOOP_SET_CAPACITY */, 0x4C08 /* LOOP_SET_DIRECT_IO */, 0x4C09 /* LOOP_SET_BLOCK_SIZE */);
+        ioctl(Arg.FD, 0, LOOP_SET_FD, LOOP_CHANGE_FD);
+        ioctl(Arg.IN, 168, 0x4C02 /* LOOP_SET_STATUS */);
+        ioctl(Arg.OUT, 168, 0x4C03 /* LOOP_GET_STATUS */);
+        ioctl(Arg.IN, 232, 0x4C04 /* LOOP_SET_STATUS64 */);
+        ioctl(Arg.OUT, 232, 0x4C05 /* LOOP_GET_STATUS64 */);
+        ioctl(Arg.IN, LOOP_CONFIG_SIZE, LOOP_CONFIGURE); // its first field is an fd: translated
+        // block devices
+        ioctl(Arg.OUT, 8, 0x80081272 /* BLKGETSIZE64 */, 0x1260 /* BLKGETSIZE */, 0x80081270 /* BLKBSZGET */,
+                0x1263 /* BLKRAGET */);
+        ioctl(Arg.OUT, 4, 0x1268 /* BLKSSZGET */, 0x125e /* BLKROGET */, 0x127b /* BLKPBSZGET */, 0x1278 /* BLKIOMIN */,
+                0x1279 /* BLKIOOPT */);
+        ioctl(Arg.IN, 4, 0x125d /* BLKROSET */);
+        ioctl(Arg.VALUE, 0, 0x1261 /* BLKFLSBUF */, 0x1262 /* BLKRASET */, 0x125f /* BLKRRPART */);
+        ioctl(Arg.IN, 16, 0x1277 /* BLKDISCARD */, 0x127f /* BLKZEROOUT */);
+        // file attributes
+        ioctl(Arg.OUT, 4, 0x80086601 /* FS_IOC_GETFLAGS */, 0x80087601 /* FS_IOC_GETVERSION */, 2 /* FIGETBSZ */);
+        ioctl(Arg.IN, 4, 0x40086602 /* FS_IOC_SETFLAGS */, 0x40087602 /* FS_IOC_SETVERSION */);
+        ioctl(Arg.INOUT, 4, 1 /* FIBMAP */);
+        ioctl(Arg.OUT, 28, 0x801c581f /* FS_IOC_FSGETXATTR */);
+        ioctl(Arg.IN, 28, 0x401c5820 /* FS_IOC_FSSETXATTR */);
+        ioctl(Arg.FD, 0, 0x40049409 /* FICLONE */);
+    }
+
+    /** ioctl: the argument's shape depends on the request; only requests whose shape is known pass. */
+    long ioctl(long fd, long request, long arg) {
+        int h = fds.host(fd);
+        if (h < 0)
+            return -Errno.EBADF;
+        int req = (int) request;
+        if (req == FIOCLEX || req == FIONCLEX) {
+            fds.setCloexec(fd, req == FIOCLEX);
+            return 0;
+        }
+        Shape shape = IOCTLS.get(req);
+        if (shape == null)
+            return -Errno.ENOTTY; // a request whose argument layout the proxy does not know
+        switch (shape.arg()) {
+            case VALUE:
+                return HostSyscall.call(SYS_IOCTL, h, req, arg);
+            case FD: {
+                int other = fds.host(arg);
+                return other < 0 ? -Errno.EBADF : HostSyscall.call(SYS_IOCTL, h, req, other);
+            }
+            default:
+                break;
+        }
+        if (req == LOOP_CONFIGURE)
+            return loopConfigure(h, arg);
+        // the host decides: a file that is not a terminal gives ENOTTY first
+        long p = mem.structure(arg, shape.size(), shape.arg() != Arg.IN);
+        return mem.finishStructure(HostSyscall.call(SYS_IOCTL, h, req, p));
+    }
+
+    /** LOOP_CONFIGURE: struct loop_config starts with the backing file's fd, a guest fd here. */
+    private long loopConfigure(int h, long arg) {
+        byte[] config = mem.readGuest(arg, LOOP_CONFIG_SIZE);
+        if (config == null)
+            return -Errno.EFAULT;
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(config).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int backing = fds.host(b.getInt(0));
+        if (backing < 0)
+            return -Errno.EBADF;
+        b.putInt(0, backing);
+        Pointer p = mem.arena.allocate(LOOP_CONFIG_SIZE);
+        p.write(0, config, 0, config.length);
+        return HostSyscall.call(SYS_IOCTL, h, LOOP_CONFIGURE, Pointer.nativeValue(p));
+    }
+
+    /** pipe, pipe2, socketpair: two new host fds become two guest fds written to the guest's int[2]. */
+    long pair(long guestFds, int flags, long socketArgs) {
+        Pointer two = mem.arena.allocate(8);
+        long r = socketArgs < 0 ? HostSyscall.call(SYS_PIPE2, Pointer.nativeValue(two), flags | O_CLOEXEC, 0)
+                : HostSyscall.call(SYS_SOCKETPAIR, (int) socketArgs, flags | O_CLOEXEC, socketArgs >> 32,
+                        Pointer.nativeValue(two), 0, 0);
+        if (r < 0)
+            return r;
+        int h0 = two.getInt(0), h1 = two.getInt(4);
+        boolean cloexec = (flags & O_CLOEXEC) != 0;
+        int g0 = fds.install(h0, cloexec, 0);
+        if (g0 < 0) {
+            HostSyscall.call(3, h1, 0, 0);
+            return g0; // EMFILE: install closed h0
+        }
+        int g1 = fds.install(h1, cloexec, 0);
+        if (g1 < 0) {
+            fds.close(g0);
+            return g1;
+        }
+        byte[] out = new byte[8];
+        java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(g0).putInt(g1);
+        if (!mem.writeGuest(guestFds, out)) { // as Linux: the new descriptors go again
+            fds.close(g0);
+            fds.close(g1);
+            return -Errno.EFAULT;
+        }
+        return 0;
+    }
+}

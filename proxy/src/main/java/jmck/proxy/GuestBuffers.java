@@ -1,0 +1,401 @@
+package jmck.proxy;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import java.util.List;
+import jmck.emulator.PhysicalMemory;
+import jmck.emulator.host.HostSyscall;
+import jmck.lwk.abi.Errno;
+import jmck.lwk.arch.X86;
+
+/**
+ * A guest process's memory as the host sees it, for one proxy worker: guest pointers become host pointers
+ * into the instance's physical memory (the unified address space), so data moves between host files and
+ * guest pages without a copy. A buffer in physically separate pieces goes through a bounce copy; strings
+ * are copied; where a buffer runs into memory the guest may not access, the host is handed memory that
+ * faults at the same place ({@link Mirror}, {@link #GUARD}), so that the host kernel, which is Linux,
+ * decides what the guest gets. Scratch memory for one call comes from an arena reset before each call.
+ */
+final class GuestBuffers {
+    static final int IOV_MAX = 1024, PATH_MAX = 4096;
+    static final long PAGE = 4096;
+    /** Linux's MAX_RW_COUNT: the most one read or write moves. */
+    static final long MAX_RW_COUNT = 0x7ffff000L;
+
+    private final GuestMemory guest;
+    private final PhysicalMemory phys;
+    private final FdTable fds;
+    final Arena arena = new Arena();
+    /** Counts of bytes moved with and without a bounce copy, for tests and benchmarks. */
+    long zeroCopyBytes, bounceBytes;
+
+    GuestBuffers(GuestMemory guest, FdTable fds) {
+        this.guest = guest;
+        this.phys = guest.physical();
+        this.fds = fds;
+    }
+
+    GuestMemory guest() {
+        return guest;
+    }
+
+    /** Host address of [va, va+len) if it is one physically contiguous piece; -1 unreachable; -2 in pieces. */
+    long contiguous(long va, long len, boolean write) {
+        long first = guest.hostAddress(va, write);
+        if (first < 0)
+            return -1;
+        long end = va + len;
+        long next = (va | (PAGE - 1)) + 1;
+        long expected = first + (next - va);
+        for (long p = next; p < end; p += PAGE) {
+            long h = guest.hostAddress(p, write);
+            if (h < 0)
+                return -1;
+            if (h != expected)
+                return -2;
+            expected += PAGE;
+        }
+        return first;
+    }
+
+    /** Copies a NUL-terminated guest path into the arena; returns its host address or -errno. */
+    long path(long va) {
+        return string(va, true);
+    }
+
+    /**
+     * Copies a NUL-terminated guest string into the arena: a path has its fd numbers translated (see
+     * fdPath). Returns its host address or -errno.
+     */
+    long string(long va, boolean isPath) {
+        Pointer dst = arena.allocate(PATH_MAX);
+        long base = Pointer.nativeValue(dst);
+        int n = 0;
+        while (n < PATH_MAX) {
+            long h = guest.hostAddress(va + n, false);
+            if (h < 0)
+                return -Errno.EFAULT;
+            int chunk = (int) Math.min(PAGE - ((va + n) & (PAGE - 1)), PATH_MAX - n);
+            Pointer src = new Pointer(h);
+            for (int i = 0; i < chunk; i++) {
+                byte c = src.getByte(i);
+                dst.setByte(n, c);
+                if (c == 0)
+                    return isPath ? fdPath(dst, n) : base;
+                n++;
+            }
+        }
+        return -Errno.ENAMETOOLONG;
+    }
+
+    /** A host path (one the LWK resolved) in the arena, with the guest's fd numbers translated as in path(). */
+    long hostPath(String p) {
+        byte[] b = p.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (b.length >= PATH_MAX)
+            return -Errno.ENAMETOOLONG;
+        Pointer dst = arena.allocate(PATH_MAX);
+        dst.write(0, b, 0, b.length);
+        dst.setByte(b.length, (byte) 0);
+        return fdPath(dst, b.length);
+    }
+
+    private static final java.util.regex.Pattern FD_PATH =
+            java.util.regex.Pattern.compile("(?:/proc/(?:self|thread-self)/(fd|fdinfo)|/dev/(fd))/([0-9]{1,9})(/.*)?");
+
+    /**
+     * A path into the guest's own fd directory names a guest fd, which is some other host fd in the proxy:
+     * /proc/self/fd/N, /proc/self/fdinfo/N, /dev/fd/N and /dev/stdin, /dev/stdout, /dev/stderr are rewritten
+     * (in place, in the arena) to name the host fd, or an fd that does not exist when the guest's N is not
+     * open. Otherwise the guest would reach the proxy's own files. Returns the path's host address or -errno.
+     */
+    long fdPath(Pointer path, int len) {
+        long base = Pointer.nativeValue(path);
+        if (len < 9 || path.getByte(0) != '/' || path.getByte(1) != 'p' && path.getByte(1) != 'd')
+            return base;
+        String p = new String(path.getByteArray(0, len), java.nio.charset.StandardCharsets.ISO_8859_1);
+        String q;
+        int std = List.of("/dev/stdin", "/dev/stdout", "/dev/stderr").indexOf(p);
+        if (std >= 0) {
+            q = "/proc/self/fd/" + fds.host(std);
+        } else {
+            java.util.regex.Matcher m = FD_PATH.matcher(p);
+            if (!m.matches())
+                return base;
+            String dir = m.group(1) != null ? m.group(1) : m.group(2), rest = m.group(4) != null ? m.group(4) : "";
+            q = "/proc/self/" + dir + "/" + fds.host(Long.parseLong(m.group(3))) + rest;
+        }
+        byte[] b = q.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        if (b.length >= PATH_MAX)
+            return -Errno.ENAMETOOLONG;
+        path.write(0, b, 0, b.length);
+        path.setByte(b.length, (byte) 0);
+        return base;
+    }
+
+    /** len bytes of guest memory at va, read page by page (so an object may straddle pages); null on a fault. */
+    byte[] readGuest(long va, int len) {
+        Pointer p = arena.allocate(Math.max(len, 1));
+        if (!copy(va, len, Pointer.nativeValue(p), false, false))
+            return null;
+        return p.getByteArray(0, len);
+    }
+
+    /** Writes b to guest memory at va page by page; false if the guest may not write all of it (nothing is written then). */
+    boolean writeGuest(long va, byte[] b) {
+        for (long page = va & -PAGE; page < va + b.length; page += PAGE)
+            if (guest.hostAddress(Math.max(page, va), true) < 0)
+                return false;
+        Pointer p = arena.allocate(Math.max(b.length, 1));
+        p.write(0, b, 0, b.length);
+        return copy(va, b.length, Pointer.nativeValue(p), true, true);
+    }
+
+    // ---- memory the guest may not access: the host meets the fault where Linux would ----
+
+    private static final int SYS_MMAP = 9, SYS_MPROTECT = 10, SYS_MUNMAP = 11, SYS_MREMAP = 25, PROT_NONE = 0,
+            PROT_READ = 1, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000, MREMAP_MAYMOVE = 1,
+            MREMAP_FIXED = 2;
+    /** A host address in the kernel half: every access_ok on the host fails for it, as for the guest's on Linux. */
+    static final long NOT_USER = 0xffff_8000_0000_0000L;
+    /**
+     * Inaccessible host address space (PROT_NONE, nothing behind it) as long as the longest read or write,
+     * shared by every call: the host iovec for the part of a guest buffer that the guest may not access.
+     */
+    static final long GUARD = reserve(MAX_RW_COUNT + PAGE);
+
+    private static long reserve(long len) {
+        long a = HostSyscall.call(SYS_MMAP, 0, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (a < 0)
+            throw new IllegalStateException("cannot reserve " + len + " bytes of address space (errno " + -a + ")");
+        return a;
+    }
+
+    /**
+     * A host view of a guest buffer [va, va + len) that the guest may not fully access, for a host call
+     * that takes one pointer: the guest's own frames are mapped in a row with the guest's access to each
+     * (read-write, or read-only), up to and including the first page the guest may not fully access, and
+     * nothing after it. The host kernel then reads and writes the guest's memory in place, faults where
+     * Linux would have faulted, and returns what Linux returns (a readlink that fits in the valid part
+     * succeeds; a stat into a read-only page fails with EFAULT after the lookup, so ENOENT comes first).
+     * A va outside the user half becomes a kernel-half host address.
+     */
+    final class Mirror implements AutoCloseable {
+        final long host;
+        private final long base, size;
+
+        Mirror(long va, long len, boolean write) {
+            if (!X86.accessOk(va, 0)) {
+                host = NOT_USER | (va & (PAGE - 1));
+                base = size = 0;
+                return;
+            }
+            long first = va & -PAGE;
+            long pages = (va - first + Math.min(len, MAX_RW_COUNT) + PAGE - 1) / PAGE;
+            size = pages * PAGE;
+            base = reserve(size);
+            host = base + (va - first);
+            for (long i = 0; i < pages; i++) {
+                long page = first + i * PAGE;
+                long pa = guest.resolve(page, write);
+                boolean full = pa >= 0;
+                if (!full && write)
+                    pa = guest.resolve(page, false);
+                if (pa < 0)
+                    break;
+                long at = base + i * PAGE;
+                // a second mapping of the same shared pages (mremap of old size 0) takes the reserved page's place
+                long r = HostSyscall.call(SYS_MREMAP, phys.hostAddress() + pa, 0, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, at, 0);
+                if (r != at)
+                    break;
+                if (!full) {
+                    HostSyscall.call(SYS_MPROTECT, at, PAGE, PROT_READ);
+                    break;
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            if (size > 0)
+                HostSyscall.call(SYS_MUNMAP, base, size, 0);
+        }
+    }
+
+    /** Copies a small guest structure into the arena (ppoll's timespec); -1 on a fault. */
+    long bufferIn(long va, int len) {
+        Bounce b = new Bounce(va, len, true, false);
+        return b.host;
+    }
+
+    /** A bounce copy of a guest buffer that is not physically contiguous. */
+    final class Bounce {
+        final long va, len, host;
+        final boolean write;
+
+        Bounce(long va, long len, boolean copyIn, boolean write) {
+            this.va = va;
+            this.len = len;
+            this.write = write;
+            Pointer p = arena.allocate(len);
+            long h = Pointer.nativeValue(p);
+            if (copyIn && !copy(va, len, h, false, write))
+                h = -1;
+            this.host = h;
+            bounceBytes += len;
+        }
+
+        boolean copyBack() {
+            return copy(va, len, host, true, true);
+        }
+    }
+
+    /** Copies between guest memory at va and host memory at h; toGuest picks the direction. */
+    boolean copy(long va, long len, long h, boolean toGuest, boolean write) {
+        long done = 0;
+        while (done < len) {
+            long g = guest.hostAddress(va + done, write || toGuest);
+            if (g < 0)
+                return false;
+            long n = Math.min(len - done, PAGE - ((va + done) & (PAGE - 1)));
+            byte[] tmp = new byte[(int) n];
+            if (toGuest) {
+                new Pointer(h + done).read(0, tmp, 0, tmp.length);
+                new Pointer(g).write(0, tmp, 0, tmp.length);
+            } else {
+                new Pointer(g).read(0, tmp, 0, tmp.length);
+                new Pointer(h + done).write(0, tmp, 0, tmp.length);
+            }
+            done += n;
+        }
+        return true;
+    }
+
+    /**
+     * Host iovecs at out for count guest iovecs at guestIov (checked as Linux's import_iovec does: EINVAL
+     * for more than IOV_MAX or a negative length, EFAULT for an array the guest may not read or a buffer
+     * outside the user half). Each becomes host iovecs over its physically contiguous pieces; where one
+     * runs into memory the guest may not access, the rest of it is {@link #GUARD}, so that the host faults
+     * there. Returns the number of host iovecs, or -errno; covered[0] gets the total length.
+     */
+    long hostIovecs(long guestIov, long count, boolean toGuest, Pointer out, long[] covered) {
+        if (Long.compareUnsigned(count, IOV_MAX) > 0)
+            return -Errno.EINVAL;
+        if (count > 0 && !X86.accessOk(guestIov, 16 * count))
+            return -Errno.EFAULT;
+        int n = 0;
+        long total = 0;
+        long[] piece = new long[1];
+        for (int i = 0; i < count; i++) {
+            byte[] v = readGuest(guestIov + 16L * i, 16); // an iovec may straddle two pages
+            if (v == null)
+                return -Errno.EFAULT;
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(v).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            long va = b.getLong(0), len = b.getLong(8);
+            if (len < 0)
+                return -Errno.EINVAL;
+            if (!X86.accessOk(va, len))
+                return -Errno.EFAULT;
+            len = Math.min(len, MAX_RW_COUNT - total);
+            if (len == 0)
+                continue;
+            if (n >= IOV_MAX)
+                break; // in more host pieces than one call takes: the call moves what fits
+            n = pieces(va, len, toGuest, out, n, piece);
+            total += piece[0];
+            if (piece[0] < len && n < IOV_MAX) {
+                out.setLong(16L * n, GUARD + ((va + piece[0]) & (PAGE - 1)));
+                out.setLong(16L * n + 8, len - piece[0]);
+                n++;
+                total += len - piece[0];
+                break;
+            }
+        }
+        covered[0] = total;
+        zeroCopyBytes += total;
+        return n;
+    }
+
+    /**
+     * Appends host iovecs for the contiguous pieces of [va, va+len) at iov[count..]. Stops early at a page
+     * the guest may not touch. Returns the new count, and the bytes covered in covered[0].
+     */
+    int pieces(long va, long len, boolean write, Pointer iov, int count, long[] covered) {
+        long done = 0;
+        while (done < len && count < IOV_MAX) {
+            long h = guest.hostAddress(va + done, write);
+            if (h < 0)
+                break;
+            long n = Math.min(len - done, PAGE - ((va + done) & (PAGE - 1)));
+            if (count > 0 && iov.getLong(16L * (count - 1)) + iov.getLong(16L * (count - 1) + 8) == h) {
+                iov.setLong(16L * (count - 1) + 8, iov.getLong(16L * (count - 1) + 8) + n);
+            } else {
+                iov.setLong(16L * count, h);
+                iov.setLong(16L * count + 8, n);
+                count++;
+            }
+            done += n;
+        }
+        covered[0] = done;
+        return count;
+    }
+
+    private Bounce pendingStructure;
+    private Mirror pendingMirror;
+
+    /**
+     * A guest structure of len bytes for the host: in place if contiguous, else bounced (copied back by
+     * finishStructure), or mirrored if the guest may not access all of it.
+     */
+    long structure(long va, int len, boolean write) {
+        pendingStructure = null;
+        pendingMirror = null;
+        if (va == 0)
+            return 0;
+        long h = contiguous(va, len, write);
+        if (h == -2) {
+            pendingStructure = new Bounce(va, len, true, write);
+            h = pendingStructure.host;
+        }
+        if (h < 0) {
+            pendingStructure = null;
+            pendingMirror = new Mirror(va, len, write);
+            h = pendingMirror.host;
+        }
+        return h;
+    }
+
+    long finishStructure(long r) {
+        Bounce b = pendingStructure;
+        pendingStructure = null;
+        if (pendingMirror != null)
+            pendingMirror.close();
+        pendingMirror = null;
+        if (b != null && b.write && !b.copyBack())
+            return -Errno.EFAULT;
+        return r;
+    }
+
+    /** Native scratch memory for one call: bump allocation, reset before each call. */
+    static final class Arena {
+        private Memory block = new Memory(256 * 1024);
+        private final java.util.List<Memory> retired = new java.util.ArrayList<>(); // in use until reset
+        private long used;
+
+        Pointer allocate(long size) {
+            long aligned = (size + 15) & ~15L;
+            if (used + aligned > block.size()) {
+                retired.add(block);
+                block = new Memory(Math.max(block.size() * 2, aligned));
+                used = 0;
+            }
+            Pointer p = block.share(used, aligned);
+            used += aligned;
+            return p;
+        }
+
+        void reset() {
+            used = 0;
+            retired.clear();
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package jmck.proxy;
+
+import com.sun.jna.Pointer;
+import jmck.emulator.host.HostSyscall;
+import jmck.lwk.abi.Errno;
+
+/**
+ * The host files behind a guest's fds that the LWK needs itself, looked up here where the fds, the working
+ * directory and the guest's permissions are: a file to mmap (checked as Linux's mmap checks it) and
+ * execve's file. The LWK takes its own descriptor of each through /proc/PROXY/fd/N.
+ */
+final class HostFilesForLwk {
+    private static final int SYS_FSTAT = 5, SYS_FCNTL = 72, F_GETFL = 3, AT_FDCWD = -100, O_CLOEXEC = 02000000,
+            O_ACCMODE = 3, O_RDONLY = 0, O_WRONLY = 1, S_IFMT = 0170000, S_IFREG = 0100000, S_IFBLK = 060000;
+    private final GuestBuffers mem;
+    private final FdTable fds;
+
+    HostFilesForLwk(GuestBuffers mem, FdTable fds) {
+        this.mem = mem;
+        this.fds = fds;
+    }
+
+    /**
+     * The host fd behind guest fd, checked for an mmap: readable, writable too if write, and a regular
+     * file or block device. Returns the host fd (still owned by the fd table), or -errno.
+     */
+    long mappableHostFd(long guestFd, boolean write) {
+        mem.arena.reset();
+        int h = fds.host(guestFd);
+        if (h < 0)
+            return -Errno.EBADF;
+        long fl = HostSyscall.call(SYS_FCNTL, h, F_GETFL, 0);
+        if (fl < 0)
+            return fl;
+        int mode = (int) fl & O_ACCMODE;
+        if (mode == O_WRONLY || (write && mode == O_RDONLY))
+            return -Errno.EACCES;
+        Pointer st = mem.arena.allocate(144);
+        long r = HostSyscall.call(SYS_FSTAT, h, Pointer.nativeValue(st), 0);
+        if (r < 0)
+            return r;
+        int type = st.getInt(24) & S_IFMT; // st_mode
+        if (type != S_IFREG && type != S_IFBLK)
+            return -Errno.ENODEV;
+        // a sealed memfd refuses shared writable mappings (F_SEAL_WRITE, F_SEAL_FUTURE_WRITE), as Linux's
+        // memfd_check_seals_mmap
+        long seals = HostSyscall.call(SYS_FCNTL, h, F_GET_SEALS, 0);
+        if (write && seals > 0 && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) != 0)
+            return -Errno.EPERM;
+        return h;
+    }
+
+    private static final int F_GET_SEALS = 1034, F_SEAL_WRITE = 8, F_SEAL_FUTURE_WRITE = 16;
+
+    private static final int SYS_OPENAT = 257, SYS_FACCESSAT2 = 439, X_OK = 1, AT_EMPTY_PATH = 0x1000,
+            AT_SYMLINK_NOFOLLOW = 0x100, O_NOFOLLOW = 0400000;
+
+    /**
+     * execve's file, looked up here where the guest's working directory, fds and permissions are: relative
+     * to guest directory fd dirfd (or the working directory), or with execveat's AT_EMPTY_PATH and "" the
+     * fd itself. ENOENT and the other lookup errors first, then EACCES for something that is not a regular
+     * file or has no execute permission, as Linux's do_open_execat. Returns a host fd the LWK opens again
+     * through /proc (kept here until the exec is over), or -errno.
+     */
+    long openExecutable(long pathVa, int dirfd, int flags) {
+        mem.arena.reset();
+        long p = mem.path(pathVa);
+        if (p < 0)
+            return p;
+        boolean empty = new Pointer(p).getByte(0) == 0;
+        long dir = AT_FDCWD;
+        if (dirfd != AT_FDCWD && (empty || new Pointer(p).getByte(0) != '/')) {
+            dir = fds.host(dirfd);
+            if (dir < 0)
+                return -Errno.EBADF;
+        }
+        long fd;
+        if (empty && (flags & AT_EMPTY_PATH) != 0) {
+            Pointer self = mem.arena.allocate(64);
+            self.setString(0, "/proc/self/fd/" + dir);
+            fd = HostSyscall.call(SYS_OPENAT, AT_FDCWD, Pointer.nativeValue(self), O_RDONLY | O_CLOEXEC, 0, 0, 0);
+        } else {
+            int nofollow = (flags & AT_SYMLINK_NOFOLLOW) != 0 ? O_NOFOLLOW : 0;
+            fd = HostSyscall.call(SYS_OPENAT, dir, p, O_RDONLY | O_CLOEXEC | nofollow, 0, 0, 0);
+            if (fd == -Errno.ELOOP && nofollow != 0)
+                return fd;
+        }
+        if (fd < 0) {
+            long x = empty ? fd : HostSyscall.call(SYS_FACCESSAT2, dir, p, X_OK, 0, 0, 0);
+            return x < 0 ? x : fd; // a file that can be executed but not read: the open's error
+        }
+        Pointer st = mem.arena.allocate(144);
+        long r = HostSyscall.call(SYS_FSTAT, fd, Pointer.nativeValue(st), 0);
+        int type = st.getInt(24) & S_IFMT;
+        if (r >= 0 && type != S_IFREG)
+            r = -Errno.EACCES;
+        if (r >= 0) {
+            Pointer none = mem.arena.allocate(1);
+            none.setByte(0, (byte) 0);
+            r = HostSyscall.call(SYS_FACCESSAT2, fd, Pointer.nativeValue(none), X_OK, AT_EMPTY_PATH, 0, 0);
+        }
+        if (r < 0) {
+            HostSyscall.call(3, fd, 0, 0);
+            return r;
+        }
+        fds.holdExecFile((int) fd);
+        return fd;
+    }
+
+}
