@@ -39,6 +39,18 @@ public final class PhysicalMemory implements AutoCloseable {
         public long end() {
             return base + size;
         }
+
+        // Written out: a record's generated equals and hashCode bootstrap through method handles the first
+        // time they run, some milliseconds of jmck run's start-up (see docs/performance.md, Start-up).
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Block b && b.base == base && b.size == size && java.util.Objects.equals(b.file, file);
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(base) * 31 + Long.hashCode(size);
+        }
     }
 
     private final long window;

@@ -27,6 +27,11 @@ import jmck.lwk.mm.AddressSpace;
  * thread blocks in a delegated call and they run). A guest fd's entry is valid only while the channel's
  * fd-table generation is the one the offer was made at: the proxy changes it before any fd stops naming
  * its file (close, dup2 over it, close-on-exec), so a stale descriptor is never read.
+ *
+ * <p>Several cores may read at once for threads of one process: this object's monitor guards its table and
+ * its iovec, and a read holds the process's mm lock from its page walk to its end (lock order: this
+ * monitor, then the mm lock; it is taken under no other kernel lock). A read that races with a close of
+ * the same fd on another core reads the file the fd named when the read began, as on Linux.
  */
 final class DirectReads {
     /** What {@link #read} returns when the read must go to the proxy. */
@@ -80,30 +85,28 @@ final class DirectReads {
         }
         if (count <= 0 || count > MAX_BYTES || !X86.accessOk(buf, count))
             return DELEGATE;
-        synchronized (mm) { // the mm lock: no other core may unmap the buffer and free its frames during the read
-            return readInto(mm, f[0], buf, count, positional, offset);
-        }
-    }
-
-    private long readInto(AddressSpace mm, int hostFd, long buf, long count, boolean positional, long offset) {
-        int n = 0;
-        for (long va = buf, end = buf + count; va < end; ) {
-            long pa = mm.resolve(va, true);
-            if (pa < 0)
-                return DELEGATE;
-            long len = Math.min(end - va, PAGE - (va & (PAGE - 1))), host = memory.hostAddress(pa);
-            if (n > 0 && iov.getLong(16L * (n - 1)) + iov.getLong(16L * (n - 1) + 8) == host)
-                iov.setLong(16L * (n - 1) + 8, iov.getLong(16L * (n - 1) + 8) + len);
-            else {
-                iov.setLong(16L * n, host);
-                iov.setLong(16L * n + 8, len);
-                n++;
+        // Under the mm lock (the AddressSpace's monitor) from the page walk to the end of the read, so that
+        // no other core can unmap the pages and free their frames while the host writes into them.
+        synchronized (mm) {
+            int n = 0;
+            for (long va = buf, end = buf + count; va < end; ) {
+                long pa = mm.resolve(va, true);
+                if (pa < 0)
+                    return DELEGATE;
+                long len = Math.min(end - va, PAGE - (va & (PAGE - 1))), host = memory.hostAddress(pa);
+                if (n > 0 && iov.getLong(16L * (n - 1)) + iov.getLong(16L * (n - 1) + 8) == host)
+                    iov.setLong(16L * (n - 1) + 8, iov.getLong(16L * (n - 1) + 8) + len);
+                else {
+                    iov.setLong(16L * n, host);
+                    iov.setLong(16L * n + 8, len);
+                    n++;
+                }
+                va += len;
             }
-            va += len;
+            reads++;
+            return HostSyscall.call(positional ? SYS_PREADV : SYS_READV, f[0], Pointer.nativeValue(iov), n,
+                    positional ? offset : 0, 0, 0);
         }
-        reads++;
-        return HostSyscall.call(positional ? SYS_PREADV : SYS_READV, hostFd, Pointer.nativeValue(iov), n,
-                positional ? offset : 0, 0, 0);
     }
 
     /**

@@ -1,9 +1,12 @@
 package jmck.proxy;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.List;
 import jmck.emulator.JmckException;
@@ -32,11 +35,7 @@ public final class LocalRun implements AutoCloseable {
     public LocalRun(Kernel kernel) {
         this.kernel = kernel;
         removeStaleDirectories();
-        try {
-            directory = Files.createTempDirectory(Paths.get("/dev/shm"), "jmck-" + ProcessHandle.current().pid() + "-");
-        } catch (IOException e) {
-            throw new JmckException("cannot create a directory in /dev/shm: " + e.getMessage());
-        }
+        directory = createDirectory();
         IkcFiles files = new IkcFiles(directory);
         Doorbell doorbell = Doorbell.create(files.doorbell());
         kernel.setIdler(doorbell.idler());
@@ -120,6 +119,24 @@ public final class LocalRun implements AutoCloseable {
                 // the JVM keeps this one for itself
             }
         }
+    }
+
+    /**
+     * A new directory /dev/shm/jmck-PID-N, readable by this user only. (Files.createTempDirectory would
+     * name it with SecureRandom, whose first use costs start-up some milliseconds; the pid makes it unique.)
+     */
+    private static Path createDirectory() {
+        FileAttribute<?> ownerOnly = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+        String prefix = "jmck-" + ProcessHandle.current().pid() + "-";
+        for (int n = 0; n < 1000; n++)
+            try {
+                return Files.createDirectory(Paths.get("/dev/shm", prefix + n), ownerOnly);
+            } catch (FileAlreadyExistsException e) {
+                // an earlier run in this process, or a leftover: the next number
+            } catch (IOException e) {
+                throw new JmckException("cannot create a directory in /dev/shm: " + e.getMessage());
+            }
+        throw new JmckException("cannot create a directory in /dev/shm: /dev/shm/" + prefix + "0 to 999 exist");
     }
 
     /** Directories left in /dev/shm by runs that were killed (their process is gone). */

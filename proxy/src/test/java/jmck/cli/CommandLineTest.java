@@ -181,6 +181,27 @@ class CommandLineTest {
         assertTrue(v.stdout().contains("Unicorn 2.1.1"), v.stdout());
     }
 
+    /**
+     * --timings adds up: the time on the cores holds the faults and syscalls taken there, also when the
+     * program ends inside its last slice (exit_with makes no delegated call: its one slice ends in exit_group).
+     */
+    @Test
+    void timingsAddUp() {
+        for (String prog : new String[] {"hello", "exit_with"}) {
+            Guests.Result r = jmck("run", "--timings", guest("gcc", prog).toString());
+            assertEquals(0, r.status(), r.stderr());
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("on the cores ([0-9.]+) ms \\(guest code ([0-9.]+), "
+                    + "\\d+ page faults ([0-9.]+), \\d+ LWK syscalls ([0-9.]+) \\(\\d+ faults inside\\), \\d+ delegated syscalls "
+                    + "([0-9.]+)\\)").matcher(r.stderr());
+            assertTrue(m.find(), r.stderr());
+            double cores = Double.parseDouble(m.group(1)), parts = 0;
+            for (int g = 3; g <= 5; g++)
+                parts += Double.parseDouble(m.group(g));
+            assertTrue(cores > 0 && cores + 0.2 >= parts, prog + ": the parts are inside the time on the cores: " + r.stderr());
+            assertTrue(r.stderr().matches("(?s)timings: jvm start -?\\d+ ms, machine [0-9.]+ ms, boot .*"), r.stderr());
+        }
+    }
+
     @Test
     void environmentAndArgv0AsQemu(@TempDir Path dir) throws Exception {
         String args = guest("gcc", "args").toString();

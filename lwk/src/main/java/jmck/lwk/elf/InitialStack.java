@@ -3,9 +3,9 @@ package jmck.lwk.elf;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import jmck.lwk.abi.KernelRandom;
 import jmck.lwk.abi.Mman;
 import jmck.lwk.mm.AddressSpace;
 import jmck.lwk.mm.Backing;
@@ -24,7 +24,6 @@ public final class InitialStack {
             AT_MINSIGSTKSZ = 51;
     /** The initial stack VMA: what the strings need plus 128 KiB, like Linux's stack_expand. */
     public static final long INITIAL_STACK_SIZE = 132 * 1024;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     /** Credentials and CPU facts the auxiliary vector reports. */
     public record Facts(long uid, long euid, long gid, long egid, long hwcap, long minSigStackSize) {}
@@ -54,7 +53,7 @@ public final class InitialStack {
         p = pushString(as, p, "x86_64");
         long platform = p;
         byte[] random = new byte[16];
-        RANDOM.nextBytes(random);
+        KernelRandom.fill(random);
         p -= 16;
         as.copyOut(p, random);
         long randomAddr = p;

@@ -12,6 +12,18 @@ import jmck.emulator.host.HostSyscall;
 public record FileId(long device, long inode, long size, long mtimeNanos) {
     private static final int SYS_FSTAT = 5;
 
+    // Written out: a record's generated equals and hashCode bootstrap through method handles the first time
+    // they run, some milliseconds of jmck run's start-up (see docs/performance.md, Start-up).
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof FileId f && f.device == device && f.inode == inode && f.size == size && f.mtimeNanos == mtimeNanos;
+    }
+
+    @Override
+    public int hashCode() {
+        return ((Long.hashCode(device) * 31 + Long.hashCode(inode)) * 31 + Long.hashCode(size)) * 31 + Long.hashCode(mtimeNanos);
+    }
+
     /** The identity of the regular file at path (symbolic links followed), or null if it cannot be read. */
     public static FileId of(Path path) {
         try {

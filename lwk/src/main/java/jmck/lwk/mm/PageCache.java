@@ -24,7 +24,19 @@ import jmck.emulator.PhysicalMemory;
  * they are written back, where Linux shows them until the private page is copied.)
  */
 public final class PageCache {
-    private record Key(FileId file, long offset) {}
+    private record Key(FileId file, long offset) {
+        // Written out: a record's generated equals and hashCode bootstrap through method handles the first
+        // time they run, some milliseconds of jmck run's start-up (see docs/performance.md, Start-up).
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.offset == offset && k.file.equals(file);
+        }
+
+        @Override
+        public int hashCode() {
+            return file.hashCode() * 31 + Long.hashCode(offset);
+        }
+    }
 
     private static final long PAGE = FrameAllocator.PAGE_SIZE;
 

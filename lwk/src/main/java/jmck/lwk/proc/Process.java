@@ -162,9 +162,9 @@ public final class Process {
         childrenCpuNanos += nanos;
     }
 
-    /** CPU time of all threads, live and ended. */
+    /** CPU time of all threads, live and ended, with the slices they are running now. */
     public long cpuNanos() {
-        return cpuNanosOfEnded + threads.stream().mapToLong(Thread::cpuNanos).sum();
+        return cpuNanosOfEnded + threads.stream().mapToLong(t -> t.cpuNanos() + t.runningNanos()).sum();
     }
 
     /** CPU time of threads that ended and were forgotten. */

@@ -3,8 +3,8 @@ package jmck.lwk.syscall;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import jmck.lwk.abi.Errno;
+import jmck.lwk.abi.KernelRandom;
 import jmck.lwk.arch.X86;
 import jmck.lwk.mm.FrameAllocator;
 import jmck.lwk.proc.Process;
@@ -15,7 +15,6 @@ final class InfoSyscalls {
     private static final int GRND_NONBLOCK = 1, GRND_RANDOM = 2, GRND_INSECURE = 4;
     private static final int AT_FDCWD = -100;
     private final SyscallContext kernel;
-    private final SecureRandom random = new SecureRandom();
 
     InfoSyscalls(SyscallContext kernel) {
         this.kernel = kernel;
@@ -35,7 +34,7 @@ final class InfoSyscalls {
             long done = 0;
             while (done < n) {
                 int m = (int) Math.min(chunk.length, n - done);
-                random.nextBytes(chunk);
+                KernelRandom.fill(chunk);
                 int copied = t.process().mm().copyOutPrefix(a[0] + done, chunk, 0, m);
                 done += copied;
                 if (copied < m)
