@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * reference (native Linux, qemu-x86_64, or the figures the seed papers publish), repeated, and printed as a
  * median with the minimum and maximum. Ratios are taken run by run, then their median is shown.
  * Usage: java bench/Bench.java [--quick] [--reps N] [--only SECTION,...]   (from the repository root, after
- * bench/run.sh built it); sections: cpu, startup, dynamic, syscalls, frontdoor, faults, ihk, noise.
+ * bench/run.sh built it); sections: cpu, openmp, startup, dynamic, syscalls, frontdoor, faults, ihk, noise,
+ * threads.
  */
 public class Bench {
     static final Path ROOT = Path.of("").toAbsolutePath();
@@ -44,6 +45,7 @@ public class Bench {
             }
         Map<String, Section> sections = new LinkedHashMap<>();
         sections.put("cpu", Bench::cpuBound);
+        sections.put("openmp", Bench::openMp);
         sections.put("startup", Bench::startup);
         sections.put("dynamic", Bench::dynamicStartup);
         sections.put("syscalls", Bench::syscalls);
@@ -51,11 +53,12 @@ public class Bench {
         sections.put("faults", Bench::pageFaults);
         sections.put("ihk", Bench::ihk);
         sections.put("noise", Bench::noise);
+        sections.put("threads", Bench::threads);
         for (int i = 0; i < args.length; i++)
             if (args[i].equals("--only")) { // bench/run.sh --only frontdoor,startup
                 sections.keySet().retainAll(List.of(args[i + 1].split(",")));
                 if (sections.isEmpty())
-                    throw new IllegalArgumentException("--only: sections are cpu, startup, dynamic, syscalls, frontdoor, faults, ihk, noise");
+                    throw new IllegalArgumentException("--only: sections are cpu, openmp, startup, dynamic, syscalls, frontdoor, faults, ihk, noise, threads");
             }
         long start = System.nanoTime();
         System.out.printf("# jmck benchmarks%n%n%d repetitions per figure, median (min-max). Machine: %d host cores;"
@@ -187,6 +190,51 @@ public class Bench {
             }
             System.out.printf("| %s | %s | %s | %s | %s | %s | %s |%n", e.getKey(), stats(nat, "%.3f"), stats(qemu, "%.3f"),
                     stats(jm, "%.3f"), stats(emu, "%.3f"), stats(ratioQ, "%.2f"), stats(ratioN, "%.1f"));
+        }
+    }
+
+    // ---- 1b. OpenMP: the cores in parallel (issue 14) ----
+
+    /**
+     * The CG mini-app (bench/src/cg.c: a 27-point stencil on a 32^3 grid, 150 iterations, HPCCG's shape) with
+     * 1, 2 and 4 OpenMP threads: native, qemu-x86_64 (a host thread per guest thread), jmck with as many
+     * cores as threads (each on a host thread of its own), and jmck --exact (the cores take turns on one).
+     */
+    static void openMp() throws Exception {
+        List<String> args = quick ? List.of("16", "16", "16", "20") : List.of("32", "32", "32", "150");
+        System.out.printf("%n## OpenMP CG %s, %s iterations: the cores in parallel%n%n"
+                + "Wall time of the whole command in seconds, OMP_NUM_THREADS threads, jmck with as many cores. Goals: 2"
+                + " threads on 2 cores <= 1.3x qemu-x86_64 and faster than jmck on 1 core; 4 on 4 no slower than 2 on 2"
+                + " (on a host with 2 cores).%n%n| threads | native s | qemu-x86_64 s | jmck s | jmck / qemu | jmck --exact s |%n"
+                + "|---|---|---|---|---|---|%n", String.join("x", args.subList(0, 3)), args.get(3));
+        for (int threads : new int[] {1, 2, 4}) {
+            Map<String, String> env = Map.of("OMP_NUM_THREADS", "" + threads);
+            List<Double> nat = new ArrayList<>(), qemu = new ArrayList<>(), jm = new ArrayList<>(), ratio = new ArrayList<>(),
+                    exact = new ArrayList<>();
+            List<String> cmd = new ArrayList<>(List.of(prog("cg")));
+            cmd.addAll(args);
+            for (int i = 0; i < reps; i++) {
+                Run n = run(cmd, env);
+                List<String> q = new ArrayList<>(List.of("qemu-x86_64"));
+                q.addAll(cmd);
+                Run qr = run(q, env);
+                List<String> j = jmck("run", "--cores", "" + threads);
+                j.addAll(cmd);
+                Run jr = run(j, env);
+                List<String> x = jmck("run", "--exact", "--cores", "" + threads);
+                x.addAll(cmd);
+                Run xr = run(x, env);
+                if (!jr.out.equals(n.out) || !qr.out.equals(n.out) || !xr.out.equals(n.out))
+                    throw new IllegalStateException("cg with " + threads + " threads: outputs differ from native:\n" + n.out
+                            + jr.out + jr.err);
+                nat.add(n.seconds);
+                qemu.add(qr.seconds);
+                jm.add(jr.seconds);
+                exact.add(xr.seconds);
+                ratio.add(jr.seconds / qr.seconds);
+            }
+            System.out.printf("| %d | %s | %s | %s | %s | %s |%n", threads, stats(nat, "%.3f"), stats(qemu, "%.3f"),
+                    stats(jm, "%.3f"), stats(ratio, "%.2f"), stats(exact, "%.3f"));
         }
     }
 
@@ -468,8 +516,10 @@ public class Bench {
     // ---- 6. Noise ----
 
     /**
-     * FWQ on one core, then on every core at once (a thread per core). Under jmck the emulated cores take
-     * turns on one host thread, so a quantum that spans a turn boundary waits for the other cores' slices.
+     * FWQ on one core, then on every core at once (a thread per core). In parallel mode (jmck's default) each
+     * emulated core has a host thread of its own, as qemu-x86_64 gives each guest thread one; with --exact
+     * the cores take turns on one host thread, so a quantum that spans a turn boundary waits for the other
+     * cores' slices.
      */
     static void noise() throws Exception {
         String fwq = prog("fwq"), samples = quick ? "1000" : "10000", work = "20000";
@@ -480,6 +530,9 @@ public class Bench {
         ways.put("native, 2 threads", List.of(fwq, samples, work, "2"));
         ways.put("qemu-x86_64, 2 threads", List.of("qemu-x86_64", fwq, samples, work, "2"));
         ways.put("jmck, 2 cores, a thread on each", jmck("run", "--cores", "2", fwq, samples, work, "2"));
+        ways.put("jmck --exact, 2 cores, a thread on each", jmck("run", "--exact", "--cores", "2", fwq, samples, work, "2"));
+        ways.put("native, 4 threads", List.of(fwq, samples, work, "4"));
+        ways.put("qemu-x86_64, 4 threads", List.of("qemu-x86_64", fwq, samples, work, "4"));
         ways.put("jmck, 4 cores, a thread on each", jmck("run", "--cores", "4", fwq, samples, work, "4"));
         System.out.printf("%n## Noise: FWQ (fixed work quanta)%n%nThe same work timed %s times per thread; the spread"
                 + " (max/min, the worst thread's) is the noise the system adds.%n%n| | median quantum us | max / min |%n"
@@ -493,7 +546,6 @@ public class Bench {
             }
             System.out.printf("| %s | %s | %s |%n", w.getKey(), stats(med, "%.1f"), stats(spread, "%.2f"));
         }
-        threads();
     }
 
     // ---- 7. Threads ----

@@ -3,17 +3,20 @@
 #   1. system packages the build and tests use (apt-get update once, only if one is missing)
 #   2. Unicorn 2.1.1 and Capstone 5 from Debian trixie, unpacked into .deps/ with a private apt
 #      configuration: the system's apt sources are left alone (bookworm's Unicorn 2.0.1 has no x86 paging)
-#   3. the Maven build (guest programs, the native hook library, the jmck jar), tests skipped
+#   3. Unicorn 2.1.1 built with jmck's patches into .deps/unicorn-smp/ (emulator/unicorn/build.sh): the engine
+#      that runs each emulated core on its own host thread; without it the cores share one host thread
+#   4. the Maven build (guest programs, the native hook library, the jmck jar), tests skipped
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 deps="$root/.deps"
 
 # chromium: the web view's tests drive it headless through the DevTools protocol; chromium-driver (WebDriver)
 # is there for driving the page from Selenium or by hand, as the web view's issue asks.
+# cmake, make, patch, curl: building jmck's Unicorn (emulator/unicorn/build.sh).
 # The dynamically linked host programs the tests run on the LWK are Debian's: python3 (with its standard
 # library: json, hashlib), perl, and the essential coreutils, findutils and dash.
 system_packages=(gcc libc6-dev musl-tools busybox-static qemu-user gdb maven default-jdk-headless file chromium
-                 chromium-driver
+                 chromium-driver cmake make patch curl
                  python3 perl coreutils findutils dash)
 missing=()
 for p in "${system_packages[@]}"; do
@@ -45,6 +48,9 @@ if [ ! -e "$stamp" ]; then
   for d in "$apt"/*.deb; do dpkg-deb -x "$d" "$deps/root"; done
   touch "$stamp"
 fi
+
+# About a minute once (skipped when built): x86 only, Release.
+"$root/emulator/unicorn/build.sh" "$deps/unicorn-smp" || true
 
 if [ "${JMCK_SKIP_BUILD:-0}" != 1 ]; then
   echo "setup: building (mvn package, tests skipped)"

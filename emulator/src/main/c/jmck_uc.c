@@ -13,13 +13,29 @@
  *     to it), so breakpoints need no UC_HOOK_CODE: a code hook in the engine, even one bounded to an
  *     address never reached, made a block-boundary stop replay guest instructions (measured: memset
  *     overran its buffer under budgeted slices).
+ * With cores on parallel host threads (docs/scheduling.md, "Parallel mode") it is also where cores meet:
+ *   - interprocessor interrupts: another thread sets a bit in a core's pending word; the block hook sees it
+ *     at the next block boundary and stops the engine there (exactly: a stop from inside the hook);
+ *   - TLB shootdown, Dekker-style: the initiator sets the target's flush bit, then reads whether the target
+ *     is in guest code (and waits only then); the target marks itself in guest code before it enters or
+ *     re-enters it, then flushes if asked, so one of the two always sees the other;
+ *   - stop-the-world for a lock op TCG cannot do atomically (misaligned or page-crossing): with jmck's
+ *     patched Unicorn the engine calls exclusive_begin, which waits until every other core is out of guest
+ *     code or paused in its block hook, runs that one instruction alone, then calls exclusive_end.
  * It also gives fixed-argument wrappers for Unicorn's variadic calls (uc_ctl, uc_hook_add), which JNA's
  * direct mapping cannot bind.
  */
 #include <unicorn/unicorn.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* jmck's patched Unicorn (emulator/unicorn/patches/04-exclusive-step.patch); absent from Debian's build. */
+extern uc_err uc_jmck_set_exclusive(uc_engine *uc, void (*begin)(void *), void (*end)(void *), void *user)
+	__attribute__((weak));
+extern uc_err uc_jmck_set_pause_hook(uc_engine *uc, void (*hook)(void *), void *user) __attribute__((weak));
 
 /* The block shared with Java (jmck.emulator.unicorn.NativeCore). Keep the offsets in step with it. */
 typedef struct jmck_core {
@@ -33,7 +49,12 @@ typedef struct jmck_core {
 	uint64_t rip;           /* 104: at an interrupt */
 	uint64_t bp_block_end;  /* 112: the end of the block a breakpoint stop happened at, or 0 */
 	uint64_t io_from;       /* 120: an in/out ran; rip when it did (its block's start), else 0 */
+	uint32_t pending;       /* 128: PENDING_* bits other threads set (atomic) */
+	uint32_t in_guest;      /* 132: 1 while the engine runs guest code for this core (atomic) */
 	/* native only from here */
+	uint32_t paused;        /* 1 while paused in the block hook for another core's exclusive step (atomic) */
+	uint32_t pauses;        /* x86 pause instructions run (a guest's spin-waits) */
+	struct jmck_core *next; /* in the list of attached cores */
 	uc_engine *uc;
 	uc_context *ctx;
 	int (*on_syscall)(void);
@@ -47,6 +68,10 @@ typedef struct jmck_core {
 	uint64_t resume_at;     /* where the run started: a breakpoint there was just reported */
 	int counted;            /* the last run was a counted step */
 } jmck_core;
+
+/* Bits of jmck_core.pending (jmck.emulator.unicorn.NativeCore). */
+#define PENDING_KICK  1u /* stop at the next block boundary: the kernel has work for this core */
+#define PENDING_FLUSH 2u /* flush the TLB before running more guest code: a shootdown */
 
 /* Upcall results (jmck.emulator.unicorn.NativeCore). */
 #define JMCK_CONTINUE     0
@@ -78,6 +103,117 @@ static void clear_exception_in_flight(jmck_core *c)
 	uc_context_restore(c->uc, c->ctx);
 }
 
+/* ---- cores on parallel host threads ---- */
+
+static pthread_mutex_t cores_lock = PTHREAD_MUTEX_INITIALIZER; /* guards the list of attached cores */
+static struct jmck_core *cores;
+static pthread_mutex_t world_lock = PTHREAD_MUTEX_INITIALIZER; /* one exclusive step at a time */
+static uint32_t world_stopped;       /* an exclusive step runs or is about to (atomic) */
+static struct jmck_core *world_owner; /* the core running it (atomic) */
+
+static uint32_t load(const uint32_t *p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
+static void store(uint32_t *p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_SEQ_CST); }
+
+/* A short wait in a spin loop: a pause, then giving the host CPU away (cores may outnumber host CPUs). */
+static void relax(unsigned *spins)
+{
+	if (++*spins < 200)
+		__builtin_ia32_pause();
+	else
+		sched_yield();
+}
+
+/* The TLB flush a shootdown asked for; the bit is cleared after the flush, as the acknowledgement. */
+static void service_flush(jmck_core *c)
+{
+	if (load(&c->pending) & PENDING_FLUSH) {
+		uc_ctl_flush_tlb(c->uc);
+		__atomic_fetch_and(&c->pending, ~PENDING_FLUSH, __ATOMIC_SEQ_CST);
+	}
+}
+
+static int stopped_by_other(jmck_core *c)
+{
+	return load(&world_stopped) && __atomic_load_n(&world_owner, __ATOMIC_SEQ_CST) != c;
+}
+
+/* Waits while another core's exclusive step runs, doing the TLB flushes asked of this core meanwhile. */
+static void wait_for_world(jmck_core *c)
+{
+	unsigned spins = 0;
+	while (stopped_by_other(c)) {
+		service_flush(c);
+		relax(&spins);
+	}
+}
+
+/*
+ * The core goes (back) into guest code: it marks itself in guest code first, then looks at what other
+ * cores asked (the Dekker order: they write, then read in_guest). Returns 1 if a kick is pending and the
+ * core should stop instead.
+ */
+static int enter_guest(jmck_core *c)
+{
+	for (;;) {
+		store(&c->in_guest, 1);
+		if (!stopped_by_other(c))
+			break;
+		store(&c->in_guest, 0);
+		wait_for_world(c);
+	}
+	service_flush(c);
+	return (load(&c->pending) & PENDING_KICK) != 0;
+}
+
+/* At a block boundary with something pending: pause for an exclusive step, flush, stop on a kick. */
+static void block_boundary_work(jmck_core *c)
+{
+	while (stopped_by_other(c)) {
+		store(&c->paused, 1);
+		wait_for_world(c);
+		store(&c->paused, 0); /* then look again: a new step may have begun meanwhile */
+	}
+	service_flush(c);
+	if (load(&c->pending) & PENDING_KICK)
+		uc_emu_stop(c->uc);
+}
+
+/* exclusive_begin (patch 04): every other core leaves guest code or pauses at a block boundary. */
+static void exclusive_begin(void *user)
+{
+	jmck_core *c = user;
+	unsigned spins = 0;
+	store(&c->paused, 1); /* while waiting for the lock this core runs no guest code */
+	while (pthread_mutex_trylock(&world_lock) != 0) {
+		service_flush(c);
+		relax(&spins);
+	}
+	__atomic_store_n(&world_owner, c, __ATOMIC_SEQ_CST);
+	store(&world_stopped, 1);
+	store(&c->paused, 0);
+	pthread_mutex_lock(&cores_lock);
+	for (jmck_core *o = cores; o; o = o->next)
+		while (o != c && load(&o->in_guest) && !load(&o->paused)) {
+			service_flush(c);
+			relax(&spins);
+		}
+	pthread_mutex_unlock(&cores_lock);
+}
+
+static void exclusive_end(void *user)
+{
+	(void)user;
+	__atomic_store_n(&world_owner, NULL, __ATOMIC_SEQ_CST);
+	store(&world_stopped, 0);
+	pthread_mutex_unlock(&world_lock);
+}
+
+/* Whether this library runs on jmck's patched Unicorn (lock ops atomic across host threads). */
+int jmck_parallel_build(void)
+{
+	return uc_jmck_set_exclusive != NULL;
+}
+
 static void hook_syscall(uc_engine *uc, void *user)
 {
 	jmck_core *c = user;
@@ -87,10 +223,11 @@ static void hook_syscall(uc_engine *uc, void *user)
 	for (int i = 0; i < 8; i++)
 		vals[i] = &c->sys[i];
 	uc_reg_read_batch(uc, (int *)syscall_regs, vals, 8);
+	store(&c->in_guest, 0); /* in the kernel: a shootdown need not wait for this core */
 	int action = c->on_syscall();
 	if (!(action & JMCK_KEEP_RAX))
 		uc_reg_write(uc, UC_X86_REG_RAX, &c->sys_result);
-	if (action & JMCK_STOP)
+	if ((action & JMCK_STOP) || enter_guest(c))
 		uc_emu_stop(uc);
 }
 
@@ -111,7 +248,8 @@ static void hook_interrupt(uc_engine *uc, uint32_t vector, void *user)
 	int none = -1;
 	memcpy((char *)c->ctx + old_exception_off, &none, sizeof none);
 	uc_context_restore(uc, c->ctx);
-	if (c->on_interrupt() & JMCK_STOP)
+	store(&c->in_guest, 0);
+	if ((c->on_interrupt() & JMCK_STOP) || enter_guest(c))
 		uc_emu_stop(uc);
 }
 
@@ -123,6 +261,9 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
 		uc_emu_stop(uc);
 		return;
 	}
+	if (__builtin_expect(__atomic_load_n(&c->pending, __ATOMIC_RELAXED)
+			| __atomic_load_n(&world_stopped, __ATOMIC_RELAXED), 0))
+		block_boundary_work(c);
 	if (c->nbp && c->check_bps) {
 		int first = c->first_block;
 		c->first_block = 0;
@@ -286,11 +427,27 @@ int jmck_core_attach(jmck_core *c, uc_engine *uc, int (*on_syscall)(void), int (
 		err = uc_hook_add(uc, &c->out_hook, UC_HOOK_INSN, hook_out, c, 1, 0, UC_X86_INS_OUT);
 	if (err != UC_ERR_OK)
 		return err;
-	return uc_hook_add(uc, &c->interrupt_hook, UC_HOOK_INTR, hook_interrupt, c, 1, 0);
+	err = uc_hook_add(uc, &c->interrupt_hook, UC_HOOK_INTR, hook_interrupt, c, 1, 0);
+	if (err != UC_ERR_OK)
+		return err;
+	if (uc_jmck_set_exclusive)
+		uc_jmck_set_exclusive(uc, exclusive_begin, exclusive_end, c);
+	pthread_mutex_lock(&cores_lock);
+	c->next = cores;
+	cores = c;
+	pthread_mutex_unlock(&cores_lock);
+	return UC_ERR_OK;
 }
 
 void jmck_core_detach(jmck_core *c)
 {
+	pthread_mutex_lock(&cores_lock);
+	for (jmck_core **p = &cores; *p; p = &(*p)->next)
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	pthread_mutex_unlock(&cores_lock);
 	if (c->ctx)
 		uc_context_free(c->ctx);
 	c->ctx = NULL;
@@ -371,7 +528,12 @@ int jmck_core_run(jmck_core *c, uint64_t rip, uint64_t count)
 	c->resume_at = rip;
 	c->bp_block_end = 0;
 	c->io_from = 0;
-	int err = uc_emu_start(c->uc, rip, 0x8000000000000000ull, 0, count);
+	int err = UC_ERR_OK;
+	if (!enter_guest(c))
+		err = uc_emu_start(c->uc, rip, 0x8000000000000000ull, 0, count);
+	else /* a kick came since the kernel looked for work: back to it at once, rip where the run would start */
+		uc_reg_write(c->uc, UC_X86_REG_RIP, &rip);
+	store(&c->in_guest, 0);
 	if (c->io_from && err == UC_ERR_OK) { /* see io_trap: back to the registers of the in/out, then a #GP */
 		void *vals[16];
 		for (int i = 0; i < 16; i++)
@@ -384,6 +546,27 @@ int jmck_core_run(jmck_core *c, uint64_t rip, uint64_t count)
 		c->on_interrupt();
 	}
 	return err;
+}
+
+/* A guest spin-wait's pause, in parallel mode: every 64th gives the host CPU away, so that on a host with
+ * fewer CPUs than emulated cores the thread being waited for gets to run (a hypervisor's pause-loop
+ * exiting does the same for a vCPU). With a CPU to spare, sched_yield returns at once. */
+static void on_pause(void *user)
+{
+	jmck_core *c = user;
+	if ((++c->pauses & 63) == 0)
+		sched_yield();
+}
+
+/* Installs the block hook for good, with no budget: a parallel core needs it to see kicks, shootdowns and
+ * other cores' exclusive steps at block boundaries (1-2 ns a block). Spin-waits yield (on_pause). */
+int jmck_core_enable_ipis(jmck_core *c)
+{
+	if (c->budget == 0)
+		c->budget = -1;
+	if (uc_jmck_set_pause_hook)
+		uc_jmck_set_pause_hook(c->uc, on_pause, c);
+	return ensure_block_hook(c);
 }
 
 /* ---- fixed-argument wrappers for variadic Unicorn calls ---- */

@@ -41,6 +41,11 @@ public interface Cpu extends AutoCloseable {
 
     int id();
 
+    /** The engine behind this core, for the kernel log: "Unicorn 2.1.1 (jmck's parallel build, PATH)". */
+    default String engineName() {
+        return getClass().getSimpleName();
+    }
+
     long reg(X86Reg r);
 
     void setReg(X86Reg r, long value);
@@ -125,6 +130,37 @@ public interface Cpu extends AutoCloseable {
 
     /** Removes a block of physical memory from this core (memory hot-remove). */
     void detachBlock(PhysicalMemory.Block block);
+
+    // ---- cores on parallel host threads: what other threads may ask of a running core ----
+
+    /** Whether this core can run on its own host thread beside others (lock ops stay atomic between them). */
+    default boolean canRunInParallel() {
+        return false;
+    }
+
+    /** Makes the core see kicks, shootdowns and other cores' exclusive steps while it runs (parallel mode). */
+    default void enableIpis() {}
+
+    /** From any thread: the core stops at its next block boundary, or does not start (an IPI). */
+    default void kick() {}
+
+    /** The core's own thread, before it looks for work: clears a pending kick; whether there was one. */
+    default boolean takeKick() {
+        return false;
+    }
+
+    /**
+     * From another thread: asks the core to flush its TLB before it runs more guest code. Returns whether it
+     * runs guest code now, in which case the caller waits until {@link #tlbFlushOutstanding} is false.
+     */
+    default boolean requestTlbFlush() {
+        return false;
+    }
+
+    /** Whether a flush asked for by {@link #requestTlbFlush} is not done yet by a core in guest code. */
+    default boolean tlbFlushOutstanding() {
+        return false;
+    }
 
     /** Forgets cached translations of virtual addresses: after a PTE downgrade (our TLB shootdown). */
     void flushTlb();

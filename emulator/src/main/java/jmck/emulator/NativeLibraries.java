@@ -6,14 +6,18 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 
 /**
- * Finds the native libraries jmck runs on: Debian trixie's Unicorn 2.1.1 and Capstone 5, unpacked by
- * scripts/setup.sh into the project's .deps/ folder, and jmck's own hook library built into
- * emulator/target/native. The project root comes from the {@code jmck.root} system property, which the
- * {@code jmck} launcher and the Maven tests set.
+ * Finds the native libraries jmck runs on: Unicorn 2.1.1 built with jmck's patches (.deps/unicorn-smp/, by
+ * emulator/unicorn/build.sh), which lets cores run on parallel host threads, else Debian trixie's Unicorn
+ * 2.1.1; Capstone 5 from Debian trixie; and jmck's own hook library built into emulator/target/native.
+ * Setting the {@code jmck.unicorn} system property (or the JMCK_UNICORN environment variable) to
+ * {@code debian} picks Debian's build even when the patched one is there (for comparisons). The project
+ * root comes from the {@code jmck.root} system property, which the {@code jmck} launcher and the Maven
+ * tests set.
  */
 public final class NativeLibraries {
     public static final String SETUP_HINT = "run scripts/setup.sh";
     private static final String DEBIAN_LIB_DIR = ".deps/root/usr/lib/x86_64-linux-gnu";
+    private static final String PATCHED_LIB = ".deps/unicorn-smp/libunicorn.so.2";
 
     static {
         // JNA's NativeLibrary, when this property is unset, runs `/sbin/ldconfig -p` as a child process to
@@ -33,9 +37,18 @@ public final class NativeLibraries {
         return Paths.get(root).toAbsolutePath();
     }
 
-    /** libunicorn.so.2 from .deps/. */
+    /** libunicorn.so.2 from .deps/: jmck's patched build when it is there, else Debian's. */
     public static NativeLibrary unicorn() {
-        return load(root().resolve(DEBIAN_LIB_DIR).resolve("libunicorn.so.2"), "Unicorn 2.1");
+        return load(unicornFile(), "Unicorn 2.1");
+    }
+
+    /** The libunicorn.so.2 jmck loads: the patched build (.deps/unicorn-smp/) if present and not declined. */
+    public static Path unicornFile() {
+        Path patched = root().resolve(PATCHED_LIB);
+        String choice = System.getProperty("jmck.unicorn", System.getenv().getOrDefault("JMCK_UNICORN", ""));
+        if (!choice.equals("debian") && Files.isReadable(patched))
+            return patched;
+        return root().resolve(DEBIAN_LIB_DIR).resolve("libunicorn.so.2");
     }
 
     /** libcapstone.so.5 from .deps/. */

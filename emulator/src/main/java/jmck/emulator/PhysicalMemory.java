@@ -251,6 +251,17 @@ public final class PhysicalMemory implements AutoCloseable {
         slab(pa).putLong(offset(pa), value);
     }
 
+    private static final java.lang.invoke.VarHandle INT =
+            java.lang.invoke.MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * Atomically sets the aligned 32-bit value at pa to update if it holds expect: a locked cmpxchg on the
+     * host memory, atomic against guest code running on other host threads.
+     */
+    public boolean compareAndSetInt(long pa, int expect, int update) {
+        return INT.compareAndSet(slab(pa), offset(pa), expect, update);
+    }
+
     public int getInt(long pa) {
         return slab(pa).getInt(offset(pa));
     }

@@ -65,6 +65,11 @@ public final class UnicornCpu implements Cpu {
     }
 
     @Override
+    public String engineName() {
+        return Unicorn.describe();
+    }
+
+    @Override
     public long reg(X86Reg r) {
         return engine.reg(r);
     }
@@ -250,6 +255,36 @@ public final class UnicornCpu implements Cpu {
     @Override
     public void restore(Context c) {
         engine.contextRestore(((SavedContext) c).ctx);
+    }
+
+    @Override
+    public boolean canRunInParallel() {
+        return NativeCore.parallelBuild();
+    }
+
+    @Override
+    public void enableIpis() {
+        hot.enableIpis();
+    }
+
+    @Override
+    public void kick() {
+        hot.kick();
+    }
+
+    @Override
+    public boolean takeKick() {
+        return hot.takeKick();
+    }
+
+    @Override
+    public boolean requestTlbFlush() {
+        return hot.requestFlush();
+    }
+
+    @Override
+    public boolean tlbFlushOutstanding() {
+        return hot.flushOutstanding();
     }
 
     @Override

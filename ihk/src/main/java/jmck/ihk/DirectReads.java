@@ -51,6 +51,8 @@ final class DirectReads {
     private final Map<Integer, int[]> files = new LinkedHashMap<>();
     private final Memory iov = new Memory(16L * (MAX_BYTES / PAGE + 1));
     private long reads;
+    /** The process ended: a descriptor offered by an answer taken meanwhile (on another core) is not taken. */
+    private boolean closed;
 
     private DirectReads(PhysicalMemory memory, IkcChannel channel, boolean sameProcess, int pidfd) {
         this.memory = memory;
@@ -71,7 +73,7 @@ final class DirectReads {
 
     /**
      * read(fd, buf, count) or, if positional, pread64(fd, buf, count, offset) of the guest process whose
-     * memory is mm: the result, or {@link #DELEGATE}.
+     * memory is mm: the result, or {@link #DELEGATE}. Lock order: this object, then the mm lock.
      */
     synchronized long read(AddressSpace mm, long fd, long buf, long count, boolean positional, long offset) {
         int[] f = files.get((int) fd);
@@ -112,7 +114,7 @@ final class DirectReads {
      * generation: takes a descriptor of that open file, if the fd table has not changed since.
      */
     synchronized void learn(long fd, int hostFd, int generation) {
-        if (hostFd < 0 || fd != (int) fd || files.containsKey((int) fd))
+        if (closed || hostFd < 0 || fd != (int) fd || files.containsKey((int) fd))
             return;
         long mine = sameProcess ? HostSyscall.call(SYS_FCNTL, hostFd, F_DUPFD_CLOEXEC, 0)
                 : HostSyscall.call(SYS_PIDFD_GETFD, pidfd, hostFd, 0);
@@ -140,6 +142,7 @@ final class DirectReads {
 
     /** Closes every descriptor (the process ended). */
     synchronized void close() {
+        closed = true;
         for (int fd : files.keySet().toArray(new Integer[0]))
             forget(fd);
         if (pidfd >= 0)

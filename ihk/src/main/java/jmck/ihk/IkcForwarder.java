@@ -28,8 +28,15 @@ import jmck.lwk.trace.EventSink;
  * proxy in another process (mcexec) or in the LWK's own (jmck run): the mechanism is the same. A delegated
  * syscall is posted to the process's IKC channel. With nothing else to run, the core spins for the answer,
  * as McKernel's do_syscall does; otherwise the thread blocks and the other threads keep the cores busy.
- * At every scheduler tick the channels are polled: answers wake their threads with the result in rax, and
- * the proxy's call-backs (a page to fault in, a /proc file to write out) are served.
+ * At every tick of the kernel's event loop the channels are polled: answers wake their threads with the
+ * result in rax, and the proxy's call-backs (a page to fault in, a /proc file to write out) are served.
+ *
+ * <p>In parallel mode threads of one process post from several cores while the event loop polls. A slot is
+ * reserved and its state moved by compare-and-set (IkcChannel), so posts need no lock. A slot's answer is
+ * taken by the thread still spinning for it, or, once that thread has blocked, by the poll, never both:
+ * the thread decides to block, and the poll looks whether it has, under the client's monitor (the IKC
+ * lock, jmck.lwk.proc.package-info). What an answer leads to (a fork's start, an execve, a direct read's
+ * descriptor) runs after that lock is let go: it may take the task lock, which comes before it.
  */
 public final class IkcForwarder implements SyscallForwarder {
     public static final int SLOTS = 64;
@@ -54,12 +61,14 @@ public final class IkcForwarder implements SyscallForwarder {
         /** The syscall and arguments in each slot, for what the LWK does with the result (SIGPIPE). */
         final Syscall[] call = new Syscall[SLOTS];
         final long[][] args = new long[SLOTS][6];
-        /** When a signal for its thread last asked each slot's call to end (0: never; see HostCallInterrupts). */
-        final long[] interruptSent = new long[SLOTS];
         /** Regular files the LWK reads itself (null: all reads go to the proxy). */
         final DirectReads direct;
         /** Requests posted and not yet completed: the tick looks only at channels with some. */
         final AtomicInteger inFlight = new AtomicInteger();
+        /** Whether the slot's thread stopped spinning and blocked: only then may the poll take the answer. Guarded by this. */
+        final boolean[] blocked = new boolean[SLOTS];
+        /** When a signal for its thread last asked each slot's call to end (0: never; see HostCallInterrupts). */
+        final long[] interruptSent = new long[SLOTS];
         /** The tokens of writable generated files opened by the process (forgotten when it ends). */
         final java.util.List<Long> writerTokens = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -161,25 +170,34 @@ public final class IkcForwarder implements SyscallForwarder {
             spin.start();
             do {
                 int state = c.channel.state(slot);
-                if (state == IkcChannel.RESPONSE && c.channel.takeResponse(slot)) {
+                if (state == IkcChannel.RESPONSE && c.channel.takeResponse(slot)) { // the poll leaves it to us
                     spin.done();
-                    return complete(c, slot, t);
+                    return finish(complete(c, slot));
                 }
                 if (state == IkcChannel.CLAIMED)
                     serveCallBack(c, slot);
-            } while (spin.spin());
+            } while (spin.spin() && !kernel.scheduler().othersRunnable(t)); // a thread woken on this core goes first
         }
-        if (call == null) { // the LWK's own request: it runs to its end
-            kernel.scheduler().block(t, reason);
-        } else {
-            kernel.scheduler().block(t, reason, Thread.Interrupt.HOST,
-                    () -> HostCallInterrupts.request(c.channel, slot, c.proxyPid, c.interruptSent));
-            if (t.hasDeliverable()) // a signal came while it spun
-                kernel.scheduler().interrupt(t);
+        Completed done = null;
+        synchronized (c) { // the answer may have come meanwhile: then take it now, else the poll will
+            if (c.channel.takeResponse(slot)) {
+                done = complete(c, slot);
+            } else {
+                c.blocked[slot] = true;
+                if (call == null) // the LWK's own request runs to its end; a syscall ends early for a signal
+                    kernel.scheduler().block(t, reason);
+                else
+                    kernel.scheduler().block(t, reason, Thread.Interrupt.HOST,
+                            () -> HostCallInterrupts.request(c.channel, slot, c.proxyPid, c.interruptSent));
+                kernel.externalWait(1);
+            }
         }
-        kernel.externalWait(1);
-        return SyscallDispatcher.NO_RETURN;
+        return done != null ? finish(done) : SyscallDispatcher.NO_RETURN;
     }
+
+    /** An answer taken off its slot, to act on once the slot is free and no lock is held. */
+    private record Completed(Thread thread, Syscall call, long[] args, LongUnaryOperator then, long result,
+            DirectReads direct, int offeredFd, int generation, boolean interrupted) {}
 
     private static final long AT_EACCESS = 0x200;
 
@@ -195,35 +213,41 @@ public final class IkcForwarder implements SyscallForwarder {
     }
 
     /**
-     * Completes a slot whose response the caller has taken: frees it, applies what the LWK does with the
-     * result, returns the syscall's result.
+     * Takes what a slot whose response the caller has taken holds, and frees it (from then on another core
+     * may reuse it). By the spinning thread, or by the poll under c's lock.
      */
-    private long complete(Client c, int i, Thread t) {
-        long result = c.channel.result(i);
-        LongUnaryOperator then = c.then[i];
+    private Completed complete(Client c, int i) {
         Syscall call = c.call[i];
-        boolean live = t != null && t.alive();
-        EventSink sink = kernel.eventSink();
-        if (sink != null && t != null)
-            sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc response: " + result);
-        if (live && call != null) // a syscall's answer; then is for IkcCalls only
-            SyscallDispatcher.raiseSigpipe(t, call, c.args[i], result);
-        long[] args = live && call != null && jmck.lwk.file.LocalFiles.isRedirect(result) ? c.args[i].clone() : null;
         int offered = c.direct != null && (call == Syscall.READ || call == Syscall.PREAD64) ? c.channel.offeredFd(i) : -1;
-        int generation = c.channel.offeredGeneration(i);
-        long fd = c.args[i][0];
+        Completed done = new Completed(c.waiting[i], call, c.args[i].clone(), c.then[i], c.channel.result(i),
+                c.direct, offered, c.channel.offeredGeneration(i), c.interruptSent[i] != 0);
         c.waiting[i] = null;
         c.interruptSent[i] = 0;
         c.then[i] = null;
         c.call[i] = null;
-        c.channel.free(i); // from here another core may reuse the slot
+        c.blocked[i] = false;
+        c.channel.free(i);
         c.inFlight.decrementAndGet();
-        if (offered >= 0)
-            c.direct.learn(fd, offered, generation);
-        if (args != null) // the fd is a local file's: the LWK makes the call (it may block the thread again)
-            return kernel.localFiles().call(t, call, args, result);
-        if (live && then != null)
-            result = then.applyAsLong(result);
+        return done;
+    }
+
+    /** What the LWK does with an answer (SIGPIPE, a direct read's descriptor, its continuation); returns the syscall's result. */
+    private long finish(Completed done) {
+        Thread t = done.thread();
+        long result = done.result();
+        boolean live = t != null && t.alive();
+        EventSink sink = kernel.eventSink();
+        if (sink != null && t != null)
+            sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc response: " + result);
+        if (live && done.call() != null) // a syscall's answer; then is for IkcCalls only
+            SyscallDispatcher.raiseSigpipe(t, done.call(), done.args(), result);
+        if (done.offeredFd() >= 0) // (nothing is learnt once the process's direct reads are closed)
+            done.direct().learn(done.args()[0], done.offeredFd(), done.generation());
+        if (live && done.call() != null && jmck.lwk.file.LocalFiles.isRedirect(result))
+            return kernel.localFiles().call(t, done.call(), done.args(), result); // a local file's fd: the LWK makes
+                                                                                // the call (it may block the thread again)
+        if (live && done.then() != null)
+            result = done.then().applyAsLong(result);
         return result;
     }
 
@@ -353,7 +377,10 @@ public final class IkcForwarder implements SyscallForwarder {
         return jmck.emulator.host.HostSyscall.call(257, -100, com.sun.jna.Pointer.nativeValue(path), flags, 0, 0, 0);
     }
 
-    /** At every tick: answers wake their threads; call-backs are served. Safe on several cores at once. */
+    /**
+     * On the event loop's thread, every tick: answers wake their blocked threads (an answer whose thread
+     * still spins is left to it); call-backs are served.
+     */
     private void poll() {
         for (Client c : clients.values()) {
             if (c.inFlight.get() == 0)
@@ -365,19 +392,23 @@ public final class IkcForwarder implements SyscallForwarder {
                     serveCallBack(c, i);
                     HostCallInterrupts.resend(ch, i, c.proxyPid, c.interruptSent);
                 }
-                if (state != IkcChannel.RESPONSE || !ch.takeResponse(i))
+                if (state != IkcChannel.RESPONSE)
                     continue;
-                Thread t = c.waiting[i];
-                Syscall call = c.call[i];
-                boolean interrupted = c.interruptSent[i] != 0;
-                long result = complete(c, i, t);
-                kernel.externalWait(-1);
+                Completed done;
+                synchronized (c) {
+                    if (!c.blocked[i] || !ch.takeResponse(i))
+                        continue; // its thread still spins for it and takes it itself
+                    done = complete(c, i);
+                    kernel.externalWait(-1);
+                }
+                Thread t = done.thread();
+                long result = finish(done);
                 var tracer = kernel.syscalls().tracer();
                 if (tracer != null && t != null)
-                    tracer.resumed(t, call, result);
-                if (result == -Errno.EINTR && interrupted && call != null && t != null)
-                    kernel.scheduler().wakeInterrupted(t, HostCallInterrupts.modeOf(call));
-                else if (result != SyscallDispatcher.NO_RETURN && t != null && t.alive() && t.state() == Thread.State.BLOCKED)
+                    tracer.resumed(t, done.call(), result);
+                if (result == -Errno.EINTR && done.interrupted() && done.call() != null && t != null)
+                    kernel.scheduler().wakeInterrupted(t, HostCallInterrupts.modeOf(done.call()));
+                else if (result != SyscallDispatcher.NO_RETURN && t != null)
                     kernel.scheduler().wake(t, result);
             }
         }
@@ -466,11 +497,15 @@ public final class IkcForwarder implements SyscallForwarder {
             c.direct.close();
         }
         c.link.exited(p, p.waitStatus(), message);
-        for (int i = 0; i < SLOTS; i++)
-            if (c.waiting[i] != null) {
-                c.waiting[i] = null;
-                kernel.externalWait(-1);
-            }
+        synchronized (c) {
+            for (int i = 0; i < SLOTS; i++)
+                if (c.waiting[i] != null) {
+                    if (c.blocked[i])
+                        kernel.externalWait(-1);
+                    c.waiting[i] = null;
+                    c.blocked[i] = false;
+                }
+        }
         c.channel.markExited();
         c.writerTokens.forEach(writers::remove);
         deleteTree(files.directory().resolve("proc").resolve(Integer.toString(p.pid()))); // what ProcFs kept for p
@@ -507,6 +542,7 @@ public final class IkcForwarder implements SyscallForwarder {
             }
         return l;
     }
+
 
     private static void deleteTree(Path d) {
         if (!Files.exists(d))

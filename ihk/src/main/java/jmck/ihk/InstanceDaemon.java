@@ -85,8 +85,9 @@ public final class InstanceDaemon {
         }
         PageSize page = karg("page_size", "2m").equalsIgnoreCase("4k") ? PageSize.SMALL : PageSize.LARGE;
         int tlb = Integer.parseInt(karg("tlb", String.valueOf(Kernel.DEFAULT_TLB_ENTRIES)));
+        boolean parallel = !karg("mode", "parallel").equalsIgnoreCase("exact"); // mode=exact: one host thread
         kernel = new Kernel(memory, new Kernel.Config(ranges, a.cpus().size(), page,
-                (id, handler) -> new UnicornCpu(id, memory, handler), tlb));
+                (id, handler) -> new UnicornCpu(id, memory, handler), tlb, parallel));
         kernel.boot();
         kernel.kmsg().log("IHK: OS %d on cores %s", os, a.cpus());
         if (karg("trace", "").contains("faults"))
@@ -114,8 +115,9 @@ public final class InstanceDaemon {
         Files.deleteIfExists(files.doorbell());
         doorbell = Doorbell.create(files.doorbell());
         kernel.setIdler(doorbell.idler());
-        // New processes, signals from mcexec and hot-plug requests arrive from other threads at any time:
-        // the cores run in slices so that a guest spinning without syscalls cannot hold them off.
+        // New processes, signals from mcexec and hot-plug requests arrive from other threads at any time: in
+        // exact mode the cores run in slices so that a guest spinning without syscalls cannot hold them off
+        // (in parallel mode a kick reaches a core at once).
         kernel.scheduler().setPreemptible(true);
         forwarder = new IkcForwarder(kernel, files, doorbell);
         kernel.syscalls().setForwarder(forwarder);

@@ -25,8 +25,14 @@ public final class OsInstance {
     }
 
     public static OsInstance boot(Machine machine, int cores, List<long[]> memory, PageSize maxPage, int tlbEntries) {
+        return boot(machine, cores, memory, maxPage, tlbEntries, false);
+    }
+
+    /** parallel: each core on a host thread of its own if the engine allows (else exact mode, one host thread). */
+    public static OsInstance boot(Machine machine, int cores, List<long[]> memory, PageSize maxPage, int tlbEntries,
+            boolean parallel) {
         Kernel k = new Kernel(machine.memory(), new Kernel.Config(memory, cores, maxPage,
-                (id, handler) -> new UnicornCpu(id, machine.memory(), handler), tlbEntries));
+                (id, handler) -> new UnicornCpu(id, machine.memory(), handler), tlbEntries, parallel));
         k.boot();
         return new OsInstance(machine, k);
     }

@@ -5,7 +5,12 @@ import jmck.lwk.proc.Core;
 import jmck.lwk.proc.Process;
 import jmck.lwk.proc.Thread;
 
-/** Cores and memory added to or taken from a running instance (ihkosctl assign/release cpu|mem). */
+/**
+ * Cores and memory added to or taken from a running instance (ihkosctl assign/release cpu|mem). In
+ * parallel mode a new core gets its host thread at once; a core taken away is first taken off line (no
+ * thread can be queued on it), its host thread stopped, and its threads placed on the other cores; a
+ * memory block is mapped into (or out of) each core's engine by that core's own thread.
+ */
 final class HotPlug {
     private final Kernel k;
 
@@ -17,6 +22,8 @@ final class HotPlug {
     int addCore() {
         Core core = k.bringUpCore(k.cores().size());
         k.cores().add(core);
+        if (k.coreThreads().running())
+            k.coreThreads().start(core);
         k.kmsg().log("core %d: online", core.id());
         return core.id();
     }
@@ -25,9 +32,12 @@ final class HotPlug {
     boolean removeCore() {
         if (k.cores().size() <= 1)
             return false;
-        Core core = k.cores().remove(k.cores().size() - 1);
+        Core core = k.cores().get(k.cores().size() - 1);
+        java.util.List<Thread> queued = core.goOffline();
+        k.coreThreads().stop(core); // its running thread, if any, goes to another core at the end of its slice
         core.saveForMigration();
-        for (Thread t : core.drainQueue()) {
+        k.cores().remove(core);
+        for (Thread t : queued) {
             t.setCore(-1);
             k.scheduler().enqueue(t);
         }
@@ -44,7 +54,7 @@ final class HotPlug {
     void addMemory(PhysicalMemory.Block b) {
         k.image().mapPhysical(b.base(), b.size());
         for (Core c : k.cores())
-            c.cpu().attachBlock(b);
+            c.callOnCore(() -> c.cpu().attachBlock(b));
         k.frames().addRange(b.base(), b.size());
         k.kmsg().log("memory %#x-%#x: online, %d frames free", b.base(), b.end(), k.frames().freeFrames());
     }
@@ -54,7 +64,7 @@ final class HotPlug {
         if (!k.frames().removeRange(b.base(), b.size()))
             return false;
         for (Core c : k.cores())
-            c.cpu().detachBlock(b);
+            c.callOnCore(() -> c.cpu().detachBlock(b));
         k.kmsg().log("memory %#x-%#x: offline", b.base(), b.end());
         return true;
     }

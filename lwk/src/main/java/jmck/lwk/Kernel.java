@@ -45,10 +45,19 @@ public final class Kernel implements SyscallContext {
         Cpu create(int core, Cpu.TrapHandler handler);
     }
 
-    /** What a kernel instance is given: memory ranges of the machine's physical memory, core count, page policy. */
-    public record Config(List<long[]> memory, int cores, PageSize maxPage, CpuFactory cpus, int tlbEntries) {
+    /**
+     * What a kernel instance is given: memory ranges of the machine's physical memory, core count, page
+     * policy, and whether its cores run in parallel (each on a host thread of its own; else exact mode,
+     * every core on one host thread, deterministic).
+     */
+    public record Config(List<long[]> memory, int cores, PageSize maxPage, CpuFactory cpus, int tlbEntries,
+            boolean parallel) {
+        public Config(List<long[]> memory, int cores, PageSize maxPage, CpuFactory cpus, int tlbEntries) {
+            this(memory, cores, maxPage, cpus, tlbEntries, false);
+        }
+
         public Config(List<long[]> memory, int cores, PageSize maxPage, CpuFactory cpus) {
-            this(memory, cores, maxPage, cpus, DEFAULT_TLB_ENTRIES);
+            this(memory, cores, maxPage, cpus, DEFAULT_TLB_ENTRIES, false);
         }
     }
 
@@ -82,10 +91,12 @@ public final class Kernel implements SyscallContext {
     private KernelImage image;
     private long hwcap;
     private boolean booted;
+    /** Whether the cores run on host threads of their own (asked for, and the engine keeps lock ops atomic). */
+    private boolean parallel;
 
     // ---- the kernel's mechanisms ----
     private final ProcessExit exits = new ProcessExit(this);
-    private final Signals signals = new Signals(exits);
+    private final Signals signals = new Signals(exits, processes.taskLock());
     private final ProcessLifecycle lifecycle = new ProcessLifecycle(this);
     private final KernelEntry entry = new KernelEntry(this);
     private final ReturnToUser returnToUser = new ReturnToUser(this);
@@ -93,11 +104,13 @@ public final class Kernel implements SyscallContext {
     private final EventLoop eventLoop = new EventLoop(this);
     private final TlbShootdown shootdown = new TlbShootdown(cores);
     private final HotPlug hotPlug = new HotPlug(this);
+    private final CoreThreads coreThreads = new CoreThreads(this);
 
     public Kernel(PhysicalMemory mem, Config config) {
         this.mem = mem;
         this.config = config;
         this.frames = new FrameAllocator(mem.size());
+        timers.setOnEarliest(eventLoop::wake); // the kernel's thread may sleep until a later deadline
         this.pageCache = new PageCache(mem, frames);
     }
 
@@ -126,6 +139,15 @@ public final class Kernel implements SyscallContext {
             image.mapPhysical(r[0], r[1]);
         for (int i = 0; i < config.cores(); i++)
             cores.add(bringUpCore(i));
+        kmsg.log("jmck LWK: cores run on %s", cores.get(0).cpu().engineName());
+        parallel = config.parallel() && cores.get(0).cpu().canRunInParallel();
+        if (parallel)
+            kmsg.log("jmck LWK: parallel mode: each core on a host thread of its own");
+        else if (config.parallel())
+            kmsg.log("jmck LWK: exact mode: this engine keeps lock ops atomic on one host thread only (scripts/setup.sh"
+                    + " builds one that does not)");
+        else
+            kmsg.log("jmck LWK: exact mode: every core on one host thread, deterministic");
         hwcap = readHwcap(cores.get(0).cpu());
         SyscallTable.registerAll(syscalls, this);
         exitListeners.add((p, killedBy, rip) -> localFiles.exited(p));
@@ -213,6 +235,15 @@ public final class Kernel implements SyscallContext {
         return eventLoop;
     }
 
+    CoreThreads coreThreads() {
+        return coreThreads;
+    }
+
+    /** Whether the cores run in parallel, each on a host thread of its own (when no debugger is attached). */
+    public boolean parallel() {
+        return parallel;
+    }
+
     public List<Core> cores() {
         return cores;
     }
@@ -285,6 +316,7 @@ public final class Kernel implements SyscallContext {
     /** A new, empty address space wired to this kernel's TLB shootdown and fault events. */
     public AddressSpace newAddressSpace() {
         AddressSpace as = new AddressSpace(mem, frames, image.root(), config.maxPage());
+        as.setSettleEntries(parallel); // the engine's page walker must never write an entry another core changes
         as.setShootdown(shootdown);
         as.setPageCache(pageCache);
         as.setKernelFaultListener(o -> {
@@ -319,9 +351,16 @@ public final class Kernel implements SyscallContext {
         exits.killProcess(p, info, core);
     }
 
-    /** Runs the scheduler on the calling host thread until done says stop. */
+    /**
+     * Runs the kernel until done says stop: in parallel mode a host thread per core while the calling thread
+     * runs the event loop; in exact mode (or with a debugger attached) every core on the calling thread.
+     * When this returns no core runs.
+     */
     public void run(BooleanSupplier done) {
-        scheduler.run(done);
+        if (parallel && debug == null)
+            coreThreads.run(done);
+        else
+            scheduler.run(done);
     }
 
     /** Runs action at deadline (System.nanoTime) on the kernel's thread: {@link Timers#add}. */

@@ -51,9 +51,10 @@ final class KernelEntry implements Core.TrapEntry {
             return Cpu.STOP | Cpu.KEEP_RAX;
         cpu.setSyscallResult(r);
         // a slice is counted in blocks, and a guest that mostly makes syscalls runs few blocks in a long time:
-        // it also ends when a kernel timer is due, so that the timer fires
+        // it also ends when a kernel timer is due, so that the timer fires (exact mode; in parallel mode the
+        // event loop fires it meanwhile)
         if (stop || t.hasDeliverable() || t.state() != Thread.State.RUNNABLE || t.yieldRequested() || core.mustRetireCode()
-                || k.timers().nanosToNext() <= 0)
+                || k.scheduler().mustStopAtTrap(core) || !k.parallel() && k.timers().nanosToNext() <= 0)
             return Cpu.STOP;
         return Cpu.CONTINUE;
     }

@@ -16,6 +16,13 @@ import jmck.lwk.trace.EventSink;
  * How threads and processes end (exit, exit_group, a fatal signal), what the parent hears (SIGCHLD, its
  * waits run again), and job control's stop and continue. It is what signal delivery calls when a signal's
  * action is to end or stop a process ({@link jmck.lwk.signal.Signals.Terminator}).
+ *
+ * <p>Ending is in two steps, as in Linux: a process's threads are marked dead at once (under the task
+ * lock) and the cores running them are kicked; its resources (address space, futex waits, channel) are
+ * given back by {@link #maybeReap} only when no core runs any of its threads any more, by whoever sees that
+ * last: the killer, or the core whose slice of the last thread ends. A core may still be in guest code on
+ * the address space when the kill happens; freeing the page tables under it would let it write into
+ * frames given to someone else.
  */
 public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
     private final Kernel k;
@@ -37,27 +44,24 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
         if (tidAddress != 0 && !p.exiting()) {
             try {
                 p.mm().writeInt(tidAddress, 0);
-                for (Thread w : k.futexes().take(Futexes.keyOf(p.mm(), tidAddress), 1, Futexes.ANY))
-                    k.scheduler().wake(w, 0);
+                k.futexes().wake(Futexes.keyOf(p.mm(), tidAddress), 1, Futexes.ANY,
+                        (w, seq) -> k.scheduler().wakeIfWaiting(w, seq, 0));
             } catch (jmck.lwk.mm.BadAddressException e) {
                 // the word is gone (the stack was unmapped): nothing to clear, as Linux
             }
         }
-        k.processes().kill(t);
-        if (p.dead()) {
-            k.processes().exit(p, waitStatus);
-            reap(p, null, 0);
-        } else {
-            k.processes().removeThread(t);
+        synchronized (k.processes().taskLock()) {
+            k.processes().kill(t);
+            if (p.dead())
+                k.processes().exit(p, waitStatus);
         }
+        // t leaves its core at the end of this slice (leftCore); the last one out gives p's resources back
     }
 
     /** exit_group: ends every thread of p with the given wait status. */
     public void exitProcess(Process p, int waitStatus) {
-        k.processes().exit(p, waitStatus);
-        for (Thread t : p.threads())
-            k.processes().kill(t);
-        reap(p, null, 0);
+        endAll(p, waitStatus, null);
+        maybeReap(p);
     }
 
     /**
@@ -65,34 +69,86 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
      * for every thread as it ends, before its memory goes, whether it exits alone or its process ends.
      */
     void releaseRobustList(Thread t) {
-        for (Thread w : RobustList.release(t, k.futexes()))
-            k.scheduler().wake(w, 0);
+        RobustList.release(t, k.futexes(), (w, seq) -> k.scheduler().wakeIfWaiting(w, seq, 0));
     }
 
     /** Kills p by a signal (info says which and why; core if its default action dumps core). */
     @Override
     public void killProcess(Process p, SigInfo info, boolean core) {
-        long rip = 0;
-        for (Thread t : p.threads())
-            if (t.alive() && k.cores().get(t.core()).current() == t)
-                rip = t.rip();
         // The core flag says a dump was written; Linux writes none when RLIMIT_CORE is 0 (jmck never writes one).
         boolean dumped = core && p.rlimits().soft(Rlimits.RLIMIT_CORE) != 0;
-        k.processes().exit(p, info.signo() | (dumped ? 0x80 : 0));
-        for (Thread t : p.threads())
-            k.processes().kill(t);
+        if (!endAll(p, info.signo() | (dumped ? 0x80 : 0), info))
+            return; // it was ending already
         String why = info.isFault() ? String.format(" at address %#x", info.addr()) : "";
-        k.kmsg().log("pid %d: killed by %s%s, rip %#x", p.pid(), Signals.name(info.signo()), why, rip);
+        k.kmsg().log("pid %d: killed by %s%s, rip %#x", p.pid(), Signals.name(info.signo()), why, p.killRip());
         EventSink sink = k.eventSink();
         if (sink != null)
             sink.signal(-1, p.pid(), p.pid(), "killed by " + Signals.name(info.signo()) + why);
-        reap(p, info, rip);
+        maybeReap(p);
+    }
+
+    /**
+     * Marks p exiting with waitStatus (and killed by info, if not null) and all its threads dead, then kicks
+     * the cores that run them. False if p was ending already (its first end counts).
+     */
+    private boolean endAll(Process p, int waitStatus, SigInfo info) {
+        java.util.List<Thread> running = new ArrayList<>();
+        synchronized (k.processes().taskLock()) {
+            if (p.exiting() && p.dead())
+                return false;
+            if (info != null) {
+                long rip = 0;
+                java.util.List<jmck.lwk.proc.Core> cores = k.cores();
+                for (Thread t : p.threads())
+                    if (t.alive() && t.core() >= 0 && t.core() < cores.size() && cores.get(t.core()).current() == t)
+                        rip = t.rip();
+                p.setKilledBy(info, rip);
+            }
+            k.processes().exit(p, waitStatus);
+            for (Thread t : p.threads())
+                if (k.processes().kill(t))
+                    running.add(t);
+        }
+        for (Thread t : running)
+            k.scheduler().kickIfRunning(t);
+        return true;
+    }
+
+    /**
+     * A dead thread left its core (Scheduler.SliceHooks.leftCore): it is forgotten, and if it was the last
+     * of its process on a core, the process's resources go back.
+     */
+    void leftCore(Thread t) {
+        Process p = t.process();
+        synchronized (k.processes().taskLock()) {
+            if (!p.dead())
+                k.processes().removeThread(t);
+        }
+        maybeReap(p);
+    }
+
+    /**
+     * Gives p's resources back if every thread of it is dead and none is on a core any more (else the last
+     * one to leave its core calls this again). Once per process.
+     */
+    void maybeReap(Process p) {
+        synchronized (k.processes().taskLock()) {
+            if (!p.dead())
+                return;
+            for (Thread t : p.threads())
+                if (t.onCore())
+                    return;
+            if (!p.startReap())
+                return;
+            reap(p, p.killedBy(), p.killRip());
+        }
     }
 
     /**
      * Gives back everything a dead process held (its frames and page tables, unless a vfork child still
      * shares them), tells the proxy and listeners, and leaves the process a zombie for its parent: the
      * parent gets its exit signal and its wait4 runs again. Its own children pass to init, which reaps.
+     * Under the task lock.
      */
     private void reap(Process p, SigInfo killedBy, long rip) {
         for (Thread t : p.threads())
@@ -142,10 +198,16 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
             k.processes().remove(p);
         // the waiters look again before the signal comes: a wait the child ends returns it, even if the
         // exit signal's handler has no SA_RESTART (Linux's do_wait finds the zombie before it looks at signals)
-        for (Thread w : new ArrayList<>(parent.childWaiters()))
-            k.scheduler().wakeToRestart(w);
+        wakeChildWaiters(parent);
         if (p.exitSignal() != 0)
             k.signals().send(parent, new SigInfo(p.exitSignal(), code, 0, 0, p.pid(), (int) p.credentials().uid(), status));
+    }
+
+    /** A child of parent changed state: its threads in wait4/waitid look again. Under the task lock. */
+    private void wakeChildWaiters(Process parent) {
+        for (Process.Waiter w : new ArrayList<>(parent.childWaiters()))
+            k.scheduler().wakeToRestart(w.thread(), w.seq());
+        parent.childWaiters().clear();
     }
 
     /**
@@ -164,9 +226,13 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
     /** A stop signal's default action: p's threads park as they next reach their cores, until SIGCONT. */
     @Override
     public void stopProcess(Process p, int sig) {
-        if (p.exiting() || p.stopSignal() != 0)
-            return;
-        p.stop(sig);
+        synchronized (k.processes().taskLock()) {
+            if (p.exiting() || p.stopSignal() != 0)
+                return;
+            p.stop(sig);
+        }
+        for (Thread t : p.threads())
+            k.scheduler().kickIfRunning(t); // so that it parks at once
         k.kmsg().log("pid %d: stopped by %s", p.pid(), Signals.name(sig));
         EventSink sink = k.eventSink();
         if (sink != null)
@@ -177,24 +243,27 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
     /** SIGCONT: a stopped p's parked threads go back on their run queues. */
     @Override
     public void continueProcess(Process p) {
-        if (p.exiting() || p.stopSignal() == 0)
-            return;
-        for (Thread t : p.resume())
-            if (t.alive())
-                k.scheduler().enqueue(t);
+        synchronized (k.processes().taskLock()) {
+            if (p.exiting() || p.stopSignal() == 0)
+                return;
+            for (Thread t : p.resume())
+                if (t.alive())
+                    k.scheduler().enqueue(t);
+        }
         k.kmsg().log("pid %d: continued", p.pid());
         tellParent(p, Signals.CLD_CONTINUED, Signals.SIGCONT);
     }
 
     /** A child stopped or continued: the parent hears SIGCHLD (unless SA_NOCLDSTOP) and its waits look again. */
     private void tellParent(Process p, int code, int status) {
-        Process parent = p.parent();
-        if (parent == null || parent.ended())
-            return;
-        for (Thread w : new ArrayList<>(parent.childWaiters())) // before the signal, as for an exit
-            k.scheduler().wakeToRestart(w);
-        if (!parent.action(Signals.SIGCHLD).has(SigAction.SA_NOCLDSTOP))
-            k.signals().send(parent, new SigInfo(Signals.SIGCHLD, code, 0, 0, p.pid(), (int) p.credentials().uid(), status));
+        synchronized (k.processes().taskLock()) {
+            Process parent = p.parent();
+            if (parent == null || parent.ended())
+                return;
+            wakeChildWaiters(parent); // before the signal, as for an exit
+            if (!parent.action(Signals.SIGCHLD).has(SigAction.SA_NOCLDSTOP))
+                k.signals().send(parent, new SigInfo(Signals.SIGCHLD, code, 0, 0, p.pid(), (int) p.credentials().uid(), status));
+        }
     }
 
     // ---- a signal for a waiting thread ----
@@ -206,6 +275,6 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
 
     @Override
     public void wakeSigwait(Thread t) {
-        k.scheduler().wakeToRestart(t);
+        k.scheduler().wakeSigwait(t);
     }
 }

@@ -130,17 +130,12 @@ public final class ProcessLifecycle {
             mm.destroy();
             return -jmck.lwk.abi.Errno.ENOMEM;
         }
-        // The point of no return (Linux's de_thread and exec_mmap). Robust futexes held by any thread are
-        // released while the old memory is still there.
-        for (Thread any : p.threads())
-            if (any.alive())
-                k.exits().releaseRobustList(any);
-        for (Thread other : new ArrayList<>(p.threads()))
-            if (other != t && other.alive()) {
-                k.processes().kill(other);
-                other.releaseContext();
-                k.processes().removeThread(other);
-            }
+        // The point of no return (Linux's de_thread and exec_mmap): the other threads end and leave their cores.
+        if (!endOtherThreads(t)) {
+            mm.destroy(); // another thread's execve or an exit_group came first: t is dead
+            return 0;
+        }
+        k.exits().releaseRobustList(t); // robust futexes are released while the old memory is still there
         AddressSpace old = p.mm();
         p.replaceImage(mm, elf.realPath());
         p.setComm(comm(execfn, elf));
@@ -148,6 +143,7 @@ public final class ProcessLifecycle {
         old.release();
         t.setAltStack(0, 0, 2); // SS_DISABLE
         t.setClearChildTid(0);
+        t.setRobustList(0, 0);
         t.setStart(loaded.start(), sp);
         t.resetContext();
         k.kmsg().log("pid %d: execve %s, %s", p.pid(), execfn, loaded.describe());
@@ -157,6 +153,39 @@ public final class ProcessLifecycle {
             k.scheduler().wake(vforked, p.pid());
         }
         return 0;
+    }
+
+    /**
+     * exec's de_thread: every other thread of t's process ends, and this waits until none is on a core (a
+     * core may be in guest code on the old address space). False if t itself was ended meanwhile.
+     */
+    private boolean endOtherThreads(Thread t) {
+        java.util.List<Thread> others = new ArrayList<>();
+        synchronized (k.processes().taskLock()) {
+            if (!t.alive())
+                return false;
+            for (Thread other : t.process().threads())
+                if (other != t && other.alive()) {
+                    k.processes().kill(other);
+                    others.add(other);
+                }
+        }
+        for (Thread other : others) {
+            k.scheduler().kickIfRunning(other);
+            for (int spins = 0; other.onCore(); spins++) // it stops at its next block boundary
+                if (spins < 100)
+                    java.lang.Thread.onSpinWait();
+                else
+                    java.lang.Thread.yield();
+        }
+        synchronized (k.processes().taskLock()) {
+            for (Thread other : others) {
+                k.exits().releaseRobustList(other);
+                other.releaseContext();
+                k.processes().removeThread(other);
+            }
+        }
+        return true;
     }
 
     /** Whether memory is below the fork reserve: 1/FORK_RESERVE of the partition, and at least 4 of its largest pages. */
@@ -200,8 +229,9 @@ public final class ProcessLifecycle {
     }
 
     /**
-     * clone with CLONE_THREAD: a new thread of t's process, starting from t's registers at this syscall,
-     * placed on the least loaded core. Returns null when the instance is full.
+     * clone with CLONE_THREAD: a new thread of t's process, starting from t's registers at this syscall. It
+     * does not run before {@link #startThread} (its TID words are written first: on another core it could
+     * otherwise run, and even exit, before its parent set them). Returns null when the instance is full.
      */
     public Thread cloneThread(Thread t, Cpu.Context registers) {
         if (k.processes().taskCount() >= MAX_TASKS)
@@ -209,12 +239,16 @@ public final class ProcessLifecycle {
         Thread child = k.processes().newThread(t.process());
         child.setContext(registers, k.cpuOf(t).syscallRip() + 2, false);
         child.setBlockedMask(t.blockedMask());
+        return child;
+    }
+
+    /** Places a thread made by {@link #cloneThread} on the least loaded core: it runs from now on. */
+    public void startThread(Thread child) {
         child.setCore(k.scheduler().placeNew());
         k.scheduler().enqueue(child);
         EventSink sink = k.eventSink();
         if (sink != null)
-            sink.schedule(child.core(), t.process().pid(), child.tid(), "new thread placed on core " + child.core());
-        return child;
+            sink.schedule(child.core(), child.process().pid(), child.tid(), "new thread placed on core " + child.core());
     }
 
     /**

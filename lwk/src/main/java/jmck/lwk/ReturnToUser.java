@@ -35,6 +35,9 @@ final class ReturnToUser implements Scheduler.SliceHooks {
     @Override
     public boolean beforeRun(Core core, Thread t) {
         core.retirePendingCode();
+        Runnable cancel = t.takeCancel(); // the wait ended otherwise than by its waker: undo its bookkeeping
+        if (cancel != null)
+            cancel.run();
         t.applyPendingResult(core.cpu());
         if (t.hasDeliverable())
             deliverSignals(core, t);
@@ -42,16 +45,24 @@ final class ReturnToUser implements Scheduler.SliceHooks {
             t.restoreSavedMask();
             t.restartSyscall(core.cpu());
         }
-        if (t.alive() && t.process().stopSignal() != 0) { // job control: off the core until SIGCONT
-            k.scheduler().block(t, "stopped");
-            t.process().park(t);
-            return false;
-        }
+        if (t.alive() && t.process().stopSignal() != 0) // job control: off the core until SIGCONT
+            synchronized (k.processes().taskLock()) { // SIGCONT takes it to resume the parked threads
+                if (t.process().stopSignal() != 0) {
+                    k.scheduler().block(t, "stopped");
+                    t.process().park(t);
+                    return false;
+                }
+            }
         DebugHooks d = k.debugHooks();
         debugSteps = 0;
         if (d != null && t.alive() && t.state() == Thread.State.RUNNABLE)
             debugSteps = d.beforeSlice(core, t); // a debugger's stop: it may step, hold or kill the thread
         return debugSteps >= 0 && t.alive() && t.state() == Thread.State.RUNNABLE;
+    }
+
+    @Override
+    public void leftCore(Core core, Thread t) {
+        k.exits().leftCore(t);
     }
 
     @Override

@@ -11,12 +11,25 @@ import java.util.PriorityQueue;
 public final class Timers {
     private record Timer(long deadline, Runnable action) {}
 
-    /** Guarded by this. */
+    /** @GuardedBy("this") */
     private final PriorityQueue<Timer> queue = new PriorityQueue<>(Comparator.comparingLong(Timer::deadline));
+    /** Told when a timer comes first: the kernel's thread may be asleep until a later deadline. */
+    private volatile Runnable onEarliest = () -> {};
+
+    void setOnEarliest(Runnable r) {
+        onEarliest = r;
+    }
 
     /** Runs action at deadline (System.nanoTime) on the kernel's thread. */
-    public synchronized void add(long deadline, Runnable action) {
-        queue.add(new Timer(deadline, action));
+    public void add(long deadline, Runnable action) {
+        Timer t = new Timer(deadline, action);
+        boolean first;
+        synchronized (this) {
+            queue.add(t);
+            first = queue.peek() == t;
+        }
+        if (first)
+            onEarliest.run();
     }
 
     /** Runs every timer whose deadline has passed (outside the lock: an action may add a timer). */

@@ -1,13 +1,24 @@
 package jmck.lwk;
 
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
 import java.util.List;
 import jmck.lwk.mm.AddressSpace;
 import jmck.lwk.proc.Core;
 
 /**
- * TLB shootdown (Linux's flush_tlb_mm_range): after an address space's mapping is downgraded or removed,
- * every core whose TLB may hold its translations forgets them; a freed code frame is retired on every
- * core before it runs again.
+ * TLB shootdown (Linux's flush_tlb_mm_range and flush_tlb_multi): after an address space's mapping is
+ * downgraded or removed, every core whose TLB may hold its translations forgets them before it runs more
+ * guest code, and the initiator waits for that; a freed code frame is retired on every core before it runs
+ * again.
+ *
+ * <p>With cores on parallel host threads it is a Dekker-style handshake (the other half is enter_guest in
+ * jmck_uc.c): the initiator sets the target's flush request, then reads whether the target is in guest
+ * code; the target marks itself in guest code before it enters or re-enters it, then looks for requests.
+ * So either the initiator sees the target in guest code and waits for its acknowledgement (the target
+ * flushes at its next block boundary, or while paused), or the target sees the request before it runs
+ * guest code again. A target in the kernel (a syscall, a fault, waiting for the mm lock the initiator
+ * holds) is not waited for. The initiator holds the mm lock; the targets need no lock to acknowledge.
  */
 final class TlbShootdown implements AddressSpace.Shootdown {
     private final List<Core> cores;
@@ -18,9 +29,27 @@ final class TlbShootdown implements AddressSpace.Shootdown {
 
     @Override
     public void flush(AddressSpace as) {
-        for (Core c : cores)
-            if (c.loadedRoot() == as.root())
+        VarHandle.fullFence(); // the page-table writes before the reads of each core's loaded root
+        List<Core> wait = null;
+        long root = as.root();
+        for (Core c : cores) {
+            if (c.loadedRoot() != root)
+                continue;
+            if (c.onOwnHostThread()) { // the initiator's own core, or every core in exact mode: they are stopped
                 c.cpu().flushTlb();
+            } else if (c.cpu().requestTlbFlush()) {
+                if (wait == null)
+                    wait = new ArrayList<>();
+                wait.add(c);
+            }
+        }
+        if (wait != null)
+            for (Core c : wait)
+                for (int spins = 0; c.cpu().tlbFlushOutstanding(); spins++)
+                    if (spins < 1000)
+                        java.lang.Thread.onSpinWait();
+                    else
+                        java.lang.Thread.yield(); // more cores than host CPUs: let the target run
     }
 
     @Override

@@ -11,11 +11,14 @@
  * the parent hears, and job control's stop and continue.</li>
  * <li>{@link jmck.lwk.EventLoop} and {@link jmck.lwk.Timers}: what the kernel does between slices (work
  * handed in by other host threads, IKC polling, due timers) and how an idle kernel sleeps.</li>
- * <li>{@link jmck.lwk.TlbShootdown}: after a mapping is downgraded or removed, the cores forget it.</li>
+ * <li>{@link jmck.lwk.CoreThreads}: parallel mode, a host thread per core, each looping over its run queue.</li>
+ * <li>{@link jmck.lwk.TlbShootdown}: after a mapping is downgraded or removed, the cores forget it (the
+ * interprocessor handshake with cores running in parallel).</li>
  * <li>{@link jmck.lwk.HotPlug}: cores and memory added to or taken from a running instance.</li>
  * </ul>
  * The per-core run queues and the slice loop are in {@code proc} ({@link jmck.lwk.proc.Scheduler},
- * {@link jmck.lwk.proc.Core}); memory management in {@code mm}; syscall handlers in {@code syscall}, which
- * see the kernel through {@link jmck.lwk.syscall.SyscallContext} only.
+ * {@link jmck.lwk.proc.Core}), whose package-info lists the kernel's locks in their order; memory
+ * management in {@code mm}; syscall handlers in {@code syscall}, which see the kernel through
+ * {@link jmck.lwk.syscall.SyscallContext} only.
  */
 package jmck.lwk;

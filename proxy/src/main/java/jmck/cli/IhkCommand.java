@@ -150,7 +150,8 @@ final class IhkCommand {
     }
 
     private static Option<String> kargs() {
-        return Option.value("--kargs", "ARGS", ValueType.text(), "kernel arguments, e.g. \"page_size=4k tlb=8192\"")
+        return Option.value("--kargs", "ARGS", ValueType.text(), "kernel arguments, e.g. \"page_size=4k tlb=8192 "
+                + "mode=exact\" (mode=exact runs every core on one host thread; by default each runs on its own)")
                 .defaultValue("", null);
     }
 

@@ -56,6 +56,9 @@ final class RunCommand {
     static final Option<String> GDB = Option.value("--gdb", "[HOST]:PORT", Values.hostPort(),
             "wait for gdb's remote protocol on HOST:PORT (default host 127.0.0.1; port 0 picks a free one) "
                     + "before the program's first instruction; then in gdb: target remote HOST:PORT");
+    static final Option<Boolean> EXACT = Option.flag("--exact", "run every core on one host thread, taking turns in "
+            + "slices that end on exact block counts: deterministic, as the stepper and gdb run (by default each core "
+            + "runs on a host thread of its own)");
     static final Option<Boolean> TIMINGS = Option.flag("--timings",
             "print where the time went (JVM start, machine, boot, load, run, shutdown) to stderr");
     static final Option<String> SET_ENV = Option.value("--env", "VAR=VALUE", Values.assignment(),
@@ -85,12 +88,16 @@ final class RunCommand {
                 .describe("The one-shot path: the LWK, its proxy and the program's host side live in this one process, "
                         + "talking through the same IKC channels an instance daemon and mcexec use. The program's "
                         + "standard input, output and error are jmck's; its exit status is jmck's.")
-                .options(options()).options(GDB).operands(PROGRAM, ARGS).exits(Main.PROGRAM_EXITS)
-                .action(a -> run(a, (k, elf) -> a.has(GDB) ? jmck.debug.GdbStub.listen(k, elf, a.get(GDB), System.err) : null));
+                .options(options()).options(GDB, EXACT).operands(PROGRAM, ARGS).exits(Main.PROGRAM_EXITS)
+                .action(a -> run(a, (k, elf) -> a.has(GDB) ? jmck.debug.GdbStub.listen(k, elf, a.get(GDB), System.err) : null,
+                        !a.flag(EXACT) && !a.has(GDB))); // gdb needs exact mode: one host thread, deterministic
     }
 
-    /** Runs the program as the arguments say, with attach called before its first instruction; returns its shell status. */
-    static int run(Args a, Attach attach) throws Exception {
+    /**
+     * Runs the program as the arguments say, with attach called before its first instruction, its cores in
+     * parallel (each on a host thread of its own) or in exact mode; returns its shell status.
+     */
+    static int run(Args a, Attach attach, boolean parallel) throws Exception {
         int cores = a.get(CORES);
         boolean timings = a.flag(TIMINGS);
         Set<Trace> trace = a.all(TRACE).isEmpty() ? EnumSet.noneOf(Trace.class) : EnumSet.copyOf(a.all(TRACE));
@@ -118,7 +125,7 @@ final class RunCommand {
         jmck.lwk.trace.ChromeTrace chrome = traceOut == null ? null : new jmck.lwk.trace.ChromeTrace(cores);
         try (Machine machine = Machine.create(cores, bytes)) {
             long t1 = System.nanoTime();
-            OsInstance os = OsInstance.boot(machine, cores, List.of(machine.lwkMemory()), maxPage, a.get(TLB));
+            OsInstance os = OsInstance.boot(machine, cores, List.of(machine.lwkMemory()), maxPage, a.get(TLB), parallel);
             long t2 = System.nanoTime();
             Kernel k = os.kernel();
             if (a.flag(VERBOSE))

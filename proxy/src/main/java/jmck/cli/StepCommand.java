@@ -45,7 +45,7 @@ final class StepCommand {
         return new Command("step", "Run a program under the stepper: stop at page faults, syscalls, signals or addresses;"
                 + " single-step instructions; show registers, page-table walks, VMAs and frames. Type help at the prompt.")
                 .options(RunCommand.options()).options(SCRIPT, WEB, HTML).operands(RunCommand.PROGRAM, RunCommand.ARGS)
-                .exits(Main.PROGRAM_EXITS).action(a -> RunCommand.run(a, (k, elf) -> attach(a, k, elf)));
+                .exits(Main.PROGRAM_EXITS).action(a -> RunCommand.run(a, (k, elf) -> attach(a, k, elf), false)); // exact mode
     }
 
     private static AutoCloseable attach(Args a, Kernel k, ElfImage elf) throws IOException {

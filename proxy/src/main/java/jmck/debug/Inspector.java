@@ -186,6 +186,9 @@ public final class Inspector implements AutoCloseable {
                     + "the stack VMA grew down to it, then took a " + frame;
             case COW_COPIED -> in + "the page is present but read-only and marked copy-on-write: "
                     + "copied it into " + frame + " (or kept it, if no one else shares it) and made it writable";
+            case REDIRTIED -> in + "a write to a page of a file mapped shared, which write-back had made clean and "
+                    + "read-only (so that the CPU never sets the Dirty bit itself while cores run in parallel): "
+                    + "made it writable and dirty again";
             case SPURIOUS -> in + "the PTE already allows this access (a translation cached before an upgrade): "
                     + "flushed the TLB, nothing else to do";
             case SEGV_MAPERR -> "no VMA covers the address and it is not next to the stack: SIGSEGV (SEGV_MAPERR)";

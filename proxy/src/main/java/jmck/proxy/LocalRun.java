@@ -70,7 +70,7 @@ public final class LocalRun implements AutoCloseable {
     public int runToEnd(Process p, long timeoutNanos) {
         forwardHostSignals(p);
         boolean[] timedOut = {false};
-        if (timeoutNanos > 0) // a pending timer also makes a lone core run in slices, so the timer can fire
+        if (timeoutNanos > 0) // exact mode: a pending timer makes a lone core run in slices, so the timer can fire
             kernel.addTimer(System.nanoTime() + timeoutNanos, () -> {
                 if (!p.dead()) {
                     timedOut[0] = true;
@@ -93,8 +93,9 @@ public final class LocalRun implements AutoCloseable {
      * Ctrl-C, SIGTERM and SIGHUP sent to jmck go to the guest's processes, as a terminal sends them to its
      * foreground process group. If no guest process has a handler for the signal (or ignores it), its
      * default action ends them all, so jmck ends at once with the status a shell would see. Otherwise the
-     * kernel delivers it; the guest set a handler, so the cores run in slices and take it promptly even
-     * if the guest spins (see Scheduler.setPreemptible).
+     * kernel delivers it promptly even if the guest spins: in parallel mode a kick stops the core running
+     * the thread that takes it; in exact mode the guest's handler made the cores run in slices (see
+     * Scheduler.setPreemptible).
      */
     @SuppressWarnings("restriction")
     private void forwardHostSignals(Process p) {

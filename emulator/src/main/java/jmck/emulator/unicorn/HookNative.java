@@ -28,6 +28,10 @@ final class HookNative {
 
     static native int jmck_core_has_budget_hook(Pointer core);
 
+    static native int jmck_core_enable_ipis(Pointer core);
+
+    static native int jmck_parallel_build();
+
     static native int jmck_core_set_breakpoints(Pointer core, long[] addresses, int n);
 
     static native int jmck_set_tcg_buffer_size(long uc, int bytes);

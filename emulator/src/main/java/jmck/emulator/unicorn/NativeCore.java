@@ -1,6 +1,8 @@
 package jmck.emulator.unicorn;
 
 import com.sun.jna.Memory;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jmck.emulator.JmckException;
@@ -29,7 +31,12 @@ public final class NativeCore implements AutoCloseable {
 
     // Offsets in struct jmck_core.
     private static final int SYS = 0, SYS_RESULT = 64, CR2 = 72, VECTOR = 80, ERROR_CODE = 84, BUDGET = 88,
-            BLOCKS = 96, RIP = 104, BP_BLOCK_END = 112, IO_FROM = 120, SHARED_SIZE = 128, STRUCT_SIZE = 512;
+            BLOCKS = 96, RIP = 104, BP_BLOCK_END = 112, IO_FROM = 120, PENDING = 128, IN_GUEST = 132,
+            SHARED_SIZE = 136, STRUCT_SIZE = 512;
+    /** Bits of the pending word (PENDING_* in jmck_uc.c): stop at the next block boundary; flush the TLB first. */
+    private static final int PENDING_KICK = 1, PENDING_FLUSH = 2;
+    /** Atomic access to the words other threads share with the core's native hooks (C's __atomic on the same memory). */
+    private static final VarHandle WORD = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
 
     private static volatile int[] probedOffsets;
 
@@ -186,6 +193,47 @@ public final class NativeCore implements AutoCloseable {
     /** After a run: the end of the block holding a breakpoint where it stopped, or 0. */
     public long breakpointBlockEnd() {
         return shared.getLong(BP_BLOCK_END);
+    }
+
+    // ---- cores on parallel host threads (safe from any thread) ----
+
+    /** Whether libunicorn is jmck's patched build, whose lock ops stay atomic between host threads. */
+    public static boolean parallelBuild() {
+        return HookNative.jmck_parallel_build() != 0;
+    }
+
+    /**
+     * Installs the block hook for good: a core on its own host thread then sees kicks, TLB shootdowns and
+     * other cores' exclusive steps at every block boundary. Drops translated code once.
+     */
+    public void enableIpis() {
+        UnicornException.check("jmck_core_enable_ipis", HookNative.jmck_core_enable_ipis(block));
+    }
+
+    /** An interprocessor interrupt: the core stops at its next block boundary (or does not start). */
+    public void kick() {
+        WORD.getAndBitwiseOr(shared, PENDING, PENDING_KICK);
+    }
+
+    /** Clears a pending kick; whether there was one. The core's own thread calls it before it looks for work. */
+    public boolean takeKick() {
+        return ((int) WORD.getAndBitwiseAnd(shared, PENDING, ~PENDING_KICK) & PENDING_KICK) != 0;
+    }
+
+    /**
+     * Asks the core to flush its TLB before it runs more guest code (it does so at a block boundary, on
+     * re-entering guest code, or while paused), then reads whether it runs guest code now: only then must
+     * the caller wait for the flush ({@link #flushOutstanding}). The order, write then read, is one half of
+     * the Dekker protocol; the core's half is enter_guest in jmck_uc.c.
+     */
+    public boolean requestFlush() {
+        WORD.getAndBitwiseOr(shared, PENDING, PENDING_FLUSH);
+        return (int) WORD.getVolatile(shared, IN_GUEST) != 0;
+    }
+
+    /** Whether a flush asked for is still to be done by a core that runs guest code. */
+    public boolean flushOutstanding() {
+        return ((int) WORD.getVolatile(shared, PENDING) & PENDING_FLUSH) != 0 && (int) WORD.getVolatile(shared, IN_GUEST) != 0;
     }
 
     /** Whether the native block hook is installed on this core. */

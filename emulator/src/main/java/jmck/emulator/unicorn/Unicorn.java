@@ -75,6 +75,25 @@ public final class Unicorn implements AutoCloseable {
         return ((v >>> 24) & 0xff) + "." + ((v >>> 16) & 0xff) + "." + ((v >>> 8) & 0xff);
     }
 
+    /**
+     * Whether the loaded library is Unicorn built with jmck's patches (emulator/unicorn/patches): lock ops
+     * stay atomic between engines on parallel host threads, so cores can run at once.
+     */
+    public static boolean isParallelBuild() {
+        try {
+            NativeLibraries.unicorn().getFunction("uc_jmck_set_exclusive");
+            return true;
+        } catch (UnsatisfiedLinkError e) {
+            return false;
+        }
+    }
+
+    /** Which library is in use, for -v and the kernel log: "Unicorn 2.1.1 (jmck's parallel build, PATH)". */
+    public static String describe() {
+        return "Unicorn " + version() + " (" + (isParallelBuild() ? "jmck's parallel build" : "Debian's build") + ", "
+                + NativeLibraries.unicornFile() + ")";
+    }
+
     /** Fails with a clear message unless the loaded library reports version 2.1 (trixie's 2.1.1). */
     public static void checkVersion() {
         if (versionChecked)

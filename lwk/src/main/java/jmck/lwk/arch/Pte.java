@@ -22,6 +22,19 @@ public final class Pte {
 
     private Pte() {}
 
+    /**
+     * e with the A bit set, and D on a writable page: set in advance so that QEMU's page walker never writes
+     * an entry. It sets them with a plain load and store (real CPUs use a locked update), which, with cores
+     * on parallel host threads, could put back an entry another core just changed (an unmap, a downgrade).
+     * Used in parallel mode only (PageTable.setSettleEntries); there the dirty tracking of shared file
+     * mappings (AddressSpace.writeBack) makes a clean page read-only as well, so the walker never sets D.
+     */
+    public static long settled(long e) {
+        if ((e & P) == 0)
+            return e;
+        return e | A | ((e & RW) != 0 ? D : 0);
+    }
+
     public static boolean present(long e) {
         return (e & P) != 0;
     }

@@ -18,6 +18,12 @@ import jmck.lwk.mm.FaultOutcome.Decision;
  * in emulated physical memory, the program break and the mmap area. VMAs reserve address ranges; pages
  * appear only when touched ({@link PageFaultHandler}). The mm syscalls live here with Linux's argument
  * checks and errno values; they return the result or a negated errno.
+ *
+ * <p>The mm lock is this object's monitor: every public method that reads or changes the VMAs or the page
+ * table holds it (a page fault on one core, an munmap on another, the proxy's remote fault). It comes
+ * after the task lock and the futex lock, and before the frame allocator's, in the lock order
+ * (jmck.lwk.proc.package-info). TLB shootdowns run under it: they wait only for cores in guest code, which
+ * acknowledge without taking a lock.
  */
 public final class AddressSpace {
     /** Top of the stack; with ASLR off Linux starts the stack here too. */
@@ -77,6 +83,11 @@ public final class AddressSpace {
         this.maxPage = maxPage;
     }
 
+    /** Parallel mode: page-table entries are written with A and D set in advance (PageTable.setSettleEntries). */
+    public void setSettleEntries(boolean on) {
+        pageTable.setSettleEntries(on);
+    }
+
     public void setShootdown(Shootdown shootdown) {
         this.shootdown = shootdown;
     }
@@ -113,39 +124,39 @@ public final class AddressSpace {
     }
 
     /** The most user memory ever mapped at once (ru_maxrss). */
-    public long peakResidentBytes() {
+    public synchronized long peakResidentBytes() {
         return peakResidentBytes;
     }
 
     /** Page faults handled (ru_minflt). */
-    public long faults() {
+    public synchronized long faults() {
         return faults;
     }
 
     /** Bytes of user memory mapped right now. */
-    public long residentBytes() {
+    public synchronized long residentBytes() {
         return residentBytes;
     }
 
-    public void setStackLimit(long bytes) {
+    public synchronized void setStackLimit(long bytes) {
         stackLimit = bytes;
     }
 
     // ---- VMAs ----
 
     /** The VMA that contains va, or null. */
-    public Vma find(long va) {
+    public synchronized Vma find(long va) {
         Map.Entry<Long, Vma> e = vmas.floorEntry(va);
         return e != null && e.getValue().contains(va) ? e.getValue() : null;
     }
 
     /** All VMAs in address order (a copy). */
-    public List<Vma> vmas() {
+    public synchronized List<Vma> vmas() {
         return new ArrayList<>(vmas.values());
     }
 
     /** Whether no VMA overlaps [start, end). */
-    public boolean isFree(long start, long end) {
+    public synchronized boolean isFree(long start, long end) {
         Map.Entry<Long, Vma> below = vmas.lowerEntry(end);
         return below == null || below.getValue().end <= start;
     }
@@ -154,7 +165,7 @@ public final class AddressSpace {
      * Maps [start, end) (page-aligned) as a new VMA, replacing whatever was mapped there, like MAP_FIXED.
      * Used by the ELF loader and by mmap.
      */
-    public Vma map(long start, long end, int prot, boolean shared, boolean growsDown, Backing backing, long offset,
+    public synchronized Vma map(long start, long end, int prot, boolean shared, boolean growsDown, Backing backing, long offset,
             String name) {
         unmapRange(start, end);
         Vma vma = new Vma(start, end, prot, shared, growsDown, backing, offset, name, maxPage);
@@ -235,7 +246,7 @@ public final class AddressSpace {
      * Handles a page fault at va (see {@link PageFaultHandler}). present: the #PF error code's P bit, i.e. a
      * protection fault on a mapped page rather than a missing page.
      */
-    public FaultOutcome fault(long va, Access access, boolean present) {
+    public synchronized FaultOutcome fault(long va, Access access, boolean present) {
         faults++;
         return PageFaultHandler.handle(this, va, access, present);
     }
@@ -307,6 +318,13 @@ public final class AddressSpace {
         peakResidentBytes = Math.max(peakResidentBytes, residentBytes);
     }
 
+    /** A write hit a shared page that write-back cleaned and made read-only (parallel mode): writable and dirty again. */
+    FaultOutcome redirty(long va, Vma vma, Walk walk) {
+        long slot = walk.tables()[walk.depth() - 1] + 8L * walk.indices()[walk.depth() - 1];
+        mem.putLong(slot, pageTable.settle(walk.leaf() | Pte.RW | Pte.D));
+        return new FaultOutcome(va, Access.WRITE, true, vma, Decision.REDIRTIED, Pte.address(walk.leaf()), walk.pageSize());
+    }
+
     /** A write hit a copy-on-write page: copy it (or take it over if no one else maps it) and make it writable. */
     FaultOutcome breakCopyOnWrite(long va, Vma vma, Walk walk) {
         PageSize size = walk.pageSize();
@@ -324,7 +342,7 @@ public final class AddressSpace {
             mem.write(frame, copy, 0, copy.length);
             unrefFrame(old, size, (walk.leaf() & Pte.NX) == 0);
         }
-        mem.putLong(slot, frame | flags);
+        mem.putLong(slot, pageTable.settle(frame | flags));
         shootdown();
         return new FaultOutcome(page, Access.WRITE, true, vma, Decision.COW_COPIED, frame, size);
     }
@@ -335,8 +353,8 @@ public final class AddressSpace {
      * The physical address of user address va, faulting the page in if the VMA allows the access; -1 if
      * it cannot be reached (the syscall then fails with EFAULT).
      */
-    public long resolve(long va, boolean write) {
-        if (!X86.isUserAddress(va))
+    public synchronized long resolve(long va, boolean write) {
+        if (!X86.isUserAddress(va) || destroyed)
             return -1;
         long pa = PageTable.translate(mem, pageTable.root(), va, write);
         if (pa >= 0)
@@ -354,7 +372,7 @@ public final class AddressSpace {
      * is copied first, even where the VMA is read-only (code), so that the write changes this process
      * alone; the copy keeps the VMA's protection. -1 if va is not mapped.
      */
-    public long resolveForDebugger(long va) {
+    public synchronized long resolveForDebugger(long va) {
         Vma vma = X86.isUserAddress(va) ? find(va) : null;
         if (vma == null || resolve(va, false) < 0)
             return -1;
@@ -374,7 +392,7 @@ public final class AddressSpace {
     }
 
     /** Copies user memory into dst; throws {@link BadAddressException} if any byte is unreachable. */
-    public void copyIn(long va, byte[] dst, int off, int len) {
+    public synchronized void copyIn(long va, byte[] dst, int off, int len) {
         while (len > 0) {
             long pa = resolveOrThrow(va, false);
             int n = (int) Math.min(len, PAGE - (va & (PAGE - 1)));
@@ -385,14 +403,14 @@ public final class AddressSpace {
         }
     }
 
-    public byte[] copyIn(long va, int len) {
+    public synchronized byte[] copyIn(long va, int len) {
         byte[] b = new byte[len];
         copyIn(va, b, 0, len);
         return b;
     }
 
     /** Copies src into user memory; throws {@link BadAddressException} if any byte is unreachable or read-only. */
-    public void copyOut(long va, byte[] src, int off, int len) {
+    public synchronized void copyOut(long va, byte[] src, int off, int len) {
         while (len > 0) {
             long pa = resolveOrThrow(va, true);
             int n = (int) Math.min(len, PAGE - (va & (PAGE - 1)));
@@ -403,7 +421,7 @@ public final class AddressSpace {
         }
     }
 
-    public void copyOut(long va, byte[] src) {
+    public synchronized void copyOut(long va, byte[] src) {
         copyOut(va, src, 0, src.length);
     }
 
@@ -411,7 +429,7 @@ public final class AddressSpace {
      * Copies as much of src[off, off+len) into user memory as can be written before the first page that
      * cannot (copy_to_user's partial copy); returns how many bytes were copied.
      */
-    public int copyOutPrefix(long va, byte[] src, int off, int len) {
+    public synchronized int copyOutPrefix(long va, byte[] src, int off, int len) {
         int done = 0;
         while (done < len) {
             long pa = resolve(va + done, true);
@@ -424,14 +442,14 @@ public final class AddressSpace {
         return done;
     }
 
-    public long readLong(long va) {
+    public synchronized long readLong(long va) {
         if ((va & 7) == 0)
             return mem.getLong(resolveOrThrow(va, false));
         byte[] b = copyIn(va, 8);
         return java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
     }
 
-    public void writeLong(long va, long value) {
+    public synchronized void writeLong(long va, long value) {
         if ((va & 7) == 0) {
             mem.putLong(resolveOrThrow(va, true), value);
             return;
@@ -441,14 +459,22 @@ public final class AddressSpace {
         copyOut(va, b);
     }
 
-    public int readInt(long va) {
+    /**
+     * Atomically replaces the aligned int at va with update if it holds expect (FUTEX_WAKE_OP's operation on
+     * a word that guest code on other cores may change meanwhile, as Linux's futex_atomic_op_inuser).
+     */
+    public synchronized boolean compareAndSetInt(long va, int expect, int update) {
+        return mem.compareAndSetInt(resolveOrThrow(va, true), expect, update);
+    }
+
+    public synchronized int readInt(long va) {
         if ((va & 3) == 0)
             return mem.getInt(resolveOrThrow(va, false));
         byte[] b = copyIn(va, 4);
         return java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
     }
 
-    public void writeInt(long va, int value) {
+    public synchronized void writeInt(long va, int value) {
         if ((va & 3) == 0) {
             mem.putInt(resolveOrThrow(va, true), value);
             return;
@@ -459,7 +485,7 @@ public final class AddressSpace {
     }
 
     /** Reads a NUL-terminated string of at most max bytes (without the NUL); ENAMETOOLONG past that. */
-    public String readCString(long va, int max) {
+    public synchronized String readCString(long va, int max) {
         return readString(va, max, false);
     }
 
@@ -467,7 +493,7 @@ public final class AddressSpace {
      * strncpy_from_user: the string at va up to its NUL or max bytes, whichever comes first; nothing past
      * that is read, so a string cut off by unmapped memory after max bytes is fine.
      */
-    public String readStringUpTo(long va, int max) {
+    public synchronized String readStringUpTo(long va, int max) {
         return readString(va, max, true);
     }
 
@@ -526,7 +552,7 @@ public final class AddressSpace {
      * mmap(2) for anonymous memory and for files whose contents the caller provides as a backing.
      * Returns the address or -errno. name is "[heap]"-style or null (the backing's path shows then).
      */
-    public long mmap(long addr, long len, int prot, int flags, Backing backing, long offset) {
+    public synchronized long mmap(long addr, long len, int prot, int flags, Backing backing, long offset) {
         long bad = checkMmap(len, prot, flags, offset);
         if (bad != 0)
             return bad;
@@ -592,7 +618,7 @@ public final class AddressSpace {
         }
     }
 
-    public long munmap(long addr, long len) {
+    public synchronized long munmap(long addr, long len) {
         if ((addr & (PAGE - 1)) != 0 || len == 0 || !X86.isUserAddress(addr))
             return -Errno.EINVAL;
         len = pageUp(len);
@@ -602,7 +628,7 @@ public final class AddressSpace {
         return 0;
     }
 
-    public long mprotect(long addr, long len, int prot) {
+    public synchronized long mprotect(long addr, long len, int prot) {
         if ((addr & (PAGE - 1)) != 0)
             return -Errno.EINVAL;
         if ((prot & ~(Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC | Mman.PROT_GROWSDOWN | Mman.PROT_GROWSUP)) != 0)
@@ -637,13 +663,13 @@ public final class AddressSpace {
             long want = v.prot == Mman.PROT_NONE ? Pte.PROTNONE | Pte.NX : leafFlags(v) & leafMask;
             if ((entry & Pte.COW) != 0)
                 want &= ~Pte.RW; // stays read-only until the copy is made
-            mem.putLong(slot, (entry & ~leafMask) | want);
+            mem.putLong(slot, pageTable.settle((entry & ~leafMask) | want));
         });
         shootdown();
         return result;
     }
 
-    public long mremap(long oldAddr, long oldLen, long newLen, int flags, long newAddr) {
+    public synchronized long mremap(long oldAddr, long oldLen, long newLen, int flags, long newAddr) {
         if ((flags & ~(Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED | Mman.MREMAP_DONTUNMAP)) != 0)
             return -Errno.EINVAL;
         if ((flags & Mman.MREMAP_FIXED) != 0 && (flags & Mman.MREMAP_MAYMOVE) == 0)
@@ -719,7 +745,7 @@ public final class AddressSpace {
         return dest;
     }
 
-    public long madvise(long addr, long len, int advice) {
+    public synchronized long madvise(long addr, long len, int advice) {
         if ((addr & (PAGE - 1)) != 0 || len < 0)
             return -Errno.EINVAL;
         long end = addr + pageUp(len);
@@ -767,11 +793,11 @@ public final class AddressSpace {
     }
 
     /** Sets where the heap starts (the page after the program's highest segment). */
-    public void initBrk(long start) {
+    public synchronized void initBrk(long start) {
         brkStart = brk = pageUp(start);
     }
 
-    public long brkStart() {
+    public synchronized long brkStart() {
         return brkStart;
     }
 
@@ -779,7 +805,7 @@ public final class AddressSpace {
      * brk(2): moves the program break; returns the new break, or the old one if the request cannot be met
      * (the raw syscall never fails with an errno). The heap VMA is "[heap]".
      */
-    public long brk(long addr) {
+    public synchronized long brk(long addr) {
         if (addr < brkStart)
             return brk;
         long oldTop = pageUp(brk), newTop = pageUp(addr);
@@ -799,7 +825,7 @@ public final class AddressSpace {
     }
 
     /** Where the initial stack pointer was (what /proc/self/maps calls [stack] goes around it). */
-    public void setStartStack(long rsp) {
+    public synchronized void setStartStack(long rsp) {
         startStack = rsp;
     }
 
@@ -807,12 +833,12 @@ public final class AddressSpace {
     private long[] savedAuxv = new long[0];
 
     /** Keeps the auxiliary vector (type, value pairs, AT_NULL last) the program starts with. */
-    public void setSavedAuxv(long[] auxv) {
+    public synchronized void setSavedAuxv(long[] auxv) {
         savedAuxv = auxv.clone();
     }
 
     /** The saved auxiliary vector's value of type (AT_ENTRY, AT_BASE, ...), or -1 if it has none. */
-    public long auxv(int type) {
+    public synchronized long auxv(int type) {
         for (int i = 0; i + 1 < savedAuxv.length; i += 2)
             if (savedAuxv[i] == type)
                 return savedAuxv[i + 1];
@@ -820,7 +846,7 @@ public final class AddressSpace {
     }
 
     /** The saved auxiliary vector as /proc/PID/auxv gives it: 8-byte type and value pairs, AT_NULL last. */
-    public byte[] savedAuxvBytes() {
+    public synchronized byte[] savedAuxvBytes() {
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * savedAuxv.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         for (long v : savedAuxv)
             b.putLong(v);
@@ -832,7 +858,7 @@ public final class AddressSpace {
      * break's range is [heap] and the one holding the initial stack pointer is [stack], however they
      * were created.
      */
-    public String maps() {
+    public synchronized String maps() {
         StringBuilder b = new StringBuilder();
         for (Vma v : vmas.values())
             b.append(v.mapsLine(label(v))).append('\n');
@@ -852,9 +878,12 @@ public final class AddressSpace {
 
     /**
      * Writes the dirty pages of shared file mappings in [start, end) back to their files (msync, munmap,
-     * exit) and marks them clean. The CPU sets a PTE's D bit when it writes the page.
+     * exit) and marks them clean. The CPU sets a PTE's D bit when it writes the page. In parallel mode,
+     * where the engine's page walker must never write an entry (PageTable.setSettleEntries), a clean page
+     * is also made read-only, as Linux's page_mkclean does: the next write faults, and the kernel makes it
+     * writable and dirty again under this lock ({@link #redirty}).
      */
-    public void writeBack(long start, long end) {
+    public synchronized void writeBack(long start, long end) {
         boolean cleaned[] = {false};
         pageTable.forEachLeaf(start, end, (slot, entry, va, size) -> {
             if ((entry & Pte.D) == 0)
@@ -864,7 +893,7 @@ public final class AddressSpace {
                 return;
             long len = Math.min(size.bytes, v.end - va);
             file.writeBack(mem, Pte.address(entry) & -size.bytes, v.offset + (va - v.start), len);
-            mem.putLong(slot, entry & ~Pte.D);
+            mem.putLong(slot, pageTable.settles() ? entry & ~(Pte.D | Pte.RW) : entry & ~Pte.D);
             cleaned[0] = true;
         });
         if (cleaned[0])
@@ -875,7 +904,7 @@ public final class AddressSpace {
     private final List<HostFileBacking> files = new ArrayList<>();
 
     /** mmap of a host file: like {@link #mmap}, and the file is closed when this address space goes. */
-    public long mmapFile(long addr, long len, int prot, int flags, HostFileBacking file, long offset) {
+    public synchronized long mmapFile(long addr, long len, int prot, int flags, HostFileBacking file, long offset) {
         long r = mmap(addr, len, prot, flags, file, offset);
         if (r < 0 && r > -4096)
             file.close();
@@ -888,13 +917,15 @@ public final class AddressSpace {
 
     /** Processes using this address space: more than one after vfork's CLONE_VM, until the child execs or exits. */
     private int users = 1;
+    /** Whether it was destroyed: a call-back from the proxy that comes later finds nothing mapped. */
+    private boolean destroyed;
 
-    public void addUser() {
+    public synchronized void addUser() {
         users++;
     }
 
     /** A process stops using this address space; the last one frees it. Returns whether it was freed. */
-    public boolean release() {
+    public synchronized boolean release() {
         if (--users > 0)
             return false;
         destroy();
@@ -908,7 +939,7 @@ public final class AddressSpace {
      * they are populated first because a page faulted in later by one process would not appear in the
      * other (there is no shared memory object behind a VMA).
      */
-    public void forkInto(AddressSpace child) {
+    public synchronized void forkInto(AddressSpace child) {
         for (Vma v : vmas.values()) {
             if (v.shared)
                 populate(v.start, v.end);
@@ -940,7 +971,8 @@ public final class AddressSpace {
     }
 
     /** Frees every page and page table; the address space is empty and unusable afterwards. */
-    public void destroy() {
+    public synchronized void destroy() {
+        destroyed = true;
         writeBack(0, X86.USER_TOP);
         for (HostFileBacking f : files)
             f.release();

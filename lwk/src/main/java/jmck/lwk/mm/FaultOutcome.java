@@ -16,7 +16,7 @@ public record FaultOutcome(long address, Access access, boolean present, Vma vma
         }
     }
 
-    /** The handler's decisions. The first five resume the instruction; the others raise a signal. */
+    /** The handler's decisions. The first six resume the instruction; the others raise a signal. */
     public enum Decision {
         /** A fresh frame was allocated, filled and mapped. */
         MAPPED,
@@ -26,6 +26,8 @@ public record FaultOutcome(long address, Access access, boolean present, Vma vma
         STACK_GROWN,
         /** A write to a copy-on-write page: the page was copied (or taken over) and made writable. */
         COW_COPIED,
+        /** A write to a shared file page that write-back had made clean and read-only: writable (dirty) again. */
+        REDIRTIED,
         /** The page was already mapped as needed: a stale TLB entry, now flushed. */
         SPURIOUS,
         /** No VMA covers the address: SIGSEGV with SEGV_MAPERR. */

@@ -51,6 +51,8 @@ final class PageFaultHandler {
             long leaf = walk.leaf();
             if (access == Access.WRITE && (leaf & Pte.RW) == 0 && (leaf & Pte.COW) != 0)
                 return as.breakCopyOnWrite(va, vma, walk);
+            if (access == Access.WRITE && (leaf & Pte.RW) == 0 && vma.shared)
+                return as.redirty(va, vma, walk); // cleaned by write-back (parallel mode)
             as.shootdown(); // the PTE already allows it: a translation cached before an upgrade
             return new FaultOutcome(va, access, present, vma, Decision.SPURIOUS, Pte.address(leaf), walk.pageSize());
         }

@@ -29,6 +29,27 @@ public final class PageTable {
                 mem.putLong(root + 8L * i, mem.getLong(kernelRoot + 8L * i));
     }
 
+    /**
+     * Cores on parallel host threads: every entry is written with A (and D on a writable page) already set,
+     * so that QEMU's page walker, which sets them with a plain store, never writes one ({@link Pte#settled}).
+     * Off in exact mode, where the walker's stores cannot race, so the stepper shows the CPU setting them.
+     */
+    private boolean settleEntries;
+
+    public void setSettleEntries(boolean on) {
+        settleEntries = on;
+    }
+
+    /** Whether entries are written with A and D set in advance (parallel mode). */
+    public boolean settles() {
+        return settleEntries;
+    }
+
+    /** e as this table writes it: {@link Pte#settled} when entries are settled in advance. */
+    public long settle(long e) {
+        return settleEntries ? Pte.settled(e) : e;
+    }
+
     /** The PML4's physical address: the value for CR3. */
     public long root() {
         return root;
@@ -67,8 +88,8 @@ public final class PageTable {
                 if (!create)
                     return -1;
                 long t = newTable();
-                mem.putLong(slot, t | TABLE_FLAGS);
-                e = t | TABLE_FLAGS;
+                e = settle(t | TABLE_FLAGS);
+                mem.putLong(slot, e);
             } else if ((e & Pte.PS) != 0) {
                 return -1;
             }
@@ -84,7 +105,7 @@ public final class PageTable {
             throw new IllegalStateException("a larger page already maps " + Long.toHexString(va));
         if (size == PageSize.LARGE && Pte.holdsPage(mem.getLong(slot)))
             throw new IllegalStateException("a page table already maps part of " + Long.toHexString(va));
-        mem.putLong(slot, pa | flags | Pte.P | (size == PageSize.LARGE ? Pte.PS : 0));
+        mem.putLong(slot, settle(pa | flags | Pte.P | (size == PageSize.LARGE ? Pte.PS : 0)));
     }
 
     /** Writes a leaf entry exactly as given (PROT_NONE and copy-on-write entries included), making tables as needed. */
@@ -92,7 +113,7 @@ public final class PageTable {
         long slot = entryAddress(va, size.level, true);
         if (slot < 0)
             throw new IllegalStateException("a larger page already maps " + Long.toHexString(va));
-        mem.putLong(slot, entry);
+        mem.putLong(slot, settle(entry));
     }
 
     /** The leaf entry that maps va (4 KiB or 2 MiB), 0 if none. */

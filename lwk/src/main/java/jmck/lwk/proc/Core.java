@@ -9,6 +9,11 @@ import jmck.lwk.arch.X86;
 /**
  * One core of the LWK: an emulated CPU, the thread whose registers it holds, and its run queue (McKernel's
  * per-CPU cpu_local_var). Traps from the CPU go to the kernel's {@link TrapEntry}.
+ *
+ * <p>Most of a core's state is per-core and touched only by the host thread running it (its CPU, its
+ * current thread's registers, the TLB warm-up, the slice budget). What other threads may touch: the run
+ * queue (guarded by {@link #runQueue}'s monitor), the code to retire (guarded by its list's monitor),
+ * calls to make on the core ({@link #callOnCore}), and {@link #kick}, an interprocessor interrupt.
  */
 public final class Core implements Cpu.TrapHandler {
     /** Where a core's traps go: the kernel's syscall and interrupt entry points. */
@@ -22,9 +27,18 @@ public final class Core implements Cpu.TrapHandler {
     private final TrapEntry entry;
     private Cpu cpu;
     private Cpu.Context bootContext;
-    private Thread current;
-    private long loadedRoot = -1;
+    /** Read by other cores (a kill looks for the rip of a running thread); written by this core only. */
+    private volatile Thread current;
+    /** Read by other cores for TLB shootdown (after a full fence); written by this core only. */
+    private volatile long loadedRoot = -1;
+    /** Threads waiting for this core. @GuardedBy("runQueue") */
     final ArrayDeque<Thread> runQueue = new ArrayDeque<>();
+    /** The host thread running this core in parallel mode, null in exact mode. */
+    private volatile java.lang.Thread host;
+    /** False once hot-unplug took the core away: nothing may be queued on it any more. @GuardedBy("runQueue") */
+    volatile boolean online = true;
+    /** Work other threads asked this core to do on its own host thread ({@link #callOnCore}). */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> calls = new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** The current syscall's arguments, filled by the kernel's syscall entry; reused, never kept. */
     public final long[] args = new long[6];
     private long budget;
@@ -62,7 +76,111 @@ public final class Core implements Cpu.TrapHandler {
     }
 
     public int queued() {
-        return runQueue.size();
+        synchronized (runQueue) {
+            return runQueue.size();
+        }
+    }
+
+    /** Whether another thread than t waits on this core's run queue. */
+    public boolean othersQueued(Thread t) {
+        synchronized (runQueue) {
+            for (Thread q : runQueue)
+                if (q != t && q.state == Thread.State.RUNNABLE)
+                    return true;
+            return false;
+        }
+    }
+
+    // ---- what other host threads ask of this core ----
+
+    /** Parallel mode: the host thread that runs this core from now on (null: exact mode, no own thread). */
+    public void bindHost(java.lang.Thread t) {
+        host = t;
+        leaving = false;
+    }
+
+    /** Whether the calling host thread is the one running this core (always true in exact mode). */
+    public boolean onOwnHostThread() {
+        java.lang.Thread h = host;
+        return h == null || h == java.lang.Thread.currentThread();
+    }
+
+    /** Its host thread is to end its loop (the run ends, or hot-unplug). */
+    private volatile boolean leaving;
+
+    public void leave() {
+        leaving = true;
+    }
+
+    public boolean leaving() {
+        return leaving;
+    }
+
+    /** Whether something waits for this core: a thread on its run queue, a call, code to retire. */
+    public boolean hasWork() {
+        return queued() > 0 || !calls.isEmpty() || mustRetireCode();
+    }
+
+    /** Whether the core runs on a host thread of its own (parallel mode). */
+    public boolean parallel() {
+        return host != null;
+    }
+
+    /**
+     * Parallel mode: an interprocessor interrupt. The core looks at its run queue and its calls soon: in
+     * guest code it stops at its next block boundary, idle it wakes up. (Exact mode: Scheduler.kick.)
+     */
+    void kick() {
+        java.lang.Thread h = host;
+        if (h == null)
+            return;
+        cpu.kick();
+        java.util.concurrent.locks.LockSupport.unpark(h);
+    }
+
+    /** Clears a kick before the core looks for work (a kick after this is seen). */
+    public void takeKicks() {
+        cpu.takeKick();
+    }
+
+    /** Whether the slice running now has a block budget (it shares the core with other threads). */
+    public boolean hasBudget() {
+        return budget > 0;
+    }
+
+    /**
+     * Runs work on this core's host thread, between slices (a memory block to map into its engine, say),
+     * and returns once it ran. In exact mode, or on the core's own thread, it runs at once.
+     */
+    public void callOnCore(Runnable work) {
+        if (onOwnHostThread()) {
+            work.run();
+            return;
+        }
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        calls.add(() -> {
+            try {
+                work.run();
+            } finally {
+                done.countDown();
+            }
+        });
+        kick();
+        try {
+            while (!done.await(10, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                java.lang.Thread h = host;
+                if (h == null || !h.isAlive())
+                    runCalls(); // the core's thread ended meanwhile: nobody else will
+            }
+        } catch (InterruptedException e) {
+            java.lang.Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Runs the calls other threads queued (on this core's host thread, between slices). */
+    public void runCalls() {
+        for (Runnable r; (r = calls.poll()) != null; )
+            r.run();
     }
 
     /** For debuggers (read-only): the threads waiting in this core's run queue, next first (a copy). */
@@ -150,10 +268,17 @@ public final class Core implements Cpu.TrapHandler {
         loadedRoot = -1;
     }
 
-    /** Saves the current thread's registers into its context (before another thread takes the core). */
+    /**
+     * Saves the current thread's registers into its context (before another thread takes the core). Under
+     * the thread's lock: a thread killed meanwhile has its context freed by whoever reaps it.
+     */
     void saveCurrent() {
-        if (current != null && current.alive() && current.context != null)
-            cpu.save(current.context);
+        Thread t = current;
+        if (t != null)
+            synchronized (t.lock) {
+                if (t.alive() && t.context != null)
+                    cpu.save(t.context);
+            }
         current = null;
     }
 
@@ -162,11 +287,14 @@ public final class Core implements Cpu.TrapHandler {
         saveCurrent();
     }
 
-    /** Empties the run queue, returning what was in it. */
-    public java.util.List<Thread> drainQueue() {
-        java.util.List<Thread> l = new java.util.ArrayList<>(runQueue);
-        runQueue.clear();
-        return l;
+    /** Takes the core off line (hot-unplug): empties its run queue and returns what was in it. */
+    public java.util.List<Thread> goOffline() {
+        synchronized (runQueue) {
+            online = false;
+            java.util.List<Thread> l = new java.util.ArrayList<>(runQueue);
+            runQueue.clear();
+            return l;
+        }
     }
 
     /** Forgets the current thread without saving (it died). */
@@ -178,13 +306,19 @@ public final class Core implements Cpu.TrapHandler {
     /** Freed code frames whose translations this core must drop before it runs again: {pa, length}. */
     private final java.util.List<long[]> codeToRetire = new java.util.ArrayList<>();
 
-    /** Notes a freed code frame; the core forgets its translations before its next slice. */
+    /** Notes a freed code frame (from any thread); the core forgets its translations before its next slice. */
     public void retireCode(long pa, long length) {
-        codeToRetire.add(new long[] {pa, length});
+        synchronized (codeToRetire) {
+            codeToRetire.add(new long[] {pa, length});
+        }
+        if (!onOwnHostThread())
+            kick();
     }
 
     public boolean mustRetireCode() {
-        return !codeToRetire.isEmpty();
+        synchronized (codeToRetire) {
+            return !codeToRetire.isEmpty();
+        }
     }
 
     /**
@@ -192,20 +326,34 @@ public final class Core implements Cpu.TrapHandler {
      * that each frame can be named by its address in the kernel's direct map.
      */
     public void retirePendingCode() {
-        if (codeToRetire.isEmpty())
-            return;
+        java.util.List<long[]> retire;
+        synchronized (codeToRetire) {
+            if (codeToRetire.isEmpty())
+                return;
+            retire = new java.util.ArrayList<>(codeToRetire);
+            codeToRetire.clear();
+        }
         Thread t = current;
-        boolean keep = t != null && t.alive() && t.context != null;
-        if (keep)
-            cpu.save(t.context);
+        if (t == null) {
+            forget(retire);
+            return;
+        }
+        synchronized (t.lock) {
+            boolean keep = t.alive() && t.context != null;
+            if (keep)
+                cpu.save(t.context);
+            forget(retire);
+            if (keep)
+                cpu.restore(t.context);
+            else
+                current = null;
+        }
+    }
+
+    private void forget(java.util.List<long[]> retire) {
         cpu.restore(bootContext);
-        for (long[] r : codeToRetire)
+        for (long[] r : retire)
             cpu.forgetCode(KernelImage.PHYSMAP_BASE + r[0], r[1]);
-        codeToRetire.clear();
-        if (keep)
-            cpu.restore(t.context);
-        else
-            current = null;
     }
 
     /** The page-table root whose translations this core's TLB may hold. */
@@ -226,6 +374,13 @@ public final class Core implements Cpu.TrapHandler {
         cpu.setBudget(0);
         budget = 0;
         kmsg.log("core %d: native block hook installed for %d-block slices", id, Scheduler.SLICE_BLOCKS);
+    }
+
+    /** Parallel mode: the block hook for good, so the core sees kicks and shootdowns while it runs. */
+    public void enableIpis() {
+        cpu.enableIpis();
+        sharing = true;
+        budget = 0;
     }
 
     /** Sets the slice budget if it changed (0: run until a trap stops the core). */

@@ -1,18 +1,21 @@
 package jmck.lwk.proc;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 
 /**
  * The futex wait queues of an LWK instance (Linux's kernel/futex, McKernel's futex.c). A queue is named by
  * a {@link Key}: the address space and virtual address for private memory, the physical address for
- * shared memory, as Linux's get_futex_key does. Waking takes threads off a queue; the caller makes them
- * runnable. Every operation runs on the kernel's one thread, between slices, so the read-compare-block of
- * FUTEX_WAIT is atomic with respect to every emulated core.
+ * shared memory, as Linux's get_futex_key does.
+ *
+ * <p>One lock guards every queue: this object's monitor, Linux's hash-bucket lock with a single bucket.
+ * FUTEX_WAIT holds it while it reads the futex word, compares and blocks, and FUTEX_WAKE while it takes
+ * waiters, so no wake-up falls between a waiter's compare and its sleep, whichever core each runs on. It
+ * comes after the task lock and before the mm locks in the lock order (package-info). A waiter is queued
+ * with the number of its wait: a wait that ended meanwhile (a timeout, a signal, a kill) leaves a stale
+ * entry that wakes skip and its thread removes on its way back to user mode.
  */
 public final class Futexes {
     /** A futex's identity: space is the AddressSpace for private memory, null for shared (address is physical). */
@@ -21,8 +24,14 @@ public final class Futexes {
     /** All bits: FUTEX_WAIT and FUTEX_WAKE match every waiter. */
     public static final int ANY = -1;
 
-    private record Waiter(Thread thread, int bitset) {}
+    /** Ends a waiter's wait if it is still wait number seq; whether it did (Scheduler.wakeIfWaiting). */
+    public interface Waker {
+        boolean wake(Thread t, long seq);
+    }
 
+    private record Waiter(Thread thread, int bitset, long seq) {}
+
+    /** @GuardedBy("this") */
     private final Map<Key, ArrayDeque<Waiter>> queues = new HashMap<>();
 
     /**
@@ -40,14 +49,14 @@ public final class Futexes {
         return new Key(null, pa);
     }
 
-    /** Queues t on key, to be woken by a wake whose bitset shares a bit with bitset. */
-    public void enqueue(Key key, Thread t, int bitset) {
-        queues.computeIfAbsent(key, k -> new ArrayDeque<>()).addLast(new Waiter(t, bitset));
+    /** Queues t's wait number seq on key, to be woken by a wake whose bitset shares a bit with bitset. */
+    public synchronized void enqueue(Key key, Thread t, int bitset, long seq) {
+        queues.computeIfAbsent(key, k -> new ArrayDeque<>()).addLast(new Waiter(t, bitset, seq));
         t.futexKey = key;
     }
 
     /** Takes t off the queue it waits on (its wait ended otherwise: a signal, a timeout). */
-    public void remove(Thread t) {
+    public synchronized void remove(Thread t) {
         Key key = t.futexKey;
         t.futexKey = null;
         ArrayDeque<Waiter> q = key == null ? null : queues.get(key);
@@ -58,40 +67,51 @@ public final class Futexes {
             queues.remove(key);
     }
 
-    /** Takes up to n waiters whose bitset matches off key's queue, oldest first, and returns them. */
-    public List<Thread> take(Key key, int n, int bitset) {
-        List<Thread> woken = new ArrayList<>();
+    /**
+     * Wakes up to n waiters on key whose bitset matches, oldest first, each through waker (which ends the
+     * wait under the thread's lock, unless it ended otherwise meanwhile: that one is dropped, not counted).
+     * Returns how many woke.
+     */
+    public synchronized int wake(Key key, int n, int bitset, Waker waker) {
+        int woken = 0;
         ArrayDeque<Waiter> q = queues.get(key);
         if (q == null)
-            return woken;
-        for (Iterator<Waiter> it = q.iterator(); it.hasNext() && woken.size() < n; ) {
+            return 0;
+        for (Iterator<Waiter> it = q.iterator(); it.hasNext() && woken < n; ) {
             Waiter w = it.next();
-            if (!w.thread.alive() || w.thread.state() != Thread.State.BLOCKED) {
-                it.remove(); // a waiter whose process died meanwhile
+            if (!stillWaiting(w)) {
+                it.remove(); // a wait that ended meanwhile, or a waiter whose process died
                 continue;
             }
             if ((w.bitset & bitset) == 0)
                 continue;
             it.remove();
-            w.thread.futexKey = null;
-            woken.add(w.thread);
+            if (w.thread.futexKey == key)
+                w.thread.futexKey = null;
+            if (waker.wake(w.thread, w.seq))
+                woken++;
         }
         if (q.isEmpty())
             queues.remove(key);
         return woken;
     }
 
+    private static boolean stillWaiting(Waiter w) {
+        return w.thread.state == Thread.State.BLOCKED && w.thread.waitSeq() == w.seq;
+    }
+
     /** FUTEX_REQUEUE's second half: moves up to n waiters from one queue to the back of another; returns how many. */
-    public int requeue(Key from, Key to, int n) {
+    public synchronized int requeue(Key from, Key to, int n) {
         int moved = 0;
         ArrayDeque<Waiter> q = queues.get(from);
         if (q == null || from.equals(to))
             return moved;
         while (!q.isEmpty() && moved < n) {
             Waiter w = q.pollFirst();
-            if (!w.thread.alive())
+            if (!stillWaiting(w))
                 continue;
-            enqueue(to, w.thread, w.bitset);
+            queues.computeIfAbsent(to, k -> new ArrayDeque<>()).addLast(w);
+            w.thread.futexKey = to;
             moved++;
         }
         if (q.isEmpty())
@@ -100,7 +120,7 @@ public final class Futexes {
     }
 
     /** Drops every waiter of p (it ended with threads asleep on futexes). */
-    public void forget(Process p) {
+    public synchronized void forget(Process p) {
         queues.values().removeIf(q -> {
             q.removeIf(w -> w.thread.process() == p);
             return q.isEmpty();
@@ -108,7 +128,7 @@ public final class Futexes {
     }
 
     /** Threads waiting, over all queues (for tests and `ihk status`). */
-    public int waiters() {
+    public synchronized int waiters() {
         int n = 0;
         for (ArrayDeque<Waiter> q : queues.values())
             n += q.size();

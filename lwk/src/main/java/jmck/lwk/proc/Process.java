@@ -11,25 +11,30 @@ import jmck.lwk.signal.SigInfo;
 /**
  * A guest process (McKernel's struct process): its address space, its threads, signal actions, limits and
  * credentials. Files are not here: the mcexec proxy holds the process's file descriptors on the host.
+ * The task lock (ProcessTable) guards its life, tree, signal actions and job-control state; the lists of
+ * threads and children are copy-on-write, so any core may walk them.
  */
 public final class Process {
     private final int pid;
     private Process parent;
-    private AddressSpace mm;
+    private volatile AddressSpace mm;
     private String exe;
     private String comm;
-    private Credentials credentials;
-    private Capabilities capabilities;
+    /** Changed by setuid and the like on the process's own core, read by any (kill's permission check). */
+    private volatile Credentials credentials;
+    private volatile Capabilities capabilities;
     private SchedParams sched = new SchedParams();
     /** /proc/PID/oom_score_adj, and the lowest value it may be set to without CAP_SYS_RESOURCE. */
     private int oomScoreAdj, oomScoreAdjMin;
-    final List<Thread> threads = new ArrayList<>();
-    final List<Process> children = new ArrayList<>();
-    private final SigAction[] actions = new SigAction[Signals.NSIG + 1];
+    final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<Process> children = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Written under the task lock; read by any core (the array publishes each action safely). */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<SigAction> actions =
+            new java.util.concurrent.atomic.AtomicReferenceArray<>(Signals.NSIG + 1);
     private final Rlimits rlimits;
     private int umask = 022;
 
-    private boolean exiting;
+    private volatile boolean exiting;
     /** Linux wait status: exit code << 8, or the signal number (| 0x80 with a core dump). */
     private int waitStatus;
     private boolean reaped;
@@ -38,8 +43,11 @@ public final class Process {
     private int sid;
     /** The signal the parent gets when this process ends (clone's low byte: SIGCHLD for fork). */
     private int exitSignal = Signals.SIGCHLD;
-    /** Threads of this process blocked in wait4/waitid: a child's exit runs their syscall again. */
-    final List<Thread> childWaiters = new ArrayList<>();
+    /** A thread blocked in wait4/waitid, and the number of that wait. */
+    public record Waiter(Thread thread, long seq) {}
+
+    /** Threads of this process blocked in wait4/waitid: a child's exit runs their syscall again. @GuardedBy("task lock") */
+    final List<Waiter> childWaiters = new ArrayList<>();
     /** The parent thread blocked in vfork until this child execs or exits. */
     Thread vforkParent;
     /** CPU time of waited-for children, for getrusage(RUSAGE_CHILDREN) and times(). */
@@ -56,12 +64,14 @@ public final class Process {
         this.rlimits = rlimits;
         this.pgid = parent == null ? pid : parent.pgid;
         this.sid = parent == null ? pid : parent.sid;
-        java.util.Arrays.fill(actions, SigAction.DEFAULT);
+        for (int i = 0; i < actions.length(); i++)
+            actions.set(i, SigAction.DEFAULT);
     }
 
     /** A child's copy of its parent's settings: signal actions, umask, name and arguments (fork). */
     void inheritFrom(Process parent) {
-        System.arraycopy(parent.actions, 0, actions, 0, actions.length);
+        for (int i = 0; i < actions.length(); i++)
+            actions.set(i, parent.actions.get(i));
         umask = parent.umask;
         capabilities = parent.capabilities;
         sched = parent.sched.forChild();
@@ -73,7 +83,7 @@ public final class Process {
         cmdline = parent.cmdline;
     }
 
-    private jmck.lwk.time.ProcessTimers timers;
+    private volatile jmck.lwk.time.ProcessTimers timers;
 
     /** The process's timers (made when first used, with host as what they need from the kernel). */
     public synchronized jmck.lwk.time.ProcessTimers timers(jmck.lwk.time.ProcessTimers.Host host) {
@@ -101,8 +111,8 @@ public final class Process {
         exe = newExe;
         comm = newExe.substring(newExe.lastIndexOf('/') + 1);
         for (int sig = 1; sig <= Signals.NSIG; sig++)
-            if (!actions[sig].isDefault() && !actions[sig].isIgnore())
-                actions[sig] = SigAction.DEFAULT;
+            if (!actions.get(sig).isDefault() && !actions.get(sig).isIgnore())
+                actions.set(sig, SigAction.DEFAULT);
     }
 
     public int pgid() {
@@ -139,7 +149,8 @@ public final class Process {
         vforkParent = t;
     }
 
-    public List<Thread> childWaiters() {
+    /** The threads waiting for a child (wait4, waitid). Under the task lock. */
+    public List<Waiter> childWaiters() {
         return childWaiters;
     }
 
@@ -233,11 +244,11 @@ public final class Process {
     /** PR_SET_PDEATHSIG: the signal this process gets when its parent ends (0: none). */
     private int parentDeathSignal;
 
-    public boolean flag(Flag f) {
+    public synchronized boolean flag(Flag f) {
         return flags.contains(f);
     }
 
-    public void setFlag(Flag f, boolean on) {
+    public synchronized void setFlag(Flag f, boolean on) {
         if (on)
             flags.add(f);
         else
@@ -301,11 +312,11 @@ public final class Process {
     }
 
     public SigAction action(int sig) {
-        return actions[sig];
+        return actions.get(sig);
     }
 
     public void setAction(int sig, SigAction a) {
-        actions[sig] = a;
+        actions.set(sig, a);
     }
 
     public boolean exiting() {
@@ -354,9 +365,37 @@ public final class Process {
         return reaped;
     }
 
-    private boolean ended;
+    private volatile boolean ended;
+    /** The first signal that killed it and the rip then, for the death message (null: it exited). */
+    private SigInfoAndRip killedBy;
+    /** Its resources are being given back (by the last of its threads to leave a core). */
+    private boolean reapStarted;
+
+    private record SigInfoAndRip(jmck.lwk.signal.SigInfo info, long rip) {}
+
+    /** Notes the signal that killed the process (the first one counts), for its death message. */
+    public void setKilledBy(jmck.lwk.signal.SigInfo info, long rip) {
+        if (killedBy == null)
+            killedBy = new SigInfoAndRip(info, rip);
+    }
+
+    public jmck.lwk.signal.SigInfo killedBy() {
+        return killedBy == null ? null : killedBy.info();
+    }
+
+    public long killRip() {
+        return killedBy == null ? 0 : killedBy.rip();
+    }
+
+    /** Claims the reap (true once): under the task lock. */
+    public boolean startReap() {
+        if (reapStarted)
+            return false;
+        reapStarted = true;
+        return true;
+    }
     /** The signal that stopped the process (SIGSTOP, SIGTSTP, ...), 0 while it runs. */
-    private int stopSignal;
+    private volatile int stopSignal;
     /** A stop or a continue that the parent's wait has not reported yet (WUNTRACED, WCONTINUED). */
     private boolean stopToReport, continueToReport;
     /** Threads taken off their cores by the stop, to put back on SIGCONT. */

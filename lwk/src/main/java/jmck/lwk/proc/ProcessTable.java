@@ -7,9 +7,19 @@ import java.util.List;
 import java.util.Map;
 import jmck.lwk.mm.AddressSpace;
 
-/** Every process and thread of one LWK instance, by id. Pids and tids come from one counter, as in Linux. */
+/**
+ * Every process and thread of one LWK instance, by id. Pids and tids come from one counter, as in Linux.
+ *
+ * <p>This object's monitor is the task lock (Linux's tasklist_lock and sighand locks in one), the outermost
+ * lock of the kernel (the order is in this package's package-info). It guards the tables here, the process
+ * tree (parents, children, zombies), each process's life (exiting, ended, reaped), its signal actions and
+ * job-control state, and every thread's death. Paths that take it are rare next to a core's hot paths
+ * (faults, futexes, slices), which never need it: fork and clone, exit and kill, wait4, signal sending
+ * and delivery, exec's de_thread.
+ */
 public final class ProcessTable {
-    private final Map<Integer, Process> processes = new LinkedHashMap<>();
+    /** Written under the task lock; concurrent so that {@link #processes} needs no lock (pid order). */
+    private final Map<Integer, Process> processes = new java.util.concurrent.ConcurrentSkipListMap<>();
     private final Map<Integer, Thread> threads = new LinkedHashMap<>();
     private int nextId = 100;
 
@@ -42,10 +52,9 @@ public final class ProcessTable {
     /** Forgets a thread that ended, unless it is its process's first thread (whose tid is the pid). */
     public synchronized void removeThread(Thread t) {
         Process p = t.process();
-        if (t.tid() == p.pid())
+        if (t.tid() == p.pid() || !p.threads.remove(t))
             return;
         p.cpuNanosOfEnded += t.cpuNanos + t.runningNanos(); // it may end inside its slice
-        p.threads.remove(t);
         threads.remove(t.tid());
     }
 
@@ -70,7 +79,11 @@ public final class ProcessTable {
         return threads.get(tid);
     }
 
-    public synchronized Collection<Process> processes() {
+    /**
+     * A snapshot of the processes, taken without the task lock: System V shared memory counts a segment's
+     * attaches under its own lock, which an exiting process's reap (under the task lock) also takes.
+     */
+    public Collection<Process> processes() {
         return new ArrayList<>(processes.values());
     }
 
@@ -112,8 +125,16 @@ public final class ProcessTable {
         p.markExiting(waitStatus);
     }
 
-    /** Marks a thread dead. */
-    public synchronized void kill(Thread t) {
-        t.state = Thread.State.DEAD;
+    /** The task lock: hold it (synchronized) across a compound change of the tables or a process's life. */
+    public Object taskLock() {
+        return this;
+    }
+
+    /** Marks a thread dead; whether a core runs it now (it then leaves at the end of its slice). */
+    public synchronized boolean kill(Thread t) {
+        synchronized (t.lock) {
+            t.state = Thread.State.DEAD;
+            return t.onCore;
+        }
     }
 }

@@ -1,7 +1,5 @@
 package jmck.lwk.proc;
 
-import java.util.ArrayList;
-import java.util.List;
 import jmck.lwk.mm.AddressSpace;
 import jmck.lwk.mm.BadAddressException;
 
@@ -21,15 +19,14 @@ public final class RobustList {
     private RobustList() {}
 
     /**
-     * Releases what t held on its robust list and forgets the list; returns the waiters to wake. A list that
-     * cannot be read is walked as far as it can be, as Linux does: the thread is dying either way.
+     * Releases what t held on its robust list and forgets the list; a waiter to wake goes to waker. A list
+     * that cannot be read is walked as far as it can be, as Linux does: the thread is dying either way.
      */
-    public static List<Thread> release(Thread t, Futexes futexes) {
+    public static void release(Thread t, Futexes futexes, Futexes.Waker waker) {
         long head = t.robustList();
         t.setRobustList(0, 0);
-        List<Thread> woken = new ArrayList<>();
         if (head == 0)
-            return woken;
+            return;
         AddressSpace mm = t.process().mm();
         try {
             long entry = mm.readLong(head), offset = mm.readLong(head + 8), pending = mm.readLong(head + 16);
@@ -41,18 +38,17 @@ public final class RobustList {
                     next = -1; // handle this entry, then stop
                 }
                 if (entry != pending && !ownerDied(mm, (entry & ~1L) + offset, t.tid(), (entry & 1) != 0, false,
-                        futexes, woken))
-                    return woken;
+                        futexes, waker))
+                    return;
                 if (next == -1)
-                    return woken;
+                    return;
                 entry = next;
             }
             if (pending != 0)
-                ownerDied(mm, (pending & ~1L) + offset, t.tid(), (pending & 1) != 0, true, futexes, woken);
+                ownerDied(mm, (pending & ~1L) + offset, t.tid(), (pending & 1) != 0, true, futexes, waker);
         } catch (BadAddressException e) {
             // the head is gone: nothing more to release
         }
-        return woken;
     }
 
     /**
@@ -62,20 +58,20 @@ public final class RobustList {
      * the walk (a misaligned or unreachable word).
      */
     private static boolean ownerDied(AddressSpace mm, long uaddr, int tid, boolean pi, boolean pending,
-            Futexes futexes, List<Thread> woken) {
+            Futexes futexes, Futexes.Waker waker) {
         if ((uaddr & 3) != 0)
             return false;
         try {
             int word = mm.readInt(uaddr);
             if (pending && !pi && word == 0) {
-                woken.addAll(futexes.take(Futexes.keyOf(mm, uaddr), 1, Futexes.ANY));
+                futexes.wake(Futexes.keyOf(mm, uaddr), 1, Futexes.ANY, waker);
                 return true;
             }
             if ((word & FUTEX_TID_MASK) != tid)
                 return true;
             mm.writeInt(uaddr, (word & FUTEX_WAITERS) | FUTEX_OWNER_DIED);
             if ((word & FUTEX_WAITERS) != 0)
-                woken.addAll(futexes.take(Futexes.keyOf(mm, uaddr), 1, Futexes.ANY));
+                futexes.wake(Futexes.keyOf(mm, uaddr), 1, Futexes.ANY, waker);
             return true;
         } catch (BadAddressException e) {
             return false;

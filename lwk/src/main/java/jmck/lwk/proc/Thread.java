@@ -8,6 +8,11 @@ import jmck.lwk.signal.SigInfo;
 /**
  * A thread of a guest process: its saved registers while it is not on a core, its scheduling state,
  * and its per-thread kernel state (signal mask and queue, TID addresses, the alternate signal stack).
+ *
+ * <p>Locking (see {@code jmck.lwk.proc} for the order): {@link #lock} guards the scheduling state (state,
+ * the wait fields, the pending result, onCore), the pending signals and the masks, and the saved context
+ * against a reaper. Fields with no mark are the thread's own: touched only by the core running it (or,
+ * while it is blocked and off every core, by whoever handles its syscall).
  */
 public final class Thread {
     /** Scheduling states. */
@@ -22,7 +27,12 @@ public final class Thread {
 
     private final int tid;
     private final Process process;
-    State state = State.RUNNABLE;
+    /** The thread's lock: taken after the task lock, futex lock or an mm lock; only run-queue locks after it. */
+    public final Object lock = new Object();
+    /** @GuardedBy("lock") for writes; read without it for a glance. */
+    volatile State state = State.RUNNABLE;
+    /** A core is running this thread (from picking it to the end of its slice). @GuardedBy("lock") */
+    boolean onCore;
     /** Registers saved when the thread left its core; null before its first run. */
     Cpu.Context context;
     /** Where a new thread starts: entry rip and rsp (first run only). */
@@ -31,9 +41,9 @@ public final class Thread {
     /** The next instruction to run when the thread goes back on a core. */
     long rip;
 
-    // signals
-    long blockedMask;
-    long pendingMask;
+    // signals; @GuardedBy("lock") for writes, the masks read without it for a glance
+    volatile long blockedMask;
+    volatile long pendingMask;
     final ArrayDeque<SigInfo> pending = new ArrayDeque<>();
     long altStackSp, altStackSize;
     int altStackFlags = 2; // SS_DISABLE
@@ -44,21 +54,21 @@ public final class Thread {
     long robustListLen;
 
     /** The core this thread runs on. */
-    int core;
+    volatile int core;
     /** Nanoseconds spent running on a core. */
     long cpuNanos;
     /** When the current slice started (0 when not running). */
-    long sliceStart;
+    volatile long sliceStart;
     /** sched_yield asked to go to the back of the run queue. */
-    boolean yieldRequested;
+    volatile boolean yieldRequested;
     /** Why a blocked thread waits (for traces and ps). */
-    String waitReason = "";
+    volatile String waitReason = "";
     /** The trap being handled, for the signal frame's sigcontext (trapno, err). */
     private int trapNo;
     private long trapError;
-    /** A syscall result to put in rax before the thread runs again (it was blocked). */
-    private boolean hasPendingResult;
-    private long pendingResult;
+    /** A syscall result to put in rax before the thread runs again (it was blocked). @GuardedBy("lock") */
+    boolean hasPendingResult;
+    long pendingResult;
     /** Work a syscall left for after the core stopped, when registers may be rewritten (rt_sigreturn, execve). */
     private Consumer<Cpu> afterStop;
     /** The context's CR3 is stale (a forked child's copy of its parent's registers): load writes the root. */
@@ -82,21 +92,23 @@ public final class Thread {
     }
 
     /** How the current wait reacts to a signal, and how to undo its bookkeeping (leave a futex queue). */
+    /** @GuardedBy("lock") */
     Interrupt interrupt = Interrupt.NONE;
+    /** @GuardedBy("lock") */
     Runnable cancelWait;
-    /** Counts waits, so that a timer set for an earlier wait does not end a later one. */
+    /** Counts waits, so that a timer set for an earlier wait does not end a later one. @GuardedBy("lock") */
     long waitSeq;
     /** A signal ended the wait; delivery decides between EINTR and running the syscall again. */
-    Interrupt interrupted = Interrupt.NONE;
+    volatile Interrupt interrupted = Interrupt.NONE;
     /** The syscall runs again whether or not a handler runs first (its wait ended for a reason to look again). */
-    boolean restartAlways;
+    volatile boolean restartAlways;
     /** rt_sigsuspend: the mask to restore once the handler returns (Linux's saved_sigmask). */
     long savedMask;
     boolean hasSavedMask;
-    /** The futex queue the thread sleeps on, if any. */
+    /** The futex queue the thread sleeps on, if any. @GuardedBy("Futexes") */
     Futexes.Key futexKey;
     /** rt_sigtimedwait: the signals the thread waits for. */
-    long sigwaitSet;
+    volatile long sigwaitSet;
 
     Thread(int tid, Process process) {
         this.tid = tid;
@@ -136,16 +148,22 @@ public final class Thread {
 
     /** Sets the value rax gets when the thread next runs (a blocked syscall's result). */
     public void setPendingResult(long value) {
-        pendingResult = value;
-        hasPendingResult = true;
+        synchronized (lock) {
+            pendingResult = value;
+            hasPendingResult = true;
+        }
     }
 
     /** Puts a pending syscall result into rax; the thread's registers must be on cpu. */
     public void applyPendingResult(Cpu cpu) {
-        if (hasPendingResult) {
-            cpu.setReg(jmck.emulator.X86Reg.RAX, pendingResult);
+        long value;
+        synchronized (lock) {
+            if (!hasPendingResult)
+                return;
             hasPendingResult = false;
+            value = pendingResult;
         }
+        cpu.setReg(jmck.emulator.X86Reg.RAX, value);
     }
 
     /** Asks for work to be done once the core has stopped (the syscall returned NO_RETURN). */
@@ -164,11 +182,20 @@ public final class Thread {
         }
     }
 
-    /** Frees the saved register context (the thread is dead). */
+    /** Frees the saved register context (the thread is dead, or starts afresh). */
     public void releaseContext() {
-        if (context != null) {
-            context.close();
-            context = null;
+        synchronized (lock) {
+            if (context != null) {
+                context.close();
+                context = null;
+            }
+        }
+    }
+
+    /** Whether a core is running this thread now (between picking it and the end of its slice). */
+    public boolean onCore() {
+        synchronized (lock) {
+            return onCore;
         }
     }
 
@@ -201,6 +228,15 @@ public final class Thread {
         return interrupted;
     }
 
+    /** The wait's undo, if it ended some other way than by its waker (see Scheduler.block); taken once. */
+    public Runnable takeCancel() {
+        synchronized (lock) {
+            Runnable c = cancelWait;
+            cancelWait = null;
+            return c;
+        }
+    }
+
     public void clearInterrupted() {
         interrupted = Interrupt.NONE;
         restartAlways = false;
@@ -225,7 +261,9 @@ public final class Thread {
 
     /** Whether a signal may end this thread's wait: it is blocked in an interruptible syscall. */
     public boolean interruptible() {
-        return state == State.BLOCKED && interrupt != Interrupt.NONE;
+        synchronized (lock) {
+            return state == State.BLOCKED && interrupt != Interrupt.NONE;
+        }
     }
 
     /** sigsuspend's mask: the mask the handler frame saves and sigreturn restores. */
@@ -245,9 +283,11 @@ public final class Thread {
 
     /** Restores sigsuspend's mask if no handler took it (the wait ended without one). */
     public void restoreSavedMask() {
-        if (hasSavedMask) {
-            hasSavedMask = false;
-            blockedMask = savedMask;
+        synchronized (lock) {
+            if (hasSavedMask) {
+                hasSavedMask = false;
+                blockedMask = savedMask;
+            }
         }
     }
 
@@ -290,10 +330,12 @@ public final class Thread {
     /** Queues a signal for this thread; a standard signal already pending is not queued twice. */
     public void addPending(SigInfo info) {
         long bit = 1L << (info.signo() - 1);
-        if (info.signo() < jmck.lwk.abi.Signals.SIGRTMIN && (pendingMask & bit) != 0)
-            return;
-        pendingMask |= bit;
-        pending.addLast(info);
+        synchronized (lock) {
+            if (info.signo() < jmck.lwk.abi.Signals.SIGRTMIN && (pendingMask & bit) != 0)
+                return;
+            pendingMask |= bit;
+            pending.addLast(info);
+        }
     }
 
     /** Whether a signal outside the blocked mask is pending. */
@@ -308,7 +350,13 @@ public final class Thread {
 
     /** Removes and returns the lowest-numbered pending signal that is not blocked, or null. */
     public SigInfo takeDeliverable() {
-        long ready = pendingMask & ~blockedMask;
+        synchronized (lock) {
+            return takeDeliverable(blockedMask);
+        }
+    }
+
+    private SigInfo takeDeliverable(long blocked) {
+        long ready = pendingMask & ~blocked;
         if (ready == 0)
             return null;
         int sig = Long.numberOfTrailingZeros(ready) + 1;
@@ -333,23 +381,21 @@ public final class Thread {
 
     /** Forgets pending signals in set (SIGCONT discards pending stops, and the reverse). */
     public void discardPending(long set) {
-        if ((pendingMask & set) == 0)
-            return;
-        pending.removeIf(si -> (set & (1L << (si.signo() - 1))) != 0);
-        pendingMask &= ~set;
+        synchronized (lock) {
+            if ((pendingMask & set) == 0)
+                return;
+            pending.removeIf(si -> (set & (1L << (si.signo() - 1))) != 0);
+            pendingMask &= ~set;
+        }
     }
 
     /** Removes and returns the lowest-numbered pending signal in set, blocked or not, or null (sigtimedwait). */
     public SigInfo takePending(long set) {
-        long ready = pendingMask & set;
-        if (ready == 0)
-            return null;
-        long saved = blockedMask;
-        blockedMask = ~ready; // takeDeliverable picks among unblocked signals: unblock just these
-        try {
-            return takeDeliverable();
-        } finally {
-            blockedMask = saved;
+        synchronized (lock) {
+            long ready = pendingMask & set;
+            if (ready == 0)
+                return null;
+            return takeDeliverable(~ready); // picks among "unblocked" signals: unblock just these
         }
     }
 
@@ -372,7 +418,9 @@ public final class Thread {
     }
 
     public void setBlockedMask(long mask) {
-        blockedMask = mask;
+        synchronized (lock) {
+            blockedMask = mask;
+        }
     }
 
     public long clearChildTid() {

@@ -7,7 +7,10 @@ import jmck.lwk.proc.Thread;
 /**
  * Sending and delivering signals (McKernel's kernel/syscall.c do_kill and check_signal, Linux's
  * kernel/signal.c). Delivery happens on the way back to user mode: the kernel calls {@link #deliver}
- * before a thread runs and after it stops.
+ * before a thread runs and after it stops. Sending and delivering hold the task lock (the process's
+ * actions and its threads' fates do not change meanwhile); a thread's pending set and masks are guarded
+ * by its own lock. A thread that gets a signal while it runs on another core is kicked off it, so that
+ * it takes the signal at once.
  */
 public final class Signals {
     /** What sending and delivery need from the kernel: to end a process, and to end a thread's wait. */
@@ -36,14 +39,16 @@ public final class Signals {
     private static final long UNBLOCKABLE = (1L << (jmck.lwk.abi.Signals.SIGKILL - 1))
             | (1L << (jmck.lwk.abi.Signals.SIGSTOP - 1));
     private final Terminator terminator;
+    private final Object taskLock;
     private volatile PendingListener pendingListener = p -> { };
 
     public void setPendingListener(PendingListener l) {
         pendingListener = l;
     }
 
-    public Signals(Terminator terminator) {
+    public Signals(Terminator terminator, Object taskLock) {
         this.terminator = terminator;
+        this.taskLock = taskLock;
     }
 
     /**
@@ -65,6 +70,12 @@ public final class Signals {
 
     /** A signal for a whole process: goes to the first thread that does not block it (else the first thread). */
     public void send(Process p, SigInfo info) {
+        synchronized (taskLock) {
+            sendLocked(p, info);
+        }
+    }
+
+    private void sendLocked(Process p, SigInfo info) {
         jobControl(p, info.signo());
         if (fatal(p, info.signo(), null)) {
             terminator.killProcess(p, info, jmck.lwk.abi.Signals.dumpsCore(info.signo()));
@@ -123,6 +134,12 @@ public final class Signals {
 
     /** A signal for one thread (tgkill). */
     public void sendThread(Thread t, SigInfo info) {
+        synchronized (taskLock) {
+            sendThreadLocked(t, info);
+        }
+    }
+
+    private void sendThreadLocked(Thread t, SigInfo info) {
         jobControl(t.process(), info.signo());
         if (t.alive() && fatal(t.process(), info.signo(), t)) {
             terminator.killProcess(t.process(), info, jmck.lwk.abi.Signals.dumpsCore(info.signo()));
@@ -137,6 +154,12 @@ public final class Signals {
      * if it is, the action becomes the default one, as Linux's force_sig_fault does.
      */
     public void force(Thread t, SigInfo info) {
+        synchronized (taskLock) {
+            forceLocked(t, info);
+        }
+    }
+
+    private void forceLocked(Thread t, SigInfo info) {
         Process p = t.process();
         int sig = info.signo();
         SigAction a = p.action(sig);
@@ -162,6 +185,12 @@ public final class Signals {
      * like Linux). The thread's registers must be on cpu. Trap details fill the frame's sigcontext.
      */
     public SigInfo deliver(Cpu cpu, Thread t, long trapNo, long errorCode) {
+        synchronized (taskLock) {
+            return deliverLocked(cpu, t, trapNo, errorCode);
+        }
+    }
+
+    private SigInfo deliverLocked(Cpu cpu, Thread t, long trapNo, long errorCode) {
         Process p = t.process();
         while (t.alive() && !p.exiting()) {
             SigInfo info = t.takeDeliverable();

@@ -13,9 +13,10 @@ import jmck.lwk.proc.Thread;
 
 /**
  * futex(2): the sleeping half of every pthread mutex, condition variable, barrier and join. Waiting
- * compares the word and sleeps in one step: every syscall runs on the kernel's single thread while all
- * emulated cores are stopped, so no guest instruction can change the word in between (what Linux's
- * hash-bucket lock guarantees).
+ * compares the word and sleeps in one step under the futex lock (Linux's hash-bucket lock), which wakes
+ * take too: a FUTEX_WAKE on another core either comes before the compare (which then fails with EAGAIN,
+ * as the guest changed the word first) or finds the waiter queued. FUTEX_WAKE_OP changes its word with a
+ * host compare-and-swap, atomic against guest code on other cores.
  */
 final class FutexSyscalls {
     private static final int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_FD = 2, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4,
@@ -105,13 +106,16 @@ final class FutexSyscalls {
 
     /** FUTEX_WAIT: sleep on key if the word at uaddr still holds val, until deadline (-1: none). */
     private long wait(Thread t, AddressSpace mm, Futexes.Key key, long uaddr, int val, long deadline, int bitset) {
-        if (mm.readInt(uaddr) != val)
-            return -Errno.EAGAIN;
-        if (deadline >= 0 && deadline <= System.nanoTime())
-            return -Errno.ETIMEDOUT;
         Futexes futexes = kernel.futexes();
-        futexes.enqueue(key, t, bitset);
-        long seq = kernel.scheduler().block(t, "futex", Thread.Interrupt.RESTART, () -> futexes.remove(t));
+        long seq;
+        synchronized (futexes) { // compare and sleep in one step
+            if (mm.readInt(uaddr) != val)
+                return -Errno.EAGAIN;
+            if (deadline >= 0 && deadline <= System.nanoTime())
+                return -Errno.ETIMEDOUT;
+            seq = kernel.scheduler().block(t, "futex", Thread.Interrupt.RESTART, () -> futexes.remove(t));
+            futexes.enqueue(key, t, bitset, seq);
+        }
         if (deadline >= 0)
             kernel.timers().add(deadline, () -> kernel.scheduler().timeout(t, seq, -Errno.ETIMEDOUT));
         return SyscallDispatcher.NO_RETURN;
@@ -121,12 +125,7 @@ final class FutexSyscalls {
     private long wake(Futexes.Key key, int n, int bitset) {
         if (n <= 0)
             return 0;
-        int woken = 0;
-        for (Thread w : kernel.futexes().take(key, n, bitset)) {
-            kernel.scheduler().wake(w, 0);
-            woken++;
-        }
-        return woken;
+        return kernel.futexes().wake(key, n, bitset, (w, seq) -> kernel.scheduler().wakeIfWaiting(w, seq, 0));
     }
 
     /** FUTEX_(CMP_)REQUEUE: wakes up to n, moves up to n2 more to uaddr2's queue; returns woken + moved. */
@@ -135,10 +134,12 @@ final class FutexSyscalls {
         if (n < 0 || n2 < 0)
             return -Errno.EINVAL;
         Futexes.Key from = key(mm, uaddr, shared, false), to = key(mm, uaddr2, shared, false);
-        if (compare && mm.readInt(uaddr) != expected)
-            return -Errno.EAGAIN;
-        long woken = wake(from, n, Futexes.ANY);
-        return woken + kernel.futexes().requeue(from, to, n2);
+        synchronized (kernel.futexes()) {
+            if (compare && mm.readInt(uaddr) != expected)
+                return -Errno.EAGAIN;
+            long woken = wake(from, n, Futexes.ANY);
+            return woken + kernel.futexes().requeue(from, to, n2);
+        }
     }
 
     /**
@@ -154,17 +155,31 @@ final class FutexSyscalls {
                 return -Errno.EINVAL;
             oparg = 1 << oparg;
         }
-        int old = mm.readInt(uaddr2);
-        int updated;
-        switch (op) {
-            case 0: updated = oparg; break;        // SET
-            case 1: updated = old + oparg; break;  // ADD
-            case 2: updated = old | oparg; break;  // OR
-            case 3: updated = old & ~oparg; break; // ANDN
-            case 4: updated = old ^ oparg; break;  // XOR
-            default: return -Errno.ENOSYS;
+        if (op > 4)
+            return -Errno.ENOSYS;
+        synchronized (kernel.futexes()) {
+            int old;
+            do { // the guest may change the word meanwhile: a compare-and-swap loop, as a locked instruction would
+                old = mm.readInt(uaddr2);
+            } while (!mm.compareAndSetInt(uaddr2, old, apply(op, old, oparg)));
+            return wakeOp(key, n, key2, n2, old, cmp, cmparg);
         }
-        mm.writeInt(uaddr2, updated);
+    }
+
+    private static int apply(int op, int old, int oparg) {
+        switch (op) {
+            case 0: return oparg;        // SET
+            case 1: return old + oparg;  // ADD
+            case 2: return old | oparg;  // OR
+            case 3: return old & ~oparg; // ANDN
+            default: return old ^ oparg; // XOR
+        }
+    }
+
+    /** FUTEX_WAKE_OP's wakes, once the word at uaddr2 changed from old. */
+    private long wakeOp(Futexes.Key key, int n, Futexes.Key key2, int n2, int old, int cmp, int cmparg) {
+        if (cmp > 5)
+            return -Errno.ENOSYS; // after the operation, before any wake, as Linux
         long woken = wake(key, n, Futexes.ANY);
         boolean hit;
         switch (cmp) {

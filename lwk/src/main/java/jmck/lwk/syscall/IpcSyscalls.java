@@ -29,7 +29,10 @@ final class IpcSyscalls {
 
             @Override
             public void restart(Thread t) {
-                kernel.scheduler().wakeToRestart(t);
+                // t is on a waiter list only while in the wait it began there (a wait that ended otherwise
+                // leaves the list, in its cancel, before t can wait again), and the list's lock orders this
+                // after that wait's start: its current wait is that one
+                kernel.scheduler().wakeToRestart(t, t.waitSeq());
             }
 
             @Override

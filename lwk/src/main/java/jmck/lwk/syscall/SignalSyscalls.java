@@ -76,13 +76,16 @@ final class SignalSyscalls {
         }
         if (!validSignal(sig) || newAction != null && (sig == Signals.SIGKILL || sig == Signals.SIGSTOP))
             return -Errno.EINVAL;
-        SigAction old = t.process().action(sig);
-        if (newAction != null) {
-            t.process().setAction(sig, newAction);
-            if (!newAction.isDefault() && (sig == Signals.SIGINT || sig == Signals.SIGTERM || sig == Signals.SIGHUP))
-                if (kernel.scheduler().setPreemptible(true)) // the host may forward it at any time: see LocalRun
-                    t.requestYield(); // this slice has no budget yet: end it, the next one has
+        SigAction old;
+        synchronized (kernel.processes().taskLock()) { // senders on other cores see the old action or the new
+            old = t.process().action(sig);
+            if (newAction != null)
+                t.process().setAction(sig, newAction);
         }
+        if (newAction != null && !newAction.isDefault()
+                && (sig == Signals.SIGINT || sig == Signals.SIGTERM || sig == Signals.SIGHUP)
+                && kernel.scheduler().setPreemptible(true)) // exact mode: the host may forward it at any time (LocalRun)
+            t.requestYield(); // this slice has no budget yet: end it, the next one has
         if (oldact != 0) {
             ByteBuffer b = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
             b.putLong(old.handler()).putLong(old.flags()).putLong(old.restorer()).putLong(old.mask());

@@ -39,8 +39,8 @@ public final class SyscallDispatcher {
     private final KernelLog kmsg;
     private volatile SyscallForwarder forwarder = SyscallForwarder.NONE;
     private volatile Tracer tracer;
-    private final long[] traceArgs = new long[6];
-    private boolean forwarded;
+    /** Per host thread (a core's, in parallel mode): whether the call it dispatched last went to the proxy. */
+    private final ThreadLocal<boolean[]> forwarded = ThreadLocal.withInitial(() -> new boolean[1]);
 
     public SyscallDispatcher(KernelLog kmsg) {
         this.kmsg = kmsg;
@@ -70,11 +70,10 @@ public final class SyscallDispatcher {
 
     public long dispatch(Thread t, long nr, long[] a) {
         Tracer tr = tracer;
-        if (tr != null)
-            System.arraycopy(a, 0, traceArgs, 0, 6);
+        long[] traceArgs = tr != null ? a.clone() : null;
         Syscall call = Syscall.of(nr);
         long r;
-        forwarded = false;
+        forwarded.get()[0] = false;
         try {
             if (call == null || call.where == Syscall.Where.UNSUPPORTED)
                 r = unsupported(nr, call);
@@ -86,19 +85,19 @@ public final class SyscallDispatcher {
             r = -e.errno();
         }
         if (tr != null)
-            tr.syscall(t, call, nr, traceArgs, r, forwarded);
+            tr.syscall(t, call, nr, traceArgs, r, forwarded.get()[0]);
         return r;
     }
 
     /** Forwards a syscall to the proxy; LOCAL handlers call it when the LWK leaves a case to the host. */
     public long forward(Thread t, Syscall call, long[] a) {
-        forwarded = true;
+        forwarded.get()[0] = true;
         return forwarder.forward(t, call, a);
     }
 
     /** Whether the last dispatched call went to the proxy (for traces and debuggers). */
     public boolean lastForwarded() {
-        return forwarded;
+        return forwarded.get()[0];
     }
 
     public Tracer tracer() {
@@ -128,8 +127,12 @@ public final class SyscallDispatcher {
 
     private long unsupported(long nr, Syscall call) {
         int key = nr >= 0 && nr < 4096 ? (int) nr : 4096;
-        if (!reported.get(key)) {
+        boolean first;
+        synchronized (reported) {
+            first = !reported.get(key);
             reported.set(key);
+        }
+        if (first) {
             String name = call != null ? call.linuxName + " (" + nr + ")" : "number " + nr;
             kmsg.log("syscall %s is not implemented: returning ENOSYS", name);
             System.err.println("jmck: syscall " + name + " is not implemented; returning ENOSYS");

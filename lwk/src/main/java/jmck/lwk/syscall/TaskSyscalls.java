@@ -61,8 +61,17 @@ final class TaskSyscalls {
             kernel.exits().exitProcess(t.process(), ((int) a[0] & 0xff) << 8);
             return SyscallDispatcher.NO_RETURN;
         });
-        d.register(Syscall.WAIT4, (t, a) -> wait4(t, (int) a[0], a[1], (int) a[2], a[3]));
-        d.register(Syscall.WAITID, (t, a) -> waitid(t, (int) a[0], (int) a[1], a[2], (int) a[3], a[4]));
+        // A wait looks at the children and sleeps in one step under the task lock, which a child's exit takes.
+        d.register(Syscall.WAIT4, (t, a) -> {
+            synchronized (kernel.processes().taskLock()) {
+                return wait4(t, (int) a[0], a[1], (int) a[2], a[3]);
+            }
+        });
+        d.register(Syscall.WAITID, (t, a) -> {
+            synchronized (kernel.processes().taskLock()) {
+                return waitid(t, (int) a[0], (int) a[1], a[2], (int) a[3], a[4]);
+            }
+        });
     }
 
     // ---- clone ----
@@ -95,6 +104,7 @@ final class TaskSyscalls {
                 return -Errno.EAGAIN;
             }
             setTids(child, mm, flags, parentTid, childTid);
+            kernel.lifecycle().startThread(child);
             return child.tid();
         }
         Process child = kernel.lifecycle().fork(t, (flags & CLONE_VM) != 0, registers);
@@ -408,11 +418,19 @@ final class TaskSyscalls {
         mm.writeInt(va + 24, status);
     }
 
-    /** Sleeps until a child changes state; the wait runs again then (a handler with SA_RESTART restarts it too). */
+    /**
+     * Sleeps until a child changes state; the wait runs again then (a handler with SA_RESTART restarts it
+     * too). Under the task lock, which a child's exit takes to wake the waiters.
+     */
     private long sleepForChild(Thread t, String why) {
         Process self = t.process();
-        self.childWaiters().add(t);
-        kernel.scheduler().block(t, why, Thread.Interrupt.RESTART, () -> self.childWaiters().remove(t));
+        Object taskLock = kernel.processes().taskLock();
+        long seq = kernel.scheduler().block(t, why, Thread.Interrupt.RESTART, () -> {
+            synchronized (taskLock) {
+                self.childWaiters().removeIf(w -> w.thread() == t);
+            }
+        });
+        self.childWaiters().add(new Process.Waiter(t, seq));
         return SyscallDispatcher.NO_RETURN;
     }
 

@@ -45,6 +45,21 @@ class PageTableTest {
         assertEquals(frame + 0x123, PageTable.translate(mem, pt.root(), va + 0x123, true));
     }
 
+    /** Parallel mode: A, and D on a writable page, are set in advance, so QEMU's walker never writes an entry. */
+    @Test
+    void settledEntriesCarryTheirAccessedAndDirtyBits() {
+        PageTable pt = new PageTable(mem, frames, -1);
+        pt.setSettleEntries(true);
+        long va = 0x0000_7f12_3456_7000L, frame = frames.allocate(0), ro = frames.allocate(0);
+        pt.map(va, frame, PageSize.SMALL, Pte.P | Pte.US | Pte.RW);
+        pt.map(va + 4096, ro, PageSize.SMALL, Pte.P | Pte.US);
+        assertEquals(frame | Pte.P | Pte.US | Pte.RW | Pte.A | Pte.D, pt.walk(va).leaf());
+        assertEquals(ro | Pte.P | Pte.US | Pte.A, pt.walk(va + 4096).leaf());
+        Walk w = pt.walk(va);
+        for (int level = 0; level < 3; level++) // the tables on the way have A set too
+            assertEquals(Pte.A, w.entries()[level] & Pte.A);
+    }
+
     @Test
     void largePagesLiveInThePageDirectory() {
         PageTable pt = new PageTable(mem, frames, -1);
