@@ -213,6 +213,27 @@ class LinuxAbiTest {
     }
 
     /**
+     * Priority-inheritance futexes (FUTEX_LOCK_PI, LOCK_PI2, TRYLOCK_PI, UNLOCK_PI were ENOSYS: a
+     * PTHREAD_PRIO_INHERIT mutex failed under contention): contended PI mutexes, the raw calls' errors and
+     * deadlines, the hand-over to a waiter, and a robust PI mutex whose owner exits.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void priorityInheritanceFutexes(String flavor) {
+        String prog = Guests.guest(flavor, "pi_futex").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmckWithin(60, "run", "--cores", "2", prog);
+        mine.assertSameAs(linux);
+        for (String line : new String[] {"4 threads x 2000 increments under a PI mutex: 8000",
+                "LOCK_PI again: EDEADLK, TRYLOCK_PI: EDEADLK", "held by another thread: TRYLOCK_PI: EAGAIN, UNLOCK_PI: EPERM",
+                "LOCK_PI with a deadline 30 ms on: ETIMEDOUT, waiters bit set: 1",
+                "LOCK_PI waits for the unlock: 0, the word is mine: 1, owner was 1",
+                "robust PI mutex, owner exited while we waited: EOWNERDEAD"})
+            assertTrue(mine.stdout().contains(line + "\n"), line + " in\n" + mine.stdout());
+    }
+
+    /**
      * name_to_handle_at and open_by_handle_at (ENOSYS before): a handle's size told by EOVERFLOW, the same
      * handle through a path, a directory fd and AT_EMPTY_PATH, the file opened again by it (O_CLOEXEC kept),
      * the errors, and EPERM once the process dropped root.
