@@ -15,3 +15,23 @@ long jmck_host_syscall(long nr, long a0, long a1, long a2, long a3, long a4, lon
 			 : "rcx", "r11", "memory");
 	return ret;
 }
+
+#include <signal.h>
+#include <string.h>
+
+static void interrupted(int sig)
+{
+	(void)sig;
+}
+
+/* Makes signal sig end the blocking host call of the thread it is sent to with EINTR (no SA_RESTART) and do
+ * nothing else: how the LWK ends a delegated call that the guest thread it runs for no longer waits for
+ * (a signal came for that thread). Returns 0 or -1. */
+int jmck_host_interrupt_with(int sig)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = interrupted;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(sig, &sa, NULL);
+}

@@ -67,6 +67,8 @@ public final class IkcForwarder implements SyscallForwarder {
         final AtomicInteger inFlight = new AtomicInteger();
         /** Whether the slot's thread stopped spinning and blocked: only then may the poll take the answer. Guarded by this. */
         final boolean[] blocked = new boolean[SLOTS];
+        /** When a signal for its thread last asked each slot's call to end (0: never; see HostCallInterrupts). */
+        final long[] interruptSent = new long[SLOTS];
         /** The tokens of writable generated files opened by the process (forgotten when it ends). */
         final java.util.List<Long> writerTokens = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -182,7 +184,11 @@ public final class IkcForwarder implements SyscallForwarder {
                 done = complete(c, slot);
             } else {
                 c.blocked[slot] = true;
-                kernel.scheduler().block(t, reason);
+                if (call == null) // the LWK's own request runs to its end; a syscall ends early for a signal
+                    kernel.scheduler().block(t, reason);
+                else
+                    kernel.scheduler().block(t, reason, Thread.Interrupt.HOST,
+                            () -> HostCallInterrupts.request(c.channel, slot, c.proxyPid, c.interruptSent));
                 kernel.externalWait(1);
             }
         }
@@ -191,7 +197,7 @@ public final class IkcForwarder implements SyscallForwarder {
 
     /** An answer taken off its slot, to act on once the slot is free and no lock is held. */
     private record Completed(Thread thread, Syscall call, long[] args, LongUnaryOperator then, long result,
-            DirectReads direct, int offeredFd, int generation) {}
+            DirectReads direct, int offeredFd, int generation, boolean interrupted) {}
 
     private static final long AT_EACCESS = 0x200;
 
@@ -214,8 +220,9 @@ public final class IkcForwarder implements SyscallForwarder {
         Syscall call = c.call[i];
         int offered = c.direct != null && (call == Syscall.READ || call == Syscall.PREAD64) ? c.channel.offeredFd(i) : -1;
         Completed done = new Completed(c.waiting[i], call, c.args[i].clone(), c.then[i], c.channel.result(i),
-                c.direct, offered, c.channel.offeredGeneration(i));
+                c.direct, offered, c.channel.offeredGeneration(i), c.interruptSent[i] != 0);
         c.waiting[i] = null;
+        c.interruptSent[i] = 0;
         c.then[i] = null;
         c.call[i] = null;
         c.blocked[i] = false;
@@ -381,8 +388,10 @@ public final class IkcForwarder implements SyscallForwarder {
             IkcChannel ch = c.channel;
             for (int i = 0; i < SLOTS; i++) {
                 int state = ch.state(i);
-                if (state == IkcChannel.CLAIMED)
+                if (state == IkcChannel.CLAIMED) {
                     serveCallBack(c, i);
+                    HostCallInterrupts.resend(ch, i, c.proxyPid, c.interruptSent);
+                }
                 if (state != IkcChannel.RESPONSE)
                     continue;
                 Completed done;
@@ -397,7 +406,9 @@ public final class IkcForwarder implements SyscallForwarder {
                 var tracer = kernel.syscalls().tracer();
                 if (tracer != null && t != null)
                     tracer.resumed(t, done.call(), result);
-                if (result != SyscallDispatcher.NO_RETURN && t != null)
+                if (result == -Errno.EINTR && done.interrupted() && done.call() != null && t != null)
+                    kernel.scheduler().wakeInterrupted(t, HostCallInterrupts.modeOf(done.call()));
+                else if (result != SyscallDispatcher.NO_RETURN && t != null)
                     kernel.scheduler().wake(t, result);
             }
         }
@@ -515,7 +526,8 @@ public final class IkcForwarder implements SyscallForwarder {
                 Thread t = c.waiting[i];
                 if (t == null)
                     continue;
-                String what = c.call[i] != null ? c.call[i].linuxName : pseudoCallName(c.channel.number(i));
+                IkcCall pseudo = IkcCall.of(c.channel.number(i));
+                String what = c.call[i] != null ? c.call[i].linuxName : pseudo != null ? pseudo.what : "call " + c.channel.number(i);
                 int callBack = c.channel.callbackState(i);
                 String state = switch (c.channel.state(i)) {
                     case IkcChannel.FILLING -> "being posted";
@@ -531,21 +543,6 @@ public final class IkcForwarder implements SyscallForwarder {
         return l;
     }
 
-    private static String pseudoCallName(long nr) {
-        IkcCall call = IkcCall.of(nr);
-        return call == null ? "call " + nr : switch (call) {
-            case OPEN_GENERATED -> "open (a /proc file)";
-            case MAPPABLE_FD -> "mmap (the host file)";
-            case OPEN_EXEC -> "execve (open the file)";
-            case EXEC_DONE -> "execve (close-on-exec files)";
-            case FORK -> "fork (copy the files)";
-            case PATH_CALL -> "a call on a /proc path";
-            case OPEN_LOCAL_FILE -> "open (a pidfd or signalfd)";
-            case LOCAL_FILE_OF -> "which file an fd is";
-            case COPY_FD -> "pidfd_getfd (copy an fd)";
-            case COMPARE_FILES -> "kcmp (compare two fds)";
-        };
-    }
 
     private static void deleteTree(Path d) {
         if (!Files.exists(d))

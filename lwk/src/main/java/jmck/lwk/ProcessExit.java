@@ -6,6 +6,7 @@ import jmck.lwk.debug.DebugHooks;
 import jmck.lwk.proc.Futexes;
 import jmck.lwk.proc.Process;
 import jmck.lwk.proc.Rlimits;
+import jmck.lwk.proc.RobustList;
 import jmck.lwk.proc.Thread;
 import jmck.lwk.signal.SigAction;
 import jmck.lwk.signal.SigInfo;
@@ -31,11 +32,14 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
     }
 
     /**
-     * Ends thread t (exit). Its CLONE_CHILD_CLEARTID word is cleared and one waiter on it woken (that is
-     * how pthread_join learns of the exit). When it was the last thread, the process ends with waitStatus.
+     * Ends thread t (exit). The robust mutexes it holds pass to their next lockers as EOWNERDEAD; its
+     * CLONE_CHILD_CLEARTID word is cleared and one waiter on it woken (that is how pthread_join learns of
+     * the exit). When it was the last thread, the process ends with waitStatus.
      */
     public void exitThread(Thread t, int waitStatus) {
         Process p = t.process();
+        if (!p.exiting())
+            releaseRobustList(t);
         long tidAddress = t.clearChildTid();
         if (tidAddress != 0 && !p.exiting()) {
             try {
@@ -58,6 +62,14 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
     public void exitProcess(Process p, int waitStatus) {
         endAll(p, waitStatus, null);
         maybeReap(p);
+    }
+
+    /**
+     * The robust futexes t holds get FUTEX_OWNER_DIED and a waiter each is woken ({@link RobustList}); done
+     * for every thread as it ends, before its memory goes, whether it exits alone or its process ends.
+     */
+    void releaseRobustList(Thread t) {
+        RobustList.release(t, k.futexes(), (w, seq) -> k.scheduler().wakeIfWaiting(w, seq, 0));
     }
 
     /** Kills p by a signal (info says which and why; core if its default action dumps core). */
@@ -139,6 +151,8 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
      * Under the task lock.
      */
     private void reap(Process p, SigInfo killedBy, long rip) {
+        for (Thread t : p.threads())
+            releaseRobustList(t);
         long before = k.frames().freeFrames();
         p.mm().release();
         k.futexes().forget(p);

@@ -10,7 +10,9 @@ import jmck.lwk.abi.Errno;
  * Waiting for fds: poll, ppoll, select and pselect6, all as one host ppoll over translated fds (Linux's
  * fs/select.c does the same: select is poll over the fd sets). Timeouts are read before anything else and
  * what is left of them is written back (ppoll, select, pselect6), as Linux does. The signal masks of ppoll
- * and pselect6 are only checked: signals are the LWK's, and a delegated call is not interrupted by them.
+ * and pselect6 are only checked: signals are the LWK's, which has a call interrupted (EINTR) when one comes
+ * that the thread's own mask lets through (jmck.ihk.HostCallInterrupts); the call's temporary mask is not
+ * applied.
  */
 final class PollCalls {
     private static final int SYS_PPOLL = 271;

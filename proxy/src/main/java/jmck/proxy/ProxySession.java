@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import jmck.emulator.PhysicalMemory;
+import jmck.emulator.host.HostSyscall;
 import jmck.ihk.IkcForwarder;
 import jmck.ihk.ikc.Doorbell;
 import jmck.ihk.ikc.AdaptiveSpin;
@@ -35,6 +36,11 @@ import jmck.lwk.syscall.Syscall;
 public final class ProxySession {
     /** The most workers a process gets: one per IKC slot, as more could never be busy at once. */
     private static final int MAX_WORKERS = IkcForwarder.SLOTS;
+    /** How often a call ended by an interrupt meant for another runs again before its EINTR is the answer. */
+    private static final int MAX_SPURIOUS_EINTR = 16;
+    static {
+        HostSyscall.interruptWith(HostSyscall.SIG_INTERRUPT); // see interruptible()
+    }
     /** How long a worker waits for a request before it leaves. */
     private static final long IDLE_NANOS = Long.getLong("jmck.proxy.idle", 1_000_000_000L);
     /** How long a waiting worker sleeps before it looks at the time again. */
@@ -206,7 +212,9 @@ public final class ProxySession {
         AdaptiveSpin spin = new AdaptiveSpin();
         DirectReadOffers offers = new DirectReadOffers();
         try {
+            int hostTid = (int) HostSyscall.call(HostSyscall.SYS_GETTID, 0, 0, 0);
             for (int slot; (slot = next(s, spin)) >= 0; ) {
+                ch.setWorker(slot, hostTid); // before the interrupt is looked at: the LWK reads them the other way round
                 ch.addIdle(-1);
                 if (ch.idle() == 0 && ch.pending()) { // the LWK wrote a request, then read the count: one of us sees the other
                     ch.want();
@@ -218,6 +226,7 @@ public final class ProxySession {
                 } finally {
                     ch.addIdle(1); // before the answer, or the LWK's next call may find no one idle
                 }
+                ch.setWorker(slot, 0);
                 ch.respond(slot, r);
                 lwk.ring();
                 synchronized (this) {
@@ -309,7 +318,7 @@ public final class ProxySession {
             Syscall call = Syscall.of(nr);
             if (call == null)
                 return -Errno.ENOSYS;
-            long r = hc.execute(call, args);
+            long r = interruptible(channel, slot, () -> hc.execute(call, args));
             if (r >= 0 && (call == Syscall.READ || call == Syscall.PREAD64))
                 offers.offer(channel, slot, s.fds, args[0]);
             return r;
@@ -341,6 +350,24 @@ public final class ProxySession {
                 yield a == null || b == null ? 3 : LocalFileCalls.compare(a.fds, args[1], b.fds, args[3]);
             }
         };
+    }
+
+    /**
+     * Runs a delegated call that the LWK may interrupt: a signal for the guest thread that waits for it makes
+     * the LWK mark the slot and send this worker {@link HostSyscall#SIG_INTERRUPT}, which ends a blocking
+     * host call with EINTR (the LWK then restarts the call or fails it, as Linux does for its own). An EINTR
+     * the slot did not ask for came from an interrupt meant for this worker's previous call (the LWK read the
+     * worker's tid just before it finished): the call runs again. One asked for before the call started
+     * ends it at once.
+     */
+    private static long interruptible(IkcChannel channel, int slot, java.util.function.LongSupplier call) {
+        for (int spurious = 0; ; spurious++) {
+            if (channel.interruptRequested(slot))
+                return -Errno.EINTR;
+            long r = call.getAsLong();
+            if (r != -Errno.EINTR || channel.interruptRequested(slot) || spurious == MAX_SPURIOUS_EINTR)
+                return r;
+        }
     }
 
     /** The guest memory (and IKC slot) of the request this worker thread is serving, for call-backs. */

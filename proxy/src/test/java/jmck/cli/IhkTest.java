@@ -182,6 +182,8 @@ class IhkTest {
         }
         Guests.Result maps = ok("mcexec", Guests.guest("musl", "maps").toString());
         assertTrue(maps.stdout().contains("[stack] rw-p"), maps.stdout());
+        // a signal ends a call that mcexec, a process of its own, runs on the host
+        jmck("mcexec", guest("interrupts")).assertSameAs(Guests.host(guest("interrupts")));
     }
 
     @Test

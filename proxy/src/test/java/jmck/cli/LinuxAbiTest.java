@@ -171,6 +171,48 @@ class LinuxAbiTest {
     }
 
     /**
+     * Signals end blocking calls the proxy runs on the host (they ran on: a read from a pipe, a poll ignored
+     * SIGALRM, and pthread_cancel of a thread blocked in one hung): EINTR without SA_RESTART, the read goes on
+     * with it, poll fails either way, an ignored signal changes nothing, a signal from another process, and
+     * cancellation with its cleanup handlers.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void signalsInterruptDelegatedCalls(String flavor) {
+        String prog = Guests.guest(flavor, "interrupts").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmckWithin(60, "run", "--cores", "2", prog);
+        mine.assertSameAs(linux);
+        for (String line : new String[] {"read, handler without SA_RESTART: EINTR, handler ran 1",
+                "read, handler with SA_RESTART: 1 byte, handler ran 1", "poll, handler with SA_RESTART: EINTR, handler ran 1",
+                "read, SIGUSR1 from another process: EINTR, handler ran 1",
+                "pthread_cancel of a thread blocked in read: 0, join 0, PTHREAD_CANCELED 1",
+                "pthread_cancel of a thread blocked in poll: 0, join 0, PTHREAD_CANCELED 1"})
+            assertTrue(mine.stdout().contains(line + "\n"), line + " in\n" + mine.stdout());
+    }
+
+    /**
+     * Robust mutexes (the robust list was never walked: the next locker waited for ever): a thread that
+     * exits holding one, a thread exiting while another waits on it, a process that exits or is killed
+     * holding a process-shared one; the list's words as the kernel leaves them.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void robustMutexesPassOnOwnerDeath(String flavor) {
+        String prog = Guests.guest(flavor, "robust").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", "--cores", "2", prog);
+        mine.assertSameAs(linux);
+        for (String line : new String[] {"thread exited holding it, lock: EOWNERDEAD",
+                "blocked while the holder exited, lock: EOWNERDEAD", "process exited holding a shared one, lock: EOWNERDEAD",
+                "holder killed (signal 9), lock: EOWNERDEAD",
+                "owned with waiters: 0xc0000000, owned by another: unchanged, pending: 0x40000000"})
+            assertTrue(mine.stdout().contains(line + "\n"), line + " in\n" + mine.stdout());
+    }
+
+    /**
      * name_to_handle_at and open_by_handle_at (ENOSYS before): a handle's size told by EOVERFLOW, the same
      * handle through a path, a directory fd and AT_EMPTY_PATH, the file opened again by it (O_CLOEXEC kept),
      * the errors, and EPERM once the process dropped root.

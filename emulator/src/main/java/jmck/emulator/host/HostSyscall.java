@@ -17,6 +17,19 @@ public final class HostSyscall {
 
     private static native long jmck_host_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 
+    private static native int jmck_host_interrupt_with(int sig);
+
+    /**
+     * The signal that ends a proxy worker's blocking host call with EINTR ({@link #interruptWith}): a
+     * real-time signal neither the JVM nor libc uses.
+     */
+    public static final int SIG_INTERRUPT = 62;
+
+    /** Installs a handler that does nothing for sig, without SA_RESTART: sent to a thread, it ends its blocking call. */
+    public static boolean interruptWith(int sig) {
+        return jmck_host_interrupt_with(sig) == 0;
+    }
+
     public static long call(long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
         return jmck_host_syscall(nr, a0, a1, a2, a3, a4, a5);
     }
@@ -32,7 +45,8 @@ public final class HostSyscall {
 
     // Host syscall numbers used outside the generic path.
     public static final int SYS_OPENAT = 257, SYS_CLOSE = 3, SYS_FTRUNCATE = 77, SYS_MMAP = 9, SYS_MUNMAP = 11,
-            SYS_UNLINK = 87, SYS_MADVISE = 28, SYS_FALLOCATE = 285, SYS_GETPID = 39, SYS_FSTAT = 5;
+            SYS_UNLINK = 87, SYS_MADVISE = 28, SYS_FALLOCATE = 285, SYS_GETPID = 39, SYS_FSTAT = 5,
+            SYS_GETTID = 186, SYS_TGKILL = 234;
     public static final int AT_FDCWD = -100;
     public static final int O_RDWR = 2, O_CREAT = 0100, O_EXCL = 0200, O_CLOEXEC = 02000000;
     public static final int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_FIXED = 0x10,

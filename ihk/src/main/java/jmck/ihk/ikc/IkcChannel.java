@@ -17,7 +17,7 @@ import java.nio.file.Path;
  *
  * <p>Layout (little-endian, offsets in bytes; docs/ikc.md describes every field):
  * <pre>
- * header  0  magic "JMCKIKC1"     8  slot count         12 version (3)
+ * header  0  magic "JMCKIKC1"     8  slot count         12 version (4)
  *         16 proxy doorbell       20 proxy sleepers     24 page-table root (CR3) of the process
  *         32 process exited (1)   36 proxy workers serving the channel
  *         40 wanted (1: the LWK posted while no worker was idle)   44 idle workers (waiting for a request)
@@ -36,6 +36,8 @@ import java.nio.file.Path;
  *         124 the fd-table generation that offer holds for
  *         128 the uid and 132 the gid the host checks the call's permissions with (the proxy applies
  *            them, the umask and the limit to the call)
+ *         136 the host tid of the worker running the call (0: none)
+ *         140 interrupt (1: the LWK asks that the call end with EINTR: a signal came for its thread)
  * </pre>
  */
 public final class IkcChannel {
@@ -47,12 +49,13 @@ public final class IkcChannel {
     public static final int CALLBACK_FAULT_READ = 1, CALLBACK_FAULT_WRITE = 2, CALLBACK_GENERATE = 3,
             CALLBACK_WRITE = 4;
     private static final long MAGIC = 0x31434b494b434d4aL; // "JMCKIKC1"
-    private static final int VERSION = 3, HEADER = 64, SLOT = 192;
+    private static final int VERSION = 4, HEADER = 64, SLOT = 192;
     private static final int H_SLOTS = 8, H_VERSION = 12, H_BELL = 16, H_SLEEPERS = 20, H_ROOT = 24, H_EXITED = 32,
             H_WORKERS = 36, H_WANTED = 40, H_IDLE = 44, H_FD_GENERATION = 48, H_DIRECT_READS = 52;
     private static final int S_STATE = 0, S_TID = 4, S_SEQ = 8, S_NR = 16, S_ARGS = 24, S_RESULT = 72,
             S_CALLBACK = 80, S_CALLBACK_KIND = 84, S_CALLBACK_ARG = 88, S_CALLBACK_RESULT = 96, S_UMASK = 104,
-            S_NOFILE = 112, S_OFFER_FD = 120, S_OFFER_GENERATION = 124, S_FSUID = 128, S_FSGID = 132;
+            S_NOFILE = 112, S_OFFER_FD = 120, S_OFFER_GENERATION = 124, S_FSUID = 128, S_FSGID = 132,
+            S_WORKER = 136, S_INTERRUPT = 140;
 
     private final SharedWords w;
     private final int slots;
@@ -145,6 +148,8 @@ public final class IkcChannel {
         w.putInt(s + S_FSGID, fsgid);
         w.putInt(s + S_CALLBACK, CALLBACK_NONE);
         w.putInt(s + S_OFFER_FD, -1);
+        w.putInt(s + S_WORKER, 0);
+        w.putInt(s + S_INTERRUPT, 0);
         w.putInt(s + S_STATE, REQUEST);
         ringProxy();
     }
@@ -176,6 +181,21 @@ public final class IkcChannel {
 
     public long result(int i) {
         return w.getLong(slot(i) + S_RESULT);
+    }
+
+    /**
+     * Asks that the call in slot i end with EINTR (its thread got a signal); returns the host tid of the
+     * worker running it, to be sent {@link jmck.emulator.host.HostSyscall#SIG_INTERRUPT}, or 0 if no worker
+     * runs it yet (the worker that claims it sees the request before it starts the call).
+     */
+    public int requestInterrupt(int i) {
+        w.putInt(slot(i) + S_INTERRUPT, 1);
+        return w.getInt(slot(i) + S_WORKER);
+    }
+
+    /** Whether the LWK asked that the call in slot i be interrupted. */
+    public boolean interruptRequested(int i) {
+        return w.getInt(slot(i) + S_INTERRUPT) != 0;
     }
 
     /** Frees a slot whose response the LWK has taken. */
@@ -322,6 +342,11 @@ public final class IkcChannel {
 
     public int fsgid(int i) {
         return w.getInt(slot(i) + S_FSGID);
+    }
+
+    /** The worker (host tid) running the call in slot i, or 0 once it has finished; set before the interrupt is looked at. */
+    public void setWorker(int i, int hostTid) {
+        w.putInt(slot(i) + S_WORKER, hostTid);
     }
 
     /** Writes the result of a claimed request; the caller then rings the LWK's doorbell. */

@@ -210,18 +210,25 @@ public final class Scheduler {
      * ends the wait as mode says ({@link #interrupt}). cancel undoes the wait's bookkeeping (leaves a futex
      * queue, writes nanosleep's remaining time) when the wait ends some other way than by its waker: it runs
      * on t's own core before t returns to user mode, holding no lock. Returns the wait's number. A signal
-     * already pending for t ends an interruptible wait at once.
+     * already pending for t ends an interruptible wait at once. A HOST wait (a delegated call) is different:
+     * cancel is what asks the proxy to interrupt the call, run for each signal that comes (at once if one is
+     * pending), and t waits on until the answer comes.
      */
     public long block(Thread t, String reason, Thread.Interrupt mode, Runnable cancel) {
         hooks.scheduled(coreOf(t), t, "blocks: " + reason);
+        long seq;
         synchronized (t.lock) {
             t.waitReason = reason;
             t.interrupt = mode;
             t.cancelWait = cancel;
-            long seq = ++t.waitSeq;
+            seq = ++t.waitSeq;
             if (t.state == Thread.State.DEAD)
                 return seq;
-            if (mode != Thread.Interrupt.NONE && (t.pendingMask & t.sigwaitSet) != 0) {
+            if (mode == Thread.Interrupt.HOST) { // it waits for the host's answer even when a signal came
+                t.state = Thread.State.BLOCKED;
+                if ((t.pendingMask & ~t.blockedMask) == 0)
+                    return seq;
+            } else if (mode != Thread.Interrupt.NONE && (t.pendingMask & t.sigwaitSet) != 0) {
                 t.interrupted = Thread.Interrupt.RESTART; // sigtimedwait: what it waits for came first
                 t.restartAlways = true;
             } else if (mode != Thread.Interrupt.NONE && (t.pendingMask & ~t.blockedMask) != 0) {
@@ -229,8 +236,11 @@ public final class Scheduler {
             } else {
                 t.state = Thread.State.BLOCKED;
             }
-            return seq;
+            if (mode != Thread.Interrupt.HOST)
+                return seq;
         }
+        cancel.run(); // a signal came while the call was posted: the host call is interrupted at once
+        return seq;
     }
 
     /** Ends t's wait (the waker has already taken it off what it waited on): its syscall returns result. */
@@ -312,9 +322,12 @@ public final class Scheduler {
      */
     public void interrupt(Thread t) {
         boolean running;
+        Runnable hostCall = null;
         synchronized (t.lock) {
             running = t.onCore;
-            if (t.state == Thread.State.BLOCKED && t.interrupt != Thread.Interrupt.NONE) {
+            if (t.state == Thread.State.BLOCKED && t.interrupt == Thread.Interrupt.HOST) {
+                hostCall = t.cancelWait; // the proxy ends the call; its answer wakes t (wakeInterrupted)
+            } else if (t.state == Thread.State.BLOCKED && t.interrupt != Thread.Interrupt.NONE) {
                 t.interrupted = t.interrupt;
                 t.interrupt = Thread.Interrupt.NONE;
                 t.state = Thread.State.RUNNABLE;
@@ -322,8 +335,25 @@ public final class Scheduler {
                 running = true;
             }
         }
+        if (hostCall != null)
+            hostCall.run();
         if (running)
             kick(coreOf(t));
+    }
+
+    /**
+     * Ends t's wait for a host call that was interrupted for a signal (its answer was EINTR): delivery then
+     * restarts the call or fails it as mode says (RESTART: again after a handler with SA_RESTART; EINTR: only
+     * if no handler runs).
+     */
+    public void wakeInterrupted(Thread t, Thread.Interrupt mode) {
+        synchronized (t.lock) {
+            if (t.state != Thread.State.BLOCKED)
+                return;
+            endWait(t, -jmck.lwk.abi.Errno.EINTR);
+            t.interrupted = mode;
+        }
+        kick(coreOf(t));
     }
 
     // ---- running ----

@@ -83,7 +83,12 @@ public final class Thread {
         /** The syscall runs again after a handler with SA_RESTART, else fails with EINTR (wait4, futex). */
         RESTART,
         /** The syscall fails with EINTR once a handler runs (pause, sigsuspend, nanosleep). */
-        EINTR
+        EINTR,
+        /**
+         * A delegated call the host is running: a signal asks the proxy to end it (the wait's cancel action),
+         * and the thread waits on for the answer, which says whether the call ended early (EINTR).
+         */
+        HOST
     }
 
     /** How the current wait reacts to a signal, and how to undo its bookkeeping (leave a futex queue). */

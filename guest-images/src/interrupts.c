@@ -1,0 +1,131 @@
+/* Signals end blocking calls that run on the host: a read from a pipe fails with EINTR after a handler
+ * without SA_RESTART and goes on after one with it; poll fails with EINTR either way; an ignored signal
+ * changes nothing; a signal from another process reaches a reader too; pthread_cancel ends a thread blocked
+ * in read or poll and runs its cleanup handlers. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "errname.h"
+
+static volatile int handled;
+
+static void handler(int sig) {
+    handled++;
+}
+
+static void on(int sig, void (*h)(int), int flags) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = h;
+    sa.sa_flags = flags;
+    sigaction(sig, &sa, NULL);
+}
+
+static void alarm_in(int ms) {
+    struct itimerval it = {{0, 0}, {ms / 1000, (ms % 1000) * 1000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* A child that writes one byte into fd after ms milliseconds. */
+static pid_t write_later(int fd, int ms) {
+    pid_t c = fork();
+    if (c == 0) {
+        usleep(ms * 1000);
+        write(fd, "x", 1);
+        _exit(0);
+    }
+    return c;
+}
+
+static const char *res(long r) {
+    return r < 0 ? errname(errno) : r == 1 ? "1 byte" : "?";
+}
+
+static void cleanup(void *what) {
+    printf("  cleanup handler of the %s thread ran\n", (char *)what);
+}
+
+static int fds[2];
+
+static void *reader(void *what) {
+    char b;
+    pthread_cleanup_push(cleanup, what);
+    read(fds[0], &b, 1);
+    pthread_cleanup_pop(0);
+    return NULL;
+}
+
+static void *poller(void *what) {
+    struct pollfd p = {fds[0], POLLIN, 0};
+    pthread_cleanup_push(cleanup, what);
+    poll(&p, 1, -1);
+    pthread_cleanup_pop(0);
+    return NULL;
+}
+
+static void cancel(void *(*f)(void *), char *what) {
+    pthread_t t;
+    void *r;
+    pthread_create(&t, NULL, f, what);
+    usleep(100 * 1000);
+    int rc = pthread_cancel(t);
+    int j = pthread_join(t, &r);
+    printf("pthread_cancel of a thread blocked in %s: %d, join %d, PTHREAD_CANCELED %d\n", what, rc, j,
+           r == PTHREAD_CANCELED);
+}
+
+int main(void) {
+    setvbuf(stdout, NULL, _IONBF, 0);
+    char b;
+    pipe(fds);
+
+    on(SIGALRM, handler, 0);
+    alarm_in(100);
+    long r = read(fds[0], &b, 1);
+    printf("read, handler without SA_RESTART: %s, handler ran %d\n", res(r), handled);
+
+    on(SIGALRM, handler, SA_RESTART);
+    handled = 0;
+    pid_t c = write_later(fds[1], 400);
+    alarm_in(100);
+    r = read(fds[0], &b, 1);
+    printf("read, handler with SA_RESTART: %s, handler ran %d\n", res(r), handled);
+    waitpid(c, NULL, 0);
+
+    handled = 0;
+    struct pollfd p = {fds[0], POLLIN, 0};
+    alarm_in(100);
+    r = poll(&p, 1, -1);
+    printf("poll, handler with SA_RESTART: %s, handler ran %d\n", r < 0 ? errname(errno) : "returned", handled);
+
+    on(SIGALRM, SIG_IGN, 0);
+    c = write_later(fds[1], 400);
+    alarm_in(100);
+    r = read(fds[0], &b, 1);
+    printf("read, signal ignored: %s\n", res(r));
+    waitpid(c, NULL, 0);
+
+    on(SIGUSR1, handler, 0);
+    handled = 0;
+    pid_t parent = getpid();
+    c = fork();
+    if (c == 0) {
+        usleep(100 * 1000);
+        kill(parent, SIGUSR1);
+        _exit(0);
+    }
+    r = read(fds[0], &b, 1);
+    printf("read, SIGUSR1 from another process: %s, handler ran %d\n", res(r), handled);
+    waitpid(c, NULL, 0);
+
+    cancel(reader, "read");
+    cancel(poller, "poll");
+    return 0;
+}
