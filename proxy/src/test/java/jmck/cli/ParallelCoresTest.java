@@ -129,7 +129,7 @@ class ParallelCoresTest {
         Map<String, String> env = Map.of("JMCK_RUNTIME_DIR", runtime.toString());
         assertEquals(0, Guests.jmck(env, null, "ihk", "reboot", "--cpus", "1-2", "--mem", "256M").status());
         assertEquals("hello\n", Guests.jmck(env, null, "mcexec", guest("hello")).stdout());
-        Map<String, Long> baseline = LeaksAndLimitsTest.counters(env);
+        Map<String, Long> baseline = LeaksAndLimitsTest.settledCounters(env);
         for (String signal : new String[] {"TERM", "INT", "KILL"}) {
             ProcessBuilder pb = new ProcessBuilder(Guests.jmckCommand("mcexec", guest("spin_all"), "2"));
             pb.environment().putAll(env);
