@@ -39,7 +39,7 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
     public void exitThread(Thread t, int waitStatus) {
         Process p = t.process();
         if (!p.exiting())
-            releaseRobustList(t);
+            releaseLocks(t);
         long tidAddress = t.clearChildTid();
         if (tidAddress != 0 && !p.exiting()) {
             try {
@@ -65,11 +65,14 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
     }
 
     /**
-     * The robust futexes t holds get FUTEX_OWNER_DIED and a waiter each is woken ({@link RobustList}); done
-     * for every thread as it ends, before its memory goes, whether it exits alone or its process ends.
+     * The robust futexes t holds get FUTEX_OWNER_DIED and a waiter each is woken ({@link RobustList}), and
+     * the priority-inheritance locks it holds go to their next sleepers; done for every thread as it ends,
+     * before its memory goes, whether it exits alone or its process ends.
      */
-    void releaseRobustList(Thread t) {
-        RobustList.release(t, k.futexes(), (w, seq) -> k.scheduler().wakeIfWaiting(w, seq, 0));
+    void releaseLocks(Thread t) {
+        Futexes.Waker waker = (w, seq) -> k.scheduler().wakeIfWaiting(w, seq, 0);
+        RobustList.release(t, k.futexes(), waker);
+        k.futexes().pi().ownerExited(t, waker);
     }
 
     /** Kills p by a signal (info says which and why; core if its default action dumps core). */
@@ -152,7 +155,7 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
      */
     private void reap(Process p, SigInfo killedBy, long rip) {
         for (Thread t : p.threads())
-            releaseRobustList(t);
+            releaseLocks(t);
         long before = k.frames().freeFrames();
         p.mm().release();
         k.futexes().forget(p);

@@ -135,7 +135,7 @@ public final class ProcessLifecycle {
             mm.destroy(); // another thread's execve or an exit_group came first: t is dead
             return 0;
         }
-        k.exits().releaseRobustList(t); // robust futexes are released while the old memory is still there
+        k.exits().releaseLocks(t); // robust futexes are released while the old memory is still there
         AddressSpace old = p.mm();
         p.replaceImage(mm, elf.realPath());
         p.setComm(comm(execfn, elf));
@@ -180,7 +180,7 @@ public final class ProcessLifecycle {
         }
         synchronized (k.processes().taskLock()) {
             for (Thread other : others) {
-                k.exits().releaseRobustList(other);
+                k.exits().releaseLocks(other);
                 other.releaseContext();
                 k.processes().removeThread(other);
             }

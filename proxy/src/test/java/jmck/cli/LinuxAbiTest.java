@@ -213,6 +213,51 @@ class LinuxAbiTest {
     }
 
     /**
+     * RLIMIT_AS and RLIMIT_DATA make allocations fail with ENOMEM (they were not checked: malloc succeeded
+     * past them, and a glibc program that filled its address space and set RLIMIT_DATA to 0 was killed for
+     * memory): mmap, malloc, sbrk, mprotect to writable and mremap past them; shared, read-only and PROT_NONE
+     * memory is not data; a soft limit of 0 lets data grow to the hard limit.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void memoryLimitsFailAllocations(String flavor) {
+        String prog = Guests.guest(flavor, "memlimits").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmckWithin(120, "run", prog);
+        mine.assertSameAs(linux);
+        for (String line : new String[] {
+                "RLIMIT_AS 256 MiB: mmap 512 MiB PROT_NONE: ENOMEM, mmap 1 MiB: ok, malloc 300 MiB: ENOMEM, malloc 1 MiB: ok",
+                "  mremap 16 -> 400 MiB: ENOMEM, 16 -> 32 MiB: ok",
+                "RLIMIT_DATA 0: malloc 1 MiB: NULL (errno ENOMEM), sbrk 64 KiB: ENOMEM",
+                "  private writable mmap: ENOMEM, shared writable: ok, read-only: ok, PROT_NONE: ok, mprotect it writable: ENOMEM",
+                "  1000 GiB of PROT_NONE mappings, then malloc 4 MiB: NULL (errno ENOMEM)",
+                "RLIMIT_DATA soft 0, hard 64 MiB: mmap 8 MiB: ok, mmap 128 MiB: ENOMEM"})
+            assertTrue(mine.stdout().contains(line + "\n"), line + " in\n" + mine.stdout());
+    }
+
+    /**
+     * Priority-inheritance futexes (FUTEX_LOCK_PI, LOCK_PI2, TRYLOCK_PI, UNLOCK_PI were ENOSYS: a
+     * PTHREAD_PRIO_INHERIT mutex failed under contention): contended PI mutexes, the raw calls' errors and
+     * deadlines, the hand-over to a waiter, and a robust PI mutex whose owner exits.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void priorityInheritanceFutexes(String flavor) {
+        String prog = Guests.guest(flavor, "pi_futex").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmckWithin(60, "run", "--cores", "2", prog);
+        mine.assertSameAs(linux);
+        for (String line : new String[] {"4 threads x 2000 increments under a PI mutex: 8000",
+                "LOCK_PI again: EDEADLK, TRYLOCK_PI: EDEADLK", "held by another thread: TRYLOCK_PI: EAGAIN, UNLOCK_PI: EPERM",
+                "LOCK_PI with a deadline 30 ms on: ETIMEDOUT, waiters bit set: 1",
+                "LOCK_PI waits for the unlock: 0, the word is mine: 1, owner was 1",
+                "robust PI mutex, owner exited while we waited: EOWNERDEAD"})
+            assertTrue(mine.stdout().contains(line + "\n"), line + " in\n" + mine.stdout());
+    }
+
+    /**
      * name_to_handle_at and open_by_handle_at (ENOSYS before): a handle's size told by EOVERFLOW, the same
      * handle through a path, a directory fd and AT_EMPTY_PATH, the file opened again by it (O_CLOEXEC kept),
      * the errors, and EPERM once the process dropped root.

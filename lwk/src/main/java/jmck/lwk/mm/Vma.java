@@ -67,6 +67,11 @@ public final class Vma {
         return shared;
     }
 
+    /** A stack that grows down on faults below it (MAP_GROWSDOWN, the main stack). */
+    public boolean growsDown() {
+        return growsDown;
+    }
+
     public String name() {
         return name;
     }

@@ -33,6 +33,12 @@ public final class Futexes {
 
     /** @GuardedBy("this") */
     private final Map<Key, ArrayDeque<Waiter>> queues = new HashMap<>();
+    private final PiFutexes pi = new PiFutexes(this);
+
+    /** The priority-inheritance futexes' sleepers (FUTEX_LOCK_PI), under the same lock: the kernel hands their locks over. */
+    public PiFutexes pi() {
+        return pi;
+    }
 
     /**
      * The futex queue for the word at va (Linux's get_futex_key): private memory is named by address space
@@ -121,6 +127,7 @@ public final class Futexes {
 
     /** Drops every waiter of p (it ended with threads asleep on futexes). */
     public synchronized void forget(Process p) {
+        pi.forget(p);
         queues.values().removeIf(q -> {
             q.removeIf(w -> w.thread.process() == p);
             return q.isEmpty();

@@ -62,15 +62,17 @@ public final class RobustList {
         if ((uaddr & 3) != 0)
             return false;
         try {
-            int word = mm.readInt(uaddr);
-            if (pending && !pi && word == 0) {
-                futexes.wake(Futexes.keyOf(mm, uaddr), 1, Futexes.ANY, waker);
-                return true;
-            }
-            if ((word & FUTEX_TID_MASK) != tid)
-                return true;
-            mm.writeInt(uaddr, (word & FUTEX_WAITERS) | FUTEX_OWNER_DIED);
-            if ((word & FUTEX_WAITERS) != 0)
+            int word;
+            do { // a compare-and-swap: guest code on other cores may set FUTEX_WAITERS meanwhile
+                word = mm.readInt(uaddr);
+                if (pending && !pi && word == 0) {
+                    futexes.wake(Futexes.keyOf(mm, uaddr), 1, Futexes.ANY, waker);
+                    return true;
+                }
+                if ((word & FUTEX_TID_MASK) != tid)
+                    return true;
+            } while (!mm.compareAndSetInt(uaddr, word, (word & FUTEX_WAITERS) | FUTEX_OWNER_DIED));
+            if (!pi && (word & FUTEX_WAITERS) != 0) // a PI lock goes to its next sleeper (PiFutexes.ownerExited)
                 futexes.wake(Futexes.keyOf(mm, uaddr), 1, Futexes.ANY, waker);
             return true;
         } catch (BadAddressException e) {

@@ -232,7 +232,7 @@ public final class Scheduler {
                 t.interrupted = Thread.Interrupt.RESTART; // sigtimedwait: what it waits for came first
                 t.restartAlways = true;
             } else if (mode != Thread.Interrupt.NONE && (t.pendingMask & ~t.blockedMask) != 0) {
-                t.interrupted = mode; // a signal came before the wait began: it ends the wait now
+                interruptedAs(t, mode); // a signal came before the wait began: it ends the wait now
             } else {
                 t.state = Thread.State.BLOCKED;
             }
@@ -328,7 +328,7 @@ public final class Scheduler {
             if (t.state == Thread.State.BLOCKED && t.interrupt == Thread.Interrupt.HOST) {
                 hostCall = t.cancelWait; // the proxy ends the call; its answer wakes t (wakeInterrupted)
             } else if (t.state == Thread.State.BLOCKED && t.interrupt != Thread.Interrupt.NONE) {
-                t.interrupted = t.interrupt;
+                interruptedAs(t, t.interrupt);
                 t.interrupt = Thread.Interrupt.NONE;
                 t.state = Thread.State.RUNNABLE;
                 queueOn(t);
@@ -339,6 +339,12 @@ public final class Scheduler {
             hostCall.run();
         if (running)
             kick(coreOf(t));
+    }
+
+    /** What delivery does with t's interrupted syscall. Under t's lock. */
+    private static void interruptedAs(Thread t, Thread.Interrupt mode) {
+        t.interrupted = mode == Thread.Interrupt.RESTART_ALWAYS ? Thread.Interrupt.RESTART : mode;
+        t.restartAlways = mode == Thread.Interrupt.RESTART_ALWAYS;
     }
 
     /**

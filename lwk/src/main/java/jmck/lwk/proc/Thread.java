@@ -84,6 +84,8 @@ public final class Thread {
         RESTART,
         /** The syscall fails with EINTR once a handler runs (pause, sigsuspend, nanosleep). */
         EINTR,
+        /** The syscall runs again after any handler (Linux's -ERESTARTNOINTR: FUTEX_LOCK_PI). */
+        RESTART_ALWAYS,
         /**
          * A delegated call the host is running: a signal asks the proxy to end it (the wait's cancel action),
          * and the thread waits on for the answer, which says whether the call ended early (EINTR).

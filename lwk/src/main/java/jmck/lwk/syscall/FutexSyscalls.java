@@ -20,7 +20,8 @@ import jmck.lwk.proc.Thread;
  */
 final class FutexSyscalls {
     private static final int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_FD = 2, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4,
-            FUTEX_WAKE_OP = 5, FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10;
+            FUTEX_WAKE_OP = 5, FUTEX_LOCK_PI = 6, FUTEX_UNLOCK_PI = 7, FUTEX_TRYLOCK_PI = 8, FUTEX_WAIT_BITSET = 9,
+            FUTEX_WAKE_BITSET = 10, FUTEX_LOCK_PI2 = 13;
     private static final int FUTEX_PRIVATE_FLAG = 128, FUTEX_CLOCK_REALTIME = 256;
     private static final long NANOS = 1_000_000_000L;
     private final SyscallContext kernel;
@@ -38,12 +39,13 @@ final class FutexSyscalls {
         boolean realtime = (op & FUTEX_CLOCK_REALTIME) != 0, shared = (op & FUTEX_PRIVATE_FLAG) == 0;
         AddressSpace mm = t.process().mm();
         long deadline = -1; // Linux reads the timeout before anything else
-        if (timeout != 0 && (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET)) {
-            deadline = deadline(mm, timeout, cmd == FUTEX_WAIT_BITSET, realtime);
+        if (timeout != 0 && (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_LOCK_PI || cmd == FUTEX_LOCK_PI2)) {
+            // FUTEX_WAIT's is relative; the others' absolute, FUTEX_LOCK_PI's always on CLOCK_REALTIME
+            deadline = deadline(mm, timeout, cmd != FUTEX_WAIT, realtime || cmd == FUTEX_LOCK_PI);
             if (deadline == -Errno.EINVAL)
                 return deadline;
         }
-        if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET)
+        if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_LOCK_PI2)
             return -Errno.ENOSYS;
         switch (cmd) {
             case FUTEX_WAIT:
@@ -64,7 +66,15 @@ final class FutexSyscalls {
                 return requeue(mm, uaddr, val, (int) timeout, uaddr2, shared, true, val3);
             case FUTEX_WAKE_OP:
                 return wakeOp(mm, uaddr, val, (int) timeout, uaddr2, shared, val3);
-            default: // FUTEX_FD (gone from Linux), the PI and waitv variants
+            case FUTEX_LOCK_PI:
+            case FUTEX_LOCK_PI2:
+                return lockPi(t, mm, uaddr, shared, deadline, true);
+            case FUTEX_TRYLOCK_PI:
+                return lockPi(t, mm, uaddr, shared, -1, false);
+            case FUTEX_UNLOCK_PI: // the next sleeper's FUTEX_LOCK_PI returns 0: the lock is its
+                return kernel.futexes().pi().unlock(t, mm, uaddr, key(mm, uaddr, shared, true),
+                        (w, seq) -> kernel.scheduler().wakeIfWaiting(w, seq, 0));
+            default: // FUTEX_FD (gone from Linux), the requeue-PI pair, waitv
                 return -Errno.ENOSYS;
         }
     }
@@ -118,6 +128,27 @@ final class FutexSyscalls {
         }
         if (deadline >= 0)
             kernel.timers().add(deadline, () -> kernel.scheduler().timeout(t, seq, -Errno.ETIMEDOUT));
+        return SyscallDispatcher.NO_RETURN;
+    }
+
+    /**
+     * FUTEX_LOCK_PI (FUTEX_TRYLOCK_PI without mayWait): takes the lock, or sleeps until its owner hands it
+     * over ({@link jmck.lwk.proc.PiFutexes}) or the deadline passes. A handler interrupts the sleep, and the
+     * call then runs again whatever the handler's flags (Linux's -ERESTARTNOINTR).
+     */
+    private long lockPi(Thread t, AddressSpace mm, long uaddr, boolean shared, long deadline, boolean mayWait) {
+        Futexes.Key key = key(mm, uaddr, shared, true);
+        var pi = kernel.futexes().pi();
+        boolean expired = deadline >= 0 && deadline <= System.nanoTime();
+        long[] seq = {0};
+        long r = pi.lock(t, mm, uaddr, key, mayWait && !expired, () -> seq[0] = kernel.scheduler().block(t,
+                "futex lock_pi", Thread.Interrupt.RESTART_ALWAYS, () -> pi.remove(t, key)));
+        if (r == -Errno.EAGAIN && mayWait)
+            return -Errno.ETIMEDOUT; // held, and the deadline has passed
+        if (r != jmck.lwk.proc.PiFutexes.WAIT)
+            return r;
+        if (deadline >= 0)
+            kernel.timers().add(deadline, () -> kernel.scheduler().timeout(t, seq[0], -Errno.ETIMEDOUT));
         return SyscallDispatcher.NO_RETURN;
     }
 

@@ -16,11 +16,19 @@ final class MemorySyscalls {
     }
 
     void register(SyscallDispatcher d) {
-        d.register(Syscall.BRK, (t, a) -> mm(t).brk(a[0]));
+        // RLIMIT_AS and RLIMIT_DATA are checked first (MemoryLimits): over them, the call fails with ENOMEM
+        d.register(Syscall.BRK, (t, a) -> MemoryLimits.brkAllowed(mm(t), t.process().rlimits(), a[0]) ? mm(t).brk(a[0])
+                : mm(t).brk(0));
         d.register(Syscall.MMAP, this::mmap);
         d.register(Syscall.MUNMAP, (t, a) -> mm(t).munmap(a[0], a[1]));
-        d.register(Syscall.MPROTECT, (t, a) -> mm(t).mprotect(a[0], a[1], (int) a[2]));
-        d.register(Syscall.MREMAP, (t, a) -> mm(t).mremap(a[0], a[1], a[2], (int) a[3], a[4]));
+        d.register(Syscall.MPROTECT, (t, a) -> {
+            long r = (a[0] & 4095) != 0 ? 0 : MemoryLimits.checkMprotect(mm(t), t.process().rlimits(), a[0], a[1], (int) a[2]);
+            return r != 0 ? r : mm(t).mprotect(a[0], a[1], (int) a[2]);
+        });
+        d.register(Syscall.MREMAP, (t, a) -> {
+            long r = MemoryLimits.checkMremap(mm(t), t.process().rlimits(), a[0], ((a[2] + 4095) & -4096L) - ((a[1] + 4095) & -4096L));
+            return r != 0 ? r : mm(t).mremap(a[0], a[1], a[2], (int) a[3], a[4]);
+        });
         d.register(Syscall.MADVISE, (t, a) -> mm(t).madvise(a[0], a[1], (int) a[2]));
         // remap_file_pages, as Linux emulates it since 4.0: the range of a shared mapping is mapped again at
         // another offset of the same object
@@ -58,11 +66,13 @@ final class MemorySyscalls {
     private long mmap(Thread t, long[] a) {
         long addr = a[0], len = a[1], offset = a[5];
         int prot = (int) a[2], flags = (int) a[3], fd = (int) a[4];
-        if ((flags & Mman.MAP_ANONYMOUS) != 0)
-            return mm(t).mmap(addr, len, prot, flags, Backing.ANONYMOUS, 0);
         long bad = AddressSpace.checkMmap(len, prot, flags, offset);
+        if (bad == 0)
+            bad = MemoryLimits.checkMmap(mm(t), t.process().rlimits(), addr, len, prot, flags);
         if (bad != 0)
             return bad;
+        if ((flags & Mman.MAP_ANONYMOUS) != 0)
+            return mm(t).mmap(addr, len, prot, flags, Backing.ANONYMOUS, 0);
         boolean sharedWrite = (flags & Mman.MAP_TYPE) != Mman.MAP_PRIVATE && (prot & Mman.PROT_WRITE) != 0;
         return kernel.syscalls().forwarder().hostFile(t, fd, sharedWrite, hostFd -> hostFd < 0 ? hostFd
                 : mm(t).mmapFile(addr, len, prot, flags, jmck.lwk.mm.HostFileBacking.of((int) hostFd), offset));
