@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -136,7 +137,10 @@ int main(void) {
     sigemptyset(&none);
     on(SIGUSR2, handler, 0);
     sigprocmask(SIG_BLOCK, &usr2, NULL);
-    for (int pselect_too = 0; pselect_too < 2; pselect_too++) {
+    int ep = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN}, out;
+    epoll_ctl(ep, EPOLL_CTL_ADD, fds[0], &ev);
+    for (int pselect_too = 0; pselect_too < 3; pselect_too++) {
         handled = 0;
         c = fork();
         if (c == 0) {
@@ -144,7 +148,9 @@ int main(void) {
             kill(parent, SIGUSR2);
             _exit(0);
         }
-        if (pselect_too) {
+        if (pselect_too == 2) {
+            r = epoll_pwait(ep, &out, 1, -1, &none);
+        } else if (pselect_too) {
             fd_set rd;
             FD_ZERO(&rd);
             FD_SET(fds[0], &rd);
@@ -155,7 +161,7 @@ int main(void) {
         int e = errno;
         sigprocmask(SIG_BLOCK, NULL, &now);
         printf("%s with SIGUSR2 let through: %s, handler ran %d, SIGUSR2 blocked again: %d\n",
-               pselect_too ? "pselect" : "ppoll", r < 0 ? errname(e) : "returned", handled, sigismember(&now, SIGUSR2));
+               pselect_too == 2 ? "epoll_pwait" : pselect_too ? "pselect" : "ppoll", r < 0 ? errname(e) : "returned", handled, sigismember(&now, SIGUSR2));
         waitpid(c, NULL, 0);
     }
     struct timespec ten_ms = {0, 10 * 1000 * 1000};

@@ -192,6 +192,7 @@ class LinuxAbiTest {
                 "pthread_cancel of a thread blocked in poll: 0, join 0, PTHREAD_CANCELED 1",
                 "ppoll with SIGUSR2 let through: EINTR, handler ran 1, SIGUSR2 blocked again: 1",
                 "pselect with SIGUSR2 let through: EINTR, handler ran 1, SIGUSR2 blocked again: 1",
+                "epoll_pwait with SIGUSR2 let through: EINTR, handler ran 1, SIGUSR2 blocked again: 1",
                 "ppoll timing out: 0, SIGUSR2 blocked again: 1", "ppoll with SIGUSR2 pending, let through: EINTR, handler ran 1"})
             assertTrue(mine.stdout().contains(line + "\n"), line + " in\n" + mine.stdout());
     }

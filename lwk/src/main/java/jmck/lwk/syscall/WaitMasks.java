@@ -21,9 +21,13 @@ final class WaitMasks {
     static long apply(Thread t, Syscall call, long[] a) {
         long mask, size;
         switch (call) {
-            case PPOLL, EPOLL_PWAIT, EPOLL_PWAIT2 -> {
+            case PPOLL -> { // (fds, nfds, timeout, sigmask, sigsetsize)
                 mask = a[3];
                 size = a[4];
+            }
+            case EPOLL_PWAIT, EPOLL_PWAIT2 -> { // (epfd, events, maxevents, timeout, sigmask, sigsetsize)
+                mask = a[4];
+                size = a[5];
             }
             case PSELECT6 -> { // a struct { const sigset_t *ss; size_t ss_len; }
                 if (a[5] == 0)
