@@ -57,8 +57,8 @@ final class RunCommand {
             "wait for gdb's remote protocol on HOST:PORT (default host 127.0.0.1; port 0 picks a free one) "
                     + "before the program's first instruction; then in gdb: target remote HOST:PORT");
     static final Option<Boolean> EXACT = Option.flag("--exact", "run every core on one host thread, taking turns in "
-            + "slices that end on exact block counts: deterministic, as the stepper and gdb run (by default each core "
-            + "runs on a host thread of its own)");
+            + "slices that end on exact block counts: deterministic, as the stepper and gdb run (by default, with more "
+            + "than one core, each core runs on a host thread of its own)");
     static final Option<Boolean> TIMINGS = Option.flag("--timings",
             "print where the time went (JVM start, machine, boot, load, run, shutdown) to stderr");
     static final Option<String> SET_ENV = Option.value("--env", "VAR=VALUE", Values.assignment(),
@@ -90,7 +90,17 @@ final class RunCommand {
                         + "standard input, output and error are jmck's; its exit status is jmck's.")
                 .options(options()).options(GDB, EXACT).operands(PROGRAM, ARGS).exits(Main.PROGRAM_EXITS)
                 .action(a -> run(a, (k, elf) -> a.has(GDB) ? jmck.debug.GdbStub.listen(k, elf, a.get(GDB), System.err) : null,
-                        !a.flag(EXACT) && !a.has(GDB))); // gdb needs exact mode: one host thread, deterministic
+                        parallel(a)));
+    }
+
+    /**
+     * Whether the run's cores go on host threads of their own: not for gdb (it needs exact mode: one host
+     * thread, deterministic), and not for one core, which has nothing to run beside it while parallel mode's
+     * block hook (kept for IPIs) costs a CPU-bound program about 1.6x (docs/performance.md). A run cannot
+     * add cores later; a booted instance can, so it keeps the mode it was booted with.
+     */
+    static boolean parallel(Args a) {
+        return !a.flag(EXACT) && !a.has(GDB) && a.get(CORES) > 1;
     }
 
     /**
