@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -127,5 +129,50 @@ int main(void) {
 
     cancel(reader, "read");
     cancel(poller, "poll");
+
+    /* SIGUSR2 blocked; ppoll and pselect let it through */
+    sigset_t usr2, none, now;
+    sigemptyset(&usr2);
+    sigaddset(&usr2, SIGUSR2);
+    sigemptyset(&none);
+    on(SIGUSR2, handler, 0);
+    sigprocmask(SIG_BLOCK, &usr2, NULL);
+    int ep = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN}, out;
+    epoll_ctl(ep, EPOLL_CTL_ADD, fds[0], &ev);
+    for (int pselect_too = 0; pselect_too < 3; pselect_too++) {
+        handled = 0;
+        c = fork();
+        if (c == 0) {
+            usleep(100 * 1000);
+            kill(parent, SIGUSR2);
+            _exit(0);
+        }
+        if (pselect_too == 2) {
+            r = epoll_pwait(ep, &out, 1, -1, &none);
+        } else if (pselect_too) {
+            fd_set rd;
+            FD_ZERO(&rd);
+            FD_SET(fds[0], &rd);
+            r = pselect(fds[0] + 1, &rd, NULL, NULL, NULL, &none);
+        } else {
+            r = ppoll(&p, 1, NULL, &none);
+        }
+        int e = errno;
+        sigprocmask(SIG_BLOCK, NULL, &now);
+        printf("%s with SIGUSR2 let through: %s, handler ran %d, SIGUSR2 blocked again: %d\n",
+               pselect_too == 2 ? "epoll_pwait" : pselect_too ? "pselect" : "ppoll", r < 0 ? errname(e) : "returned", handled, sigismember(&now, SIGUSR2));
+        waitpid(c, NULL, 0);
+    }
+    struct timespec ten_ms = {0, 10 * 1000 * 1000};
+    r = ppoll(&p, 1, &ten_ms, &none);
+    sigprocmask(SIG_BLOCK, NULL, &now);
+    printf("ppoll timing out: %ld, SIGUSR2 blocked again: %d\n", r, sigismember(&now, SIGUSR2));
+    kill(getpid(), SIGUSR2);
+    handled = 0;
+    r = ppoll(&p, 1, &ten_ms, &usr2);
+    printf("ppoll with SIGUSR2 pending and blocked: %ld, handler ran %d\n", r, handled);
+    r = ppoll(&p, 1, &ten_ms, &none);
+    printf("ppoll with SIGUSR2 pending, let through: %s, handler ran %d\n", r < 0 ? errname(errno) : "returned", handled);
     return 0;
 }

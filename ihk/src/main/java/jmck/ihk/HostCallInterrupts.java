@@ -30,9 +30,15 @@ final class HostCallInterrupts {
         };
     }
 
-    /** Asks that the call in slot end: marks it, and signals its worker if one runs it; sentAt[slot] notes when. */
-    static void request(IkcChannel channel, int slot, long proxyPid, long[] sentAt) {
-        int worker = channel.requestInterrupt(slot);
+    /**
+     * Asks that call number seq, in slot, end: marks it, and signals its worker if one runs it; sentAt[slot]
+     * notes when. Nothing happens if the call has ended and the slot serves another (the request came late:
+     * a signal sender on another core); a mark that lands on the next call anyway names seq, not that call.
+     */
+    static void request(IkcChannel channel, int slot, long seq, long proxyPid, long[] sentAt) {
+        int worker = channel.requestInterrupt(slot, seq);
+        if (worker < 0)
+            return;
         if (worker != 0)
             HostSyscall.call(HostSyscall.SYS_TGKILL, proxyPid, worker, HostSyscall.SIG_INTERRUPT);
         sentAt[slot] = Math.max(1, System.nanoTime());
@@ -41,7 +47,7 @@ final class HostCallInterrupts {
     /** At a tick: signals again the worker of an interrupted call that still runs, every RESEND_NANOS. */
     static void resend(IkcChannel channel, int slot, long proxyPid, long[] sentAt) {
         if (sentAt[slot] != 0 && System.nanoTime() - sentAt[slot] > RESEND_NANOS
-                && channel.state(slot) == IkcChannel.CLAIMED)
-            request(channel, slot, proxyPid, sentAt);
+                && channel.state(slot) == IkcChannel.CLAIMED && channel.interruptRequested(slot))
+            request(channel, slot, channel.sequence(slot), proxyPid, sentAt);
     }
 }

@@ -157,7 +157,8 @@ public final class IkcForwarder implements SyscallForwarder {
         c.call[slot] = call;
         System.arraycopy(args, 0, c.args[slot], 0, 6);
         c.inFlight.incrementAndGet();
-        c.channel.publish(slot, t.tid(), sequence.incrementAndGet(), nr, args, t.process().umask(),
+        long seq = sequence.incrementAndGet();
+        c.channel.publish(slot, t.tid(), seq, nr, args, t.process().umask(),
                 t.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_NOFILE), (int) checkedAs(t, call, args, true),
                 (int) checkedAs(t, call, args, false));
         if (c.channel.needsWorker())
@@ -188,7 +189,7 @@ public final class IkcForwarder implements SyscallForwarder {
                     kernel.scheduler().block(t, reason);
                 else
                     kernel.scheduler().block(t, reason, Thread.Interrupt.HOST,
-                            () -> HostCallInterrupts.request(c.channel, slot, c.proxyPid, c.interruptSent));
+                            () -> HostCallInterrupts.request(c.channel, slot, seq, c.proxyPid, c.interruptSent));
                 kernel.externalWait(1);
             }
         }
@@ -220,7 +221,7 @@ public final class IkcForwarder implements SyscallForwarder {
         Syscall call = c.call[i];
         int offered = c.direct != null && (call == Syscall.READ || call == Syscall.PREAD64) ? c.channel.offeredFd(i) : -1;
         Completed done = new Completed(c.waiting[i], call, c.args[i].clone(), c.then[i], c.channel.result(i),
-                c.direct, offered, c.channel.offeredGeneration(i), c.interruptSent[i] != 0);
+                c.direct, offered, c.channel.offeredGeneration(i), c.interruptSent[i] != 0 && c.channel.interruptRequested(i));
         c.waiting[i] = null;
         c.interruptSent[i] = 0;
         c.then[i] = null;

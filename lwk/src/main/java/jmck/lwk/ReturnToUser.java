@@ -45,6 +45,7 @@ final class ReturnToUser implements Scheduler.SliceHooks {
             t.restoreSavedMask();
             t.restartSyscall(core.cpu());
         }
+        t.restoreSavedMask(); // a wait's mask (ppoll) that no handler frame took: the call returned
         if (t.alive() && t.process().stopSignal() != 0) // job control: off the core until SIGCONT
             synchronized (k.processes().taskLock()) { // SIGCONT takes it to resume the parked threads
                 if (t.process().stopSignal() != 0) {

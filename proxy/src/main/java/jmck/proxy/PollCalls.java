@@ -10,9 +10,8 @@ import jmck.lwk.abi.Errno;
  * Waiting for fds: poll, ppoll, select and pselect6, all as one host ppoll over translated fds (Linux's
  * fs/select.c does the same: select is poll over the fd sets). Timeouts are read before anything else and
  * what is left of them is written back (ppoll, select, pselect6), as Linux does. The signal masks of ppoll
- * and pselect6 are only checked: signals are the LWK's, which has a call interrupted (EINTR) when one comes
- * that the thread's own mask lets through (jmck.ihk.HostCallInterrupts); the call's temporary mask is not
- * applied.
+ * and pselect6 are the LWK's business (jmck.lwk.syscall.WaitMasks): it has the call interrupted (EINTR)
+ * when a signal comes that the mask lets through (jmck.ihk.HostCallInterrupts).
  */
 final class PollCalls {
     private static final int SYS_PPOLL = 271;

@@ -173,8 +173,9 @@ class LinuxAbiTest {
     /**
      * Signals end blocking calls the proxy runs on the host (they ran on: a read from a pipe, a poll ignored
      * SIGALRM, and pthread_cancel of a thread blocked in one hung): EINTR without SA_RESTART, the read goes on
-     * with it, poll fails either way, an ignored signal changes nothing, a signal from another process, and
-     * cancellation with its cleanup handlers.
+     * with it, poll fails either way, an ignored signal changes nothing, a signal from another process,
+     * cancellation with its cleanup handlers, and the signal masks ppoll and pselect wait with (they were not
+     * applied: a signal the thread blocks and the call lets through did not end it).
      */
     @ParameterizedTest
     @ValueSource(strings = {"gcc", "musl"})
@@ -188,7 +189,11 @@ class LinuxAbiTest {
                 "read, handler with SA_RESTART: 1 byte, handler ran 1", "poll, handler with SA_RESTART: EINTR, handler ran 1",
                 "read, SIGUSR1 from another process: EINTR, handler ran 1",
                 "pthread_cancel of a thread blocked in read: 0, join 0, PTHREAD_CANCELED 1",
-                "pthread_cancel of a thread blocked in poll: 0, join 0, PTHREAD_CANCELED 1"})
+                "pthread_cancel of a thread blocked in poll: 0, join 0, PTHREAD_CANCELED 1",
+                "ppoll with SIGUSR2 let through: EINTR, handler ran 1, SIGUSR2 blocked again: 1",
+                "pselect with SIGUSR2 let through: EINTR, handler ran 1, SIGUSR2 blocked again: 1",
+                "epoll_pwait with SIGUSR2 let through: EINTR, handler ran 1, SIGUSR2 blocked again: 1",
+                "ppoll timing out: 0, SIGUSR2 blocked again: 1", "ppoll with SIGUSR2 pending, let through: EINTR, handler ran 1"})
             assertTrue(mine.stdout().contains(line + "\n"), line + " in\n" + mine.stdout());
     }
 

@@ -37,7 +37,8 @@ import java.nio.file.Path;
  *         128 the uid and 132 the gid the host checks the call's permissions with (the proxy applies
  *            them, the umask and the limit to the call)
  *         136 the host tid of the worker running the call (0: none)
- *         140 interrupt (1: the LWK asks that the call end with EINTR: a signal came for its thread)
+ *         140 interrupt: the call's sequence number (as token()) when the LWK asks that it end with EINTR
+ *            (a signal came for its thread), else 0
  * </pre>
  */
 public final class IkcChannel {
@@ -184,18 +185,32 @@ public final class IkcChannel {
     }
 
     /**
-     * Asks that the call in slot i end with EINTR (its thread got a signal); returns the host tid of the
-     * worker running it, to be sent {@link jmck.emulator.host.HostSyscall#SIG_INTERRUPT}, or 0 if no worker
-     * runs it yet (the worker that claims it sees the request before it starts the call).
+     * Asks that call number seq, in slot i, end with EINTR (its thread got a signal); returns the host tid of
+     * the worker running it, to be sent {@link jmck.emulator.host.HostSyscall#SIG_INTERRUPT}, 0 if no worker
+     * runs it yet (the worker that claims it sees the request before it starts the call), or -1 if the slot
+     * holds another call now. The mark names seq, so that one landing on a later call of the slot is no mark.
      */
-    public int requestInterrupt(int i) {
-        w.putInt(slot(i) + S_INTERRUPT, 1);
+    public int requestInterrupt(int i, long seq) {
+        if (sequence(i) != seq)
+            return -1;
+        w.putInt(slot(i) + S_INTERRUPT, token(seq));
         return w.getInt(slot(i) + S_WORKER);
     }
 
-    /** Whether the LWK asked that the call in slot i be interrupted. */
+    /** Whether the LWK asked that the call now in slot i be interrupted. */
     public boolean interruptRequested(int i) {
-        return w.getInt(slot(i) + S_INTERRUPT) != 0;
+        int mark = w.getInt(slot(i) + S_INTERRUPT);
+        return mark != 0 && mark == token(sequence(i));
+    }
+
+    /** The sequence number of the call in slot i. */
+    public long sequence(int i) {
+        return w.getLong(slot(i) + S_SEQ);
+    }
+
+    /** A call's sequence number as an interrupt mark: never 0. */
+    private static int token(long seq) {
+        return (int) (seq % Integer.MAX_VALUE) + 1;
     }
 
     /** Frees a slot whose response the LWK has taken. */

@@ -78,7 +78,7 @@ public final class SyscallDispatcher {
             if (call == null || call.where == Syscall.Where.UNSUPPORTED)
                 r = unsupported(nr, call);
             else if (call.where == Syscall.Where.DELEGATED)
-                r = raiseSigpipe(t, call, a, forward(t, call, a));
+                r = delegate(t, call, a);
             else
                 r = handlers[call.nr] != null ? handlers[call.nr].call(t, a) : unsupported(nr, call);
         } catch (BadAddressException e) {
@@ -86,6 +86,23 @@ public final class SyscallDispatcher {
         }
         if (tr != null)
             tr.syscall(t, call, nr, traceArgs, r, forwarded.get()[0]);
+        return r;
+    }
+
+    /**
+     * A DELEGATED call, with the signal mask it waits with in force (WaitMasks): a signal that mask lets
+     * through, pending already, ends it at once with EINTR; the thread's own mask comes back as soon as it
+     * returns otherwise (or, when it had to wait, when the thread next runs: ReturnToUser).
+     */
+    private long delegate(Thread t, Syscall call, long[] a) {
+        long masked = WaitMasks.apply(t, call, a);
+        if (masked < 0)
+            return masked;
+        if (masked == WaitMasks.SET && t.hasDeliverable())
+            return -jmck.lwk.abi.Errno.EINTR; // the handler runs on the way out, and the frame keeps the old mask
+        long r = raiseSigpipe(t, call, a, forward(t, call, a));
+        if (masked == WaitMasks.SET && r != NO_RETURN && r != -jmck.lwk.abi.Errno.EINTR)
+            t.restoreSavedMask();
         return r;
     }
 
