@@ -4,7 +4,7 @@
 # into .ltp/ (ignored by git); native results are kept there too, since they only change with the host.
 #
 #   scripts/ltp.sh                      build if needed, run every entry of runtest/syscalls
-#   scripts/ltp.sh --ci                 the subset CI runs (scripts/ltp-ci.txt), failing if one of them fails
+#   scripts/ltp.sh --ci                 the subset in scripts/ltp-ci.txt (not written yet), failing if one fails
 #   scripts/ltp.sh write01 mmap01 ...   just these entries
 #   scripts/ltp.sh --list FILE          the entries named in FILE (one a line, # comments)
 #   scripts/ltp.sh --build              build only
@@ -46,6 +46,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+[ -z "$list" ] || [ -r "$list" ] || { echo "ltp: no list $list" >&2; exit 2; }
 
 # ---- build ----
 
