@@ -30,6 +30,12 @@ final class Guests {
             assertEquals(other.status, status, "exit status differs; stderr was: " + stderr);
         }
 
+        /** Asserts that each of these lines is a whole line of stdout (what a check must print, not just agree on). */
+        void assertHasLines(String... lines) {
+            for (String line : lines)
+                org.junit.jupiter.api.Assertions.assertTrue(stdout.contains(line + "\n"), line + " in\n" + stdout);
+        }
+
         private static String firstDifference(String expected, String actual) {
             String[] e = expected.split("\n", -1), a = actual.split("\n", -1);
             for (int i = 0; i < Math.max(e.length, a.length); i++) {
