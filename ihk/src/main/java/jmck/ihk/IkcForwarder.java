@@ -67,6 +67,13 @@ public final class IkcForwarder implements SyscallForwarder {
         final AtomicInteger inFlight = new AtomicInteger();
         /** Whether the slot's thread stopped spinning and blocked: only then may the poll take the answer. Guarded by this. */
         final boolean[] blocked = new boolean[SLOTS];
+        /**
+         * The spinner of the core thread that spun for each slot's answer in vain and then blocked its thread,
+         * and when the call was posted: told how long the whole wait took, it learns whether spinning on
+         * would have paid (AdaptiveSpin.waited).
+         */
+        final AdaptiveSpin[] spunInVain = new AdaptiveSpin[SLOTS];
+        final long[] postedAt = new long[SLOTS];
         /** When a signal for its thread last asked each slot's call to end (0: never; see HostCallInterrupts). */
         final long[] interruptSent = new long[SLOTS];
         /** The tokens of writable generated files opened by the process (forgotten when it ends). */
@@ -158,6 +165,7 @@ public final class IkcForwarder implements SyscallForwarder {
         System.arraycopy(args, 0, c.args[slot], 0, 6);
         c.inFlight.incrementAndGet();
         long seq = sequence.incrementAndGet();
+        c.postedAt[slot] = System.nanoTime();
         c.channel.publish(slot, t.tid(), seq, nr, args, t.process().umask(),
                 t.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_NOFILE), (int) checkedAs(t, call, args, true),
                 (int) checkedAs(t, call, args, false));
@@ -166,8 +174,9 @@ public final class IkcForwarder implements SyscallForwarder {
         EventSink sink = kernel.eventSink();
         if (sink != null)
             sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc request: " + reason.replaceFirst("^proxy: ", ""));
+        AdaptiveSpin spun = null;
         if (!kernel.scheduler().othersRunnable(t)) { // nothing else to run: wait here, as McKernel's do_syscall
-            AdaptiveSpin spin = spins.get();
+            AdaptiveSpin spin = spun = spins.get();
             spin.start();
             do {
                 int state = c.channel.state(slot);
@@ -185,6 +194,7 @@ public final class IkcForwarder implements SyscallForwarder {
                 done = complete(c, slot);
             } else {
                 c.blocked[slot] = true;
+                c.spunInVain[slot] = spun;
                 if (call == null) // the LWK's own request runs to its end; a syscall ends early for a signal
                     kernel.scheduler().block(t, reason);
                 else
@@ -218,6 +228,11 @@ public final class IkcForwarder implements SyscallForwarder {
      * may reuse it). By the spinning thread, or by the poll under c's lock.
      */
     private Completed complete(Client c, int i) {
+        AdaptiveSpin spun = c.spunInVain[i];
+        if (spun != null) {
+            spun.waited(System.nanoTime() - c.postedAt[i]);
+            c.spunInVain[i] = null;
+        }
         Syscall call = c.call[i];
         int offered = c.direct != null && (call == Syscall.READ || call == Syscall.PREAD64) ? c.channel.offeredFd(i) : -1;
         Completed done = new Completed(c.waiting[i], call, c.args[i].clone(), c.then[i], c.channel.result(i),

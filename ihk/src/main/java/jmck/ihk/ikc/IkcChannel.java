@@ -23,6 +23,7 @@ import java.nio.file.Path;
  *         40 wanted (1: the LWK posted while no worker was idle)   44 idle workers (waiting for a request)
  *         48 fd-table generation (the proxy adds 1 before a guest fd stops naming its file)
  *         52 direct reads (1: the LWK reads regular files itself, see DirectReads; the proxy offers them)
+ *         56 a worker spins for requests (1): a post then wakes no sleeping worker
  * slot i at 64 + 192 * i:
  *         0  state: 0 free, 4 filling, 1 request, 2 claimed, 3 response, 5 taken
  *         4  tid of the LWK thread  8  sequence number  16 syscall or IkcCall number  24 args[6]
@@ -52,7 +53,7 @@ public final class IkcChannel {
     private static final long MAGIC = 0x31434b494b434d4aL; // "JMCKIKC1"
     private static final int VERSION = 4, HEADER = 64, SLOT = 192;
     private static final int H_SLOTS = 8, H_VERSION = 12, H_BELL = 16, H_SLEEPERS = 20, H_ROOT = 24, H_EXITED = 32,
-            H_WORKERS = 36, H_WANTED = 40, H_IDLE = 44, H_FD_GENERATION = 48, H_DIRECT_READS = 52;
+            H_WORKERS = 36, H_WANTED = 40, H_IDLE = 44, H_FD_GENERATION = 48, H_DIRECT_READS = 52, H_SPINNING = 56;
     private static final int S_STATE = 0, S_TID = 4, S_SEQ = 8, S_NR = 16, S_ARGS = 24, S_RESULT = 72,
             S_CALLBACK = 80, S_CALLBACK_KIND = 84, S_CALLBACK_ARG = 88, S_CALLBACK_RESULT = 96, S_UMASK = 104,
             S_NOFILE = 112, S_OFFER_FD = 120, S_OFFER_GENERATION = 124, S_FSUID = 128, S_FSGID = 132,
@@ -109,7 +110,8 @@ public final class IkcChannel {
     /** The guest process is gone: workers stop. */
     public void markExited() {
         w.putInt(H_EXITED, 1);
-        ringProxy();
+        w.addInt(H_BELL, 1);
+        w.futexWake(H_BELL, Integer.MAX_VALUE); // every sleeping worker leaves
     }
 
     public boolean exited() {
@@ -283,9 +285,15 @@ public final class IkcChannel {
         w.futexWake(s + S_CALLBACK, Integer.MAX_VALUE);
     }
 
+    /**
+     * Rings the workers' doorbell after a post. A worker spinning for requests will see the post: then no
+     * sleeper is woken, as a woken one would only find the request claimed and compete for a CPU with the
+     * spinner and the posting core. The worker that stops spinning, and the one that claims a request,
+     * look for another request after they let go of the spin (see {@link #stopSpinning}).
+     */
     private void ringProxy() {
         w.addInt(H_BELL, 1);
-        if (w.getInt(H_SLEEPERS) > 0)
+        if (w.getInt(H_SPINNING) == 0 && w.getInt(H_SLEEPERS) > 0)
             w.futexWake(H_BELL, 1);
     }
 
@@ -406,6 +414,30 @@ public final class IkcChannel {
         }
         w.putInt(s + S_CALLBACK, CALLBACK_NONE);
         return w.getLong(s + S_CALLBACK_RESULT);
+    }
+
+    /**
+     * Takes the spin for requests: true if no other worker of the channel spins now (one at a time: a second
+     * spinner would burn a CPU that the posting core and the first spinner need).
+     */
+    public boolean startSpinning() {
+        return w.getInt(H_SPINNING) == 0 && w.casInt(H_SPINNING, 0, 1);
+    }
+
+    /**
+     * Lets go of the spin taken with {@link #startSpinning}. A post that came meanwhile may have seen the spin
+     * and woken nobody, so the caller then looks for requests (the poster wrote its request before it read
+     * the spin word, the caller clears the word before it reads the requests: one of the two sees the other)
+     * and claims one, or wakes a sleeping worker for it ({@link #wakeWorker}).
+     */
+    public void stopSpinning() {
+        w.putInt(H_SPINNING, 0);
+    }
+
+    /** Wakes one worker sleeping on the doorbell, if any. */
+    public void wakeWorker() {
+        if (w.getInt(H_SLEEPERS) > 0)
+            w.futexWake(H_BELL, 1);
     }
 
     /** Sleeps until the proxy doorbell rings after count was read, or nanos pass (the caller has spun already). */
