@@ -139,7 +139,7 @@ public final class IkcForwarder implements SyscallForwarder {
                     return r;
             }
         }
-        return post(t, call, call.nr, args, "proxy: " + call.linuxName, null);
+        return post(t, call, call.nr, args, null, null);
     }
 
     /** Posts one of the LWK's own requests to the proxy (see {@link IkcCall}). */
@@ -151,8 +151,10 @@ public final class IkcForwarder implements SyscallForwarder {
      * Posts a call (a syscall, or an IkcCall when call is null) and waits for it, spinning or blocked;
      * then, if given, turns the proxy's answer into the syscall's result. The slot's bookkeeping is
      * written before the request becomes visible, so whichever core sees the answer can complete it.
+     * why says what the thread waits for if it blocks (null: "proxy: " and the syscall's name, made
+     * only then, as the call that spins is the fast one).
      */
-    private long post(Thread t, Syscall call, long nr, long[] args, String reason, LongUnaryOperator then) {
+    private long post(Thread t, Syscall call, long nr, long[] args, String why, LongUnaryOperator then) {
         Client c = clients.get(t.process());
         if (c == null)
             return -Errno.ENOSYS;
@@ -173,7 +175,8 @@ public final class IkcForwarder implements SyscallForwarder {
             doorbell.ringProxies(); // the proxy starts workers on demand
         EventSink sink = kernel.eventSink();
         if (sink != null)
-            sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc request: " + reason.replaceFirst("^proxy: ", ""));
+            sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc request: "
+                    + (why != null ? why.replaceFirst("^proxy: ", "") : call.linuxName));
         AdaptiveSpin spun = null;
         if (!kernel.scheduler().othersRunnable(t)) { // nothing else to run: wait here, as McKernel's do_syscall
             AdaptiveSpin spin = spun = spins.get();
@@ -193,6 +196,7 @@ public final class IkcForwarder implements SyscallForwarder {
             if (c.channel.takeResponse(slot)) {
                 done = complete(c, slot);
             } else {
+                String reason = why != null ? why : "proxy: " + call.linuxName;
                 c.blocked[slot] = true;
                 c.spunInVain[slot] = spun;
                 if (call == null) // the LWK's own request runs to its end; a syscall ends early for a signal

@@ -268,15 +268,19 @@ public final class ProxySession {
         if (spinning)
             spin.start();
         try {
+            int scanned = channel.requestCount() - 1; // the first look scans the slots
             while (!s.done && !channel.exited()) {
                 int seen = channel.requestCount();
-                int slot = channel.claim();
-                if (slot >= 0) {
-                    if (spinning)
-                        spin.done();
-                    else if (slept)
-                        spin.waited(System.nanoTime() - began);
-                    return slot;
+                if (seen != scanned || !spinning) { // a spinner scans only after a post (one bell ring each)
+                    scanned = seen;
+                    int slot = channel.claim();
+                    if (slot >= 0) {
+                        if (spinning)
+                            spin.done();
+                        else if (slept)
+                            spin.waited(System.nanoTime() - began);
+                        return slot;
+                    }
                 }
                 if (spinning) {
                     if (spin.spin())

@@ -24,6 +24,7 @@ import java.nio.file.Path;
  *         48 fd-table generation (the proxy adds 1 before a guest fd stops naming its file)
  *         52 direct reads (1: the LWK reads regular files itself, see DirectReads; the proxy offers them)
  *         56 a worker spins for requests (1): a post then wakes no sleeping worker
+ *         60 slots in use so far: the highest slot ever reserved, plus one (the proxy scans no further)
  * slot i at 64 + 192 * i:
  *         0  state: 0 free, 4 filling, 1 request, 2 claimed, 3 response, 5 taken
  *         4  tid of the LWK thread  8  sequence number  16 syscall or IkcCall number  24 args[6]
@@ -53,7 +54,8 @@ public final class IkcChannel {
     private static final long MAGIC = 0x31434b494b434d4aL; // "JMCKIKC1"
     private static final int VERSION = 4, HEADER = 64, SLOT = 192;
     private static final int H_SLOTS = 8, H_VERSION = 12, H_BELL = 16, H_SLEEPERS = 20, H_ROOT = 24, H_EXITED = 32,
-            H_WORKERS = 36, H_WANTED = 40, H_IDLE = 44, H_FD_GENERATION = 48, H_DIRECT_READS = 52, H_SPINNING = 56;
+            H_WORKERS = 36, H_WANTED = 40, H_IDLE = 44, H_FD_GENERATION = 48, H_DIRECT_READS = 52, H_SPINNING = 56,
+            H_USED = 60;
     private static final int S_STATE = 0, S_TID = 4, S_SEQ = 8, S_NR = 16, S_ARGS = 24, S_RESULT = 72,
             S_CALLBACK = 80, S_CALLBACK_KIND = 84, S_CALLBACK_ARG = 88, S_CALLBACK_RESULT = 96, S_UMASK = 104,
             S_NOFILE = 112, S_OFFER_FD = 120, S_OFFER_GENERATION = 124, S_FSUID = 128, S_FSGID = 132,
@@ -128,9 +130,17 @@ public final class IkcChannel {
     /** Reserves a free slot for a request (FREE -> FILLING); returns it, or -1 if all are busy. */
     public int reserve() {
         for (int i = 0; i < slots; i++)
-            if (w.getInt(slot(i) + S_STATE) == FREE && w.casInt(slot(i) + S_STATE, FREE, FILLING))
+            if (w.getInt(slot(i) + S_STATE) == FREE && w.casInt(slot(i) + S_STATE, FREE, FILLING)) {
+                for (int used; (used = w.getInt(H_USED)) <= i && !w.casInt(H_USED, used, i + 1); )
+                    ; // before the request is published: a worker that sees it scans this far
                 return i;
+            }
         return -1;
+    }
+
+    /** How many slots the proxy looks at: a process that makes one call at a time uses only the first. */
+    private int used() {
+        return Math.min(slots, w.getInt(H_USED));
     }
 
     /**
@@ -140,19 +150,21 @@ public final class IkcChannel {
      */
     public void publish(int i, int tid, long seq, long nr, long[] args, int umask, long nofile, int fsuid, int fsgid) {
         int s = slot(i);
-        w.putInt(s + S_TID, tid);
-        w.putLong(s + S_SEQ, seq);
-        w.putLong(s + S_NR, nr);
+        // Nobody reads these before the state below says REQUEST: release stores (no fence each), then the
+        // one volatile store that publishes them.
+        w.putIntRelease(s + S_TID, tid);
+        w.putLongRelease(s + S_SEQ, seq);
+        w.putLongRelease(s + S_NR, nr);
         for (int a = 0; a < 6; a++)
-            w.putLong(s + S_ARGS + 8 * a, args[a]);
-        w.putInt(s + S_UMASK, umask);
-        w.putLong(s + S_NOFILE, nofile);
-        w.putInt(s + S_FSUID, fsuid);
-        w.putInt(s + S_FSGID, fsgid);
-        w.putInt(s + S_CALLBACK, CALLBACK_NONE);
-        w.putInt(s + S_OFFER_FD, -1);
-        w.putInt(s + S_WORKER, 0);
-        w.putInt(s + S_INTERRUPT, 0);
+            w.putLongRelease(s + S_ARGS + 8 * a, args[a]);
+        w.putIntRelease(s + S_UMASK, umask);
+        w.putLongRelease(s + S_NOFILE, nofile);
+        w.putIntRelease(s + S_FSUID, fsuid);
+        w.putIntRelease(s + S_FSGID, fsgid);
+        w.putIntRelease(s + S_CALLBACK, CALLBACK_NONE);
+        w.putIntRelease(s + S_OFFER_FD, -1);
+        w.putIntRelease(s + S_WORKER, 0);
+        w.putIntRelease(s + S_INTERRUPT, 0);
         w.putInt(s + S_STATE, REQUEST);
         ringProxy();
     }
@@ -329,7 +341,7 @@ public final class IkcChannel {
 
     /** True if a request is waiting to be claimed. */
     public boolean pending() {
-        for (int i = 0; i < slots; i++)
+        for (int i = 0, n = used(); i < n; i++)
             if (w.getInt(slot(i) + S_STATE) == REQUEST)
                 return true;
         return false;
@@ -337,7 +349,7 @@ public final class IkcChannel {
 
     /** Claims a posted request; returns its slot, or -1 if none is waiting. */
     public int claim() {
-        for (int i = 0; i < slots; i++)
+        for (int i = 0, n = used(); i < n; i++)
             if (w.getInt(slot(i) + S_STATE) == REQUEST && w.casInt(slot(i) + S_STATE, REQUEST, CLAIMED))
                 return i;
         return -1;
@@ -374,7 +386,7 @@ public final class IkcChannel {
 
     /** Writes the result of a claimed request; the caller then rings the LWK's doorbell. */
     public void respond(int i, long result) {
-        w.putLong(slot(i) + S_RESULT, result);
+        w.putLongRelease(slot(i) + S_RESULT, result); // published by the state's volatile store
         w.putInt(slot(i) + S_STATE, RESPONSE);
     }
 
