@@ -516,13 +516,16 @@ public final class AddressSpace {
         return (len + PAGE - 1) & -PAGE;
     }
 
-    /** A free range of len bytes: at hint if free, else the highest gap below MMAP_BASE (top-down, as Linux). */
+    /**
+     * A free range of len bytes: at hint if free, else the highest gap below MMAP_BASE (top-down, as Linux).
+     * The hint is rounded down to its page and up to MMAP_MIN_ADDR first (Linux's round_hint_to_min).
+     */
     long findFree(long len, long hint) {
-        if (hint != 0) {
-            hint = pageUp(hint);
-            if (hint >= MMAP_MIN_ADDR && hint <= X86.USER_TOP - len && isFree(hint, hint + len))
-                return hint;
-        }
+        hint &= -PAGE;
+        if (hint != 0 && Long.compareUnsigned(hint, MMAP_MIN_ADDR) < 0)
+            hint = MMAP_MIN_ADDR;
+        if (hint >= MMAP_MIN_ADDR && hint <= X86.USER_TOP - len && isFree(hint, hint + len))
+            return hint;
         return vmas.highestFreeGap(len);
     }
 
