@@ -376,11 +376,12 @@ public final class Core implements Cpu.TrapHandler {
         kmsg.log("core %d: native block hook installed for %d-block slices", id, Scheduler.SLICE_BLOCKS);
     }
 
-    /** Parallel mode: the block hook for good, so the core sees kicks and shootdowns while it runs. */
+    /**
+     * Parallel mode: the core sees kicks and shootdowns while it runs (its engine is kicked out of translated
+     * code). The block hook comes only if the core has to share itself in slices (setBudget).
+     */
     public void enableIpis() {
         cpu.enableIpis();
-        sharing = true;
-        budget = 0;
     }
 
     /** Sets the slice budget if it changed (0: run until a trap stops the core). */
