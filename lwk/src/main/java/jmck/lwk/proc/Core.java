@@ -33,6 +33,8 @@ public final class Core implements Cpu.TrapHandler {
     private volatile long loadedRoot = -1;
     /** Threads waiting for this core. @GuardedBy("runQueue") */
     final ArrayDeque<Thread> runQueue = new ArrayDeque<>();
+    /** The thread taken off the run queue for the slice running now, or null. @GuardedBy("runQueue") */
+    Thread onCore;
     /** The host thread running this core in parallel mode, null in exact mode. */
     private volatile java.lang.Thread host;
     /** False once hot-unplug took the core away: nothing may be queued on it any more. @GuardedBy("runQueue") */
