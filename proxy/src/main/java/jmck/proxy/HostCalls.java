@@ -129,7 +129,12 @@ final class HostCalls {
     private static final int OWN_FSUID = (int) HostSyscall.call(SYS_SETFSUID, -1, 0, 0),
             OWN_FSGID = (int) HostSyscall.call(SYS_SETFSGID, -1, 0, 0);
 
+    /** The generation of the process's working directory this worker entered last (see WorkingDirectory). */
+    private long directorySeen;
+
+    /** Calls for a guest process, made on the calling thread (a worker of that process's). */
     HostCalls(GuestMemory guest, FdTable fds) {
+        WorkingDirectory.ownThread();
         this.mem = new GuestBuffers(guest, fds);
         this.fds = fds;
         this.fdCalls = new FdCalls(fds, mem);
@@ -176,12 +181,14 @@ final class HostCalls {
         if (redirect != 0)
             return redirect;
         mem.arena.reset();
+        directorySeen = fds.directory().enter(directorySeen);
         boolean switched = asGuest();
         try {
             Rule rule = RULES.get(call);
-            if (rule != null)
-                return rule.run(this, a);
-            return call.fullyDescribed() ? generic.run(call, a) : -Errno.ENOSYS;
+            long r = rule != null ? rule.run(this, a) : call.fullyDescribed() ? generic.run(call, a) : -Errno.ENOSYS;
+            if (r == 0 && (call == Syscall.CHDIR || call == Syscall.FCHDIR || call == Syscall.CHROOT))
+                directorySeen = fds.directory().changed(call == Syscall.CHROOT);
+            return r;
         } finally {
             if (switched)
                 asProxy();
@@ -267,6 +274,7 @@ final class HostCalls {
 
     /** The host files behind guest fds that the LWK needs itself (mmap, execve). */
     HostFilesForLwk filesForLwk() {
+        directorySeen = fds.directory().enter(directorySeen); // execve's relative path
         return new HostFilesForLwk(mem, fds);
     }
 

@@ -341,6 +341,23 @@ class LinuxAbiTest {
         }
     }
 
+    /**
+     * The working directory is a process's: a forked child's chdir and fchdir moved its parent too (the proxy
+     * serving both is one host process), which LTP's library met when its test child entered the mount
+     * point; a thread's chdir still moves its process, and a child starts where its parent is.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void workingDirectoryPerProcess(String flavor) {
+        String prog = Guests.guest(flavor, "cwd").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", "--cores", "2", prog);
+        mine.assertSameAs(linux);
+        mine.assertHasLines("parent after the child's chdir: []", "parent after the child's fchdir: []",
+                "after a thread's chdir: [/b], a relative open: 1", "a child forked now starts in [/b]");
+    }
+
     /** cmd run with RLIMIT_NOFILE set to limit (soft and hard), as `ulimit -n` sets it. */
     private static String[] withFileLimit(int limit, List<String> cmd) {
         List<String> all = new ArrayList<>(List.of("/bin/sh", "-c", "ulimit -n " + limit + " && exec \"$@\"", "sh"));
