@@ -20,8 +20,8 @@ import java.util.regex.Pattern;
  * reference (native Linux, qemu-x86_64, or the figures the seed papers publish), repeated, and printed as a
  * median with the minimum and maximum. Ratios are taken run by run, then their median is shown.
  * Usage: java bench/Bench.java [--quick] [--reps N] [--only SECTION,...]   (from the repository root, after
- * bench/run.sh built it); sections: cpu, openmp, startup, dynamic, syscalls, frontdoor, faults, ihk, noise,
- * threads.
+ * bench/run.sh built it); sections: cpu, openmp, startup, dynamic, syscalls, frontdoor, faults, mmap, ihk,
+ * noise, threads.
  */
 public class Bench {
     static final Path ROOT = Path.of("").toAbsolutePath();
@@ -51,6 +51,7 @@ public class Bench {
         sections.put("syscalls", Bench::syscalls);
         sections.put("frontdoor", Bench::frontDoor);
         sections.put("faults", Bench::pageFaults);
+        sections.put("mmap", Bench::manyMappings);
         sections.put("ihk", Bench::ihk);
         sections.put("noise", Bench::noise);
         sections.put("threads", Bench::threads);
@@ -58,7 +59,7 @@ public class Bench {
             if (args[i].equals("--only")) { // bench/run.sh --only frontdoor,startup
                 sections.keySet().retainAll(List.of(args[i + 1].split(",")));
                 if (sections.isEmpty())
-                    throw new IllegalArgumentException("--only: sections are cpu, openmp, startup, dynamic, syscalls, frontdoor, faults, ihk, noise, threads");
+                    throw new IllegalArgumentException("--only: sections are cpu, openmp, startup, dynamic, syscalls, frontdoor, faults, mmap, ihk, noise, threads");
             }
         long start = System.nanoTime();
         System.out.printf("# jmck benchmarks%n%n%d repetitions per figure, median (min-max). Machine: %d host cores;"
@@ -485,6 +486,44 @@ public class Bench {
                 + " of 2 MiB in jmck). Goal: <= 1.5x qemu.%n%n| | seconds |%n|---|---|%n| native | %s |%n"
                 + "| qemu-x86_64 | %s |%n| jmck emulation | %s |%n| jmck / qemu | %s |%n", mib, large, stats(n, "%.3f"),
                 stats(q, "%.3f"), stats(j, "%.3f"), stats(ratio, "%.2f"));
+    }
+
+    // ---- 4b. Many mappings ----
+
+    /**
+     * mmap as the address space fills up (bench/src/mmap_bench.c): N one-page mappings that no kernel can
+     * merge, half of them unmapped and mapped again (each takes the highest hole), two-page mappings that
+     * must skip every one-page hole, and hints into free holes. Microseconds per call, measured inside the
+     * guest, beside native Linux and qemu-x86_64. Finding a free range must not cost more as N grows.
+     */
+    static void manyMappings() throws Exception {
+        String mb = prog("mmap_bench");
+        String[] phases = {"map", "unmap", "refill", "skip", "hint"};
+        System.out.printf("%n## Many mappings: mmap and munmap with thousands of VMAs%n%nMicroseconds per call inside"
+                + " the guest (`bench/src/mmap_bench.c N`): *map* N one-page mappings; *unmap* every other one;"
+                + " *refill* the N/2 holes top-down; *skip* N/4 two-page mappings past N/4 one-page holes; *hint*"
+                + " N/4 mappings at free hints. Goal: per-call cost flat in N, within a few us of native.%n%n"
+                + "| N | where | map | unmap | refill | skip | hint |%n|---|---|---|---|---|---|---|%n");
+        for (String n : quick ? new String[] {"1000"} : new String[] {"2000", "8000", "32000"}) {
+            Map<String, List<String>> ways = new LinkedHashMap<>();
+            ways.put("native Linux", List.of(mb, n));
+            ways.put("qemu-x86_64", List.of("qemu-x86_64", mb, n));
+            ways.put("jmck run", jmck("run", mb, n));
+            for (var w : ways.entrySet()) {
+                Map<String, List<Double>> us = new LinkedHashMap<>();
+                for (int i = 0; i < reps; i++) {
+                    Run r = run(w.getValue());
+                    if (r.status != 0)
+                        throw new IllegalStateException(w.getKey() + ": mmap_bench " + n + " failed: " + r.err);
+                    for (String p : phases)
+                        us.computeIfAbsent(p, k -> new ArrayList<>()).add(parse(r.out, p + ": \\d+ calls, [0-9.]+ ms, ([0-9.]+) us/call"));
+                }
+                StringBuilder row = new StringBuilder("| " + n + " | " + w.getKey() + " |");
+                for (String p : phases)
+                    row.append(' ').append(stats(us.get(p), "%.2f")).append(" |");
+                System.out.println(row);
+            }
+        }
     }
 
     // ---- 5. IHK ----

@@ -25,6 +25,21 @@ class MemoryTest {
                 r.stdout());
     }
 
+    /**
+     * Where mmap puts mappings (top-down, the highest hole that fits, hints, MAP_FIXED_NOREPLACE, mremap's
+     * move) as on Linux; the free-gap index must not change it. A hint off a page boundary was rounded up
+     * instead of down (round_hint_to_min).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "gcc-pie", "musl"})
+    void placementMatchesLinux(String flavor) {
+        String prog = Guests.guest(flavor, "mmap_placement").toString();
+        Guests.Result r = Guests.jmck("run", prog);
+        r.assertSameAs(Guests.host(prog));
+        assertTrue(r.stdout().contains("two pages skip it, below the lowest: 1"), r.stdout());
+        assertFalse(r.stdout().contains(": 0"), r.stdout());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"gcc", "gcc-pie", "musl"})
     void procSelfMapsMatchesLinux(String flavor) {

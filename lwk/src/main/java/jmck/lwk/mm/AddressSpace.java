@@ -3,8 +3,6 @@ package jmck.lwk.mm;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import jmck.emulator.PhysicalMemory;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.abi.Mman;
@@ -53,7 +51,7 @@ public final class AddressSpace {
     private final PhysicalMemory mem;
     private final FrameAllocator frames;
     final PageTable pageTable;
-    private final TreeMap<Long, Vma> vmas = new TreeMap<>();
+    private final VmaTree vmas = new VmaTree(MMAP_BASE, MMAP_MIN_ADDR, STACK_GUARD_GAP);
     private final PageSize maxPage;
     private Shootdown shootdown = new Shootdown() {
         @Override
@@ -146,19 +144,17 @@ public final class AddressSpace {
 
     /** The VMA that contains va, or null. */
     public synchronized Vma find(long va) {
-        Map.Entry<Long, Vma> e = vmas.floorEntry(va);
-        return e != null && e.getValue().contains(va) ? e.getValue() : null;
+        return vmas.find(va);
     }
 
     /** All VMAs in address order (a copy). */
     public synchronized List<Vma> vmas() {
-        return new ArrayList<>(vmas.values());
+        return new ArrayList<>(vmas.all());
     }
 
     /** Whether no VMA overlaps [start, end). */
     public synchronized boolean isFree(long start, long end) {
-        Map.Entry<Long, Vma> below = vmas.lowerEntry(end);
-        return below == null || below.getValue().end <= start;
+        return vmas.isFree(start, end);
     }
 
     /**
@@ -169,17 +165,8 @@ public final class AddressSpace {
             String name) {
         unmapRange(start, end);
         Vma vma = new Vma(start, end, prot, shared, growsDown, backing, offset, name, maxPage);
-        vmas.put(start, vma);
+        vmas.insert(vma);
         return vma;
-    }
-
-    /** Makes a VMA boundary at va if va falls inside a VMA. */
-    private void splitAt(long va) {
-        Vma v = find(va);
-        if (v != null && v.start != va) {
-            Vma upper = v.splitAt(va);
-            vmas.put(upper.start, upper);
-        }
     }
 
     /** Removes every mapping in [start, end): VMAs are cut at the edges, pages freed, TLBs flushed. */
@@ -187,9 +174,9 @@ public final class AddressSpace {
         if (isFree(start, end))
             return;
         writeBack(start, end);
-        splitAt(start);
-        splitAt(end);
-        vmas.subMap(start, end).clear();
+        vmas.splitAt(start);
+        vmas.splitAt(end);
+        vmas.removeStartingIn(start, end);
         releasePages(start, end);
         shootdown();
     }
@@ -253,20 +240,17 @@ public final class AddressSpace {
 
     /** Grows a stack VMA down to cover va if va lies within the stack limit; returns it, or null. */
     Vma growStack(long va) {
-        Map.Entry<Long, Vma> above = vmas.higherEntry(va);
-        if (above == null || !above.getValue().growsDown)
+        Vma stack = vmas.above(va);
+        if (stack == null || !stack.growsDown)
             return null;
-        Vma stack = above.getValue();
         long newStart = va & -PAGE;
         if (newStart < stack.end - stackLimit)
             return null;
-        Map.Entry<Long, Vma> below = vmas.lowerEntry(newStart);
-        if (below != null && below.getValue().end + STACK_GUARD_GAP > newStart)
+        Vma below = vmas.below(newStart);
+        if (below != null && below.end + STACK_GUARD_GAP > newStart)
             return null;
-        vmas.remove(stack.start);
         stack.offset -= stack.start - newStart;
-        stack.start = newStart;
-        vmas.put(newStart, stack);
+        vmas.setStart(stack, newStart);
         return stack;
     }
 
@@ -532,20 +516,17 @@ public final class AddressSpace {
         return (len + PAGE - 1) & -PAGE;
     }
 
-    /** A free range of len bytes: at hint if free, else the highest gap below MMAP_BASE (top-down, as Linux). */
+    /**
+     * A free range of len bytes: at hint if free, else the highest gap below MMAP_BASE (top-down, as Linux).
+     * The hint is rounded down to its page and up to MMAP_MIN_ADDR first (Linux's round_hint_to_min).
+     */
     long findFree(long len, long hint) {
-        if (hint != 0) {
-            hint = pageUp(hint);
-            if (hint >= MMAP_MIN_ADDR && hint <= X86.USER_TOP - len && isFree(hint, hint + len))
-                return hint;
-        }
-        long top = MMAP_BASE; // the end of the gap under consideration
-        for (Vma v : vmas.descendingMap().values()) {
-            if (v.end <= top && top - v.end >= len)
-                return top - len;
-            top = Math.min(top, v.start - (v.growsDown ? STACK_GUARD_GAP : 0));
-        }
-        return top - len >= MMAP_MIN_ADDR ? top - len : -1;
+        hint &= -PAGE;
+        if (hint != 0 && Long.compareUnsigned(hint, MMAP_MIN_ADDR) < 0)
+            hint = MMAP_MIN_ADDR;
+        if (hint >= MMAP_MIN_ADDR && hint <= X86.USER_TOP - len && isFree(hint, hint + len))
+            return hint;
+        return vmas.highestFreeGap(len);
     }
 
     /**
@@ -651,11 +632,11 @@ public final class AddressSpace {
             }
             va = v.end;
         }
-        splitAt(addr);
-        splitAt(end);
+        vmas.splitAt(addr);
+        vmas.splitAt(end);
         splitLargeLeafAt(addr);
         splitLargeLeafAt(end);
-        for (Vma v : vmas.subMap(addr, end).values())
+        for (Vma v : vmas.startingIn(addr, end))
             v.prot = prot & 7;
         long leafMask = Pte.P | Pte.RW | Pte.NX | Pte.PROTNONE;
         pageTable.forEachLeaf(addr, end, (slot, entry, va, size) -> {
@@ -699,7 +680,7 @@ public final class AddressSpace {
             return oldAddr;
         }
         if (oldAddr + oldLen == vma.end && isFree(vma.end, oldAddr + newLen) && oldAddr + newLen <= X86.USER_TOP) {
-            vma.end = oldAddr + newLen; // grow in place
+            vmas.setEnd(vma, oldAddr + newLen); // grow in place
             return oldAddr;
         }
         if ((flags & Mman.MREMAP_MAYMOVE) == 0)
@@ -712,8 +693,8 @@ public final class AddressSpace {
 
     /** Moves the VMA part [old, old+oldLen) and its pages to dest, without copying data: PTEs move. */
     private long moveRange(long old, long oldLen, long newLen, long dest) {
-        splitAt(old);
-        splitAt(old + oldLen);
+        vmas.splitAt(old);
+        vmas.splitAt(old + oldLen);
         Vma src = find(old);
         boolean congruent = ((old ^ dest) & (PageSize.LARGE.bytes - 1)) == 0;
         splitLargeLeafAt(old);
@@ -737,10 +718,10 @@ public final class AddressSpace {
                 pageTable.map(va, Pte.address(entry), PageSize.SMALL, entry & ~Pte.ADDRESS_MASK);
             }
         }
-        vmas.remove(src.start);
+        vmas.remove(src);
         Vma moved = new Vma(dest, dest + newLen, src.prot, src.shared, src.growsDown, src.backing, src.offset, src.name,
                 src.maxPage);
-        vmas.put(dest, moved);
+        vmas.insert(moved);
         shootdown();
         return dest;
     }
@@ -761,9 +742,9 @@ public final class AddressSpace {
             }
             case Mman.MADV_NOHUGEPAGE:
             case Mman.MADV_HUGEPAGE:
-                splitAt(addr);
-                splitAt(end);
-                for (Vma v : vmas.subMap(addr, end).values())
+                vmas.splitAt(addr);
+                vmas.splitAt(end);
+                for (Vma v : vmas.startingIn(addr, end))
                     v.maxPage = advice == Mman.MADV_HUGEPAGE ? maxPage : PageSize.SMALL;
                 return 0;
             case Mman.MADV_POPULATE_READ:
@@ -814,7 +795,7 @@ public final class AddressSpace {
                 return brk;
             Vma heap = find(oldTop - 1);
             if (heap != null && "[heap]".equals(heap.name) && heap.end == oldTop)
-                heap.end = newTop;
+                vmas.setEnd(heap, newTop);
             else
                 map(oldTop, newTop, Mman.PROT_READ | Mman.PROT_WRITE, false, false, Backing.ANONYMOUS, 0, "[heap]");
         } else if (newTop < oldTop) {
@@ -860,7 +841,7 @@ public final class AddressSpace {
      */
     public synchronized String maps() {
         StringBuilder b = new StringBuilder();
-        for (Vma v : vmas.values())
+        for (Vma v : vmas.all())
             b.append(v.mapsLine(label(v))).append('\n');
         return b.toString();
     }
@@ -940,11 +921,11 @@ public final class AddressSpace {
      * other (there is no shared memory object behind a VMA).
      */
     public synchronized void forkInto(AddressSpace child) {
-        for (Vma v : vmas.values()) {
+        for (Vma v : vmas.all()) {
             if (v.shared)
                 populate(v.start, v.end);
             Vma copy = new Vma(v.start, v.end, v.prot, v.shared, v.growsDown, v.backing, v.offset, v.name, v.maxPage);
-            child.vmas.put(copy.start, copy);
+            child.vmas.insert(copy);
         }
         child.brkStart = brkStart;
         child.brk = brk;
