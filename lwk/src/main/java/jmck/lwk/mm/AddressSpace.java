@@ -1,6 +1,5 @@
 package jmck.lwk.mm;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import jmck.emulator.PhysicalMemory;
@@ -53,6 +52,7 @@ public final class AddressSpace {
     final PageTable pageTable;
     private final VmaTree vmas = new VmaTree(MMAP_BASE, MMAP_MIN_ADDR, STACK_GUARD_GAP);
     private final PageSize maxPage;
+    private final UserCopy user;
     private Shootdown shootdown = new Shootdown() {
         @Override
         public void flush(AddressSpace as) {}
@@ -79,6 +79,7 @@ public final class AddressSpace {
         this.frames = frames;
         this.pageTable = new PageTable(mem, frames, kernelRoot);
         this.maxPage = maxPage;
+        this.user = new UserCopy(this, mem);
     }
 
     /** Parallel mode: page-table entries are written with A and D set in advance (PageTable.setSettleEntries). */
@@ -92,6 +93,12 @@ public final class AddressSpace {
 
     public void setKernelFaultListener(KernelFaultListener listener) {
         this.kernelFaults = listener;
+    }
+
+    /** Tells the listener about a fault the kernel took on user memory (copying, populating). */
+    void reportKernelFault(FaultOutcome o) {
+        if (kernelFaults != null)
+            kernelFaults.onKernelFault(o);
     }
 
     /** Shares privately mapped file pages with every address space that uses cache (null: no sharing). */
@@ -331,23 +338,14 @@ public final class AddressSpace {
         return new FaultOutcome(page, Access.WRITE, true, vma, Decision.COW_COPIED, frame, size);
     }
 
-    // ---- user memory, as the kernel reaches it (copy_from_user / copy_to_user) ----
+    // ---- user memory, as the kernel reaches it (copy_from_user / copy_to_user: UserCopy) ----
 
     /**
      * The physical address of user address va, faulting the page in if the VMA allows the access; -1 if
      * it cannot be reached (the syscall then fails with EFAULT).
      */
     public synchronized long resolve(long va, boolean write) {
-        if (!X86.isUserAddress(va) || destroyed)
-            return -1;
-        long pa = PageTable.translate(mem, pageTable.root(), va, write);
-        if (pa >= 0)
-            return pa;
-        boolean present = PageTable.translate(mem, pageTable.root(), va, false) >= 0;
-        FaultOutcome o = fault(va, write ? Access.WRITE : Access.READ, present);
-        if (kernelFaults != null)
-            kernelFaults.onKernelFault(o);
-        return o.resolved() ? PageTable.translate(mem, pageTable.root(), va, write) : -1;
+        return user.resolve(va, write);
     }
 
     /**
@@ -357,56 +355,25 @@ public final class AddressSpace {
      * alone; the copy keeps the VMA's protection. -1 if va is not mapped.
      */
     public synchronized long resolveForDebugger(long va) {
-        Vma vma = X86.isUserAddress(va) ? find(va) : null;
-        if (vma == null || resolve(va, false) < 0)
-            return -1;
-        Walk w = pageTable.walk(va);
-        if ((w.leaf() & Pte.COW) != 0) {
-            FaultOutcome o = breakCopyOnWrite(va, vma, w);
-            if (!o.resolved())
-                return -1;
-            if (!vma.writable()) { // the copy is the process's own now, but still not writable by it
-                Walk copy = pageTable.walk(va);
-                long slot = copy.tables()[copy.depth() - 1] + 8L * copy.indices()[copy.depth() - 1];
-                mem.putLong(slot, copy.leaf() & ~Pte.RW);
-                shootdown();
-            }
-        }
-        return PageTable.translate(mem, pageTable.root(), va, false);
+        return user.resolveForDebugger(va);
     }
 
     /** Copies user memory into dst; throws {@link BadAddressException} if any byte is unreachable. */
     public synchronized void copyIn(long va, byte[] dst, int off, int len) {
-        while (len > 0) {
-            long pa = resolveOrThrow(va, false);
-            int n = (int) Math.min(len, PAGE - (va & (PAGE - 1)));
-            mem.read(pa, dst, off, n);
-            va += n;
-            off += n;
-            len -= n;
-        }
+        user.copyIn(va, dst, off, len);
     }
 
     public synchronized byte[] copyIn(long va, int len) {
-        byte[] b = new byte[len];
-        copyIn(va, b, 0, len);
-        return b;
+        return user.copyIn(va, len);
     }
 
     /** Copies src into user memory; throws {@link BadAddressException} if any byte is unreachable or read-only. */
     public synchronized void copyOut(long va, byte[] src, int off, int len) {
-        while (len > 0) {
-            long pa = resolveOrThrow(va, true);
-            int n = (int) Math.min(len, PAGE - (va & (PAGE - 1)));
-            mem.write(pa, src, off, n);
-            va += n;
-            off += n;
-            len -= n;
-        }
+        user.copyOut(va, src, off, len);
     }
 
     public synchronized void copyOut(long va, byte[] src) {
-        copyOut(va, src, 0, src.length);
+        user.copyOut(va, src);
     }
 
     /**
@@ -414,33 +381,15 @@ public final class AddressSpace {
      * cannot (copy_to_user's partial copy); returns how many bytes were copied.
      */
     public synchronized int copyOutPrefix(long va, byte[] src, int off, int len) {
-        int done = 0;
-        while (done < len) {
-            long pa = resolve(va + done, true);
-            if (pa < 0)
-                break;
-            int n = (int) Math.min(len - done, PAGE - ((va + done) & (PAGE - 1)));
-            mem.write(pa, src, off + done, n);
-            done += n;
-        }
-        return done;
+        return user.copyOutPrefix(va, src, off, len);
     }
 
     public synchronized long readLong(long va) {
-        if ((va & 7) == 0)
-            return mem.getLong(resolveOrThrow(va, false));
-        byte[] b = copyIn(va, 8);
-        return java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        return user.readLong(va);
     }
 
     public synchronized void writeLong(long va, long value) {
-        if ((va & 7) == 0) {
-            mem.putLong(resolveOrThrow(va, true), value);
-            return;
-        }
-        byte[] b = new byte[8];
-        java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(value);
-        copyOut(va, b);
+        user.writeLong(va, value);
     }
 
     /**
@@ -448,29 +397,20 @@ public final class AddressSpace {
      * a word that guest code on other cores may change meanwhile, as Linux's futex_atomic_op_inuser).
      */
     public synchronized boolean compareAndSetInt(long va, int expect, int update) {
-        return mem.compareAndSetInt(resolveOrThrow(va, true), expect, update);
+        return user.compareAndSetInt(va, expect, update);
     }
 
     public synchronized int readInt(long va) {
-        if ((va & 3) == 0)
-            return mem.getInt(resolveOrThrow(va, false));
-        byte[] b = copyIn(va, 4);
-        return java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
+        return user.readInt(va);
     }
 
     public synchronized void writeInt(long va, int value) {
-        if ((va & 3) == 0) {
-            mem.putInt(resolveOrThrow(va, true), value);
-            return;
-        }
-        byte[] b = new byte[4];
-        java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(value);
-        copyOut(va, b);
+        user.writeInt(va, value);
     }
 
     /** Reads a NUL-terminated string of at most max bytes (without the NUL); ENAMETOOLONG past that. */
     public synchronized String readCString(long va, int max) {
-        return readString(va, max, false);
+        return user.readCString(va, max);
     }
 
     /**
@@ -478,36 +418,7 @@ public final class AddressSpace {
      * that is read, so a string cut off by unmapped memory after max bytes is fine.
      */
     public synchronized String readStringUpTo(long va, int max) {
-        return readString(va, max, true);
-    }
-
-    private String readString(long va, int max, boolean truncate) {
-        byte[] buf = new byte[Math.min(max, 256)];
-        int n = 0;
-        while (true) {
-            long pa = resolveOrThrow(va + n, false);
-            int chunk = (int) Math.min(PAGE - ((va + n) & (PAGE - 1)), max - n);
-            for (int i = 0; i < chunk; i++) {
-                byte c = mem.getByte(pa + i);
-                if (c == 0)
-                    return new String(buf, 0, n, StandardCharsets.UTF_8);
-                if (n == buf.length)
-                    buf = java.util.Arrays.copyOf(buf, Math.min(max, buf.length * 2));
-                buf[n++] = c;
-            }
-            if (n >= max) {
-                if (truncate)
-                    return new String(buf, 0, n, StandardCharsets.UTF_8);
-                throw new BadAddressException(Errno.ENAMETOOLONG);
-            }
-        }
-    }
-
-    private long resolveOrThrow(long va, boolean write) {
-        long pa = resolve(va, write);
-        if (pa < 0)
-            throw new BadAddressException(Errno.EFAULT);
-        return pa;
+        return user.readStringUpTo(va, max);
     }
 
     // ---- the mm syscalls ----
@@ -589,8 +500,7 @@ public final class AddressSpace {
             Walk w = pageTable.walk(va);
             if (!w.mapped()) {
                 FaultOutcome o = fault(va, v.writable() ? Access.WRITE : Access.READ, false);
-                if (kernelFaults != null)
-                    kernelFaults.onKernelFault(o);
+                reportKernelFault(o);
                 if (!o.resolved())
                     return;
                 w = pageTable.walk(va);
@@ -899,7 +809,7 @@ public final class AddressSpace {
     /** Processes using this address space: more than one after vfork's CLONE_VM, until the child execs or exits. */
     private int users = 1;
     /** Whether it was destroyed: a call-back from the proxy that comes later finds nothing mapped. */
-    private boolean destroyed;
+    boolean destroyed;
 
     public synchronized void addUser() {
         users++;
