@@ -51,7 +51,7 @@ final class UserCopy {
             return -1;
         Walk w = as.pageTable.walk(va);
         if ((w.leaf() & Pte.COW) != 0) {
-            FaultOutcome o = as.breakCopyOnWrite(va, vma, w);
+            FaultOutcome o = PageFaultHandler.breakCopyOnWrite(as, va, vma, w);
             if (!o.resolved())
                 return -1;
             if (!vma.writable()) { // the copy is the process's own now, but still not writable by it
