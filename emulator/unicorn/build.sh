@@ -6,6 +6,9 @@
 #   03  an atomic write to a page holding translated code no longer dereferences a NULL memory region
 #   04  a lock op TCG cannot do atomically (misaligned, page-crossing) runs alone, the other cores stopped
 #   05  a hook at each x86 pause, so that a guest's spin-wait can give the host CPU away
+#   06  a kick: another thread makes the engine leave translated code at its next block start and call a
+#       hook there (QEMU's cpu_exit), so a core on its own host thread needs no hook call in every block;
+#       such an engine has no exit check after each load and store, where an exit would replay the block
 # The source is the 2.1.1 release: $JMCK_UNICORN_TARBALL if set, else ../shared/deps/unicorn-2.1.1.tar.gz
 # beside the repository when present, else the release download; its extracted contents must match the
 # SHA-256 recorded below. Usage: build.sh OUT. Exits 0 when the library is there (built now or before), 2
@@ -57,5 +60,5 @@ mkdir "$work/build"
   exit 2
 }
 cp "$work/build/libunicorn.so.2" "$out/libunicorn.so.2.tmp" && mv "$out/libunicorn.so.2.tmp" "$out/libunicorn.so.2"
-echo "$stamp" > "$out/.stamp"
+echo "$stamp" > "$out/.stamp.tmp" && mv "$out/.stamp.tmp" "$out/.stamp" # a new file: .deps/ copied with cp -al keep theirs
 echo "setup: built Unicorn 2.1.1 with jmck's patches into ${out#$repo/}"

@@ -14,8 +14,12 @@
  *     address never reached, made a block-boundary stop replay guest instructions (measured: memset
  *     overran its buffer under budgeted slices).
  * With cores on parallel host threads (docs/scheduling.md, "Parallel mode") it is also where cores meet:
- *   - interprocessor interrupts: another thread sets a bit in a core's pending word; the block hook sees it
- *     at the next block boundary and stops the engine there (exactly: a stop from inside the hook);
+ *   - interprocessor interrupts: another thread sets a bit in a core's pending word and, if the core runs
+ *     guest code, kicks its engine (patch 06: QEMU's cpu_exit, a flag every block's prologue tests); the
+ *     engine leaves translated code at its next block start and calls the kick hook, which stops it there.
+ *     No hook runs per block, so a core alone on its host thread runs at the engine's full speed (a block
+ *     hook costs a CPU-bound program about 1.6x); the block hook is added only when a core has to share
+ *     itself in slices;
  *   - TLB shootdown, Dekker-style: the initiator sets the target's flush bit, then reads whether the target
  *     is in guest code (and waits only then); the target marks itself in guest code before it enters or
  *     re-enters it, then flushes if asked, so one of the two always sees the other;
@@ -36,6 +40,8 @@
 extern uc_err uc_jmck_set_exclusive(uc_engine *uc, void (*begin)(void *), void (*end)(void *), void *user)
 	__attribute__((weak));
 extern uc_err uc_jmck_set_pause_hook(uc_engine *uc, void (*hook)(void *), void *user) __attribute__((weak));
+extern uc_err uc_jmck_set_kick_hook(uc_engine *uc, void (*hook)(void *), void *user) __attribute__((weak));
+extern uc_err uc_jmck_kick(uc_engine *uc) __attribute__((weak));
 
 /* The block shared with Java (jmck.emulator.unicorn.NativeCore). Keep the offsets in step with it. */
 typedef struct jmck_core {
@@ -54,6 +60,7 @@ typedef struct jmck_core {
 	/* native only from here */
 	uint32_t paused;        /* 1 while paused in the block hook for another core's exclusive step (atomic) */
 	uint32_t pauses;        /* x86 pause instructions run (a guest's spin-waits) */
+	int kicks;              /* the engine has the kick hook: other threads reach it with uc_jmck_kick */
 	struct jmck_core *next; /* in the list of attached cores */
 	uc_engine *uc;
 	uc_context *ctx;
@@ -165,7 +172,8 @@ static int enter_guest(jmck_core *c)
 	return (load(&c->pending) & PENDING_KICK) != 0;
 }
 
-/* At a block boundary with something pending: pause for an exclusive step, flush, stop on a kick. */
+/* At a block boundary with something pending: pause for an exclusive step, flush, stop on a kick. Runs
+ * in the block hook, or in the kick hook where a kicked engine leaves translated code. */
 static void block_boundary_work(jmck_core *c)
 {
 	while (stopped_by_other(c)) {
@@ -193,6 +201,9 @@ static void exclusive_begin(void *user)
 	store(&c->paused, 0);
 	pthread_mutex_lock(&cores_lock);
 	for (jmck_core *o = cores; o; o = o->next)
+		if (o != c && o->kicks)
+			uc_jmck_kick(o->uc); /* to its kick hook, which pauses while world_stopped */
+	for (jmck_core *o = cores; o; o = o->next)
 		while (o != c && load(&o->in_guest) && !load(&o->paused)) {
 			service_flush(c);
 			relax(&spins);
@@ -208,10 +219,10 @@ static void exclusive_end(void *user)
 	pthread_mutex_unlock(&world_lock);
 }
 
-/* Whether this library runs on jmck's patched Unicorn (lock ops atomic across host threads). */
+/* Whether this library runs on jmck's patched Unicorn (lock ops atomic across host threads, kicks). */
 int jmck_parallel_build(void)
 {
-	return uc_jmck_set_exclusive != NULL;
+	return uc_jmck_set_exclusive != NULL && uc_jmck_kick != NULL;
 }
 
 static void hook_syscall(uc_engine *uc, void *user)
@@ -558,15 +569,40 @@ static void on_pause(void *user)
 		sched_yield();
 }
 
-/* Installs the block hook for good, with no budget: a parallel core needs it to see kicks, shootdowns and
- * other cores' exclusive steps at block boundaries (1-2 ns a block). Spin-waits yield (on_pause). */
+/* The kick hook: a kicked engine calls it between two blocks (patch 06). */
+static void on_kick(void *user)
+{
+	jmck_core *c = user;
+	if (load(&c->pending) | load(&world_stopped))
+		block_boundary_work(c);
+}
+
+/* Parallel mode: the core sees kicks, shootdowns and other cores' exclusive steps while it runs guest
+ * code, through the kick hook (no per-block cost); spin-waits yield (on_pause). */
 int jmck_core_enable_ipis(jmck_core *c)
 {
-	if (c->budget == 0)
-		c->budget = -1;
+	if (!uc_jmck_set_kick_hook)
+		return UC_ERR_ARG; /* not jmck's engine: jmck_parallel_build() says so first */
 	if (uc_jmck_set_pause_hook)
 		uc_jmck_set_pause_hook(c->uc, on_pause, c);
-	return ensure_block_hook(c);
+	uc_jmck_set_kick_hook(c->uc, on_kick, c);
+	c->kicks = 1;
+	/* Code translated before has an exit check after each load and store, where a kick would replay the
+	 * block (patch 06): drop it. */
+	return uc_ctl_flush_tb(c->uc);
+}
+
+/* From any thread: sets bits in the core's pending word, then, if the core runs guest code, kicks its
+ * engine so that it looks at them at its next block start. Returns whether it ran guest code (the Dekker
+ * order: write pending, then read in_guest; enter_guest does the reverse). A core that is not in guest
+ * code sees the bits when it enters it. */
+int jmck_core_post(jmck_core *c, uint32_t bits)
+{
+	__atomic_fetch_or(&c->pending, bits, __ATOMIC_SEQ_CST);
+	int in = load(&c->in_guest) != 0;
+	if (in && c->kicks)
+		uc_jmck_kick(c->uc);
+	return in;
 }
 
 /* ---- fixed-argument wrappers for variadic Unicorn calls ---- */

@@ -381,9 +381,19 @@ final class FdTable {
      * A copy for a forked child: every open fd duplicated on the host (sharing the open file, as fork
      * does), with the same close-on-exec flags. A generated file not read yet stays empty in the child.
      */
+    /** The working directory of the process (or processes sharing it) these fds belong to: not a file, but forked with them. */
+    private WorkingDirectory directory;
+
+    synchronized WorkingDirectory directory() {
+        if (directory == null)
+            directory = WorkingDirectory.ofProxy();
+        return directory;
+    }
+
     synchronized FdTable fork() {
         FdTable t = new FdTable();
         t.limit = limit;
+        t.directory = directory == null ? null : directory.fork();
         for (int g = 0; g < host.length; g++)
             if (host[g] >= 0) {
                 long h = HostSyscall.call(SYS_FCNTL, host[g], F_DUPFD_CLOEXEC, 3);
@@ -410,6 +420,8 @@ final class FdTable {
     synchronized void closeAll() {
         if (owner > 0)
             RecordLocks.INSTANCE.exited(owner);
+        if (directory != null)
+            directory.close();
         holdExecFile(-1);
         for (int g = 0; g < host.length; g++)
             if (host[g] >= 0)

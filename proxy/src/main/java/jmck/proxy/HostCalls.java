@@ -2,13 +2,11 @@ package jmck.proxy;
 
 import com.sun.jna.Pointer;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.arch.X86;
 import jmck.lwk.syscall.Syscall;
-import jmck.lwk.syscall.SyscallArg;
 
 /**
  * Runs a guest's delegated syscalls on the host: mcexec's main loop body. Each call goes by a rule of its own
@@ -21,7 +19,7 @@ import jmck.lwk.syscall.SyscallArg;
 final class HostCalls {
     private static final int SYS_FSTAT = 5, SYS_READV = 19, SYS_WRITEV = 20, SYS_PREADV = 295, SYS_PWRITEV = 296,
             SYS_FCNTL = 72, F_GETFL = 3, SYS_PREADV2 = 327, SYS_PWRITEV2 = 328;
-    private static final int AT_FDCWD = -100, O_CLOEXEC = 02000000, IOV_MAX = GuestBuffers.IOV_MAX;
+    private static final int AT_FDCWD = -100, IOV_MAX = GuestBuffers.IOV_MAX;
     private static final long PAGE = GuestBuffers.PAGE, MAX_RW_COUNT = GuestBuffers.MAX_RW_COUNT;
 
     /** A call with code of its own. */
@@ -52,10 +50,10 @@ final class HostCalls {
                 : h.vector(SYS_PWRITEV, a[0], a[1], a[2], false, a[3], true));
         RULES.put(Syscall.CLOSE, (h, a) -> h.fds.close(a[0]));
         // a generated /proc file, like a seq_file, has no splice_read
-        RULES.put(Syscall.SENDFILE, (h, a) -> h.fds.isGenerated(a[1]) ? -Errno.EINVAL : h.generic(Syscall.SENDFILE, a));
-        RULES.put(Syscall.SPLICE, (h, a) -> h.fds.isGenerated(a[0]) ? -Errno.EINVAL : h.generic(Syscall.SPLICE, a));
+        RULES.put(Syscall.SENDFILE, (h, a) -> h.fds.isGenerated(a[1]) ? -Errno.EINVAL : h.generic.run(Syscall.SENDFILE, a));
+        RULES.put(Syscall.SPLICE, (h, a) -> h.fds.isGenerated(a[0]) ? -Errno.EINVAL : h.generic.run(Syscall.SPLICE, a));
         RULES.put(Syscall.COPY_FILE_RANGE, (h, a) -> h.fds.isGenerated(a[0]) ? -Errno.EINVAL
-                : h.generic(Syscall.COPY_FILE_RANGE, a));
+                : h.generic.run(Syscall.COPY_FILE_RANGE, a));
         RULES.put(Syscall.DUP, (h, a) -> h.fdCalls.dup(a[0]));
         RULES.put(Syscall.DUP2, (h, a) -> h.fdCalls.dup2(a[0], a[1]));
         RULES.put(Syscall.DUP3, (h, a) -> h.fdCalls.dup3(a[0], a[1], a[2]));
@@ -82,6 +80,12 @@ final class HostCalls {
         RULES.put(Syscall.SENDMSG, (h, a) -> h.messages.sendmsg(a[0], a[1], a[2]));
         RULES.put(Syscall.RECVMSG, (h, a) -> h.messages.recvmsg(a[0], a[1], a[2]));
         RULES.put(Syscall.VMSPLICE, (h, a) -> h.messages.vmsplice(a[0], a[1], a[2], a[3]));
+        RULES.put(Syscall.KEYCTL, (h, a) -> KeyCalls.onKeysThread(() -> h.keys.keyctl(a)));
+        RULES.put(Syscall.ADD_KEY, (h, a) -> KeyCalls.onKeysThread(() -> h.generic.run(Syscall.ADD_KEY, a)));
+        RULES.put(Syscall.REQUEST_KEY, (h, a) -> KeyCalls.onKeysThread(() -> h.generic.run(Syscall.REQUEST_KEY, a)));
+        RULES.put(Syscall.FSCONFIG, (h, a) -> h.mounts.fsconfig(a));
+        RULES.put(Syscall.STATMOUNT, (h, a) -> h.mounts.mountInfo(Syscall.STATMOUNT, a));
+        RULES.put(Syscall.LISTMOUNT, (h, a) -> h.mounts.mountInfo(Syscall.LISTMOUNT, a));
         RULES.put(Syscall.PSELECT6, (h, a) -> h.polls.pselect6((int) a[0], a[1], a[2], a[3], a[4], a[5]));
     }
 
@@ -92,7 +96,7 @@ final class HostCalls {
         if (pathOverrideArg == pathArg)
             pathOverrideArg = 1;
         a[3] |= AT_EACCESS;
-        return generic(Syscall.FACCESSAT2, a);
+        return generic.run(Syscall.FACCESSAT2, a);
     }
 
     /** Whether the proxy can run call: a rule of its own, or arguments the table describes fully. */
@@ -106,6 +110,9 @@ final class HostCalls {
     private final PollCalls polls;
     private final MessageCalls messages;
     private final FilesystemCalls filesystems;
+    private final GenericCalls generic;
+    private final KeyCalls keys;
+    private final MountCalls mounts;
     /**
      * The guest process's umask (the LWK keeps it: umask is a LOCAL call), set before each call; -1 leaves
      * the host process's own umask in force.
@@ -122,13 +129,21 @@ final class HostCalls {
     private static final int OWN_FSUID = (int) HostSyscall.call(SYS_SETFSUID, -1, 0, 0),
             OWN_FSGID = (int) HostSyscall.call(SYS_SETFSGID, -1, 0, 0);
 
+    /** The generation of the process's working directory this worker entered last (see WorkingDirectory). */
+    private long directorySeen;
+
+    /** Calls for a guest process, made on the calling thread (a worker of that process's). */
     HostCalls(GuestMemory guest, FdTable fds) {
+        WorkingDirectory.ownThread();
         this.mem = new GuestBuffers(guest, fds);
         this.fds = fds;
         this.fdCalls = new FdCalls(fds, mem);
         this.polls = new PollCalls(fds, mem);
         this.messages = new MessageCalls(fds, mem);
         this.filesystems = new FilesystemCalls(mem, fds);
+        this.generic = new GenericCalls(this, mem, fds);
+        this.keys = new KeyCalls(generic, mem);
+        this.mounts = new MountCalls(generic, mem);
     }
 
     FdTable fds() {
@@ -166,12 +181,14 @@ final class HostCalls {
         if (redirect != 0)
             return redirect;
         mem.arena.reset();
+        directorySeen = fds.directory().enter(directorySeen);
         boolean switched = asGuest();
         try {
             Rule rule = RULES.get(call);
-            if (rule != null)
-                return rule.run(this, a);
-            return call.fullyDescribed() ? generic(call, a) : -Errno.ENOSYS;
+            long r = rule != null ? rule.run(this, a) : call.fullyDescribed() ? generic.run(call, a) : -Errno.ENOSYS;
+            if (r == 0 && (call == Syscall.CHDIR || call == Syscall.FCHDIR || call == Syscall.CHROOT))
+                directorySeen = fds.directory().changed(call == Syscall.CHROOT);
+            return r;
         } finally {
             if (switched)
                 asProxy();
@@ -257,146 +274,8 @@ final class HostCalls {
 
     /** The host files behind guest fds that the LWK needs itself (mmap, execve). */
     HostFilesForLwk filesForLwk() {
+        directorySeen = fds.directory().enter(directorySeen); // execve's relative path
         return new HostFilesForLwk(mem, fds);
-    }
-
-    // ---- the generic path: translate each argument by its kind ----
-
-    private long generic(Syscall call, long[] a) {
-        GuestBuffers.Mirror[] mirrors = new GuestBuffers.Mirror[6];
-        try {
-            return generic(call, a, mirrors);
-        } finally {
-            for (GuestBuffers.Mirror m : mirrors)
-                if (m != null)
-                    m.close();
-        }
-    }
-
-    private long generic(Syscall call, long[] a, GuestBuffers.Mirror[] mirrors) {
-        long[] h = new long[6];
-        GuestBuffers.Bounce[] bounces = new GuestBuffers.Bounce[6];
-        List<SyscallArg> args = call.args();
-        for (int i = 0; i < args.size(); i++) {
-            SyscallArg arg = args.get(i);
-            switch (arg.kind()) {
-                case FD:
-                    h[i] = fds.host(a[i]);
-                    if (h[i] < 0)
-                        return -Errno.EBADF;
-                    break;
-                case DIRFD:
-                    // A guest fd that is not open becomes -1, which the host rejects with EBADF only if it
-                    // needs the directory: like Linux, it ignores dirfd for an absolute path.
-                    h[i] = (int) a[i] == AT_FDCWD ? AT_FDCWD : fds.host(a[i]);
-                    break;
-                case PATH:
-                case STRING:
-                    if (i == pathOverrideArg) {
-                        h[i] = mem.hostPath(pathOverride);
-                    } else if (a[i] == 0) {
-                        h[i] = 0;
-                        break;
-                    } else {
-                        h[i] = mem.string(a[i], arg.kind() == SyscallArg.Kind.PATH);
-                    }
-                    if (h[i] < 0)
-                        return h[i];
-                    break;
-                case IN:
-                case OUT:
-                case INOUT: {
-                    long len = arg.length(a);
-                    if (a[i] == 0 || len <= 0) {
-                        // an unused host address for an empty buffer, in the kernel half if the guest's is
-                        h[i] = a[i] == 0 ? 0 : X86.accessOk(a[i], 0) ? PAGE : GuestBuffers.NOT_USER;
-                        break;
-                    }
-                    boolean write = arg.kind() != SyscallArg.Kind.IN;
-                    long host = mem.contiguous(a[i], len, write);
-                    if (host == -2) {
-                        bounces[i] = mem.new Bounce(a[i], len, true, write); // copied in even for OUT: bytes the host leaves stay
-                        host = bounces[i].host;
-                    }
-                    if (host < 0) { // the guest may not access all of it: the host faults where Linux would
-                        bounces[i] = null;
-                        mirrors[i] = mem.new Mirror(a[i], len, write);
-                        host = mirrors[i].host;
-                    }
-                    h[i] = host;
-                    break;
-                }
-                default: // a value
-                    h[i] = a[i];
-            }
-        }
-        boolean newFd = call.has(Syscall.Flag.NEW_FD);
-        int cloexecArg = call.cloexecArg();
-        long cloexecBit = cloexecArg >= 0 ? args.get(cloexecArg).cloexecBit() : 0;
-        if (newFd && cloexecArg >= 0)
-            h[cloexecArg] |= cloexecBit; // the proxy's own fds are close-on-exec; the guest's flag is kept in fds
-        if (truncatesMemory(call, h))
-            return -Errno.EACCES;
-        long r = umask >= 0 && call.has(Syscall.Flag.UMASKED) ? withGuestUmask(call, h)
-                : HostSyscall.call(call.nr, h[0], h[1], h[2], h[3], h[4], h[5]);
-        for (GuestBuffers.Bounce b : bounces)
-            if (b != null && b.write && !b.copyBack()) { // the guest unmapped it meanwhile
-                if (newFd && r >= 0)
-                    HostSyscall.call(3, r, 0, 0);
-                return -Errno.EFAULT;
-            }
-        if (newFd && r >= 0 && MachineMemoryFiles.isMemory((int) r)) { // see MachineMemoryFiles
-            HostSyscall.call(3, r, 0, 0);
-            return -Errno.EACCES;
-        }
-        if (newFd && r >= 0)
-            r = fds.install((int) r, cloexecArg >= 0 && (a[cloexecArg] & cloexecBit) != 0, 0);
-        return r;
-    }
-
-    private static final int O_TRUNC = 01000, O_PATH = 010000000, SYS_OPENAT = 257;
-
-    /**
-     * Whether the call would cut short a file that is emulated memory (see {@link MachineMemoryFiles}): a
-     * truncate, or an open that truncates, which does its harm before the descriptor could be checked. The
-     * path is opened with O_PATH first and looked at.
-     */
-    private static boolean truncatesMemory(Syscall call, long[] h) {
-        long dir, path;
-        switch (call) {
-            case TRUNCATE: dir = AT_FDCWD; path = h[0]; break;
-            case CREAT: dir = AT_FDCWD; path = h[0]; break;
-            case OPEN: if ((h[1] & O_TRUNC) == 0) return false; dir = AT_FDCWD; path = h[0]; break;
-            case OPENAT: if ((h[2] & O_TRUNC) == 0) return false; dir = h[0]; path = h[1]; break;
-            default: return false;
-        }
-        long fd = HostSyscall.call(SYS_OPENAT, dir, path, O_PATH | O_CLOEXEC, 0, 0, 0);
-        if (fd < 0)
-            return false; // nothing there yet: the call itself decides
-        try {
-            return MachineMemoryFiles.isMemory((int) fd);
-        } finally {
-            HostSyscall.call(3, fd, 0, 0);
-        }
-    }
-
-    private static final int SYS_UMASK = 95;
-    private static final Object UMASK_LOCK = new Object();
-
-    /**
-     * Runs a call that creates something with the guest process's umask in force on the host (which then
-     * applies it, or a directory's default ACL instead, exactly as Linux would). The umask belongs to the
-     * whole host process, so it is switched for the call only and the switch is serialized.
-     */
-    private long withGuestUmask(Syscall call, long[] h) {
-        synchronized (UMASK_LOCK) {
-            long hostUmask = HostSyscall.call(SYS_UMASK, umask, 0, 0);
-            try {
-                return HostSyscall.call(call.nr, h[0], h[1], h[2], h[3], h[4], h[5]);
-            } finally {
-                HostSyscall.call(SYS_UMASK, hostUmask, 0, 0);
-            }
-        }
     }
 
     /** The flags of a preadv2/pwritev2 being served, passed as the host call's sixth argument. */

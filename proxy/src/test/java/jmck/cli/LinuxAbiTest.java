@@ -319,6 +319,45 @@ class LinuxAbiTest {
             assertTrue(mine.stdout().contains(line + "\n"), line);
     }
 
+    /**
+     * Keys and the new mount API, delegated (ENOSYS before): a key added, read, described, updated, found
+     * and revoked; a tmpfs made with fsopen, fsconfig and fsmount, moved into place, cloned with open_tree,
+     * reconfigured through fspick, made read-only with mount_setattr; bad pointers EFAULT, unknown
+     * operations EOPNOTSUPP, an fd that is not open EBADF. Run three times: the proxy's workers must all
+     * see the process keyring (a key added through one worker was unreadable through another).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void keysAndTheMountApi(String flavor) {
+        String prog = Guests.guest(flavor, "hostres").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        for (int i = 0; i < 3; i++) {
+            Guests.Result mine = Guests.jmck("run", "--cores", "2", prog);
+            mine.assertSameAs(linux);
+            mine.assertHasLines("read: 7 [payload]", "update: 0, read: 11 [new payload]", "search finds it: 1",
+                    "read into a bad buffer: EFAULT", "operation 999: EOPNOTSUPP", "fsconfig on fd 999: EBADF",
+                    "a tmpfs there: 1, of 1M: 1", "reconfigured: 0 0, of 2M: 1", "then a write: E30", "umount: 0");
+        }
+    }
+
+    /**
+     * The working directory is a process's: a forked child's chdir and fchdir moved its parent too (the proxy
+     * serving both is one host process), which LTP's library met when its test child entered the mount
+     * point; a thread's chdir still moves its process, and a child starts where its parent is.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void workingDirectoryPerProcess(String flavor) {
+        String prog = Guests.guest(flavor, "cwd").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", "--cores", "2", prog);
+        mine.assertSameAs(linux);
+        mine.assertHasLines("parent after the child's chdir: []", "parent after the child's fchdir: []",
+                "after a thread's chdir: [/b], a relative open: 1", "a child forked now starts in [/b]");
+    }
+
     /** cmd run with RLIMIT_NOFILE set to limit (soft and hard), as `ulimit -n` sets it. */
     private static String[] withFileLimit(int limit, List<String> cmd) {
         List<String> all = new ArrayList<>(List.of("/bin/sh", "-c", "ulimit -n " + limit + " && exec \"$@\"", "sh"));

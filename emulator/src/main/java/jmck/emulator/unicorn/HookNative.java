@@ -30,6 +30,8 @@ final class HookNative {
 
     static native int jmck_core_enable_ipis(Pointer core);
 
+    static native int jmck_core_post(Pointer core, int bits);
+
     static native int jmck_parallel_build();
 
     static native int jmck_core_set_breakpoints(Pointer core, long[] addresses, int n);

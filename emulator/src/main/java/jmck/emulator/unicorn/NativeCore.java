@@ -203,8 +203,8 @@ public final class NativeCore implements AutoCloseable {
     }
 
     /**
-     * Installs the block hook for good: a core on its own host thread then sees kicks, TLB shootdowns and
-     * other cores' exclusive steps at every block boundary. Drops translated code once.
+     * Installs the kick hook: a core on its own host thread then sees kicks, TLB shootdowns and other cores'
+     * exclusive steps at the next block start after another thread kicks its engine (no per-block cost).
      */
     public void enableIpis() {
         UnicornException.check("jmck_core_enable_ipis", HookNative.jmck_core_enable_ipis(block));
@@ -212,7 +212,7 @@ public final class NativeCore implements AutoCloseable {
 
     /** An interprocessor interrupt: the core stops at its next block boundary (or does not start). */
     public void kick() {
-        WORD.getAndBitwiseOr(shared, PENDING, PENDING_KICK);
+        HookNative.jmck_core_post(block, PENDING_KICK);
     }
 
     /** Clears a pending kick; whether there was one. The core's own thread calls it before it looks for work. */
@@ -227,8 +227,7 @@ public final class NativeCore implements AutoCloseable {
      * the Dekker protocol; the core's half is enter_guest in jmck_uc.c.
      */
     public boolean requestFlush() {
-        WORD.getAndBitwiseOr(shared, PENDING, PENDING_FLUSH);
-        return (int) WORD.getVolatile(shared, IN_GUEST) != 0;
+        return HookNative.jmck_core_post(block, PENDING_FLUSH) != 0;
     }
 
     /** Whether a flush asked for is still to be done by a core that runs guest code. */

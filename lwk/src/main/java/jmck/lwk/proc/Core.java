@@ -33,6 +33,8 @@ public final class Core implements Cpu.TrapHandler {
     private volatile long loadedRoot = -1;
     /** Threads waiting for this core. @GuardedBy("runQueue") */
     final ArrayDeque<Thread> runQueue = new ArrayDeque<>();
+    /** The thread taken off the run queue for the slice running now, or null. @GuardedBy("runQueue") */
+    Thread onCore;
     /** The host thread running this core in parallel mode, null in exact mode. */
     private volatile java.lang.Thread host;
     /** False once hot-unplug took the core away: nothing may be queued on it any more. @GuardedBy("runQueue") */
@@ -376,11 +378,12 @@ public final class Core implements Cpu.TrapHandler {
         kmsg.log("core %d: native block hook installed for %d-block slices", id, Scheduler.SLICE_BLOCKS);
     }
 
-    /** Parallel mode: the block hook for good, so the core sees kicks and shootdowns while it runs. */
+    /**
+     * Parallel mode: the core sees kicks and shootdowns while it runs (its engine is kicked out of translated
+     * code). The block hook comes only if the core has to share itself in slices (setBudget).
+     */
     public void enableIpis() {
         cpu.enableIpis();
-        sharing = true;
-        budget = 0;
     }
 
     /** Sets the slice budget if it changed (0: run until a trap stops the core). */

@@ -157,11 +157,12 @@ public final class Scheduler {
         return best.id();
     }
 
+    /** Runnable threads on c: queued, and the one on the core from the moment it left the queue. */
     private static int load(Core c) {
-        Thread cur = c.current();
         synchronized (c.runQueue) {
             int n = c.runQueue.size();
-            if (cur != null && cur.state == Thread.State.RUNNABLE && !c.runQueue.contains(cur))
+            Thread running = c.onCore;
+            if (running != null && running.state == Thread.State.RUNNABLE && !c.runQueue.contains(running))
                 n++;
             return n;
         }
@@ -399,6 +400,7 @@ public final class Scheduler {
             Thread t;
             synchronized (c.runQueue) {
                 t = c.runQueue.pollFirst();
+                c.onCore = t; // counted in load() from now: a thread placed meanwhile must see it
             }
             if (t == null)
                 return null;
@@ -444,6 +446,9 @@ public final class Scheduler {
             if (!c.online && t.state != Thread.State.DEAD)
                 c.saveForMigration(); // hot-unplug: its registers go with it to another core
             t.onCore = false;
+            synchronized (c.runQueue) {
+                c.onCore = null;
+            }
             dead = t.state == Thread.State.DEAD;
             if (t.state == Thread.State.RUNNABLE)
                 queueOn(t);

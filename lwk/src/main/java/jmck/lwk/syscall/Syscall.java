@@ -26,9 +26,9 @@ import java.util.Set;
  * (AT_FDCWD too), path a file name (NUL-terminated), str another NUL-terminated string, in/out/inout a buffer
  * the call reads / fills / both, with a fixed size (in:16) or its length in argument i (out@2), oflags open
  * flags, cflags flags whose O_CLOEXEC bit makes a new fd close-on-exec (SOCK_CLOEXEC, EFD_CLOEXEC, ...),
- * mfdflags memfd_create's (MFD_CLOEXEC), mode a file mode, prot and mapflags mmap's, msgflags send's
- * (MSG_NOSIGNAL), sig a signal number, ptr a pointer to something the table does not describe (a delegated
- * call with one needs code of its own in the proxy).
+ * c1flags flags whose bit 0 does that (MFD_CLOEXEC, FSOPEN_CLOEXEC, FSMOUNT_CLOEXEC, FSPICK_CLOEXEC), mode a
+ * file mode, prot and mapflags mmap's, msgflags send's (MSG_NOSIGNAL), sig a signal number, ptr a pointer to
+ * something the table does not describe (a delegated call with one needs code of its own in the proxy).
  */
 public enum Syscall {
     READ(0, "read", DELEGATED, "fd, out@2, d"),
@@ -198,8 +198,8 @@ public enum Syscall {
     SETTIMEOFDAY(164, "settimeofday", DELEGATED, "in:16, in:8"),
     MOUNT(165, "mount", DELEGATED, "str, path, str, x, str"),
     UMOUNT2(166, "umount2", DELEGATED, "path, x"),
-    SWAPON(167, "swapon", UNSUPPORTED, "path, x"),
-    SWAPOFF(168, "swapoff", UNSUPPORTED, "path"),
+    SWAPON(167, "swapon", DELEGATED, "path, x"),
+    SWAPOFF(168, "swapoff", DELEGATED, "path"),
     REBOOT(169, "reboot", LOCAL, "x, x, x, ptr"),
     SETHOSTNAME(170, "sethostname", DELEGATED, "in@1, d"),
     SETDOMAINNAME(171, "setdomainname", DELEGATED, "in@1, d"),
@@ -279,9 +279,9 @@ public enum Syscall {
     MQ_GETSETATTR(245, "mq_getsetattr", DELEGATED, "fd, in:64, out:64"),
     KEXEC_LOAD(246, "kexec_load", UNSUPPORTED, "x, x, ptr, x"),
     WAITID(247, "waitid", LOCAL, "d, d, ptr, x, ptr"),
-    ADD_KEY(248, "add_key", UNSUPPORTED, "str, str, in@3, d, d"),
-    REQUEST_KEY(249, "request_key", UNSUPPORTED, "str, str, str, d"),
-    KEYCTL(250, "keyctl", UNSUPPORTED, "d, x, x, x, x"),
+    ADD_KEY(248, "add_key", DELEGATED, "str, str, in@3, d, d"),
+    REQUEST_KEY(249, "request_key", DELEGATED, "str, str, str, d"),
+    KEYCTL(250, "keyctl", DELEGATED, "d, x, ptr, x, x"),
     IOPRIO_SET(251, "ioprio_set", LOCAL, "d, d, d"),
     IOPRIO_GET(252, "ioprio_get", LOCAL, "d, d"),
     INOTIFY_INIT(253, "inotify_init", DELEGATED, "", NEW_FD),
@@ -350,7 +350,7 @@ public enum Syscall {
     RENAMEAT2(316, "renameat2", DELEGATED, "dirfd, path, dirfd, path, x"),
     SECCOMP(317, "seccomp", UNSUPPORTED, "d, x, ptr"),
     GETRANDOM(318, "getrandom", LOCAL, "ptr, d, x"),
-    MEMFD_CREATE(319, "memfd_create", DELEGATED, "str, mfdflags", NEW_FD),
+    MEMFD_CREATE(319, "memfd_create", DELEGATED, "str, c1flags", NEW_FD),
     KEXEC_FILE_LOAD(320, "kexec_file_load", UNSUPPORTED, "fd, fd, d, str, x"),
     BPF(321, "bpf", UNSUPPORTED, "d, ptr, d"),
     EXECVEAT(322, "execveat", LOCAL, "dirfd, path, ptr, ptr, x"),
@@ -370,12 +370,12 @@ public enum Syscall {
     IO_URING_SETUP(425, "io_uring_setup", UNSUPPORTED, "d, ptr", NEW_FD),
     IO_URING_ENTER(426, "io_uring_enter", UNSUPPORTED, "fd, d, d, x, ptr, d"),
     IO_URING_REGISTER(427, "io_uring_register", UNSUPPORTED, "fd, d, ptr, d"),
-    OPEN_TREE(428, "open_tree", UNSUPPORTED, "dirfd, path, x", NEW_FD),
-    MOVE_MOUNT(429, "move_mount", UNSUPPORTED, "dirfd, path, dirfd, path, x"),
-    FSOPEN(430, "fsopen", UNSUPPORTED, "str, x", NEW_FD),
-    FSCONFIG(431, "fsconfig", UNSUPPORTED, "fd, d, str, ptr, d"),
-    FSMOUNT(432, "fsmount", UNSUPPORTED, "fd, x, x", NEW_FD),
-    FSPICK(433, "fspick", UNSUPPORTED, "dirfd, path, x", NEW_FD),
+    OPEN_TREE(428, "open_tree", DELEGATED, "dirfd, path, cflags", NEW_FD),
+    MOVE_MOUNT(429, "move_mount", DELEGATED, "dirfd, path, dirfd, path, x"),
+    FSOPEN(430, "fsopen", DELEGATED, "str, c1flags", NEW_FD),
+    FSCONFIG(431, "fsconfig", DELEGATED, "fd, d, str, ptr, d"),
+    FSMOUNT(432, "fsmount", DELEGATED, "fd, c1flags, x", NEW_FD),
+    FSPICK(433, "fspick", DELEGATED, "dirfd, path, c1flags", NEW_FD),
     PIDFD_OPEN(434, "pidfd_open", LOCAL, "d, x", NEW_FD),
     CLONE3(435, "clone3", LOCAL, "ptr, d"),
     CLOSE_RANGE(436, "close_range", DELEGATED, "d, d, x"),
@@ -384,7 +384,7 @@ public enum Syscall {
     FACCESSAT2(439, "faccessat2", LOCAL, "dirfd, path, d, x"),
     PROCESS_MADVISE(440, "process_madvise", UNSUPPORTED, "fd, ptr, d, d, x"),
     EPOLL_PWAIT2(441, "epoll_pwait2", DELEGATED, "fd, out@2*12, d, in:16, in@5, d"),
-    MOUNT_SETATTR(442, "mount_setattr", UNSUPPORTED, "dirfd, path, x, ptr, d"),
+    MOUNT_SETATTR(442, "mount_setattr", DELEGATED, "dirfd, path, x, in@4, d"),
     QUOTACTL_FD(443, "quotactl_fd", UNSUPPORTED, "fd, x, d, ptr"),
     LANDLOCK_CREATE_RULESET(444, "landlock_create_ruleset", UNSUPPORTED, "ptr, d, x", NEW_FD),
     LANDLOCK_ADD_RULE(445, "landlock_add_rule", UNSUPPORTED, "fd, d, ptr, x"),
@@ -399,12 +399,19 @@ public enum Syscall {
     FUTEX_WAKE(454, "futex_wake", UNSUPPORTED, "ptr, x, d, x"),
     FUTEX_WAIT(455, "futex_wait", UNSUPPORTED, "ptr, x, x, x, ptr, d"),
     FUTEX_REQUEUE(456, "futex_requeue", UNSUPPORTED, "ptr, x, d, d"),
-    STATMOUNT(457, "statmount", UNSUPPORTED, "ptr, ptr, d, x"),
-    LISTMOUNT(458, "listmount", UNSUPPORTED, "ptr, ptr, d, x"),
+    STATMOUNT(457, "statmount", DELEGATED, "ptr, out@2, d, x"),
+    LISTMOUNT(458, "listmount", DELEGATED, "ptr, out@2*8, d, x"),
     LSM_GET_SELF_ATTR(459, "lsm_get_self_attr", UNSUPPORTED, "d, ptr, ptr, x"),
     LSM_SET_SELF_ATTR(460, "lsm_set_self_attr", UNSUPPORTED, "d, ptr, d, x"),
     LSM_LIST_MODULES(461, "lsm_list_modules", UNSUPPORTED, "ptr, ptr, x"),
-    MSEAL(462, "mseal", UNSUPPORTED, "ptr, x, x");
+    MSEAL(462, "mseal", UNSUPPORTED, "ptr, x, x"),
+    SETXATTRAT(463, "setxattrat", UNSUPPORTED, "dirfd, path, x, str, ptr, d"),
+    GETXATTRAT(464, "getxattrat", UNSUPPORTED, "dirfd, path, x, str, ptr, d"),
+    LISTXATTRAT(465, "listxattrat", DELEGATED, "dirfd, path, x, out@4, d"),
+    REMOVEXATTRAT(466, "removexattrat", DELEGATED, "dirfd, path, x, str"),
+    OPEN_TREE_ATTR(467, "open_tree_attr", UNSUPPORTED, "dirfd, path, x, ptr, d", NEW_FD),
+    FILE_GETATTR(468, "file_getattr", DELEGATED, "dirfd, path, out@3, d, x"),
+    FILE_SETATTR(469, "file_setattr", DELEGATED, "dirfd, path, in@3, d, x");
 
     /** Where a syscall runs. */
     public enum Where {
@@ -418,7 +425,7 @@ public enum Syscall {
 
     /** What else the LWK and the proxy need to know about a call. */
     public enum Flag {
-        /** The result is a new file descriptor (close-on-exec if its cflags/oflags/mfdflags argument says so). */
+        /** The result is a new file descriptor (close-on-exec if its cflags/oflags/c1flags argument says so). */
         NEW_FD,
         /**
          * EPIPE from a pipe or socket with no reader also raises SIGPIPE in the caller (the host raised it in
@@ -454,7 +461,7 @@ public enum Syscall {
     }
 
     /**
-     * The argument whose flags make a new fd close-on-exec (oflags, cflags or mfdflags), or -1: what the
+     * The argument whose flags make a new fd close-on-exec (oflags, cflags or c1flags), or -1: what the
      * proxy looks at for a {@link Flag#NEW_FD} call.
      */
     public int cloexecArg() {

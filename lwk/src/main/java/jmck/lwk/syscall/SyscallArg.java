@@ -13,7 +13,7 @@ public record SyscallArg(Kind kind, int size, int sizeArg) {
     /** The kinds of argument, with the words that name them in the table. */
     public enum Kind {
         DEC("d"), HEX("x"), FD("fd"), DIRFD("dirfd"), PATH("path"), STRING("str"), IN("in"), OUT("out"),
-        INOUT("inout"), OPEN_FLAGS("oflags"), CLOEXEC_FLAGS("cflags"), MFD_FLAGS("mfdflags"), MODE("mode"),
+        INOUT("inout"), OPEN_FLAGS("oflags"), CLOEXEC_FLAGS("cflags"), BIT0_CLOEXEC_FLAGS("c1flags"), MODE("mode"),
         PROT("prot"), MAP_FLAGS("mapflags"), MSG_FLAGS("msgflags"), SIGNAL("sig"), PTR("ptr");
 
         final String word;
@@ -28,7 +28,7 @@ public record SyscallArg(Kind kind, int size, int sizeArg) {
         }
     }
 
-    private static final long O_CLOEXEC = 02000000, MFD_CLOEXEC = 1;
+    private static final long O_CLOEXEC = 02000000, BIT0_CLOEXEC = 1;
 
     /** The length of a buffer argument in a call with arguments args. */
     public long length(long[] args) {
@@ -40,11 +40,11 @@ public record SyscallArg(Kind kind, int size, int sizeArg) {
 
     /** The bit of this argument that makes a new fd close-on-exec, or 0 if it has none. */
     public long cloexecBit() {
-        return kind == Kind.OPEN_FLAGS || kind == Kind.CLOEXEC_FLAGS ? O_CLOEXEC : kind == Kind.MFD_FLAGS ? MFD_CLOEXEC : 0;
+        return kind == Kind.OPEN_FLAGS || kind == Kind.CLOEXEC_FLAGS ? O_CLOEXEC : kind == Kind.BIT0_CLOEXEC_FLAGS ? BIT0_CLOEXEC : 0;
     }
 
     /** Parses a table entry's arguments: "fd, out@2, d", "path, out:144", "" for none. */
-    static List<SyscallArg> parse(String text) {
+    public static List<SyscallArg> parse(String text) {
         List<SyscallArg> args = new ArrayList<>();
         if (text.isBlank())
             return List.of();
