@@ -15,9 +15,12 @@ deps="$root/.deps"
 # cmake, make, patch, curl: building jmck's Unicorn (emulator/unicorn/build.sh).
 # The dynamically linked host programs the tests run on the LWK are Debian's: python3 (with its standard
 # library: json, hashlib), perl, and the essential coreutils, findutils and dash.
+# autoconf, automake, m4, pkg-config, xz-utils, git, e2fsprogs: building LTP's syscall tests from its source
+# and what they run (scripts/ltp.sh; mkfs for the tests on a loop device).
 system_packages=(gcc libc6-dev musl-tools busybox-static qemu-user gdb maven default-jdk-headless file chromium
                  chromium-driver cmake make patch curl
-                 python3 perl coreutils findutils dash)
+                 python3 perl coreutils findutils dash
+                 autoconf automake m4 pkg-config xz-utils git e2fsprogs)
 missing=()
 for p in "${system_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -164,6 +164,7 @@ public final class IkcForwarder implements SyscallForwarder {
         c.waiting[slot] = t;
         c.then[slot] = then;
         c.call[slot] = call;
+        c.channel.setCapabilities(slot, checkedWith(t, call, args));
         System.arraycopy(args, 0, c.args[slot], 0, 6);
         c.inFlight.incrementAndGet();
         long seq = sequence.incrementAndGet();
@@ -220,6 +221,17 @@ public final class IkcForwarder implements SyscallForwarder {
      * The uid (or gid) the host checks a call's permissions with: the process's filesystem id, except for
      * access and faccessat (without AT_EACCESS), which Linux checks with the real ids.
      */
+    /**
+     * The effective capabilities the host checks the call with: the process's, or for access checks with
+     * the real ids, none unless the real uid is 0, then the permitted set (Linux's do_faccessat).
+     */
+    private static long checkedWith(Thread t, Syscall call, long[] args) {
+        jmck.lwk.proc.Capabilities caps = t.process().capabilities();
+        boolean real = call == Syscall.ACCESS || call == Syscall.FACCESSAT
+                || call == Syscall.FACCESSAT2 && (args[3] & AT_EACCESS) == 0;
+        return !real ? caps.effective() : t.process().credentials().uid() == 0 ? caps.permitted() : 0;
+    }
+
     private static long checkedAs(Thread t, Syscall call, long[] args, boolean uid) {
         jmck.lwk.proc.Credentials c = t.process().credentials();
         boolean real = call == Syscall.ACCESS || call == Syscall.FACCESSAT

@@ -124,6 +124,8 @@ final class HostCalls {
      * as Linux would for the guest; -1 leaves the proxy's own.
      */
     int fsuid = -1, fsgid = -1;
+    /** The guest's effective capabilities for the call (the LWK keeps them), set before each call; -1: the proxy's. */
+    long capabilities = -1;
     private static final int SYS_SETFSUID = 122, SYS_SETFSGID = 123;
     /** The proxy's own filesystem ids, which each worker goes back to after a call. */
     private static final int OWN_FSUID = (int) HostSyscall.call(SYS_SETFSUID, -1, 0, 0),
@@ -196,22 +198,37 @@ final class HostCalls {
     }
 
     /**
-     * Takes on the guest's filesystem ids on this thread if they are not the proxy's (setfsuid and setfsgid
-     * are per thread; a filesystem uid other than 0 also drops the filesystem capabilities, as for the guest
-     * on Linux). Returns whether it switched.
+     * Takes on the guest's filesystem ids and effective capabilities on this thread if they are not the
+     * proxy's (setfsuid, setfsgid and capset are per thread; a filesystem uid other than 0 also drops the
+     * filesystem capabilities, as for the guest on Linux). Returns whether it switched.
      */
     private boolean asGuest() {
-        if ((fsuid == -1 || fsuid == OWN_FSUID) && (fsgid == -1 || fsgid == OWN_FSGID))
+        boolean caps = capabilities != -1 && capabilities != (ThreadCapabilities.OWN_EFFECTIVE & ~capabilityMask());
+        if (!caps && (fsuid == -1 || fsuid == OWN_FSUID) && (fsgid == -1 || fsgid == OWN_FSGID))
             return false;
         HostSyscall.call(SYS_SETFSGID, fsgid == -1 ? OWN_FSGID : fsgid, 0, 0);
         HostSyscall.call(SYS_SETFSUID, fsuid == -1 ? OWN_FSUID : fsuid, 0, 0);
+        if (caps)
+            threadCaps.setEffective(capabilities);
+        capsSwitched = caps;
         return true;
     }
 
     private void asProxy() {
+        if (capsSwitched)
+            threadCaps.setEffective(ThreadCapabilities.OWN_EFFECTIVE);
         HostSyscall.call(SYS_SETFSUID, OWN_FSUID, 0, 0);
         HostSyscall.call(SYS_SETFSGID, OWN_FSGID, 0, 0);
     }
+
+    /** The filesystem capabilities, which a filesystem uid other than 0 drops anyway (see asGuest). */
+    private long capabilityMask() {
+        return fsuid > 0 ? FS_CAPABILITIES : 0;
+    }
+
+    private static final long FS_CAPABILITIES = 0x1fL | (1L << 9) | (1L << 27) | (1L << 32);
+    private final ThreadCapabilities threadCaps = new ThreadCapabilities();
+    private boolean capsSwitched;
 
     /**
      * Runs work with the proxy's own filesystem ids on this thread (the proxy's files, such as a generated

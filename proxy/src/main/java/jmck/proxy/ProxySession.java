@@ -325,6 +325,7 @@ public final class ProxySession {
         hc.fds().setLimit(channel.nofile(slot));
         hc.fsuid = channel.fsuid(slot);
         hc.fsgid = channel.fsgid(slot);
+        hc.capabilities = channel.capabilities(slot);
         IkcCall pseudo = IkcCall.of(nr);
         if (pseudo == null) {
             Syscall call = Syscall.of(nr);

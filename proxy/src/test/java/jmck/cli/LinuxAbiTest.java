@@ -358,6 +358,24 @@ class LinuxAbiTest {
                 "after a thread's chdir: [/b], a relative open: 1", "a child forked now starts in [/b]");
     }
 
+    /**
+     * Delegated calls that need a capability fail with EPERM for a guest without it, as root with
+     * CAP_SYS_ADMIN dropped and as another user: mount, umount2, sethostname, swapon, fsopen, settimeofday,
+     * chroot and acct succeeded, the proxy having every capability (its worker now takes on the guest's).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void capabilitiesCheckedOnTheHost(String flavor) {
+        String prog = Guests.guest(flavor, "privileges").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", prog);
+        mine.assertSameAs(linux);
+        mine.assertHasLines("root without CAP_SYS_ADMIN: mount: EPERM", "root without CAP_SYS_ADMIN: swapon: EPERM",
+                "user 65534: sethostname to its own name: EPERM", "user 65534: settimeofday: EPERM",
+                "user 65534: chroot: EPERM", "user 65534: acct: EPERM");
+    }
+
     /** cmd run with RLIMIT_NOFILE set to limit (soft and hard), as `ulimit -n` sets it. */
     private static String[] withFileLimit(int limit, List<String> cmd) {
         List<String> all = new ArrayList<>(List.of("/bin/sh", "-c", "ulimit -n " + limit + " && exec \"$@\"", "sh"));

@@ -8,6 +8,7 @@ import jmck.lwk.abi.Mman;
  * touch faults them in (see {@link PageFaultHandler}).
  */
 public final class Vma {
+    /** Changed only through {@link VmaTree}, which keeps its index of the free gaps in step. */
     long start;
     long end;
     int prot;

@@ -7,7 +7,7 @@ import jmck.lwk.mm.AddressSpace;
 import jmck.lwk.mm.Backing;
 import jmck.lwk.proc.Thread;
 
-/** brk, mmap and friends: thin argument unpacking over {@link AddressSpace}, which does the work. */
+/** brk, mmap and friends: thin argument unpacking over {@link AddressSpace}, whose MappingCalls does the work. */
 final class MemorySyscalls {
     private final SyscallContext kernel;
 

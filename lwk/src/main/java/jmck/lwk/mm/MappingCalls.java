@@ -1,0 +1,303 @@
+package jmck.lwk.mm;
+
+import static jmck.lwk.mm.AddressSpace.MMAP_BASE;
+import static jmck.lwk.mm.AddressSpace.MMAP_MIN_ADDR;
+
+import jmck.lwk.abi.Errno;
+import jmck.lwk.abi.Mman;
+import jmck.lwk.arch.X86;
+import jmck.lwk.mm.FaultOutcome.Access;
+
+/**
+ * The mm system calls that change what is mapped, with Linux's argument checks and errno values (Linux's
+ * mm/mmap.c, mprotect.c, mremap.c, madvise.c; McKernel's syscall.c): mmap, munmap, mprotect, mremap,
+ * madvise and brk. Each decides the policy (where a mapping goes, what a hole or a bad flag means) and
+ * makes the change in two halves: the VMAs ({@link VmaTree}) and the pages mapped under them
+ * ({@link UserPages}). They return the result or a negated errno. Called with the mm lock held:
+ * {@link AddressSpace}'s entry points take it.
+ */
+final class MappingCalls {
+    private static final long PAGE = FrameAllocator.PAGE_SIZE;
+    private final AddressSpace as;
+
+    MappingCalls(AddressSpace as) {
+        this.as = as;
+    }
+
+    /**
+     * Maps [start, end) (page-aligned) as a new VMA, replacing whatever was mapped there, like MAP_FIXED.
+     * Used by the ELF loader and by mmap.
+     */
+    Vma map(long start, long end, int prot, boolean shared, boolean growsDown, Backing backing, long offset,
+            String name) {
+        unmapRange(start, end);
+        Vma vma = new Vma(start, end, prot, shared, growsDown, backing, offset, name, as.maxPage);
+        as.vmas.insert(vma);
+        return vma;
+    }
+
+    /** Removes every mapping in [start, end): VMAs are cut at the edges, pages freed, TLBs flushed. */
+    void unmapRange(long start, long end) {
+        if (as.vmas.isFree(start, end))
+            return;
+        as.pages.writeBack(start, end);
+        as.vmas.splitAt(start);
+        as.vmas.splitAt(end);
+        as.vmas.removeStartingIn(start, end);
+        as.pages.releasePages(start, end);
+        as.shootdown();
+    }
+
+    static long pageUp(long len) {
+        return (len + PAGE - 1) & -PAGE;
+    }
+
+    /**
+     * A free range of len bytes: at hint if free, else the highest gap below MMAP_BASE (top-down, as Linux).
+     * The hint is rounded down to its page and up to MMAP_MIN_ADDR first (Linux's round_hint_to_min).
+     */
+    long findFree(long len, long hint) {
+        hint &= -PAGE;
+        if (hint != 0 && Long.compareUnsigned(hint, MMAP_MIN_ADDR) < 0)
+            hint = MMAP_MIN_ADDR;
+        if (hint >= MMAP_MIN_ADDR && hint <= X86.USER_TOP - len && as.vmas.isFree(hint, hint + len))
+            return hint;
+        return as.vmas.highestFreeGap(len);
+    }
+
+    /**
+     * mmap(2) for anonymous memory and for files whose contents the caller provides as a backing.
+     * Returns the address or -errno. name is "[heap]"-style or null (the backing's path shows then).
+     */
+    long mmap(long addr, long len, int prot, int flags, Backing backing, long offset) {
+        long bad = checkMmap(len, prot, flags, offset);
+        if (bad != 0)
+            return bad;
+        len = pageUp(len);
+        boolean fixed = (flags & (Mman.MAP_FIXED | Mman.MAP_FIXED_NOREPLACE)) != 0;
+        long start;
+        if (fixed) {
+            if ((addr & (PAGE - 1)) != 0)
+                return -Errno.EINVAL;
+            if (addr > X86.USER_TOP - len)
+                return -Errno.ENOMEM;
+            if (addr < MMAP_MIN_ADDR)
+                return -Errno.EPERM;
+            if ((flags & Mman.MAP_FIXED) == 0 && !as.vmas.isFree(addr, addr + len))
+                return -Errno.EEXIST;
+            start = addr;
+        } else {
+            start = findFree(len, addr);
+            if (start < 0)
+                return -Errno.ENOMEM;
+        }
+        boolean shared = (flags & Mman.MAP_TYPE) != Mman.MAP_PRIVATE;
+        Vma vma = map(start, start + len, prot & 7, shared, (flags & Mman.MAP_GROWSDOWN) != 0, backing, offset, null);
+        if ((flags & Mman.MAP_POPULATE) != 0 && (flags & Mman.MAP_NONBLOCK) == 0)
+            populate(vma.start, vma.end);
+        return start;
+    }
+
+    /** mmap's argument checks, in Linux's order: 0, or the errno (negated) it returns. */
+    static long checkMmap(long len, int prot, int flags, long offset) {
+        int type = flags & Mman.MAP_TYPE;
+        if (type == Mman.MAP_SHARED_VALIDATE && (flags & ~Mman.MAP_VALIDATE_KNOWN) != 0)
+            return -Errno.EOPNOTSUPP;
+        if (type != Mman.MAP_SHARED && type != Mman.MAP_PRIVATE && type != Mman.MAP_SHARED_VALIDATE)
+            return -Errno.EINVAL;
+        if (len == 0 || (offset & (PAGE - 1)) != 0)
+            return -Errno.EINVAL;
+        if (len < 0 || len > X86.USER_TOP)
+            return -Errno.ENOMEM;
+        if ((prot & ~(Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC | Mman.PROT_GROWSDOWN | Mman.PROT_GROWSUP)) != 0)
+            return -Errno.EINVAL;
+        return 0;
+    }
+
+    /** Faults in every page of [start, end) as a write where the VMA allows it (MAP_POPULATE, MADV_POPULATE). */
+    void populate(long start, long end) {
+        for (long va = start; va < end; ) {
+            Vma v = as.find(va);
+            if (v == null || v.prot == Mman.PROT_NONE) {
+                va += PAGE;
+                continue;
+            }
+            Walk w = as.pageTable.walk(va);
+            if (!w.mapped()) {
+                FaultOutcome o = as.fault(va, v.writable() ? Access.WRITE : Access.READ, false);
+                as.reportKernelFault(o);
+                if (!o.resolved())
+                    return;
+                w = as.pageTable.walk(va);
+            }
+            va = w.pageSize().alignDown(va) + w.pageSize().bytes;
+        }
+    }
+
+    long munmap(long addr, long len) {
+        if ((addr & (PAGE - 1)) != 0 || len == 0 || !X86.isUserAddress(addr))
+            return -Errno.EINVAL;
+        len = pageUp(len);
+        if (len > X86.USER_TOP - addr || len < 0)
+            return -Errno.EINVAL;
+        unmapRange(addr, addr + len);
+        return 0;
+    }
+
+    long mprotect(long addr, long len, int prot) {
+        if ((addr & (PAGE - 1)) != 0)
+            return -Errno.EINVAL;
+        if ((prot & ~(Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC | Mman.PROT_GROWSDOWN | Mman.PROT_GROWSUP)) != 0)
+            return -Errno.EINVAL;
+        if (len == 0)
+            return 0;
+        long end = addr + pageUp(len);
+        if (end <= addr || end > X86.USER_TOP)
+            return -Errno.ENOMEM;
+        // As Linux: the range must start in a VMA; it is changed up to the first hole, which then fails.
+        if (as.find(addr) == null)
+            return -Errno.ENOMEM;
+        long result = 0;
+        for (long va = addr; va < end; ) {
+            Vma v = as.find(va);
+            if (v == null) {
+                result = -Errno.ENOMEM;
+                end = va;
+                break;
+            }
+            va = v.end;
+        }
+        as.vmas.splitAt(addr);
+        as.vmas.splitAt(end);
+        for (Vma v : as.vmas.startingIn(addr, end))
+            v.prot = prot & 7;
+        as.pages.protect(addr, end);
+        as.shootdown();
+        return result;
+    }
+
+    long mremap(long oldAddr, long oldLen, long newLen, int flags, long newAddr) {
+        if ((flags & ~(Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED | Mman.MREMAP_DONTUNMAP)) != 0)
+            return -Errno.EINVAL;
+        if ((flags & Mman.MREMAP_FIXED) != 0 && (flags & Mman.MREMAP_MAYMOVE) == 0)
+            return -Errno.EINVAL;
+        if ((oldAddr & (PAGE - 1)) != 0)
+            return -Errno.EINVAL;
+        oldLen = pageUp(oldLen);
+        newLen = pageUp(newLen);
+        if (newLen == 0 || oldLen < 0 || newLen < 0)
+            return -Errno.EINVAL;
+        Vma vma = as.find(oldAddr);
+        if (vma == null || (oldLen == 0 && !vma.shared))
+            return -Errno.EFAULT;
+        if (oldLen == 0 || oldAddr + oldLen > vma.end)
+            return -Errno.EFAULT;
+        if ((flags & Mman.MREMAP_FIXED) != 0) {
+            if ((newAddr & (PAGE - 1)) != 0 || newAddr + newLen > X86.USER_TOP || newAddr < MMAP_MIN_ADDR)
+                return -Errno.EINVAL;
+            if (newAddr < oldAddr + oldLen && oldAddr < newAddr + newLen)
+                return -Errno.EINVAL;
+            unmapRange(newAddr, newAddr + newLen);
+            return moveRange(oldAddr, oldLen, newLen, newAddr);
+        }
+        if (newLen <= oldLen) { // shrink in place
+            if (newLen < oldLen)
+                unmapRange(oldAddr + newLen, oldAddr + oldLen);
+            return oldAddr;
+        }
+        if (oldAddr + oldLen == vma.end && as.vmas.isFree(vma.end, oldAddr + newLen) && oldAddr + newLen <= X86.USER_TOP) {
+            as.vmas.setEnd(vma, oldAddr + newLen); // grow in place
+            return oldAddr;
+        }
+        if ((flags & Mman.MREMAP_MAYMOVE) == 0)
+            return -Errno.ENOMEM;
+        long dest = findFree(newLen, 0);
+        if (dest < 0)
+            return -Errno.ENOMEM;
+        return moveRange(oldAddr, oldLen, newLen, dest);
+    }
+
+    /** Moves the VMA part [old, old+oldLen) and its pages to dest, without copying data: PTEs move. */
+    private long moveRange(long old, long oldLen, long newLen, long dest) {
+        as.vmas.splitAt(old);
+        as.vmas.splitAt(old + oldLen);
+        Vma src = as.find(old);
+        as.pages.move(old, oldLen, dest);
+        as.vmas.remove(src);
+        Vma moved = new Vma(dest, dest + newLen, src.prot, src.shared, src.growsDown, src.backing, src.offset, src.name,
+                src.maxPage);
+        as.vmas.insert(moved);
+        as.shootdown();
+        return dest;
+    }
+
+    long madvise(long addr, long len, int advice) {
+        if ((addr & (PAGE - 1)) != 0 || len < 0)
+            return -Errno.EINVAL;
+        long end = addr + pageUp(len);
+        switch (advice) {
+            case Mman.MADV_DONTNEED:
+            case Mman.MADV_FREE: {
+                // As Linux: every mapped part of the range is dropped; a hole makes the call fail anyway.
+                long result = isFullyMapped(addr, end) ? 0 : -Errno.ENOMEM;
+                as.pages.writeBack(addr, end); // a shared file page's data is the file's, not dropped
+                as.pages.releasePages(addr, end); // anonymous pages read as zero again, file pages refill from the file
+                as.shootdown();
+                return result;
+            }
+            case Mman.MADV_NOHUGEPAGE:
+            case Mman.MADV_HUGEPAGE:
+                as.vmas.splitAt(addr);
+                as.vmas.splitAt(end);
+                for (Vma v : as.vmas.startingIn(addr, end))
+                    v.maxPage = advice == Mman.MADV_HUGEPAGE ? as.maxPage : PageSize.SMALL;
+                return 0;
+            case Mman.MADV_POPULATE_READ:
+            case Mman.MADV_POPULATE_WRITE:
+            case Mman.MADV_WILLNEED:
+                populate(addr, end);
+                return 0;
+            case Mman.MADV_NORMAL: case Mman.MADV_RANDOM: case Mman.MADV_SEQUENTIAL: case Mman.MADV_DONTFORK:
+            case Mman.MADV_DOFORK: case Mman.MADV_MERGEABLE: case Mman.MADV_UNMERGEABLE: case Mman.MADV_DONTDUMP:
+            case Mman.MADV_DODUMP: case Mman.MADV_WIPEONFORK: case Mman.MADV_KEEPONFORK: case Mman.MADV_COLD:
+            case Mman.MADV_PAGEOUT: case Mman.MADV_REMOVE:
+                return 0;
+            default:
+                return -Errno.EINVAL;
+        }
+    }
+
+    /** Whether VMAs cover every page of [start, end). */
+    private boolean isFullyMapped(long start, long end) {
+        for (long va = start; va < end; ) {
+            Vma v = as.find(va);
+            if (v == null)
+                return false;
+            va = v.end;
+        }
+        return true;
+    }
+
+    /**
+     * brk(2): moves the program break; returns the new break, or the old one if the request cannot be met
+     * (the raw syscall never fails with an errno). The heap VMA is "[heap]".
+     */
+    long brk(long addr) {
+        if (addr < as.brkStart)
+            return as.brk;
+        long oldTop = pageUp(as.brk), newTop = pageUp(addr);
+        if (newTop > oldTop) {
+            if (newTop > MMAP_BASE || !as.vmas.isFree(oldTop, newTop))
+                return as.brk;
+            Vma heap = as.find(oldTop - 1);
+            if (heap != null && "[heap]".equals(heap.name) && heap.end == oldTop)
+                as.vmas.setEnd(heap, newTop);
+            else
+                map(oldTop, newTop, Mman.PROT_READ | Mman.PROT_WRITE, false, false, Backing.ANONYMOUS, 0, "[heap]");
+        } else if (newTop < oldTop) {
+            unmapRange(newTop, oldTop);
+        }
+        as.brk = addr;
+        return as.brk;
+    }
+}
