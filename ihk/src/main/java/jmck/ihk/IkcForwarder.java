@@ -67,6 +67,13 @@ public final class IkcForwarder implements SyscallForwarder {
         final AtomicInteger inFlight = new AtomicInteger();
         /** Whether the slot's thread stopped spinning and blocked: only then may the poll take the answer. Guarded by this. */
         final boolean[] blocked = new boolean[SLOTS];
+        /**
+         * The spinner of the core thread that spun for each slot's answer in vain and then blocked its thread,
+         * and when the call was posted: told how long the whole wait took, it learns whether spinning on
+         * would have paid (AdaptiveSpin.waited).
+         */
+        final AdaptiveSpin[] spunInVain = new AdaptiveSpin[SLOTS];
+        final long[] postedAt = new long[SLOTS];
         /** When a signal for its thread last asked each slot's call to end (0: never; see HostCallInterrupts). */
         final long[] interruptSent = new long[SLOTS];
         /** The tokens of writable generated files opened by the process (forgotten when it ends). */
@@ -132,7 +139,7 @@ public final class IkcForwarder implements SyscallForwarder {
                     return r;
             }
         }
-        return post(t, call, call.nr, args, "proxy: " + call.linuxName, null);
+        return post(t, call, call.nr, args, null, null);
     }
 
     /** Posts one of the LWK's own requests to the proxy (see {@link IkcCall}). */
@@ -144,8 +151,10 @@ public final class IkcForwarder implements SyscallForwarder {
      * Posts a call (a syscall, or an IkcCall when call is null) and waits for it, spinning or blocked;
      * then, if given, turns the proxy's answer into the syscall's result. The slot's bookkeeping is
      * written before the request becomes visible, so whichever core sees the answer can complete it.
+     * why says what the thread waits for if it blocks (null: "proxy: " and the syscall's name, made
+     * only then, as the call that spins is the fast one).
      */
-    private long post(Thread t, Syscall call, long nr, long[] args, String reason, LongUnaryOperator then) {
+    private long post(Thread t, Syscall call, long nr, long[] args, String why, LongUnaryOperator then) {
         Client c = clients.get(t.process());
         if (c == null)
             return -Errno.ENOSYS;
@@ -159,6 +168,7 @@ public final class IkcForwarder implements SyscallForwarder {
         System.arraycopy(args, 0, c.args[slot], 0, 6);
         c.inFlight.incrementAndGet();
         long seq = sequence.incrementAndGet();
+        c.postedAt[slot] = System.nanoTime();
         c.channel.publish(slot, t.tid(), seq, nr, args, t.process().umask(),
                 t.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_NOFILE), (int) checkedAs(t, call, args, true),
                 (int) checkedAs(t, call, args, false));
@@ -166,9 +176,11 @@ public final class IkcForwarder implements SyscallForwarder {
             doorbell.ringProxies(); // the proxy starts workers on demand
         EventSink sink = kernel.eventSink();
         if (sink != null)
-            sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc request: " + reason.replaceFirst("^proxy: ", ""));
+            sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc request: "
+                    + (why != null ? why.replaceFirst("^proxy: ", "") : call.linuxName));
+        AdaptiveSpin spun = null;
         if (!kernel.scheduler().othersRunnable(t)) { // nothing else to run: wait here, as McKernel's do_syscall
-            AdaptiveSpin spin = spins.get();
+            AdaptiveSpin spin = spun = spins.get();
             spin.start();
             do {
                 int state = c.channel.state(slot);
@@ -185,7 +197,9 @@ public final class IkcForwarder implements SyscallForwarder {
             if (c.channel.takeResponse(slot)) {
                 done = complete(c, slot);
             } else {
+                String reason = why != null ? why : "proxy: " + call.linuxName;
                 c.blocked[slot] = true;
+                c.spunInVain[slot] = spun;
                 if (call == null) // the LWK's own request runs to its end; a syscall ends early for a signal
                     kernel.scheduler().block(t, reason);
                 else
@@ -230,6 +244,11 @@ public final class IkcForwarder implements SyscallForwarder {
      * may reuse it). By the spinning thread, or by the poll under c's lock.
      */
     private Completed complete(Client c, int i) {
+        AdaptiveSpin spun = c.spunInVain[i];
+        if (spun != null) {
+            spun.waited(System.nanoTime() - c.postedAt[i]);
+            c.spunInVain[i] = null;
+        }
         Syscall call = c.call[i];
         int offered = c.direct != null && (call == Syscall.READ || call == Syscall.PREAD64) ? c.channel.offeredFd(i) : -1;
         Completed done = new Completed(c.waiting[i], call, c.args[i].clone(), c.then[i], c.channel.result(i),

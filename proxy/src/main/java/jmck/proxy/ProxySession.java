@@ -7,9 +7,7 @@ import java.util.ArrayList;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 import jmck.emulator.PhysicalMemory;
 import jmck.emulator.host.HostSyscall;
 import jmck.ihk.IkcForwarder;
@@ -31,7 +29,9 @@ import jmck.lwk.syscall.Syscall;
  * process has none until the LWK posts a call on its channel and finds nobody serving it; then the LWK
  * rings the proxies' doorbell and this session's dispatcher starts one. A worker that takes a request
  * while no other waits starts another first, so a call that blocks on the host (a read from a pipe, a
- * wait) never holds up the next; a worker left with nothing to do for a second leaves.
+ * wait) never holds up the next; a worker left with nothing to do for a second leaves. Of a process's
+ * idle workers one at a time spins for the next request, the others sleep until a post finds nobody
+ * spinning (see {@link #next}).
  */
 public final class ProxySession {
     /** The most workers a process gets: one per IKC slot, as more could never be busy at once. */
@@ -61,8 +61,6 @@ public final class ProxySession {
         final int pid;
         final IkcChannel channel;
         final FdTable fds;
-        /** Only one worker at a time waits for the doorbell: it spins before it sleeps (leader/follower). */
-        final ReentrantLock waiter = new ReentrantLock();
         /** The process (until it exits) and each worker hold a reference; the last to let go closes the files. */
         final AtomicInteger refs = new AtomicInteger(1);
         final AtomicInteger started = new AtomicInteger();
@@ -216,9 +214,13 @@ public final class ProxySession {
             for (int slot; (slot = next(s, spin)) >= 0; ) {
                 ch.setWorker(slot, hostTid); // before the interrupt is looked at: the LWK reads them the other way round
                 ch.addIdle(-1);
-                if (ch.idle() == 0 && ch.pending()) { // the LWK wrote a request, then read the count: one of us sees the other
-                    ch.want();
-                    lwk.ringProxies();
+                if (ch.pending()) { // the LWK wrote a request, then read the count and the spin: one of us sees the other
+                    if (ch.idle() == 0) {
+                        ch.want();
+                        lwk.ringProxies();
+                    } else {
+                        ch.wakeWorker(); // the post may have seen this worker spin and woken nobody
+                    }
                 }
                 long began = System.nanoTime(), r;
                 try {
@@ -252,41 +254,51 @@ public final class ProxySession {
     }
 
     /**
-     * Waits for a request and claims it; -1 if the process ended or none came for IDLE_NANOS. One worker
-     * of a process waits at the doorbell at a time (the others wait for it to claim something): it spins
-     * first (see AdaptiveSpin), so that the answer to one call and the next call of a guest that makes
-     * many cost no futex wake-up, then sleeps.
+     * Waits for a request and claims it; -1 if the process ended or none came for IDLE_NANOS. The worker
+     * that just answered, its CPU and caches warm, spins first (see AdaptiveSpin), so that the answer to
+     * one call and the next call of a guest that makes many cost no futex wake-up; then it sleeps. Only one
+     * worker of a process spins at a time: the others sleep at once, and a post wakes one of them only
+     * when nobody spins. (Spare workers that took turns at a lock made every call a thread wake-up, and a
+     * third runnable thread beside the posting core and the spinner on this 2-CPU host.)
      */
     private int next(Served s, AdaptiveSpin spin) {
         IkcChannel channel = s.channel;
-        long idleUntil = System.nanoTime() + IDLE_NANOS;
+        long began = System.nanoTime(), idleUntil = began + IDLE_NANOS;
+        boolean spinning = channel.startSpinning(), slept = false;
+        if (spinning)
+            spin.start();
         try {
-            if (!s.waiter.tryLock(IDLE_NANOS, TimeUnit.NANOSECONDS))
-                return -1; // a spare: another worker has been waiting all along
-            try {
-                boolean spinning = true;
-                spin.start();
-                while (!s.done && !channel.exited()) {
-                    int seen = channel.requestCount();
+            int scanned = channel.requestCount() - 1; // the first look scans the slots
+            while (!s.done && !channel.exited()) {
+                int seen = channel.requestCount();
+                if (seen != scanned || !spinning) { // a spinner scans only after a post (one bell ring each)
+                    scanned = seen;
                     int slot = channel.claim();
                     if (slot >= 0) {
                         if (spinning)
                             spin.done();
+                        else if (slept)
+                            spin.waited(System.nanoTime() - began);
                         return slot;
                     }
-                    if (spinning && (spinning = spin.spin()))
-                        continue;
-                    long left = idleUntil - System.nanoTime();
-                    if (left <= 0)
-                        return -1;
-                    channel.awaitRequest(seen, Math.min(left, WAIT_NANOS));
                 }
-                return -1;
-            } finally {
-                s.waiter.unlock();
+                if (spinning) {
+                    if (spin.spin())
+                        continue;
+                    spinning = false;
+                    channel.stopSpinning();
+                    continue; // a post that saw the spin woke nobody: look again before sleeping
+                }
+                long left = idleUntil - System.nanoTime();
+                if (left <= 0)
+                    return -1;
+                channel.awaitRequest(seen, Math.min(left, WAIT_NANOS));
+                slept = true;
             }
-        } catch (InterruptedException e) {
             return -1;
+        } finally {
+            if (spinning)
+                channel.stopSpinning(); // work() then looks for another request (see stopSpinning)
         }
     }
 

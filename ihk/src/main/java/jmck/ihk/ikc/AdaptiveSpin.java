@@ -11,15 +11,23 @@ package jmck.ihk.ikc;
  * <li>A spin that runs out halves it (at least {@link #MIN_NANOS}): the other side is slow (a read from a
  *     terminal, a wait for a child), sleeping costs little beside it.
  * <li>A spin that sees the host take its CPU away (a gap between two looks at the clock) stops at once and
- *     drops to the least: the host is oversubscribed, the side it waits for is probably waiting for a CPU
- *     too, and spinning would only delay it. Every 64 rounds the spinner also yields its CPU to whoever
- *     else is runnable on it.
+ *     halves the budget: the host is oversubscribed, the side it waits for is probably waiting for a CPU
+ *     too, and spinning would only delay it. (A spinner does not call sched_yield: on a loaded host that
+ *     gave the CPU away for a whole time slice while the answer waited, 45 us a call.)
+ * <li>A wait that ended after the thread slept, but within {@link #MAX_NANOS} of its start, lets the budget
+ *     grow to twice that wait too ({@link #waited}): a spin that had gone on would have caught it. Without
+ *     this, two sides that both sleep never learn that spinning would pay: each one's wait is long because
+ *     the other sleeps.
+ * <li>After {@link #PROBE_AFTER} spins in a row that ran out, the next wait spins for the most once: a budget
+ *     that has shrunk below the other side's answer time (one preemption, one slow call) could otherwise
+ *     never succeed again, and every wait would pay a sleep and a wake-up.
  * <li>No spin at all while the host has more runnable threads than CPUs (procs_running in /proc/stat,
  *     looked at every {@link #LOAD_SAMPLE_NANOS}): then a futex sleep hands the CPU over at once, and
  *     the woken side runs sooner than a spinner that must wait for its turn.
  * </ul>
  * One per waiting thread: not thread-safe, no locks. Use: {@code start()}; check; while not ready:
- * {@code if (!spin()) sleep}; when ready after spinning, {@code done()}.
+ * {@code if (!spin()) sleep}; when ready after spinning, {@code done()}; when ready after sleeping,
+ * {@code waited(nanos)}.
  */
 public final class AdaptiveSpin {
     /** The least and most a wait spins (jmck.ikc.spin sets the most; 0 turns spinning off). */
@@ -28,18 +36,37 @@ public final class AdaptiveSpin {
     static final long PREEMPTED_NANOS = 30_000;
     /** How often the host's load is looked at. */
     static final long LOAD_SAMPLE_NANOS = 50_000_000;
+    /** Spins that ran out in a row before a wait spins for the most again. */
+    static final int PROBE_AFTER = 8;
     private static final int CPUS = Runtime.getRuntime().availableProcessors();
     private static volatile long loadSampled;
     private static volatile boolean hostBusy;
 
+    /** The clock, and whether the host's load is looked at (tests drive both). */
+    private final java.util.function.LongSupplier clock;
+    private final boolean watchHost;
     private long budget = Math.min(MAX_NANOS, 20_000);
     private long start, last, end;
-    private int rounds;
+    private int misses;
+
+    public AdaptiveSpin() {
+        this(System::nanoTime, true);
+    }
+
+    AdaptiveSpin(java.util.function.LongSupplier clock, boolean watchHost) {
+        this.clock = clock;
+        this.watchHost = watchHost;
+    }
 
     /** Begins a wait. */
     public void start() {
-        start = last = System.nanoTime();
-        end = hostBusy(start) ? start : start + budget;
+        start = last = clock.getAsLong();
+        long spin = budget;
+        if (misses >= PROBE_AFTER) {
+            misses = 0;
+            spin = MAX_NANOS;
+        }
+        end = watchHost && hostBusy(start) ? start : start + spin;
     }
 
     /** Whether the host has more runnable threads than CPUs (sampled; races between samplers are harmless). */
@@ -70,28 +97,35 @@ public final class AdaptiveSpin {
 
     /** One round of spinning after a look that found nothing: false when the thread should sleep instead. */
     public boolean spin() {
-        long now = System.nanoTime();
-        if (now - last > PREEMPTED_NANOS) {
-            budget = Math.min(MIN_NANOS, MAX_NANOS);
-            return false;
-        }
-        if (now >= end) {
-            if (end > start) // it spun: the wait was longer than the budget
+        long now = clock.getAsLong();
+        if (now - last > PREEMPTED_NANOS || now >= end) {
+            if (end > start) { // it spun: the wait was longer than the budget, or the host took the CPU
                 budget = Math.min(MAX_NANOS, Math.max(MIN_NANOS, budget / 2));
+                misses++;
+            }
             return false;
         }
         last = now;
-        if ((++rounds & 63) == 0)
-            java.lang.Thread.yield();
-        else
-            java.lang.Thread.onSpinWait();
+        java.lang.Thread.onSpinWait();
         return true;
+    }
+
+    /**
+     * The wait begun with {@link #start} ended after the thread stopped spinning and slept, nanos after it
+     * began (measured by whoever saw it end; a race with the waiting thread's own updates is harmless).
+     */
+    public void waited(long nanos) {
+        if (nanos < MAX_NANOS) {
+            budget = Math.min(MAX_NANOS, Math.max(budget, 2 * nanos + MIN_NANOS));
+            misses = 0;
+        }
     }
 
     /** The wait begun with {@link #start} ended while spinning. */
     public void done() {
-        long took = System.nanoTime() - start;
+        long took = clock.getAsLong() - start;
         budget = Math.min(MAX_NANOS, Math.max(budget, 2 * took + MIN_NANOS));
+        misses = 0;
     }
 
     /** The current budget, for tests and statistics. */

@@ -23,6 +23,8 @@ import java.nio.file.Path;
  *         40 wanted (1: the LWK posted while no worker was idle)   44 idle workers (waiting for a request)
  *         48 fd-table generation (the proxy adds 1 before a guest fd stops naming its file)
  *         52 direct reads (1: the LWK reads regular files itself, see DirectReads; the proxy offers them)
+ *         56 a worker spins for requests (1): a post then wakes no sleeping worker
+ *         60 slots in use so far: the highest slot ever reserved, plus one (the proxy scans no further)
  * slot i at 64 + 192 * i:
  *         0  state: 0 free, 4 filling, 1 request, 2 claimed, 3 response, 5 taken
  *         4  tid of the LWK thread  8  sequence number  16 syscall or IkcCall number  24 args[6]
@@ -53,7 +55,8 @@ public final class IkcChannel {
     private static final long MAGIC = 0x31434b494b434d4aL; // "JMCKIKC1"
     private static final int VERSION = 5, HEADER = 64, SLOT = 192;
     private static final int H_SLOTS = 8, H_VERSION = 12, H_BELL = 16, H_SLEEPERS = 20, H_ROOT = 24, H_EXITED = 32,
-            H_WORKERS = 36, H_WANTED = 40, H_IDLE = 44, H_FD_GENERATION = 48, H_DIRECT_READS = 52;
+            H_WORKERS = 36, H_WANTED = 40, H_IDLE = 44, H_FD_GENERATION = 48, H_DIRECT_READS = 52, H_SPINNING = 56,
+            H_USED = 60;
     private static final int S_STATE = 0, S_TID = 4, S_SEQ = 8, S_NR = 16, S_ARGS = 24, S_RESULT = 72,
             S_CALLBACK = 80, S_CALLBACK_KIND = 84, S_CALLBACK_ARG = 88, S_CALLBACK_RESULT = 96, S_UMASK = 104,
             S_NOFILE = 112, S_OFFER_FD = 120, S_OFFER_GENERATION = 124, S_FSUID = 128, S_FSGID = 132,
@@ -110,7 +113,8 @@ public final class IkcChannel {
     /** The guest process is gone: workers stop. */
     public void markExited() {
         w.putInt(H_EXITED, 1);
-        ringProxy();
+        w.addInt(H_BELL, 1);
+        w.futexWake(H_BELL, Integer.MAX_VALUE); // every sleeping worker leaves
     }
 
     public boolean exited() {
@@ -127,9 +131,17 @@ public final class IkcChannel {
     /** Reserves a free slot for a request (FREE -> FILLING); returns it, or -1 if all are busy. */
     public int reserve() {
         for (int i = 0; i < slots; i++)
-            if (w.getInt(slot(i) + S_STATE) == FREE && w.casInt(slot(i) + S_STATE, FREE, FILLING))
+            if (w.getInt(slot(i) + S_STATE) == FREE && w.casInt(slot(i) + S_STATE, FREE, FILLING)) {
+                for (int used; (used = w.getInt(H_USED)) <= i && !w.casInt(H_USED, used, i + 1); )
+                    ; // before the request is published: a worker that sees it scans this far
                 return i;
+            }
         return -1;
+    }
+
+    /** How many slots the proxy looks at: a process that makes one call at a time uses only the first. */
+    private int used() {
+        return Math.min(slots, w.getInt(H_USED));
     }
 
     /**
@@ -139,19 +151,21 @@ public final class IkcChannel {
      */
     public void publish(int i, int tid, long seq, long nr, long[] args, int umask, long nofile, int fsuid, int fsgid) {
         int s = slot(i);
-        w.putInt(s + S_TID, tid);
-        w.putLong(s + S_SEQ, seq);
-        w.putLong(s + S_NR, nr);
+        // Nobody reads these before the state below says REQUEST: release stores (no fence each), then the
+        // one volatile store that publishes them.
+        w.putIntRelease(s + S_TID, tid);
+        w.putLongRelease(s + S_SEQ, seq);
+        w.putLongRelease(s + S_NR, nr);
         for (int a = 0; a < 6; a++)
-            w.putLong(s + S_ARGS + 8 * a, args[a]);
-        w.putInt(s + S_UMASK, umask);
-        w.putLong(s + S_NOFILE, nofile);
-        w.putInt(s + S_FSUID, fsuid);
-        w.putInt(s + S_FSGID, fsgid);
-        w.putInt(s + S_CALLBACK, CALLBACK_NONE);
-        w.putInt(s + S_OFFER_FD, -1);
-        w.putInt(s + S_WORKER, 0);
-        w.putInt(s + S_INTERRUPT, 0);
+            w.putLongRelease(s + S_ARGS + 8 * a, args[a]);
+        w.putIntRelease(s + S_UMASK, umask);
+        w.putLongRelease(s + S_NOFILE, nofile);
+        w.putIntRelease(s + S_FSUID, fsuid);
+        w.putIntRelease(s + S_FSGID, fsgid);
+        w.putIntRelease(s + S_CALLBACK, CALLBACK_NONE);
+        w.putIntRelease(s + S_OFFER_FD, -1);
+        w.putIntRelease(s + S_WORKER, 0);
+        w.putIntRelease(s + S_INTERRUPT, 0);
         w.putInt(s + S_STATE, REQUEST);
         ringProxy();
     }
@@ -284,9 +298,15 @@ public final class IkcChannel {
         w.futexWake(s + S_CALLBACK, Integer.MAX_VALUE);
     }
 
+    /**
+     * Rings the workers' doorbell after a post. A worker spinning for requests will see the post: then no
+     * sleeper is woken, as a woken one would only find the request claimed and compete for a CPU with the
+     * spinner and the posting core. The worker that stops spinning, and the one that claims a request,
+     * look for another request after they let go of the spin (see {@link #stopSpinning}).
+     */
     private void ringProxy() {
         w.addInt(H_BELL, 1);
-        if (w.getInt(H_SLEEPERS) > 0)
+        if (w.getInt(H_SPINNING) == 0 && w.getInt(H_SLEEPERS) > 0)
             w.futexWake(H_BELL, 1);
     }
 
@@ -322,7 +342,7 @@ public final class IkcChannel {
 
     /** True if a request is waiting to be claimed. */
     public boolean pending() {
-        for (int i = 0; i < slots; i++)
+        for (int i = 0, n = used(); i < n; i++)
             if (w.getInt(slot(i) + S_STATE) == REQUEST)
                 return true;
         return false;
@@ -330,7 +350,7 @@ public final class IkcChannel {
 
     /** Claims a posted request; returns its slot, or -1 if none is waiting. */
     public int claim() {
-        for (int i = 0; i < slots; i++)
+        for (int i = 0, n = used(); i < n; i++)
             if (w.getInt(slot(i) + S_STATE) == REQUEST && w.casInt(slot(i) + S_STATE, REQUEST, CLAIMED))
                 return i;
         return -1;
@@ -379,7 +399,7 @@ public final class IkcChannel {
 
     /** Writes the result of a claimed request; the caller then rings the LWK's doorbell. */
     public void respond(int i, long result) {
-        w.putLong(slot(i) + S_RESULT, result);
+        w.putLongRelease(slot(i) + S_RESULT, result); // published by the state's volatile store
         w.putInt(slot(i) + S_STATE, RESPONSE);
     }
 
@@ -419,6 +439,30 @@ public final class IkcChannel {
         }
         w.putInt(s + S_CALLBACK, CALLBACK_NONE);
         return w.getLong(s + S_CALLBACK_RESULT);
+    }
+
+    /**
+     * Takes the spin for requests: true if no other worker of the channel spins now (one at a time: a second
+     * spinner would burn a CPU that the posting core and the first spinner need).
+     */
+    public boolean startSpinning() {
+        return w.getInt(H_SPINNING) == 0 && w.casInt(H_SPINNING, 0, 1);
+    }
+
+    /**
+     * Lets go of the spin taken with {@link #startSpinning}. A post that came meanwhile may have seen the spin
+     * and woken nobody, so the caller then looks for requests (the poster wrote its request before it read
+     * the spin word, the caller clears the word before it reads the requests: one of the two sees the other)
+     * and claims one, or wakes a sleeping worker for it ({@link #wakeWorker}).
+     */
+    public void stopSpinning() {
+        w.putInt(H_SPINNING, 0);
+    }
+
+    /** Wakes one worker sleeping on the doorbell, if any. */
+    public void wakeWorker() {
+        if (w.getInt(H_SLEEPERS) > 0)
+            w.futexWake(H_BELL, 1);
     }
 
     /** Sleeps until the proxy doorbell rings after count was read, or nanos pass (the caller has spun already). */

@@ -67,6 +67,18 @@ final class SharedWords {
         INT.setVolatile(buffer, off, v);
     }
 
+    /**
+     * Release stores: ordered after every earlier store but without the full fence of a volatile store (on
+     * x86 a plain store). For the fields of a slot that one volatile store of its state then publishes.
+     */
+    void putIntRelease(int off, int v) {
+        INT.setRelease(buffer, off, v);
+    }
+
+    void putLongRelease(int off, long v) {
+        LONG.setRelease(buffer, off, v);
+    }
+
     boolean casInt(int off, int expect, int v) {
         return INT.compareAndSet(buffer, off, expect, v);
     }

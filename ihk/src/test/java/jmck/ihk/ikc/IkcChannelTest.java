@@ -1,6 +1,7 @@
 package jmck.ihk.ikc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -115,6 +116,54 @@ class IkcChannelTest {
         for (Thread t : cores)
             t.join(10_000);
         assertEquals(2000, served.get());
+    }
+
+    /**
+     * A worker spinning for requests sees a post itself: the post must not also wake a sleeping worker
+     * (which would find the request claimed, having cost the poster a futex call and the host a third
+     * runnable thread). With nobody spinning, a post wakes one sleeper.
+     */
+    @Test
+    void aPostWakesASleepingWorkerOnlyWhileNoWorkerSpins(@TempDir Path dir) throws Exception {
+        IkcChannel lwk = IkcChannel.create(dir.resolve("ikc.3"), 4);
+        IkcChannel proxy = IkcChannel.open(dir.resolve("ikc.3"));
+        assertTrue(proxy.startSpinning());
+        assertFalse(proxy.startSpinning(), "one spinner at a time");
+        java.util.concurrent.CountDownLatch woke = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger tid = new AtomicInteger();
+        int seen = proxy.requestCount();
+        Thread sleeper = new Thread(() -> {
+            tid.set((int) jmck.emulator.host.HostSyscall.call(jmck.emulator.host.HostSyscall.SYS_GETTID, 0, 0, 0));
+            proxy.awaitRequest(seen, 60_000_000_000L);
+            woke.countDown();
+        });
+        sleeper.start();
+        awaitFutexSleep(tid);
+        int i = lwk.reserve();
+        lwk.publish(i, 1, 1, 0, new long[6], 0, 0, 0, 0);
+        assertFalse(woke.await(300, java.util.concurrent.TimeUnit.MILLISECONDS), "woken although a worker spins");
+        assertEquals(i, proxy.claim()); // the spinner takes it
+        proxy.stopSpinning();
+        int j = lwk.reserve();
+        lwk.publish(j, 1, 2, 0, new long[6], 0, 0, 0, 0);
+        assertTrue(woke.await(30, java.util.concurrent.TimeUnit.SECONDS), "nobody spins: the sleeper is woken");
+        sleeper.join(10_000);
+    }
+
+    /** Waits until the thread with host tid sleeps in the kernel on a futex. */
+    private static void awaitFutexSleep(AtomicInteger tid) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (tid.get() != 0) {
+                Path task = Path.of("/proc/self/task/" + tid.get());
+                String wchan = java.nio.file.Files.readString(task.resolve("wchan"));
+                String stat = java.nio.file.Files.readString(task.resolve("stat"));
+                if (wchan.contains("futex") && stat.substring(stat.lastIndexOf(')') + 2).startsWith("S"))
+                    return;
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("the sleeper never slept");
     }
 
     @Test
