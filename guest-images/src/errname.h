@@ -52,4 +52,19 @@ static inline const char *errname(int e)
 	}
 	}
 }
+
+/* A call's result as test output: the value, or the errno name when it failed (v < 0). Eight buffers
+ * in turn, so one printf may show several. */
+static inline const char *outcome(long v)
+{
+	static char buf[8][32];
+	static int n;
+	char *b = buf[n++ % 8];
+	if (v < 0)
+		snprintf(b, 32, "%s", errname(errno));
+	else
+		snprintf(b, 32, "%ld", v);
+	return b;
+}
+
 #endif

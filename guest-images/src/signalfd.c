@@ -18,17 +18,6 @@
 #include <unistd.h>
 #include "errname.h"
 
-static const char *r(long v) {
-    static char buf[8][32];
-    static int n;
-    char *b = buf[n++ % 8];
-    if (v < 0)
-        snprintf(b, 32, "%s", errname(errno));
-    else
-        snprintf(b, 32, "%ld", v);
-    return b;
-}
-
 static int readable(int fd) {
     struct pollfd p = {fd, POLLIN, 0};
     return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
@@ -44,7 +33,7 @@ static void *reader(void *arg) {
     (void)arg;
     struct signalfd_siginfo s;
     long n = read(sfd, &s, sizeof s);
-    printf("a thread's blocking read: %s bytes, signo %u\n", r(n), s.ssi_signo);
+    printf("a thread's blocking read: %s bytes, signo %u\n", outcome(n), s.ssi_signo);
     return NULL;
 }
 
@@ -59,12 +48,12 @@ int main(void) {
     sigprocmask(SIG_BLOCK, &m, NULL);
     sfd = signalfd(-1, &m, 0);
     int fl = fcntl(sfd, F_GETFL);
-    printf("signalfd: %s, FD_CLOEXEC %d, O_NONBLOCK %d\n", sfd >= 0 ? "fd" : r(-1), fcntl(sfd, F_GETFD), (fl & O_NONBLOCK) != 0);
+    printf("signalfd: %s, FD_CLOEXEC %d, O_NONBLOCK %d\n", sfd >= 0 ? "fd" : outcome(-1), fcntl(sfd, F_GETFD), (fl & O_NONBLOCK) != 0);
     int nb = signalfd(-1, &m, SFD_NONBLOCK | SFD_CLOEXEC);
     printf("SFD_NONBLOCK|SFD_CLOEXEC: FD_CLOEXEC %d, O_NONBLOCK %d\n", fcntl(nb, F_GETFD), (fcntl(nb, F_GETFL) & O_NONBLOCK) != 0);
     struct signalfd_siginfo s[4];
     int none = readable(sfd);
-    printf("nothing pending: readable %d, nonblocking read %s\n", none, r(read(nb, s, sizeof s)));
+    printf("nothing pending: readable %d, nonblocking read %s\n", none, outcome(read(nb, s, sizeof s)));
     int ep = epoll_create1(0);
     struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 7}, out;
     epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
@@ -73,9 +62,9 @@ int main(void) {
     int after = readable(sfd);
     printf("after raise: readable %d, epoll %d data %u\n", after, e, out.data.u32);
     char small[64];
-    printf("a short buffer: %s\n", r(read(sfd, small, sizeof small)));
+    printf("a short buffer: %s\n", outcome(read(sfd, small, sizeof small)));
     long n = read(sfd, s, sizeof s);
-    printf("read: %s bytes\n", r(n));
+    printf("read: %s bytes\n", outcome(n));
     show("  raise", &s[0], me);
     sigset_t pend;
     sigpending(&pend);
@@ -86,18 +75,18 @@ int main(void) {
     sigqueue(me, SIGRTMIN, v);
     kill(me, SIGUSR1);
     n = read(nb, s, sizeof s);
-    printf("three pending, one read: %s bytes\n", r(n));
+    printf("three pending, one read: %s bytes\n", outcome(n));
     show("  first", &s[0], me);
     show("  second", &s[1], me);
     show("  third", &s[2], me);
-    printf("write: %s\n", r(write(sfd, s, sizeof s[0])));
+    printf("write: %s\n", outcome(write(sfd, s, sizeof s[0])));
 
     /* SIGCHLD from a child's exit */
     int c = fork();
     if (c == 0)
         _exit(9);
     n = read(sfd, s, sizeof s[0]);
-    printf("SIGCHLD: %s bytes, signo %u, pid is the child %d, status %d, code CLD_EXITED %d\n", r(n), s[0].ssi_signo,
+    printf("SIGCHLD: %s bytes, signo %u, pid is the child %d, status %d, code CLD_EXITED %d\n", outcome(n), s[0].ssi_signo,
            (int)s[0].ssi_pid == c, s[0].ssi_status, s[0].ssi_code == CLD_EXITED);
     waitpid(c, NULL, 0);
 
@@ -109,7 +98,7 @@ int main(void) {
         _exit(0);
     }
     n = read(sfd, s, sizeof s[0]);
-    printf("blocking read, another process signals: %s bytes, signo %u, from the child %d\n", r(n), s[0].ssi_signo,
+    printf("blocking read, another process signals: %s bytes, signo %u, from the child %d\n", outcome(n), s[0].ssi_signo,
            (int)s[0].ssi_pid == c);
     waitpid(c, NULL, 0);
     read(nb, s, sizeof s); /* the SIGCHLD of that child */
@@ -131,7 +120,7 @@ int main(void) {
     struct iovec iov[2] = {{small, 20}, {(char *)&s[0] + 20, sizeof s[0] - 20}};
     n = readv(sfd, iov, 2);
     memcpy(&s[0], small, 20);
-    printf("readv: %s bytes, signo %u\n", r(n), s[0].ssi_signo);
+    printf("readv: %s bytes, signo %u\n", outcome(n), s[0].ssi_signo);
 
     /* a forked child reads its own signals through the inherited fd */
     signalfd(sfd, &m, 0);
@@ -139,7 +128,7 @@ int main(void) {
     if (c == 0) {
         raise(SIGUSR1);
         long k = read(sfd, s, sizeof s[0]);
-        printf("child: read %s, pid is the child's %d\n", r(k), (int)s[0].ssi_pid == getpid());
+        printf("child: read %s, pid is the child's %d\n", outcome(k), (int)s[0].ssi_pid == getpid());
         _exit(0);
     }
     waitpid(c, NULL, 0);
@@ -147,9 +136,9 @@ int main(void) {
     read(sfd, s, sizeof s);
 
     int file = open("/proc/self/exe", O_RDONLY);
-    const char *a = r(signalfd(file, &m, 0)), *b = r(signalfd(999, &m, 0));
-    const char *d = r(syscall(SYS_signalfd4, -1, &m, 4, 0));
+    const char *a = outcome(signalfd(file, &m, 0)), *b = outcome(signalfd(999, &m, 0));
+    const char *d = outcome(syscall(SYS_signalfd4, -1, &m, 4, 0));
     printf("errors: not a signalfd %s, not open %s, sizemask 4 %s, flags %s\n", a, b, d,
-           r(syscall(SYS_signalfd4, -1, &m, 8, 1)));
+           outcome(syscall(SYS_signalfd4, -1, &m, 8, 1)));
     return 0;
 }
