@@ -30,6 +30,7 @@ final class MemorySyscalls {
             return r != 0 ? r : mm(t).mremap(a[0], a[1], a[2], (int) a[3], a[4]);
         });
         d.register(Syscall.MADVISE, (t, a) -> mm(t).madvise(a[0], a[1], (int) a[2]));
+        d.register(Syscall.MSEAL, (t, a) -> mm(t).mseal(a[0], a[1], a[2]));
         // remap_file_pages, as Linux emulates it since 4.0: the range of a shared mapping is mapped again at
         // another offset of the same object
         d.register(Syscall.REMAP_FILE_PAGES, (t, a) -> {

@@ -404,7 +404,7 @@ public enum Syscall {
     LSM_GET_SELF_ATTR(459, "lsm_get_self_attr", UNSUPPORTED, "d, ptr, ptr, x"),
     LSM_SET_SELF_ATTR(460, "lsm_set_self_attr", UNSUPPORTED, "d, ptr, d, x"),
     LSM_LIST_MODULES(461, "lsm_list_modules", UNSUPPORTED, "ptr, ptr, x"),
-    MSEAL(462, "mseal", UNSUPPORTED, "ptr, x, x"),
+    MSEAL(462, "mseal", LOCAL, "ptr, x, x"),
     SETXATTRAT(463, "setxattrat", UNSUPPORTED, "dirfd, path, x, str, ptr, d"),
     GETXATTRAT(464, "getxattrat", UNSUPPORTED, "dirfd, path, x, str, ptr, d"),
     LISTXATTRAT(465, "listxattrat", DELEGATED, "dirfd, path, x, out@4, d"),
