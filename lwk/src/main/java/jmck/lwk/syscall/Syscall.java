@@ -391,7 +391,7 @@ public enum Syscall {
     LANDLOCK_RESTRICT_SELF(446, "landlock_restrict_self", UNSUPPORTED, "fd, x"),
     MEMFD_SECRET(447, "memfd_secret", UNSUPPORTED, "x", NEW_FD),
     PROCESS_MRELEASE(448, "process_mrelease", UNSUPPORTED, "fd, x"),
-    FUTEX_WAITV(449, "futex_waitv", UNSUPPORTED, "ptr, d, x, ptr, d"),
+    FUTEX_WAITV(449, "futex_waitv", LOCAL, "ptr, d, x, ptr, d"),
     SET_MEMPOLICY_HOME_NODE(450, "set_mempolicy_home_node", UNSUPPORTED, "x, x, x, x"),
     CACHESTAT(451, "cachestat", DELEGATED, "fd, in:16, out:40, x"),
     FCHMODAT2(452, "fchmodat2", DELEGATED, "dirfd, path, mode, x"),
