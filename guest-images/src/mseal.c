@@ -70,6 +70,11 @@ int main(void)
 	printf("mseal read-only: %s\n", outcome(mseal(ro, 4 * page, 0)));
 	printf("madvise DONTNEED, read-only: %s\n", outcome(madvise(ro, 4 * page, MADV_DONTNEED)));
 	printf("madvise WILLNEED, read-only: %s\n", outcome(madvise(ro, 4 * page, MADV_WILLNEED)));
+	/* protection keys: none is needed for -1, and a key never allocated cannot be freed */
+	printf("pkey_mprotect with no key, beside the seal: %s\n",
+	       outcome(syscall(SYS_pkey_mprotect, m + 6 * page, page, PROT_READ, -1)));
+	printf("pkey_mprotect over the seal: %s\n", outcome(syscall(SYS_pkey_mprotect, m + 2 * page, page, PROT_READ, -1)));
+	printf("pkey_free of a key not allocated: %s\n", outcome(syscall(SYS_pkey_free, 7)));
 	m[2 * page] = 7;
 	printf("sealed page still written: %d\n", m[2 * page]);
 	fflush(stdout);

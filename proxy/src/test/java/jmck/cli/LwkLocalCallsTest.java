@@ -32,7 +32,8 @@ class LwkLocalCallsTest {
         sameAsLinux(Guests.guest(flavor, "mseal").toString(), "length wraps to 0: EINVAL", "over a hole: ENOMEM",
                 "munmap over it: EPERM", "pages 0-1 after it (changed up to the sealed VMA): r--p",
                 "mremap shrinking over it: EPERM", "mmap MAP_FIXED over it: EPERM",
-                "madvise DONTNEED, read-only: EPERM", "child: munmap: EPERM", "sealed range in maps: rw-p");
+                "madvise DONTNEED, read-only: EPERM", "child: munmap: EPERM", "sealed range in maps: rw-p",
+                "pkey_mprotect over the seal: EPERM", "pkey_free of a key not allocated: EINVAL");
     }
 
     /**
@@ -46,5 +47,38 @@ class LwkLocalCallsTest {
         sameAsLinux(Guests.guest(flavor, "sigwait").toString(), "sigwait, SIGUSR1 not blocked: 0 sig 10, handler ran: 0",
                 "sigwaitinfo: 10, si_pid is the sender: 1, handler ran: 0",
                 "sigtimedwait, another signal came: EINTR, its handler ran: 1", "kill of a zombie: 0");
+    }
+
+    /**
+     * futex_waitv (ENOSYS before): the index of the futex woken, by a thread and, on a shared futex, by
+     * another process; EAGAIN when a word changed; ETIMEDOUT at an absolute deadline on either clock;
+     * Linux's argument checks (flags, count, clock, size, reserved bits, alignment, bad pointers).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void futexWaitv(String flavor) {
+        sameAsLinux(Guests.guest(flavor, "futex_waitv").toString(), "woken on futex 5: 5", "a word changed: EAGAIN",
+                "deadline on CLOCK_REALTIME: ETIMEDOUT", "clock CLOCK_TAI: EINVAL", "64-bit size: EINVAL",
+                "address 0: EFAULT", "a shared futex woken by another process: 1");
+    }
+
+    /**
+     * A POSIX timer with a 1 ns interval whose first expiry lies in the past: the signal's overrun is
+     * capped at INT_MAX and the handler runs (the timer expired without end meanwhile; LTP's
+     * timer_settime03 timed out). The timer now waits while its signal does, as Linux's.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void timerOverrunCapped(String flavor) {
+        sameAsLinux(Guests.guest(flavor, "timer_overrun").toString(), "handler ran: 1, overrun capped: 1",
+                "disarmed by the handler: 1");
+    }
+
+    /** remap_file_pages of a removed System V segment's last attach fails with EINVAL (it succeeded for ever). */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void remapOfARemovedSegment(String flavor) {
+        sameAsLinux(Guests.guest(flavor, "shm_remap").toString(), "remap while it lives: 0, contents kept: 1",
+                "remap after the removal: EINVAL", "the segment is gone: EINVAL");
     }
 }
