@@ -21,6 +21,8 @@ public final class Vma {
     final String name;
     /** The largest page the fault handler may use here (SMALL in teaching mode or after MADV_NOHUGEPAGE). */
     PageSize maxPage;
+    /** mseal(2): the VMA's extent and protection can no longer change ({@link Seals}). */
+    boolean sealed;
 
     Vma(long start, long end, int prot, boolean shared, boolean growsDown, Backing backing, long offset, String name,
             PageSize maxPage) {
@@ -48,6 +50,7 @@ public final class Vma {
     /** The part of this VMA from at to its end, as a new VMA; this one keeps [start, at). */
     Vma splitAt(long at) {
         Vma upper = new Vma(at, end, prot, shared, growsDown, backing, offset + (at - start), name, maxPage);
+        upper.sealed = sealed;
         end = at;
         return upper;
     }
@@ -84,6 +87,10 @@ public final class Vma {
     /** Offset in the backing (the file) of start. */
     public long offset() {
         return offset;
+    }
+
+    public boolean sealed() {
+        return sealed;
     }
 
     public boolean contains(long va) {
