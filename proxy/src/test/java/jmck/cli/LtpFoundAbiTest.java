@@ -1,0 +1,31 @@
+package jmck.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Issue 13: Linux ABI details that LTP's syscall tests found wrong under jmck (docs/ltp.md, the failure
+ * table), each a guest program run natively and under jmck with the same output and status.
+ */
+class LtpFoundAbiTest {
+    /**
+     * RLIMIT_FSIZE (llseek01, truncate03): the host applied only the proxy's limit, so writes and truncates
+     * went past the guest's and no SIGXFSZ came. Writes across it are shortened, at it EFBIG and SIGXFSZ;
+     * truncate cannot grow a file past it; pipes and devices are not limited.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void fileSizeLimit(String flavor) {
+        String prog = Guests.guest(flavor, "fsize").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", prog);
+        mine.assertSameAs(linux);
+        mine.assertHasLines("write across the limit: 4096", "write at the limit: EFBIG, SIGXFSZ: 1",
+                "pwrite past it: EFBIG, SIGXFSZ: 2", "ftruncate past it: EFBIG, SIGXFSZ: 4",
+                "truncate past it: EFBIG, SIGXFSZ: 5", "append across it: 3996",
+                "child with the default action: killed by SIGXFSZ");
+    }
+}
