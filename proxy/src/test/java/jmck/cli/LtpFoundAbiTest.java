@@ -28,4 +28,27 @@ class LtpFoundAbiTest {
                 "truncate past it: EFBIG, SIGXFSZ: 5", "append across it: 3996",
                 "child with the default action: killed by SIGXFSZ");
     }
+
+    /**
+     * Memory locks (mlock05, mlock201, mlock203, mmap14, munlock01, munlockall01): mlock only faulted pages
+     * in and the rest were no-ops, so VmLck stayed 0, smaps (the proxy's, from the host) had no such
+     * mapping, MLOCK_ONFAULT faulted everything in, munlock refused an unaligned address, MAP_LOCKED and
+     * mlockall locked nothing, and MADV_DONTNEED dropped locked pages.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void memoryLocks(String flavor) {
+        String prog = Guests.guest(flavor, "mlock").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", prog);
+        mine.assertSameAs(linux);
+        mine.assertHasLines("VmLck grew by: 12 kB, resident pages: 3", "smaps of the locked part: Rss 12 kB, Locked 12 kB",
+                "madvise(MADV_DONTNEED) of locked memory: EINVAL", "munlock of an unaligned address: 0, VmLck grew by: 0 kB",
+                "mlock across a hole: ENOMEM, VmLck grew by: 4 kB",
+                "mlock2(MLOCK_ONFAULT): 0, VmLck grew by: 16 kB, resident pages: 1",
+                "mmap(MAP_LOCKED): VmLck grew by: 16 kB, resident pages: 4",
+                "a mapping after MCL_FUTURE: VmLck grew by: 16 kB, resident pages: 4", "forked child: VmLck 0",
+                "munlockall: 0, VmLck 0");
+    }
 }

@@ -138,6 +138,8 @@ public final class ProcFs {
                 return Target.generated(() -> files.statm(p), hostPath);
             case "maps":
                 return Target.generated(() -> files.maps(p), hostPath);
+            case "smaps":
+                return Target.generated(() -> files.smaps(p), hostPath);
             case "comm":
                 return Target.generated(() -> files.comm(p), hostPath);
             case "cmdline":

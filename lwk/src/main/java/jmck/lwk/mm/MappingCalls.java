@@ -226,6 +226,7 @@ final class MappingCalls {
         as.vmas.remove(src);
         Vma moved = new Vma(dest, dest + newLen, src.prot, src.shared, src.growsDown, src.backing, src.offset, src.name,
                 src.maxPage);
+        moved.lock = src.lock;
         as.vmas.insert(moved);
         as.shootdown();
         return dest;
@@ -238,6 +239,8 @@ final class MappingCalls {
         switch (advice) {
             case Mman.MADV_DONTNEED:
             case Mman.MADV_FREE: {
+                if (MemoryLocks.anyLocked(as, addr, end)) // Linux's madvise_dontneed_free_valid_vma
+                    return -Errno.EINVAL;
                 // As Linux: every mapped part of the range is dropped; a hole makes the call fail anyway.
                 long result = isFullyMapped(addr, end) ? 0 : -Errno.ENOMEM;
                 as.pages.writeBack(addr, end); // a shared file page's data is the file's, not dropped

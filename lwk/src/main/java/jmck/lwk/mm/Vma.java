@@ -21,6 +21,9 @@ public final class Vma {
     final String name;
     /** The largest page the fault handler may use here (SMALL in teaching mode or after MADV_NOHUGEPAGE). */
     PageSize maxPage;
+    /** mlock state: 0, or LOCKED, with ON_FAULT for mlock2(MLOCK_ONFAULT) (Linux's VM_LOCKED, VM_LOCKONFAULT). */
+    int lock;
+    public static final int LOCKED = 1, ON_FAULT = 2;
 
     Vma(long start, long end, int prot, boolean shared, boolean growsDown, Backing backing, long offset, String name,
             PageSize maxPage) {
@@ -48,6 +51,7 @@ public final class Vma {
     /** The part of this VMA from at to its end, as a new VMA; this one keeps [start, at). */
     Vma splitAt(long at) {
         Vma upper = new Vma(at, end, prot, shared, growsDown, backing, offset + (at - start), name, maxPage);
+        upper.lock = lock;
         end = at;
         return upper;
     }
@@ -84,6 +88,11 @@ public final class Vma {
     /** Offset in the backing (the file) of start. */
     public long offset() {
         return offset;
+    }
+
+    /** Whether mlock, mlockall or MAP_LOCKED locked it. */
+    public boolean locked() {
+        return (lock & LOCKED) != 0;
     }
 
     public boolean contains(long va) {
