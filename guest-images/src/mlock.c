@@ -2,7 +2,8 @@
  * Memory locks as programs read them back: VmLck in /proc/self/status, Rss and Locked in
  * /proc/self/smaps, mincore's residency after mlock and mlock2(MLOCK_ONFAULT), MAP_LOCKED, mlockall and
  * munlockall, munlock of an unaligned address, madvise(MADV_DONTNEED) refused on locked memory, and a
- * forked child that does not inherit the locks. Compared with Linux by LtpFoundAbiTest.memoryLocks.
+ * forked child that does not inherit the locks; and madvise's checks and fork advice (MADV_WIPEONFORK,
+ * MADV_DONTFORK, a hole). Compared with Linux by LtpFoundAbiTest.memoryLocks.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -56,6 +57,36 @@ static int resident(char *addr, long pages)
 	for (long i = 0; i < pages; i++)
 		n += vec[i] & 1;
 	return n;
+}
+
+static void fork_advice(void)
+{
+	const char *r;
+	char *w = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *n = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *s = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	unsigned char vec[1];
+	w[0] = w[PG] = n[0] = 7;
+	r = outcome(madvise(w, PG, MADV_WIPEONFORK));
+	printf("MADV_WIPEONFORK: %s\n", r);
+	r = outcome(madvise(s, PG, MADV_WIPEONFORK));
+	printf("MADV_WIPEONFORK of shared memory: %s\n", r);
+	r = outcome(madvise(n, PG, MADV_DONTFORK));
+	printf("MADV_DONTFORK: %s\n", r);
+	r = outcome(madvise(w, PG, MADV_REMOVE));
+	printf("MADV_REMOVE of private memory: %s\n", r);
+	munmap(w + PG, PG);
+	r = outcome(madvise(w, 2 * PG, MADV_NORMAL));
+	printf("MADV_NORMAL across a hole: %s\n", r);
+	fflush(stdout);
+	if (fork() == 0) {
+		r = outcome(mincore(n, PG, vec));
+		printf("child: wiped page reads %d, mincore of the MADV_DONTFORK page: %s\n", w[0], r);
+		fflush(stdout);
+		_exit(0);
+	}
+	wait(NULL);
+	printf("parent: the page still reads %d\n", w[0]);
 }
 
 int main(void)
@@ -114,5 +145,6 @@ int main(void)
 	waitpid(child, NULL, 0);
 	r = outcome(munlockall());
 	printf("munlockall: %s, VmLck %ld\n", r, vmlck());
+	fork_advice();
 	return 0;
 }

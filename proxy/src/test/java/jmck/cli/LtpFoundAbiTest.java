@@ -33,7 +33,9 @@ class LtpFoundAbiTest {
      * Memory locks (mlock05, mlock201, mlock203, mmap14, munlock01, munlockall01): mlock only faulted pages
      * in and the rest were no-ops, so VmLck stayed 0, smaps (the proxy's, from the host) had no such
      * mapping, MLOCK_ONFAULT faulted everything in, munlock refused an unaligned address, MAP_LOCKED and
-     * mlockall locked nothing, and MADV_DONTNEED dropped locked pages.
+     * mlockall locked nothing, and MADV_DONTNEED dropped locked pages. madvise (madvise02, madvise10):
+     * MADV_WIPEONFORK and MADV_DONTFORK did nothing, a hole in the range and advice for the wrong kind of
+     * mapping were not refused.
      */
     @ParameterizedTest
     @ValueSource(strings = {"gcc", "musl"})
@@ -49,6 +51,7 @@ class LtpFoundAbiTest {
                 "mlock2(MLOCK_ONFAULT): 0, VmLck grew by: 16 kB, resident pages: 1",
                 "mmap(MAP_LOCKED): VmLck grew by: 16 kB, resident pages: 4",
                 "a mapping after MCL_FUTURE: VmLck grew by: 16 kB, resident pages: 4", "forked child: VmLck 0",
-                "munlockall: 0, VmLck 0");
+                "munlockall: 0, VmLck 0", "MADV_WIPEONFORK of shared memory: EINVAL", "MADV_NORMAL across a hole: ENOMEM",
+                "child: wiped page reads 0, mincore of the MADV_DONTFORK page: ENOMEM", "parent: the page still reads 7");
     }
 }

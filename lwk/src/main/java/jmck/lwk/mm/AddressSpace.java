@@ -450,6 +450,11 @@ public final class AddressSpace {
             child.files.add(f);
         }
         pages.copyInto(child.pages);
+        for (Vma v : vmas.all()) // MADV_DONTFORK: not in the child; MADV_WIPEONFORK: fresh zero pages there
+            if ((v.onFork & Vma.DONT_FORK) != 0)
+                child.calls.unmapRange(v.start, v.end);
+            else if ((v.onFork & Vma.WIPE_ON_FORK) != 0)
+                child.pages.releasePages(v.start, v.end);
         shootdown();
     }
 

@@ -24,6 +24,9 @@ public final class Vma {
     /** mlock state: 0, or LOCKED, with ON_FAULT for mlock2(MLOCK_ONFAULT) (Linux's VM_LOCKED, VM_LOCKONFAULT). */
     int lock;
     public static final int LOCKED = 1, ON_FAULT = 2;
+    /** What fork does with it: copy (0), or MADV_WIPEONFORK's and MADV_DONTFORK's bits. */
+    int onFork;
+    static final int WIPE_ON_FORK = 1, DONT_FORK = 2;
 
     Vma(long start, long end, int prot, boolean shared, boolean growsDown, Backing backing, long offset, String name,
             PageSize maxPage) {
@@ -52,6 +55,7 @@ public final class Vma {
     Vma splitAt(long at) {
         Vma upper = new Vma(at, end, prot, shared, growsDown, backing, offset + (at - start), name, maxPage);
         upper.lock = lock;
+        upper.onFork = onFork;
         end = at;
         return upper;
     }
