@@ -54,4 +54,23 @@ class LtpFoundAbiTest {
                 "munlockall: 0, VmLck 0", "MADV_WIPEONFORK of shared memory: EINVAL", "MADV_NORMAL across a hole: ENOMEM",
                 "child: wiped page reads 0, mincore of the MADV_DONTFORK page: ENOMEM", "parent: the page still reads 7");
     }
+
+    /**
+     * prctl (prctl02, prctl03, prctl06, prctl08, prctl09): PR_SET_TIMERSLACK, PR_SET_CHILD_SUBREAPER,
+     * PR_SET_THP_DISABLE, PR_SET_TIMING, PR_GET_SECUREBITS and PR_CAP_AMBIENT were EINVAL, an orphan always
+     * went to init, and /proc/self/status always said NoNewPrivs 0.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void prctlSettings(String flavor) {
+        String prog = Guests.guest(flavor, "prctl").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", "--cores", "2", prog);
+        mine.assertSameAs(linux);
+        mine.assertHasLines("set 70000: 0, get: 70000, in /proc: 70000", "child: inherited 70000, default after 0: 70000",
+                "set 0: back to 50000", "grandchild: adopted by the subreaper: 1, subreaper flag inherited: 0",
+                "wait after the child: an orphan: 1, its status: 7, SIGCHLD came: 1",
+                "NoNewPrivs after PR_SET_NO_NEW_PRIVS: 1", "PR_SET_THP_DISABLE: 0, get: 1, with a stray argument: EINVAL");
+    }
 }

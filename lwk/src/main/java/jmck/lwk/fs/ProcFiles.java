@@ -172,7 +172,7 @@ final class ProcFiles {
                         ic[0], ic[1])
                 + String.format("CapInh:\t%016x%nCapPrm:\t%016x%nCapEff:\t%016x%nCapBnd:\t%016x%nCapAmb:\t%016x%n",
                         caps.inheritable(), caps.permitted(), caps.effective(), caps.bounding(), 0)
-                + "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n"
+                + "NoNewPrivs:\t" + (p.flag(Process.Flag.NO_NEW_PRIVS) ? 1 : 0) + "\nSeccomp:\t0\nSeccomp_filters:\t0\n"
                 + "Speculation_Store_Bypass:\tthread vulnerable\n"
                 + String.format("Cpus_allowed:\t%x%nCpus_allowed_list:\t%s%n", cpuMask, cores == 1 ? "0" : "0-" + (cores - 1))
                 + "Mems_allowed:\t1\nMems_allowed_list:\t0\n"

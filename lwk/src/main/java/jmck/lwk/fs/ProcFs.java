@@ -148,6 +148,9 @@ public final class ProcFs {
                 return Target.generated(() -> p.mm().savedAuxvBytes(), hostPath);
             case "limits":
                 return Target.generated(() -> files.limits(p), hostPath);
+            case "timerslack_ns": // the thread's (for a process: its main thread's, as Linux's leader)
+                return Target.generated(() -> ascii((thread != null ? thread : p.threads().stream()
+                        .filter(m -> m.tid() == p.pid()).findFirst().orElse(t)).timerSlack() + "\n"), hostPath);
             case "oom_score":
                 return Target.generated(() -> ascii("0\n"), hostPath);
             case "oom_score_adj":

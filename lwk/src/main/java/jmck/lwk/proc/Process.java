@@ -75,8 +75,9 @@ public final class Process {
         umask = parent.umask;
         capabilities = parent.capabilities;
         sched = parent.sched.forChild();
-        if (parent.flag(Flag.NO_NEW_PRIVS))
-            flags.add(Flag.NO_NEW_PRIVS);
+        for (Flag f : new Flag[] {Flag.NO_NEW_PRIVS, Flag.THP_DISABLE})
+            if (parent.flag(f))
+                flags.add(f);
         oomScoreAdj = parent.oomScoreAdj;
         oomScoreAdjMin = parent.oomScoreAdjMin;
         comm = parent.comm;
@@ -182,9 +183,11 @@ public final class Process {
         return parent == null ? 1 : parent.pid;
     }
 
-    /** The parent died: this process now belongs to init (no one here waits for it). */
-    void orphan() {
-        parent = null;
+    /** The parent died: this process now belongs to reaper, a subreaper, or to init if null (no one here waits). */
+    void orphan(Process reaper) {
+        parent = reaper;
+        if (reaper != null)
+            reaper.children.add(this);
     }
 
     public AddressSpace mm() {
@@ -237,7 +240,11 @@ public final class Process {
         /** PR_SET_NO_NEW_PRIVS: execve grants nothing; inherited, never cleared. */
         NO_NEW_PRIVS,
         /** PR_SET_KEEPCAPS: leaving uid 0 keeps the permitted capabilities; cleared by execve. */
-        KEEP_CAPS
+        KEEP_CAPS,
+        /** PR_SET_CHILD_SUBREAPER: orphaned descendants become its children, not init's; not inherited. */
+        CHILD_SUBREAPER,
+        /** PR_SET_THP_DISABLE (inherited). */
+        THP_DISABLE
     }
 
     private final java.util.EnumSet<Flag> flags = java.util.EnumSet.noneOf(Flag.class);

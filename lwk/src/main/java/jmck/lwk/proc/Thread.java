@@ -458,6 +458,26 @@ public final class Thread {
         return altStackFlags;
     }
 
+    /** PR_SET_TIMERSLACK's value and the default 0 goes back to (the creating thread's slack), in ns. */
+    private volatile long timerSlack = 50_000, defaultTimerSlack = 50_000;
+
+    public long timerSlack() {
+        return timerSlack;
+    }
+
+    public long defaultTimerSlack() {
+        return defaultTimerSlack;
+    }
+
+    public void setTimerSlack(long ns) {
+        timerSlack = ns;
+    }
+
+    /** A new thread or process starts with its creator's slack, which is also its default. */
+    public void inheritTimerSlack(Thread creator) {
+        timerSlack = defaultTimerSlack = creator.timerSlack;
+    }
+
     public void setAltStack(long sp, long size, int flags) {
         altStackSp = sp;
         altStackSize = size;
