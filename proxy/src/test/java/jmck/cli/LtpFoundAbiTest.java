@@ -73,4 +73,31 @@ class LtpFoundAbiTest {
                 "wait after the child: an orphan: 1, its status: 7, SIGCHLD came: 1",
                 "NoNewPrivs after PR_SET_NO_NEW_PRIVS: 1", "PR_SET_THP_DISABLE: 0, get: 1, with a stray argument: EINVAL");
     }
+
+    /**
+     * Process ids and signals (get_robust_list01, getpgid01, personality01, rt_sigqueueinfo01,
+     * sched_setaffinity01, sched_setscheduler01, sched_setscheduler04, setpgid03, setpriority02, sigaction01, sysinfo01,
+     * tgkill02, tgkill03, timer_create01): SA_RESETHAND cleared the whole action, tgkill took a tgid of -1
+     * for any and never ran out of queue, a thread's id named no process, SIGEV_THREAD was EINVAL, a zombie
+     * had no scheduling settings, personality was always 0, sysinfo's uptime was the instance's, and pid 1
+     * (init, on the host) was ESRCH for every call.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void processIdsAndSignals(String flavor) {
+        String prog = Guests.guest(flavor, "procids").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", "--cores", "2", prog);
+        mine.assertSameAs(linux);
+        mine.assertHasLines("SA_RESETHAND: handler ran: 1, SA_SIGINFO kept and handler reset: 1",
+                "tgkill with tgid -1: EINVAL, with tid -1: EINVAL", "tgkill of a real-time signal past RLIMIT_SIGPENDING: EAGAIN",
+                "rt_sigqueueinfo to a thread's id: 0, taken by the process: 1, value 42",
+                "timer_create with SIGEV_THREAD (the raw call): 0", "a child inherits it: 1",
+                "sched_getparam of a zombie: 0, priority 0, sched_getscheduler: 0",
+                "setpgid of a child after its execve: EACCES",
+                "sysinfo uptime matches /proc/uptime: 1", "getpgid(1) is /proc/1/stat's: 1, getsid(1) too: 1",
+                "as another user: setpriority of init: EPERM, sched_setscheduler of init: EPERM",
+                "as another user: get_robust_list of init: EPERM, sched_setaffinity of root's process: EPERM");
+    }
 }

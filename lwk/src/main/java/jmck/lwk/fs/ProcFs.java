@@ -80,6 +80,8 @@ public final class ProcFs {
                 } catch (NumberFormatException e) {
                     return null;
                 }
+                if (jmck.lwk.proc.OutsideInit.is(id)) // init is the host's (jmck.lwk.proc.OutsideInit)
+                    return Target.host("/proc/" + String.join("/", java.util.Arrays.copyOfRange(parts, 0, n)));
                 p = kernel.processes().process(id);
                 if (p == null) {
                     Thread other = kernel.processes().thread(id);

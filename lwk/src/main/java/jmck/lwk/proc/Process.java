@@ -79,11 +79,14 @@ public final class Process {
             if (parent.flag(f))
                 flags.add(f);
         oomScoreAdj = parent.oomScoreAdj;
+        personality = parent.personality;
         oomScoreAdjMin = parent.oomScoreAdjMin;
         comm = parent.comm;
         cmdline = parent.cmdline;
     }
 
+    /** personality(2)'s persona (PER_LINUX, 0, and flags): kept and reported, inherited by fork and execve. */
+    public volatile int personality;
     private volatile jmck.lwk.time.ProcessTimers timers;
 
     /** The process's timers (made when first used, with host as what they need from the kernel). */
@@ -108,6 +111,7 @@ public final class Process {
             timers.execed();
         flags.remove(Flag.KEEP_CAPS);
         flags.remove(Flag.NOT_DUMPABLE);
+        flags.add(Flag.EXECED);
         mm = newMm;
         exe = newExe;
         comm = newExe.substring(newExe.lastIndexOf('/') + 1);
@@ -244,7 +248,9 @@ public final class Process {
         /** PR_SET_CHILD_SUBREAPER: orphaned descendants become its children, not init's; not inherited. */
         CHILD_SUBREAPER,
         /** PR_SET_THP_DISABLE (inherited). */
-        THP_DISABLE
+        THP_DISABLE,
+        /** It has run execve since its fork (Linux's !PF_FORKNOEXEC): its parent may no longer setpgid it. */
+        EXECED
     }
 
     private final java.util.EnumSet<Flag> flags = java.util.EnumSet.noneOf(Flag.class);

@@ -340,6 +340,13 @@ public final class Thread {
         }
     }
 
+    /** How many signals are queued for this thread (what RLIMIT_SIGPENDING limits). */
+    public int queuedSignals() {
+        synchronized (lock) {
+            return pending.size();
+        }
+    }
+
     /** Whether a signal outside the blocked mask is pending. */
     public boolean hasDeliverable() {
         return (pendingMask & ~blockedMask) != 0;

@@ -5,6 +5,7 @@ import jmck.emulator.X86Reg;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.arch.X86;
 import jmck.lwk.proc.Credentials;
+import jmck.lwk.proc.OutsideInit;
 import jmck.lwk.proc.Process;
 import jmck.lwk.proc.Rlimits;
 import jmck.lwk.proc.Thread;
@@ -25,10 +26,14 @@ final class ProcessSyscalls {
         d.register(Syscall.GETPPID, (t, a) -> t.process().ppid());
         d.register(Syscall.GETPGRP, (t, a) -> t.process().pgid());
         d.register(Syscall.GETPGID, (t, a) -> {
+            if (OutsideInit.is(a[0]))
+                return kernel.syscalls().forward(t, Syscall.GETPGID, a);
             Process p = a[0] == 0 ? t.process() : kernel.processes().process((int) a[0]);
             return p == null || p.ended() ? -Errno.ESRCH : p.pgid();
         });
         d.register(Syscall.GETSID, (t, a) -> {
+            if (OutsideInit.is(a[0]))
+                return kernel.syscalls().forward(t, Syscall.GETSID, a);
             Process p = a[0] == 0 ? t.process() : kernel.processes().process((int) a[0]);
             return p == null || p.ended() ? -Errno.ESRCH : p.sid();
         });
@@ -70,7 +75,12 @@ final class ProcessSyscalls {
             return old;
         });
         d.register(Syscall.PRCTL, PrctlSyscalls::prctl);
-        d.register(Syscall.PERSONALITY, (t, a) -> 0); // PER_LINUX, and setting it is a no-op
+        d.register(Syscall.PERSONALITY, (t, a) -> { // 0xffffffff asks; the flags change nothing here
+            int old = t.process().personality;
+            if ((int) a[0] != -1)
+                t.process().personality = (int) a[0];
+            return old;
+        });
     }
 
     /** setpgid(pid, pgid): the caller or a child of it joins or starts a process group in its session. */
@@ -82,8 +92,12 @@ final class ProcessSyscalls {
         Process p = pid == 0 ? self : kernel.processes().process(pid);
         if (p == null || p.ended() || p != self && p.parent() != self)
             return -Errno.ESRCH;
-        if (p.sid() != self.sid() || p.sid() == p.pid())
-            return -Errno.EPERM; // another session, or a session leader
+        if (p.sid() != self.sid())
+            return -Errno.EPERM; // another session
+        if (p != self && p.flag(Process.Flag.EXECED))
+            return -Errno.EACCES; // a child that has run execve
+        if (p.sid() == p.pid())
+            return -Errno.EPERM; // a session leader
         if (pgid == 0)
             pgid = p.pid();
         if (pgid != p.pid()) {
@@ -102,6 +116,8 @@ final class ProcessSyscalls {
     }
 
     private long getRobustList(Thread t, long[] a) {
+        if (OutsideInit.is(a[0])) // another user's process: Linux's ptrace_may_access refuses it
+            return -Errno.EPERM;
         Thread target = a[0] == 0 ? t : kernel.processes().thread((int) a[0]);
         if (target == null)
             return -Errno.ESRCH;

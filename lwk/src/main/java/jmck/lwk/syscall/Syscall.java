@@ -175,7 +175,7 @@ public enum Syscall {
     GETPRIORITY(140, "getpriority", LOCAL, "d, d"),
     SETPRIORITY(141, "setpriority", LOCAL, "d, d, d"),
     SCHED_SETPARAM(142, "sched_setparam", LOCAL, "d, ptr"),
-    SCHED_GETPARAM(143, "sched_getparam", LOCAL, "d, ptr"),
+    SCHED_GETPARAM(143, "sched_getparam", LOCAL, "d, out:4"),
     SCHED_SETSCHEDULER(144, "sched_setscheduler", LOCAL, "d, d, ptr"),
     SCHED_GETSCHEDULER(145, "sched_getscheduler", LOCAL, "d"),
     SCHED_GET_PRIORITY_MAX(146, "sched_get_priority_max", LOCAL, "d"),
