@@ -79,7 +79,7 @@ final class MappingCalls {
         if (fixed) {
             if ((addr & (PAGE - 1)) != 0)
                 return -Errno.EINVAL;
-            if (addr > X86.USER_TOP - len)
+            if (Long.compareUnsigned(addr, X86.USER_TOP - len) > 0) // the kernel's half too (unsigned)
                 return -Errno.ENOMEM;
             if (addr < MMAP_MIN_ADDR)
                 return -Errno.EPERM;

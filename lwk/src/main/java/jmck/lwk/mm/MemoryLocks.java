@@ -95,6 +95,13 @@ public final class MemoryLocks {
         }
     }
 
+    /** Whether a locked mapping overlaps [start, end) (msync(MS_INVALIDATE) refuses those). */
+    public boolean anyLocked(long start, long end) {
+        synchronized (as) {
+            return anyLocked(as, start, end);
+        }
+    }
+
     /** Whether a locked mapping overlaps [start, end) (madvise(MADV_DONTNEED) refuses those). */
     static boolean anyLocked(AddressSpace as, long start, long end) {
         for (Vma v : as.vmas.all())

@@ -41,7 +41,13 @@ final class MemorySyscalls {
             return r < 0 ? r : 0;
         });
         d.register(Syscall.MSYNC, (t, a) -> {
+            long flags = a[2]; // Linux's order: the flags, the address, then the range
+            if ((flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) != 0 || (a[0] & 4095) != 0
+                    || (flags & MS_ASYNC) != 0 && (flags & MS_SYNC) != 0)
+                return -Errno.EINVAL;
             long r = checkRange(t, a[0], a[1]);
+            if (r == 0 && (flags & MS_INVALIDATE) != 0 && mm(t).locks().anyLocked(a[0], a[0] + ((a[1] + 4095) & -4096L)))
+                return -Errno.EBUSY; // invalidating locked pages
             if (r == 0)
                 mm(t).writeBack(a[0], a[0] + ((a[1] + 4095) & -4096L));
             return r;
@@ -50,6 +56,8 @@ final class MemorySyscalls {
         d.register(Syscall.MINCORE, MemorySyscalls::mincore);
         d.register(Syscall.MEMBARRIER, (t, a) -> a[0] == 0 ? 0 : -Errno.EINVAL); // MEMBARRIER_CMD_QUERY: none
     }
+
+    private static final long MS_ASYNC = 1, MS_INVALIDATE = 2, MS_SYNC = 4;
 
     private static AddressSpace mm(Thread t) {
         return t.process().mm();
@@ -67,6 +75,10 @@ final class MemorySyscalls {
             bad = MemoryLimits.checkMmap(mm(t), t.process().rlimits(), addr, len, prot, flags);
         if (bad == 0 && (flags & Mman.MAP_LOCKED) != 0)
             bad = LockSyscalls.checkMapLocked(t, len);
+        if (bad != 0 && (flags & Mman.MAP_ANONYMOUS) == 0 && (offset & 4095) == 0) {
+            long refused = bad; // Linux looks the file up before the other checks (ksys_mmap_pgoff): EBADF first
+            return kernel.syscalls().forwarder().localFileOf(t, fd, r -> r == -Errno.EBADF ? r : refused);
+        }
         if (bad != 0)
             return bad;
         if ((flags & Mman.MAP_ANONYMOUS) != 0)
