@@ -45,7 +45,7 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
             try {
                 p.mm().writeInt(tidAddress, 0);
                 k.futexes().wake(Futexes.keyOf(p.mm(), tidAddress), 1, Futexes.ANY,
-                        (w, seq) -> k.scheduler().wakeIfWaiting(w, seq, 0));
+                        (w, seq, r) -> k.scheduler().wakeIfWaiting(w, seq, r));
             } catch (jmck.lwk.mm.BadAddressException e) {
                 // the word is gone (the stack was unmapped): nothing to clear, as Linux
             }
@@ -70,7 +70,7 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
      * before its memory goes, whether it exits alone or its process ends.
      */
     void releaseLocks(Thread t) {
-        Futexes.Waker waker = (w, seq) -> k.scheduler().wakeIfWaiting(w, seq, 0);
+        Futexes.Waker waker = (w, seq, r) -> k.scheduler().wakeIfWaiting(w, seq, r);
         RobustList.release(t, k.futexes(), waker);
         k.futexes().pi().ownerExited(t, waker);
     }

@@ -139,6 +139,22 @@ public final class SharedMemory {
         return 0;
     }
 
+    /**
+     * remap_file_pages is about to map [start, start+size) of v, a mapping of a segment, again: false if the
+     * segment is removed (or gone) and that range was its last attach. The range is then unmapped and the
+     * segment freed, as Linux's munmap-then-mmap leaves them.
+     */
+    public synchronized boolean remapping(Thread t, Vma v, long start, long size) {
+        Segment s = segmentOf(v);
+        if (s != null && (s.mode & SHM_DEST) == 0)
+            return true;
+        t.process().mm().munmap(start, size);
+        if (s == null)
+            return false;
+        collect();
+        return segmentOf(v) != null;
+    }
+
     private Segment segmentOf(Vma v) {
         for (Segment s : segments.all())
             if (v.backingIs(s.pages))

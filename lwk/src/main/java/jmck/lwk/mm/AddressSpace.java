@@ -320,6 +320,11 @@ public final class AddressSpace {
         return calls.madvise(addr, len, advice);
     }
 
+    /** mseal(2): see {@link Seals}. */
+    public synchronized long mseal(long addr, long len, long flags) {
+        return Seals.seal(this, addr, len, flags);
+    }
+
     /**
      * brk(2): moves the program break; returns the new break, or the old one if the request cannot be met
      * (the raw syscall never fails with an errno). The heap VMA is "[heap]".
@@ -438,6 +443,7 @@ public final class AddressSpace {
             if (v.shared)
                 calls.populate(v.start, v.end);
             Vma copy = new Vma(v.start, v.end, v.prot, v.shared, v.growsDown, v.backing, v.offset, v.name, v.maxPage);
+            copy.sealed = v.sealed;
             child.vmas.insert(copy);
         }
         child.brkStart = brkStart;

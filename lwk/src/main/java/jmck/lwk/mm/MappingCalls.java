@@ -85,6 +85,8 @@ final class MappingCalls {
                 return -Errno.EPERM;
             if ((flags & Mman.MAP_FIXED) == 0 && !as.vmas.isFree(addr, addr + len))
                 return -Errno.EEXIST;
+            if (Seals.anySealed(as, addr, addr + len))
+                return -Errno.EPERM;
             start = addr;
         } else {
             start = findFree(len, addr);
@@ -140,6 +142,8 @@ final class MappingCalls {
         len = pageUp(len);
         if (len > X86.USER_TOP - addr || len < 0)
             return -Errno.EINVAL;
+        if (Seals.anySealed(as, addr, addr + len))
+            return -Errno.EPERM;
         unmapRange(addr, addr + len);
         return 0;
     }
@@ -154,14 +158,15 @@ final class MappingCalls {
         long end = addr + pageUp(len);
         if (end <= addr || end > X86.USER_TOP)
             return -Errno.ENOMEM;
-        // As Linux: the range must start in a VMA; it is changed up to the first hole, which then fails.
+        // As Linux: the range must start in a VMA; it is changed up to the first hole or sealed VMA, which
+        // then fails.
         if (as.find(addr) == null)
             return -Errno.ENOMEM;
         long result = 0;
         for (long va = addr; va < end; ) {
             Vma v = as.find(va);
-            if (v == null) {
-                result = -Errno.ENOMEM;
+            if (v == null || v.sealed) {
+                result = v == null ? -Errno.ENOMEM : -Errno.EPERM;
                 end = va;
                 break;
             }
@@ -190,6 +195,8 @@ final class MappingCalls {
         Vma vma = as.find(oldAddr);
         if (vma == null || (oldLen == 0 && !vma.shared))
             return -Errno.EFAULT;
+        if (Seals.anySealed(as, oldAddr, oldAddr + Math.max(oldLen, PAGE))) // the source, or a shrink's tail
+            return -Errno.EPERM;
         if (oldLen == 0 || oldAddr + oldLen > vma.end)
             return -Errno.EFAULT;
         if ((flags & Mman.MREMAP_FIXED) != 0) {
@@ -197,6 +204,8 @@ final class MappingCalls {
                 return -Errno.EINVAL;
             if (newAddr < oldAddr + oldLen && oldAddr < newAddr + newLen)
                 return -Errno.EINVAL;
+            if (Seals.anySealed(as, newAddr, newAddr + newLen))
+                return -Errno.EPERM;
             unmapRange(newAddr, newAddr + newLen);
             return moveRange(oldAddr, oldLen, newLen, newAddr);
         }
@@ -237,6 +246,8 @@ final class MappingCalls {
         if ((addr & (PAGE - 1)) != 0 || len < 0)
             return -Errno.EINVAL;
         long end = addr + pageUp(len);
+        if (Seals.refusesAdvice(as, addr, end, advice))
+            return -Errno.EPERM;
         switch (advice) {
             case Mman.MADV_DONTNEED:
             case Mman.MADV_FREE: {
@@ -333,6 +344,8 @@ final class MappingCalls {
             else
                 map(oldTop, newTop, Mman.PROT_READ | Mman.PROT_WRITE, false, false, Backing.ANONYMOUS, 0, "[heap]");
         } else if (newTop < oldTop) {
+            if (Seals.anySealed(as, newTop, oldTop))
+                return as.brk;
             unmapRange(newTop, oldTop);
         }
         as.brk = addr;

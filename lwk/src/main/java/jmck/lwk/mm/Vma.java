@@ -27,6 +27,8 @@ public final class Vma {
     /** What fork does with it: copy (0), or MADV_WIPEONFORK's and MADV_DONTFORK's bits. */
     int onFork;
     static final int WIPE_ON_FORK = 1, DONT_FORK = 2;
+    /** mseal(2): the VMA's extent and protection can no longer change ({@link Seals}). */
+    boolean sealed;
 
     Vma(long start, long end, int prot, boolean shared, boolean growsDown, Backing backing, long offset, String name,
             PageSize maxPage) {
@@ -56,6 +58,7 @@ public final class Vma {
         Vma upper = new Vma(at, end, prot, shared, growsDown, backing, offset + (at - start), name, maxPage);
         upper.lock = lock;
         upper.onFork = onFork;
+        upper.sealed = sealed;
         end = at;
         return upper;
     }
@@ -97,6 +100,10 @@ public final class Vma {
     /** Whether mlock, mlockall or MAP_LOCKED locked it. */
     public boolean locked() {
         return (lock & LOCKED) != 0;
+    }
+
+    public boolean sealed() {
+        return sealed;
     }
 
     public boolean contains(long va) {

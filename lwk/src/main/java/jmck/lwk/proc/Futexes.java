@@ -24,12 +24,16 @@ public final class Futexes {
     /** All bits: FUTEX_WAIT and FUTEX_WAKE match every waiter. */
     public static final int ANY = -1;
 
-    /** Ends a waiter's wait if it is still wait number seq; whether it did (Scheduler.wakeIfWaiting). */
+    /**
+     * Ends a waiter's wait, if it is still wait number seq, with result (0, or the index futex_waitv returns);
+     * whether it did (Scheduler.wakeIfWaiting).
+     */
     public interface Waker {
-        boolean wake(Thread t, long seq);
+        boolean wake(Thread t, long seq, long result);
     }
 
-    private record Waiter(Thread thread, int bitset, long seq) {}
+    /** One queued wait; a futex_waitv is one per futex, each with its index and the keys of all of them. */
+    private record Waiter(Thread thread, int bitset, long seq, long result, Key[] group) {}
 
     /** @GuardedBy("this") */
     private final Map<Key, ArrayDeque<Waiter>> queues = new HashMap<>();
@@ -57,8 +61,27 @@ public final class Futexes {
 
     /** Queues t's wait number seq on key, to be woken by a wake whose bitset shares a bit with bitset. */
     public synchronized void enqueue(Key key, Thread t, int bitset, long seq) {
-        queues.computeIfAbsent(key, k -> new ArrayDeque<>()).addLast(new Waiter(t, bitset, seq));
+        queues.computeIfAbsent(key, k -> new ArrayDeque<>()).addLast(new Waiter(t, bitset, seq, 0, null));
         t.futexKey = key;
+    }
+
+    /** futex_waitv: queues t's wait number seq on every key; a wake on keys[i] ends it with result i. */
+    public synchronized void enqueueAll(Key[] keys, Thread t, long seq) {
+        for (int i = 0; i < keys.length; i++)
+            queues.computeIfAbsent(keys[i], k -> new ArrayDeque<>()).addLast(new Waiter(t, ANY, seq, i, keys));
+        t.futexKey = null;
+    }
+
+    /** Takes t off every queue of keys (its futex_waitv ended, by a wake on one of them or otherwise). */
+    public synchronized void removeAll(Thread t, Key[] keys) {
+        for (Key key : keys) {
+            ArrayDeque<Waiter> q = queues.get(key);
+            if (q == null)
+                continue;
+            q.removeIf(w -> w.thread == t);
+            if (q.isEmpty())
+                queues.remove(key);
+        }
     }
 
     /** Takes t off the queue it waits on (its wait ended otherwise: a signal, a timeout). */
@@ -83,6 +106,7 @@ public final class Futexes {
         ArrayDeque<Waiter> q = queues.get(key);
         if (q == null)
             return 0;
+        java.util.List<Waiter> groups = new java.util.ArrayList<>(); // woken futex_waitv: off their other queues after
         for (Iterator<Waiter> it = q.iterator(); it.hasNext() && woken < n; ) {
             Waiter w = it.next();
             if (!stillWaiting(w)) {
@@ -94,11 +118,15 @@ public final class Futexes {
             it.remove();
             if (w.thread.futexKey == key)
                 w.thread.futexKey = null;
-            if (waker.wake(w.thread, w.seq))
+            if (waker.wake(w.thread, w.seq, w.result))
                 woken++;
+            if (w.group != null)
+                groups.add(w);
         }
         if (q.isEmpty())
             queues.remove(key);
+        for (Waiter w : groups)
+            removeAll(w.thread, w.group);
         return woken;
     }
 

@@ -32,6 +32,60 @@ final class FutexSyscalls {
 
     void register(SyscallDispatcher d) {
         d.register(Syscall.FUTEX, (t, a) -> futex(t, a[0], (int) a[1], (int) a[2], a[3], a[4], (int) a[5]));
+        d.register(Syscall.FUTEX_WAITV, (t, a) -> waitv(t, a[0], (int) a[1], (int) a[2], a[3], (int) a[4]));
+    }
+
+    private static final int FUTEX_WAITV_MAX = 128, FUTEX2_SIZE_U32 = 2, FUTEX2_PRIVATE = 128, WAITV_SIZE = 24;
+    private static final int CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1;
+
+    /**
+     * futex_waitv(waiters, n, flags, timeout, clockid): sleeps until one of n 32-bit futexes is woken and
+     * returns its index; EAGAIN if one no longer holds its value. The checks in Linux's order: the call's
+     * arguments, the absolute timeout on clockid, each struct futex_waitv {val, uaddr, flags, reserved},
+     * then each word (kernel/futex/syscalls.c, waitwake.c).
+     */
+    private long waitv(Thread t, long waiters, int n, int flags, long timeout, int clockid) {
+        if (flags != 0 || n == 0 || Integer.compareUnsigned(n, FUTEX_WAITV_MAX) > 0 || waiters == 0)
+            return -Errno.EINVAL;
+        AddressSpace mm = t.process().mm();
+        long deadline = -1;
+        if (timeout != 0) {
+            if (clockid != CLOCK_REALTIME && clockid != CLOCK_MONOTONIC)
+                return -Errno.EINVAL;
+            deadline = deadline(mm, timeout, true, clockid == CLOCK_REALTIME);
+            if (deadline == -Errno.EINVAL)
+                return deadline;
+        }
+        ByteBuffer b = ByteBuffer.wrap(mm.copyIn(waiters, n * WAITV_SIZE)).order(ByteOrder.LITTLE_ENDIAN);
+        long[] vals = new long[n], addrs = new long[n];
+        boolean[] shared = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            long val = b.getLong(i * WAITV_SIZE), uaddr = b.getLong(i * WAITV_SIZE + 8);
+            int wflags = b.getInt(i * WAITV_SIZE + 16), reserved = b.getInt(i * WAITV_SIZE + 20);
+            if ((wflags & ~(3 | FUTEX2_PRIVATE)) != 0 || reserved != 0 || (wflags & 3) != FUTEX2_SIZE_U32
+                    || (val >>> 32) != 0)
+                return -Errno.EINVAL; // only 32-bit futexes, as Linux; no FUTEX2_NUMA here
+            vals[i] = val;
+            addrs[i] = uaddr;
+            shared[i] = (wflags & FUTEX2_PRIVATE) == 0;
+        }
+        Futexes.Key[] keys = new Futexes.Key[n];
+        for (int i = 0; i < n; i++)
+            keys[i] = key(mm, addrs[i], shared[i], false);
+        Futexes futexes = kernel.futexes();
+        long seq;
+        synchronized (futexes) { // compare every word and sleep in one step
+            for (int i = 0; i < n; i++)
+                if (mm.readInt(addrs[i]) != (int) vals[i])
+                    return -Errno.EAGAIN;
+            if (deadline >= 0 && deadline <= System.nanoTime())
+                return -Errno.ETIMEDOUT;
+            seq = kernel.scheduler().block(t, "futex_waitv", Thread.Interrupt.RESTART, () -> futexes.removeAll(t, keys));
+            futexes.enqueueAll(keys, t, seq);
+        }
+        if (deadline >= 0)
+            kernel.timers().add(deadline, () -> kernel.scheduler().timeout(t, seq, -Errno.ETIMEDOUT));
+        return SyscallDispatcher.NO_RETURN;
     }
 
     private long futex(Thread t, long uaddr, int op, int val, long timeout, long uaddr2, int val3) {
@@ -73,7 +127,7 @@ final class FutexSyscalls {
                 return lockPi(t, mm, uaddr, shared, -1, false);
             case FUTEX_UNLOCK_PI: // the next sleeper's FUTEX_LOCK_PI returns 0: the lock is its
                 return kernel.futexes().pi().unlock(t, mm, uaddr, key(mm, uaddr, shared, true),
-                        (w, seq) -> kernel.scheduler().wakeIfWaiting(w, seq, 0));
+                        (w, seq, r) -> kernel.scheduler().wakeIfWaiting(w, seq, r));
             default: // FUTEX_FD (gone from Linux), the requeue-PI pair, waitv
                 return -Errno.ENOSYS;
         }
@@ -156,7 +210,7 @@ final class FutexSyscalls {
     private long wake(Futexes.Key key, int n, int bitset) {
         if (n <= 0)
             return 0;
-        return kernel.futexes().wake(key, n, bitset, (w, seq) -> kernel.scheduler().wakeIfWaiting(w, seq, 0));
+        return kernel.futexes().wake(key, n, bitset, (w, seq, r) -> kernel.scheduler().wakeIfWaiting(w, seq, r));
     }
 
     /** FUTEX_(CMP_)REQUEUE: wakes up to n, moves up to n2 more to uaddr2's queue; returns woken + moved. */

@@ -64,5 +64,23 @@ final class IpcSyscalls {
         d.register(Syscall.SHMAT, (t, a) -> shm.shmat(t, (int) a[0], a[1], (int) a[2]));
         d.register(Syscall.SHMDT, (t, a) -> shm.shmdt(t, a[0]));
         d.register(Syscall.SHMCTL, (t, a) -> shm.shmctl(t, (int) a[0], (int) a[1], a[2]));
+        d.register(Syscall.REMAP_FILE_PAGES, (t, a) -> remapFilePages(t, a[0], a[1], a[2], a[3]));
+    }
+
+    /**
+     * remap_file_pages, as Linux emulates it since 4.0: the range of a shared mapping is mapped again at
+     * another offset of the same object, an munmap then an mmap. A System V segment removed meanwhile goes
+     * with the munmap if that was its last attach, and the mmap then fails (EIDRM), the range unmapped.
+     */
+    private long remapFilePages(Thread t, long start, long size, long prot, long pgoff) {
+        var mm = t.process().mm();
+        var v = mm.find(start);
+        if (prot != 0 || v == null || !v.shared() || start + size > v.end() || start < v.start())
+            return -jmck.lwk.abi.Errno.EINVAL;
+        if (v.backingIs(jmck.lwk.mm.SharedPages.class) && !shm.remapping(t, v, start & -4096L, size))
+            return -jmck.lwk.abi.Errno.EINVAL;
+        long r = mm.mmap(start & -4096L, size, v.prot(), jmck.lwk.abi.Mman.MAP_SHARED | jmck.lwk.abi.Mman.MAP_FIXED,
+                v.backing(), pgoff * 4096);
+        return r < 0 ? r : 0;
     }
 }

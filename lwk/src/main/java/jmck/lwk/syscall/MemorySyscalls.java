@@ -15,31 +15,30 @@ final class MemorySyscalls {
         this.kernel = kernel;
     }
 
+    private long mprotect(Thread t, long[] a) {
+        long r = (a[0] & 4095) != 0 ? 0 : MemoryLimits.checkMprotect(mm(t), t.process().rlimits(), a[0], a[1], (int) a[2]);
+        return r != 0 ? r : mm(t).mprotect(a[0], a[1], (int) a[2]);
+    }
+
     void register(SyscallDispatcher d) {
         // RLIMIT_AS and RLIMIT_DATA are checked first (MemoryLimits): over them, the call fails with ENOMEM
         d.register(Syscall.BRK, (t, a) -> MemoryLimits.brkAllowed(mm(t), t.process().rlimits(), a[0]) ? mm(t).brk(a[0])
                 : mm(t).brk(0));
         d.register(Syscall.MMAP, this::mmap);
         d.register(Syscall.MUNMAP, (t, a) -> mm(t).munmap(a[0], a[1]));
-        d.register(Syscall.MPROTECT, (t, a) -> {
-            long r = (a[0] & 4095) != 0 ? 0 : MemoryLimits.checkMprotect(mm(t), t.process().rlimits(), a[0], a[1], (int) a[2]);
-            return r != 0 ? r : mm(t).mprotect(a[0], a[1], (int) a[2]);
-        });
+        d.register(Syscall.MPROTECT, (t, a) -> mprotect(t, a));
+        // Memory protection keys: the emulated CPU has no PKU (as Linux on such a CPU: none can be had, and
+        // pkey_mprotect takes only -1, no key)
+        d.register(Syscall.PKEY_ALLOC, (t, a) -> a[0] != 0 || (a[1] & ~3L) != 0 ? -Errno.EINVAL : -Errno.ENOSPC);
+        d.register(Syscall.PKEY_FREE, (t, a) -> -Errno.EINVAL);
+        d.register(Syscall.PKEY_MPROTECT, (t, a) -> (int) a[3] != -1 ? -Errno.EINVAL : mprotect(t, a));
         d.register(Syscall.MREMAP, (t, a) -> {
             long r = MemoryLimits.checkMremap(mm(t), t.process().rlimits(), a[0], ((a[2] + 4095) & -4096L) - ((a[1] + 4095) & -4096L));
             return r != 0 ? r : mm(t).mremap(a[0], a[1], a[2], (int) a[3], a[4]);
         });
         d.register(Syscall.MADVISE, (t, a) -> mm(t).madvise(a[0], a[1], (int) a[2]));
-        // remap_file_pages, as Linux emulates it since 4.0: the range of a shared mapping is mapped again at
-        // another offset of the same object
-        d.register(Syscall.REMAP_FILE_PAGES, (t, a) -> {
-            var v = mm(t).find(a[0]);
-            if (a[2] != 0 || v == null || !v.shared() || a[0] + a[1] > v.end() || a[0] < v.start())
-                return -jmck.lwk.abi.Errno.EINVAL;
-            long r = mm(t).mmap(a[0] & -4096L, a[1], v.prot(), jmck.lwk.abi.Mman.MAP_SHARED | jmck.lwk.abi.Mman.MAP_FIXED,
-                    v.backing(), a[3] * 4096);
-            return r < 0 ? r : 0;
-        });
+        d.register(Syscall.MSEAL, (t, a) -> mm(t).mseal(a[0], a[1], a[2]));
+        // remap_file_pages is IpcSyscalls': a System V segment may go in the call
         d.register(Syscall.MSYNC, (t, a) -> {
             long flags = a[2]; // Linux's order: the flags, the address, then the range
             if ((flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) != 0 || (a[0] & 4095) != 0

@@ -169,7 +169,7 @@ final class SignalSyscalls {
                 if (pid == -1 ? p != self : p.pgid() == group)
                     targets.add(p);
         }
-        targets.removeIf(p -> p.exiting() || p.ended());
+        targets.removeIf(Process::reaped); // a zombie can still be signalled (to no effect), as on Linux
         if (targets.isEmpty())
             return -Errno.ESRCH;
         int before = targets.size();
@@ -179,7 +179,8 @@ final class SignalSyscalls {
         if (sig != 0) {
             SigInfo info = SigInfo.sent(sig, Signals.SI_USER, self.pid(), (int) self.credentials().uid());
             for (Process p : targets)
-                kernel.signals().send(p, info);
+                if (!p.exiting() && !p.ended())
+                    kernel.signals().send(p, info);
         }
         return 0;
     }
@@ -273,6 +274,11 @@ final class SignalSyscalls {
         }
         if (deadline >= 0 && deadline <= System.nanoTime())
             return -Errno.EAGAIN;
+        // While it sleeps the set is blocked (Linux unblocks it and dequeues before any delivery: the same
+        // outcome): a signal of the set that is not blocked wakes the call, which takes it, instead of
+        // going to its handler on the way out. The mask comes back on the way out, or in a handler's frame.
+        t.saveMask(t.blockedMask());
+        t.setBlockedMask(t.blockedMask() | set);
         t.setSigwaitSet(set);
         long seq = kernel.scheduler().block(t, "sigtimedwait", Thread.Interrupt.EINTR, () -> t.setSigwaitSet(0));
         if (deadline >= 0)

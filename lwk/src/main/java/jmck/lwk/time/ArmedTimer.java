@@ -18,9 +18,13 @@ public final class ArmedTimer {
         long now(int clock, Thread owner);
     }
 
-    /** What happens at an expiry: overrun is how many further intervals passed unnoticed (0 usually). */
+    /**
+     * What happens at an expiry: overrun is how many further intervals passed unnoticed (0 usually). False
+     * pauses a periodic timer until {@link #resume}: a POSIX timer whose signal waits to be taken, which
+     * Linux re-arms only when it is (an interval of a nanosecond would otherwise expire without end).
+     */
     public interface Expiry {
-        void expired(int overrun);
+        boolean expired(int overrun);
     }
 
     private final Host host;
@@ -31,6 +35,10 @@ public final class ArmedTimer {
     private long generation;
     /** The next expiry on the clock (0: disarmed), and the interval (0: once). */
     private long next, interval;
+    /** A periodic timer whose expiry asked to wait ({@link Expiry}): next is kept, nothing is scheduled. */
+    private boolean paused;
+    /** resume came between an expiry and its pause (the signal was taken at once): no pause then. */
+    private boolean resumedEarly;
 
     public ArmedTimer(Host host, int clock, Thread owner, Expiry expiry) {
         this.host = host;
@@ -50,6 +58,7 @@ public final class ArmedTimer {
     public synchronized long[] set(long value, long interval, boolean absolute) {
         long[] old = get();
         generation++;
+        paused = false;
         this.interval = interval;
         if (value == 0) {
             next = 0;
@@ -97,15 +106,44 @@ public final class ArmedTimer {
                 schedule(now);
                 return;
             }
+            resumedEarly = false;
             if (interval > 0) {
                 long missed = (now - next) / interval;
                 overrun = (int) Math.min(missed, Integer.MAX_VALUE);
                 next += (missed + 1) * interval;
-                schedule(now);
             } else {
                 next = 0;
             }
         }
-        expiry.expired(overrun);
+        boolean again = expiry.expired(overrun);
+        synchronized (this) {
+            if (gen == generation && next != 0) {
+                if (again || resumedEarly)
+                    schedule(host.now(clock, owner));
+                else
+                    paused = true;
+            }
+        }
+    }
+
+    /**
+     * A paused timer runs on (its signal was taken); returns the intervals that ended while it was paused,
+     * overruns of that signal, as Linux's posixtimer_rearm counts them.
+     */
+    public synchronized long resume() {
+        if (!paused) {
+            resumedEarly = true;
+            return 0;
+        }
+        if (next == 0)
+            return 0;
+        paused = false;
+        long now = host.now(clock, owner), missed = 0;
+        if (now >= next) {
+            missed = (now - next) / interval + 1;
+            next += missed * interval;
+        }
+        schedule(now);
+        return missed;
     }
 }

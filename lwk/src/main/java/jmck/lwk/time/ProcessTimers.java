@@ -76,6 +76,7 @@ public final class ProcessTimers {
             itimers[which] = new ArmedTimer(host, clock, leader(), overrun -> {
                 if (!process.exiting())
                     host.send(process, SigInfo.sent(sig, Signals.SI_KERNEL, 0, 0));
+                return true;
             });
         }
         return itimers[which];
@@ -107,14 +108,14 @@ public final class ProcessTimers {
     }
 
     /** A POSIX timer expired: its signal goes out, unless the last one is still queued (then it overran). */
-    private void expired(PosixTimer pt, int id, int overrun) {
+    private boolean expired(PosixTimer pt, int id, int overrun) {
         if (pt.notify == SIGEV_NONE || process.exiting())
-            return;
+            return true;
         SigInfo info;
         synchronized (this) {
             if (pt.signalQueued) {
                 pt.overrunQueued = (int) Math.min((long) pt.overrunQueued + 1 + overrun, Integer.MAX_VALUE);
-                return;
+                return false;
             }
             pt.signalQueued = true;
             pt.overrunQueued = overrun;
@@ -127,6 +128,7 @@ public final class ProcessTimers {
         } else {
             host.send(process, info);
         }
+        return false; // until the signal is taken
     }
 
     /**
@@ -138,7 +140,7 @@ public final class ProcessTimers {
         if (pt == null || pt.generation != info.status())
             return null;
         pt.signalQueued = false;
-        pt.overrun = pt.overrunQueued;
+        pt.overrun = (int) Math.min(pt.overrunQueued + pt.timer.resume(), Integer.MAX_VALUE);
         pt.overrunQueued = 0;
         return SigInfo.timer(info.signo(), info.pid(), pt.overrun, info.addr());
     }

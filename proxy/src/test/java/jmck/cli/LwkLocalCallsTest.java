@@ -1,0 +1,84 @@
+package jmck.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Issue 13: calls about the LWK's own memory, futexes and signals that were ENOSYS or wrong, each a guest
+ * program run natively and under jmck with the same output and status (as {@link LinuxAbiTest}).
+ */
+class LwkLocalCallsTest {
+    /** Runs prog natively and under jmck, asserts the same output and status, and that each line is there. */
+    private static void sameAsLinux(String prog, String... lines) {
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", "--cores", "2", prog);
+        mine.assertSameAs(linux);
+        for (String line : lines)
+            assertTrue(mine.stdout().contains(line + "\n"), line);
+    }
+
+    /**
+     * mseal (ENOSYS before): the argument checks; a sealed range refuses munmap, mprotect (which changes
+     * what lies before it, as Linux's does), mremap, an mmap over it and MADV_DONTNEED on read-only
+     * anonymous memory with EPERM; a forked child inherits the seal.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void sealedMemory(String flavor) {
+        sameAsLinux(Guests.guest(flavor, "mseal").toString(), "length wraps to 0: EINVAL", "over a hole: ENOMEM",
+                "munmap over it: EPERM", "pages 0-1 after it (changed up to the sealed VMA): r--p",
+                "mremap shrinking over it: EPERM", "mmap MAP_FIXED over it: EPERM",
+                "madvise DONTNEED, read-only: EPERM", "child: munmap: EPERM", "sealed range in maps: rw-p",
+                "pkey_mprotect over the seal: EPERM", "pkey_free of a key not allocated: EINVAL");
+    }
+
+    /**
+     * sigwait, sigwaitinfo, sigtimedwait for a signal that is not blocked and has a handler: the call takes
+     * it (under jmck the handler ran and the call restarted, for ever); another signal ends it with EINTR;
+     * kill of a zombie succeeds (it was ESRCH).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void sigwaitTakesUnblockedSignals(String flavor) {
+        sameAsLinux(Guests.guest(flavor, "sigwait").toString(), "sigwait, SIGUSR1 not blocked: 0 sig 10, handler ran: 0",
+                "sigwaitinfo: 10, si_pid is the sender: 1, handler ran: 0",
+                "sigtimedwait, another signal came: EINTR, its handler ran: 1", "kill of a zombie: 0");
+    }
+
+    /**
+     * futex_waitv (ENOSYS before): the index of the futex woken, by a thread and, on a shared futex, by
+     * another process; EAGAIN when a word changed; ETIMEDOUT at an absolute deadline on either clock;
+     * Linux's argument checks (flags, count, clock, size, reserved bits, alignment, bad pointers).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void futexWaitv(String flavor) {
+        sameAsLinux(Guests.guest(flavor, "futex_waitv").toString(), "woken on futex 5: 5", "a word changed: EAGAIN",
+                "deadline on CLOCK_REALTIME: ETIMEDOUT", "clock CLOCK_TAI: EINVAL", "64-bit size: EINVAL",
+                "address 0: EFAULT", "a shared futex woken by another process: 1");
+    }
+
+    /**
+     * A POSIX timer with a 1 ns interval whose first expiry lies in the past: the signal's overrun is
+     * capped at INT_MAX and the handler runs (the timer expired without end meanwhile; LTP's
+     * timer_settime03 timed out). The timer now waits while its signal does, as Linux's.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void timerOverrunCapped(String flavor) {
+        sameAsLinux(Guests.guest(flavor, "timer_overrun").toString(), "handler ran: 1, overrun capped: 1",
+                "disarmed by the handler: 1");
+    }
+
+    /** remap_file_pages of a removed System V segment's last attach fails with EINVAL (it succeeded for ever). */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void remapOfARemovedSegment(String flavor) {
+        sameAsLinux(Guests.guest(flavor, "shm_remap").toString(), "remap while it lives: 0, contents kept: 1",
+                "remap after the removal: EINVAL", "the segment is gone: EINVAL");
+    }
+}
