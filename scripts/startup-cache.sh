@@ -2,7 +2,8 @@
 # Makes the start-up cache that the ./jmck launcher uses while it is newer than the jar (scripts/setup.sh
 # runs this after building; bench/run.sh when the jar is newer): JNA's native library unpacked once (JNA
 # otherwise unpacks it from the jar at every start), and a class-data archive (AppCDS) of the classes a
-# training run loads: a busybox shell that reads a file (the LWK's direct reads), forks, execs and pipes.
+# training run loads: a busybox shell that reads a file (the LWK's direct reads), forks, execs and pipes,
+# run with --timings as bench/run.sh runs hello.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 target="$root/proxy/target"
@@ -10,7 +11,7 @@ rm -rf "$target/jna" "$target/jmck.jsa"
 mkdir -p "$target/jna"
 (cd "$target/jna" && jar xf ../jmck.jar com/sun/jna/linux-x86-64/libjnidispatch.so \
    && mv com/sun/jna/linux-x86-64/libjnidispatch.so . && rm -rf com)
-java -XX:ArchiveClassesAtExit="$target/jmck.jsa" -Xlog:all=off -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+java -XX:ArchiveClassesAtExit="$target/jmck.jsa" -Xlog:all=off -XX:+UseG1GC -XX:TieredStopAtLevel=1 \
   -Djna.boot.library.path="$target/jna" -Djmck.root="$root" -jar "$target/jmck.jar" \
-  run /bin/busybox sh -c "md5sum '$target/jmck.jar'; echo hello | cat" > /dev/null \
+  run --timings /bin/busybox sh -c "md5sum '$target/jmck.jar'; echo hello | cat" > /dev/null 2>&1 \
   || echo "startup-cache: no class-data archive (jmck starts slower)"

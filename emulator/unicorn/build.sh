@@ -9,6 +9,8 @@
 #   06  a kick: another thread makes the engine leave translated code at its next block start and call a
 #       hook there (QEMU's cpu_exit), so a core on its own host thread needs no hook call in every block;
 #       such an engine has no exit check after each load and store, where an exit would replay the block
+#   07  marking a translated block's page not-dirty in the TLB looks at that page's entry, not all of them
+#       (with a 16384-entry TLB, every translated block cost some 50,000 entry checks: docs/performance.md)
 # The source is the 2.1.1 release: $JMCK_UNICORN_TARBALL if set, else ../shared/deps/unicorn-2.1.1.tar.gz
 # beside the repository when present, else the release download; its extracted contents must match the
 # SHA-256 recorded below. Usage: build.sh OUT. Exits 0 when the library is there (built now or before), 2

@@ -94,7 +94,7 @@ public final class PhysicalMemory implements AutoCloseable {
 
     /** Creates a new block at [base, base+size) in a new file in /dev/shm and maps it; this view owns the file. */
     public Block create(long base, long size) {
-        Path file = SHM_DIR.resolve("jmck-" + ProcessHandle.current().pid() + "-" + counter.incrementAndGet() + ".ram");
+        Path file = SHM_DIR.resolve("jmck-" + HostSyscall.pid() + "-" + counter.incrementAndGet() + ".ram");
         Block b = new Block(base, size, file);
         createFile(b);
         try {

@@ -142,6 +142,11 @@ public final class IkcForwarder implements SyscallForwarder {
         return post(t, call, call.nr, args, null, null);
     }
 
+    @Override
+    public long forwardThen(Thread t, Syscall call, long[] args, LongUnaryOperator then) {
+        return post(t, call, call.nr, args, null, then);
+    }
+
     /** Posts one of the LWK's own requests to the proxy (see {@link IkcCall}). */
     private long post(Thread t, IkcCall call, long[] args, String reason, LongUnaryOperator then) {
         return post(t, null, call.number, args, reason, then);
@@ -271,7 +276,7 @@ public final class IkcForwarder implements SyscallForwarder {
         EventSink sink = kernel.eventSink();
         if (sink != null && t != null)
             sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc response: " + result);
-        if (live && done.call() != null) // a syscall's answer; then is for IkcCalls only
+        if (live && done.call() != null) // a syscall's answer (then: a LOCAL call's continuation, forwardThen)
             SyscallDispatcher.raiseSignals(t, done.call(), done.args(), result);
         if (done.offeredFd() >= 0) // (nothing is learnt once the process's direct reads are closed)
             done.direct().learn(done.args()[0], done.offeredFd(), done.generation());

@@ -127,6 +127,13 @@ public final class Kernel implements SyscallContext {
     public void boot() {
         if (booted)
             throw new IllegalStateException("already booted");
+        // The syscall handlers (some 170 lambdas, each linked the first time it is made: tens of ms in the
+        // interpreter) are registered on a second thread while this one sets up memory and cores.
+        java.util.concurrent.FutureTask<Void> handlers = new java.util.concurrent.FutureTask<>(
+                () -> SyscallTable.registerAll(syscalls, this), null);
+        java.lang.Thread registrar = new java.lang.Thread(handlers, "jmck-syscall-table");
+        registrar.setDaemon(true);
+        registrar.start();
         long total = 0;
         for (long[] r : config.memory()) {
             frames.addRange(r[0], r[1]);
@@ -134,6 +141,7 @@ public final class Kernel implements SyscallContext {
         }
         kmsg.log("jmck LWK: booting on %d core(s), %d MiB of memory, %s pages", config.cores(), total >> 20,
                 config.maxPage() == PageSize.LARGE ? "2M/4K" : "4K-only");
+
         image = KernelImage.install(mem, frames);
         for (long[] r : config.memory())
             image.mapPhysical(r[0], r[1]);
@@ -149,13 +157,28 @@ public final class Kernel implements SyscallContext {
         else
             kmsg.log("jmck LWK: exact mode: every core on one host thread, deterministic");
         hwcap = readHwcap(cores.get(0).cpu());
-        SyscallTable.registerAll(syscalls, this);
+        awaitHandlers(handlers);
         exitListeners.add((p, killedBy, rip) -> localFiles.exited(p));
         signals.setPendingListener(localFiles.signalFiles()::changed);
         processes.setReapListener(localFiles::reaped);
         scheduler.setHooks(returnToUser, eventLoop);
         booted = true;
         kmsg.log("jmck LWK: booted, %d frames free", frames.freeFrames());
+    }
+
+    private static void awaitHandlers(java.util.concurrent.FutureTask<Void> handlers) {
+        try {
+            handlers.get();
+        } catch (InterruptedException e) {
+            java.lang.Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while registering syscall handlers", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r)
+                throw r;
+            if (e.getCause() instanceof Error err)
+                throw err;
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     /** A new core: an emulated CPU set up by the kernel image (long mode, paging), its boot state saved. */

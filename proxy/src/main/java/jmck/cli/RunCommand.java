@@ -179,10 +179,10 @@ final class RunCommand {
                 chrome.writeTo(traceOut);
             }
             if (timings) {
-                System.err.printf("timings: jvm start %d ms, machine %.1f ms, boot %.1f ms, load %.1f ms, run %.1f ms"
-                        + " (first fault after %.1f ms), shutdown %.1f ms%n", jvmMillis, (t1 - t0) / 1e6, (t2 - t1) / 1e6,
-                        (t3 - t2) / 1e6, (t4 - t3) / 1e6, profile.firstFault() == 0 ? 0 : (profile.firstFault() - t3) / 1e6,
-                        (System.nanoTime() - t4) / 1e6);
+                System.err.println("timings: jvm start " + jvmMillis + " ms, machine " + RunProfile.ms(t1 - t0) + " ms, boot "
+                        + RunProfile.ms(t2 - t1) + " ms, load " + RunProfile.ms(t3 - t2) + " ms, run " + RunProfile.ms(t4 - t3)
+                        + " ms (first fault after " + RunProfile.ms(profile.firstFault() == 0 ? 0 : profile.firstFault() - t3)
+                        + " ms), shutdown " + RunProfile.ms(System.nanoTime() - t4) + " ms");
                 System.err.println("timings: " + profile.describe(t4 - t3));
             }
             return status;

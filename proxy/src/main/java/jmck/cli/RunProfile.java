@@ -19,15 +19,14 @@ final class RunProfile implements EventSink, Kernel.ExitListener {
     private int processes;
     /** CPU time of the thread that runs the cores (it runs the kernel too), from started to ended. */
     private long cpuNanos;
-    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
 
     /** The run phase begins on this thread (the one that runs the kernel). */
     void started() {
-        cpuNanos = -THREADS.getCurrentThreadCpuTime();
+        cpuNanos = -jmck.emulator.host.HostSyscall.threadCpuNanos();
     }
 
     void ended() {
-        cpuNanos += THREADS.getCurrentThreadCpuTime();
+        cpuNanos += jmck.emulator.host.HostSyscall.threadCpuNanos();
     }
 
     @Override
@@ -73,10 +72,18 @@ final class RunProfile implements EventSink, Kernel.ExitListener {
      */
     String describe(long runNanos) {
         double guest = Math.max(0, coreNanos - faultNanos - localNanos - delegatedNanos) / 1e6;
-        return String.format("run %.1f ms: on the cores %.1f ms (guest code %.1f, %d page faults %.1f, %d LWK syscalls "
-                + "%.1f (%d faults inside), %d delegated syscalls %.1f), off them %.1f ms (waiting for the proxy, idle); "
-                + "kernel thread CPU %.1f ms; %d process%s", runNanos / 1e6, coreNanos / 1e6, guest, faults,
-                faultNanos / 1e6, localCalls, localNanos / 1e6, kernelFaults, delegatedCalls, delegatedNanos / 1e6,
-                Math.max(0, runNanos - coreNanos) / 1e6, cpuNanos / 1e6, processes, processes == 1 ? "" : "es");
+        // Written out, not String.format: the Formatter's first use costs some milliseconds, which
+        // `jmck run --timings hello` (the bench's start-up row) would count.
+        return "run " + ms(runNanos) + " ms: on the cores " + ms(coreNanos) + " ms (guest code " + ms((long) (guest * 1e6))
+                + ", " + faults + " page faults " + ms(faultNanos) + ", " + localCalls + " LWK syscalls " + ms(localNanos)
+                + " (" + kernelFaults + " faults inside), " + delegatedCalls + " delegated syscalls " + ms(delegatedNanos)
+                + "), off them " + ms(Math.max(0, runNanos - coreNanos)) + " ms (waiting for the proxy, idle); "
+                + "kernel thread CPU " + ms(cpuNanos) + " ms; " + processes + " process" + (processes == 1 ? "" : "es");
+    }
+
+    /** Nanoseconds as milliseconds with one decimal, as %.1f would print them. */
+    static String ms(long nanos) {
+        long tenths = Math.round(nanos / 1e5);
+        return (tenths < 0 ? "-" : "") + Math.abs(tenths) / 10 + "." + Math.abs(tenths) % 10;
     }
 }

@@ -10,6 +10,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.List;
 import jmck.emulator.JmckException;
+import jmck.emulator.host.HostSyscall;
 import jmck.ihk.IkcForwarder;
 import jmck.ihk.ikc.Doorbell;
 import jmck.ihk.ikc.IkcFiles;
@@ -49,7 +50,7 @@ public final class LocalRun implements AutoCloseable {
     public Process start(ElfImage elf, String execfn, List<String> argv, List<String> env) {
         Process p = kernel.prepare(elf, execfn, argv, env, HostFacts.credentials(), HostFacts.rlimits());
         p.setUmask(HostFacts.umask());
-        session.serve(p.pid(), forwarder.attach(p, link, ProcessHandle.current().pid()), FdTable.withStdio(), true);
+        session.serve(p.pid(), forwarder.attach(p, link, HostSyscall.pid()), FdTable.withStdio(), true);
         kernel.start(p);
         return p;
     }
@@ -127,7 +128,7 @@ public final class LocalRun implements AutoCloseable {
      */
     private static Path createDirectory() {
         FileAttribute<?> ownerOnly = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
-        String prefix = "jmck-" + ProcessHandle.current().pid() + "-";
+        String prefix = "jmck-" + HostSyscall.pid() + "-";
         for (int n = 0; n < 1000; n++)
             try {
                 return Files.createDirectory(Paths.get("/dev/shm", prefix + n), ownerOnly);
@@ -141,16 +142,37 @@ public final class LocalRun implements AutoCloseable {
 
     /** Directories left in /dev/shm by runs that were killed (their process is gone). */
     private static void removeStaleDirectories() {
-        java.util.regex.Pattern name = java.util.regex.Pattern.compile("jmck-(\\d+)-\\d+");
         try (var dirs = Files.list(Paths.get("/dev/shm"))) {
             for (Path d : (Iterable<Path>) dirs::iterator) {
-                var m = name.matcher(d.getFileName().toString());
-                if (m.matches() && !Files.exists(Paths.get("/proc", m.group(1))) && Files.isDirectory(d))
+                String pid = ownerPid(d.getFileName().toString());
+                if (pid != null && !Files.exists(Paths.get("/proc", pid)) && Files.isDirectory(d))
                     deleteTree(d);
             }
         } catch (IOException e) {
             // nothing to clean, or not ours to clean
         }
+    }
+
+    /**
+     * PID of a name jmck-PID-N, else null. (Written out: a regular expression here was the first of the
+     * run, and loading java.util.regex cost start-up some milliseconds.)
+     */
+    static String ownerPid(String name) {
+        if (!name.startsWith("jmck-"))
+            return null;
+        int dash = name.indexOf('-', 5);
+        if (dash < 0 || !digits(name, 5, dash) || !digits(name, dash + 1, name.length()))
+            return null;
+        return name.substring(5, dash);
+    }
+
+    private static boolean digits(String s, int from, int to) {
+        if (from >= to)
+            return false;
+        for (int i = from; i < to; i++)
+            if (s.charAt(i) < '0' || s.charAt(i) > '9')
+                return false;
+        return true;
     }
 
     private static void deleteTree(Path directory) {

@@ -81,4 +81,21 @@ class LwkLocalCallsTest {
         sameAsLinux(Guests.guest(flavor, "shm_remap").toString(), "remap while it lives: 0, contents kept: 1",
                 "remap after the removal: EINVAL", "the segment is gone: EINVAL");
     }
+
+    /**
+     * Linux's native AIO (ENOSYS before): the ring io_setup maps in the process (its header as Linux's),
+     * write, read, vectored read and fsync requests with their events, reaping from the ring itself, the
+     * timeout, a thread waiting in io_getevents woken by another's io_submit, RWF_NOWAIT's EAGAIN as the
+     * event's result, and the errors of io_setup, io_submit, io_cancel and io_destroy.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void asynchronousIo(String flavor) {
+        sameAsLinux(Guests.guest(flavor, "aio").toString(), "io_setup, nr -1: EINVAL",
+                "ring: magic 0xa10a10a1, header 32, features 1/0, head 0 tail 0, room for 8: 1", "io_submit of 4: 4",
+                "  data 13, obj is its iocb: 1, res 12, res2 0", "read: [asynchronous world], readv: [hello][, async]",
+                "ring has 1, event data 21 res 5", "io_getevents once the ring is empty, 100 ms: 0",
+                "a waiting thread got: 1, data 31 res 3", "RWF_NOWAIT read of an empty pipe: 1, event 1 res EAGAIN",
+                "read of a write-only fd: EBADF", "a good request then a bad one: 1", "io_destroy again: EINVAL");
+    }
 }

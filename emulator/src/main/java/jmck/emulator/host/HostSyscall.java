@@ -38,6 +38,29 @@ public final class HostSyscall {
         return jmck_host_syscall(nr, a0, a1, a2, 0, 0, 0);
     }
 
+    private static long pid;
+
+    /**
+     * This process's id, from getpid: ProcessHandle.current() would first initialize the JDK's process
+     * machinery (a thread pool, a random generator), milliseconds of jmck run's start-up.
+     */
+    public static long pid() {
+        if (pid == 0)
+            pid = call(SYS_GETPID, 0, 0, 0);
+        return pid;
+    }
+
+    /**
+     * CPU time of the calling thread in nanoseconds (clock_gettime(CLOCK_THREAD_CPUTIME_ID)), without the
+     * JDK's management beans, whose first use loads some 50 classes.
+     */
+    public static long threadCpuNanos() {
+        com.sun.jna.Memory ts = new com.sun.jna.Memory(16);
+        if (call(SYS_CLOCK_GETTIME, 3 /* CLOCK_THREAD_CPUTIME_ID */, address(ts), 0) != 0)
+            return 0;
+        return ts.getLong(0) * 1_000_000_000L + ts.getLong(8);
+    }
+
     /** The host address of native memory, for pointer arguments. */
     public static long address(Pointer p) {
         return Pointer.nativeValue(p);
@@ -46,7 +69,7 @@ public final class HostSyscall {
     // Host syscall numbers used outside the generic path.
     public static final int SYS_OPENAT = 257, SYS_CLOSE = 3, SYS_FTRUNCATE = 77, SYS_MMAP = 9, SYS_MUNMAP = 11,
             SYS_UNLINK = 87, SYS_MADVISE = 28, SYS_FALLOCATE = 285, SYS_GETPID = 39, SYS_FSTAT = 5,
-            SYS_GETTID = 186, SYS_TGKILL = 234;
+            SYS_GETTID = 186, SYS_TGKILL = 234, SYS_CLOCK_GETTIME = 228;
     public static final int AT_FDCWD = -100;
     public static final int O_RDWR = 2, O_CREAT = 0100, O_EXCL = 0200, O_CLOEXEC = 02000000;
     public static final int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_FIXED = 0x10,

@@ -37,8 +37,9 @@ public final class ProgramLoader {
     public record Program(long entry, long phdr, int phnum, long interpreterBase, long start, long brk) {
         /** For the kernel log: "entry 0x401650, brk 0x4c8000", and where the interpreter went. */
         public String describe() {
-            return String.format("entry %#x, brk %#x", entry, brk)
-                    + (interpreterBase == 0 ? "" : String.format(", interpreter at %#x", interpreterBase));
+            // not String.format: its first use loads the Formatter and locale data (start-up milliseconds)
+            return "entry 0x" + Long.toHexString(entry) + ", brk 0x" + Long.toHexString(brk)
+                    + (interpreterBase == 0 ? "" : ", interpreter at 0x" + Long.toHexString(interpreterBase));
         }
     }
 

@@ -58,7 +58,7 @@ public final class LocalFiles {
     private final PidFiles pidFiles = new PidFiles(this);
     private final SignalFiles signalFiles = new SignalFiles(this);
     /** This process's host pid: proxies open /proc/PID/fd/N for read ends of the pipes. */
-    public final long hostPid = ProcessHandle.current().pid();
+    public final long hostPid = jmck.emulator.host.HostSyscall.pid();
 
     /** The pidfds of the instance's processes. */
     public PidFiles pidFiles() {

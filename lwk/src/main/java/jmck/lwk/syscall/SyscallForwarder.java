@@ -11,6 +11,16 @@ public interface SyscallForwarder {
     long forward(Thread thread, Syscall call, long[] args);
 
     /**
+     * Forwards call for a LOCAL syscall's handler (AIO's requests), then gives its result to then, whose
+     * value is the syscall's result; then may forward again. Returns that, or SyscallDispatcher.NO_RETURN
+     * if the answer comes later (then runs then, and the thread is woken with its value).
+     */
+    default long forwardThen(Thread thread, Syscall call, long[] args, java.util.function.LongUnaryOperator then) {
+        long r = forward(thread, call, args);
+        return r == SyscallDispatcher.NO_RETURN ? r : then.applyAsLong(r);
+    }
+
+    /**
      * Opens a read-only file for the guest whose contents the LWK generates (a /proc file): returns the new
      * guest fd, or a negated errno. As with Linux's seq_files, contents are produced when the guest first
      * uses the fd, not at open.

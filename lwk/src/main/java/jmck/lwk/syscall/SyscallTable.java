@@ -24,5 +24,6 @@ public final class SyscallTable {
         new PidfdSyscalls(k).register(d);
         new KcmpSyscalls(k).register(d);
         new SignalfdSyscalls(k).register(d);
+        new AioSyscalls(k).register(d);
     }
 }
