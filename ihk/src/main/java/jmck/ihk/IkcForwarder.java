@@ -169,7 +169,7 @@ public final class IkcForwarder implements SyscallForwarder {
         c.waiting[slot] = t;
         c.then[slot] = then;
         c.call[slot] = call;
-        c.channel.setCapabilities(slot, checkedWith(t, call, args));
+        c.channel.setLimits(slot, checkedWith(t, call, args), t.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_FSIZE));
         System.arraycopy(args, 0, c.args[slot], 0, 6);
         c.inFlight.incrementAndGet();
         long seq = sequence.incrementAndGet();
@@ -277,7 +277,7 @@ public final class IkcForwarder implements SyscallForwarder {
         if (sink != null && t != null)
             sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc response: " + result);
         if (live && done.call() != null) // a syscall's answer (then: a LOCAL call's continuation, forwardThen)
-            SyscallDispatcher.raiseSigpipe(t, done.call(), done.args(), result);
+            SyscallDispatcher.raiseSignals(t, done.call(), done.args(), result);
         if (done.offeredFd() >= 0) // (nothing is learnt once the process's direct reads are closed)
             done.direct().learn(done.args()[0], done.offeredFd(), done.generation());
         if (live && done.call() != null && jmck.lwk.file.LocalFiles.isRedirect(result))

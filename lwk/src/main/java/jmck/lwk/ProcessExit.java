@@ -176,10 +176,15 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
             p.setVforkParent(null);
             k.scheduler().wake(vforked, p.pid());
         }
+        Process reaper = p.parent(); // the nearest live ancestor that asked for orphans (PR_SET_CHILD_SUBREAPER)
+        while (reaper != null && (reaper.ended() || !reaper.flag(Process.Flag.CHILD_SUBREAPER)))
+            reaper = reaper.parent();
         for (Process child : new ArrayList<>(p.children())) {
-            k.processes().orphan(child);
-            if (child.ended())
+            k.processes().orphan(child, reaper);
+            if (child.ended() && reaper == null)
                 k.processes().remove(child);
+            else if (child.ended())
+                notifyParent(child); // a zombie: its new parent hears of it, as Linux's reparent_leader
         }
         notifyParent(p);
         k.wake();

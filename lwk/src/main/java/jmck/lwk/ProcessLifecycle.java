@@ -224,6 +224,7 @@ public final class ProcessLifecycle {
         ct.setContext(registers, k.cpuOf(t).syscallRip() + 2, !shareVm);
         ct.setBlockedMask(t.blockedMask());
         ct.setAltStack(t.altStackSp(), t.altStackSize(), t.altStackFlags());
+        ct.inheritTimerSlack(t);
         k.kmsg().log("pid %d: forked pid %d%s", parent.pid(), child.pid(), shareVm ? " (sharing its memory)" : "");
         return child;
     }
@@ -239,6 +240,7 @@ public final class ProcessLifecycle {
         Thread child = k.processes().newThread(t.process());
         child.setContext(registers, k.cpuOf(t).syscallRip() + 2, false);
         child.setBlockedMask(t.blockedMask());
+        child.inheritTimerSlack(t);
         return child;
     }
 

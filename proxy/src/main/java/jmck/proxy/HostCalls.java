@@ -126,6 +126,8 @@ final class HostCalls {
     int fsuid = -1, fsgid = -1;
     /** The guest's effective capabilities for the call (the LWK keeps them), set before each call; -1: the proxy's. */
     long capabilities = -1;
+    /** The guest process's RLIMIT_FSIZE (the LWK keeps it), set before each call; -1: none (FileSizeLimit). */
+    long fileSizeLimit = -1;
     private static final int SYS_SETFSUID = 122, SYS_SETFSGID = 123;
     /** The proxy's own filesystem ids, which each worker goes back to after a call. */
     private static final int OWN_FSUID = (int) HostSyscall.call(SYS_SETFSUID, -1, 0, 0),
@@ -177,6 +179,13 @@ final class HostCalls {
         }
     }
 
+    /** truncate's path as the call will take it (the LWK's /proc resolution, or the guest's), or -errno. */
+    private long limitedPath(Syscall call, long[] a) {
+        if (call != Syscall.TRUNCATE)
+            return -1;
+        return pathOverrideArg == 0 ? mem.hostPath(pathOverride) : mem.path(a[0]);
+    }
+
     /** Executes call with guest arguments a; returns what the guest sees in rax. */
     long execute(Syscall call, long[] a) {
         long redirect = LocalFileCalls.redirect(fds, call, a); // a pidfd's or signalfd's: the LWK makes the call
@@ -186,6 +195,9 @@ final class HostCalls {
         directorySeen = fds.directory().enter(directorySeen);
         boolean switched = asGuest();
         try {
+            if (fileSizeLimit >= 0 && call.has(Syscall.Flag.FSIZE) && fds.writer(a[0]) == null
+                    && (a = FileSizeLimit.apply(call, a, fileSizeLimit, fds, mem, limitedPath(call, a))) == null)
+                return FileSizeLimit.REFUSED;
             Rule rule = RULES.get(call);
             long r = rule != null ? rule.run(this, a) : call.fullyDescribed() ? generic.run(call, a) : -Errno.ENOSYS;
             if (r == 0 && (call == Syscall.CHDIR || call == Syscall.FCHDIR || call == Syscall.CHROOT))

@@ -32,6 +32,8 @@ final class HostFilesForLwk {
         long fl = HostSyscall.call(SYS_FCNTL, h, F_GETFL, 0);
         if (fl < 0)
             return fl;
+        if ((fl & O_PATH) != 0) // a path-only descriptor maps nothing (Linux's fget refuses it: EBADF)
+            return -Errno.EBADF;
         int mode = (int) fl & O_ACCMODE;
         if (mode == O_WRONLY || (write && mode == O_RDONLY))
             return -Errno.EACCES;
@@ -50,7 +52,7 @@ final class HostFilesForLwk {
         return h;
     }
 
-    private static final int F_GET_SEALS = 1034, F_SEAL_WRITE = 8, F_SEAL_FUTURE_WRITE = 16;
+    private static final int O_PATH = 010000000, F_GET_SEALS = 1034, F_SEAL_WRITE = 8, F_SEAL_FUTURE_WRITE = 16;
 
     private static final int SYS_OPENAT = 257, SYS_FACCESSAT2 = 439, X_OK = 1, AT_EMPTY_PATH = 0x1000,
             AT_SYMLINK_NOFOLLOW = 0x100, O_NOFOLLOW = 0400000;

@@ -62,6 +62,8 @@ final class MessageCalls {
             hdr.setLong(0, Pointer.nativeValue(name));
             hdr.setInt(8, receive ? SOCKADDR_MAX : nameLen);
         }
+        if (Long.compareUnsigned(iovLen, GuestBuffers.IOV_MAX) > 0)
+            return -Errno.EMSGSIZE; // a message's iovec count (readv's is EINVAL), as copy_msghdr_from_user
         Pointer iov = mem.arena.allocate(16L * GuestBuffers.IOV_MAX);
         long[] covered = new long[1];
         long n = mem.hostIovecs(iovVa, iovLen, receive, iov, covered);

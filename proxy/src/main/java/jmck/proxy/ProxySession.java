@@ -326,6 +326,7 @@ public final class ProxySession {
         hc.fsuid = channel.fsuid(slot);
         hc.fsgid = channel.fsgid(slot);
         hc.capabilities = channel.capabilities(slot);
+        hc.fileSizeLimit = channel.fileSizeLimit(slot);
         IkcCall pseudo = IkcCall.of(nr);
         if (pseudo == null) {
             Syscall call = Syscall.of(nr);

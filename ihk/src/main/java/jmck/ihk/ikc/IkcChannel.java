@@ -42,6 +42,7 @@ import java.nio.file.Path;
  *         140 interrupt: the call's sequence number (as token()) when the LWK asks that it end with EINTR
  *            (a signal came for its thread), else 0
  *         144 the effective capabilities the host checks the call with (the proxy's worker takes them on)
+ *         152 the process's RLIMIT_FSIZE (soft; -1 infinity): the proxy applies it to writes and truncates
  * </pre>
  */
 public final class IkcChannel {
@@ -53,14 +54,14 @@ public final class IkcChannel {
     public static final int CALLBACK_FAULT_READ = 1, CALLBACK_FAULT_WRITE = 2, CALLBACK_GENERATE = 3,
             CALLBACK_WRITE = 4;
     private static final long MAGIC = 0x31434b494b434d4aL; // "JMCKIKC1"
-    private static final int VERSION = 5, HEADER = 64, SLOT = 192;
+    private static final int VERSION = 6, HEADER = 64, SLOT = 192;
     private static final int H_SLOTS = 8, H_VERSION = 12, H_BELL = 16, H_SLEEPERS = 20, H_ROOT = 24, H_EXITED = 32,
             H_WORKERS = 36, H_WANTED = 40, H_IDLE = 44, H_FD_GENERATION = 48, H_DIRECT_READS = 52, H_SPINNING = 56,
             H_USED = 60;
     private static final int S_STATE = 0, S_TID = 4, S_SEQ = 8, S_NR = 16, S_ARGS = 24, S_RESULT = 72,
             S_CALLBACK = 80, S_CALLBACK_KIND = 84, S_CALLBACK_ARG = 88, S_CALLBACK_RESULT = 96, S_UMASK = 104,
             S_NOFILE = 112, S_OFFER_FD = 120, S_OFFER_GENERATION = 124, S_FSUID = 128, S_FSGID = 132,
-            S_WORKER = 136, S_INTERRUPT = 140, S_CAPS = 144;
+            S_WORKER = 136, S_INTERRUPT = 140, S_CAPS = 144, S_FSIZE = 152;
 
     private final SharedWords w;
     private final int slots;
@@ -373,11 +374,18 @@ public final class IkcChannel {
     }
 
     /**
-     * Sets the effective capabilities the call in reserved slot i is to run with on the host (before
-     * {@link #publish}; a slot not given them runs with none beyond its filesystem ids').
+     * Sets the effective capabilities and the file size limit the call in reserved slot i is to run with on
+     * the host (before {@link #publish}; a slot not given them runs with no capabilities beyond its
+     * filesystem ids' and no file size limit).
      */
-    public void setCapabilities(int i, long effective) {
+    public void setLimits(int i, long effective, long fileSize) {
         w.putLong(slot(i) + S_CAPS, effective);
+        w.putLong(slot(i) + S_FSIZE, fileSize);
+    }
+
+    /** RLIMIT_FSIZE of the process making the call in slot i (-1: infinity). */
+    public long fileSizeLimit(int i) {
+        return w.getLong(slot(i) + S_FSIZE);
     }
 
     public long capabilities(int i) {

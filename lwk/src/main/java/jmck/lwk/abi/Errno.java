@@ -10,7 +10,7 @@ public final class Errno {
             ENFILE = 23, EMFILE = 24, ENOTTY = 25, EFBIG = 27, ENOSPC = 28, ESPIPE = 29, EROFS = 30,
             EPIPE = 32, EDOM = 33, ERANGE = 34, EDEADLK = 35, ENAMETOOLONG = 36, ENOSYS = 38,
             ENOTEMPTY = 39, ELOOP = 40, ENOMSG = 42, EIDRM = 43, ENOLCK = 37, ENODATA = 61, EOVERFLOW = 75,
-            ELIBBAD = 80, EOPNOTSUPP = 95, ETIMEDOUT = 110;
+            ELIBBAD = 80, EMSGSIZE = 90, EOPNOTSUPP = 95, ETIMEDOUT = 110;
 
     /** Internal: the syscall was interrupted and restarts if the signal handler has SA_RESTART. */
     public static final int ERESTARTSYS = 512;

@@ -29,6 +29,57 @@ final class ProcFiles {
         return ascii(p.mm().maps());
     }
 
+    /**
+     * /proc/PID/smaps: each maps line with its sizes (task_mmu.c's show_smap). Rss counts the pages mapped
+     * now; the LWK shares no anonymous page between processes except after fork, so Pss is Rss and the
+     * pages are private; Locked is Rss in a locked mapping.
+     */
+    byte[] smaps(Process p) {
+        StringBuilder b = new StringBuilder();
+        jmck.lwk.mm.AddressSpace mm = p.mm();
+        synchronized (mm) {
+            for (Vma v : mm.vmas()) {
+                long rssKb = residentBytes(mm, v) / 1024, sizeKb = (v.end() - v.start()) / 1024;
+                boolean anon = v.backing().anonymous();
+                b.append(v.mapsLine(mm.label(v))).append('\n');
+                Object[][] rows = {{"Size", sizeKb}, {"KernelPageSize", 4}, {"MMUPageSize", 4}, {"Rss", rssKb},
+                    {"Pss", rssKb}, {"Pss_Dirty", anon ? rssKb : 0}, {"Shared_Clean", 0}, {"Shared_Dirty", 0},
+                    {"Private_Clean", anon ? 0 : rssKb}, {"Private_Dirty", anon ? rssKb : 0}, {"Referenced", rssKb},
+                    {"Anonymous", anon && !v.shared() ? rssKb : 0}, {"KSM", 0}, {"LazyFree", 0}, {"AnonHugePages", 0},
+                    {"ShmemPmdMapped", 0}, {"FilePmdMapped", 0}, {"Shared_Hugetlb", 0}, {"Private_Hugetlb", 0},
+                    {"Swap", 0}, {"SwapPss", 0}, {"Locked", v.locked() ? rssKb : 0}};
+                for (Object[] r : rows)
+                    b.append(String.format("%-16s%8d kB%n", r[0] + ":", ((Number) r[1]).longValue()));
+                b.append("THPeligible:    0\n");
+                b.append("VmFlags:").append(vmFlags(v)).append('\n');
+            }
+        }
+        return ascii(b.toString());
+    }
+
+    private static long residentBytes(jmck.lwk.mm.AddressSpace mm, Vma v) {
+        long total = 0;
+        for (long va = v.start(); va < v.end(); ) {
+            jmck.lwk.mm.Walk w = mm.pageTable().walk(va);
+            // not mapped: skip what the entry where the walk stopped would have covered (4 KiB .. 512 GiB)
+            long span = w.mapped() ? w.pageSize().bytes : PAGE << (9 * (4 - w.depth()));
+            long next = (va & -span) + span;
+            if (w.mapped())
+                total += Math.min(next, v.end()) - va;
+            va = next;
+        }
+        return total;
+    }
+
+    /** smaps' VmFlags: the two-letter codes of the flags the LWK has. */
+    private static String vmFlags(Vma v) {
+        StringBuilder f = new StringBuilder();
+        f.append(v.readable() ? " rd" : "").append(v.writable() ? " wr" : "").append(v.executable() ? " ex" : "");
+        f.append(v.shared() ? " sh" : "").append(" mr mw me").append(v.shared() ? " ms" : "");
+        f.append(v.growsDown() ? " gd" : "").append(v.locked() ? " lo" : "");
+        return f.toString();
+    }
+
     byte[] comm(Process p) {
         return ascii(p.comm() + "\n");
     }
@@ -108,7 +159,8 @@ final class ProcFiles {
                 + "NSpid:\t" + id + "\n"
                 + "NSpgid:\t" + p.pgid() + "\n"
                 + "NSsid:\t" + p.sid() + "\n"
-                + String.format("VmPeak:\t%8d kB%nVmSize:\t%8d kB%nVmLck:\t%8d kB%nVmPin:\t%8d kB%n", vmKb, vmKb, 0, 0)
+                + String.format("VmPeak:\t%8d kB%nVmSize:\t%8d kB%nVmLck:\t%8d kB%nVmPin:\t%8d kB%n", vmKb, vmKb,
+                        p.mm().locks().lockedBytes() / 1024, 0)
                 + String.format("VmHWM:\t%8d kB%nVmRSS:\t%8d kB%n", peakKb, rssKb)
                 + String.format("RssAnon:\t%8d kB%nRssFile:\t%8d kB%nRssShmem:\t%8d kB%n", rssKb, 0, 0)
                 + String.format("VmData:\t%8d kB%nVmStk:\t%8d kB%nVmExe:\t%8d kB%nVmLib:\t%8d kB%n", vmKb, 132, 0, 0)
@@ -120,7 +172,7 @@ final class ProcFiles {
                         ic[0], ic[1])
                 + String.format("CapInh:\t%016x%nCapPrm:\t%016x%nCapEff:\t%016x%nCapBnd:\t%016x%nCapAmb:\t%016x%n",
                         caps.inheritable(), caps.permitted(), caps.effective(), caps.bounding(), 0)
-                + "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n"
+                + "NoNewPrivs:\t" + (p.flag(Process.Flag.NO_NEW_PRIVS) ? 1 : 0) + "\nSeccomp:\t0\nSeccomp_filters:\t0\n"
                 + "Speculation_Store_Bypass:\tthread vulnerable\n"
                 + String.format("Cpus_allowed:\t%x%nCpus_allowed_list:\t%s%n", cpuMask, cores == 1 ? "0" : "0-" + (cores - 1))
                 + "Mems_allowed:\t1\nMems_allowed_list:\t0\n"

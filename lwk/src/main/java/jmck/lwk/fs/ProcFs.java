@@ -80,6 +80,8 @@ public final class ProcFs {
                 } catch (NumberFormatException e) {
                     return null;
                 }
+                if (jmck.lwk.proc.OutsideInit.is(id)) // init is the host's (jmck.lwk.proc.OutsideInit)
+                    return Target.host("/proc/" + String.join("/", java.util.Arrays.copyOfRange(parts, 0, n)));
                 p = kernel.processes().process(id);
                 if (p == null) {
                     Thread other = kernel.processes().thread(id);
@@ -138,6 +140,8 @@ public final class ProcFs {
                 return Target.generated(() -> files.statm(p), hostPath);
             case "maps":
                 return Target.generated(() -> files.maps(p), hostPath);
+            case "smaps":
+                return Target.generated(() -> files.smaps(p), hostPath);
             case "comm":
                 return Target.generated(() -> files.comm(p), hostPath);
             case "cmdline":
@@ -146,6 +150,9 @@ public final class ProcFs {
                 return Target.generated(() -> p.mm().savedAuxvBytes(), hostPath);
             case "limits":
                 return Target.generated(() -> files.limits(p), hostPath);
+            case "timerslack_ns": // the thread's (for a process: its main thread's, as Linux's leader)
+                return Target.generated(() -> ascii((thread != null ? thread : p.threads().stream()
+                        .filter(m -> m.tid() == p.pid()).findFirst().orElse(t)).timerSlack() + "\n"), hostPath);
             case "oom_score":
                 return Target.generated(() -> ascii("0\n"), hostPath);
             case "oom_score_adj":

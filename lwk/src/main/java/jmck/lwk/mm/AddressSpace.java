@@ -58,7 +58,8 @@ public final class AddressSpace {
     final PageSize maxPage;
     private final UserCopy user;
     final UserPages pages;
-    private final MappingCalls calls;
+    final MappingCalls calls;
+    private final MemoryLocks locks = new MemoryLocks(this);
     private Shootdown shootdown = new Shootdown() {
         @Override
         public void flush(AddressSpace as) {}
@@ -280,6 +281,11 @@ public final class AddressSpace {
      * Maps [start, end) (page-aligned) as a new VMA, replacing whatever was mapped there, like MAP_FIXED.
      * Used by the ELF loader and by mmap.
      */
+    /** mlock and friends over these VMAs. */
+    public MemoryLocks locks() {
+        return locks;
+    }
+
     public synchronized Vma map(long start, long end, int prot, boolean shared, boolean growsDown, Backing backing, long offset,
             String name) {
         return calls.map(start, end, prot, shared, growsDown, backing, offset, name);
@@ -450,6 +456,11 @@ public final class AddressSpace {
             child.files.add(f);
         }
         pages.copyInto(child.pages);
+        for (Vma v : vmas.all()) // MADV_DONTFORK: not in the child; MADV_WIPEONFORK: fresh zero pages there
+            if ((v.onFork & Vma.DONT_FORK) != 0)
+                child.calls.unmapRange(v.start, v.end);
+            else if ((v.onFork & Vma.WIPE_ON_FORK) != 0)
+                child.pages.releasePages(v.start, v.end);
         shootdown();
     }
 

@@ -79,7 +79,7 @@ final class MappingCalls {
         if (fixed) {
             if ((addr & (PAGE - 1)) != 0)
                 return -Errno.EINVAL;
-            if (addr > X86.USER_TOP - len)
+            if (Long.compareUnsigned(addr, X86.USER_TOP - len) > 0) // the kernel's half too (unsigned)
                 return -Errno.ENOMEM;
             if (addr < MMAP_MIN_ADDR)
                 return -Errno.EPERM;
@@ -235,6 +235,8 @@ final class MappingCalls {
         as.vmas.remove(src);
         Vma moved = new Vma(dest, dest + newLen, src.prot, src.shared, src.growsDown, src.backing, src.offset, src.name,
                 src.maxPage);
+        moved.lock = src.lock;
+        moved.onFork = src.onFork;
         as.vmas.insert(moved);
         as.shootdown();
         return dest;
@@ -249,6 +251,8 @@ final class MappingCalls {
         switch (advice) {
             case Mman.MADV_DONTNEED:
             case Mman.MADV_FREE: {
+                if (MemoryLocks.anyLocked(as, addr, end)) // Linux's madvise_dontneed_free_valid_vma
+                    return -Errno.EINVAL;
                 // As Linux: every mapped part of the range is dropped; a hole makes the call fail anyway.
                 long result = isFullyMapped(addr, end) ? 0 : -Errno.ENOMEM;
                 as.pages.writeBack(addr, end); // a shared file page's data is the file's, not dropped
@@ -267,15 +271,49 @@ final class MappingCalls {
             case Mman.MADV_POPULATE_WRITE:
             case Mman.MADV_WILLNEED:
                 populate(addr, end);
-                return 0;
-            case Mman.MADV_NORMAL: case Mman.MADV_RANDOM: case Mman.MADV_SEQUENTIAL: case Mman.MADV_DONTFORK:
-            case Mman.MADV_DOFORK: case Mman.MADV_MERGEABLE: case Mman.MADV_UNMERGEABLE: case Mman.MADV_DONTDUMP:
-            case Mman.MADV_DODUMP: case Mman.MADV_WIPEONFORK: case Mman.MADV_KEEPONFORK: case Mman.MADV_COLD:
-            case Mman.MADV_PAGEOUT: case Mman.MADV_REMOVE:
-                return 0;
+                return isFullyMapped(addr, end) ? 0 : -Errno.ENOMEM;
+            case Mman.MADV_REMOVE: // punching a hole needs a writable shared file mapping, not a locked one
+                for (Vma v : overlapping(addr, end))
+                    if (v.locked() || v.backing.anonymous() && !v.shared)
+                        return -Errno.EINVAL;
+                    else if (!v.shared || !v.writable())
+                        return -Errno.EACCES;
+                return isFullyMapped(addr, end) ? 0 : -Errno.ENOMEM;
+            case Mman.MADV_WIPEONFORK: // private anonymous memory only
+            case Mman.MADV_COLD: case Mman.MADV_PAGEOUT: // not on locked memory (can_madv_lru_vma)
+                for (Vma v : overlapping(addr, end))
+                    if (advice == Mman.MADV_WIPEONFORK ? !v.backing.anonymous() || v.shared : v.locked())
+                        return -Errno.EINVAL;
+                if (advice == Mman.MADV_WIPEONFORK)
+                    setOnFork(addr, end, Vma.WIPE_ON_FORK, true);
+                return isFullyMapped(addr, end) ? 0 : -Errno.ENOMEM;
+            case Mman.MADV_KEEPONFORK: case Mman.MADV_DONTFORK: case Mman.MADV_DOFORK:
+                setOnFork(addr, end, advice == Mman.MADV_KEEPONFORK ? Vma.WIPE_ON_FORK : Vma.DONT_FORK,
+                        advice == Mman.MADV_DONTFORK);
+                return isFullyMapped(addr, end) ? 0 : -Errno.ENOMEM;
+            case Mman.MADV_NORMAL: case Mman.MADV_RANDOM: case Mman.MADV_SEQUENTIAL: case Mman.MADV_MERGEABLE:
+            case Mman.MADV_UNMERGEABLE: case Mman.MADV_DONTDUMP: case Mman.MADV_DODUMP:
+                return isFullyMapped(addr, end) ? 0 : -Errno.ENOMEM; // a hole: ENOMEM, as madvise_walk_vmas
             default:
                 return -Errno.EINVAL;
         }
+    }
+
+    /** Sets (on) or clears bit of what fork does with the mapped parts of [start, end). */
+    private void setOnFork(long start, long end, int bit, boolean on) {
+        as.vmas.splitAt(start);
+        as.vmas.splitAt(end);
+        for (Vma v : as.vmas.startingIn(start, end))
+            v.onFork = on ? v.onFork | bit : v.onFork & ~bit;
+    }
+
+    /** The VMAs overlapping [start, end), in address order. */
+    private java.util.List<Vma> overlapping(long start, long end) {
+        java.util.List<Vma> l = new java.util.ArrayList<>();
+        for (Vma v : as.vmas.all())
+            if (v.start < end && v.end > start)
+                l.add(v);
+        return l;
     }
 
     /** Whether VMAs cover every page of [start, end). */

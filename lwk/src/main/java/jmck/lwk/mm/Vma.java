@@ -21,6 +21,12 @@ public final class Vma {
     final String name;
     /** The largest page the fault handler may use here (SMALL in teaching mode or after MADV_NOHUGEPAGE). */
     PageSize maxPage;
+    /** mlock state: 0, or LOCKED, with ON_FAULT for mlock2(MLOCK_ONFAULT) (Linux's VM_LOCKED, VM_LOCKONFAULT). */
+    int lock;
+    public static final int LOCKED = 1, ON_FAULT = 2;
+    /** What fork does with it: copy (0), or MADV_WIPEONFORK's and MADV_DONTFORK's bits. */
+    int onFork;
+    static final int WIPE_ON_FORK = 1, DONT_FORK = 2;
     /** mseal(2): the VMA's extent and protection can no longer change ({@link Seals}). */
     boolean sealed;
 
@@ -50,6 +56,8 @@ public final class Vma {
     /** The part of this VMA from at to its end, as a new VMA; this one keeps [start, at). */
     Vma splitAt(long at) {
         Vma upper = new Vma(at, end, prot, shared, growsDown, backing, offset + (at - start), name, maxPage);
+        upper.lock = lock;
+        upper.onFork = onFork;
         upper.sealed = sealed;
         end = at;
         return upper;
@@ -87,6 +95,11 @@ public final class Vma {
     /** Offset in the backing (the file) of start. */
     public long offset() {
         return offset;
+    }
+
+    /** Whether mlock, mlockall or MAP_LOCKED locked it. */
+    public boolean locked() {
+        return (lock & LOCKED) != 0;
     }
 
     public boolean sealed() {

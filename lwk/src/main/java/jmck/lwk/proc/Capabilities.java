@@ -12,7 +12,7 @@ import java.nio.file.Paths;
  */
 public record Capabilities(long effective, long permitted, long inheritable, long bounding) {
     public static final int CAP_CHOWN = 0, CAP_DAC_OVERRIDE = 1, CAP_KILL = 5, CAP_SETGID = 6, CAP_SETUID = 7,
-            CAP_SETPCAP = 8, CAP_SYS_NICE = 23, CAP_SYS_RESOURCE = 24;
+            CAP_SETPCAP = 8, CAP_IPC_LOCK = 14, CAP_SYS_NICE = 23, CAP_SYS_RESOURCE = 24;
     /** Every capability Linux 6.x knows (CAP_LAST_CAP is 40). */
     public static final long ALL = (1L << 41) - 1;
 

@@ -75,14 +75,18 @@ public final class Process {
         umask = parent.umask;
         capabilities = parent.capabilities;
         sched = parent.sched.forChild();
-        if (parent.flag(Flag.NO_NEW_PRIVS))
-            flags.add(Flag.NO_NEW_PRIVS);
+        for (Flag f : new Flag[] {Flag.NO_NEW_PRIVS, Flag.THP_DISABLE})
+            if (parent.flag(f))
+                flags.add(f);
         oomScoreAdj = parent.oomScoreAdj;
+        personality = parent.personality;
         oomScoreAdjMin = parent.oomScoreAdjMin;
         comm = parent.comm;
         cmdline = parent.cmdline;
     }
 
+    /** personality(2)'s persona (PER_LINUX, 0, and flags): kept and reported, inherited by fork and execve. */
+    public volatile int personality;
     private volatile jmck.lwk.time.ProcessTimers timers;
 
     /** The process's timers (made when first used, with host as what they need from the kernel). */
@@ -107,6 +111,7 @@ public final class Process {
             timers.execed();
         flags.remove(Flag.KEEP_CAPS);
         flags.remove(Flag.NOT_DUMPABLE);
+        flags.add(Flag.EXECED);
         mm = newMm;
         exe = newExe;
         comm = newExe.substring(newExe.lastIndexOf('/') + 1);
@@ -182,9 +187,11 @@ public final class Process {
         return parent == null ? 1 : parent.pid;
     }
 
-    /** The parent died: this process now belongs to init (no one here waits for it). */
-    void orphan() {
-        parent = null;
+    /** The parent died: this process now belongs to reaper, a subreaper, or to init if null (no one here waits). */
+    void orphan(Process reaper) {
+        parent = reaper;
+        if (reaper != null)
+            reaper.children.add(this);
     }
 
     public AddressSpace mm() {
@@ -237,7 +244,13 @@ public final class Process {
         /** PR_SET_NO_NEW_PRIVS: execve grants nothing; inherited, never cleared. */
         NO_NEW_PRIVS,
         /** PR_SET_KEEPCAPS: leaving uid 0 keeps the permitted capabilities; cleared by execve. */
-        KEEP_CAPS
+        KEEP_CAPS,
+        /** PR_SET_CHILD_SUBREAPER: orphaned descendants become its children, not init's; not inherited. */
+        CHILD_SUBREAPER,
+        /** PR_SET_THP_DISABLE (inherited). */
+        THP_DISABLE,
+        /** It has run execve since its fork (Linux's !PF_FORKNOEXEC): its parent may no longer setpgid it. */
+        EXECED
     }
 
     private final java.util.EnumSet<Flag> flags = java.util.EnumSet.noneOf(Flag.class);

@@ -107,8 +107,8 @@ public final class ProcessTable {
     }
 
     /** p's parent ended: p's parent is now init, which reaps it when it ends. */
-    public synchronized void orphan(Process p) {
-        p.orphan();
+    public synchronized void orphan(Process p, Process reaper) {
+        p.orphan(reaper);
     }
 
     /** Processes that have at least one live thread. */

@@ -2,7 +2,8 @@ package jmck.lwk.proc;
 
 /** getrlimit/setrlimit values (soft, hard) per resource, RLIMIT_CPU (0) .. RLIMIT_RTTIME (15). */
 public final class Rlimits {
-    public static final int RLIMIT_STACK = 3, RLIMIT_CORE = 4, RLIMIT_NOFILE = 7, RLIMIT_AS = 9, RLIM_NLIMITS = 16;
+    public static final int RLIMIT_CPU = 0, RLIMIT_FSIZE = 1, RLIMIT_STACK = 3, RLIMIT_CORE = 4, RLIMIT_NOFILE = 7,
+            RLIMIT_MEMLOCK = 8, RLIMIT_AS = 9, RLIM_NLIMITS = 16;
     public static final long RLIM_INFINITY = -1L;
     private final long[] soft = new long[RLIM_NLIMITS];
     private final long[] hard = new long[RLIM_NLIMITS];

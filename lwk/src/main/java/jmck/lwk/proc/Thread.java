@@ -340,6 +340,13 @@ public final class Thread {
         }
     }
 
+    /** How many signals are queued for this thread (what RLIMIT_SIGPENDING limits). */
+    public int queuedSignals() {
+        synchronized (lock) {
+            return pending.size();
+        }
+    }
+
     /** Whether a signal outside the blocked mask is pending. */
     public boolean hasDeliverable() {
         return (pendingMask & ~blockedMask) != 0;
@@ -456,6 +463,26 @@ public final class Thread {
 
     public int altStackFlags() {
         return altStackFlags;
+    }
+
+    /** PR_SET_TIMERSLACK's value and the default 0 goes back to (the creating thread's slack), in ns. */
+    private volatile long timerSlack = 50_000, defaultTimerSlack = 50_000;
+
+    public long timerSlack() {
+        return timerSlack;
+    }
+
+    public long defaultTimerSlack() {
+        return defaultTimerSlack;
+    }
+
+    public void setTimerSlack(long ns) {
+        timerSlack = ns;
+    }
+
+    /** A new thread or process starts with its creator's slack, which is also its default. */
+    public void inheritTimerSlack(Thread creator) {
+        timerSlack = defaultTimerSlack = creator.timerSlack;
     }
 
     public void setAltStack(long sp, long size, int flags) {

@@ -233,8 +233,8 @@ public final class Signals {
             if (!a.has(SigAction.SA_NODEFER))
                 mask |= bit(sig);
             t.setBlockedMask(sanitizeMask(mask));
-            if (a.has(SigAction.SA_RESETHAND))
-                p.setAction(sig, SigAction.DEFAULT);
+            if (a.has(SigAction.SA_RESETHAND)) // only the handler goes back to SIG_DFL (Linux's SA_ONESHOT)
+                p.setAction(sig, new SigAction(SigAction.SIG_DFL, a.flags(), a.restorer(), a.mask()));
             return info;
         }
         return null;

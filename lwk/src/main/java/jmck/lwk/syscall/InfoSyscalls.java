@@ -48,12 +48,27 @@ final class InfoSyscalls {
     private long sysinfo(Thread t, long[] a) {
         FrameAllocator f = kernel.frames();
         ByteBuffer b = ByteBuffer.allocate(112).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(0, kernel.uptimeNanos() / 1_000_000_000L);
+        // uptime and load averages are the machine's, as /proc/uptime and /proc/loadavg (the host's) give
+        // them; memory and processes are the LWK's, as its /proc/meminfo
+        String[] uptime = hostLine("/proc/uptime"), loads = hostLine("/proc/loadavg");
+        b.putLong(0, uptime != null ? (long) Double.parseDouble(uptime[0]) : kernel.uptimeNanos() / 1_000_000_000L);
+        for (int i = 0; loads != null && i < 3; i++)
+            b.putLong(8 + 8 * i, Math.round(Double.parseDouble(loads[i]) * (1 << 16))); // SI_LOAD_SHIFT
         b.putLong(32, f.totalFrames() * FrameAllocator.PAGE_SIZE);
         b.putLong(40, f.freeFrames() * FrameAllocator.PAGE_SIZE);
         b.putShort(80, (short) kernel.processes().live().size());
         b.putInt(104, 1); // mem_unit
         t.process().mm().copyOut(a[0], b.array());
         return 0;
+    }
+
+    /** The fields of a host /proc file's first line, or null if it cannot be read. */
+    private static String[] hostLine(String path) {
+        try {
+            String line = java.nio.file.Files.readAllLines(java.nio.file.Path.of(path)).get(0).trim();
+            return line.split("\\s+");
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
     }
 }

@@ -40,19 +40,23 @@ final class MemorySyscalls {
         d.register(Syscall.MSEAL, (t, a) -> mm(t).mseal(a[0], a[1], a[2]));
         // remap_file_pages is IpcSyscalls': a System V segment may go in the call
         d.register(Syscall.MSYNC, (t, a) -> {
+            long flags = a[2]; // Linux's order: the flags, the address, then the range
+            if ((flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) != 0 || (a[0] & 4095) != 0
+                    || (flags & MS_ASYNC) != 0 && (flags & MS_SYNC) != 0)
+                return -Errno.EINVAL;
             long r = checkRange(t, a[0], a[1]);
+            if (r == 0 && (flags & MS_INVALIDATE) != 0 && mm(t).locks().anyLocked(a[0], a[0] + ((a[1] + 4095) & -4096L)))
+                return -Errno.EBUSY; // invalidating locked pages
             if (r == 0)
                 mm(t).writeBack(a[0], a[0] + ((a[1] + 4095) & -4096L));
             return r;
         });
-        d.register(Syscall.MLOCK, (t, a) -> lock(t, a[0], a[1]));
-        d.register(Syscall.MLOCK2, (t, a) -> lock(t, a[0], a[1]));
-        d.register(Syscall.MUNLOCK, (t, a) -> checkRange(t, a[0], a[1]));
-        d.register(Syscall.MLOCKALL, (t, a) -> 0);
-        d.register(Syscall.MUNLOCKALL, (t, a) -> 0);
+        LockSyscalls.register(d);
         d.register(Syscall.MINCORE, MemorySyscalls::mincore);
         d.register(Syscall.MEMBARRIER, (t, a) -> a[0] == 0 ? 0 : -Errno.EINVAL); // MEMBARRIER_CMD_QUERY: none
     }
+
+    private static final long MS_ASYNC = 1, MS_INVALIDATE = 2, MS_SYNC = 4;
 
     private static AddressSpace mm(Thread t) {
         return t.process().mm();
@@ -68,16 +72,30 @@ final class MemorySyscalls {
         long bad = AddressSpace.checkMmap(len, prot, flags, offset);
         if (bad == 0)
             bad = MemoryLimits.checkMmap(mm(t), t.process().rlimits(), addr, len, prot, flags);
+        if (bad == 0 && (flags & Mman.MAP_LOCKED) != 0)
+            bad = LockSyscalls.checkMapLocked(t, len);
+        if (bad != 0 && (flags & Mman.MAP_ANONYMOUS) == 0 && (offset & 4095) == 0) {
+            long refused = bad; // Linux looks the file up before the other checks (ksys_mmap_pgoff): EBADF first
+            return kernel.syscalls().forwarder().localFileOf(t, fd, r -> r == -Errno.EBADF ? r : refused);
+        }
         if (bad != 0)
             return bad;
         if ((flags & Mman.MAP_ANONYMOUS) != 0)
-            return mm(t).mmap(addr, len, prot, flags, Backing.ANONYMOUS, 0);
+            return locked(t, mm(t).mmap(addr, len, prot, flags, Backing.ANONYMOUS, 0), len, flags);
         boolean sharedWrite = (flags & Mman.MAP_TYPE) != Mman.MAP_PRIVATE && (prot & Mman.PROT_WRITE) != 0;
         return kernel.syscalls().forwarder().hostFile(t, fd, sharedWrite, hostFd -> hostFd < 0 ? hostFd
-                : mm(t).mmapFile(addr, len, prot, flags, jmck.lwk.mm.HostFileBacking.of((int) hostFd), offset));
+                : locked(t, mm(t).mmapFile(addr, len, prot, flags, jmck.lwk.mm.HostFileBacking.of((int) hostFd), offset),
+                        len, flags));
     }
 
-    /** msync and munlock: Linux checks alignment and that the range is mapped. */
+    /** A new mapping at r (or mmap's error): locked if MAP_LOCKED or mlockall(MCL_FUTURE) says so. */
+    private static long locked(Thread t, long r, long len, int flags) {
+        if (r >= 0)
+            mm(t).locks().mapped(r, len, flags);
+        return r;
+    }
+
+    /** msync: Linux checks alignment and that the range is mapped. */
     private static long checkRange(Thread t, long addr, long len) {
         if ((addr & 4095) != 0)
             return -Errno.EINVAL;
@@ -89,15 +107,6 @@ final class MemorySyscalls {
             va = v.end();
         }
         return 0;
-    }
-
-    /** mlock: the pages must be resident afterwards. */
-    private static long lock(Thread t, long addr, long len) {
-        long start = addr & -4096L;
-        long r = checkRange(t, start, len + (addr - start));
-        if (r != 0)
-            return r;
-        return mm(t).madvise(start, len + (addr - start), Mman.MADV_POPULATE_READ);
     }
 
     /** mincore: one byte per page, 1 if resident. The vector must be in the user half before anything is looked at. */

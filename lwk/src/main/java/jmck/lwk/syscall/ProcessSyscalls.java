@@ -5,6 +5,7 @@ import jmck.emulator.X86Reg;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.arch.X86;
 import jmck.lwk.proc.Credentials;
+import jmck.lwk.proc.OutsideInit;
 import jmck.lwk.proc.Process;
 import jmck.lwk.proc.Rlimits;
 import jmck.lwk.proc.Thread;
@@ -13,10 +14,6 @@ import jmck.lwk.proc.Thread;
 final class ProcessSyscalls {
     private static final int ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004,
             ARCH_GET_CPUID = 0x1011, ARCH_SET_CPUID = 0x1012;
-    private static final int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4,
-            PR_SET_NAME = 15, PR_GET_NAME = 16, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39,
-            PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8, PR_CAPBSET_READ = 23, PR_CAPBSET_DROP = 24;
-    private static final int CAP_LAST_CAP = 40;
     private final SyscallContext kernel;
 
     ProcessSyscalls(SyscallContext kernel) {
@@ -29,10 +26,14 @@ final class ProcessSyscalls {
         d.register(Syscall.GETPPID, (t, a) -> t.process().ppid());
         d.register(Syscall.GETPGRP, (t, a) -> t.process().pgid());
         d.register(Syscall.GETPGID, (t, a) -> {
+            if (OutsideInit.is(a[0]))
+                return kernel.syscalls().forward(t, Syscall.GETPGID, a);
             Process p = a[0] == 0 ? t.process() : kernel.processes().process((int) a[0]);
             return p == null || p.ended() ? -Errno.ESRCH : p.pgid();
         });
         d.register(Syscall.GETSID, (t, a) -> {
+            if (OutsideInit.is(a[0]))
+                return kernel.syscalls().forward(t, Syscall.GETSID, a);
             Process p = a[0] == 0 ? t.process() : kernel.processes().process((int) a[0]);
             return p == null || p.ended() ? -Errno.ESRCH : p.sid();
         });
@@ -73,8 +74,13 @@ final class ProcessSyscalls {
             t.process().setUmask((int) a[0]);
             return old;
         });
-        d.register(Syscall.PRCTL, this::prctl);
-        d.register(Syscall.PERSONALITY, (t, a) -> 0); // PER_LINUX, and setting it is a no-op
+        d.register(Syscall.PRCTL, PrctlSyscalls::prctl);
+        d.register(Syscall.PERSONALITY, (t, a) -> { // 0xffffffff asks; the flags change nothing here
+            int old = t.process().personality;
+            if ((int) a[0] != -1)
+                t.process().personality = (int) a[0];
+            return old;
+        });
     }
 
     /** setpgid(pid, pgid): the caller or a child of it joins or starts a process group in its session. */
@@ -86,8 +92,12 @@ final class ProcessSyscalls {
         Process p = pid == 0 ? self : kernel.processes().process(pid);
         if (p == null || p.ended() || p != self && p.parent() != self)
             return -Errno.ESRCH;
-        if (p.sid() != self.sid() || p.sid() == p.pid())
-            return -Errno.EPERM; // another session, or a session leader
+        if (p.sid() != self.sid())
+            return -Errno.EPERM; // another session
+        if (p != self && p.flag(Process.Flag.EXECED))
+            return -Errno.EACCES; // a child that has run execve
+        if (p.sid() == p.pid())
+            return -Errno.EPERM; // a session leader
         if (pgid == 0)
             pgid = p.pid();
         if (pgid != p.pid()) {
@@ -106,6 +116,8 @@ final class ProcessSyscalls {
     }
 
     private long getRobustList(Thread t, long[] a) {
+        if (OutsideInit.is(a[0])) // another user's process: Linux's ptrace_may_access refuses it
+            return -Errno.EPERM;
         Thread target = a[0] == 0 ? t : kernel.processes().thread((int) a[0]);
         if (target == null)
             return -Errno.ESRCH;
@@ -172,66 +184,5 @@ final class ProcessSyscalls {
         if (oldPtr != 0)
             putLimit(t, oldPtr, oldSoft, oldHard);
         return 0;
-    }
-
-    private long prctl(Thread t, long[] a) {
-        switch ((int) a[0]) {
-            case PR_SET_NAME: {
-                String name = t.process().mm().readStringUpTo(a[1], 15); // Linux reads no more than fits
-                byte[] b = name.getBytes(StandardCharsets.UTF_8);
-                t.process().setComm(new String(b, 0, Math.min(15, b.length), StandardCharsets.UTF_8));
-                return 0;
-            }
-            case PR_GET_NAME: {
-                byte[] b = new byte[16];
-                byte[] n = t.process().comm().getBytes(StandardCharsets.UTF_8);
-                System.arraycopy(n, 0, b, 0, Math.min(15, n.length));
-                t.process().mm().copyOut(a[1], b);
-                return 0;
-            }
-            case PR_GET_DUMPABLE:
-                return t.process().flag(Process.Flag.NOT_DUMPABLE) ? 0 : 1;
-            case PR_SET_DUMPABLE:
-                if (a[1] != 0 && a[1] != 1)
-                    return -Errno.EINVAL;
-                t.process().setFlag(Process.Flag.NOT_DUMPABLE, a[1] == 0);
-                return 0;
-            case PR_SET_PDEATHSIG:
-                if (a[1] < 0 || a[1] > jmck.lwk.abi.Signals.NSIG)
-                    return -Errno.EINVAL;
-                t.process().setParentDeathSignal((int) a[1]);
-                return 0;
-            case PR_GET_PDEATHSIG:
-                t.process().mm().writeInt(a[1], t.process().parentDeathSignal());
-                return 0;
-            case PR_SET_NO_NEW_PRIVS:
-                if (a[1] != 1 || a[2] != 0 || a[3] != 0 || a[4] != 0)
-                    return -Errno.EINVAL;
-                t.process().setFlag(Process.Flag.NO_NEW_PRIVS, true);
-                return 0;
-            case PR_GET_NO_NEW_PRIVS:
-                return a[1] != 0 || a[2] != 0 || a[3] != 0 || a[4] != 0 ? -Errno.EINVAL
-                        : t.process().flag(Process.Flag.NO_NEW_PRIVS) ? 1 : 0;
-            case PR_GET_KEEPCAPS:
-                return t.process().flag(Process.Flag.KEEP_CAPS) ? 1 : 0;
-            case PR_SET_KEEPCAPS:
-                if (a[1] != 0 && a[1] != 1)
-                    return -Errno.EINVAL;
-                t.process().setFlag(Process.Flag.KEEP_CAPS, a[1] == 1);
-                return 0;
-            case PR_CAPBSET_READ:
-                if (a[1] < 0 || a[1] > CAP_LAST_CAP)
-                    return -Errno.EINVAL;
-                return t.process().capabilities().bounding() >>> a[1] & 1;
-            case PR_CAPBSET_DROP:
-                if (a[1] < 0 || a[1] > CAP_LAST_CAP)
-                    return -Errno.EINVAL;
-                if (!t.process().capabilities().has(jmck.lwk.proc.Capabilities.CAP_SETPCAP))
-                    return -Errno.EPERM;
-                t.process().setCapabilities(t.process().capabilities().withoutBounding((int) a[1]));
-                return 0;
-            default:
-                return -Errno.EINVAL;
-        }
     }
 }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.proc.Capabilities;
+import jmck.lwk.proc.OutsideInit;
 import jmck.lwk.proc.Process;
 import jmck.lwk.proc.SchedParams;
 import jmck.lwk.proc.Thread;
@@ -54,6 +55,9 @@ final class SchedSyscalls {
             Thread target = target(t, a[0]);
             if (target == null)
                 return -Errno.ESRCH;
+            // another owner's thread needs CAP_SYS_NICE (Linux's check_same_owner)
+            if (!t.process().capabilities().has(Capabilities.CAP_SYS_NICE) && !mayChange(t, target.process()))
+                return -Errno.EPERM;
             byte[] b = t.process().mm().copyIn(a[2], (int) Math.min(a[1], 128));
             for (int core = 0; core < kernel.coreCount() && core / 8 < b.length; core++)
                 if ((b[core / 8] & (1 << (core % 8))) != 0)
@@ -70,6 +74,8 @@ final class SchedSyscalls {
         d.register(Syscall.SCHED_GETSCHEDULER, (t, a) -> {
             if ((int) a[0] < 0)
                 return -Errno.EINVAL;
+            if (OutsideInit.is(a[0]))
+                return kernel.syscalls().forward(t, Syscall.SCHED_GETSCHEDULER, a);
             Thread target = target(t, a[0]);
             if (target == null)
                 return -Errno.ESRCH;
@@ -81,10 +87,12 @@ final class SchedSyscalls {
             if (a[2] == 0 || (int) a[0] < 0)
                 return -Errno.EINVAL;
             int priority = t.process().mm().readInt(a[2]);
+            int policy = (int) a[1];
+            if (OutsideInit.is(a[0]))
+                return outsideInit(policy & ~SCHED_RESET_ON_FORK, priority);
             Thread target = target(t, a[0]);
             if (target == null)
                 return -Errno.ESRCH;
-            int policy = (int) a[1];
             return set(t, target.process(), policy & ~SCHED_RESET_ON_FORK, priority, (policy & SCHED_RESET_ON_FORK) != 0,
                     target.process().sched().nice, false);
         });
@@ -92,6 +100,8 @@ final class SchedSyscalls {
             if (a[1] == 0 || (int) a[0] < 0)
                 return -Errno.EINVAL;
             int priority = t.process().mm().readInt(a[1]);
+            if (OutsideInit.is(a[0]))
+                return outsideInit(SCHED_OTHER, priority);
             Thread target = target(t, a[0]);
             if (target == null)
                 return -Errno.ESRCH;
@@ -101,6 +111,8 @@ final class SchedSyscalls {
         d.register(Syscall.SCHED_GETPARAM, (t, a) -> {
             if (a[1] == 0 || (int) a[0] < 0)
                 return -Errno.EINVAL;
+            if (OutsideInit.is(a[0]))
+                return kernel.syscalls().forward(t, Syscall.SCHED_GETPARAM, a);
             Thread target = target(t, a[0]);
             if (target == null)
                 return -Errno.ESRCH;
@@ -131,9 +143,17 @@ final class SchedSyscalls {
         d.register(Syscall.IOPRIO_SET, (t, a) -> ioprioSet(t, (int) a[0], (int) a[1], (int) a[2]));
     }
 
+    /** The thread pid names (0: t): a live one, or the main thread of a zombie, which Linux still finds. */
     private Thread target(Thread t, long pid) {
         Thread th = pid == 0 ? t : kernel.processes().thread((int) pid);
-        return th == null || !th.alive() ? null : th;
+        return th == null || !th.alive() && !(th.process().ended() && th.tid() == th.process().pid()) ? null : th;
+    }
+
+    /** sched_setscheduler or sched_setparam of init (OutsideInit): the arguments' EINVAL, else EPERM. */
+    private static long outsideInit(int policy, int priority) {
+        if (!known(policy) || policy == SCHED_DEADLINE || priority < 0 || priority > 99 || realtime(policy) != (priority != 0))
+            return -Errno.EINVAL;
+        return -Errno.EPERM;
     }
 
     private static boolean realtime(int policy) {
@@ -267,6 +287,8 @@ final class SchedSyscalls {
     private long getpriority(Thread t, int which, int who) {
         if (which < PRIO_PROCESS || which > PRIO_USER)
             return -Errno.EINVAL;
+        if (which == PRIO_PROCESS && OutsideInit.is(who))
+            return kernel.syscalls().forward(t, Syscall.GETPRIORITY, new long[] {which, who, 0, 0, 0, 0});
         int best = Integer.MAX_VALUE;
         for (Process p : whom(t, which, who, false))
             best = Math.min(best, p.sched().nice);
@@ -276,6 +298,8 @@ final class SchedSyscalls {
     private long setpriority(Thread t, int which, int who, int nice) {
         if (which < PRIO_PROCESS || which > PRIO_USER)
             return -Errno.EINVAL;
+        if (which == PRIO_PROCESS && OutsideInit.is(who))
+            return -Errno.EPERM;
         nice = Math.max(-20, Math.min(19, nice));
         List<Process> l = whom(t, which, who, false);
         if (l.isEmpty())

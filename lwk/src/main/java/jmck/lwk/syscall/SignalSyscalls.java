@@ -48,7 +48,8 @@ final class SignalSyscalls {
         d.register(Syscall.RT_SIGSUSPEND, this::sigsuspend);
         d.register(Syscall.RT_SIGTIMEDWAIT, this::sigtimedwait);
         d.register(Syscall.KILL, (t, a) -> kill(t, (int) a[0], (int) a[1]));
-        d.register(Syscall.TGKILL, (t, a) -> tgkill(t, (int) a[0], (int) a[1], (int) a[2]));
+        d.register(Syscall.TGKILL, (t, a) -> (int) a[0] <= 0 ? -Errno.EINVAL // (tkill has no tgid)
+                : tgkill(t, (int) a[0], (int) a[1], (int) a[2]));
         d.register(Syscall.TKILL, (t, a) -> tgkill(t, -1, (int) a[0], (int) a[1]));
         d.register(Syscall.RT_SIGQUEUEINFO, (t, a) -> sigqueueinfo(t, (int) a[0], -1, (int) a[1], a[2]));
         d.register(Syscall.RT_TGSIGQUEUEINFO, (t, a) -> sigqueueinfo(t, (int) a[0], (int) a[1], (int) a[2], a[3]));
@@ -159,7 +160,7 @@ final class SignalSyscalls {
         Process self = t.process();
         java.util.List<Process> targets = new java.util.ArrayList<>();
         if (pid > 0) {
-            Process p = kernel.processes().process(pid);
+            Process p = processOf(pid);
             if (p != null)
                 targets.add(p);
         } else {
@@ -219,7 +220,7 @@ final class SignalSyscalls {
                 return -Errno.ESRCH;
             target = thread.process();
         } else {
-            target = kernel.processes().process(tgid);
+            target = processOf(tgid);
             if (target == null || target.exiting() || target.ended())
                 return -Errno.ESRCH;
         }
@@ -227,6 +228,8 @@ final class SignalSyscalls {
             return -Errno.EPERM;
         if (sig == 0)
             return 0;
+        if (overQueueLimit(target, sig))
+            return -Errno.EAGAIN;
         SigInfo info = SigInfo.queued(sig, given.code(), given.pid(), given.uid(), given.addr());
         if (thread != null)
             kernel.signals().sendThread(thread, info);
@@ -283,6 +286,35 @@ final class SignalSyscalls {
         return SyscallDispatcher.NO_RETURN;
     }
 
+    /**
+     * The process whose pid is id, or for a thread's id its process (Linux finds a task by any of its
+     * ids: kill and rt_sigqueueinfo with a thread's id signal its whole process).
+     */
+    private Process processOf(int id) {
+        Process p = kernel.processes().process(id);
+        Thread th = p == null ? kernel.processes().thread(id) : null;
+        return p != null ? p : th != null && th.alive() ? th.process() : null;
+    }
+
+    /**
+     * A real-time signal sent with a siginfo (tgkill, sigqueue) fails with EAGAIN when the target has as
+     * many signals queued as its RLIMIT_SIGPENDING (Linux's __send_signal; Linux counts per user, this
+     * per process).
+     */
+    private static boolean overQueueLimit(Process target, int sig) {
+        if (sig < Signals.SIGRTMIN)
+            return false;
+        long limit = target.rlimits().soft(RLIMIT_SIGPENDING);
+        if (limit < 0)
+            return false;
+        long queued = 0;
+        for (Thread th : target.threads())
+            queued += th.queuedSignals();
+        return queued >= limit;
+    }
+
+    private static final int RLIMIT_SIGPENDING = 11;
+
     private long tgkill(Thread t, int tgid, int tid, int sig) {
         if (sig < 0 || sig > Signals.NSIG || tid <= 0)
             return -Errno.EINVAL;
@@ -291,6 +323,8 @@ final class SignalSyscalls {
             return -Errno.ESRCH;
         if (!mayKill(t.process(), target.process(), sig))
             return -Errno.EPERM;
+        if (overQueueLimit(target.process(), sig))
+            return -Errno.EAGAIN;
         if (sig != 0)
             kernel.signals().sendThread(target, SigInfo.sent(sig, Signals.SI_TKILL, t.process().pid(),
                     (int) t.process().credentials().uid()));

@@ -3,6 +3,7 @@ package jmck.lwk.syscall;
 import static jmck.lwk.syscall.Syscall.Flag.NEW_FD;
 import static jmck.lwk.syscall.Syscall.Flag.SIGPIPE;
 import static jmck.lwk.syscall.Syscall.Flag.UMASKED;
+import static jmck.lwk.syscall.Syscall.Flag.FSIZE;
 import static jmck.lwk.syscall.Syscall.Where.DELEGATED;
 import static jmck.lwk.syscall.Syscall.Where.LOCAL;
 import static jmck.lwk.syscall.Syscall.Where.UNSUPPORTED;
@@ -32,7 +33,7 @@ import java.util.Set;
  */
 public enum Syscall {
     READ(0, "read", DELEGATED, "fd, out@2, d"),
-    WRITE(1, "write", DELEGATED, "fd, in@2, d", SIGPIPE),
+    WRITE(1, "write", DELEGATED, "fd, in@2, d", SIGPIPE, FSIZE),
     OPEN(2, "open", LOCAL, "path, oflags, mode", NEW_FD, UMASKED),
     CLOSE(3, "close", DELEGATED, "fd"),
     STAT(4, "stat", LOCAL, "path, out:144"),
@@ -49,9 +50,9 @@ public enum Syscall {
     RT_SIGRETURN(15, "rt_sigreturn", LOCAL, ""),
     IOCTL(16, "ioctl", DELEGATED, "fd, x, ptr"),
     PREAD64(17, "pread64", DELEGATED, "fd, out@2, d, d"),
-    PWRITE64(18, "pwrite64", DELEGATED, "fd, in@2, d, d", SIGPIPE),
+    PWRITE64(18, "pwrite64", DELEGATED, "fd, in@2, d, d", SIGPIPE, FSIZE),
     READV(19, "readv", DELEGATED, "fd, ptr, d"),
-    WRITEV(20, "writev", DELEGATED, "fd, ptr, d", SIGPIPE),
+    WRITEV(20, "writev", DELEGATED, "fd, ptr, d", SIGPIPE, FSIZE),
     ACCESS(21, "access", LOCAL, "path, d"),
     PIPE(22, "pipe", DELEGATED, "ptr"),
     SELECT(23, "select", DELEGATED, "d, ptr, ptr, ptr, ptr"),
@@ -107,8 +108,8 @@ public enum Syscall {
     FLOCK(73, "flock", DELEGATED, "fd, d"),
     FSYNC(74, "fsync", DELEGATED, "fd"),
     FDATASYNC(75, "fdatasync", DELEGATED, "fd"),
-    TRUNCATE(76, "truncate", DELEGATED, "path, d"),
-    FTRUNCATE(77, "ftruncate", DELEGATED, "fd, d"),
+    TRUNCATE(76, "truncate", DELEGATED, "path, d", FSIZE),
+    FTRUNCATE(77, "ftruncate", DELEGATED, "fd, d", FSIZE),
     GETDENTS(78, "getdents", DELEGATED, "fd, out@2, d"),
     GETCWD(79, "getcwd", DELEGATED, "out@1, d"),
     CHDIR(80, "chdir", DELEGATED, "path"),
@@ -174,7 +175,7 @@ public enum Syscall {
     GETPRIORITY(140, "getpriority", LOCAL, "d, d"),
     SETPRIORITY(141, "setpriority", LOCAL, "d, d, d"),
     SCHED_SETPARAM(142, "sched_setparam", LOCAL, "d, ptr"),
-    SCHED_GETPARAM(143, "sched_getparam", LOCAL, "d, ptr"),
+    SCHED_GETPARAM(143, "sched_getparam", LOCAL, "d, out:4"),
     SCHED_SETSCHEDULER(144, "sched_setscheduler", LOCAL, "d, d, ptr"),
     SCHED_GETSCHEDULER(145, "sched_getscheduler", LOCAL, "d"),
     SCHED_GET_PRIORITY_MAX(146, "sched_get_priority_max", LOCAL, "d"),
@@ -316,7 +317,7 @@ public enum Syscall {
     SIGNALFD(282, "signalfd", LOCAL, "d, ptr, d", NEW_FD),
     TIMERFD_CREATE(283, "timerfd_create", DELEGATED, "d, cflags", NEW_FD),
     EVENTFD(284, "eventfd", DELEGATED, "d", NEW_FD),
-    FALLOCATE(285, "fallocate", DELEGATED, "fd, d, d, d"),
+    FALLOCATE(285, "fallocate", DELEGATED, "fd, d, d, d", FSIZE),
     TIMERFD_SETTIME(286, "timerfd_settime", DELEGATED, "fd, x, in:32, out:32"),
     TIMERFD_GETTIME(287, "timerfd_gettime", DELEGATED, "fd, out:32"),
     ACCEPT4(288, "accept4", DELEGATED, "fd, out:128, inout:4, cflags", NEW_FD),
@@ -327,7 +328,7 @@ public enum Syscall {
     PIPE2(293, "pipe2", DELEGATED, "ptr, cflags"),
     INOTIFY_INIT1(294, "inotify_init1", DELEGATED, "cflags", NEW_FD),
     PREADV(295, "preadv", DELEGATED, "fd, ptr, d, d"),
-    PWRITEV(296, "pwritev", DELEGATED, "fd, ptr, d, d", SIGPIPE),
+    PWRITEV(296, "pwritev", DELEGATED, "fd, ptr, d, d", SIGPIPE, FSIZE),
     RT_TGSIGQUEUEINFO(297, "rt_tgsigqueueinfo", LOCAL, "d, d, sig, ptr"),
     PERF_EVENT_OPEN(298, "perf_event_open", UNSUPPORTED, "ptr, d, d, d, x"),
     RECVMMSG(299, "recvmmsg", DELEGATED, "fd, ptr, d, x, ptr"),
@@ -359,7 +360,7 @@ public enum Syscall {
     MLOCK2(325, "mlock2", LOCAL, "ptr, x, x"),
     COPY_FILE_RANGE(326, "copy_file_range", DELEGATED, "fd, inout:8, fd, inout:8, d, x"),
     PREADV2(327, "preadv2", DELEGATED, "fd, ptr, d, d, d, x"),
-    PWRITEV2(328, "pwritev2", DELEGATED, "fd, ptr, d, d, d, x", SIGPIPE),
+    PWRITEV2(328, "pwritev2", DELEGATED, "fd, ptr, d, d, d, x", SIGPIPE, FSIZE),
     PKEY_MPROTECT(329, "pkey_mprotect", LOCAL, "ptr, x, prot, d"),
     PKEY_ALLOC(330, "pkey_alloc", LOCAL, "x, x"),
     PKEY_FREE(331, "pkey_free", LOCAL, "d"),
@@ -433,7 +434,12 @@ public enum Syscall {
          */
         SIGPIPE,
         /** What it creates gets its mode through the caller's umask. */
-        UMASKED
+        UMASKED,
+        /**
+         * It writes or extends a file, so the caller's RLIMIT_FSIZE applies (the proxy checks it); EFBIG
+         * past the limit also raises SIGXFSZ in the caller.
+         */
+        FSIZE
     }
 
     public final int nr;

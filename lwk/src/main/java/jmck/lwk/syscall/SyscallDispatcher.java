@@ -100,7 +100,7 @@ public final class SyscallDispatcher {
             return masked;
         if (masked == WaitMasks.SET && t.hasDeliverable())
             return -jmck.lwk.abi.Errno.EINTR; // the handler runs on the way out, and the frame keeps the old mask
-        long r = raiseSigpipe(t, call, a, forward(t, call, a));
+        long r = raiseSignals(t, call, a, forward(t, call, a));
         if (masked == WaitMasks.SET && r != NO_RETURN && r != -jmck.lwk.abi.Errno.EINTR)
             t.restoreSavedMask();
         return r;
@@ -124,12 +124,19 @@ public final class SyscallDispatcher {
     private static final long MSG_NOSIGNAL = 0x4000;
 
     /**
-     * A write to a pipe or socket with no reader raises SIGPIPE in the writing thread as well as failing with
-     * EPIPE (Linux's pipe_write, splice and socket send paths; send with MSG_NOSIGNAL does not): the calls
-     * the table marks {@link Syscall.Flag#SIGPIPE}. The host raised it in the proxy, which ignores it, so the
-     * LWK raises it for the guest. Returns r. A proxy in another process calls this when the result arrives.
+     * The signals a delegated call's failure also raises in the calling thread, which the host raised in the
+     * proxy (that ignores them) or the proxy did not raise at all: SIGPIPE with EPIPE from a write to a pipe
+     * or socket with no reader (Linux's pipe_write, splice and socket send paths; not with MSG_NOSIGNAL),
+     * for the calls the table marks {@link Syscall.Flag#SIGPIPE}; SIGXFSZ with EFBIG from a write or
+     * truncate past the process's RLIMIT_FSIZE (generic_write_check_limits, inode_newsize_ok), for the
+     * calls marked {@link Syscall.Flag#FSIZE}. Returns r. A proxy in another process calls this when the
+     * result arrives.
      */
-    public static long raiseSigpipe(Thread t, Syscall call, long[] a, long r) {
+    public static long raiseSignals(Thread t, Syscall call, long[] a, long r) {
+        if (r == -Errno.EFBIG && call.has(Syscall.Flag.FSIZE)
+                && t.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_FSIZE) != jmck.lwk.proc.Rlimits.RLIM_INFINITY)
+            t.addPending(SigInfo.sent(Signals.SIGXFSZ, Signals.SI_USER, t.process().pid(),
+                    (int) t.process().credentials().uid()));
         if (r != -Errno.EPIPE || !call.has(Syscall.Flag.SIGPIPE))
             return r;
         boolean raises = true;

@@ -86,8 +86,10 @@ final class TimeSyscalls {
 
     /** nanosleep and clock_nanosleep: the thread blocks on a kernel timer; other threads run meanwhile. */
     private long sleep(Thread t, int clock, int flags, long req, long rem) {
+        // a clock Linux has but cannot sleep on (the thread's CPU clock, the raw and coarse ones): EOPNOTSUPP,
+        // which glibc turns into EINVAL for CLOCK_THREAD_CPUTIME_ID; a clock it does not have: EINVAL
         if (clock != CLOCK_MONOTONIC && clock != CLOCK_REALTIME && clock != CLOCK_BOOTTIME && clock != CLOCK_TAI)
-            return clock == CLOCK_THREAD_CPUTIME_ID ? -Errno.EINVAL : -Errno.EOPNOTSUPP;
+            return jmck.lwk.time.Clocks.now(t, clock) == jmck.lwk.time.Clocks.NONE ? -Errno.EINVAL : -Errno.EOPNOTSUPP;
         ByteBuffer b = ByteBuffer.wrap(t.process().mm().copyIn(req, 16)).order(ByteOrder.LITTLE_ENDIAN);
         long sec = b.getLong(0), nsec = b.getLong(8);
         if (sec < 0 || nsec < 0 || nsec >= NANOS)

@@ -145,8 +145,10 @@ final class TimerSyscalls {
                 target = kernel.processes().thread(b.getInt(16));
                 if (target == null || target.process() != t.process() || !target.alive())
                     return -Errno.EINVAL;
+            } else if (notify == SIGEV_THREAD) {
+                notify = SIGEV_SIGNAL; // the C library's notion: the kernel signals the process, as Linux's good_sigevent
             } else if (notify != SIGEV_SIGNAL && notify != SIGEV_NONE) {
-                return -Errno.EINVAL; // SIGEV_THREAD is the C library's (it asks for SIGEV_THREAD_ID)
+                return -Errno.EINVAL;
             }
             if (notify != SIGEV_NONE && (signo <= 0 || signo > Signals.NSIG))
                 return -Errno.EINVAL;

@@ -1,0 +1,103 @@
+package jmck.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Issue 13: Linux ABI details that LTP's syscall tests found wrong under jmck (docs/ltp.md, the failure
+ * table), each a guest program run natively and under jmck with the same output and status.
+ */
+class LtpFoundAbiTest {
+    /**
+     * RLIMIT_FSIZE (llseek01, truncate03): the host applied only the proxy's limit, so writes and truncates
+     * went past the guest's and no SIGXFSZ came. Writes across it are shortened, at it EFBIG and SIGXFSZ;
+     * truncate cannot grow a file past it; pipes and devices are not limited.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void fileSizeLimit(String flavor) {
+        String prog = Guests.guest(flavor, "fsize").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", prog);
+        mine.assertSameAs(linux);
+        mine.assertHasLines("write across the limit: 4096", "write at the limit: EFBIG, SIGXFSZ: 1",
+                "pwrite past it: EFBIG, SIGXFSZ: 2", "ftruncate past it: EFBIG, SIGXFSZ: 4",
+                "truncate past it: EFBIG, SIGXFSZ: 5", "append across it: 3996",
+                "child with the default action: killed by SIGXFSZ");
+    }
+
+    /**
+     * Memory locks (mlock05, mlock201, mlock203, mmap14, munlock01, munlockall01): mlock only faulted pages
+     * in and the rest were no-ops, so VmLck stayed 0, smaps (the proxy's, from the host) had no such
+     * mapping, MLOCK_ONFAULT faulted everything in, munlock refused an unaligned address, MAP_LOCKED and
+     * mlockall locked nothing, and MADV_DONTNEED dropped locked pages. madvise (madvise02, madvise10):
+     * MADV_WIPEONFORK and MADV_DONTFORK did nothing, a hole in the range and advice for the wrong kind of
+     * mapping were not refused.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void memoryLocks(String flavor) {
+        String prog = Guests.guest(flavor, "mlock").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", prog);
+        mine.assertSameAs(linux);
+        mine.assertHasLines("VmLck grew by: 12 kB, resident pages: 3", "smaps of the locked part: Rss 12 kB, Locked 12 kB",
+                "madvise(MADV_DONTNEED) of locked memory: EINVAL", "munlock of an unaligned address: 0, VmLck grew by: 0 kB",
+                "mlock across a hole: ENOMEM, VmLck grew by: 4 kB",
+                "mlock2(MLOCK_ONFAULT): 0, VmLck grew by: 16 kB, resident pages: 1",
+                "mmap(MAP_LOCKED): VmLck grew by: 16 kB, resident pages: 4",
+                "a mapping after MCL_FUTURE: VmLck grew by: 16 kB, resident pages: 4", "forked child: VmLck 0",
+                "munlockall: 0, VmLck 0", "MADV_WIPEONFORK of shared memory: EINVAL", "MADV_NORMAL across a hole: ENOMEM",
+                "child: wiped page reads 0, mincore of the MADV_DONTFORK page: ENOMEM", "parent: the page still reads 7");
+    }
+
+    /**
+     * prctl (prctl02, prctl03, prctl06, prctl08, prctl09): PR_SET_TIMERSLACK, PR_SET_CHILD_SUBREAPER,
+     * PR_SET_THP_DISABLE, PR_SET_TIMING, PR_GET_SECUREBITS and PR_CAP_AMBIENT were EINVAL, an orphan always
+     * went to init, and /proc/self/status always said NoNewPrivs 0.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void prctlSettings(String flavor) {
+        String prog = Guests.guest(flavor, "prctl").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", "--cores", "2", prog);
+        mine.assertSameAs(linux);
+        mine.assertHasLines("set 70000: 0, get: 70000, in /proc: 70000", "child: inherited 70000, default after 0: 70000",
+                "set 0: back to 50000", "grandchild: adopted by the subreaper: 1, subreaper flag inherited: 0",
+                "wait after the child: an orphan: 1, its status: 7, SIGCHLD came: 1",
+                "NoNewPrivs after PR_SET_NO_NEW_PRIVS: 1", "PR_SET_THP_DISABLE: 0, get: 1, with a stray argument: EINVAL");
+    }
+
+    /**
+     * Process ids and signals (get_robust_list01, getpgid01, personality01, rt_sigqueueinfo01,
+     * sched_setaffinity01, sched_setscheduler01, sched_setscheduler04, setpgid03, setpriority02, sigaction01, sysinfo01,
+     * tgkill02, tgkill03, timer_create01): SA_RESETHAND cleared the whole action, tgkill took a tgid of -1
+     * for any and never ran out of queue, a thread's id named no process, SIGEV_THREAD was EINVAL, a zombie
+     * had no scheduling settings, personality was always 0, sysinfo's uptime was the instance's, and pid 1
+     * (init, on the host) was ESRCH for every call.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void processIdsAndSignals(String flavor) {
+        String prog = Guests.guest(flavor, "procids").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", "--cores", "2", prog);
+        mine.assertSameAs(linux);
+        mine.assertHasLines("SA_RESETHAND: handler ran: 1, SA_SIGINFO kept and handler reset: 1",
+                "tgkill with tgid -1: EINVAL, with tid -1: EINVAL", "tgkill of a real-time signal past RLIMIT_SIGPENDING: EAGAIN",
+                "rt_sigqueueinfo to a thread's id: 0, taken by the process: 1, value 42",
+                "timer_create with SIGEV_THREAD (the raw call): 0", "a child inherits it: 1",
+                "sched_getparam of a zombie: 0, priority 0, sched_getscheduler: 0",
+                "setpgid of a child after its execve: EACCES",
+                "sysinfo uptime matches /proc/uptime: 1", "getpgid(1) is /proc/1/stat's: 1, getsid(1) too: 1",
+                "as another user: setpriority of init: EPERM, sched_setscheduler of init: EPERM",
+                "as another user: get_robust_list of init: EPERM, sched_setaffinity of root's process: EPERM");
+    }
+}
