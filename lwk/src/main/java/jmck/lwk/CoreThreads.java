@@ -88,7 +88,12 @@ final class CoreThreads {
             while (!stopping && !c.leaving()) {
                 c.takeKicks(); // before looking for work: a kick after this stops the next slice at once
                 c.runCalls();
-                if (!scheduler.runNext(c) && !stopping && !c.leaving() && !c.hasWork())
+                if (scheduler.runNext(c) || stopping || c.leaving())
+                    continue;
+                // Idle. Code freed meanwhile is retired here too: it is otherwise retired before a slice,
+                // and an idle core that left it pending counted it as work and spun without sleeping.
+                c.retirePendingCode();
+                if (!c.hasWork())
                     LockSupport.parkNanos(this, IDLE_NANOS); // kick unparks
             }
         } catch (RuntimeException | Error e) {

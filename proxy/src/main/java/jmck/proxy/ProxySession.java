@@ -372,12 +372,12 @@ public final class ProxySession {
      * host call with EINTR (the LWK then restarts the call or fails it, as Linux does for its own). An EINTR
      * the slot did not ask for came from an interrupt meant for this worker's previous call (the LWK read the
      * worker's tid just before it finished): the call runs again. One asked for before the call started
-     * ends it at once.
+     * does not end it: as on Linux, a signal fails only a call that sleeps (close and pipe never fail with
+     * EINTR; a shell that got it from close left a pipe's end open and its pipeline hung), and a call that
+     * does sleep is ended by the signal the LWK sends again while the call runs (HostCallInterrupts).
      */
     private static long interruptible(IkcChannel channel, int slot, java.util.function.LongSupplier call) {
         for (int spurious = 0; ; spurious++) {
-            if (channel.interruptRequested(slot))
-                return -Errno.EINTR;
             long r = call.getAsLong();
             if (r != -Errno.EINTR || channel.interruptRequested(slot) || spurious == MAX_SPURIOUS_EINTR)
                 return r;

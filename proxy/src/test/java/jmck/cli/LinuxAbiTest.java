@@ -193,7 +193,8 @@ class LinuxAbiTest {
                 "ppoll with SIGUSR2 let through: EINTR, handler ran 1, SIGUSR2 blocked again: 1",
                 "pselect with SIGUSR2 let through: EINTR, handler ran 1, SIGUSR2 blocked again: 1",
                 "epoll_pwait with SIGUSR2 let through: EINTR, handler ran 1, SIGUSR2 blocked again: 1",
-                "ppoll timing out: 0, SIGUSR2 blocked again: 1", "ppoll with SIGUSR2 pending, let through: EINTR, handler ran 1");
+                "ppoll timing out: 0, SIGUSR2 blocked again: 1", "ppoll with SIGUSR2 pending, let through: EINTR, handler ran 1",
+                "pipe and close with signals coming: 0 failed, handler ran: 1");
     }
 
     /**
