@@ -56,6 +56,21 @@ final class Guests {
 
     static final String[] FLAVORS = {"gcc", "gcc-pie", "musl"};
 
+    /**
+     * Runs prog natively (it must exit 0) and under `jmck run OPTIONS... prog`, asserts the same stdout and
+     * exit status, and returns jmck's run for further checks (assertHasLines).
+     */
+    static Result runsAsOnLinux(String prog, String... options) {
+        Result linux = host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        List<String> args = new ArrayList<>(List.of("run"));
+        args.addAll(List.of(options));
+        args.add(prog);
+        Result mine = jmck(args.toArray(String[]::new));
+        mine.assertSameAs(linux);
+        return mine;
+    }
+
     /** `jmck ARGS...` in a new JVM with this test's class path. */
     static Result jmck(String... args) {
         return jmck(Map.of(), null, args);

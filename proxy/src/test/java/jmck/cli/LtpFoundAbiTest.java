@@ -1,7 +1,5 @@
 package jmck.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -18,12 +16,7 @@ class LtpFoundAbiTest {
     @ParameterizedTest
     @ValueSource(strings = {"gcc", "musl"})
     void fileSizeLimit(String flavor) {
-        String prog = Guests.guest(flavor, "fsize").toString();
-        Guests.Result linux = Guests.host(prog);
-        assertEquals(0, linux.status(), linux.stderr());
-        Guests.Result mine = Guests.jmck("run", prog);
-        mine.assertSameAs(linux);
-        mine.assertHasLines("write across the limit: 4096", "write at the limit: EFBIG, SIGXFSZ: 1",
+        Guests.runsAsOnLinux(Guests.guest(flavor, "fsize").toString()).assertHasLines("write across the limit: 4096", "write at the limit: EFBIG, SIGXFSZ: 1",
                 "pwrite past it: EFBIG, SIGXFSZ: 2", "ftruncate past it: EFBIG, SIGXFSZ: 4",
                 "truncate past it: EFBIG, SIGXFSZ: 5", "append across it: 3996",
                 "child with the default action: killed by SIGXFSZ");
@@ -40,12 +33,7 @@ class LtpFoundAbiTest {
     @ParameterizedTest
     @ValueSource(strings = {"gcc", "musl"})
     void memoryLocks(String flavor) {
-        String prog = Guests.guest(flavor, "mlock").toString();
-        Guests.Result linux = Guests.host(prog);
-        assertEquals(0, linux.status(), linux.stderr());
-        Guests.Result mine = Guests.jmck("run", prog);
-        mine.assertSameAs(linux);
-        mine.assertHasLines("VmLck grew by: 12 kB, resident pages: 3", "smaps of the locked part: Rss 12 kB, Locked 12 kB",
+        Guests.runsAsOnLinux(Guests.guest(flavor, "mlock").toString()).assertHasLines("VmLck grew by: 12 kB, resident pages: 3", "smaps of the locked part: Rss 12 kB, Locked 12 kB",
                 "madvise(MADV_DONTNEED) of locked memory: EINVAL", "munlock of an unaligned address: 0, VmLck grew by: 0 kB",
                 "mlock across a hole: ENOMEM, VmLck grew by: 4 kB",
                 "mlock2(MLOCK_ONFAULT): 0, VmLck grew by: 16 kB, resident pages: 1",
@@ -63,12 +51,7 @@ class LtpFoundAbiTest {
     @ParameterizedTest
     @ValueSource(strings = {"gcc", "musl"})
     void prctlSettings(String flavor) {
-        String prog = Guests.guest(flavor, "prctl").toString();
-        Guests.Result linux = Guests.host(prog);
-        assertEquals(0, linux.status(), linux.stderr());
-        Guests.Result mine = Guests.jmck("run", "--cores", "2", prog);
-        mine.assertSameAs(linux);
-        mine.assertHasLines("set 70000: 0, get: 70000, in /proc: 70000", "child: inherited 70000, default after 0: 70000",
+        Guests.runsAsOnLinux(Guests.guest(flavor, "prctl").toString(), "--cores", "2").assertHasLines("set 70000: 0, get: 70000, in /proc: 70000", "child: inherited 70000, default after 0: 70000",
                 "set 0: back to 50000", "grandchild: adopted by the subreaper: 1, subreaper flag inherited: 0",
                 "wait after the child: an orphan: 1, its status: 7, SIGCHLD came: 1",
                 "NoNewPrivs after PR_SET_NO_NEW_PRIVS: 1", "PR_SET_THP_DISABLE: 0, get: 1, with a stray argument: EINVAL");
@@ -85,12 +68,7 @@ class LtpFoundAbiTest {
     @ParameterizedTest
     @ValueSource(strings = {"gcc", "musl"})
     void processIdsAndSignals(String flavor) {
-        String prog = Guests.guest(flavor, "procids").toString();
-        Guests.Result linux = Guests.host(prog);
-        assertEquals(0, linux.status(), linux.stderr());
-        Guests.Result mine = Guests.jmck("run", "--cores", "2", prog);
-        mine.assertSameAs(linux);
-        mine.assertHasLines("SA_RESETHAND: handler ran: 1, SA_SIGINFO kept and handler reset: 1",
+        Guests.runsAsOnLinux(Guests.guest(flavor, "procids").toString(), "--cores", "2").assertHasLines("SA_RESETHAND: handler ran: 1, SA_SIGINFO kept and handler reset: 1",
                 "tgkill with tgid -1: EINVAL, with tid -1: EINVAL", "tgkill of a real-time signal past RLIMIT_SIGPENDING: EAGAIN",
                 "rt_sigqueueinfo to a thread's id: 0, taken by the process: 1, value 42",
                 "timer_create with SIGEV_THREAD (the raw call): 0", "a child inherits it: 1",

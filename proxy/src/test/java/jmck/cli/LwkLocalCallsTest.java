@@ -1,8 +1,5 @@
 package jmck.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -13,12 +10,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class LwkLocalCallsTest {
     /** Runs prog natively and under jmck, asserts the same output and status, and that each line is there. */
     private static void sameAsLinux(String prog, String... lines) {
-        Guests.Result linux = Guests.host(prog);
-        assertEquals(0, linux.status(), linux.stderr());
-        Guests.Result mine = Guests.jmck("run", "--cores", "2", prog);
-        mine.assertSameAs(linux);
-        for (String line : lines)
-            assertTrue(mine.stdout().contains(line + "\n"), line);
+        Guests.runsAsOnLinux(prog, "--cores", "2").assertHasLines(lines);
     }
 
     /**
