@@ -23,6 +23,21 @@ class LtpFoundAbiTest {
     }
 
     /**
+     * clone08, signal06, clock_nanosleep01: clone(CLONE_PARENT) gave the child its caller as parent (an
+     * orphan once the caller exited); a signal frame that could not be written (an alternate stack made
+     * read-only) killed the process where Linux runs the SIGSEGV handler; clock_nanosleep interrupted by a
+     * handler said EINTR where the remaining time could not be written (EFAULT).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void parentsSignalFramesAndSleeps(String flavor) {
+        Guests.runsAsOnLinux(Guests.guest(flavor, "ltp_found").toString()).assertHasLines(
+                "CLONE_PARENT: the caller's parent waits for the child: 1, its parent was the caller's parent: 1",
+                "a frame on a read-only alternate stack: SIGHUP handled 0, SIGSEGV handled 1",
+                "clock_nanosleep with an unwritable remaining time, interrupted: -1 EFAULT");
+    }
+
+    /**
      * Memory locks (mlock05, mlock201, mlock203, mmap14, munlock01, munlockall01): mlock only faulted pages
      * in and the rest were no-ops, so VmLck stayed 0, smaps (the proxy's, from the host) had no such
      * mapping, MLOCK_ONFAULT faulted everything in, munlock refused an unaligned address, MAP_LOCKED and

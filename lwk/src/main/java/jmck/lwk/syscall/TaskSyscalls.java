@@ -107,12 +107,14 @@ final class TaskSyscalls {
             kernel.lifecycle().startThread(child);
             return child.tid();
         }
-        Process child = kernel.lifecycle().fork(t, (flags & CLONE_VM) != 0, registers);
+        boolean sibling = (flags & CLONE_PARENT) != 0;
+        Process child = kernel.lifecycle().fork(t, (flags & CLONE_VM) != 0, sibling, registers);
         if (child == null) {
             registers.close();
             return -Errno.EAGAIN;
         }
-        child.setExitSignal((int) (flags & 0xff));
+        // CLONE_PARENT: the caller's parent hears of the child as it hears of the caller (Linux's copy_process)
+        child.setExitSignal(sibling ? t.process().exitSignal() : (int) (flags & 0xff));
         Thread ct = child.threads().get(0);
         setTids(ct, child.mm(), flags, parentTid, childTid);
         if ((flags & CLONE_PARENT_SETTID) != 0 && child.mm() != mm)

@@ -1,0 +1,103 @@
+/* Linux ABI details LTP's syscall tests found wrong under jmck, one line each (LtpFoundAbiTest):
+ *   - clone(CLONE_PARENT) makes the child a sibling of its caller (clone08);
+ *   - a signal whose frame cannot be written (an unwritable alternate stack) becomes a SIGSEGV that runs
+ *     its own handler on the normal stack, not a kill (signal06, Linux's force_sigsegv);
+ *   - clock_nanosleep interrupted by a handler fails with EFAULT when the remaining time cannot be written
+ *     (clock_nanosleep01). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "errname.h"
+
+static char child_stack[64 * 1024] __attribute__((aligned(16)));
+static pid_t expected_parent;
+
+static int sibling(void *arg)
+{
+	(void)arg;
+	_exit(getppid() == expected_parent ? 0 : 1);
+}
+
+static void clone_parent(void)
+{
+	int pipefd[2];
+	if (pipe(pipefd))
+		exit(2);
+	pid_t middle = fork();
+	if (middle == 0) {
+		expected_parent = getppid();
+		pid_t c = clone(sibling, child_stack + sizeof child_stack, CLONE_PARENT | SIGCHLD, NULL);
+		if (write(pipefd[1], &c, sizeof c) != sizeof c)
+			_exit(3);
+		_exit(0); /* before the sibling runs, as likely as not: it must not become an orphan */
+	}
+	pid_t sib;
+	if (read(pipefd[0], &sib, sizeof sib) != sizeof sib)
+		exit(2);
+	int status, middle_status;
+	waitpid(middle, &middle_status, 0);
+	pid_t w = waitpid(sib, &status, 0);
+	printf("CLONE_PARENT: the caller's parent waits for the child: %d, its parent was the caller's parent: %d\n",
+	       w == sib, w == sib && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static volatile sig_atomic_t segv_handled, hup_handled;
+static void on_segv(int sig) { (void)sig; segv_handled++; }
+static void on_hup(int sig) { (void)sig; hup_handled++; }
+
+static void unwritable_altstack(void)
+{
+	size_t size = 4 * 65536;
+	void *alt = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	stack_t st = {.ss_sp = alt, .ss_size = size};
+	sigaltstack(&st, NULL);
+	struct sigaction sa = {.sa_handler = on_segv};
+	sigaction(SIGSEGV, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sa.sa_flags = SA_ONSTACK;
+	sigaction(SIGHUP, &sa, NULL);
+	mprotect(alt, size, PROT_READ);
+	raise(SIGHUP);
+	printf("a frame on a read-only alternate stack: SIGHUP handled %d, SIGSEGV handled %d\n", (int)hup_handled,
+	       (int)segv_handled);
+	mprotect(alt, size, PROT_READ | PROT_WRITE);
+	raise(SIGHUP);
+	printf("writable again: SIGHUP handled %d\n", (int)hup_handled);
+}
+
+static void on_alarm(int sig) { (void)sig; }
+
+static void nanosleep_bad_remain(void)
+{
+	struct sigaction sa = {.sa_handler = on_alarm};
+	sigaction(SIGALRM, &sa, NULL);
+	void *bad = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct timespec req = {.tv_sec = 5};
+	struct itimerval it = {.it_value = {.tv_usec = 50000}};
+	setitimer(ITIMER_REAL, &it, NULL);
+	long r = syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &req, bad);
+	printf("clock_nanosleep with an unwritable remaining time, interrupted: %ld %s\n", r, r ? errname(errno) : "");
+	setitimer(ITIMER_REAL, &it, NULL);
+	struct timespec rem = {0};
+	r = syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &req, &rem);
+	printf("with a writable one: %ld %s, some time left: %d\n", r, r ? errname(errno) : "", rem.tv_sec > 0);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IONBF, 0);
+	clone_parent();
+	unwritable_altstack();
+	nanosleep_bad_remain();
+	return 0;
+}
