@@ -3,7 +3,8 @@
  *   - a signal whose frame cannot be written (an unwritable alternate stack) becomes a SIGSEGV that runs
  *     its own handler on the normal stack, not a kill (signal06, Linux's force_sigsegv);
  *   - clock_nanosleep interrupted by a handler fails with EFAULT when the remaining time cannot be written
- *     (clock_nanosleep01). */
+ *     (clock_nanosleep01);
+ *   - membarrier answers QUERY with its commands and keeps registrations (membarrier01). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
@@ -93,11 +94,24 @@ static void nanosleep_bad_remain(void)
 	printf("with a writable one: %ld %s, some time left: %d\n", r, r ? errname(errno) : "", rem.tv_sec > 0);
 }
 
+static void membarrier_commands(void)
+{
+	long query = syscall(SYS_membarrier, 0, 0), bad_flags = syscall(SYS_membarrier, 0, 1);
+	int e = errno;
+	long before = syscall(SYS_membarrier, 8, 0); /* PRIVATE_EXPEDITED before REGISTER_PRIVATE_EXPEDITED */
+	int e2 = errno;
+	long reg = syscall(SYS_membarrier, 16, 0), after = syscall(SYS_membarrier, 8, 0);
+	printf("membarrier: QUERY has GLOBAL and PRIVATE_EXPEDITED: %d, bad flags: %s, unregistered: %s,"
+	       " registered: %ld %ld, GLOBAL: %ld\n", (query & 9) == 9, bad_flags ? errname(e) : "0",
+	       before ? errname(e2) : "0", reg, after, syscall(SYS_membarrier, 1, 0));
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	clone_parent();
 	unwritable_altstack();
 	nanosleep_bad_remain();
+	membarrier_commands();
 	return 0;
 }

@@ -53,7 +53,7 @@ final class MemorySyscalls {
         });
         LockSyscalls.register(d);
         d.register(Syscall.MINCORE, MemorySyscalls::mincore);
-        d.register(Syscall.MEMBARRIER, (t, a) -> a[0] == 0 ? 0 : -Errno.EINVAL); // MEMBARRIER_CMD_QUERY: none
+        d.register(Syscall.MEMBARRIER, (t, a) -> Membarrier.call(t, (int) a[0], a[1]));
     }
 
     private static final long MS_ASYNC = 1, MS_INVALIDATE = 2, MS_SYNC = 4;
