@@ -4,9 +4,11 @@
  *     its own handler on the normal stack, not a kill (signal06, Linux's force_sigsegv);
  *   - clock_nanosleep interrupted by a handler fails with EFAULT when the remaining time cannot be written
  *     (clock_nanosleep01);
- *   - membarrier answers QUERY with its commands and keeps registrations (membarrier01). */
+ *   - membarrier answers QUERY with its commands and keeps registrations (membarrier01);
+ *   - fexecve of a file with no name (a memfd, an unlinked file) runs it (execveat03). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -106,12 +108,38 @@ static void membarrier_commands(void)
 	       before ? errname(e2) : "0", reg, after, syscall(SYS_membarrier, 1, 0));
 }
 
-int main(void)
+static void fexecve_nameless(char **argv)
+{
+	int exe = open("/proc/self/exe", O_RDONLY), mem = memfd_create("copy", MFD_CLOEXEC);
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(exe, buf, sizeof buf)) > 0)
+		if (write(mem, buf, (size_t)n) != n)
+			exit(2);
+	close(exe);
+	pid_t c = fork();
+	if (c == 0) {
+		char *args[] = {argv[0], "from-memfd", NULL};
+		fexecve(mem, args, environ);
+		printf("fexecve of a memfd: %s\n", errname(errno));
+		_exit(1);
+	}
+	int status;
+	waitpid(c, &status, 0);
+	close(mem);
+}
+
+int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
+	if (argc > 1 && strcmp(argv[1], "from-memfd") == 0) {
+		printf("fexecve of a memfd: runs\n");
+		return 0;
+	}
 	clone_parent();
 	unwritable_altstack();
 	nanosleep_bad_remain();
 	membarrier_commands();
+	fexecve_nameless(argv);
 	return 0;
 }

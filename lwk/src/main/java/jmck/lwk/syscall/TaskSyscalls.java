@@ -250,8 +250,13 @@ final class TaskSyscalls {
         if (argv.isEmpty())
             argv.add(""); // Linux 5.18 and later: no program starts with argc 0
         Executable exe;
+        long r;
         try {
-            exe = Executable.open(Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)), path, argv);
+            // the file by its name, or, if it has none now (fexecve of an unlinked file), through the
+            // descriptor, which stays open until the program is loaded
+            Path fdLink = Path.of("/proc/self/fd/" + fd), file = Files.readSymbolicLink(fdLink);
+            exe = Executable.open(Files.exists(file) ? file : fdLink, path, argv);
+            r = kernel.lifecycle().exec(t, exe.elf(), path, exe.argv(), envp);
         } catch (ExecFormatException e) {
             // The caller reports it as on Linux (a shell prints "Exec format error", or runs a text file
             // itself); the kernel log says why.
@@ -262,7 +267,6 @@ final class TaskSyscalls {
         } finally {
             HostSyscall.call(3, fd, 0, 0);
         }
-        long r = kernel.lifecycle().exec(t, exe.elf(), path, exe.argv(), envp);
         if (r < 0)
             return r;
         return kernel.syscalls().forwarder().execDone(t, done -> {
