@@ -5,7 +5,8 @@
  *   - clock_nanosleep interrupted by a handler fails with EFAULT when the remaining time cannot be written
  *     (clock_nanosleep01);
  *   - membarrier answers QUERY with its commands and keeps registrations (membarrier01);
- *   - fexecve of a file with no name (a memfd, an unlinked file) runs it (execveat03). */
+ *   - fexecve of a file with no name (a memfd, an unlinked file) runs it (execveat03);
+ *   - with personality(STICKY_TIMEOUTS), select leaves its timeout as given (personality02). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -108,6 +111,18 @@ static void membarrier_commands(void)
 	       before ? errname(e2) : "0", reg, after, syscall(SYS_membarrier, 1, 0));
 }
 
+static void sticky_timeouts(void)
+{
+	struct timeval tv = {.tv_usec = 20000};
+	syscall(SYS_select, 0, NULL, NULL, NULL, &tv); /* musl's select copies the timeout */
+	printf("select's timeout afterwards: %ld us", (long)tv.tv_usec);
+	personality(PER_LINUX | STICKY_TIMEOUTS);
+	tv.tv_usec = 20000;
+	syscall(SYS_select, 0, NULL, NULL, NULL, &tv); /* musl's select copies the timeout */
+	printf(", with STICKY_TIMEOUTS: %ld us\n", (long)tv.tv_usec);
+	personality(PER_LINUX);
+}
+
 static void fexecve_nameless(char **argv)
 {
 	int exe = open("/proc/self/exe", O_RDONLY), mem = memfd_create("copy", MFD_CLOEXEC);
@@ -140,6 +155,7 @@ int main(int argc, char **argv)
 	unwritable_altstack();
 	nanosleep_bad_remain();
 	membarrier_commands();
+	sticky_timeouts();
 	fexecve_nameless(argv);
 	return 0;
 }

@@ -27,7 +27,8 @@ class LtpFoundAbiTest {
      * orphan once the caller exited); a signal frame that could not be written (an alternate stack made
      * read-only) killed the process where Linux runs the SIGSEGV handler; clock_nanosleep interrupted by a
      * handler said EINTR where the remaining time could not be written (EFAULT); membarrier01: membarrier
-     * knew no command; execveat03: fexecve of a file with no name (a memfd) failed with ENOENT.
+     * knew no command; execveat03: fexecve of a file with no name (a memfd) failed with ENOENT;
+     * personality02: select wrote the time left even with STICKY_TIMEOUTS.
      */
     @ParameterizedTest
     @ValueSource(strings = {"gcc", "musl"})
@@ -37,7 +38,7 @@ class LtpFoundAbiTest {
                 "a frame on a read-only alternate stack: SIGHUP handled 0, SIGSEGV handled 1",
                 "clock_nanosleep with an unwritable remaining time, interrupted: -1 EFAULT",
                 "membarrier: QUERY has GLOBAL and PRIVATE_EXPEDITED: 1, bad flags: EINVAL, unregistered: EPERM, registered: 0 0, GLOBAL: 0",
-                "fexecve of a memfd: runs");
+                "select's timeout afterwards: 0 us, with STICKY_TIMEOUTS: 20000 us", "fexecve of a memfd: runs");
     }
 
     /**
