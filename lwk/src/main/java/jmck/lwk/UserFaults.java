@@ -19,8 +19,6 @@ import jmck.lwk.signal.SigInfo;
  * that kill (Linux lets a handler run first, then faults again).
  */
 final class UserFaults {
-    /** si_code of SIGBUS for poisoned memory (a hardware memory error consumed). */
-    private static final int BUS_MCEERR_AR = 4;
     private final Kernel k;
 
     UserFaults(Kernel k) {
@@ -41,8 +39,7 @@ final class UserFaults {
             return false;
         if (wait[0] == null) {
             t.setTrap(X86.VEC_PF, err);
-            k.signals().force(t, SigInfo.fault(Signals.SIGBUS, c == UserfaultPages.POISONED ? BUS_MCEERR_AR
-                    : Signals.BUS_ADRERR, addr));
+            k.signals().force(t, SigInfo.fault(Signals.SIGBUS, Signals.BUS_ADRERR, addr)); // poisoned too, as Linux 6.x
             return true;
         }
         wait[0].blocked(k.scheduler().block(t, "userfaultfd page fault"));

@@ -45,7 +45,7 @@ public final class UserfaultDevice implements LocalFile {
 
     @Override
     public long ioctl(Thread t, long cmd, long arg) {
-        return (int) cmd == USERFAULTFD_IOC_NEW ? maker.make(t, (int) arg) : -Errno.ENOTTY;
+        return (int) cmd == USERFAULTFD_IOC_NEW ? maker.make(t, (int) arg) : -Errno.EINVAL;
     }
 
     @Override
