@@ -6,11 +6,15 @@
  *     (clock_nanosleep01);
  *   - membarrier answers QUERY with its commands and keeps registrations (membarrier01);
  *   - fexecve of a file with no name (a memfd, an unlinked file) runs it (execveat03);
- *   - with personality(STICKY_TIMEOUTS), select leaves its timeout as given (personality02). */
+ *   - with personality(STICKY_TIMEOUTS), select leaves its timeout as given (personality02);
+ *   - a page of a file mapping wholly past the file's end raises SIGBUS, for a syscall EFAULT (mmap13,
+ *     futex_wake05);
+ *   - a pseudo-terminal pair opens: grantpt, unlockpt and ptsname use the master's ioctls (ioctl01). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +127,62 @@ static void sticky_timeouts(void)
 	personality(PER_LINUX);
 }
 
+static sigjmp_buf bus_jump;
+static volatile int bus_code;
+
+static void on_bus(int sig, siginfo_t *info, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	bus_code = info->si_code;
+	siglongjmp(bus_jump, 1);
+}
+
+static const char *touch(volatile char *p)
+{
+	bus_code = 0;
+	if (sigsetjmp(bus_jump, 1) == 0)
+		*p = 1;
+	return bus_code == BUS_ADRERR ? "SIGBUS (BUS_ADRERR)" : bus_code ? "SIGBUS (other)" : "no signal";
+}
+
+static void past_the_end(void)
+{
+	struct sigaction sa = {.sa_sigaction = on_bus, .sa_flags = SA_SIGINFO};
+	sigaction(SIGBUS, &sa, NULL);
+	char name[] = "/tmp/ltp_found_XXXXXX";
+	int fd = mkstemp(name);
+	unlink(name);
+	long page = sysconf(_SC_PAGESIZE);
+	if (ftruncate(fd, page / 2))
+		exit(2);
+	char *m = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	printf("file of half a page mapped for two: the first page: %s", touch(m + 100));
+	printf(", the second: %s", touch(m + page + 1));
+	if (ftruncate(fd, 0))
+		exit(2);
+	munmap(m, 2 * page);
+	m = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	printf(", a page of an empty file: %s", touch(m));
+	int p[2];
+	if (pipe(p))
+		exit(2);
+	errno = 0;
+	long w = write(p[1], m, 16);
+	printf(", write from it: %ld %s\n", w, w < 0 ? errname(errno) : "");
+	close(fd);
+}
+
+static void pseudo_terminal(void)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	int ok = m >= 0 && grantpt(m) == 0 && unlockpt(m) == 0 && ptsname(m) != NULL;
+	int s = ok ? open(ptsname(m), O_RDWR | O_NOCTTY) : -1;
+	char buf[8] = {0};
+	int echoed = s >= 0 && write(m, "hi\n", 3) == 3 && read(s, buf, sizeof buf) == 3;
+	printf("pseudo-terminal: master and slave open: %d, a line through it: %d\n", s >= 0, echoed);
+}
+
 static void fexecve_nameless(char **argv)
 {
 	int exe = open("/proc/self/exe", O_RDONLY), mem = memfd_create("copy", MFD_CLOEXEC);
@@ -156,6 +216,8 @@ int main(int argc, char **argv)
 	nanosleep_bad_remain();
 	membarrier_commands();
 	sticky_timeouts();
+	past_the_end();
+	pseudo_terminal();
 	fexecve_nameless(argv);
 	return 0;
 }

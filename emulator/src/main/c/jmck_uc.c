@@ -198,9 +198,11 @@ static void block_boundary_work(jmck_core *c)
 		store(&c->paused, 0); /* then look again: a new step may have begun meanwhile */
 	}
 	service_flush(c);
+	/* Not while this core's own exclusive step runs (its kick hook runs at that block's start): the cores
+	 * holding the other tokens wait for the step to end, and it would wait for a token. */
 	if ((load(&c->pending) & PENDING_YIELD)
 			&& (__atomic_fetch_and(&c->pending, ~PENDING_YIELD, __ATOMIC_SEQ_CST) & PENDING_YIELD)
-			&& host_cpus_wanted())
+			&& host_cpus_wanted() && __atomic_load_n(&world_owner, __ATOMIC_SEQ_CST) != c)
 		hand_over_host_cpu(c); /* a kick that came meanwhile is seen just below */
 	if (load(&c->pending) & PENDING_KICK)
 		uc_emu_stop(c->uc);

@@ -196,7 +196,7 @@ final class FdCalls {
 
     /**
      * The ioctl requests whose argument the proxy knows how to pass (any other is ENOTTY: a pointer inside
-     * an unknown structure would reach the proxy's own memory). Terminals, FIONREAD/FIONBIO, loop devices
+     * an unknown structure would reach the proxy's own memory). Terminals and pseudo-terminals, FIONREAD/FIONBIO, loop devices
      * and their control file (as LTP's device library uses them), block device sizes, file flags.
      */
     private static final java.util.Map<Integer, Shape> IOCTLS = new java.util.HashMap<>();
@@ -216,6 +216,24 @@ final class FdCalls {
         ioctl(Arg.IN, 8, 0x5414 /* TIOCSWINSZ */);
         ioctl(Arg.OUT, 4, 0x541B /* FIONREAD */, 0x540F /* TIOCGPGRP */, 0x5429 /* TIOCGSID */);
         ioctl(Arg.IN, 4, 0x5410 /* TIOCSPGRP */, 0x5421 /* FIONBIO */, 0x5452 /* FIOASYNC */);
+        ioctl(Arg.VALUE, 0, 0x540C /* TIOCEXCL */, 0x540D /* TIOCNXCL */, 0x5425 /* TCSBRKP */, 0x5427 /* TIOCSBRK */,
+                0x5428 /* TIOCCBRK */, 0x40045436 /* TIOCSIG */, 0x5437 /* TIOCVHANGUP */);
+        ioctl(Arg.OUT, 4, 0x5411 /* TIOCOUTQ */, 0x5415 /* TIOCMGET */, 0x5424 /* TIOCGETD */,
+                0x80045440 /* TIOCGEXCL */, 0x80045432 /* TIOCGDEV */);
+        ioctl(Arg.IN, 4, 0x5416, 0x5417, 0x5418 /* TIOCMBIS, TIOCMBIC, TIOCMSET */, 0x5423 /* TIOCSETD */,
+                0x5420 /* TIOCPKT */);
+        ioctl(Arg.IN, 1, 0x5412 /* TIOCSTI */);
+        ioctl(Arg.OUT, 44, 0x802C542A /* TCGETS2 */);
+        ioctl(Arg.OUT, 18, 0x5405 /* TCGETA: the old struct termio */);
+        ioctl(Arg.IN, 18, 0x5406, 0x5407, 0x5408 /* TCSETA, TCSETAW, TCSETAF */);
+        ioctl(Arg.IN, 44, 0x402C542B, 0x402C542C, 0x402C542D /* TCSETS2, TCSETSW2, TCSETSF2 */);
+        // pseudo-terminals: the master's number and lock (grantpt, unlockpt, ptsname)
+        ioctl(Arg.OUT, 4, 0x80045430 /* TIOCGPTN */, 0x80045439 /* TIOCGPTLCK */, 0x80045438 /* TIOCGPKT */);
+        ioctl(Arg.IN, 4, 0x40045431 /* TIOCSPTLCK */);
+        // the random device's entropy count, TUN devices' features and interface
+        ioctl(Arg.OUT, 4, 0x80045200 /* RNDGETENTCNT */, 0x800454cf /* TUNGETFEATURES */);
+        ioctl(Arg.INOUT, 40, 0x400454ca /* TUNSETIFF */);
+        ioctl(Arg.OUT, 40, 0x800454d2 /* TUNGETIFF */);
         // loop devices: /dev/loop-control, then LOOP_SET_FD with a guest fd, status old and 64-bit
         ioctl(Arg.VALUE, 0, 0x4C80, 0x4C81, 0x4C82 /* LOOP_CTL_ADD, _REMOVE, _GET_FREE */, 0x4C01 /* LOOP_CLR_FD */,
                 0x4C07 /* LOOP_SET_CAPACITY */, 0x4C08 /* LOOP_SET_DIRECT_IO */, 0x4C09 /* LOOP_SET_BLOCK_SIZE */);

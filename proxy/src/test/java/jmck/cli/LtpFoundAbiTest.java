@@ -28,7 +28,9 @@ class LtpFoundAbiTest {
      * read-only) killed the process where Linux runs the SIGSEGV handler; clock_nanosleep interrupted by a
      * handler said EINTR where the remaining time could not be written (EFAULT); membarrier01: membarrier
      * knew no command; execveat03: fexecve of a file with no name (a memfd) failed with ENOENT;
-     * personality02: select wrote the time left even with STICKY_TIMEOUTS.
+     * personality02: select wrote the time left even with STICKY_TIMEOUTS; mmap13, futex_wake05: a page
+     * past the end of a mapped file read as zeros (Linux: SIGBUS, and EFAULT for a syscall); ioctl01:
+     * grantpt and unlockpt failed (ENOTTY for the pseudo-terminal ioctls), so no pty could be opened.
      */
     @ParameterizedTest
     @ValueSource(strings = {"gcc", "musl"})
@@ -38,7 +40,10 @@ class LtpFoundAbiTest {
                 "a frame on a read-only alternate stack: SIGHUP handled 0, SIGSEGV handled 1",
                 "clock_nanosleep with an unwritable remaining time, interrupted: -1 EFAULT",
                 "membarrier: QUERY has GLOBAL and PRIVATE_EXPEDITED: 1, bad flags: EINVAL, unregistered: EPERM, registered: 0 0, GLOBAL: 0",
-                "select's timeout afterwards: 0 us, with STICKY_TIMEOUTS: 20000 us", "fexecve of a memfd: runs");
+                "select's timeout afterwards: 0 us, with STICKY_TIMEOUTS: 20000 us",
+                "file of half a page mapped for two: the first page: no signal, the second: SIGBUS (BUS_ADRERR), a page"
+                        + " of an empty file: SIGBUS (BUS_ADRERR), write from it: -1 EFAULT",
+                "pseudo-terminal: master and slave open: 1, a line through it: 1", "fexecve of a memfd: runs");
     }
 
     /**

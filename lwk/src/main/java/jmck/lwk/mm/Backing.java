@@ -27,6 +27,11 @@ public interface Backing {
     /** Copies the bytes at [offset, offset+length) of this object to physical address pa. */
     void fill(PhysicalMemory mem, long pa, long offset, long length);
 
+    /** A host file's size now (a page wholly past it raises SIGBUS); -1 for anything else. */
+    default long currentSize() {
+        return -1;
+    }
+
     default boolean anonymous() {
         return false;
     }

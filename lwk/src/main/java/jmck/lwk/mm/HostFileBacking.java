@@ -34,6 +34,12 @@ public final class HostFileBacking implements Backing {
         }
     }
 
+    @Override
+    public long currentSize() {
+        FileId now = FileId.ofFd(fd); // null for a device or pipe, which has no end to fault past
+        return now == null ? -1 : now.size();
+    }
+
     /** A backing for the host descriptor fd (now owned by it), named as the host names the file. */
     public static HostFileBacking of(int fd) {
         String path = "?";
