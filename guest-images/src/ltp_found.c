@@ -9,7 +9,9 @@
  *   - with personality(STICKY_TIMEOUTS), select leaves its timeout as given (personality02);
  *   - a page of a file mapping wholly past the file's end raises SIGBUS, for a syscall EFAULT (mmap13,
  *     futex_wake05);
- *   - a pseudo-terminal pair opens: grantpt, unlockpt and ptsname use the master's ioctls (ioctl01). */
+ *   - a pseudo-terminal pair opens: grantpt, unlockpt and ptsname use the master's ioctls (ioctl01);
+ *   - name_to_handle_at with a handle too small writes the mount id too: EFAULT if it cannot
+ *     (name_to_handle_at02). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -183,6 +185,18 @@ static void pseudo_terminal(void)
 	printf("pseudo-terminal: master and slave open: %d, a line through it: %d\n", s >= 0, echoed);
 }
 
+static void handle_too_small(void)
+{
+	struct file_handle fh = {.handle_bytes = 0};
+	int mount_id;
+	void *bad = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long small = name_to_handle_at(AT_FDCWD, "/", &fh, &mount_id, 0);
+	int e = errno;
+	long bad_id = name_to_handle_at(AT_FDCWD, "/", &fh, bad, 0);
+	printf("name_to_handle_at with no room for the handle: %s, and an unwritable mount id: %s\n",
+	       small ? errname(e) : "0", bad_id ? errname(errno) : "0");
+}
+
 static void fexecve_nameless(char **argv)
 {
 	int exe = open("/proc/self/exe", O_RDONLY), mem = memfd_create("copy", MFD_CLOEXEC);
@@ -218,6 +232,7 @@ int main(int argc, char **argv)
 	sticky_timeouts();
 	past_the_end();
 	pseudo_terminal();
+	handle_too_small();
 	fexecve_nameless(argv);
 	return 0;
 }

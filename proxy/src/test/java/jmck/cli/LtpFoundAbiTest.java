@@ -30,7 +30,8 @@ class LtpFoundAbiTest {
      * knew no command; execveat03: fexecve of a file with no name (a memfd) failed with ENOENT;
      * personality02: select wrote the time left even with STICKY_TIMEOUTS; mmap13, futex_wake05: a page
      * past the end of a mapped file read as zeros (Linux: SIGBUS, and EFAULT for a syscall); ioctl01:
-     * grantpt and unlockpt failed (ENOTTY for the pseudo-terminal ioctls), so no pty could be opened.
+     * grantpt and unlockpt failed (ENOTTY for the pseudo-terminal ioctls), so no pty could be opened;
+     * name_to_handle_at02: with EOVERFLOW the mount id was not written, so a bad pointer went unnoticed.
      */
     @ParameterizedTest
     @ValueSource(strings = {"gcc", "musl"})
@@ -43,7 +44,9 @@ class LtpFoundAbiTest {
                 "select's timeout afterwards: 0 us, with STICKY_TIMEOUTS: 20000 us",
                 "file of half a page mapped for two: the first page: no signal, the second: SIGBUS (BUS_ADRERR), a page"
                         + " of an empty file: SIGBUS (BUS_ADRERR), write from it: -1 EFAULT",
-                "pseudo-terminal: master and slave open: 1, a line through it: 1", "fexecve of a memfd: runs");
+                "pseudo-terminal: master and slave open: 1, a line through it: 1",
+                "name_to_handle_at with no room for the handle: EOVERFLOW, and an unwritable mount id: EFAULT",
+                "fexecve of a memfd: runs");
     }
 
     /**
