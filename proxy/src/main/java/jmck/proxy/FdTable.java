@@ -397,11 +397,16 @@ final class FdTable {
                     t.markLocal(g, local[g]);
             }
         t.generated.addAll(generated);
+        RunningPrograms.INSTANCE.forked(this, t);
         return t;
     }
 
     /** The host fd of execve's file while the LWK loads it, or -1. */
     private int execFile = -1;
+
+    synchronized int execFile() {
+        return execFile;
+    }
 
     /** Keeps execve's file open until the exec is over (a later exec, the end of this one, or the process). */
     synchronized void holdExecFile(int h) {
@@ -414,6 +419,7 @@ final class FdTable {
     synchronized void closeAll() {
         if (owner > 0)
             RecordLocks.INSTANCE.exited(owner);
+        RunningPrograms.INSTANCE.ended(this);
         if (directory != null)
             directory.close();
         holdExecFile(-1);

@@ -361,6 +361,8 @@ public final class ProxySession {
             }
             case PATH_CALL -> pathCall(hc, args);
             case EXEC_DONE -> {
+                if (hc.fds().execFile() >= 0) // the process runs that file now: it may not be written (ETXTBSY)
+                    RunningPrograms.INSTANCE.exec(hc.fds(), hc.fds().execFile());
                 hc.fds().closeOnExec();
                 yield 0;
             }

@@ -115,4 +115,20 @@ class LtpFoundAbiTest {
                 "child: closed all but its file: 1, opens again: 1",
                 "parent: the child exited 0: 1, its own fds are still open: 1");
     }
+
+    /**
+     * execve's permission checks and ETXTBSY (creat07, execve02, execve04; prctl06 runs an execute-only
+     * set-user-ID program as nobody): the proxy opened the program as itself (root), so nobody could run a
+     * 0700 file, and the host never saw the LWK's programs run, so a running program could be written,
+     * truncated, even replaced under its process, and a file open for writing could be executed.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void execPermissionAndTextBusy(String flavor) {
+        Guests.runsAsOnLinux(Guests.guest(flavor, "execperm").toString()).assertHasLines(
+                "0755, as root: ran, as nobody: ran", "0700, as root: ran, as nobody: EACCES", "0644, as root: EACCES",
+                "06111 (execute only), as nobody: ran", "open for writing, execve: ETXTBSY, closed again: ran",
+                "while it runs: open for writing: ETXTBSY, O_TRUNC: ETXTBSY, truncate: ETXTBSY, creat: ETXTBSY, open for reading: 0",
+                "after it ended: open for writing: 0");
+    }
 }
