@@ -150,8 +150,15 @@ final class FdCalls {
             case F_SETFL: case F_NOTIFY: case F_SETLEASE: { // the host's signals for the file come to FdSignals first
                 boolean signals = cmd == F_SETFL ? (arg & O_ASYNC) != 0 : cmd == F_NOTIFY ? (arg & ~DN_MULTISHOT) != 0
                         : arg != F_UNLCK;
-                long r = signals ? FdSignals.INSTANCE.arm(h, (int) fd, fds.signalSink(), cmd != F_SETFL, fds.owner()) : 0;
-                return r < 0 ? r : HostSyscall.call(SYS_FCNTL, h, cmd, arg);
+                long r = signals ? FdSignals.INSTANCE.arm(h, (int) fd, fds.signalSink()) : 0;
+                // as Linux, F_NOTIFY and a lease make the caller the owner if there is none (before the host
+                // call: a lease may break at once)
+                boolean owned = r == 0 && signals && cmd != F_SETFL && FdSignals.INSTANCE.ownIfNone(h, fds.owner());
+                if (r == 0)
+                    r = HostSyscall.call(SYS_FCNTL, h, cmd, arg);
+                if (r < 0 && owned)
+                    FdSignals.INSTANCE.setOwner(h, (int) fd, F_OWNER_PID, 0);
+                return r;
             }
             case F_DUPFD_QUERY: {
                 int other = fds.host(arg);
@@ -262,7 +269,7 @@ final class FdCalls {
         if (req == FIOASYNC) { // O_ASYNC by another name: the host's signals for the file come to FdSignals first
             byte[] on = mem.readGuest(arg, 4);
             long r = on == null ? -Errno.EFAULT : on[0] == 0 && on[1] == 0 && on[2] == 0 && on[3] == 0 ? 0
-                    : FdSignals.INSTANCE.arm(h, (int) fd, fds.signalSink(), false, 0);
+                    : FdSignals.INSTANCE.arm(h, (int) fd, fds.signalSink());
             if (r < 0)
                 return r;
         }

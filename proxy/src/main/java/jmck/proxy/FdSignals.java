@@ -98,11 +98,23 @@ final class FdSignals {
     }
 
     /**
-     * Guest fd g (host fd h) may raise signals now (O_ASYNC, F_NOTIFY, F_SETLEASE): the host sends them to
-     * this proxy's thread, which passes them to sink. With ownIfNone (F_NOTIFY, F_SETLEASE), a file without
-     * an owner gets process pid as its owner, as Linux makes the caller the owner then. Returns 0 or -errno.
+     * F_NOTIFY and F_SETLEASE make process pid the owner of host fd h's file if it has none, as on Linux;
+     * true if it did.
      */
-    long arm(int h, int g, Sink sink, boolean ownIfNone, int pid) {
+    synchronized boolean ownIfNone(int h, int pid) {
+        Owner o = owners.computeIfAbsent(h, k -> new Owner());
+        if (o.pid != 0)
+            return false;
+        o.type = F_OWNER_PID;
+        o.pid = pid;
+        return true;
+    }
+
+    /**
+     * Guest fd g (host fd h) may raise signals now (O_ASYNC, F_NOTIFY, F_SETLEASE): the host sends them to
+     * this proxy's thread, which passes them to sink. Returns 0 or -errno.
+     */
+    long arm(int h, int g, Sink sink) {
         int thread = thread();
         if (thread <= 0)
             return -12; // ENOMEM: no thread to take them
@@ -118,10 +130,6 @@ final class FdSignals {
             Owner o = owners.computeIfAbsent(h, k -> new Owner());
             o.guestFd = g;
             o.sink = sink;
-            if (ownIfNone && o.pid == 0) {
-                o.type = F_OWNER_PID;
-                o.pid = pid;
-            }
             if (!o.armed) {
                 o.armed = true;
                 armed.incrementAndGet();

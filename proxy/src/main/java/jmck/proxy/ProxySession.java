@@ -152,6 +152,7 @@ public final class ProxySession {
         if (s == null)
             return;
         RecordLocks.INSTANCE.exited(pid); // now, as Linux drops them before the parent hears of the exit
+        RunningPrograms.INSTANCE.ended(s.fds); // likewise, its program may be written again
         s.done = true;
         s.channel.markExited();
         s.release();
