@@ -59,6 +59,8 @@ final class ReturnToUser implements Scheduler.SliceHooks {
         if (t.alive() && t.process().stopSignal() != 0 && !traced) // job control: off the core until SIGCONT
             synchronized (k.processes().taskLock()) { // SIGCONT takes it to resume the parked threads
                 if (t.process().stopSignal() != 0) {
+                    if (ptrace.traced(t)) // attached just now: it traps for its tracer on its next way out
+                        return false;
                     k.scheduler().block(t, "stopped");
                     t.process().park(t);
                     return false;

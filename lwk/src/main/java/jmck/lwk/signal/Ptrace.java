@@ -180,6 +180,7 @@ public final class Ptrace {
             if (tr.thread().process() == p) {
                 tracees.remove(tr.thread());
                 tracers.add(tr.tracer());
+                endAttachWait(tr); // it died before it trapped: ATTACH succeeded all the same
             } else if (tr.tracer() == p) {
                 tracees.remove(tr.thread());
                 if ((tr.options & Tracee.O_EXITKILL) != 0)
@@ -257,23 +258,30 @@ public final class Ptrace {
                 tr.stopSignal = groupStop;
                 tr.groupStop = true;
             }
-            if (tr.stopSignal == 0)
+            if (tr.stopSignal == 0) {
+                endAttachWait(tr); // SIGCONT ended the job-control stop before it trapped: it runs on, traced
                 return false;
+            }
             tr.groupStopTrapped |= groupStop != 0;
             tr.regs = UserRegs.read(cpu, t.syscallNr());
             tr.fpu = FpuState.save(cpu);
             tr.parked = true;
             tr.toReport = true;
             scheduler.block(t, "traced");
-            if (tr.attachWaiter != null) {
-                scheduler.wakeIfWaiting(tr.attachWaiter, tr.attachSeq, 0);
-                tr.attachWaiter = null;
-            }
+            endAttachWait(tr);
             wakeWaiters(tr.tracer());
             if (!tr.tracer().action(Signals.SIGCHLD).has(SigAction.SA_NOCLDSTOP))
                 signals.send(tr.tracer(), new SigInfo(Signals.SIGCHLD, Signals.CLD_TRAPPED, 0, 0, t.tid(),
                         (int) t.process().credentials().uid(), tr.stopSignal));
             return true;
+        }
+    }
+
+    /** A tracer waiting in PTRACE_ATTACH for tr to trap returns 0. Under the task lock. */
+    private void endAttachWait(Tracee tr) {
+        if (tr.attachWaiter != null) {
+            scheduler.wakeIfWaiting(tr.attachWaiter, tr.attachSeq, 0);
+            tr.attachWaiter = null;
         }
     }
 
