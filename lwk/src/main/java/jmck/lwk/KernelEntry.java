@@ -18,14 +18,16 @@ import jmck.lwk.trace.FaultEvent;
 /**
  * Where every trap from a core arrives (Linux's entry_64.S and traps.c, McKernel's arch/x86_64 interrupt
  * code): a `syscall` instruction ({@link #syscall}) or a CPU exception ({@link #interrupt}), the #PF among
- * them ({@link #pageFault}). Both run inside the CPU's native hook, on the host thread running that core,
+ * them ({@link #pageFault}; a userfaultfd's faults: {@link UserFaults}). Both run inside the CPU's native hook, on the host thread running that core,
  * and return whether the core goes on running guest code or stops.
  */
 final class KernelEntry implements Core.TrapEntry {
     private final Kernel k;
+    private final UserFaults userFaults;
 
     KernelEntry(Kernel k) {
         this.k = k;
+        this.userFaults = new UserFaults(k);
     }
 
     /** A core executed `syscall`. Runs inside the CPU's syscall hook. */
@@ -85,6 +87,8 @@ final class KernelEntry implements Core.TrapEntry {
         int err = cpu.trapErrorCode();
         FaultOutcome.Access access = (err & X86.PF_FETCH) != 0 ? FaultOutcome.Access.EXEC
                 : (err & X86.PF_WRITE) != 0 ? FaultOutcome.Access.WRITE : FaultOutcome.Access.READ;
+        if (userFaults.caught(t, cpu, addr, access, err))
+            return Cpu.STOP; // a userfaultfd answers it: t waits (or gets SIGBUS)
         EventSink sink = k.eventSink();
         DebugHooks d = k.debugHooks();
         if (d != null)

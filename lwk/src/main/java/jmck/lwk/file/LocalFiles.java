@@ -128,6 +128,8 @@ public final class LocalFiles {
                 pidFiles.forget(p);
             else if (e.file instanceof SignalFile f)
                 signalFiles.forget(f);
+            else if (e.file instanceof UserfaultFile u)
+                u.released();
         }
     }
 

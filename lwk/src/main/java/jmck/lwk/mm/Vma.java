@@ -29,6 +29,8 @@ public final class Vma {
     static final int WIPE_ON_FORK = 1, DONT_FORK = 2;
     /** mseal(2): the VMA's extent and protection can no longer change ({@link Seals}). */
     boolean sealed;
+    /** The userfaultfd registration that catches its faults, or null ({@link UserfaultPages}). */
+    UserfaultRange userfault;
 
     Vma(long start, long end, int prot, boolean shared, boolean growsDown, Backing backing, long offset, String name,
             PageSize maxPage) {
@@ -59,6 +61,7 @@ public final class Vma {
         upper.lock = lock;
         upper.onFork = onFork;
         upper.sealed = sealed;
+        upper.userfault = userfault;
         end = at;
         return upper;
     }

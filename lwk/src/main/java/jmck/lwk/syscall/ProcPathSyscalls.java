@@ -9,11 +9,13 @@ import jmck.lwk.proc.Thread;
 
 /**
  * The calls that take a path, where the LWK looks first (as McKernel's sys_open does): a path under /proc
- * that names an LWK process is answered from the LWK ({@link ProcFs}); any other path goes to the host as
+ * that names an LWK process is answered from the LWK ({@link ProcFs}), and /dev/userfaultfd is the LWK's
+ * (its ioctl makes userfaultfds: {@link UserfaultfdSyscalls}); any other path goes to the host as
  * the guest gave it. Relative paths under another directory fd go to the host too.
  */
 final class ProcPathSyscalls {
     private static final int O_ACCMODE = 3, O_RDONLY = 0, AT_FDCWD = -100;
+    private static final String USERFAULTFD_DEVICE = "/dev/userfaultfd";
     /** Which argument is the path, and which the directory fd it is relative to (-1: the working directory). */
     private record PathArg(int path, int dirfd) {}
 
@@ -35,8 +37,11 @@ final class ProcPathSyscalls {
 
     private final ProcFs proc;
 
-    ProcPathSyscalls(SyscallContext kernel, jmck.lwk.ipc.Ipc ipc) {
+    private final UserfaultfdSyscalls userfaultfd;
+
+    ProcPathSyscalls(SyscallContext kernel, jmck.lwk.ipc.Ipc ipc, UserfaultfdSyscalls userfaultfd) {
         this.proc = new ProcFs(kernel, ipc);
+        this.userfaultfd = userfaultfd;
     }
 
     void register(SyscallDispatcher d) {
@@ -51,6 +56,9 @@ final class ProcPathSyscalls {
         long pathAddr = a[arg.path];
         if (pathAddr == 0 || arg.dirfd >= 0 && (int) a[arg.dirfd] != AT_FDCWD && !startsWithSlash(t, pathAddr))
             return d.forward(t, call, a); // the host decides (EFAULT, or relative to the directory fd)
+        if ((call == Syscall.OPEN || call == Syscall.OPENAT) && startsWith(t, pathAddr, USERFAULTFD_DEVICE)
+                && t.process().mm().readCString(pathAddr, 4096).equals(USERFAULTFD_DEVICE))
+            return userfaultfd.openDevice(t, (int) a[arg.path + 1]); // its userfaultfds are the LWK's
         if (!startsWith(t, pathAddr, "/proc/"))
             return d.forward(t, call, a);
         String path = t.process().mm().readCString(pathAddr, 4096);

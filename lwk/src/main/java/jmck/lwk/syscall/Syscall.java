@@ -355,7 +355,7 @@ public enum Syscall {
     KEXEC_FILE_LOAD(320, "kexec_file_load", UNSUPPORTED, "fd, fd, d, str, x"),
     BPF(321, "bpf", UNSUPPORTED, "d, ptr, d"),
     EXECVEAT(322, "execveat", LOCAL, "dirfd, path, ptr, ptr, x"),
-    USERFAULTFD(323, "userfaultfd", UNSUPPORTED, "cflags", NEW_FD),
+    USERFAULTFD(323, "userfaultfd", LOCAL, "cflags", NEW_FD),
     MEMBARRIER(324, "membarrier", LOCAL, "d, x, d"),
     MLOCK2(325, "mlock2", LOCAL, "ptr, x, x"),
     COPY_FILE_RANGE(326, "copy_file_range", DELEGATED, "fd, inout:8, fd, inout:8, d, x"),

@@ -18,7 +18,9 @@ public final class SyscallTable {
         new CredentialSyscalls(k).register(d);
         IpcSyscalls ipc = new IpcSyscalls(k);
         ipc.register(d);
-        new ProcPathSyscalls(k, ipc.ipc).register(d);
+        UserfaultfdSyscalls userfaultfd = new UserfaultfdSyscalls(k);
+        userfaultfd.register(d);
+        new ProcPathSyscalls(k, ipc.ipc, userfaultfd).register(d);
         new ProcessVmSyscalls(k).register(d);
         new MachineSyscalls(k).register(d);
         new PidfdSyscalls(k).register(d);
