@@ -33,6 +33,7 @@ static inline const char *errname(int e)
 	case EINVAL: return "EINVAL";
 	case EMFILE: return "EMFILE";
 	case ENOTTY: return "ENOTTY";
+	case ETXTBSY: return "ETXTBSY";
 	case ENOSPC: return "ENOSPC";
 	case ESPIPE: return "ESPIPE";
 	case EPIPE: return "EPIPE";

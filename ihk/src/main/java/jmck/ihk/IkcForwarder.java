@@ -96,6 +96,8 @@ public final class IkcForwarder implements SyscallForwarder {
     /** What takes the writes to a writable generated file, by token; kept while its process lives. */
     private final Map<Long, java.util.function.ToLongFunction<byte[]>> writers = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong(), retiredDirectReads = new AtomicLong();
+    /** Signals the host raised for guests' files, which the proxies pass on. */
+    private final OwnerSignals ownerSignals;
 
     /**
      * A forwarder whose channels and generated files are files; it rings the proxies on doorbell (the
@@ -105,6 +107,7 @@ public final class IkcForwarder implements SyscallForwarder {
         this.kernel = kernel;
         this.files = files;
         this.doorbell = doorbell;
+        this.ownerSignals = new OwnerSignals(kernel, files);
         kernel.addPoller(this::poll);
     }
 
@@ -169,14 +172,14 @@ public final class IkcForwarder implements SyscallForwarder {
         c.waiting[slot] = t;
         c.then[slot] = then;
         c.call[slot] = call;
-        c.channel.setLimits(slot, checkedWith(t, call, args), t.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_FSIZE));
+        c.channel.setLimits(slot, CallCredentials.capabilities(t, call, args), t.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_FSIZE));
         System.arraycopy(args, 0, c.args[slot], 0, 6);
         c.inFlight.incrementAndGet();
         long seq = sequence.incrementAndGet();
         c.postedAt[slot] = System.nanoTime();
         c.channel.publish(slot, t.tid(), seq, nr, args, t.process().umask(),
-                t.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_NOFILE), (int) checkedAs(t, call, args, true),
-                (int) checkedAs(t, call, args, false));
+                t.process().rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_NOFILE), CallCredentials.uid(t, call, args),
+                CallCredentials.gid(t, call, args));
         if (c.channel.needsWorker())
             doorbell.ringProxies(); // the proxy starts workers on demand
         EventSink sink = kernel.eventSink();
@@ -220,30 +223,6 @@ public final class IkcForwarder implements SyscallForwarder {
     private record Completed(Thread thread, Syscall call, long[] args, LongUnaryOperator then, long result,
             DirectReads direct, int offeredFd, int generation, boolean interrupted) {}
 
-    private static final long AT_EACCESS = 0x200;
-
-    /**
-     * The uid (or gid) the host checks a call's permissions with: the process's filesystem id, except for
-     * access and faccessat (without AT_EACCESS), which Linux checks with the real ids.
-     */
-    /**
-     * The effective capabilities the host checks the call with: the process's, or for access checks with
-     * the real ids, none unless the real uid is 0, then the permitted set (Linux's do_faccessat).
-     */
-    private static long checkedWith(Thread t, Syscall call, long[] args) {
-        jmck.lwk.proc.Capabilities caps = t.process().capabilities();
-        boolean real = call == Syscall.ACCESS || call == Syscall.FACCESSAT
-                || call == Syscall.FACCESSAT2 && (args[3] & AT_EACCESS) == 0;
-        return !real ? caps.effective() : t.process().credentials().uid() == 0 ? caps.permitted() : 0;
-    }
-
-    private static long checkedAs(Thread t, Syscall call, long[] args, boolean uid) {
-        jmck.lwk.proc.Credentials c = t.process().credentials();
-        boolean real = call == Syscall.ACCESS || call == Syscall.FACCESSAT
-                || call == Syscall.FACCESSAT2 && (args[3] & AT_EACCESS) == 0;
-        return uid ? (real ? c.uid() : c.fsuid()) : (real ? c.gid() : c.fsgid());
-    }
-
     /**
      * Takes what a slot whose response the caller has taken holds, and frees it (from then on another core
      * may reuse it). By the spinning thread, or by the poll under c's lock.
@@ -272,6 +251,7 @@ public final class IkcForwarder implements SyscallForwarder {
     private long finish(Completed done) {
         Thread t = done.thread();
         long result = done.result();
+        ownerSignals.deliver(); // what the call raised for a file's owner is pending when it returns, as on Linux
         boolean live = t != null && t.alive();
         EventSink sink = kernel.eventSink();
         if (sink != null && t != null)

@@ -96,7 +96,7 @@ public final class Kernel implements SyscallContext {
 
     // ---- the kernel's mechanisms ----
     private final ProcessExit exits = new ProcessExit(this);
-    private final Signals signals = new Signals(exits, processes.taskLock());
+    private final Signals signals = new Signals(exits, processes.taskLock(), scheduler);
     private final ProcessLifecycle lifecycle = new ProcessLifecycle(this);
     private final KernelEntry entry = new KernelEntry(this);
     private final ReturnToUser returnToUser = new ReturnToUser(this);

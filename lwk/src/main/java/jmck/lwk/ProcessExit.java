@@ -255,7 +255,7 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
             if (p.exiting() || p.stopSignal() == 0)
                 return;
             for (Thread t : p.resume())
-                if (t.alive())
+                if (t.alive() && !k.signals().ptrace().inStop(t)) // a tracee's stop is its tracer's to end
                     k.scheduler().enqueue(t);
         }
         k.kmsg().log("pid %d: continued", p.pid());

@@ -3,11 +3,13 @@ package jmck.lwk;
 import jmck.emulator.Cpu;
 import jmck.emulator.X86Reg;
 import jmck.lwk.abi.Signals;
+import jmck.lwk.arch.KernelImage;
 import jmck.lwk.arch.X86;
 import jmck.lwk.debug.DebugHooks;
 import jmck.lwk.proc.Core;
 import jmck.lwk.proc.Scheduler;
 import jmck.lwk.proc.Thread;
+import jmck.lwk.signal.Ptrace;
 import jmck.lwk.signal.SigInfo;
 import jmck.lwk.trace.EventSink;
 
@@ -39,16 +41,26 @@ final class ReturnToUser implements Scheduler.SliceHooks {
         if (cancel != null)
             cancel.run();
         t.applyPendingResult(core.cpu());
-        if (t.hasDeliverable())
+        Ptrace ptrace = k.signals().ptrace();
+        boolean traced = ptrace.traced(t);
+        if (t.rip() == KernelImage.SYSRET_VA && (traced || t.hasDeliverable()))
+            enterUserMode(core, t);
+        if (traced)
+            ptrace.applyChanges(core.cpu(), t); // what its tracer changed while it was stopped
+        if (t.hasDeliverable() || traced && ptrace.hasResumeSignal(t))
             deliverSignals(core, t);
+        if (traced && ptrace.parkIfStopped(core.cpu(), t)) // a ptrace stop: off the core until its tracer resumes it
+            return false;
         if (t.alive() && t.interrupted() != Thread.Interrupt.NONE) { // no handler took the signal: look again
             t.restoreSavedMask();
             t.restartSyscall(core.cpu());
         }
         t.restoreSavedMask(); // a wait's mask (ppoll) that no handler frame took: the call returned
-        if (t.alive() && t.process().stopSignal() != 0) // job control: off the core until SIGCONT
+        if (t.alive() && t.process().stopSignal() != 0 && !traced) // job control: off the core until SIGCONT
             synchronized (k.processes().taskLock()) { // SIGCONT takes it to resume the parked threads
                 if (t.process().stopSignal() != 0) {
+                    if (ptrace.traced(t)) // attached just now: it traps for its tracer on its next way out
+                        return false;
                     k.scheduler().block(t, "stopped");
                     t.process().park(t);
                     return false;
@@ -59,6 +71,16 @@ final class ReturnToUser implements Scheduler.SliceHooks {
         if (d != null && t.alive() && t.state() == Thread.State.RUNNABLE)
             debugSteps = d.beforeSlice(core, t); // a debugger's stop: it may step, hold or kill the thread
         return debugSteps >= 0 && t.alive() && t.state() == Thread.State.RUNNABLE;
+    }
+
+    /**
+     * A new program's thread starts in the kernel's sysret trampoline, its user registers in rcx, r11 and
+     * rsp: it executes the sysret now, so that a signal's frame and a tracer see the registers it has in
+     * user mode (the entry point), as a new program stops for SIGTRAP after execve on Linux.
+     */
+    private static void enterUserMode(Core core, Thread t) {
+        core.cpu().step(t.rip(), 1);
+        t.setRip(core.cpu().reg(X86Reg.RIP));
     }
 
     @Override

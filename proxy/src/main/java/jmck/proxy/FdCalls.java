@@ -131,22 +131,35 @@ final class FdCalls {
                 long p = mem.structure(arg, 32, cmd == F_OFD_GETLK);
                 return mem.finishStructure(HostSyscall.call(SYS_FCNTL, h, cmd, p));
             }
-            case F_SETOWN: // kept here: on the host, the guest's pid would name some other process
-                fds.setOwnerOf(fd, arg < 0 ? F_OWNER_PGRP : F_OWNER_PID, (int) Math.abs(arg));
+            case F_SETOWN: // kept by FdSignals: on the host, the guest's pid would name some other process
+                FdSignals.INSTANCE.setOwner(h, (int) fd, (int) arg < 0 ? F_OWNER_PGRP : F_OWNER_PID, Math.abs((int) arg));
                 return 0;
             case F_GETOWN: {
-                int[] o = fds.ownerOf(fd);
+                int[] o = FdSignals.INSTANCE.owner(h);
                 return o[0] == F_OWNER_PGRP ? -o[1] : o[1];
             }
             case F_SETOWN_EX: case F_GETOWN_EX:
-                return ownerEx(fd, cmd, arg);
+                return ownerEx(h, fd, cmd, arg);
             case F_SETSIG:
                 if (arg < 0 || arg > 64)
                     return -Errno.EINVAL;
-                fds.setSignalOf(fd, (int) arg);
+                FdSignals.INSTANCE.setSignal(h, (int) arg);
                 return 0;
             case F_GETSIG:
-                return fds.signalOf(fd);
+                return FdSignals.INSTANCE.signal(h);
+            case F_SETFL: case F_NOTIFY: case F_SETLEASE: { // the host's signals for the file come to FdSignals first
+                boolean signals = cmd == F_SETFL ? (arg & O_ASYNC) != 0 : cmd == F_NOTIFY ? (arg & ~DN_MULTISHOT) != 0
+                        : arg != F_UNLCK;
+                long r = signals ? FdSignals.INSTANCE.arm(h, (int) fd, fds.signalSink()) : 0;
+                // as Linux, F_NOTIFY and a lease make the caller the owner if there is none (before the host
+                // call: a lease may break at once)
+                boolean owned = r == 0 && signals && cmd != F_SETFL && FdSignals.INSTANCE.ownIfNone(h, fds.owner());
+                if (r == 0)
+                    r = HostSyscall.call(SYS_FCNTL, h, cmd, arg);
+                if (r < 0 && owned)
+                    FdSignals.INSTANCE.setOwner(h, (int) fd, F_OWNER_PID, 0);
+                return r;
+            }
             case F_DUPFD_QUERY: {
                 int other = fds.host(arg);
                 return other < 0 ? -Errno.EBADF : HostSyscall.call(SYS_FCNTL, h, cmd, other);
@@ -155,8 +168,8 @@ final class FdCalls {
                 long p = mem.structure(arg, 8, cmd == F_GET_RW_HINT);
                 return mem.finishStructure(p < 0 ? -Errno.EFAULT : HostSyscall.call(SYS_FCNTL, h, cmd, p));
             }
-            case F_GETFL: case F_SETFL: case F_SETPIPE_SZ: case F_GETPIPE_SZ: case F_ADD_SEALS: case F_GET_SEALS:
-            case F_SETLEASE: case F_GETLEASE: case F_CREATED_QUERY:
+            case F_GETFL: case F_SETPIPE_SZ: case F_GETPIPE_SZ: case F_ADD_SEALS: case F_GET_SEALS:
+            case F_GETLEASE: case F_CREATED_QUERY:
                 return HostSyscall.call(SYS_FCNTL, h, cmd, arg);
             default:
                 return -Errno.EINVAL;
@@ -165,12 +178,13 @@ final class FdCalls {
 
     private static final int F_SETSIG = 10, F_GETSIG = 11, F_SETOWN_EX = 15, F_GETOWN_EX = 16, F_SETLEASE = 1024,
             F_GETLEASE = 1025, F_DUPFD_QUERY = 1027, F_CREATED_QUERY = 1028, F_GET_RW_HINT = 1035,
-            F_SET_RW_HINT = 1036, F_OWNER_TID = 0, F_OWNER_PID = 1, F_OWNER_PGRP = 2;
+            F_SET_RW_HINT = 1036, F_OWNER_TID = 0, F_OWNER_PID = 1, F_OWNER_PGRP = 2, F_NOTIFY = 1026,
+            DN_MULTISHOT = 0x80000000, F_UNLCK = 2, O_ASYNC = 020000;
 
-    /** F_SETOWN_EX and F_GETOWN_EX: struct f_owner_ex {int type; int pid}, kept with the fd. */
-    private long ownerEx(long fd, int cmd, long arg) {
+    /** F_SETOWN_EX and F_GETOWN_EX: struct f_owner_ex {int type; int pid}, kept with the open file (host fd h). */
+    private long ownerEx(int h, long fd, int cmd, long arg) {
         if (cmd == F_GETOWN_EX) {
-            int[] o = fds.ownerOf(fd);
+            int[] o = FdSignals.INSTANCE.owner(h);
             java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
             b.putInt(o[0]).putInt(o[1]);
             return mem.writeGuest(arg, b.array()) ? 0 : -Errno.EFAULT;
@@ -182,11 +196,11 @@ final class FdCalls {
         int type = b.getInt(0), pid = b.getInt(4);
         if (type != F_OWNER_TID && type != F_OWNER_PID && type != F_OWNER_PGRP)
             return -Errno.EINVAL;
-        fds.setOwnerOf(fd, type, pid);
+        FdSignals.INSTANCE.setOwner(h, (int) fd, type, pid);
         return 0;
     }
 
-    private static final int FIONCLEX = 0x5450, FIOCLEX = 0x5451, LOOP_SET_FD = 0x4C00, LOOP_CHANGE_FD = 0x4C06,
+    private static final int FIONCLEX = 0x5450, FIOCLEX = 0x5451, FIOASYNC = 0x5452, LOOP_SET_FD = 0x4C00, LOOP_CHANGE_FD = 0x4C06,
             LOOP_CONFIGURE = 0x4C0A, LOOP_CONFIG_SIZE = 304;
 
     /** How an ioctl's argument is passed: a value, a buffer the host reads, fills or both, or a guest fd. */
@@ -215,7 +229,7 @@ final class FdCalls {
         ioctl(Arg.OUT, 8, 0x5413 /* TIOCGWINSZ */);
         ioctl(Arg.IN, 8, 0x5414 /* TIOCSWINSZ */);
         ioctl(Arg.OUT, 4, 0x541B /* FIONREAD */, 0x540F /* TIOCGPGRP */, 0x5429 /* TIOCGSID */);
-        ioctl(Arg.IN, 4, 0x5410 /* TIOCSPGRP */, 0x5421 /* FIONBIO */, 0x5452 /* FIOASYNC */);
+        ioctl(Arg.IN, 4, 0x5410 /* TIOCSPGRP */, 0x5421 /* FIONBIO */, FIOASYNC);
         ioctl(Arg.VALUE, 0, 0x540C /* TIOCEXCL */, 0x540D /* TIOCNXCL */, 0x5425 /* TCSBRKP */, 0x5427 /* TIOCSBRK */,
                 0x5428 /* TIOCCBRK */, 0x40045436 /* TIOCSIG */, 0x5437 /* TIOCVHANGUP */);
         ioctl(Arg.OUT, 4, 0x5411 /* TIOCOUTQ */, 0x5415 /* TIOCMGET */, 0x5424 /* TIOCGETD */,
@@ -269,6 +283,13 @@ final class FdCalls {
         if (req == FIOCLEX || req == FIONCLEX) {
             fds.setCloexec(fd, req == FIOCLEX);
             return 0;
+        }
+        if (req == FIOASYNC) { // O_ASYNC by another name: the host's signals for the file come to FdSignals first
+            byte[] on = mem.readGuest(arg, 4);
+            long r = on == null ? -Errno.EFAULT : on[0] == 0 && on[1] == 0 && on[2] == 0 && on[3] == 0 ? 0
+                    : FdSignals.INSTANCE.arm(h, (int) fd, fds.signalSink());
+            if (r < 0)
+                return r;
         }
         Shape shape = IOCTLS.get(req);
         if (shape == null)

@@ -6,7 +6,8 @@ import jmck.emulator.host.HostSyscall;
  * A guest process's file descriptors, held by its proxy: guest fd N names a host fd, like mcexec whose
  * own fds are the guest's. The guest sees the numbers Linux would give (lowest free first, 0-2 at start)
  * and cannot reach the proxy's own files. Host fds are opened close-on-exec; the guest's FD_CLOEXEC flag
- * is kept here, for execve.
+ * is kept here, for execve. A forked table shares its parent's host fds (HostFds counts them); what Linux
+ * keeps with the open file and the host must not see, F_SETOWN and F_SETSIG, is kept by FdSignals.
  */
 final class FdTable {
     private static final int SYS_DUP = 32, SYS_FCNTL = 72, F_DUPFD_CLOEXEC = 1030;
@@ -48,19 +49,30 @@ final class FdTable {
     /** The guest process whose table this is (its POSIX record locks, see RecordLocks); 0 if unknown. */
     private int owner;
 
-    synchronized void setOwner(int pid) {
+    /** Where the signals the host raises for this table's files go (see FdSignals). */
+    private FdSignals.Sink signalSink;
+
+    synchronized void setOwner(int pid, FdSignals.Sink sink) {
         owner = pid;
+        signalSink = sink;
+    }
+
+    synchronized FdSignals.Sink signalSink() {
+        return signalSink;
     }
 
     synchronized int owner() {
         return owner;
     }
 
-    /** Closes a host fd of this table: the process's POSIX locks on its file go first, as on Linux. */
-    private void closeHost(int h) {
+    /**
+     * This table's entry naming host fd h goes: the process's POSIX locks on its file go first, as on Linux;
+     * h closes if no other table names it. Returns close's result, or 0.
+     */
+    private long closeHost(int h) {
         if (owner > 0)
             RecordLocks.INSTANCE.closing(owner, h);
-        HostSyscall.call(3, h, 0, 0);
+        return HostFds.INSTANCE.release(h) ? HostSyscall.call(3, h, 0, 0) : 0;
     }
 
     static {
@@ -180,6 +192,7 @@ final class FdTable {
                 host[g] = hostFd;
                 cloexec[g] = closeOnExec;
                 local[g] = 0;
+                HostFds.INSTANCE.fresh(hostFd);
                 return g;
             }
         }
@@ -190,34 +203,35 @@ final class FdTable {
     /**
      * dup2/dup3: guest fd g becomes a duplicate of guest fd from (which must be open), replacing what g held.
      * An open g keeps its host descriptor, which dup3 on the host replaces at once: like Linux, this needs
-     * no free descriptor, so it works in a full table. Returns g, or -errno.
+     * no free descriptor, so it works in a full table (unless another table shares it). Returns g, or -errno.
      */
     synchronized long dupOnto(long from, int g, boolean closeOnExec) {
         int h = host(from);
         if (h < 0)
             return -9; // EBADF
         int target = g < host.length ? host[g] : -1;
-        if (target < 0) {
+        if (target < 0 || HostFds.INSTANCE.shared(target)) {
             long d = HostSyscall.call(SYS_FCNTL, h, F_DUPFD_CLOEXEC, 3);
             if (d < 0)
                 return d;
             installAt(g, (int) d, closeOnExec);
             local[g] = local[(int) from];
+            FdSignals.INSTANCE.copy(h, (int) d);
             return g;
         }
         onRemove.run(); // g stops naming its file: the LWK's direct reads of it end
         if (owner > 0) // dup3 closes what target held
             RecordLocks.INSTANCE.closing(owner, target);
+        FdSignals.INSTANCE.forget(target);
         long r = HostSyscall.call(SYS_DUP3, h, target, O_CLOEXEC);
         if (r < 0)
             return r;
         pending.remove(g);
         generated.remove(g);
         writers.remove(g);
-        owners.remove(g);
-        signals.remove(g);
         cloexec[g] = closeOnExec;
         local[g] = local[(int) from];
+        FdSignals.INSTANCE.copy(h, target);
         return g;
     }
 
@@ -232,11 +246,10 @@ final class FdTable {
         pending.remove(g);
         generated.remove(g);
         writers.remove(g);
-        owners.remove(g);
-        signals.remove(g);
         host[g] = hostFd;
         cloexec[g] = closeOnExec;
         local[g] = 0;
+        HostFds.INSTANCE.fresh(hostFd);
     }
 
     private void grow(int n) {
@@ -260,11 +273,7 @@ final class FdTable {
         pending.remove((int) g);
         generated.remove((int) g);
         writers.remove((int) g);
-        owners.remove((int) g);
-        signals.remove((int) g);
-        if (owner > 0)
-            RecordLocks.INSTANCE.closing(owner, h);
-        long r = HostSyscall.call(3, h, 0, 0);
+        long r = closeHost(h);
         return r == -4 ? 0 : r; // EINTR from close still closed the fd
     }
 
@@ -293,16 +302,20 @@ final class FdTable {
      */
     long copyInto(FdTable to, long g, boolean closeOnExec, int min) {
         long h, id;
+        int from;
         synchronized (this) {
             h = dupHost(g);
             if (h < 0)
                 return h;
             id = local[(int) g];
+            from = host[(int) g];
         }
         synchronized (to) {
             int n = to.install((int) h, closeOnExec, min);
             if (n >= 0 && id != 0)
                 to.markLocal(n, id);
+            if (n >= 0)
+                FdSignals.INSTANCE.copy(from, (int) h);
             return n;
         }
     }
@@ -328,27 +341,6 @@ final class FdTable {
             int i = (int) g;
             return i >= 0 && i < host.length && host[i] >= 0 ? local[i] : 0;
         }
-    }
-
-    /** F_SETOWN and F_SETSIG, kept per guest fd: {owner type, pid} and the signal. */
-    private final java.util.Map<Integer, int[]> owners = new java.util.HashMap<>();
-    private final java.util.Map<Integer, Integer> signals = new java.util.HashMap<>();
-
-    synchronized void setOwnerOf(long g, int type, int pid) {
-        owners.put((int) g, new int[] {type, pid});
-    }
-
-    /** {type, pid} of F_SETOWN(_EX); {F_OWNER_PID, 0} if none was set. */
-    synchronized int[] ownerOf(long g) {
-        return owners.getOrDefault((int) g, new int[] {1, 0}).clone();
-    }
-
-    synchronized void setSignalOf(long g, int sig) {
-        signals.put((int) g, sig);
-    }
-
-    synchronized int signalOf(long g) {
-        return signals.getOrDefault((int) g, 0);
     }
 
     synchronized boolean cloexec(long g) {
@@ -377,10 +369,6 @@ final class FdTable {
         return -1;
     }
 
-    /**
-     * A copy for a forked child: every open fd duplicated on the host (sharing the open file, as fork
-     * does), with the same close-on-exec flags. A generated file not read yet stays empty in the child.
-     */
     /** The working directory of the process (or processes sharing it) these fds belong to: not a file, but forked with them. */
     private WorkingDirectory directory;
 
@@ -390,24 +378,35 @@ final class FdTable {
         return directory;
     }
 
+    /**
+     * A copy for a forked child: every open fd names the same host fd (the same open file, as fork shares
+     * it; HostFds counts the tables), with the same close-on-exec flags. A generated file not read yet
+     * stays empty in the child unless the parent reads it first.
+     */
     synchronized FdTable fork() {
         FdTable t = new FdTable();
         t.limit = limit;
         t.directory = directory == null ? null : directory.fork();
+        t.grow(host.length);
         for (int g = 0; g < host.length; g++)
             if (host[g] >= 0) {
-                long h = HostSyscall.call(SYS_FCNTL, host[g], F_DUPFD_CLOEXEC, 3);
-                if (h >= 0) {
-                    t.installAt(g, (int) h, cloexec[g]);
-                    if (local[g] != 0)
-                        t.markLocal(g, local[g]);
-                }
+                HostFds.INSTANCE.share(host[g]);
+                t.host[g] = host[g];
+                t.cloexec[g] = cloexec[g];
+                if (local[g] != 0)
+                    t.markLocal(g, local[g]);
             }
+        t.generated.addAll(generated);
+        RunningPrograms.INSTANCE.forked(this, t);
         return t;
     }
 
     /** The host fd of execve's file while the LWK loads it, or -1. */
     private int execFile = -1;
+
+    synchronized int execFile() {
+        return execFile;
+    }
 
     /** Keeps execve's file open until the exec is over (a later exec, the end of this one, or the process). */
     synchronized void holdExecFile(int h) {
@@ -420,6 +419,7 @@ final class FdTable {
     synchronized void closeAll() {
         if (owner > 0)
             RecordLocks.INSTANCE.exited(owner);
+        RunningPrograms.INSTANCE.ended(this);
         if (directory != null)
             directory.close();
         holdExecFile(-1);

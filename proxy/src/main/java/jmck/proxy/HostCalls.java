@@ -198,6 +198,9 @@ final class HostCalls {
             if (fileSizeLimit >= 0 && call.has(Syscall.Flag.FSIZE) && fds.writer(a[0]) == null
                     && (a = FileSizeLimit.apply(call, a, fileSizeLimit, fds, mem, limitedPath(call, a))) == null)
                 return FileSizeLimit.REFUSED;
+            long busy = pathOverride == null ? RunningPrograms.INSTANCE.refuseWrite(call, a, fds, mem) : 0;
+            if (busy != 0)
+                return busy;
             Rule rule = RULES.get(call);
             long r = rule != null ? rule.run(this, a) : call.fullyDescribed() ? generic.run(call, a) : -Errno.ENOSYS;
             if (r == 0 && (call == Syscall.CHDIR || call == Syscall.FCHDIR || call == Syscall.CHROOT))
@@ -304,7 +307,18 @@ final class HostCalls {
     /** The host files behind guest fds that the LWK needs itself (mmap, execve). */
     HostFilesForLwk filesForLwk() {
         directorySeen = fds.directory().enter(directorySeen); // execve's relative path
-        return new HostFilesForLwk(mem, fds);
+        return new HostFilesForLwk(mem, fds, this::asGuestWhile);
+    }
+
+    /** Runs a host call with the guest's filesystem ids and capabilities on this thread, as execute does. */
+    long asGuestWhile(java.util.function.LongSupplier work) {
+        boolean switched = asGuest();
+        try {
+            return work.getAsLong();
+        } finally {
+            if (switched)
+                asProxy();
+        }
     }
 
     /** The flags of a preadv2/pwritev2 being served, passed as the host call's sixth argument. */

@@ -14,10 +14,13 @@ final class HostFilesForLwk {
             O_ACCMODE = 3, O_RDONLY = 0, O_WRONLY = 1, S_IFMT = 0170000, S_IFREG = 0100000, S_IFBLK = 060000;
     private final GuestBuffers mem;
     private final FdTable fds;
+    /** Runs a host call with the guest's filesystem ids and capabilities (HostCalls.asGuestWhile). */
+    private final java.util.function.ToLongFunction<java.util.function.LongSupplier> asGuest;
 
-    HostFilesForLwk(GuestBuffers mem, FdTable fds) {
+    HostFilesForLwk(GuestBuffers mem, FdTable fds, java.util.function.ToLongFunction<java.util.function.LongSupplier> asGuest) {
         this.mem = mem;
         this.fds = fds;
+        this.asGuest = asGuest;
     }
 
     /**
@@ -55,14 +58,18 @@ final class HostFilesForLwk {
     private static final int O_PATH = 010000000, F_GET_SEALS = 1034, F_SEAL_WRITE = 8, F_SEAL_FUTURE_WRITE = 16;
 
     private static final int SYS_OPENAT = 257, SYS_FACCESSAT2 = 439, X_OK = 1, AT_EMPTY_PATH = 0x1000,
-            AT_SYMLINK_NOFOLLOW = 0x100, O_NOFOLLOW = 0400000;
+            AT_SYMLINK_NOFOLLOW = 0x100, AT_EACCESS = 0x200, O_NOFOLLOW = 0400000;
 
     /**
      * execve's file, looked up here where the guest's working directory, fds and permissions are: relative
      * to guest directory fd dirfd (or the working directory), or with execveat's AT_EMPTY_PATH and "" the
      * fd itself. ENOENT and the other lookup errors first, then EACCES for something that is not a regular
-     * file or has no execute permission, as Linux's do_open_execat. Returns a host fd the LWK opens again
-     * through /proc (kept here until the exec is over), or -errno.
+     * file or that the guest may not execute, as Linux's do_open_execat. The proxy opens it as itself, since
+     * exec needs no read permission (an execute-only set-user-ID program, as prctl06's); the execute
+     * permission and the search permission of the directories on the way are checked with the guest's
+     * filesystem ids and capabilities. Then ETXTBSY if a host file descriptor has it open for writing (see
+     * RunningPrograms). Returns a host fd the LWK opens again through /proc (kept here until the exec is
+     * over), or -errno.
      */
     long openExecutable(long pathVa, int dirfd, int flags) {
         mem.arena.reset();
@@ -99,8 +106,14 @@ final class HostFilesForLwk {
         if (r >= 0) {
             Pointer none = mem.arena.allocate(1);
             none.setByte(0, (byte) 0);
-            r = HostSyscall.call(SYS_FACCESSAT2, fd, Pointer.nativeValue(none), X_OK, AT_EMPTY_PATH, 0, 0);
+            long opened = fd, lookup = dir, path = p;
+            int nofollow = (flags & AT_SYMLINK_NOFOLLOW);
+            r = empty ? asGuest.applyAsLong(() -> HostSyscall.call(SYS_FACCESSAT2, opened, Pointer.nativeValue(none), X_OK,
+                    AT_EMPTY_PATH | AT_EACCESS, 0, 0))
+                    : asGuest.applyAsLong(() -> HostSyscall.call(SYS_FACCESSAT2, lookup, path, X_OK, AT_EACCESS | nofollow, 0, 0));
         }
+        if (r >= 0 && RunningPrograms.INSTANCE.openForWriting((int) fd))
+            r = -Errno.ETXTBSY;
         if (r < 0) {
             HostSyscall.call(3, fd, 0, 0);
             return r;

@@ -16,6 +16,7 @@ import jmck.ihk.ikc.AdaptiveSpin;
 import jmck.ihk.ikc.IkcCall;
 import jmck.ihk.ikc.IkcChannel;
 import jmck.ihk.ikc.IkcFiles;
+import jmck.ihk.ikc.SignalQueue;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.syscall.Syscall;
 
@@ -108,7 +109,7 @@ public final class ProxySession {
     /** Starts serving process pid on its channel with fds as its file descriptors (workers start on demand). */
     public void serve(int pid, IkcChannel channel, FdTable fds) {
         Served s = new Served(pid, channel, fds);
-        fds.setOwner(pid);
+        fds.setOwner(pid, this::postSignal);
         fds.onRemove(channel::bumpFdGeneration); // the LWK's direct reads must not outlive an fd
         served.put(pid, s);
         synchronized (this) {
@@ -120,6 +121,19 @@ public final class ProxySession {
         }
         if (channel.takeWanted()) // posted before it was registered here
             addWorker(s);
+    }
+
+    /** The LWK's queue for the signals the host raises for guests' files (FdSignals), opened on first use. */
+    private volatile SignalQueue signalQueue;
+
+    private void postSignal(SignalQueue.Posted p) {
+        SignalQueue q = signalQueue;
+        if (q == null)
+            synchronized (this) {
+                if ((q = signalQueue) == null)
+                    q = signalQueue = SignalQueue.open(files.signals());
+            }
+        q.post(p, lwk);
     }
 
     /** A forked child: it gets its own channel, and copies of its parent's files. */
@@ -138,6 +152,7 @@ public final class ProxySession {
         if (s == null)
             return;
         RecordLocks.INSTANCE.exited(pid); // now, as Linux drops them before the parent hears of the exit
+        RunningPrograms.INSTANCE.ended(s.fds); // likewise, its program may be written again
         s.done = true;
         s.channel.markExited();
         s.release();
@@ -229,6 +244,7 @@ public final class ProxySession {
                     ch.addIdle(1); // before the answer, or the LWK's next call may find no one idle
                 }
                 ch.setWorker(slot, 0);
+                FdSignals.INSTANCE.settle(); // what the call raised for an fd's owner reaches the LWK before the answer
                 ch.respond(slot, r);
                 lwk.ring();
                 synchronized (this) {
@@ -346,6 +362,8 @@ public final class ProxySession {
             }
             case PATH_CALL -> pathCall(hc, args);
             case EXEC_DONE -> {
+                if (hc.fds().execFile() >= 0) // the process runs that file now: it may not be written (ETXTBSY)
+                    RunningPrograms.INSTANCE.exec(hc.fds(), hc.fds().execFile());
                 hc.fds().closeOnExec();
                 yield 0;
             }

@@ -105,4 +105,57 @@ class LtpFoundAbiTest {
                 "as another user: setpriority of init: EPERM, sched_setscheduler of init: EPERM",
                 "as another user: get_robust_list of init: EPERM, sched_setaffinity of root's process: EPERM");
     }
+
+    /**
+     * Signals the kernel raises for a file go to the owner the guest set (fcntl31, fcntl33, fcntl38,
+     * fcntl39): O_ASYNC with and without F_SETSIG, owners by process, group and thread; F_NOTIFY's signal
+     * is pending when the chmod that raised it returns, and a forked child closing its copy of the watched
+     * directory takes nothing away; a lease break's SIGIO reaches the holder. The host sent them all to the
+     * proxy, which ignored them.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void signalsForAnFdsOwner(String flavor) {
+        Guests.runsAsOnLinux(Guests.guest(flavor, "fdsignals").toString()).assertHasLines(
+                "O_ASYNC, F_SETSIG SIGUSR1, owner the process: the expected signal: 1, si_fd is the fd: 1, si_code POLL_IN: 1, si_band has POLLIN: 1",
+                "O_ASYNC without F_SETSIG: the expected signal: 1, si_code SI_KERNEL: 1",
+                "owner the process group: the expected signal: 1, si_fd is the fd: 1, si_code POLL_IN: 1, si_band has POLLIN: 1",
+                "owner the thread (F_SETOWN_EX): the expected signal: 1, si_fd is the fd: 1, si_code POLL_IN: 1, si_band has POLLIN: 1",
+                "after chmod: notified: 1, si_fd is the directory's: 1",
+                "after rename of the watched subdirectory: notifications: 1, si_fd is the parent's: 1",
+                "the lease holder got SIGIO: 1, F_SETLEASE F_UNLCK: 0, the breaker's open went on: 1");
+    }
+
+    /**
+     * fork09: a process that fills its fd table forks, and the child uses and closes every fd. The proxy
+     * held a host fd per guest fd of every process, so the child's copies went past the proxy's limit
+     * (EMFILE); forked tables share host fds now. Per table: what an fd names after dup2, FD_CLOEXEC; per
+     * open file: the offset and O_APPEND.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void forkWithAFullFdTable(String flavor) {
+        Guests.runsAsOnLinux(Guests.guest(flavor, "forkfds").toString()).assertHasLines(
+                "child: dup2 over a shared fd: 1, it reads /dev/null: 1",
+                "parent: offset after the child's read: 1, O_APPEND the child set: 1, FD_CLOEXEC the child set: 0, still reads the file: 1",
+                "filled the table: EMFILE, every fd below the limit is open: 1",
+                "child: closed all but its file: 1, opens again: 1",
+                "parent: the child exited 0: 1, its own fds are still open: 1");
+    }
+
+    /**
+     * execve's permission checks and ETXTBSY (creat07, execve02, execve04; prctl06 runs an execute-only
+     * set-user-ID program as nobody): the proxy opened the program as itself (root), so nobody could run a
+     * 0700 file, and the host never saw the LWK's programs run, so a running program could be written,
+     * truncated, even replaced under its process, and a file open for writing could be executed.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void execPermissionAndTextBusy(String flavor) {
+        Guests.runsAsOnLinux(Guests.guest(flavor, "execperm").toString()).assertHasLines(
+                "0755, as root: ran, as nobody: ran", "0700, as root: ran, as nobody: EACCES", "0644, as root: EACCES",
+                "06111 (execute only), as nobody: ran", "open for writing, execve: ETXTBSY, closed again: ran",
+                "while it runs: open for writing: ETXTBSY, O_TRUNC: ETXTBSY, truncate: ETXTBSY, creat: ETXTBSY, open for reading: 0",
+                "after it ended: open for writing: 0");
+    }
 }

@@ -20,6 +20,11 @@ public record IkcFiles(Path directory) {
         return directory.resolve("bell");
     }
 
+    /** Signals the host raised for guests' files, from the proxies to the LWK (see {@link SignalQueue}). */
+    public Path signals() {
+        return directory.resolve("signals");
+    }
+
     /** Process pid's channel (see {@link IkcChannel}). */
     public Path channel(int pid) {
         return directory.resolve("ikc." + pid);

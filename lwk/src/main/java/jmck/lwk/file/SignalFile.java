@@ -113,6 +113,8 @@ public final class SignalFile implements LocalFile {
         b.putInt(0, si.signo()).putInt(4, si.errno()).putInt(8, si.code());
         if (si.isFault()) {
             b.putLong(72, si.addr());
+        } else if (si.poll()) {
+            b.putInt(20, si.pid()).putInt(28, (int) si.addr()); // ssi_fd, ssi_band
         } else if (si.code() == SI_TIMER) {
             b.putInt(24, si.pid()).putInt(32, si.uid()); // the timer id and its overruns
             b.putLong(48, si.addr()).putInt(44, (int) si.addr());

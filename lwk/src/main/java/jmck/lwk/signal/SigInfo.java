@@ -5,10 +5,20 @@ import java.nio.ByteOrder;
 
 /**
  * A siginfo_t (128 bytes on x86-64): signo, errno, code, then a union. For faults the union holds si_addr
- * at offset 16; for kill/tgkill it holds si_pid and si_uid; for SIGCHLD also si_status and times.
+ * at offset 16; for kill/tgkill it holds si_pid and si_uid; for SIGCHLD also si_status and times; for an
+ * fd's signal (poll) si_band and si_fd, kept in addr and pid.
  */
-public record SigInfo(int signo, int code, int errno, long addr, int pid, int uid, int status) {
+public record SigInfo(int signo, int code, int errno, long addr, int pid, int uid, int status, boolean poll) {
     public static final int SIZE = 128;
+
+    public SigInfo(int signo, int code, int errno, long addr, int pid, int uid, int status) {
+        this(signo, code, errno, addr, pid, uid, status, false);
+    }
+
+    /** An fd's signal to its owner (O_ASYNC, F_NOTIFY, a lease break: Linux's send_sigio): si_band, si_fd. */
+    public static SigInfo poll(int signo, int code, long band, int fd) {
+        return new SigInfo(signo, code, 0, band, fd, 0, 0, true);
+    }
 
     /** A fault signal (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) at address addr. */
     public static SigInfo fault(int signo, int code, long addr) {
@@ -54,8 +64,10 @@ public record SigInfo(int signo, int code, int errno, long addr, int pid, int ui
         b.putInt(0, signo);
         b.putInt(4, errno);
         b.putInt(8, code);
-        if (isFault()) {
-            b.putLong(16, addr);
+        if (isFault() || poll) {
+            b.putLong(16, addr); // si_addr, or si_band
+            if (poll)
+                b.putInt(24, pid); // si_fd
         } else {
             b.putInt(16, pid);
             b.putInt(20, uid);

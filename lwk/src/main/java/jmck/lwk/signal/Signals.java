@@ -46,9 +46,17 @@ public final class Signals {
         pendingListener = l;
     }
 
-    public Signals(Terminator terminator, Object taskLock) {
+    public Signals(Terminator terminator, Object taskLock, jmck.lwk.proc.Scheduler scheduler) {
         this.terminator = terminator;
         this.taskLock = taskLock;
+        this.ptrace = new Ptrace(taskLock, scheduler, this);
+    }
+
+    private final Ptrace ptrace;
+
+    /** Guest processes tracing each other: traced threads stop where a signal would act. */
+    public Ptrace ptrace() {
+        return ptrace;
     }
 
     /**
@@ -56,9 +64,11 @@ public final class Signals {
      * default is to terminate, that some thread does not block. Linux then kills the process at once,
      * even its threads asleep in a syscall (complete_signal's fatal-signal path).
      */
-    private static boolean fatal(Process p, int sig, Thread only) {
+    private boolean fatal(Process p, int sig, Thread only) {
         if (sig == jmck.lwk.abi.Signals.SIGKILL)
             return true;
+        if (ptrace.tracesAnyOf(p)) // a traced thread stops for it first: its tracer decides (complete_signal)
+            return false;
         SigAction a = p.action(sig);
         if (!a.isDefault() || jmck.lwk.abi.Signals.ignoredByDefault(sig) || jmck.lwk.abi.Signals.stopsByDefault(sig))
             return false;
@@ -124,8 +134,8 @@ public final class Signals {
             terminator.wakeSigwait(t);
             return;
         }
-        if (discarded && (t.blockedMask() & bit(sig)) == 0)
-            return; // an ignored signal that is not blocked is dropped at once, as Linux's sig_ignored
+        if (discarded && (t.blockedMask() & bit(sig)) == 0 && !ptrace.traced(t))
+            return; // an ignored signal that is not blocked is dropped at once, as Linux's sig_ignored (not for a tracee)
         t.addPending(info);
         pendingListener.changed(p);
         if ((t.blockedMask() & bit(sig)) == 0)
@@ -192,12 +202,20 @@ public final class Signals {
 
     private SigInfo deliverLocked(Cpu cpu, Thread t, long trapNo, long errorCode) {
         Process p = t.process();
+        Tracee traced = ptrace.of(t);
         while (t.alive() && !p.exiting()) {
-            SigInfo info = t.takeDeliverable();
+            if (traced != null && traced.stopSignal != 0)
+                return null; // it stops first; nothing is delivered before its tracer resumes it
+            SigInfo fromTracer = traced == null ? null : ptrace.takeResumeSignal(traced);
+            SigInfo info = fromTracer != null ? fromTracer : t.takeDeliverable();
             if (info == null)
                 return null;
             pendingListener.changed(p);
             int sig = info.signo();
+            if (traced != null && fromTracer == null && sig != jmck.lwk.abi.Signals.SIGKILL) {
+                ptrace.stopForSignal(traced, info); // a signal-delivery stop: the tracer says what becomes of it
+                return null;
+            }
             SigAction a = p.action(sig);
             if (sig == jmck.lwk.abi.Signals.SIGKILL || sig == jmck.lwk.abi.Signals.SIGSTOP || a.isDefault()) {
                 if (jmck.lwk.abi.Signals.ignoredByDefault(sig))

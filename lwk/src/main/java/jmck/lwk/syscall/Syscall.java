@@ -133,7 +133,7 @@ public enum Syscall {
     GETRUSAGE(98, "getrusage", LOCAL, "d, ptr"),
     SYSINFO(99, "sysinfo", LOCAL, "ptr"),
     TIMES(100, "times", LOCAL, "ptr"),
-    PTRACE(101, "ptrace", UNSUPPORTED, "d, d, ptr, ptr"),
+    PTRACE(101, "ptrace", LOCAL, "d, d, ptr, ptr"),
     GETUID(102, "getuid", LOCAL, ""),
     SYSLOG(103, "syslog", DELEGATED, "d, out@2, d"),
     GETGID(104, "getgid", LOCAL, ""),

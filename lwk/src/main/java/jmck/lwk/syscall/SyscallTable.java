@@ -25,6 +25,7 @@ public final class SyscallTable {
         new MachineSyscalls(k).register(d);
         new PidfdSyscalls(k).register(d);
         new KcmpSyscalls(k).register(d);
+        new PtraceSyscalls(k).register(d);
         new SignalfdSyscalls(k).register(d);
         new AioSyscalls(k).register(d);
     }
