@@ -35,9 +35,11 @@ final class TaskSyscalls {
     private static final int MAX_ARG_STRINGS = 0x7fffffff, MAX_ARG_BYTES = 2 << 20, PATH_MAX = 4096;
     private final SyscallContext kernel;
     private final PidfdSyscalls pidfds;
+    private final TimerSyscalls timers;
 
-    TaskSyscalls(SyscallContext kernel) {
+    TaskSyscalls(SyscallContext kernel, TimerSyscalls timers) {
         this.kernel = kernel;
+        this.timers = timers;
         this.pidfds = new PidfdSyscalls(kernel);
     }
 
@@ -103,6 +105,8 @@ final class TaskSyscalls {
         // CLONE_PARENT: the caller's parent hears of the child as it hears of the caller (Linux's copy_process)
         child.setExitSignal(sibling ? t.process().exitSignal() : (int) (flags & 0xff));
         Thread ct = child.threads().get(0);
+        if (child.rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_CPU) != jmck.lwk.proc.Rlimits.RLIM_INFINITY)
+            timers.cpuLimitChanged(child); // the limit holds for the child's own CPU time, from 0
         setTids(ct, child.mm(), flags, parentTid, childTid);
         if ((flags & CLONE_PARENT_SETTID) != 0 && child.mm() != mm)
             writeTid(mm, parentTid, ct.tid());
