@@ -11,18 +11,29 @@
  *     futex_wake05);
  *   - a pseudo-terminal pair opens: grantpt, unlockpt and ptsname use the master's ioctls (ioctl01);
  *   - name_to_handle_at with a handle too small writes the mount id too: EFAULT if it cannot
- *     (name_to_handle_at02). */
+ *     (name_to_handle_at02);
+ *   - ioprio_get of a process gives the value set, class NONE included (ioprio_set02);
+ *   - FICLONERANGE takes its source fd inside its structure (ioctl_ficlone02);
+ *   - a socket lists the network interfaces (SIOCGIFCONF) and answers for one (SIOCGIFFLAGS) (sockioctl01);
+ *   - RLIMIT_CPU sends SIGXCPU at its soft limit and SIGKILL at its hard one (setrlimit06);
+ *   - a shared mapping of a file opened read-only cannot be made writable (memfd_create01), and /dev/zero
+ *     maps as anonymous memory, shared with a child when MAP_SHARED (mprotect01). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/personality.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -197,6 +208,123 @@ static void handle_too_small(void)
 	       small ? errname(e) : "0", bad_id ? errname(errno) : "0");
 }
 
+static void io_priority(void)
+{
+	long first = syscall(SYS_ioprio_get, 1, 0);
+	syscall(SYS_ioprio_set, 1, 0, 2 << 13 | 3); /* best-effort, level 3 */
+	long set = syscall(SYS_ioprio_get, 1, 0);
+	syscall(SYS_ioprio_set, 1, 0, 0); /* class NONE */
+	printf("I/O priority: at first %#lx, best-effort 3: %#lx, none again: %#lx\n", first, set,
+	       syscall(SYS_ioprio_get, 1, 0));
+}
+
+/* linux/fs.h's, which musl's headers lack */
+struct clone_range_arg {
+	int64_t src_fd;
+	uint64_t src_offset, src_length, dest_offset;
+};
+#define FICLONE_REQ _IOW(0x94, 9, int)
+#define FICLONERANGE_REQ _IOW(0x94, 13, struct clone_range_arg)
+
+static void clone_range(void)
+{
+	char src_name[] = "/tmp/ltp_found_srcXXXXXX", dst_name[] = "/tmp/ltp_found_dstXXXXXX";
+	int src = mkstemp(src_name), dst = mkstemp(dst_name);
+	char page[4096] = {1};
+	if (write(src, page, sizeof page) != sizeof page)
+		exit(2);
+	struct clone_range_arg range = {.src_fd = src, .src_length = sizeof page};
+	long whole = ioctl(dst, FICLONE_REQ, src);
+	int e1 = errno;
+	long part = ioctl(dst, FICLONERANGE_REQ, &range);
+	int e2 = errno;
+	range.src_fd = 999;
+	long bad = ioctl(dst, FICLONERANGE_REQ, &range);
+	int e3 = errno;
+	printf("FICLONE: %s, FICLONERANGE: %s, from a closed fd: %s\n", whole ? errname(e1) : "0",
+	       part ? errname(e2) : "0", bad ? errname(e3) : "0");
+	unlink(src_name);
+	unlink(dst_name);
+	close(src);
+	close(dst);
+}
+
+static void network_interfaces(void)
+{
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	struct ifreq reqs[16];
+	struct ifconf conf = {.ifc_len = sizeof reqs, .ifc_req = reqs};
+	long listed = ioctl(s, SIOCGIFCONF, &conf);
+	struct ifreq lo = {0};
+	strcpy(lo.ifr_name, "lo");
+	long flags = ioctl(s, SIOCGIFFLAGS, &lo);
+	long bad = ioctl(s, SIOCGIFFLAGS, NULL);
+	int e = errno;
+	printf("SIOCGIFCONF: %ld, some interfaces: %d, the first: %s; lo's flags: %ld, up: %d; no ifreq: %s\n",
+	       listed, conf.ifc_len >= (int)sizeof(struct ifreq), conf.ifc_len > 0 ? reqs[0].ifr_name : "-", flags,
+	       (lo.ifr_flags & IFF_UP) != 0, bad ? errname(e) : "0");
+	close(s);
+}
+
+static volatile int *xcpu_seen;
+
+static void on_xcpu(int sig)
+{
+	(void)sig;
+	*xcpu_seen = 1;
+}
+
+static void cpu_limit(void)
+{
+	xcpu_seen = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pid_t c = fork();
+	if (c == 0) {
+		struct rlimit one_then_two = {1, 2};
+		signal(SIGXCPU, on_xcpu);
+		setrlimit(RLIMIT_CPU, &one_then_two);
+		alarm(20);
+		for (;;)
+			;
+	}
+	int status;
+	waitpid(c, &status, 0);
+	printf("RLIMIT_CPU 1 s, hard 2 s: SIGXCPU seen: %d, then killed by %s\n", *xcpu_seen,
+	       WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? "SIGKILL" : "something else");
+}
+
+static void read_only_shared(void)
+{
+	char name[] = "/tmp/ltp_found_roXXXXXX";
+	int w = mkstemp(name);
+	if (ftruncate(w, 4096) != 0)
+		exit(2);
+	int r = open(name, O_RDONLY);
+	char *file = mmap(NULL, 4096, PROT_READ, MAP_SHARED, r, 0);
+	long to_write = mprotect(file, 4096, PROT_READ | PROT_WRITE);
+	int e = errno;
+	char *privately = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, r, 0);
+	long private_to_write = mprotect(privately, 4096, PROT_READ | PROT_WRITE);
+	int z = open("/dev/zero", O_RDONLY), zrw = open("/dev/zero", O_RDWR);
+	char *zero = mmap(NULL, 4096, PROT_READ, MAP_SHARED, z, 0);
+	long zero_to_write = mprotect(zero, 4096, PROT_READ | PROT_WRITE);
+	int ze = errno;
+	int *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, zrw, 0);
+	pid_t c = fork();
+	if (c == 0) {
+		*shared = 42;
+		_exit(0);
+	}
+	waitpid(c, NULL, 0);
+	printf("mprotect to writable: a shared read-only file: %s, a private one: %s, /dev/zero read-only: %s;"
+	       " /dev/zero shared with a child: %d, reads zero at first: %d\n", to_write ? errname(e) : "0",
+	       private_to_write ? errname(errno) : "0", zero_to_write ? errname(ze) : "0", *shared, zero[0] == 0);
+	unlink(name);
+	close(w);
+	close(r);
+	close(z);
+	close(zrw);
+}
+
 static void fexecve_nameless(char **argv)
 {
 	int exe = open("/proc/self/exe", O_RDONLY), mem = memfd_create("copy", MFD_CLOEXEC);
@@ -233,6 +361,11 @@ int main(int argc, char **argv)
 	past_the_end();
 	pseudo_terminal();
 	handle_too_small();
+	io_priority();
+	clone_range();
+	network_interfaces();
+	cpu_limit();
+	read_only_shared();
 	fexecve_nameless(argv);
 	return 0;
 }

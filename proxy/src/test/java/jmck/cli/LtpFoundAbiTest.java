@@ -31,7 +31,11 @@ class LtpFoundAbiTest {
      * personality02: select wrote the time left even with STICKY_TIMEOUTS; mmap13, futex_wake05: a page
      * past the end of a mapped file read as zeros (Linux: SIGBUS, and EFAULT for a syscall); ioctl01:
      * grantpt and unlockpt failed (ENOTTY for the pseudo-terminal ioctls), so no pty could be opened;
-     * name_to_handle_at02: with EOVERFLOW the mount id was not written, so a bad pointer went unnoticed.
+     * name_to_handle_at02: with EOVERFLOW the mount id was not written, so a bad pointer went unnoticed;
+     * ioprio_set02: ioprio_get said best-effort after class NONE was set; ioctl_ficlone02: FICLONERANGE was
+     * ENOTTY; sockioctl01: SIOCGIFCONF and the interface requests were ENOTTY; setrlimit06: RLIMIT_CPU
+     * was kept but never enforced; memfd_create01: mprotect made a shared mapping of a file opened
+     * read-only writable; mprotect01: /dev/zero could not be mapped (ENODEV).
      */
     @ParameterizedTest
     @ValueSource(strings = {"gcc", "musl"})
@@ -46,6 +50,11 @@ class LtpFoundAbiTest {
                         + " of an empty file: SIGBUS (BUS_ADRERR), write from it: -1 EFAULT",
                 "pseudo-terminal: master and slave open: 1, a line through it: 1",
                 "name_to_handle_at with no room for the handle: EOVERFLOW, and an unwritable mount id: EFAULT",
+                "I/O priority: at first 0, best-effort 3: 0x4003, none again: 0",
+                "SIOCGIFCONF: 0, some interfaces: 1, the first: lo; lo's flags: 0, up: 1; no ifreq: EFAULT",
+                "RLIMIT_CPU 1 s, hard 2 s: SIGXCPU seen: 1, then killed by SIGKILL",
+                "mprotect to writable: a shared read-only file: EACCES, a private one: 0, /dev/zero read-only: EACCES;"
+                        + " /dev/zero shared with a child: 42, reads zero at first: 1",
                 "fexecve of a memfd: runs");
     }
 
