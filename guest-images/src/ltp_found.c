@@ -19,7 +19,8 @@
  *   - a shared mapping of a file opened read-only cannot be made writable (memfd_create01), and /dev/zero
  *     maps as anonymous memory, shared with a child when MAP_SHARED (mprotect01);
  *   - times and getrusage split CPU time into user and system time, a waited-for child's included (times03),
- *     and getrusage gives the children's peak memory (getrusage03). */
+ *     and getrusage gives the children's peak memory (getrusage03);
+ *   - madvise's guard regions fault on any access, a syscall's too, until removed (madvise12). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -370,6 +371,43 @@ static void cpu_times(void)
 	       maxrss_before >= 30 << 10, child_usage.ru_maxrss >= 30 << 10);
 }
 
+#define GUARD_INSTALL 102 /* MADV_GUARD_INSTALL, MADV_GUARD_REMOVE: Linux 6.13 */
+#define GUARD_REMOVE 103
+
+/* How a child touching p ends: "exits" or the signal's name. */
+static const char *child_touch(char *p)
+{
+	pid_t c = fork();
+	if (c == 0) {
+		signal(SIGSEGV, SIG_DFL); /* an earlier check's handler would return into the fault again */
+		*p = 'x';
+		_exit(0);
+	}
+	int st;
+	waitpid(c, &st, 0);
+	return WIFSIGNALED(st) ? (WTERMSIG(st) == SIGSEGV ? "SIGSEGV" : "another signal") : "exits";
+}
+
+static void guard_pages(void)
+{
+	char *p = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(p, 7, 4 * 4096);
+	long installed = madvise(p + 4096, 2 * 4096, GUARD_INSTALL);
+	const char *guarded = child_touch(p + 4096), *beside = child_touch(p);
+	int fds[2];
+	if (pipe(fds) != 0)
+		exit(2);
+	long written = write(fds[1], p + 2 * 4096, 16);
+	int e = errno;
+	long removed = madvise(p + 4096, 2 * 4096, GUARD_REMOVE);
+	printf("guard pages: installed: %ld, a child touching one: %s, beside them: %s; write from one: %s;"
+	       " removed: %ld, then it reads %d and a child touching it %s\n", installed, guarded, beside,
+	       written < 0 ? errname(e) : "?", removed, p[4096], child_touch(p + 4096));
+	close(fds[0]);
+	close(fds[1]);
+	munmap(p, 4 * 4096);
+}
+
 static void fexecve_nameless(char **argv)
 {
 	int exe = open("/proc/self/exe", O_RDONLY), mem = memfd_create("copy", MFD_CLOEXEC);
@@ -412,6 +450,7 @@ int main(int argc, char **argv)
 	cpu_limit();
 	read_only_shared();
 	cpu_times();
+	guard_pages();
 	fexecve_nameless(argv);
 	return 0;
 }
