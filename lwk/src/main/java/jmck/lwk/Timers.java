@@ -1,6 +1,5 @@
 package jmck.lwk;
 
-import java.util.Comparator;
 import java.util.PriorityQueue;
 
 /**
@@ -12,7 +11,8 @@ public final class Timers {
     private record Timer(long deadline, Runnable action) {}
 
     /** @GuardedBy("this") */
-    private final PriorityQueue<Timer> queue = new PriorityQueue<>(Comparator.comparingLong(Timer::deadline));
+    // not Comparator.comparingLong: its lambda is made with ASM at every start (the class-data archive cannot hold it)
+    private final PriorityQueue<Timer> queue = new PriorityQueue<>((a, b) -> Long.compare(a.deadline(), b.deadline()));
     /** Told when a timer comes first: the kernel's thread may be asleep until a later deadline. */
     private volatile Runnable onEarliest = () -> {};
 
