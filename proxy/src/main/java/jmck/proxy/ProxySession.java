@@ -92,12 +92,6 @@ public final class ProxySession {
         this.memory = memory;
         this.lwk = lwk;
         this.files = files;
-        // The proxy's table of rules (some 45 lambdas, each linked in the interpreter the first time) is
-        // built on a thread of its own now, while the LWK loads the program, not by the first worker while
-        // the guest's first delegated call waits for it.
-        java.lang.Thread rules = new java.lang.Thread(() -> HostCalls.canRun(Syscall.READ), "proxy-rules");
-        rules.setDaemon(true);
-        rules.start();
     }
 
     /**
