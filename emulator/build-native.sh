@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compiles the native hook library (src/main/c/jmck_uc.c) against the project-local Unicorn 2.1.1, and the
+# Compiles the native hook library (src/main/c/jmck_uc.c, host_cpus.c) against the project-local Unicorn 2.1.1, and the
 # host system call library (src/main/c/jmck_host.c), which needs only the JDK's jni.h.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -11,9 +11,10 @@ if [ ! -e "$deps/usr/include/unicorn/unicorn.h" ]; then
 fi
 out="$here/target/native"
 mkdir -p "$out"
-src="$here/src/main/c/jmck_uc.c"
-if [ ! -e "$out/libjmckuc.so" ] || [ "$src" -nt "$out/libjmckuc.so" ] || [ "$0" -nt "$out/libjmckuc.so" ]; then
-  gcc -O2 -g -Wall -Wextra -Wno-unused-parameter -shared -fPIC -I"$deps/usr/include" "$src" \
+src=("$here"/src/main/c/jmck_uc.c "$here"/src/main/c/host_cpus.c)
+newer=$(find "${src[@]}" "$here"/src/main/c/*.h "$0" -newer "$out/libjmckuc.so" 2>/dev/null || true)
+if [ ! -e "$out/libjmckuc.so" ] || [ -n "$newer" ]; then
+  gcc -O2 -g -Wall -Wextra -Wno-unused-parameter -shared -fPIC -I"$deps/usr/include" "${src[@]}" \
       -L"$lib" -lunicorn -Wl,-rpath,"$lib" -o "$out/libjmckuc.so"
 fi
 host="$here/src/main/c/jmck_host.c"

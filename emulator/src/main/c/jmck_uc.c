@@ -30,6 +30,8 @@
  * direct mapping cannot bind.
  */
 #include <unicorn/unicorn.h>
+#include "host_cpus.h"
+#include <stddef.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -74,11 +76,15 @@ typedef struct jmck_core {
 	int first_block;        /* the run's first block is still to come */
 	uint64_t resume_at;     /* where the run started: a breakpoint there was just reported */
 	int counted;            /* the last run was a counted step */
+	host_cpu_seat seat;     /* in parallel mode: its claim on a host CPU (host_cpus.c) */
+	uint64_t spin_from, last_pause; /* the spin-wait going on (on_pause): its first and latest pause */
 } jmck_core;
+_Static_assert(sizeof(jmck_core) <= 512, "NativeCore.STRUCT_SIZE");
 
 /* Bits of jmck_core.pending (jmck.emulator.unicorn.NativeCore). */
 #define PENDING_KICK  1u /* stop at the next block boundary: the kernel has work for this core */
 #define PENDING_FLUSH 2u /* flush the TLB before running more guest code: a shootdown */
+#define PENDING_YIELD 4u /* give the host CPU token to a core waiting for one (host_cpus.c) */
 
 /* Upcall results (jmck.emulator.unicorn.NativeCore). */
 #define JMCK_CONTINUE     0
@@ -161,6 +167,7 @@ static void wait_for_world(jmck_core *c)
  */
 static int enter_guest(jmck_core *c)
 {
+	host_cpus_take(&c->seat);
 	for (;;) {
 		store(&c->in_guest, 1);
 		if (!stopped_by_other(c))
@@ -170,6 +177,15 @@ static int enter_guest(jmck_core *c)
 	}
 	service_flush(c);
 	return (load(&c->pending) & PENDING_KICK) != 0;
+}
+
+/* Between two blocks or at a pause: the core's host CPU token goes to the first core waiting for one, and
+ * the core waits in line for another; what was posted to it meanwhile is looked at on the way back in. */
+static int hand_over_host_cpu(jmck_core *c)
+{
+	store(&c->in_guest, 0);
+	host_cpus_give_back(&c->seat);
+	return enter_guest(c);
 }
 
 /* At a block boundary with something pending: pause for an exclusive step, flush, stop on a kick. Runs
@@ -182,6 +198,12 @@ static void block_boundary_work(jmck_core *c)
 		store(&c->paused, 0); /* then look again: a new step may have begun meanwhile */
 	}
 	service_flush(c);
+	/* Not while this core's own exclusive step runs (its kick hook runs at that block's start): the cores
+	 * holding the other tokens wait for the step to end, and it would wait for a token. */
+	if ((load(&c->pending) & PENDING_YIELD)
+			&& (__atomic_fetch_and(&c->pending, ~PENDING_YIELD, __ATOMIC_SEQ_CST) & PENDING_YIELD)
+			&& host_cpus_wanted() && __atomic_load_n(&world_owner, __ATOMIC_SEQ_CST) != c)
+		hand_over_host_cpu(c); /* a kick that came meanwhile is seen just below */
 	if (load(&c->pending) & PENDING_KICK)
 		uc_emu_stop(c->uc);
 }
@@ -234,7 +256,7 @@ static void hook_syscall(uc_engine *uc, void *user)
 	for (int i = 0; i < 8; i++)
 		vals[i] = &c->sys[i];
 	uc_reg_read_batch(uc, (int *)syscall_regs, vals, 8);
-	store(&c->in_guest, 0); /* in the kernel: a shootdown need not wait for this core */
+	store(&c->in_guest, 0); /* in the kernel: a shootdown need not wait for this core (it keeps its token) */
 	int action = c->on_syscall();
 	if (!(action & JMCK_KEEP_RAX))
 		uc_reg_write(uc, UC_X86_REG_RAX, &c->sys_result);
@@ -452,6 +474,8 @@ int jmck_core_attach(jmck_core *c, uc_engine *uc, int (*on_syscall)(void), int (
 
 void jmck_core_detach(jmck_core *c)
 {
+	if (c->kicks)
+		host_cpus_remove_seat(&c->seat);
 	pthread_mutex_lock(&cores_lock);
 	for (jmck_core **p = &cores; *p; p = &(*p)->next)
 		if (*p == c) {
@@ -545,6 +569,7 @@ int jmck_core_run(jmck_core *c, uint64_t rip, uint64_t count)
 	else /* a kick came since the kernel looked for work: back to it at once, rip where the run would start */
 		uc_reg_write(c->uc, UC_X86_REG_RIP, &rip);
 	store(&c->in_guest, 0);
+	host_cpus_give_back(&c->seat); /* to the kernel's loop, which may sleep: another core takes the CPU */
 	if (c->io_from && err == UC_ERR_OK) { /* see io_trap: back to the registers of the in/out, then a #GP */
 		void *vals[16];
 		for (int i = 0; i < 16; i++)
@@ -559,14 +584,51 @@ int jmck_core_run(jmck_core *c, uint64_t rip, uint64_t count)
 	return err;
 }
 
-/* A guest spin-wait's pause, in parallel mode: every 64th gives the host CPU away, so that on a host with
- * fewer CPUs than emulated cores the thread being waited for gets to run (a hypervisor's pause-loop
- * exiting does the same for a vCPU). With a CPU to spare, sched_yield returns at once. */
+/* A spin-wait is pauses less than SPIN_GAP_NANOS apart; one that has gone on SPIN_NANOS hands over its
+ * host CPU token when a core waits for one. */
+#define SPIN_GAP_NANOS 10000u
+#define SPIN_NANOS 20000u
+
+/* A guest spin-wait's pause, in parallel mode. When cores outnumber host CPUs and one waits for a token,
+ * the spinner hands its own over (host_cpus.c: the thread being waited for may be the one in line);
+ * otherwise every 64th pause gives the host CPU away to whatever else the host runs (a hypervisor's
+ * pause-loop exiting does the same for a vCPU). With a CPU to spare, sched_yield returns at once. */
 static void on_pause(void *user)
 {
 	jmck_core *c = user;
-	if ((++c->pauses & 63) == 0)
-		sched_yield();
+	if (!host_cpus_wanted()) {
+		c->spin_from = 0;
+		if ((++c->pauses & 63) == 0)
+			sched_yield();
+		return;
+	}
+	/* Only a spin that lasts: a core handed a token at a barrier that is not complete yet spins too, and
+	 * handing it on at once would pass the token round the spinners, each hop a host wake-up. */
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	if (!c->spin_from || now - c->last_pause > SPIN_GAP_NANOS)
+		c->spin_from = now;
+	c->last_pause = now;
+	if (now - c->spin_from < SPIN_NANOS)
+		return;
+	c->spin_from = 0;
+	if (hand_over_host_cpu(c))
+		uc_jmck_kick(c->uc); /* posted while it waited: stop at the next block start */
+}
+
+int jmck_core_post(jmck_core *c, uint32_t bits);
+
+/* host_cpus.c asks a holder that has had its token a whole slice to give it back between two blocks. */
+static void ask_to_yield(host_cpu_seat *seat)
+{
+	jmck_core_post((jmck_core *)((char *)seat - offsetof(jmck_core, seat)), PENDING_YIELD);
+}
+
+/* How many host CPUs the cores of parallel mode may run guest code on at once (host_cpus.c). */
+void jmck_lend_host_cpus(int cpus)
+{
+	host_cpus_set(cpus);
 }
 
 /* The kick hook: a kicked engine calls it between two blocks (patch 06). */
@@ -587,6 +649,9 @@ int jmck_core_enable_ipis(jmck_core *c)
 		uc_jmck_set_pause_hook(c->uc, on_pause, c);
 	uc_jmck_set_kick_hook(c->uc, on_kick, c);
 	c->kicks = 1;
+	c->seat.ask_to_yield = ask_to_yield;
+	c->seat.in_guest = &c->in_guest;
+	host_cpus_add_seat(&c->seat);
 	/* Code translated before has an exit check after each load and store, where a kick would replay the
 	 * block (patch 06): drop it. */
 	return uc_ctl_flush_tb(c->uc);

@@ -138,6 +138,14 @@ public interface Cpu extends AutoCloseable {
         return false;
     }
 
+    /**
+     * How many host CPUs cores in parallel mode run guest code on at once when they outnumber them (a core
+     * spinning in guest code hands its CPU to one waiting for it); 0 if that is left to the host.
+     */
+    default int hostCpus() {
+        return 0;
+    }
+
     /** Makes the core see kicks, shootdowns and other cores' exclusive steps while it runs (parallel mode). */
     default void enableIpis() {}
 

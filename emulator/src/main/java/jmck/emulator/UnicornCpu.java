@@ -263,6 +263,11 @@ public final class UnicornCpu implements Cpu {
     }
 
     @Override
+    public int hostCpus() {
+        return NativeCore.HOST_CPUS;
+    }
+
+    @Override
     public void enableIpis() {
         hot.enableIpis();
     }

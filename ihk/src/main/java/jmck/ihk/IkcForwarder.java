@@ -384,7 +384,12 @@ public final class IkcForwarder implements SyscallForwarder {
         if (c == null)
             return done.applyAsLong(-Errno.ENODEV);
         return post(t, IkcCall.MAPPABLE_FD, new long[] {fd, write ? 1 : 0, 0, 0, 0, 0}, "proxy: mmap",
-                proxyFd -> done.applyAsLong(proxyFd < 0 ? proxyFd : openProxyFd(c.proxyPid, proxyFd, write)));
+                proxyFd -> {
+                    if (proxyFd < 0 || (proxyFd & SyscallForwarder.ZERO_DEVICE) != 0)
+                        return done.applyAsLong(proxyFd);
+                    long own = openProxyFd(c.proxyPid, (int) proxyFd, write);
+                    return done.applyAsLong(own < 0 ? own : own | proxyFd & SyscallForwarder.SHARED_WRITABLE);
+                });
     }
 
     private static long openProxyFd(long pid, long fd, boolean write) {

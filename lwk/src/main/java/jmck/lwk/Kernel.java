@@ -146,7 +146,11 @@ public final class Kernel implements SyscallContext {
             cores.add(bringUpCore(i));
         kmsg.log("jmck LWK: cores run on %s", cores.get(0).cpu().engineName());
         parallel = config.parallel() && cores.get(0).cpu().canRunInParallel();
-        if (parallel)
+        int hostCpus = cores.get(0).cpu().hostCpus();
+        if (parallel && hostCpus > 0 && hostCpus < config.cores())
+            kmsg.log("jmck LWK: parallel mode: each core on a host thread of its own; %d cores take turns on %d"
+                    + " host CPUs, a spinning core handing its CPU over", config.cores(), hostCpus);
+        else if (parallel)
             kmsg.log("jmck LWK: parallel mode: each core on a host thread of its own");
         else if (config.parallel())
             kmsg.log("jmck LWK: exact mode: this engine keeps lock ops atomic on one host thread only (scripts/setup.sh"

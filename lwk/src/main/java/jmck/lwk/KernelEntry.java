@@ -107,6 +107,8 @@ final class KernelEntry implements Core.TrapEntry {
             k.kmsg().log("pid %d: out of memory at %#x: killed", t.process().pid(), addr);
             t.process().setOutOfMemory(); // its death line says so
             k.signals().force(t, SigInfo.sent(Signals.SIGKILL, Signals.SI_KERNEL, 0, 0));
+        } else if (o.decision() == FaultOutcome.Decision.BUS_ADRERR) {
+            k.signals().force(t, SigInfo.fault(Signals.SIGBUS, Signals.BUS_ADRERR, addr));
         } else {
             int code = o.decision() == FaultOutcome.Decision.SEGV_MAPERR ? Signals.SEGV_MAPERR : Signals.SEGV_ACCERR;
             k.signals().force(t, SigInfo.fault(Signals.SIGSEGV, code, addr));

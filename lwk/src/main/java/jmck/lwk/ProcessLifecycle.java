@@ -202,7 +202,7 @@ public final class ProcessLifecycle {
      * files ({@link #start}). Returns null (EAGAIN) when the instance is full, below the fork reserve, or out
      * of memory.
      */
-    public Process fork(Thread t, boolean shareVm, Cpu.Context registers) {
+    public Process fork(Thread t, boolean shareVm, boolean sibling, Cpu.Context registers) {
         if (k.processes().taskCount() >= MAX_TASKS || !shareVm && belowForkReserve())
             return null;
         Process parent = t.process();
@@ -219,7 +219,7 @@ public final class ProcessLifecycle {
                 return null;
             }
         }
-        Process child = k.processes().fork(parent, mm);
+        Process child = k.processes().fork(parent, mm, sibling);
         Thread ct = child.threads().get(0);
         ct.setContext(registers, k.cpuOf(t).syscallRip() + 2, !shareVm);
         ct.setBlockedMask(t.blockedMask());

@@ -68,6 +68,11 @@ public final class Main {
                                 + "live (default /tmp/jmck-USER); give each user or test its own to keep instances apart"),
                         new Variable("JMCK_JAVA_OPTS", "extra options for the Java VM, added by the jmck launcher "
                                 + "(e.g. -Xmx8g, or -Djmck.ikc.spin=NANOS to tune how long the LWK spins for a proxy's answer)"),
+                        new Variable("JMCK_UNICORN", "debian: run on Debian's Unicorn build rather than jmck's own"
+                                + " (its cores then take turns on one host thread)"),
+                        new Variable("JMCK_HOST_CPUS", "how many host CPUs the cores of parallel mode run guest code on"
+                                + " at once when they outnumber them (default: the CPUs jmck may use; 0: no limit, the"
+                                + " host's scheduler alone shares them)"),
                         new Variable("PATH", "where run, step and mcexec look for a PROGRAM named without a slash"))
                 .example("jmck run guest-images/out/gcc/hello")
                 .example("jmck run --cores 4 --trace sched guest-images/out/gcc/threads 4")

@@ -194,6 +194,7 @@ public final class Inspector implements AutoCloseable {
             case SEGV_MAPERR -> "no VMA covers the address and it is not next to the stack: SIGSEGV (SEGV_MAPERR)";
             case SEGV_ACCERR -> in + "its protection " + (v == null ? "" : v.permissions()) + " forbids a "
                     + o.access().lower() + ": SIGSEGV (SEGV_ACCERR)";
+            case BUS_ADRERR -> in + "the page lies wholly past the end of the file it maps: SIGBUS (BUS_ADRERR)";
             case OUT_OF_MEMORY -> in + "no free frame left: the process is killed (SIGKILL), like Linux's OOM killer";
         };
     }

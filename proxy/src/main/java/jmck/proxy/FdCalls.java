@@ -200,17 +200,19 @@ final class FdCalls {
         return 0;
     }
 
-    private static final int FIONCLEX = 0x5450, FIOCLEX = 0x5451, FIOASYNC = 0x5452, LOOP_SET_FD = 0x4C00, LOOP_CHANGE_FD = 0x4C06,
-            LOOP_CONFIGURE = 0x4C0A, LOOP_CONFIG_SIZE = 304;
+    private static final int FIONCLEX = 0x5450, FIOCLEX = 0x5451, FIOASYNC = 0x5452, LOOP_SET_FD = 0x4C00, LOOP_CHANGE_FD = 0x4C06;
 
-    /** How an ioctl's argument is passed: a value, a buffer the host reads, fills or both, or a guest fd. */
-    private enum Arg { VALUE, IN, OUT, INOUT, FD }
+    /**
+     * How an ioctl's argument is passed: a value, a buffer the host reads, fills or both, a guest fd, or a
+     * buffer the host reads whose first field is a guest fd.
+     */
+    private enum Arg { VALUE, IN, OUT, INOUT, FD, IN_FD_FIRST }
 
     private record Shape(Arg arg, int size) {}
 
     /**
      * The ioctl requests whose argument the proxy knows how to pass (any other is ENOTTY: a pointer inside
-     * an unknown structure would reach the proxy's own memory). Terminals, FIONREAD/FIONBIO, loop devices
+     * an unknown structure would reach the proxy's own memory). Terminals and pseudo-terminals, FIONREAD/FIONBIO, loop devices
      * and their control file (as LTP's device library uses them), block device sizes, file flags.
      */
     private static final java.util.Map<Integer, Shape> IOCTLS = new java.util.HashMap<>();
@@ -230,6 +232,24 @@ final class FdCalls {
         ioctl(Arg.IN, 8, 0x5414 /* TIOCSWINSZ */);
         ioctl(Arg.OUT, 4, 0x541B /* FIONREAD */, 0x540F /* TIOCGPGRP */, 0x5429 /* TIOCGSID */);
         ioctl(Arg.IN, 4, 0x5410 /* TIOCSPGRP */, 0x5421 /* FIONBIO */, FIOASYNC);
+        ioctl(Arg.VALUE, 0, 0x540C /* TIOCEXCL */, 0x540D /* TIOCNXCL */, 0x5425 /* TCSBRKP */, 0x5427 /* TIOCSBRK */,
+                0x5428 /* TIOCCBRK */, 0x40045436 /* TIOCSIG */, 0x5437 /* TIOCVHANGUP */);
+        ioctl(Arg.OUT, 4, 0x5411 /* TIOCOUTQ */, 0x5415 /* TIOCMGET */, 0x5424 /* TIOCGETD */,
+                0x80045440 /* TIOCGEXCL */, 0x80045432 /* TIOCGDEV */);
+        ioctl(Arg.IN, 4, 0x5416, 0x5417, 0x5418 /* TIOCMBIS, TIOCMBIC, TIOCMSET */, 0x5423 /* TIOCSETD */,
+                0x5420 /* TIOCPKT */);
+        ioctl(Arg.IN, 1, 0x5412 /* TIOCSTI */);
+        ioctl(Arg.OUT, 44, 0x802C542A /* TCGETS2 */);
+        ioctl(Arg.OUT, 18, 0x5405 /* TCGETA: the old struct termio */);
+        ioctl(Arg.IN, 18, 0x5406, 0x5407, 0x5408 /* TCSETA, TCSETAW, TCSETAF */);
+        ioctl(Arg.IN, 44, 0x402C542B, 0x402C542C, 0x402C542D /* TCSETS2, TCSETSW2, TCSETSF2 */);
+        // pseudo-terminals: the master's number and lock (grantpt, unlockpt, ptsname)
+        ioctl(Arg.OUT, 4, 0x80045430 /* TIOCGPTN */, 0x80045439 /* TIOCGPTLCK */, 0x80045438 /* TIOCGPKT */);
+        ioctl(Arg.IN, 4, 0x40045431 /* TIOCSPTLCK */);
+        // the random device's entropy count, TUN devices' features and interface
+        ioctl(Arg.OUT, 4, 0x80045200 /* RNDGETENTCNT */, 0x800454cf /* TUNGETFEATURES */);
+        ioctl(Arg.INOUT, 40, 0x400454ca /* TUNSETIFF */);
+        ioctl(Arg.OUT, 40, 0x800454d2 /* TUNGETIFF */);
         // loop devices: /dev/loop-control, then LOOP_SET_FD with a guest fd, status old and 64-bit
         ioctl(Arg.VALUE, 0, 0x4C80, 0x4C81, 0x4C82 /* LOOP_CTL_ADD, _REMOVE, _GET_FREE */, 0x4C01 /* LOOP_CLR_FD */,
                 0x4C07 /* LOOP_SET_CAPACITY */, 0x4C08 /* LOOP_SET_DIRECT_IO */, 0x4C09 /* LOOP_SET_BLOCK_SIZE */);
@@ -238,7 +258,7 @@ final class FdCalls {
         ioctl(Arg.OUT, 168, 0x4C03 /* LOOP_GET_STATUS */);
         ioctl(Arg.IN, 232, 0x4C04 /* LOOP_SET_STATUS64 */);
         ioctl(Arg.OUT, 232, 0x4C05 /* LOOP_GET_STATUS64 */);
-        ioctl(Arg.IN, LOOP_CONFIG_SIZE, LOOP_CONFIGURE); // its first field is an fd: translated
+        ioctl(Arg.IN_FD_FIRST, 304, 0x4C0A /* LOOP_CONFIGURE */);
         // block devices
         ioctl(Arg.OUT, 8, 0x80081272 /* BLKGETSIZE64 */, 0x1260 /* BLKGETSIZE */, 0x80081270 /* BLKBSZGET */,
                 0x1263 /* BLKRAGET */);
@@ -254,7 +274,17 @@ final class FdCalls {
         ioctl(Arg.OUT, 28, 0x801c581f /* FS_IOC_FSGETXATTR */);
         ioctl(Arg.IN, 28, 0x401c5820 /* FS_IOC_FSSETXATTR */);
         ioctl(Arg.FD, 0, 0x40049409 /* FICLONE */);
+        ioctl(Arg.IN_FD_FIRST, 32, 0x4020940d /* FICLONERANGE: struct file_clone_range */);
+        // sockets: the out-of-band mark, network interfaces by struct ifreq (SIOCGIFCONF: below)
+        ioctl(Arg.OUT, 4, 0x8905 /* SIOCATMARK */);
+        ioctl(Arg.INOUT, 40, 0x8910 /* SIOCGIFNAME */, 0x8913 /* SIOCGIFFLAGS */, 0x8915 /* SIOCGIFADDR */,
+                0x8917 /* SIOCGIFDSTADDR */, 0x8919 /* SIOCGIFBRDADDR */, 0x891b /* SIOCGIFNETMASK */,
+                0x891d /* SIOCGIFMETRIC */, 0x8921 /* SIOCGIFMTU */, 0x8927 /* SIOCGIFHWADDR */, 0x8933 /* SIOCGIFINDEX */,
+                0x8942 /* SIOCGIFTXQLEN */);
+        ioctl(Arg.IN, 40, 0x8914 /* SIOCSIFFLAGS */, 0x8922 /* SIOCSIFMTU */);
     }
+
+    private static final int SIOCGIFCONF = 0x8912;
 
     /** ioctl: the argument's shape depends on the request; only requests whose shape is known pass. */
     long ioctl(long fd, long request, long arg) {
@@ -273,6 +303,8 @@ final class FdCalls {
             if (r < 0)
                 return r;
         }
+        if (req == SIOCGIFCONF)
+            return interfaceList(h, arg);
         Shape shape = IOCTLS.get(req);
         if (shape == null)
             return -Errno.ENOTTY; // a request whose argument layout the proxy does not know
@@ -283,29 +315,58 @@ final class FdCalls {
                 int other = fds.host(arg);
                 return other < 0 ? -Errno.EBADF : HostSyscall.call(SYS_IOCTL, h, req, other);
             }
+            case IN_FD_FIRST:
+                return withFirstFieldFd(h, req, arg, shape.size());
             default:
                 break;
         }
-        if (req == LOOP_CONFIGURE)
-            return loopConfigure(h, arg);
         // the host decides: a file that is not a terminal gives ENOTTY first
         long p = mem.structure(arg, shape.size(), shape.arg() != Arg.IN);
         return mem.finishStructure(HostSyscall.call(SYS_IOCTL, h, req, p));
     }
 
-    /** LOOP_CONFIGURE: struct loop_config starts with the backing file's fd, a guest fd here. */
-    private long loopConfigure(int h, long arg) {
-        byte[] config = mem.readGuest(arg, LOOP_CONFIG_SIZE);
-        if (config == null)
+    /**
+     * A structure starting with a guest fd (LOOP_CONFIGURE's struct loop_config, FICLONERANGE's struct
+     * file_clone_range: an int or an s64 whose high half is 0 for any fd): the host gets its host fd there.
+     */
+    private long withFirstFieldFd(int h, int req, long arg, int size) {
+        byte[] struct = mem.readGuest(arg, size);
+        if (struct == null)
             return -Errno.EFAULT;
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(config).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        int backing = fds.host(b.getInt(0));
-        if (backing < 0)
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(struct).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int other = fds.host(b.getInt(0));
+        if (other < 0)
             return -Errno.EBADF;
-        b.putInt(0, backing);
-        Pointer p = mem.arena.allocate(LOOP_CONFIG_SIZE);
-        p.write(0, config, 0, config.length);
-        return HostSyscall.call(SYS_IOCTL, h, LOOP_CONFIGURE, Pointer.nativeValue(p));
+        b.putInt(0, other);
+        Pointer p = mem.arena.allocate(size);
+        p.write(0, struct, 0, struct.length);
+        return HostSyscall.call(SYS_IOCTL, h, req, Pointer.nativeValue(p));
+    }
+
+    /**
+     * SIOCGIFCONF: struct ifconf {int ifc_len; char *ifc_buf;} points to the guest's array of struct ifreq,
+     * which the host fills through a host address of it; ifc_len comes back (the size needed, for a NULL buffer).
+     */
+    private long interfaceList(int h, long arg) {
+        byte[] conf = mem.readGuest(arg, 16);
+        if (conf == null)
+            return -Errno.EFAULT;
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(conf).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int len = b.getInt(0);
+        long buf = b.getLong(8);
+        long hostBuf = buf == 0 || len <= 0 ? 0 : mem.structure(buf, len, true);
+        if (buf != 0 && len > 0 && hostBuf == 0)
+            return -Errno.EFAULT;
+        Pointer p = mem.arena.allocate(16);
+        p.setInt(0, len);
+        p.setLong(8, hostBuf);
+        long r = HostSyscall.call(SYS_IOCTL, h, SIOCGIFCONF, Pointer.nativeValue(p));
+        if (hostBuf != 0)
+            r = mem.finishStructure(r);
+        if (r < 0)
+            return r;
+        b.putInt(0, p.getInt(0));
+        return mem.writeGuest(arg, conf) ? r : -Errno.EFAULT;
     }
 
     /** pipe, pipe2, socketpair: two new host fds become two guest fds written to the guest's int[2]. */

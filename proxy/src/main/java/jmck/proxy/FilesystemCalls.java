@@ -59,7 +59,8 @@ final class FilesystemCalls {
                 a[3] == 0 ? 0 : Pointer.nativeValue(mountId), a[4], 0);
         if (r != 0 && r != -Errno.EOVERFLOW)
             return r;
-        if (r == 0 && !mem.writeGuest(a[3], mountId.getByteArray(0, (a[4] & AT_HANDLE_MNT_ID_UNIQUE) != 0 ? 8 : 4)))
+        // the mount id is written with EOVERFLOW too, so a bad mount_id pointer is EFAULT then (Linux's order)
+        if (!mem.writeGuest(a[3], mountId.getByteArray(0, (a[4] & AT_HANDLE_MNT_ID_UNIQUE) != 0 ? 8 : 4)))
             return -Errno.EFAULT;
         return mem.writeGuest(a[2], handle.getByteArray(0, len[0])) ? r : -Errno.EFAULT;
     }

@@ -3,6 +3,7 @@ package jmck.proxy;
 import com.sun.jna.Pointer;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.abi.Errno;
+import jmck.lwk.syscall.SyscallForwarder;
 
 /**
  * The host files behind a guest's fds that the LWK needs itself, looked up here where the fds, the working
@@ -11,7 +12,8 @@ import jmck.lwk.abi.Errno;
  */
 final class HostFilesForLwk {
     private static final int SYS_FSTAT = 5, SYS_FCNTL = 72, F_GETFL = 3, AT_FDCWD = -100, O_CLOEXEC = 02000000,
-            O_ACCMODE = 3, O_RDONLY = 0, O_WRONLY = 1, S_IFMT = 0170000, S_IFREG = 0100000, S_IFBLK = 060000;
+            O_ACCMODE = 3, O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, S_IFMT = 0170000, S_IFREG = 0100000, S_IFBLK = 060000,
+            S_IFCHR = 020000, DEV_ZERO = 1 << 8 | 5; // makedev(1, 5)
     private final GuestBuffers mem;
     private final FdTable fds;
     /** Runs a host call with the guest's filesystem ids and capabilities (HostCalls.asGuestWhile). */
@@ -25,7 +27,8 @@ final class HostFilesForLwk {
 
     /**
      * The host fd behind guest fd, checked for an mmap: readable, writable too if write, and a regular
-     * file or block device. Returns the host fd (still owned by the fd table), or -errno.
+     * file or block device. Returns the host fd (still owned by the fd table), with
+     * SyscallForwarder.SHARED_WRITABLE set if a shared mapping may become writable, or -errno.
      */
     long mappableHostFd(long guestFd, boolean write) {
         mem.arena.reset();
@@ -45,14 +48,18 @@ final class HostFilesForLwk {
         if (r < 0)
             return r;
         int type = st.getInt(24) & S_IFMT; // st_mode
+        long writable = mode == O_RDWR ? SyscallForwarder.SHARED_WRITABLE : 0;
+        if (type == S_IFCHR && st.getLong(40) == DEV_ZERO) // st_rdev: anonymous memory, which the LWK maps itself
+            return SyscallForwarder.ZERO_DEVICE | writable;
         if (type != S_IFREG && type != S_IFBLK)
             return -Errno.ENODEV;
         // a sealed memfd refuses shared writable mappings (F_SEAL_WRITE, F_SEAL_FUTURE_WRITE), as Linux's
         // memfd_check_seals_mmap
         long seals = HostSyscall.call(SYS_FCNTL, h, F_GET_SEALS, 0);
-        if (write && seals > 0 && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) != 0)
+        boolean sealed = seals > 0 && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) != 0;
+        if (write && sealed)
             return -Errno.EPERM;
-        return h;
+        return h | (sealed ? 0 : writable);
     }
 
     private static final int O_PATH = 010000000, F_GET_SEALS = 1034, F_SEAL_WRITE = 8, F_SEAL_FUTURE_WRITE = 16;

@@ -23,6 +23,42 @@ class LtpFoundAbiTest {
     }
 
     /**
+     * clone08, signal06, clock_nanosleep01: clone(CLONE_PARENT) gave the child its caller as parent (an
+     * orphan once the caller exited); a signal frame that could not be written (an alternate stack made
+     * read-only) killed the process where Linux runs the SIGSEGV handler; clock_nanosleep interrupted by a
+     * handler said EINTR where the remaining time could not be written (EFAULT); membarrier01: membarrier
+     * knew no command; execveat03: fexecve of a file with no name (a memfd) failed with ENOENT;
+     * personality02: select wrote the time left even with STICKY_TIMEOUTS; mmap13, futex_wake05: a page
+     * past the end of a mapped file read as zeros (Linux: SIGBUS, and EFAULT for a syscall); ioctl01:
+     * grantpt and unlockpt failed (ENOTTY for the pseudo-terminal ioctls), so no pty could be opened;
+     * name_to_handle_at02: with EOVERFLOW the mount id was not written, so a bad pointer went unnoticed;
+     * ioprio_set02: ioprio_get said best-effort after class NONE was set; ioctl_ficlone02: FICLONERANGE was
+     * ENOTTY; sockioctl01: SIOCGIFCONF and the interface requests were ENOTTY; setrlimit06: RLIMIT_CPU
+     * was kept but never enforced; memfd_create01: mprotect made a shared mapping of a file opened
+     * read-only writable; mprotect01: /dev/zero could not be mapped (ENODEV).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void parentsSignalFramesAndSleeps(String flavor) {
+        Guests.runsAsOnLinux(Guests.guest(flavor, "ltp_found").toString()).assertHasLines(
+                "CLONE_PARENT: the caller's parent waits for the child: 1, its parent was the caller's parent: 1",
+                "a frame on a read-only alternate stack: SIGHUP handled 0, SIGSEGV handled 1",
+                "clock_nanosleep with an unwritable remaining time, interrupted: -1 EFAULT",
+                "membarrier: QUERY has GLOBAL and PRIVATE_EXPEDITED: 1, bad flags: EINVAL, unregistered: EPERM, registered: 0 0, GLOBAL: 0",
+                "select's timeout afterwards: 0 us, with STICKY_TIMEOUTS: 20000 us",
+                "file of half a page mapped for two: the first page: no signal, the second: SIGBUS (BUS_ADRERR), a page"
+                        + " of an empty file: SIGBUS (BUS_ADRERR), write from it: -1 EFAULT",
+                "pseudo-terminal: master and slave open: 1, a line through it: 1",
+                "name_to_handle_at with no room for the handle: EOVERFLOW, and an unwritable mount id: EFAULT",
+                "I/O priority: at first 0, best-effort 3: 0x4003, none again: 0",
+                "SIOCGIFCONF: 0, some interfaces: 1, the first: lo; lo's flags: 0, up: 1; no ifreq: EFAULT",
+                "RLIMIT_CPU 1 s, hard 2 s: SIGXCPU seen: 1, then killed by SIGKILL",
+                "mprotect to writable: a shared read-only file: EACCES, a private one: 0, /dev/zero read-only: EACCES;"
+                        + " /dev/zero shared with a child: 42, reads zero at first: 1",
+                "fexecve of a memfd: runs");
+    }
+
+    /**
      * Memory locks (mlock05, mlock201, mlock203, mmap14, munlock01, munlockall01): mlock only faulted pages
      * in and the rest were no-ops, so VmLck stayed 0, smaps (the proxy's, from the host) had no such
      * mapping, MLOCK_ONFAULT faulted everything in, munlock refused an unaligned address, MAP_LOCKED and

@@ -45,6 +45,28 @@ class ParallelCoresTest {
         }
     }
 
+    /**
+     * Cores that outnumber the host CPUs take turns on them (host_cpus.c): with one host CPU lent to four
+     * cores, threads spinning on an xchg spinlock and at OpenMP barriers hand it over, block in futexes and
+     * are preempted between blocks, and every result is still native's; the log says how the cores run.
+     */
+    @Test
+    void coresOutnumberingHostCpusTakeTurns() {
+        Map<String, String> oneCpu = Map.of("JMCK_HOST_CPUS", "1");
+        String atomics = guest("atomics"), omp = guest("omp");
+        Guests.Result counters = Guests.host(atomics, "4", "5000");
+        Guests.Result reduction = Guests.host(Map.of("OMP_NUM_THREADS", "4"), null, omp, "400000");
+        for (int i = 0; i < REPEAT; i++) {
+            Guests.Result r = Guests.jmck(oneCpu, null, "run", "-v", "--cores", "4", atomics, "4", "5000");
+            r.assertSameAs(counters);
+            assertTrue(r.stderr().contains("4 cores take turns on 1 host CPUs, a spinning core handing its CPU over"),
+                    r.stderr());
+            Map<String, String> env = new java.util.HashMap<>(oneCpu);
+            env.put("OMP_NUM_THREADS", "4");
+            Guests.jmck(env, null, "run", "--cores", "4", omp, "400000").assertSameAs(reduction);
+        }
+    }
+
     @Test
     void sharedCountersAreExactInExactModeToo() {
         String prog = guest("atomics");

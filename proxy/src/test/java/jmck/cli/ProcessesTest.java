@@ -125,6 +125,20 @@ class ProcessesTest {
         repeat(2, () -> jmckRun(mode, Map.of(), cmd.toArray(String[]::new)).assertSameAs(linux));
     }
 
+    /**
+     * A signal storm (guest-images/src/signal_storm.c): a thread sends signals as fast as it can to another
+     * that counts in its own code; on one core, and on two that take turns on one host thread, the receiver
+     * still gets through (it once lost the core at every handler's rt_sigreturn and never finished).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"parallel", "exact"})
+    void aSignalStormDoesNotStarveItsReceiver(String mode) {
+        String prog = Guests.guest("gcc", "signal_storm").toString();
+        Guests.Result linux = nativeRun(prog, "300000");
+        for (String cores : List.of("1", "2"))
+            repeat(Integer.parseInt(cores), () -> jmckRun(mode, Map.of(), "--cores", cores, prog, "300000").assertSameAs(linux));
+    }
+
     /** OpenMP on 4 cores: the known result, and the scheduler trace shows four threads on four cores. */
     @ParameterizedTest
     @ValueSource(strings = {"parallel", "exact"})

@@ -32,6 +32,8 @@ final class HookNative {
 
     static native int jmck_core_post(Pointer core, int bits);
 
+    static native void jmck_lend_host_cpus(int cpus);
+
     static native int jmck_parallel_build();
 
     static native int jmck_core_set_breakpoints(Pointer core, long[] addresses, int n);

@@ -208,6 +208,25 @@ public final class NativeCore implements AutoCloseable {
      */
     public void enableIpis() {
         UnicornException.check("jmck_core_enable_ipis", HookNative.jmck_core_enable_ipis(block));
+        HookNative.jmck_lend_host_cpus(HOST_CPUS); // the same each time: cores count tokens only when they outnumber them
+    }
+
+    /**
+     * The host CPUs that cores in parallel mode run guest code on at once when they outnumber them
+     * (host_cpus.c: a spinning core hands its CPU to a waiting one). JMCK_HOST_CPUS=0 leaves it to the host.
+     */
+    public static final int HOST_CPUS = hostCpus(System.getenv("JMCK_HOST_CPUS"));
+
+    private static int hostCpus(String setting) {
+        int all = Runtime.getRuntime().availableProcessors();
+        if (setting == null || setting.isBlank())
+            return all;
+        try {
+            return Math.max(0, Integer.parseInt(setting.trim()));
+        } catch (NumberFormatException e) {
+            System.err.println("jmck: JMCK_HOST_CPUS=" + setting + " is not a number: using " + all);
+            return all;
+        }
     }
 
     /** An interprocessor interrupt: the core stops at its next block boundary (or does not start). */

@@ -60,6 +60,8 @@ public final class AddressSpace {
     final UserPages pages;
     final MappingCalls calls;
     private final MemoryLocks locks = new MemoryLocks(this);
+    /** membarrier's registrations (the REGISTER_* commands' bits), as Linux keeps them with the mm. */
+    public volatile int membarrierRegistrations;
     private Shootdown shootdown = new Shootdown() {
         @Override
         public void flush(AddressSpace as) {}

@@ -24,8 +24,37 @@ public interface Backing {
         }
     };
 
+    /**
+     * /dev/zero opened read-only and mapped shared: anonymous memory that mprotect may not make writable
+     * (Linux's shmem_zero_setup without VM_MAYWRITE).
+     */
+    Backing ZERO_DEVICE_READ_ONLY = new Backing() {
+        @Override
+        public void fill(PhysicalMemory mem, long pa, long offset, long length) {}
+
+        @Override
+        public boolean anonymous() {
+            return true;
+        }
+
+        @Override
+        public boolean sharedWritable() {
+            return false;
+        }
+
+        @Override
+        public String toString() {
+            return "/dev/zero, read-only";
+        }
+    };
+
     /** Copies the bytes at [offset, offset+length) of this object to physical address pa. */
     void fill(PhysicalMemory mem, long pa, long offset, long length);
+
+    /** A host file's size now (a page wholly past it raises SIGBUS); -1 for anything else. */
+    default long currentSize() {
+        return -1;
+    }
 
     default boolean anonymous() {
         return false;
@@ -58,6 +87,14 @@ public interface Backing {
      */
     default long sharedFrame(long offset) {
         return -1;
+    }
+
+    /**
+     * Whether a shared mapping of this object may be made writable (Linux's VM_MAYWRITE): not for a file
+     * opened read-only or a memfd sealed against writes, so mprotect cannot add PROT_WRITE there.
+     */
+    default boolean sharedWritable() {
+        return true;
     }
 
     /** Where bytes start to read as zero instead of the file's (a data segment's .bss), or Long.MAX_VALUE. */

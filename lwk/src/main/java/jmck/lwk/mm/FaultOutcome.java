@@ -34,6 +34,8 @@ public record FaultOutcome(long address, Access access, boolean present, Vma vma
         SEGV_MAPERR,
         /** A VMA covers the address but forbids this access: SIGSEGV with SEGV_ACCERR. */
         SEGV_ACCERR,
+        /** A page of a file mapping wholly past the file's end: SIGBUS with BUS_ADRERR. */
+        BUS_ADRERR,
         /** No free frame: the process is killed, as Linux's OOM killer would. */
         OUT_OF_MEMORY;
 

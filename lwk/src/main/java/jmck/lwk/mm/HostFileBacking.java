@@ -14,13 +14,23 @@ public final class HostFileBacking implements Backing {
     private final int fd;
     private final String path;
     private final FileId id;
+    private final boolean sharedWritable;
     private boolean closed;
 
-    /** Takes ownership of the host descriptor fd of the file at path, whose identity is id (null if unknown). */
-    public HostFileBacking(int fd, String path, FileId id) {
+    /**
+     * Takes ownership of the host descriptor fd of the file at path, whose identity is id (null if unknown);
+     * sharedWritable: whether the guest's descriptor allowed shared writable mappings.
+     */
+    public HostFileBacking(int fd, String path, FileId id, boolean sharedWritable) {
         this.fd = fd;
         this.path = path;
         this.id = id;
+        this.sharedWritable = sharedWritable;
+    }
+
+    @Override
+    public boolean sharedWritable() {
+        return sharedWritable;
     }
 
     @Override
@@ -34,15 +44,24 @@ public final class HostFileBacking implements Backing {
         }
     }
 
-    /** A backing for the host descriptor fd (now owned by it), named as the host names the file. */
-    public static HostFileBacking of(int fd) {
+    @Override
+    public long currentSize() {
+        FileId now = FileId.ofFd(fd); // null for a device or pipe, which has no end to fault past
+        return now == null ? -1 : now.size();
+    }
+
+    /**
+     * A backing for the host descriptor fd (now owned by it), named as the host names the file;
+     * sharedWritable as in the constructor.
+     */
+    public static HostFileBacking of(int fd, boolean sharedWritable) {
         String path = "?";
         try {
             path = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + fd)).toString();
         } catch (java.io.IOException | RuntimeException e) {
             // an unnamed file: maps shows what it can
         }
-        return new HostFileBacking(fd, path, FileId.ofFd(fd));
+        return new HostFileBacking(fd, path, FileId.ofFd(fd), sharedWritable);
     }
 
     /**

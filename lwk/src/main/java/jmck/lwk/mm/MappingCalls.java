@@ -158,15 +158,16 @@ final class MappingCalls {
         long end = addr + pageUp(len);
         if (end <= addr || end > X86.USER_TOP)
             return -Errno.ENOMEM;
-        // As Linux: the range must start in a VMA; it is changed up to the first hole or sealed VMA, which
-        // then fails.
+        // As Linux: the range must start in a VMA; it is changed up to the first hole, sealed VMA or shared
+        // mapping that may not become writable (VM_MAYWRITE clear), which then fails.
         if (as.find(addr) == null)
             return -Errno.ENOMEM;
         long result = 0;
         for (long va = addr; va < end; ) {
             Vma v = as.find(va);
-            if (v == null || v.sealed) {
-                result = v == null ? -Errno.ENOMEM : -Errno.EPERM;
+            boolean mayNotWrite = v != null && (prot & Mman.PROT_WRITE) != 0 && v.shared && !v.backing.sharedWritable();
+            if (v == null || v.sealed || mayNotWrite) {
+                result = v == null ? -Errno.ENOMEM : v.sealed ? -Errno.EPERM : -Errno.EACCES;
                 end = va;
                 break;
             }

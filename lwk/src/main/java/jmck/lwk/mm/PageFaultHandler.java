@@ -58,6 +58,12 @@ final class PageFaultHandler {
             return new FaultOutcome(va, access, present, vma, Decision.SPURIOUS, Pte.address(leaf), walk.pageSize());
         }
 
+        // 3b. A page wholly past the current end of the host file the VMA maps: SIGBUS, as Linux's
+        //    filemap_fault (a file truncated under its mapping, or mapped past its end).
+        long fileSize = vma.backing.currentSize();
+        if (fileSize >= 0 && vma.offset + (PageSize.SMALL.alignDown(va) - vma.start) >= fileSize)
+            return new FaultOutcome(va, access, present, vma, Decision.BUS_ADRERR, -1, null);
+
         // 4. A missing page of a file, from the page cache. Mapped privately and read-only (text, read-only
         //    data), read or run: the cache's copy, copy-on-write. Mapped shared: the one frame that every
         //    process mapping that page shared uses, with the VMA's protection, so their writes meet there.

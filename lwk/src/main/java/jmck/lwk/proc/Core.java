@@ -44,6 +44,15 @@ public final class Core implements Cpu.TrapHandler {
     /** The current syscall's arguments, filled by the kernel's syscall entry; reused, never kept. */
     public final long[] args = new long[6];
     private long budget;
+    /**
+     * A thread whose slice a trap ended early (a signal to deliver, rt_sigreturn's registers to load) and
+     * the blocks its slice had left: it goes back to the front of the queue and runs them, as Linux
+     * delivers a signal on the way back to user mode without giving the CPU away. Without this a thread
+     * sent signals faster than its handler ran lost every slice at its handler's rt_sigreturn and never
+     * got back to its own code. Only the core's own thread touches these.
+     */
+    Thread unfinishedSlice;
+    long unfinishedBlocks;
 
     private final jmck.lwk.KernelLog kmsg;
     private boolean sharing;

@@ -70,6 +70,8 @@ public final class Process {
 
     /** A child's copy of its parent's settings: signal actions, umask, name and arguments (fork). */
     void inheritFrom(Process parent) {
+        pgid = parent.pgid; // the forking process's, also where CLONE_PARENT gave the child another parent
+        sid = parent.sid;
         for (int i = 0; i < actions.length(); i++)
             actions.set(i, parent.actions.get(i));
         umask = parent.umask;

@@ -42,10 +42,14 @@ public final class ProcessTable {
         return p;
     }
 
-    /** A child of parent made by fork: a new process with one thread, copies of the parent's settings. */
-    public synchronized Process fork(Process parent, AddressSpace mm) {
-        Process p = create(parent, mm, parent.exe(), parent.credentials(), parent.rlimits().copy());
-        p.inheritFrom(parent);
+    /**
+     * A child of caller made by fork: a new process with one thread, copies of the caller's settings. With
+     * CLONE_PARENT (sibling) its parent is the caller's parent, as long as the caller has one in the LWK.
+     */
+    public synchronized Process fork(Process caller, AddressSpace mm, boolean sibling) {
+        Process parent = sibling && caller.parent() != null ? caller.parent() : caller;
+        Process p = create(parent, mm, caller.exe(), caller.credentials(), caller.rlimits().copy());
+        p.inheritFrom(caller);
         return p;
     }
 

@@ -111,14 +111,25 @@ public final class Scheduler {
         kick(target);
     }
 
-    /** Puts t on its core's run queue, or the least loaded online core's. Under t's lock. */
     private Core queueOn(Thread t) {
+        return queueOn(t, false);
+    }
+
+    /**
+     * Puts t on its core's run queue, at the front if it is to finish its slice, or the least loaded online
+     * core's. Under t's lock.
+     */
+    private Core queueOn(Thread t, boolean front) {
         Core target = coreOf(t);
         while (true) {
             if (target != null)
                 synchronized (target.runQueue) {
                     if (target.online) {
-                        if (!target.runQueue.contains(t))
+                        if (target.runQueue.contains(t))
+                            return target;
+                        if (front)
+                            target.runQueue.addFirst(t);
+                        else
                             target.runQueue.addLast(t);
                         return target;
                     }
@@ -371,8 +382,14 @@ public final class Scheduler {
             events.tick();
             boolean ran = false;
             for (Core c : cores) {
-                if (runNext(c))
+                while (runNext(c)) {
                     ran = true;
+                    if (done.getAsBoolean())
+                        return;
+                    if (c.unfinishedSlice == null)
+                        break;
+                    events.tick(); // a slice a trap ended early goes on, after what may have stopped it (a timer)
+                }
                 if (done.getAsBoolean())
                     return;
             }
@@ -427,12 +444,19 @@ public final class Scheduler {
         }
         if (!parallel)
             rescheduleAtTrap = false;
-        c.setBudget(share ? SLICE_BLOCKS : 0);
+        boolean resumes = c.unfinishedSlice == t && c.unfinishedBlocks > 0;
+        c.unfinishedSlice = null;
+        c.setBudget(!share ? 0 : resumes ? c.unfinishedBlocks : SLICE_BLOCKS);
         t.sliceStart = System.nanoTime();
         long steps = hooks.instructionLimit(c, t);
         Cpu.RunResult r = steps > 0 ? c.cpu().step(t.rip, steps) : c.cpu().run(t.rip);
         t.cpuNanos += System.nanoTime() - t.sliceStart;
         t.sliceStart = 0;
+        long left = share && steps == 0 && !t.yieldRequested ? c.cpu().budgetLeft() : 0;
+        if (left > 0) { // a trap ended it: the rest of the slice comes next (see Core.unfinishedSlice)
+            c.unfinishedSlice = t;
+            c.unfinishedBlocks = left;
+        }
         t.yieldRequested = false;
         if (t.alive())
             t.rip = c.cpu().reg(X86Reg.RIP);
@@ -451,7 +475,7 @@ public final class Scheduler {
             }
             dead = t.state == Thread.State.DEAD;
             if (t.state == Thread.State.RUNNABLE)
-                queueOn(t);
+                queueOn(t, c.unfinishedSlice == t);
         }
         if (dead) {
             hooks.scheduled(c, t, "ends");

@@ -99,14 +99,18 @@ public final class Ptrace {
         }
     }
 
-    /** The attaching tracer sleeps until target traps (its ATTACH then returns 0). */
-    public void waitForTrap(Thread tracer, Thread target) {
+    /**
+     * The attaching tracer sleeps until target traps (its ATTACH then returns 0). False if it need not: the
+     * target, running on another core, trapped already (or is gone).
+     */
+    public boolean waitForTrap(Thread tracer, Thread target) {
         synchronized (taskLock) {
             Tracee tr = of(target);
             if (tr == null || tr.parked)
-                return;
+                return false;
             tr.attachWaiter = tracer;
             tr.attachSeq = scheduler.block(tracer, "ptrace attach");
+            return true;
         }
     }
 

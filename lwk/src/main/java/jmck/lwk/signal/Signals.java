@@ -244,8 +244,15 @@ public final class Signals {
             long restore = t.takeMaskToRestore(); // what sigreturn puts back: sigsuspend's saved mask, if any
             if (!SignalFrame.push(cpu, p.mm(), a, info, restore, t.altStackSp(), t.altStackSize(), t.altStackFlags(),
                     errorCode, trapNo, info.isFault() ? info.addr() : 0)) {
-                terminator.killProcess(p, SigInfo.fault(jmck.lwk.abi.Signals.SIGSEGV, jmck.lwk.abi.Signals.SI_KERNEL, 0), true);
-                return null;
+                // no room for the frame (an unwritable alternate stack, say): Linux's force_sigsegv, a SIGSEGV
+                // to handle in its turn, or death if it was SIGSEGV's own frame that failed
+                SigInfo segv = SigInfo.fault(jmck.lwk.abi.Signals.SIGSEGV, jmck.lwk.abi.Signals.SI_KERNEL, 0);
+                if (sig == jmck.lwk.abi.Signals.SIGSEGV) {
+                    terminator.killProcess(p, segv, true);
+                    return null;
+                }
+                forceLocked(t, segv);
+                continue;
             }
             long mask = running | a.mask();
             if (!a.has(SigAction.SA_NODEFER))

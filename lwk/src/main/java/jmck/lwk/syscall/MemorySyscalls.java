@@ -53,7 +53,7 @@ final class MemorySyscalls {
         });
         LockSyscalls.register(d);
         d.register(Syscall.MINCORE, MemorySyscalls::mincore);
-        d.register(Syscall.MEMBARRIER, (t, a) -> a[0] == 0 ? 0 : -Errno.EINVAL); // MEMBARRIER_CMD_QUERY: none
+        d.register(Syscall.MEMBARRIER, (t, a) -> Membarrier.call(t, (int) a[0], a[1]));
     }
 
     private static final long MS_ASYNC = 1, MS_INVALIDATE = 2, MS_SYNC = 4;
@@ -83,9 +83,17 @@ final class MemorySyscalls {
         if ((flags & Mman.MAP_ANONYMOUS) != 0)
             return locked(t, mm(t).mmap(addr, len, prot, flags, Backing.ANONYMOUS, 0), len, flags);
         boolean sharedWrite = (flags & Mman.MAP_TYPE) != Mman.MAP_PRIVATE && (prot & Mman.PROT_WRITE) != 0;
-        return kernel.syscalls().forwarder().hostFile(t, fd, sharedWrite, hostFd -> hostFd < 0 ? hostFd
-                : locked(t, mm(t).mmapFile(addr, len, prot, flags, jmck.lwk.mm.HostFileBacking.of((int) hostFd), offset),
-                        len, flags));
+        return kernel.syscalls().forwarder().hostFile(t, fd, sharedWrite, hostFd -> {
+            boolean writable = (hostFd & SyscallForwarder.SHARED_WRITABLE) != 0;
+            if (hostFd < 0)
+                return hostFd;
+            if ((hostFd & SyscallForwarder.ZERO_DEVICE) != 0) // /dev/zero: anonymous memory, as Linux maps it
+                return locked(t, mm(t).mmap(addr, len, prot, flags,
+                        writable || (flags & Mman.MAP_TYPE) == Mman.MAP_PRIVATE ? Backing.ANONYMOUS
+                                : Backing.ZERO_DEVICE_READ_ONLY, 0), len, flags);
+            return locked(t, mm(t).mmapFile(addr, len, prot, flags, jmck.lwk.mm.HostFileBacking.of((int) hostFd,
+                    writable), offset), len, flags);
+        });
     }
 
     /** A new mapping at r (or mmap's error): locked if MAP_LOCKED or mlockall(MCL_FUTURE) says so. */

@@ -15,9 +15,11 @@ final class ProcessSyscalls {
     private static final int ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004,
             ARCH_GET_CPUID = 0x1011, ARCH_SET_CPUID = 0x1012;
     private final SyscallContext kernel;
+    private final TimerSyscalls timers;
 
-    ProcessSyscalls(SyscallContext kernel) {
+    ProcessSyscalls(SyscallContext kernel, TimerSyscalls timers) {
         this.kernel = kernel;
+        this.timers = timers;
     }
 
     void register(SyscallDispatcher d) {
@@ -180,6 +182,8 @@ final class ProcessSyscalls {
             r.set(resource, soft, hard);
             if (resource == Rlimits.RLIMIT_STACK)
                 p.mm().setStackLimit(soft == Rlimits.RLIM_INFINITY ? 1L << 30 : soft);
+            if (resource == Rlimits.RLIMIT_CPU)
+                timers.cpuLimitChanged(p);
         }
         if (oldPtr != 0)
             putLimit(t, oldPtr, oldSoft, oldHard);

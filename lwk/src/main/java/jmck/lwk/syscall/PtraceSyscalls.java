@@ -154,8 +154,9 @@ final class PtraceSyscalls {
         long r = ptrace.attach(t, target, seize, seize ? options : 0);
         if (r != Long.MIN_VALUE)
             return r;
-        ptrace.waitForTrap(t, target); // it was stopped by job control: ATTACH returns once it trapped for its tracer
-        return SyscallDispatcher.NO_RETURN;
+        // it was stopped by job control: ATTACH returns once it trapped for its tracer (at once if it has:
+        // with cores in parallel it may have trapped on its own core meanwhile)
+        return ptrace.waitForTrap(t, target) ? SyscallDispatcher.NO_RETURN : 0;
     }
 
     /** A word of struct user: a register, a debug register, or 0 for the rest (as Linux). */

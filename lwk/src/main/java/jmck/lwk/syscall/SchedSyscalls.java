@@ -326,20 +326,16 @@ final class SchedSyscalls {
         List<Process> l = whom(t, which, who, true);
         if (l.isEmpty())
             return -Errno.ESRCH;
+        // Linux's block/ioprio.c: a process's own value as set (0, class NONE, until one is); of several, the
+        // best, with NONE counting as best-effort level 4 (ioprio_best)
         int best = -1;
-        for (Process p : l) {
-            int v = p.sched().ioprio;
-            if (v == 0) // none set: the class and level that follow from the nice value (Linux 6.x)
-                v = IOPRIO_CLASS_BE << 13 | (p.sched().nice + 20) / 5;
-            if (best < 0 || ioprioRank(v) < ioprioRank(best))
-                best = v;
-        }
+        for (Process p : l)
+            best = best < 0 ? p.sched().ioprio : Math.min(bestEffortIfNone(best), bestEffortIfNone(p.sched().ioprio));
         return best;
     }
 
-    private static int ioprioRank(int v) {
-        int cls = v >> 13;
-        return (cls == IOPRIO_CLASS_RT ? 0 : cls == IOPRIO_CLASS_BE || cls == IOPRIO_CLASS_NONE ? 1 : 2) * 8 + (v & 7);
+    private static int bestEffortIfNone(int ioprio) {
+        return ioprio >> 13 == IOPRIO_CLASS_NONE ? IOPRIO_CLASS_BE << 13 | 4 : ioprio;
     }
 
     private long ioprioSet(Thread t, int which, int who, int ioprio) {

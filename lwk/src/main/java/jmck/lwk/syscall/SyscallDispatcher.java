@@ -135,7 +135,9 @@ public final class SyscallDispatcher {
             return masked;
         if (masked == WaitMasks.SET && t.hasDeliverable())
             return -jmck.lwk.abi.Errno.EINTR; // the handler runs on the way out, and the frame keeps the old mask
-        long r = raiseSignals(t, call, a, forward(t, call, a));
+        long sticky = StickyTimeouts.timeoutOf(t, call, a);
+        long r = raiseSignals(t, call, a, sticky == 0 ? forward(t, call, a)
+                : StickyTimeouts.forwardKeeping(this, t, call, a, sticky));
         if (masked == WaitMasks.SET && r != NO_RETURN && r != -jmck.lwk.abi.Errno.EINTR)
             t.restoreSavedMask();
         return r;
@@ -145,6 +147,12 @@ public final class SyscallDispatcher {
     public long forward(Thread t, Syscall call, long[] a) {
         forwarded.get()[0] = true;
         return forwarder.forward(t, call, a);
+    }
+
+    /** Forwards a syscall to the proxy, then turns its result with then (when it comes, if the thread waits). */
+    long forwardThen(Thread t, Syscall call, long[] a, java.util.function.LongUnaryOperator then) {
+        forwarded.get()[0] = true;
+        return forwarder.forwardThen(t, call, a, then);
     }
 
     /** Whether the last dispatched call went to the proxy (for traces and debuggers). */

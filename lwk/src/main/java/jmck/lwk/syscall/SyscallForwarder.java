@@ -59,10 +59,15 @@ public interface SyscallForwarder {
     /**
      * For mmap of guest fd: a host descriptor of the same file that the LWK may keep (readable, and
      * writable if write), or -errno (EBADF, EACCES for a descriptor opened without the access the mapping
-     * needs, ENODEV for something that is not a regular file). The answer goes to done, whose value is
-     * the syscall's result; if the answer has to come from another process, this returns
+     * needs, ENODEV for something that is not a regular file), with {@link #SHARED_WRITABLE} set beside
+     * the descriptor if the guest's fd allows a shared mapping to be writable; {@link #ZERO_DEVICE} and no
+     * descriptor for /dev/zero, whose mappings are anonymous memory. The answer goes to done,
+     * whose value is the syscall's result; if the answer has to come from another process, this returns
      * SyscallDispatcher.NO_RETURN and done runs later.
      */
+    /** Beside hostFile's descriptor: shared mappings may be writable; the file is /dev/zero (no descriptor). */
+    long SHARED_WRITABLE = 1L << 32, ZERO_DEVICE = 1L << 33;
+
     default long hostFile(Thread thread, int fd, boolean write, java.util.function.LongUnaryOperator done) {
         return done.applyAsLong(-jmck.lwk.abi.Errno.ENODEV);
     }

@@ -7,12 +7,13 @@ public final class SyscallTable {
 
     public static void registerAll(SyscallDispatcher d, SyscallContext k) {
         new MemorySyscalls(k).register(d);
-        new ProcessSyscalls(k).register(d);
-        new TaskSyscalls(k).register(d);
+        TimerSyscalls timers = new TimerSyscalls(k);
+        timers.register(d);
+        new ProcessSyscalls(k, timers).register(d);
+        new TaskSyscalls(k, timers).register(d);
         new FutexSyscalls(k).register(d);
         new SignalSyscalls(k).register(d);
         new TimeSyscalls(k).register(d);
-        new TimerSyscalls(k).register(d);
         new SchedSyscalls(k).register(d);
         new InfoSyscalls(k).register(d);
         new CredentialSyscalls(k).register(d);

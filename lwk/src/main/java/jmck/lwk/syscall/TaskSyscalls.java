@@ -35,9 +35,11 @@ final class TaskSyscalls {
     private static final int MAX_ARG_STRINGS = 0x7fffffff, MAX_ARG_BYTES = 2 << 20, PATH_MAX = 4096;
     private final SyscallContext kernel;
     private final PidfdSyscalls pidfds;
+    private final TimerSyscalls timers;
 
-    TaskSyscalls(SyscallContext kernel) {
+    TaskSyscalls(SyscallContext kernel, TimerSyscalls timers) {
         this.kernel = kernel;
+        this.timers = timers;
         this.pidfds = new PidfdSyscalls(kernel);
     }
 
@@ -94,13 +96,17 @@ final class TaskSyscalls {
             kernel.lifecycle().startThread(child);
             return child.tid();
         }
-        Process child = kernel.lifecycle().fork(t, (flags & CLONE_VM) != 0, registers);
+        boolean sibling = (flags & CLONE_PARENT) != 0;
+        Process child = kernel.lifecycle().fork(t, (flags & CLONE_VM) != 0, sibling, registers);
         if (child == null) {
             registers.close();
             return -Errno.EAGAIN;
         }
-        child.setExitSignal((int) (flags & 0xff));
+        // CLONE_PARENT: the caller's parent hears of the child as it hears of the caller (Linux's copy_process)
+        child.setExitSignal(sibling ? t.process().exitSignal() : (int) (flags & 0xff));
         Thread ct = child.threads().get(0);
+        if (child.rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_CPU) != jmck.lwk.proc.Rlimits.RLIM_INFINITY)
+            timers.cpuLimitChanged(child); // the limit holds for the child's own CPU time, from 0
         setTids(ct, child.mm(), flags, parentTid, childTid);
         if ((flags & CLONE_PARENT_SETTID) != 0 && child.mm() != mm)
             writeTid(mm, parentTid, ct.tid());
@@ -235,8 +241,13 @@ final class TaskSyscalls {
         if (argv.isEmpty())
             argv.add(""); // Linux 5.18 and later: no program starts with argc 0
         Executable exe;
+        long r;
         try {
-            exe = Executable.open(Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)), path, argv);
+            // the file by its name, or, if it has none now (fexecve of an unlinked file), through the
+            // descriptor, which stays open until the program is loaded
+            Path fdLink = Path.of("/proc/self/fd/" + fd), file = Files.readSymbolicLink(fdLink);
+            exe = Executable.open(Files.exists(file) ? file : fdLink, path, argv);
+            r = kernel.lifecycle().exec(t, exe.elf(), path, exe.argv(), envp);
         } catch (ExecFormatException e) {
             // The caller reports it as on Linux (a shell prints "Exec format error", or runs a text file
             // itself); the kernel log says why.
@@ -247,7 +258,6 @@ final class TaskSyscalls {
         } finally {
             HostSyscall.call(3, fd, 0, 0);
         }
-        long r = kernel.lifecycle().exec(t, exe.elf(), path, exe.argv(), envp);
         if (r < 0)
             return r;
         return kernel.syscalls().forwarder().execDone(t, done -> {

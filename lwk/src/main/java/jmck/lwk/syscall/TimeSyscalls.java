@@ -101,13 +101,15 @@ final class TimeSyscalls {
             return 0;
         long deadline = System.nanoTime() + duration;
         boolean relative = (flags & TIMER_ABSTIME) == 0;
-        // A handler ends the sleep with EINTR; a relative sleep then tells how much was left in rem.
+        // A handler ends the sleep with EINTR; a relative sleep then tells how much was left in rem, and
+        // fails with EFAULT instead if rem cannot be written (Linux's restart_block.nanosleep).
         long seq = kernel.scheduler().block(t, "nanosleep", Thread.Interrupt.EINTR, () -> {
             if (rem != 0 && relative)
                 try {
                     putTimespec(t.process().mm(), rem, Math.max(0, deadline - System.nanoTime()));
                 } catch (jmck.lwk.mm.BadAddressException e) {
-                    // Linux reports EFAULT here; the sleep ended with EINTR either way
+                    t.clearInterrupted(); // the handler still runs; the call's result is EFAULT, not EINTR
+                    t.setPendingResult(-Errno.EFAULT);
                 }
         });
         kernel.timers().add(deadline, () -> kernel.scheduler().wakeIfWaiting(t, seq, 0));

@@ -67,6 +67,11 @@ final class TimerSyscalls {
         return t.process().timers(host);
     }
 
+    /** setrlimit or prlimit changed p's RLIMIT_CPU: its timer is set to match. */
+    void cpuLimitChanged(Process p) {
+        p.timers(host).limitCpu();
+    }
+
     // ---- interval timers ----
 
     /** alarm: ITIMER_REAL once, in seconds; returns the seconds that were left (rounded as Linux does). */

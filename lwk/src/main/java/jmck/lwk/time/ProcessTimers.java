@@ -4,11 +4,13 @@ import java.util.Map;
 import java.util.TreeMap;
 import jmck.lwk.abi.Signals;
 import jmck.lwk.proc.Process;
+import jmck.lwk.proc.Rlimits;
 import jmck.lwk.proc.Thread;
 import jmck.lwk.signal.SigInfo;
 
 /**
- * A process's timers: the three interval timers (setitimer, alarm) and its POSIX timers (timer_create).
+ * A process's timers: the three interval timers (setitimer, alarm), its POSIX timers (timer_create) and
+ * the CPU-time limit's (RLIMIT_CPU).
  * A forked child starts with none; execve keeps the interval timers and deletes the POSIX timers; they all
  * stop when the process ends. Synchronized on itself.
  */
@@ -61,6 +63,7 @@ public final class ProcessTimers {
     private final Process process;
     private final Host host;
     private final ArmedTimer[] itimers = new ArmedTimer[3];
+    private ArmedTimer cpuLimit;
     private final Map<Integer, PosixTimer> posix = new TreeMap<>();
 
     public ProcessTimers(Process process, Host host) {
@@ -185,5 +188,39 @@ public final class ProcessTimers {
         for (ArmedTimer t : itimers)
             if (t != null)
                 t.cancel();
+        if (cpuLimit != null)
+            cpuLimit.cancel();
+    }
+
+    private static final long NANOS = 1_000_000_000L;
+
+    /**
+     * RLIMIT_CPU was set: at the soft limit's CPU seconds SIGXCPU, then the soft limit a second higher and
+     * SIGXCPU again each second, until the hard limit's SIGKILL (Linux's check_process_timers). A soft limit
+     * of 0 is one second, as in Linux's do_prlimit.
+     */
+    public synchronized void limitCpu() {
+        long soft = process.rlimits().soft(Rlimits.RLIMIT_CPU);
+        if (cpuLimit == null)
+            cpuLimit = new ArmedTimer(host, Clocks.CLOCK_PROCESS_CPUTIME_ID, leader(), overrun -> cpuLimitReached());
+        if (soft == Rlimits.RLIM_INFINITY)
+            cpuLimit.set(0, 0, false);
+        else
+            cpuLimit.set(Math.min(Math.max(soft, 1), Long.MAX_VALUE / NANOS) * NANOS, NANOS, true);
+    }
+
+    private boolean cpuLimitReached() {
+        if (process.exiting())
+            return true;
+        Rlimits limits = process.rlimits();
+        long soft = limits.soft(Rlimits.RLIMIT_CPU), hard = limits.hard(Rlimits.RLIMIT_CPU);
+        if (hard != Rlimits.RLIM_INFINITY && process.cpuNanos() >= Math.min(hard, Long.MAX_VALUE / NANOS) * NANOS) {
+            host.send(process, SigInfo.sent(Signals.SIGKILL, Signals.SI_KERNEL, 0, 0));
+            return true;
+        }
+        host.send(process, SigInfo.sent(Signals.SIGXCPU, Signals.SI_KERNEL, 0, 0));
+        if (Long.compareUnsigned(soft, hard) < 0)
+            limits.set(Rlimits.RLIMIT_CPU, soft + 1, hard);
+        return true;
     }
 }

@@ -56,7 +56,7 @@ class SharedWriteBackTest {
         as.setSettleEntries(parallel);
         as.setPageCache(new PageCache(mem, frames));
         as.mmapFile(BASE, 2 * PAGE, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_SHARED | Mman.MAP_FIXED,
-                HostFileBacking.of(fd), 0);
+                HostFileBacking.of(fd, true), 0);
         return as;
     }
 
