@@ -52,7 +52,7 @@ public final class Main {
 
     /**
      * The command tree for a command line whose first word is verb: for run, step and mcexec only that
-     * command's branch (the other commands' definitions cost jmck run's start-up some 30 lambdas and their
+     * command's branch (the other commands' definitions cost jmck run's start-up some 25 lambdas and their
      * classes, linked in the interpreter); the whole tree for anything else.
      */
     static Command commands(String verb) {
