@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compiles the native hook library (src/main/c/jmck_uc.c, host_cpus.c) against the project-local Unicorn 2.1.1, and the
-# host system call library (src/main/c/jmck_host.c), which needs nothing.
+# host system call library (src/main/c/jmck_host.c), which needs only the JDK's jni.h.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 deps="$here/../.deps/root"
@@ -19,5 +19,6 @@ if [ ! -e "$out/libjmckuc.so" ] || [ -n "$newer" ]; then
 fi
 host="$here/src/main/c/jmck_host.c"
 if [ ! -e "$out/libjmckhost.so" ] || [ "$host" -nt "$out/libjmckhost.so" ] || [ "$0" -nt "$out/libjmckhost.so" ]; then
-  gcc -O2 -g -Wall -Wextra -shared -fPIC "$host" -o "$out/libjmckhost.so"
+  jdk=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")}
+  gcc -O2 -g -Wall -Wextra -shared -fPIC -I"$jdk/include" -I"$jdk/include/linux" "$host" -o "$out/libjmckhost.so"
 fi

@@ -1,6 +1,8 @@
-/* libjmckhost: raw Linux system calls for the JVM (jmck.emulator.host.HostSyscall). A library of its own,
- * with no dependency on libunicorn, so that host calls (mapping physical memory, futexes, the proxy's
- * delegated calls) are ready as soon as JNA is, while libunicorn loads on another thread (EnginePrefetch). */
+/* libjmckhost: raw Linux system calls for the JVM (jmck.emulator.host.HostSyscall), bound through JNI. A
+ * library of its own, with no dependency on libunicorn or JNA, so that host calls (mapping physical memory,
+ * futexes, the proxy's delegated calls) are ready at once, while JNA and libunicorn load on another thread
+ * (EnginePrefetch). */
+#include <jni.h>
 
 /* A raw Linux system call: returns the kernel's result, -errno on failure, with no libc errno in between. */
 long jmck_host_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
@@ -34,4 +36,20 @@ int jmck_host_interrupt_with(int sig)
 	sa.sa_handler = interrupted;
 	sigemptyset(&sa.sa_mask);
 	return sigaction(sig, &sa, NULL);
+}
+
+/* The JNI entry points of jmck.emulator.host.HostSyscall. */
+JNIEXPORT jlong JNICALL Java_jmck_emulator_host_HostSyscall_syscall6(JNIEnv *env, jclass cls, jlong nr, jlong a0, jlong a1,
+								jlong a2, jlong a3, jlong a4, jlong a5)
+{
+	(void)env;
+	(void)cls;
+	return jmck_host_syscall(nr, a0, a1, a2, a3, a4, a5);
+}
+
+JNIEXPORT jint JNICALL Java_jmck_emulator_host_HostSyscall_interruptHandler(JNIEnv *env, jclass cls, jint sig)
+{
+	(void)env;
+	(void)cls;
+	return jmck_host_interrupt_with(sig);
 }

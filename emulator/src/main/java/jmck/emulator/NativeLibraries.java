@@ -56,9 +56,17 @@ public final class NativeLibraries {
         return load(root().resolve(DEBIAN_LIB_DIR).resolve("libcapstone.so.5"), "Capstone 5");
     }
 
-    /** jmck's host system call library (it needs no other library). */
-    public static NativeLibrary host() {
-        return load(root().resolve("emulator/target/native/libjmckhost.so"), "jmck's host system call library");
+    /** Loads jmck's host system call library (it needs no other library) for HostSyscall's JNI methods. */
+    public static void loadHost() {
+        Path file = root().resolve("emulator/target/native/libjmckhost.so");
+        String what = "jmck's host system call library";
+        if (!Files.isReadable(file))
+            throw new JmckException(what + " not found at " + file + ": " + SETUP_HINT);
+        try {
+            System.load(file.toString());
+        } catch (UnsatisfiedLinkError e) {
+            throw new JmckException("cannot load " + what + " from " + file + " (" + e.getMessage() + "): " + SETUP_HINT, e);
+        }
     }
 
     /** jmck's own hook library; loaded after Unicorn, whose soname it links against. */

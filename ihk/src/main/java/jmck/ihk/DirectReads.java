@@ -65,7 +65,7 @@ final class DirectReads {
     static DirectReads open(PhysicalMemory memory, IkcChannel channel, long proxyPid) {
         if (Boolean.getBoolean("jmck.ikc.nodirect"))
             return null;
-        if (proxyPid == ProcessHandle.current().pid())
+        if (proxyPid == HostSyscall.pid()) // not ProcessHandle: the JDK's process machinery costs start-up milliseconds
             return new DirectReads(memory, channel, true, -1);
         long pidfd = HostSyscall.call(SYS_PIDFD_OPEN, proxyPid, 0, 0);
         return pidfd < 0 ? null : new DirectReads(memory, channel, false, (int) pidfd);

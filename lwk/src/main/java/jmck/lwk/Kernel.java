@@ -121,19 +121,16 @@ public final class Kernel implements SyscallContext {
      * <li>installs the kernel image (GDT, sysret trampoline) and the kernel half of the page tables;</li>
      * <li>brings up each core: an emulated CPU put in long mode with paging, its boot state saved;</li>
      * <li>reads the CPU's feature flags with cpuid (for AT_HWCAP);</li>
-     * <li>registers the syscall handlers and hands the scheduler its hooks.</li>
+     * <li>starts registering the syscall handlers (on another thread) and hands the scheduler its hooks.</li>
      * </ol>
      */
     public void boot() {
         if (booted)
             throw new IllegalStateException("already booted");
         // The syscall handlers (some 170 lambdas, each linked the first time it is made: tens of ms in the
-        // interpreter) are registered on a second thread while this one sets up memory and cores.
-        java.util.concurrent.FutureTask<Void> handlers = new java.util.concurrent.FutureTask<>(
-                () -> SyscallTable.registerAll(syscalls, this), null);
-        java.lang.Thread registrar = new java.lang.Thread(handlers, "jmck-syscall-table");
-        registrar.setDaemon(true);
-        registrar.start();
+        // interpreter) are registered on a second thread while this one sets up memory and cores and the
+        // host side loads the first program; run() waits for them before any core runs.
+        syscalls.registerInBackground(() -> SyscallTable.registerAll(syscalls, this));
         long total = 0;
         for (long[] r : config.memory()) {
             frames.addRange(r[0], r[1]);
@@ -161,28 +158,12 @@ public final class Kernel implements SyscallContext {
         else
             kmsg.log("jmck LWK: exact mode: every core on one host thread, deterministic");
         hwcap = readHwcap(cores.get(0).cpu());
-        awaitHandlers(handlers);
         exitListeners.add((p, killedBy, rip) -> localFiles.exited(p));
         signals.setPendingListener(localFiles.signalFiles()::changed);
         processes.setReapListener(localFiles::reaped);
         scheduler.setHooks(returnToUser, eventLoop);
         booted = true;
         kmsg.log("jmck LWK: booted, %d frames free", frames.freeFrames());
-    }
-
-    private static void awaitHandlers(java.util.concurrent.FutureTask<Void> handlers) {
-        try {
-            handlers.get();
-        } catch (InterruptedException e) {
-            java.lang.Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while registering syscall handlers", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r)
-                throw r;
-            if (e.getCause() instanceof Error err)
-                throw err;
-            throw new IllegalStateException(e.getCause());
-        }
     }
 
     /** A new core: an emulated CPU set up by the kernel image (long mode, paging), its boot state saved. */
@@ -384,6 +365,7 @@ public final class Kernel implements SyscallContext {
      * When this returns no core runs.
      */
     public void run(BooleanSupplier done) {
+        syscalls.awaitHandlers();
         if (parallel && debug == null)
             coreThreads.run(done);
         else

@@ -1,6 +1,5 @@
 package jmck.lwk;
 
-import java.util.Comparator;
 import java.util.PriorityQueue;
 
 /**
@@ -11,8 +10,9 @@ import java.util.PriorityQueue;
 public final class Timers {
     private record Timer(long deadline, Runnable action) {}
 
+    // not Comparator.comparingLong: its lambda is made with ASM at every start (the class-data archive cannot hold it)
     /** @GuardedBy("this") */
-    private final PriorityQueue<Timer> queue = new PriorityQueue<>(Comparator.comparingLong(Timer::deadline));
+    private final PriorityQueue<Timer> queue = new PriorityQueue<>((a, b) -> Long.compare(a.deadline(), b.deadline()));
     /** Told when a timer comes first: the kernel's thread may be asleep until a later deadline. */
     private volatile Runnable onEarliest = () -> {};
 

@@ -47,6 +47,15 @@ public final class Main {
 
     /** The command tree. */
     static Command commands() {
+        return commands("");
+    }
+
+    /**
+     * The command tree for a command line whose first word is verb: for run, step and mcexec only that
+     * command's branch (the other commands' definitions cost jmck run's start-up some 25 lambdas and their
+     * classes, linked in the interpreter); the whole tree for anything else.
+     */
+    static Command commands(String verb) {
         Command root = new Command("jmck", "An x86-64 machine emulator that boots a McKernel-like lightweight kernel and "
                 + "runs Linux programs on it.")
                 .describe("jmck emulates an x86-64 machine with Unicorn, boots a lightweight kernel (LWK) modeled on "
@@ -72,8 +81,13 @@ public final class Main {
                 .example("jmck ihk reboot --cpus 1-2 --mem 512M && jmck mcexec /bin/busybox sh -c 'echo hi' && jmck ihk stop")
                 .example("source <(jmck completion bash)")
                 .example("jmck man | man -l -");
-        return root.subcommands(RunCommand.command(), StepCommand.command(), McexecCommand.command(), IhkCommand.command(),
-                completion(root), man(root));
+        return switch (verb) {
+            case "run" -> root.subcommands(RunCommand.command());
+            case "step" -> root.subcommands(StepCommand.command());
+            case "mcexec" -> root.subcommands(McexecCommand.command());
+            default -> root.subcommands(RunCommand.command(), StepCommand.command(), McexecCommand.command(),
+                    IhkCommand.command(), completion(root), man(root));
+        };
     }
 
     /** Runs the command line and returns the exit status; errors meant for the user print as one line. */
@@ -84,7 +98,7 @@ public final class Main {
             jmck.emulator.unicorn.EnginePrefetch.start(verb.equals("mcexec") ? 0 : 1);
         Parser.Invocation inv;
         try {
-            inv = Parser.parse(commands(), argv);
+            inv = Parser.parse(commands(verb), argv);
         } catch (UsageException e) {
             String name = e.command().fullName();
             System.err.println(name + ": " + e.getMessage() + " (see " + name + " --help)");

@@ -170,6 +170,26 @@ class CommandLineTest {
         assertEquals(List.of("A=1", "B=2"), t.args().all(RunCommand.SET_ENV));
     }
 
+    /** jmck run, step and mcexec build only their own branch of the command tree (start-up): it must read alike. */
+    @Test
+    void aVerbsOwnTreeParsesAndHelpsAsTheWholeTree() throws Exception {
+        String[][] lines = {{"run", "--cores", "2", "-E", "A=1", "--trace=faults", "prog", "-v"}, {"step", "--mem", "1G", "prog"},
+                {"mcexec", "3", "prog", "4"}, {"run", "--help"}, {"step", "--version"}};
+        for (String[] argv : lines) {
+            var whole = jmck.cli.args.Parser.parse(Main.commands(), argv);
+            var own = jmck.cli.args.Parser.parse(Main.commands(argv[0]), argv);
+            assertEquals(whole.request(), own.request(), String.join(" ", argv));
+            assertEquals(whole.command().fullName(), own.command().fullName());
+            assertEquals(jmck.cli.args.HelpText.of(whole.command()), jmck.cli.args.HelpText.of(own.command()));
+            for (var o : whole.command().options())
+                assertEquals(whole.args().all(o), own.args().all(o), o.names().toString());
+            for (var o : whole.command().operands())
+                assertEquals(whole.args().all(o), own.args().all(o));
+        }
+        assertEquals(1, Main.commands("run").subcommands().size());
+        assertEquals(Main.commands().subcommands().size(), Main.commands("ihk").subcommands().size());
+    }
+
     /** Through a real jmck process: the status and stderr a shell sees. */
     @Test
     void aRealProcessExitsTwoWithOneLine() {

@@ -1,23 +1,25 @@
 package jmck.emulator.host;
 
-import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import jmck.emulator.NativeLibraries;
 
 /**
  * Raw Linux system calls on the host (jmck_host_syscall in jmck_host.c): the result is what the kernel
  * returned, -errno on failure, exactly what a guest expects in rax. Pointer arguments are host addresses.
+ * Bound through JNI, not JNA as the rest: the first host calls (mapping physical memory) then need not wait
+ * for JNA's start-up (its class initialisation, java.util.logging, and registering this class's methods:
+ * tens of milliseconds that jmck run's machine set-up waited for).
  */
 public final class HostSyscall {
     static {
-        Native.register(HostSyscall.class, NativeLibraries.host());
+        NativeLibraries.loadHost();
     }
 
     private HostSyscall() {}
 
-    private static native long jmck_host_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+    private static native long syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 
-    private static native int jmck_host_interrupt_with(int sig);
+    private static native int interruptHandler(int sig);
 
     /**
      * The signal that ends a proxy worker's blocking host call with EINTR ({@link #interruptWith}): a
@@ -27,15 +29,15 @@ public final class HostSyscall {
 
     /** Installs a handler that does nothing for sig, without SA_RESTART: sent to a thread, it ends its blocking call. */
     public static boolean interruptWith(int sig) {
-        return jmck_host_interrupt_with(sig) == 0;
+        return interruptHandler(sig) == 0;
     }
 
     public static long call(long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
-        return jmck_host_syscall(nr, a0, a1, a2, a3, a4, a5);
+        return syscall6(nr, a0, a1, a2, a3, a4, a5);
     }
 
     public static long call(long nr, long a0, long a1, long a2) {
-        return jmck_host_syscall(nr, a0, a1, a2, 0, 0, 0);
+        return syscall6(nr, a0, a1, a2, 0, 0, 0);
     }
 
     private static long pid;

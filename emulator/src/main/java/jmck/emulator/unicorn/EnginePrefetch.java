@@ -5,7 +5,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import jmck.emulator.JmckException;
 import jmck.emulator.NativeLibraries;
-import jmck.emulator.host.HostSyscall;
 
 /**
  * The native half of start-up, done on a background thread while the JVM does the Java half: JNA and its
@@ -36,8 +35,6 @@ public final class EnginePrefetch {
 
     private static void prefetch(int n) {
         try { // a missing library fails in NativeLibraries, before any class is half initialized
-            NativeLibraries.host();
-            HostSyscall.call(39, 0, 0, 0); // getpid: JNA and the host syscall path, which memory needs first
             NativeLibraries.hooks(); // libunicorn and the hook library: the engines need them
             NativeCore.probeOffsets();
         } catch (RuntimeException | LinkageError e) {

@@ -36,9 +36,10 @@ public final class Unicorn implements AutoCloseable {
     }
 
     /**
-     * Translated-code buffer per engine. Unicorn clears the whole buffer with memset at every flush, so a
-     * flush costs in proportion to its size, and the first one also faults every page of it in: QEMU's
-     * default of 1 GiB took 3 s, 64 MiB some 100-200 ms in the JVM, 16 MiB 15-50 ms. 16 MiB holds the
+     * Translated-code buffer per engine. Unicorn 2.1.1 clears the whole buffer with memset at every flush, so
+     * a flush costs in proportion to its size, and the first one also faults every page of it in: QEMU's
+     * default of 1 GiB took 3 s, 64 MiB some 100-200 ms in the JVM, 16 MiB 15-50 ms. jmck's build (patch 08)
+     * drops the pages instead: they are faulted in only as code is written. 16 MiB holds the
      * translated code of busybox and libc many times over; when it does fill up, QEMU flushes it.
      */
     public static final int TRANSLATION_BUFFER_BYTES = 16 << 20;
@@ -48,7 +49,8 @@ public final class Unicorn implements AutoCloseable {
      * translation buffer once. Unicorn 2.1.1 leaves the buffer's first region unallocated until a flush,
      * so the flush QEMU needs when the buffer first fills up is skipped and translated code is corrupted
      * (a crash in tb_set_jmp_target after some hundred programs on one core; fixed upstream in 2.1.3 by
-     * commit 2128e01e, "Init tcg region buffer"). This first flush is the one that faults the buffer in.
+     * commit 2128e01e, "Init tcg region buffer"). With Debian's build this first flush faults the whole
+     * buffer in; with jmck's it costs a few milliseconds.
      */
     public static Unicorn openX86_64() {
         return openX86_64(TRANSLATION_BUFFER_BYTES);

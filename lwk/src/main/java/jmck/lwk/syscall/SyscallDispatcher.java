@@ -39,6 +39,8 @@ public final class SyscallDispatcher {
     private final KernelLog kmsg;
     private volatile SyscallForwarder forwarder = SyscallForwarder.NONE;
     private volatile Tracer tracer;
+    /** The handlers' registration while it runs on another thread; null when there is none to wait for. */
+    private volatile java.util.concurrent.FutureTask<Void> registration;
     /** Per host thread (a core's, in parallel mode): whether the call it dispatched last went to the proxy. */
     private final ThreadLocal<boolean[]> forwarded = ThreadLocal.withInitial(() -> new boolean[1]);
 
@@ -53,7 +55,40 @@ public final class SyscallDispatcher {
     }
 
     public boolean hasHandler(Syscall call) {
+        awaitHandlers();
         return handlers[call.nr] != null;
+    }
+
+    /**
+     * Runs register (which registers the handlers) on a thread of its own; {@link #awaitHandlers} waits for
+     * it. The kernel calls that before any core runs, so dispatch need not.
+     */
+    public void registerInBackground(Runnable register) {
+        java.util.concurrent.FutureTask<Void> task = new java.util.concurrent.FutureTask<>(register, null);
+        registration = task;
+        java.lang.Thread registrar = new java.lang.Thread(task, "jmck-syscall-table");
+        registrar.setDaemon(true);
+        registrar.start();
+    }
+
+    /** Waits until the handlers registered in the background are in; rethrows what stopped them. */
+    public void awaitHandlers() {
+        java.util.concurrent.FutureTask<Void> task = registration;
+        if (task == null)
+            return;
+        try {
+            task.get();
+        } catch (InterruptedException e) {
+            java.lang.Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while registering syscall handlers", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r)
+                throw r;
+            if (e.getCause() instanceof Error err)
+                throw err;
+            throw new IllegalStateException(e.getCause());
+        }
+        registration = null;
     }
 
     public void setForwarder(SyscallForwarder f) {

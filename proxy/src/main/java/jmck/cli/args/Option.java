@@ -1,7 +1,6 @@
 package jmck.cli.args;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -49,7 +48,10 @@ public final class Option<T> {
     /** Another name for it ("-v" beside "--verbose"). */
     public Option<T> alias(String name) {
         names.add(name);
-        names.sort(Comparator.comparing((String n) -> n.startsWith("--")).thenComparing(n -> n));
+        // short names first, then by name; a plain lambda, since the class-data archive cannot hold the ones
+        // Comparator.comparing makes (they are made with ASM at every start)
+        names.sort((a, b) -> a.startsWith("--") != b.startsWith("--") ? Boolean.compare(a.startsWith("--"), b.startsWith("--"))
+                : a.compareTo(b));
         return this;
     }
 
