@@ -17,7 +17,9 @@
  *   - a socket lists the network interfaces (SIOCGIFCONF) and answers for one (SIOCGIFFLAGS) (sockioctl01);
  *   - RLIMIT_CPU sends SIGXCPU at its soft limit and SIGKILL at its hard one (setrlimit06);
  *   - a shared mapping of a file opened read-only cannot be made writable (memfd_create01), and /dev/zero
- *     maps as anonymous memory, shared with a child when MAP_SHARED (mprotect01). */
+ *     maps as anonymous memory, shared with a child when MAP_SHARED (mprotect01);
+ *   - times and getrusage split CPU time into user and system time, a waited-for child's included (times03);
+ *   - madvise's guard regions fault on any access, a syscall's too, until removed (madvise12). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +38,7 @@
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/syscall.h>
+#include <sys/times.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -325,6 +328,79 @@ static void read_only_shared(void)
 	close(zrw);
 }
 
+/* Some user time (a loop), then some system time (syscalls): 0.1 s of each at least. */
+static void burn_user_and_system(void)
+{
+	struct tms t;
+	time_t end = time(NULL) + 1;
+	volatile unsigned long n = 0;
+	while (times(&t) >= 0 && t.tms_utime < 10)
+		for (int i = 0; i < 100000; i++)
+			n++;
+	while (times(&t) >= 0 && t.tms_stime < 10 && time(NULL) <= end + 5)
+		;
+}
+
+static void cpu_times(void)
+{
+	struct tms before, after;
+	times(&before);
+	burn_user_and_system();
+	times(&after);
+	struct rusage child_usage;
+	pid_t c = fork();
+	if (c == 0) {
+		burn_user_and_system();
+		_exit(0);
+	}
+	waitpid(c, NULL, 0);
+	struct tms reaped;
+	times(&reaped);
+	getrusage(RUSAGE_CHILDREN, &child_usage);
+	printf("times: user time grew: %d, system time grew: %d; after a child: its user time: %d, system time: %d,"
+	       " getrusage(RUSAGE_CHILDREN) agrees: %d\n", after.tms_utime > before.tms_utime,
+	       after.tms_stime > before.tms_stime, reaped.tms_cutime > 0, reaped.tms_cstime > 0,
+	       child_usage.ru_utime.tv_sec * 100 + child_usage.ru_utime.tv_usec / 10000 >= reaped.tms_cutime - 1 &&
+	               child_usage.ru_stime.tv_sec + child_usage.ru_stime.tv_usec > 0);
+}
+
+#define GUARD_INSTALL 102 /* MADV_GUARD_INSTALL, MADV_GUARD_REMOVE: Linux 6.13 */
+#define GUARD_REMOVE 103
+
+/* How a child touching p ends: "exits" or the signal's name. */
+static const char *child_touch(char *p)
+{
+	pid_t c = fork();
+	if (c == 0) {
+		signal(SIGSEGV, SIG_DFL); /* an earlier check's handler would return into the fault again */
+		*p = 'x';
+		_exit(0);
+	}
+	int st;
+	waitpid(c, &st, 0);
+	return WIFSIGNALED(st) ? (WTERMSIG(st) == SIGSEGV ? "SIGSEGV" : "another signal") : "exits";
+}
+
+static void guard_pages(void)
+{
+	char *p = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(p, 7, 4 * 4096);
+	long installed = madvise(p + 4096, 2 * 4096, GUARD_INSTALL);
+	const char *guarded = child_touch(p + 4096), *beside = child_touch(p);
+	int fds[2];
+	if (pipe(fds) != 0)
+		exit(2);
+	long written = write(fds[1], p + 2 * 4096, 16);
+	int e = errno;
+	long removed = madvise(p + 4096, 2 * 4096, GUARD_REMOVE);
+	printf("guard pages: installed: %ld, a child touching one: %s, beside them: %s; write from one: %s;"
+	       " removed: %ld, then it reads %d and a child touching it %s\n", installed, guarded, beside,
+	       written < 0 ? errname(e) : "?", removed, p[4096], child_touch(p + 4096));
+	close(fds[0]);
+	close(fds[1]);
+	munmap(p, 4 * 4096);
+}
+
 static void fexecve_nameless(char **argv)
 {
 	int exe = open("/proc/self/exe", O_RDONLY), mem = memfd_create("copy", MFD_CLOEXEC);
@@ -366,6 +442,8 @@ int main(int argc, char **argv)
 	network_interfaces();
 	cpu_limit();
 	read_only_shared();
+	cpu_times();
+	guard_pages();
 	fexecve_nameless(argv);
 	return 0;
 }

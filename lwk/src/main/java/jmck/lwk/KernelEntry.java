@@ -43,11 +43,12 @@ final class KernelEntry implements Core.TrapEntry {
         long nr = cpu.syscallNumber();
         t.setSyscallNr(nr);
         long[] args = d == null ? null : a.clone(); // handlers may reuse a
-        long start = sink != null ? System.nanoTime() : 0;
+        long start = System.nanoTime();
         long r = syscalls.dispatch(t, nr, a);
+        long took = System.nanoTime() - start;
+        t.cpu().addSystem(took); // the thread's system time (a delegated call's wait is no one's CPU time)
         if (sink != null)
-            sink.syscall(core.id(), t.process().pid(), t.tid(), nr, r, syscalls.lastForwarded(), start,
-                    System.nanoTime() - start);
+            sink.syscall(core.id(), t.process().pid(), t.tid(), nr, r, syscalls.lastForwarded(), start, took);
         boolean stop = d != null && d.syscallReturned(core, t, nr, args, r, syscalls.lastForwarded());
         if (r == SyscallDispatcher.NO_RETURN)
             return Cpu.STOP | Cpu.KEEP_RAX;
@@ -93,11 +94,12 @@ final class KernelEntry implements Core.TrapEntry {
         DebugHooks d = k.debugHooks();
         if (d != null)
             d.faultEntered(core, t, addr, err);
-        long start = sink != null ? System.nanoTime() : 0;
+        long start = System.nanoTime();
         FaultOutcome o = t.process().mm().fault(addr, access, (err & X86.PF_PRESENT) != 0);
+        long took = System.nanoTime() - start;
+        t.cpu().addSystem(took);
         if (sink != null)
-            sink.fault(new FaultEvent(core.id(), t.process().pid(), t.tid(), cpu.trapRip(), o, false,
-                    System.nanoTime() - start));
+            sink.fault(new FaultEvent(core.id(), t.process().pid(), t.tid(), cpu.trapRip(), o, false, took));
         if (o.resolved())
             return d != null && d.faultHandled(core, t, o) ? Cpu.STOP : Cpu.CONTINUE;
         if (d != null)

@@ -54,7 +54,7 @@ final class RunProfile implements EventSink, Kernel.ExitListener {
 
     @Override
     public void exited(jmck.lwk.proc.Process p, jmck.lwk.signal.SigInfo killedBy, long killRip) {
-        coreNanos += p.cpuNanos();
+        coreNanos += p.usage().total();
         processes++;
     }
 

@@ -35,7 +35,8 @@ class LtpFoundAbiTest {
      * ioprio_set02: ioprio_get said best-effort after class NONE was set; ioctl_ficlone02: FICLONERANGE was
      * ENOTTY; sockioctl01: SIOCGIFCONF and the interface requests were ENOTTY; setrlimit06: RLIMIT_CPU
      * was kept but never enforced; memfd_create01: mprotect made a shared mapping of a file opened
-     * read-only writable; mprotect01: /dev/zero could not be mapped (ENODEV).
+     * read-only writable; mprotect01: /dev/zero could not be mapped (ENODEV); times03: all CPU time was
+     * user time, and a reaped child's system time was 0; madvise12: MADV_GUARD_INSTALL was EINVAL.
      */
     @ParameterizedTest
     @ValueSource(strings = {"gcc", "musl"})
@@ -55,6 +56,10 @@ class LtpFoundAbiTest {
                 "RLIMIT_CPU 1 s, hard 2 s: SIGXCPU seen: 1, then killed by SIGKILL",
                 "mprotect to writable: a shared read-only file: EACCES, a private one: 0, /dev/zero read-only: EACCES;"
                         + " /dev/zero shared with a child: 42, reads zero at first: 1",
+                "times: user time grew: 1, system time grew: 1; after a child: its user time: 1, system time: 1,"
+                        + " getrusage(RUSAGE_CHILDREN) agrees: 1",
+                "guard pages: installed: 0, a child touching one: SIGSEGV, beside them: exits; write from one: EFAULT;"
+                        + " removed: 0, then it reads 0 and a child touching it exits",
                 "fexecve of a memfd: runs");
     }
 

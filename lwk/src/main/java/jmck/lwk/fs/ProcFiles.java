@@ -186,7 +186,8 @@ final class ProcFiles {
         Thread t = thread != null ? thread : leader(p);
         int id = thread != null ? thread.tid() : p.pid();
         long[] ic = ignoredAndCaught(p);
-        long cpu = thread != null ? thread.cpuNanos() : p.cpuNanos();
+        long utime = thread != null ? thread.cpu().user() : p.usage().user();
+        long stime = thread != null ? thread.cpu().system() : p.usage().system();
         long start = (p.startNanos() - (System.nanoTime() - kernel.uptimeNanos())) / TICK_NANOS;
         long rss = p.mm().residentBytes() / PAGE;
         long rsslim = p.rlimits().soft(RLIMIT_RSS);
@@ -194,7 +195,8 @@ final class ProcFiles {
         StringBuilder b = new StringBuilder();
         b.append(id).append(" (").append(p.comm()).append(") ").append(state(p, t, reader));
         long[] fields = {p.ppid(), p.pgid(), p.sid(), 0 /* tty */, -1 /* tpgid */, 0x400000 /* flags */,
-            p.mm().faults(), 0, 0, 0, cpu / TICK_NANOS, 0, p.childrenCpuNanos() / TICK_NANOS, 0,
+            p.mm().faults(), 0, 0, 0, utime / TICK_NANOS, stime / TICK_NANOS, p.usage().childrenUser() / TICK_NANOS,
+            p.usage().childrenSystem() / TICK_NANOS,
             20 /* priority */, 0 /* nice */, p.threads().stream().filter(Thread::alive).count(), 0, start,
             virtualBytes(p), rss, rsslim, 0, 0, 0 /* startcode, endcode, startstack */, 0, 0,
             t == null ? 0 : t.pendingMask(), t == null ? 0 : t.blockedMask(), ic[0], ic[1], 0, 0, 0,

@@ -446,6 +446,7 @@ public final class AddressSpace {
                 calls.populate(v.start, v.end);
             Vma copy = new Vma(v.start, v.end, v.prot, v.shared, v.growsDown, v.backing, v.offset, v.name, v.maxPage);
             copy.sealed = v.sealed;
+            copy.guarded = v.guarded;
             child.vmas.insert(copy);
         }
         child.brkStart = brkStart;

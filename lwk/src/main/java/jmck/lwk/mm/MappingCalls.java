@@ -250,6 +250,9 @@ final class MappingCalls {
         if (Seals.refusesAdvice(as, addr, end, advice))
             return -Errno.EPERM;
         switch (advice) {
+            case GuardPages.MADV_GUARD_INSTALL:
+            case GuardPages.MADV_GUARD_REMOVE:
+                return GuardPages.advise(as, addr, end, advice == GuardPages.MADV_GUARD_INSTALL);
             case Mman.MADV_DONTNEED:
             case Mman.MADV_FREE: {
                 if (MemoryLocks.anyLocked(as, addr, end)) // Linux's madvise_dontneed_free_valid_vma

@@ -9,7 +9,7 @@ import jmck.lwk.mm.FaultOutcome.Decision;
  * Called for every #PF the guest raises and for every fault the kernel takes while copying to or from user
  * memory. Steps:
  * <ol>
- * <li>find the VMA that covers the address, or grow the stack down to it;</li>
+ * <li>find the VMA that covers the address, or grow the stack down to it; a guard region's is a fault;</li>
  * <li>check the access (read, write, execute) against the VMA's protection;</li>
  * <li>a present page: break copy-on-write, make a shared page that write-back cleaned writable again, or
  *     repair a stale translation;</li>
@@ -36,6 +36,8 @@ final class PageFaultHandler {
                 return new FaultOutcome(va, access, present, null, Decision.SEGV_MAPERR, -1, null);
             mapped = Decision.STACK_GROWN;
         }
+        if (vma.guarded) // MADV_GUARD_INSTALL: as if nothing were mapped there
+            return new FaultOutcome(va, access, present, vma, Decision.SEGV_MAPERR, -1, null);
 
         // 2. The protection.
         boolean allowed = switch (access) {

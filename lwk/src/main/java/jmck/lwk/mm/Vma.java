@@ -29,6 +29,8 @@ public final class Vma {
     static final int WIPE_ON_FORK = 1, DONT_FORK = 2;
     /** mseal(2): the VMA's extent and protection can no longer change ({@link Seals}). */
     boolean sealed;
+    /** Every page is a guard page: an access faults ({@link GuardPages}). */
+    boolean guarded;
     /** The userfaultfd registration that catches its faults, or null ({@link UserfaultPages}). */
     UserfaultRange userfault;
 
@@ -61,6 +63,7 @@ public final class Vma {
         upper.lock = lock;
         upper.onFork = onFork;
         upper.sealed = sealed;
+        upper.guarded = guarded;
         upper.userfault = userfault;
         end = at;
         return upper;

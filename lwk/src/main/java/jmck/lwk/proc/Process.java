@@ -51,7 +51,6 @@ public final class Process {
     /** The parent thread blocked in vfork until this child execs or exits. */
     Thread vforkParent;
     /** CPU time of waited-for children, for getrusage(RUSAGE_CHILDREN) and times(). */
-    private long childrenCpuNanos;
 
     Process(int pid, Process parent, AddressSpace mm, String exe, Credentials credentials, Rlimits rlimits) {
         this.pid = pid;
@@ -114,6 +113,7 @@ public final class Process {
         flags.remove(Flag.KEEP_CAPS);
         flags.remove(Flag.NOT_DUMPABLE);
         flags.add(Flag.EXECED);
+        usage.programReplaced(mm);
         mm = newMm;
         exe = newExe;
         comm = newExe.substring(newExe.lastIndexOf('/') + 1);
@@ -161,21 +161,12 @@ public final class Process {
         return childWaiters;
     }
 
-    public long childrenCpuNanos() {
-        return childrenCpuNanos;
+    /** What getrusage and times report: CPU time and peak memory, the process's and its reaped children's. */
+    public ProcessUsage usage() {
+        return usage;
     }
 
-    public void addChildrenCpuNanos(long nanos) {
-        childrenCpuNanos += nanos;
-    }
-
-    /** CPU time of all threads, live and ended, with the slices they are running now. */
-    public long cpuNanos() {
-        return cpuNanosOfEnded + threads.stream().mapToLong(t -> t.cpuNanos() + t.runningNanos()).sum();
-    }
-
-    /** CPU time of threads that ended and were forgotten. */
-    long cpuNanosOfEnded;
+    final ProcessUsage usage = new ProcessUsage(this);
 
     public int pid() {
         return pid;

@@ -58,7 +58,7 @@ public final class ProcessTable {
         Process p = t.process();
         if (t.tid() == p.pid() || !p.threads.remove(t))
             return;
-        p.cpuNanosOfEnded += t.cpuNanos + t.runningNanos(); // it may end inside its slice
+        p.usage.threadEnded(t.cpu);
         threads.remove(t.tid());
     }
 

@@ -447,11 +447,10 @@ public final class Scheduler {
         boolean resumes = c.unfinishedSlice == t && c.unfinishedBlocks > 0;
         c.unfinishedSlice = null;
         c.setBudget(!share ? 0 : resumes ? c.unfinishedBlocks : SLICE_BLOCKS);
-        t.sliceStart = System.nanoTime();
+        t.cpu.sliceStarts(System.nanoTime());
         long steps = hooks.instructionLimit(c, t);
         Cpu.RunResult r = steps > 0 ? c.cpu().step(t.rip, steps) : c.cpu().run(t.rip);
-        t.cpuNanos += System.nanoTime() - t.sliceStart;
-        t.sliceStart = 0;
+        t.cpu.sliceEnds(System.nanoTime());
         long left = share && steps == 0 && !t.yieldRequested ? c.cpu().budgetLeft() : 0;
         if (left > 0) { // a trap ended it: the rest of the slice comes next (see Core.unfinishedSlice)
             c.unfinishedSlice = t;

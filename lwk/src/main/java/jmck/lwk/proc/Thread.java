@@ -55,10 +55,8 @@ public final class Thread {
 
     /** The core this thread runs on. */
     volatile int core;
-    /** Nanoseconds spent running on a core. */
-    long cpuNanos;
-    /** When the current slice started (0 when not running). */
-    volatile long sliceStart;
+    /** Time spent running on a core, user and system. */
+    final CpuTime cpu = new CpuTime();
     /** sched_yield asked to go to the back of the run queue. */
     volatile boolean yieldRequested;
     /** Why a blocked thread waits (for traces and ps). */
@@ -325,8 +323,8 @@ public final class Thread {
         return core;
     }
 
-    public long cpuNanos() {
-        return cpuNanos;
+    public CpuTime cpu() {
+        return cpu;
     }
 
     /** Queues a signal for this thread; a standard signal already pending is not queued twice. */
@@ -406,12 +404,6 @@ public final class Thread {
                 return null;
             return takeDeliverable(~ready); // picks among "unblocked" signals: unblock just these
         }
-    }
-
-    /** Time in the slice running now, 0 when off the core. */
-    public long runningNanos() {
-        long s = sliceStart;
-        return s == 0 ? 0 : System.nanoTime() - s;
     }
 
     public void requestYield() {

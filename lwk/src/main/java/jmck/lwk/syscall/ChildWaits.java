@@ -7,6 +7,7 @@ import jmck.lwk.abi.Errno;
 import jmck.lwk.abi.Signals;
 import jmck.lwk.mm.AddressSpace;
 import jmck.lwk.proc.Process;
+import jmck.lwk.proc.ProcessUsage;
 import jmck.lwk.proc.Thread;
 import jmck.lwk.signal.Ptrace;
 import jmck.lwk.signal.Tracee;
@@ -191,15 +192,17 @@ final class ChildWaits {
 
     /** The zombie child is waited for: its CPU time joins the parent's children's time; it is forgotten. */
     private void reap(Process self, Process child) {
-        self.addChildrenCpuNanos(child.cpuNanos() + child.childrenCpuNanos());
+        self.usage().childReaped(child.usage());
         kernel.processes().remove(child);
     }
 
-    /** struct rusage of an ended child: user time and its memory figures. */
+    /** struct rusage of an ended child (wait4): its user and system time and peak memory with its children's. */
     private static byte[] rusage(Process child) {
-        long cpu = child.cpuNanos() + child.childrenCpuNanos();
-        ByteBuffer b = ByteBuffer.allocate(144).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(0, cpu / 1_000_000_000L).putLong(8, cpu % 1_000_000_000L / 1000);
-        return b.array();
+        ProcessUsage u = child.usage();
+        long system = u.system() + u.childrenSystem();
+        byte[] usage = TimeSyscalls.rusage(Math.max(0, u.total() + u.childrenTotal() - system), system);
+        ByteBuffer.wrap(usage).order(ByteOrder.LITTLE_ENDIAN).putLong(32,
+                Math.max(u.maxRssBytes(), u.childrenMaxRssBytes()) / 1024); // ru_maxrss, KiB
+        return usage;
     }
 }

@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.mm.AddressSpace;
-import jmck.lwk.proc.Process;
+import jmck.lwk.proc.ProcessUsage;
 import jmck.lwk.proc.Thread;
 import jmck.lwk.time.Clocks;
 
@@ -74,10 +74,6 @@ final class TimeSyscalls {
         return Clocks.now(t, id);
     }
 
-    private static long processCpu(Process p) {
-        return Clocks.processCpu(p);
-    }
-
     private static void putTimespec(AddressSpace mm, long addr, long nanos) {
         ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(nanos / NANOS).putLong(nanos % NANOS);
@@ -116,35 +112,47 @@ final class TimeSyscalls {
         return SyscallDispatcher.NO_RETURN;
     }
 
+    private static final long TICK = 10_000_000L; // USER_HZ 100
+
+    /** times: the process's user and system time, and its waited-for children's, in clock ticks. */
     private long times(Thread t, long[] a) {
-        long ticks = processCpu(t.process()) / 10_000_000L;
+        ProcessUsage cpu = t.process().usage();
         if (a[0] != 0) {
             ByteBuffer b = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
-            b.putLong(ticks).putLong(0).putLong(0).putLong(0);
+            b.putLong(cpu.user() / TICK).putLong(cpu.system() / TICK).putLong(cpu.childrenUser() / TICK)
+                    .putLong(cpu.childrenSystem() / TICK);
             t.process().mm().copyOut(a[0], b.array());
         }
-        return kernel.uptimeNanos() / 10_000_000L;
+        return kernel.uptimeNanos() / TICK;
     }
+
+    private static final int RUSAGE_SELF = 0, RUSAGE_THREAD = 1, RUSAGE_CHILDREN = -1;
 
     private long getrusage(Thread t, long[] a) {
         int who = (int) a[0];
-        long cpu;
-        if (who == 0)
-            cpu = processCpu(t.process());
-        else if (who == 1)
-            cpu = t.cpuNanos() + t.runningNanos();
-        else if (who == -1)
-            cpu = 0;
+        ProcessUsage cpu = t.process().usage();
+        byte[] usage;
+        if (who == RUSAGE_SELF)
+            usage = rusage(cpu.user(), cpu.system());
+        else if (who == RUSAGE_THREAD)
+            usage = rusage(t.cpu().user(), t.cpu().system());
+        else if (who == RUSAGE_CHILDREN)
+            usage = rusage(cpu.childrenUser(), cpu.childrenSystem());
         else
             return -Errno.EINVAL;
-        ByteBuffer b = ByteBuffer.allocate(144).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(0, cpu / NANOS).putLong(8, cpu % NANOS / 1000);
-        if (who != -1) {
-            AddressSpace mm = t.process().mm();
-            b.putLong(32, mm.peakResidentBytes() / 1024); // ru_maxrss in KiB
-            b.putLong(32 + 4 * 8, mm.faults());           // ru_minflt
-        }
-        t.process().mm().copyOut(a[1], b.array());
+        ByteBuffer b = ByteBuffer.wrap(usage).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(32, (who == RUSAGE_CHILDREN ? cpu.childrenMaxRssBytes() : cpu.maxRssBytes()) / 1024); // ru_maxrss, KiB
+        if (who != RUSAGE_CHILDREN)
+            b.putLong(32 + 4 * 8, t.process().mm().faults()); // ru_minflt
+        t.process().mm().copyOut(a[1], usage);
         return 0;
+    }
+
+    /** A struct rusage with ru_utime and ru_stime (timevals) filled in, the rest 0. */
+    static byte[] rusage(long userNanos, long systemNanos) {
+        ByteBuffer b = ByteBuffer.allocate(144).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(0, userNanos / NANOS).putLong(8, userNanos % NANOS / 1000);
+        b.putLong(16, systemNanos / NANOS).putLong(24, systemNanos % NANOS / 1000);
+        return b.array();
     }
 }

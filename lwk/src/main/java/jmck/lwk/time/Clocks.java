@@ -36,9 +36,9 @@ public final class Clocks {
             case CLOCK_BOOTTIME_ALARM:
                 return System.nanoTime();
             case CLOCK_PROCESS_CPUTIME_ID:
-                return processCpu(t.process());
+                return t.process().usage().total();
             case CLOCK_THREAD_CPUTIME_ID:
-                return t.cpuNanos() + t.runningNanos();
+                return t.cpu().total();
             default:
                 return NONE;
         }
@@ -47,12 +47,5 @@ public final class Clocks {
     /** Whether the clock counts CPU time rather than passing time. */
     public static boolean isCpuClock(int id) {
         return id == CLOCK_PROCESS_CPUTIME_ID || id == CLOCK_THREAD_CPUTIME_ID;
-    }
-
-    public static long processCpu(Process p) {
-        long sum = p.cpuNanos();
-        for (Thread th : p.threads())
-            sum += th.runningNanos();
-        return sum;
     }
 }

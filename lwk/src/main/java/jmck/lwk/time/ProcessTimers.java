@@ -214,7 +214,7 @@ public final class ProcessTimers {
             return true;
         Rlimits limits = process.rlimits();
         long soft = limits.soft(Rlimits.RLIMIT_CPU), hard = limits.hard(Rlimits.RLIMIT_CPU);
-        if (hard != Rlimits.RLIM_INFINITY && process.cpuNanos() >= Math.min(hard, Long.MAX_VALUE / NANOS) * NANOS) {
+        if (hard != Rlimits.RLIM_INFINITY && process.usage().total() >= Math.min(hard, Long.MAX_VALUE / NANOS) * NANOS) {
             host.send(process, SigInfo.sent(Signals.SIGKILL, Signals.SI_KERNEL, 0, 0));
             return true;
         }
