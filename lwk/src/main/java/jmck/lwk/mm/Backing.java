@@ -9,44 +9,13 @@ import jmck.emulator.PhysicalMemory;
  */
 public interface Backing {
     /** Anonymous memory: nothing to copy. */
-    Backing ANONYMOUS = new Backing() {
-        @Override
-        public void fill(PhysicalMemory mem, long pa, long offset, long length) {}
-
-        @Override
-        public boolean anonymous() {
-            return true;
-        }
-
-        @Override
-        public String toString() {
-            return "anonymous";
-        }
-    };
+    Backing ANONYMOUS = new AnonymousMemory(true, "anonymous");
 
     /**
      * /dev/zero opened read-only and mapped shared: anonymous memory that mprotect may not make writable
      * (Linux's shmem_zero_setup without VM_MAYWRITE).
      */
-    Backing ZERO_DEVICE_READ_ONLY = new Backing() {
-        @Override
-        public void fill(PhysicalMemory mem, long pa, long offset, long length) {}
-
-        @Override
-        public boolean anonymous() {
-            return true;
-        }
-
-        @Override
-        public boolean sharedWritable() {
-            return false;
-        }
-
-        @Override
-        public String toString() {
-            return "/dev/zero, read-only";
-        }
-    };
+    Backing ZERO_DEVICE_READ_ONLY = new AnonymousMemory(false, "/dev/zero, read-only");
 
     /** Copies the bytes at [offset, offset+length) of this object to physical address pa. */
     void fill(PhysicalMemory mem, long pa, long offset, long length);

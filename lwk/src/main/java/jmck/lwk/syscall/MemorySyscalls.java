@@ -84,9 +84,9 @@ final class MemorySyscalls {
             return locked(t, mm(t).mmap(addr, len, prot, flags, Backing.ANONYMOUS, 0), len, flags);
         boolean sharedWrite = (flags & Mman.MAP_TYPE) != Mman.MAP_PRIVATE && (prot & Mman.PROT_WRITE) != 0;
         return kernel.syscalls().forwarder().hostFile(t, fd, sharedWrite, hostFd -> {
-            boolean writable = (hostFd & SyscallForwarder.SHARED_WRITABLE) != 0;
             if (hostFd < 0)
                 return hostFd;
+            boolean writable = (hostFd & SyscallForwarder.SHARED_WRITABLE) != 0;
             if ((hostFd & SyscallForwarder.ZERO_DEVICE) != 0) // /dev/zero: anonymous memory, as Linux maps it
                 return locked(t, mm(t).mmap(addr, len, prot, flags,
                         writable || (flags & Mman.MAP_TYPE) == Mman.MAP_PRIVATE ? Backing.ANONYMOUS

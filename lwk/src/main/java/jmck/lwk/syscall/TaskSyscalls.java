@@ -15,6 +15,7 @@ import jmck.lwk.elf.ExecFormatException;
 import jmck.lwk.mm.AddressSpace;
 import jmck.lwk.mm.BadAddressException;
 import jmck.lwk.proc.Process;
+import jmck.lwk.proc.Rlimits;
 import jmck.lwk.proc.Thread;
 
 /**
@@ -105,7 +106,7 @@ final class TaskSyscalls {
         // CLONE_PARENT: the caller's parent hears of the child as it hears of the caller (Linux's copy_process)
         child.setExitSignal(sibling ? t.process().exitSignal() : (int) (flags & 0xff));
         Thread ct = child.threads().get(0);
-        if (child.rlimits().soft(jmck.lwk.proc.Rlimits.RLIMIT_CPU) != jmck.lwk.proc.Rlimits.RLIM_INFINITY)
+        if (child.rlimits().soft(Rlimits.RLIMIT_CPU) != Rlimits.RLIM_INFINITY)
             timers.cpuLimitChanged(child); // the limit holds for the child's own CPU time, from 0
         setTids(ct, child.mm(), flags, parentTid, childTid);
         if ((flags & CLONE_PARENT_SETTID) != 0 && child.mm() != mm)

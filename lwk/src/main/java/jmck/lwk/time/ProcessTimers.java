@@ -206,7 +206,12 @@ public final class ProcessTimers {
         if (soft == Rlimits.RLIM_INFINITY)
             cpuLimit.set(0, 0, false);
         else
-            cpuLimit.set(Math.min(Math.max(soft, 1), Long.MAX_VALUE / NANOS) * NANOS, NANOS, true);
+            cpuLimit.set(nanos(Math.max(soft, 1)), NANOS, true);
+    }
+
+    /** A limit in seconds as nanoseconds, a limit too large for that as the largest. */
+    private static long nanos(long seconds) {
+        return Math.min(seconds, Long.MAX_VALUE / NANOS) * NANOS;
     }
 
     private boolean cpuLimitReached() {
@@ -214,7 +219,7 @@ public final class ProcessTimers {
             return true;
         Rlimits limits = process.rlimits();
         long soft = limits.soft(Rlimits.RLIMIT_CPU), hard = limits.hard(Rlimits.RLIMIT_CPU);
-        if (hard != Rlimits.RLIM_INFINITY && process.usage().total() >= Math.min(hard, Long.MAX_VALUE / NANOS) * NANOS) {
+        if (hard != Rlimits.RLIM_INFINITY && process.usage().total() >= nanos(hard)) {
             host.send(process, SigInfo.sent(Signals.SIGKILL, Signals.SI_KERNEL, 0, 0));
             return true;
         }
