@@ -17,7 +17,7 @@ import java.nio.file.Path;
  *
  * <p>Layout (little-endian, offsets in bytes; docs/ikc.md describes every field):
  * <pre>
- * header  0  magic "JMCKIKC1"     8  slot count         12 version (4)
+ * header  0  magic "JMCKIKC1"     8  slot count         12 version (7)
  *         16 proxy doorbell       20 proxy sleepers     24 page-table root (CR3) of the process
  *         32 process exited (1)   36 proxy workers serving the channel
  *         40 wanted (1: the LWK posted while no worker was idle)   44 idle workers (waiting for a request)
@@ -43,9 +43,13 @@ import java.nio.file.Path;
  *            (a signal came for its thread), else 0
  *         144 the effective capabilities the host checks the call with (the proxy's worker takes them on)
  *         152 the process's RLIMIT_FSIZE (soft; -1 infinity): the proxy applies it to writes and truncates
+ *         160 awaited: 1 the posting core spins for the answer (the worker rings no doorbell after it), 2 it
+ *            sleeps on this word (the worker wakes it here instead), 0 neither (the worker rings the doorbell)
  * </pre>
  */
 public final class IkcChannel {
+    /** A slot's awaited word: nobody waits for the answer on the core (ring the doorbell), the core spins, it sleeps on the word. */
+    static final int AWAIT_NONE = 0, AWAIT_SPIN = 1, AWAIT_SLEEP = 2;
     /** Slot states. */
     public static final int FREE = 0, REQUEST = 1, CLAIMED = 2, RESPONSE = 3, FILLING = 4, TAKEN = 5;
     /** Call-back states. */
@@ -54,14 +58,14 @@ public final class IkcChannel {
     public static final int CALLBACK_FAULT_READ = 1, CALLBACK_FAULT_WRITE = 2, CALLBACK_GENERATE = 3,
             CALLBACK_WRITE = 4;
     private static final long MAGIC = 0x31434b494b434d4aL; // "JMCKIKC1"
-    private static final int VERSION = 6, HEADER = 64, SLOT = 192;
+    private static final int VERSION = 7, HEADER = 64, SLOT = 192;
     private static final int H_SLOTS = 8, H_VERSION = 12, H_BELL = 16, H_SLEEPERS = 20, H_ROOT = 24, H_EXITED = 32,
             H_WORKERS = 36, H_WANTED = 40, H_IDLE = 44, H_FD_GENERATION = 48, H_DIRECT_READS = 52, H_SPINNING = 56,
             H_USED = 60;
     private static final int S_STATE = 0, S_TID = 4, S_SEQ = 8, S_NR = 16, S_ARGS = 24, S_RESULT = 72,
             S_CALLBACK = 80, S_CALLBACK_KIND = 84, S_CALLBACK_ARG = 88, S_CALLBACK_RESULT = 96, S_UMASK = 104,
             S_NOFILE = 112, S_OFFER_FD = 120, S_OFFER_GENERATION = 124, S_FSUID = 128, S_FSGID = 132,
-            S_WORKER = 136, S_INTERRUPT = 140, S_CAPS = 144, S_FSIZE = 152;
+            S_WORKER = 136, S_INTERRUPT = 140, S_CAPS = 144, S_FSIZE = 152, S_AWAITED = 160;
 
     private final SharedWords w;
     private final int slots;
@@ -167,6 +171,7 @@ public final class IkcChannel {
         w.putIntRelease(s + S_OFFER_FD, -1);
         w.putIntRelease(s + S_WORKER, 0);
         w.putIntRelease(s + S_INTERRUPT, 0);
+        w.putIntRelease(s + S_AWAITED, AWAIT_SPIN); // the poster spins first; stopAwaiting when it stops
         w.putInt(s + S_STATE, REQUEST);
         ringProxy();
     }
@@ -189,6 +194,16 @@ public final class IkcChannel {
 
     public int tid(int i) {
         return w.getInt(slot(i) + S_TID);
+    }
+
+    /**
+     * The poster of slot i's request stopped spinning for its answer (its thread blocks, and the event
+     * loop's poll will take the answer): the worker that answers now rings the LWK's doorbell. The caller
+     * then looks at the slot's state (the worker writes the state, then reads this word: one of the two
+     * sees the other, see {@link #respond}).
+     */
+    public void stopAwaiting(int i) {
+        w.putInt(slot(i) + S_AWAITED, AWAIT_NONE);
     }
 
     /** Takes slot i's response (RESPONSE -> TAKEN): true for the one caller that may read and free it. */
@@ -405,10 +420,56 @@ public final class IkcChannel {
         w.putInt(slot(i) + S_WORKER, hostTid);
     }
 
-    /** Writes the result of a claimed request; the caller then rings the LWK's doorbell. */
-    public void respond(int i, long result) {
-        w.putLongRelease(slot(i) + S_RESULT, result); // published by the state's volatile store
-        w.putInt(slot(i) + S_STATE, RESPONSE);
+    /**
+     * Writes the result of a claimed request. Returns whether the caller must ring the LWK's doorbell: not
+     * while the posting core still spins for the answer (it sees the state change itself; a ring would
+     * only wake the LWK's idle event loop, a third runnable thread beside that core and this worker). The
+     * state is written before the awaited word is read, and the poster clears that word before it looks
+     * at the state again (sequentially consistent accesses): either the poster takes the answer, or the
+     * ring tells the event loop to.
+     */
+    public boolean respond(int i, long result) {
+        int s = slot(i);
+        w.putLongRelease(s + S_RESULT, result); // published by the state's volatile store
+        w.putInt(s + S_STATE, RESPONSE);
+        int awaited = w.getInt(s + S_AWAITED);
+        if (awaited == AWAIT_SLEEP && w.casInt(s + S_AWAITED, AWAIT_SLEEP, AWAIT_SPIN)) {
+            w.futexWake(s + S_AWAITED, 1); // the poster's core sleeps for it (see sleepForAnswer)
+            return false;
+        }
+        return awaited == AWAIT_NONE || w.getInt(s + S_AWAITED) == AWAIT_NONE;
+    }
+
+    /**
+     * The poster of slot i's request is about to sleep for the answer on the slot's awaited word
+     * ({@link #sleepForAnswer}): from now on the worker that answers wakes it there, and so does
+     * {@link #wakeAwaiting}. The caller looks at what else could end its wait after this, then sleeps.
+     */
+    public void markAsleep(int i) {
+        w.putInt(slot(i) + S_AWAITED, AWAIT_SLEEP);
+    }
+
+    /**
+     * Sleeps (after {@link #markAsleep}) until slot i has its answer, {@link #wakeAwaiting} is called, or
+     * nanos pass; true if the answer is there. The caller then calls {@link #stopAwaiting} and takes the
+     * answer, or blocks its thread.
+     */
+    public boolean sleepForAnswer(int i, long nanos) {
+        int s = slot(i);
+        long deadline = System.nanoTime() + nanos;
+        for (long left = nanos; w.getInt(s + S_STATE) != RESPONSE; left = deadline - System.nanoTime()) {
+            if (left <= 0 || w.getInt(s + S_AWAITED) != AWAIT_SLEEP)
+                return false;
+            w.futexWait(s + S_AWAITED, AWAIT_SLEEP, left);
+        }
+        return true;
+    }
+
+    /** Ends the poster's sleep for slot i's answer (its core was kicked: it has other work). */
+    public void wakeAwaiting(int i) {
+        int s = slot(i);
+        if (w.casInt(s + S_AWAITED, AWAIT_SLEEP, AWAIT_SPIN))
+            w.futexWake(s + S_AWAITED, 1);
     }
 
     /**

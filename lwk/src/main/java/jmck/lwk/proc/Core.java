@@ -145,8 +145,29 @@ public final class Core implements Cpu.TrapHandler {
         java.lang.Thread h = host;
         if (h == null)
             return;
+        kicks.incrementAndGet(); // before the waker is read: see setWaker
         cpu.kick();
         java.util.concurrent.locks.LockSupport.unpark(h);
+        Runnable w = waker;
+        if (w != null)
+            w.run();
+    }
+
+    /** Kicks so far (parallel mode): a wait inside a syscall ends if this moves. */
+    private final java.util.concurrent.atomic.AtomicLong kicks = new java.util.concurrent.atomic.AtomicLong();
+    private volatile Runnable waker;
+
+    public long kicks() {
+        return kicks.get();
+    }
+
+    /**
+     * What wakes this core's host thread while it sleeps inside a syscall instead of in its idle park (for a
+     * delegated call's answer, jmck.ihk.AnswerWait), or null. The sleeper sets it, then reads {@link #kicks};
+     * a kick counts itself, then reads it: one of the two sees the other.
+     */
+    public void setWaker(Runnable w) {
+        waker = w;
     }
 
     /** Clears a kick before the core looks for work (a kick after this is seen). */
