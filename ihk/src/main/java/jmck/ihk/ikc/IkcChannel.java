@@ -48,8 +48,6 @@ import java.nio.file.Path;
  * </pre>
  */
 public final class IkcChannel {
-    /** A slot's awaited word: nobody waits for the answer on the core (ring the doorbell), the core spins, it sleeps on the word. */
-    static final int AWAIT_NONE = 0, AWAIT_SPIN = 1, AWAIT_SLEEP = 2;
     /** Slot states. */
     public static final int FREE = 0, REQUEST = 1, CLAIMED = 2, RESPONSE = 3, FILLING = 4, TAKEN = 5;
     /** Call-back states. */
@@ -62,17 +60,21 @@ public final class IkcChannel {
     private static final int H_SLOTS = 8, H_VERSION = 12, H_BELL = 16, H_SLEEPERS = 20, H_ROOT = 24, H_EXITED = 32,
             H_WORKERS = 36, H_WANTED = 40, H_IDLE = 44, H_FD_GENERATION = 48, H_DIRECT_READS = 52, H_SPINNING = 56,
             H_USED = 60;
-    private static final int S_STATE = 0, S_TID = 4, S_SEQ = 8, S_NR = 16, S_ARGS = 24, S_RESULT = 72,
+    static final int S_STATE = 0, S_TID = 4, S_SEQ = 8, S_NR = 16, S_ARGS = 24, S_RESULT = 72,
             S_CALLBACK = 80, S_CALLBACK_KIND = 84, S_CALLBACK_ARG = 88, S_CALLBACK_RESULT = 96, S_UMASK = 104,
             S_NOFILE = 112, S_OFFER_FD = 120, S_OFFER_GENERATION = 124, S_FSUID = 128, S_FSGID = 132,
-            S_WORKER = 136, S_INTERRUPT = 140, S_CAPS = 144, S_FSIZE = 152, S_AWAITED = 160;
+            S_WORKER = 136, S_INTERRUPT = 140, S_CAPS = 144, S_FSIZE = 152;
+    static final int S_AWAITED = 160; // see AnswerWaits
 
     private final SharedWords w;
     private final int slots;
 
+    private final AnswerWaits answers;
+
     private IkcChannel(SharedWords w) {
         this.w = w;
         this.slots = w.getInt(H_SLOTS);
+        this.answers = new AnswerWaits(w);
     }
 
     /** Creates a channel file with the given number of slots (the LWK side). */
@@ -100,7 +102,7 @@ public final class IkcChannel {
         return slots;
     }
 
-    private static int slot(int i) {
+    static int slot(int i) {
         return HEADER + SLOT * i;
     }
 
@@ -171,7 +173,7 @@ public final class IkcChannel {
         w.putIntRelease(s + S_OFFER_FD, -1);
         w.putIntRelease(s + S_WORKER, 0);
         w.putIntRelease(s + S_INTERRUPT, 0);
-        w.putIntRelease(s + S_AWAITED, AWAIT_SPIN); // the poster spins first; stopAwaiting when it stops
+        w.putIntRelease(s + S_AWAITED, AnswerWaits.SPIN); // the poster spins first (see AnswerWaits)
         w.putInt(s + S_STATE, REQUEST);
         ringProxy();
     }
@@ -194,16 +196,6 @@ public final class IkcChannel {
 
     public int tid(int i) {
         return w.getInt(slot(i) + S_TID);
-    }
-
-    /**
-     * The poster of slot i's request stopped spinning for its answer (its thread blocks, and the event
-     * loop's poll will take the answer): the worker that answers now rings the LWK's doorbell. The caller
-     * then looks at the slot's state (the worker writes the state, then reads this word: one of the two
-     * sees the other, see {@link #respond}).
-     */
-    public void stopAwaiting(int i) {
-        w.putInt(slot(i) + S_AWAITED, AWAIT_NONE);
     }
 
     /** Takes slot i's response (RESPONSE -> TAKEN): true for the one caller that may read and free it. */
@@ -421,55 +413,18 @@ public final class IkcChannel {
     }
 
     /**
-     * Writes the result of a claimed request. Returns whether the caller must ring the LWK's doorbell: not
-     * while the posting core still spins for the answer (it sees the state change itself; a ring would
-     * only wake the LWK's idle event loop, a third runnable thread beside that core and this worker). The
-     * state is written before the awaited word is read, and the poster clears that word before it looks
-     * at the state again (sequentially consistent accesses): either the poster takes the answer, or the
-     * ring tells the event loop to.
+     * Writes the result of a claimed request. Returns whether the caller must ring the LWK's doorbell: only
+     * if the core that posted it no longer waits for it (see {@link AnswerWaits}).
      */
     public boolean respond(int i, long result) {
-        int s = slot(i);
-        w.putLongRelease(s + S_RESULT, result); // published by the state's volatile store
-        w.putInt(s + S_STATE, RESPONSE);
-        int awaited = w.getInt(s + S_AWAITED);
-        if (awaited == AWAIT_SLEEP && w.casInt(s + S_AWAITED, AWAIT_SLEEP, AWAIT_SPIN)) {
-            w.futexWake(s + S_AWAITED, 1); // the poster's core sleeps for it (see sleepForAnswer)
-            return false;
-        }
-        return awaited == AWAIT_NONE || w.getInt(s + S_AWAITED) == AWAIT_NONE;
+        w.putLongRelease(slot(i) + S_RESULT, result); // published by the state's volatile store
+        w.putInt(slot(i) + S_STATE, RESPONSE);
+        return answers.answered(i);
     }
 
-    /**
-     * The poster of slot i's request is about to sleep for the answer on the slot's awaited word
-     * ({@link #sleepForAnswer}): from now on the worker that answers wakes it there, and so does
-     * {@link #wakeAwaiting}. The caller looks at what else could end its wait after this, then sleeps.
-     */
-    public void markAsleep(int i) {
-        w.putInt(slot(i) + S_AWAITED, AWAIT_SLEEP);
-    }
-
-    /**
-     * Sleeps (after {@link #markAsleep}) until slot i has its answer, {@link #wakeAwaiting} is called, or
-     * nanos pass; true if the answer is there. The caller then calls {@link #stopAwaiting} and takes the
-     * answer, or blocks its thread.
-     */
-    public boolean sleepForAnswer(int i, long nanos) {
-        int s = slot(i);
-        long deadline = System.nanoTime() + nanos;
-        for (long left = nanos; w.getInt(s + S_STATE) != RESPONSE; left = deadline - System.nanoTime()) {
-            if (left <= 0 || w.getInt(s + S_AWAITED) != AWAIT_SLEEP)
-                return false;
-            w.futexWait(s + S_AWAITED, AWAIT_SLEEP, left);
-        }
-        return true;
-    }
-
-    /** Ends the poster's sleep for slot i's answer (its core was kicked: it has other work). */
-    public void wakeAwaiting(int i) {
-        int s = slot(i);
-        if (w.casInt(s + S_AWAITED, AWAIT_SLEEP, AWAIT_SPIN))
-            w.futexWake(s + S_AWAITED, 1);
+    /** How the LWK core that posted a call waits for its answer (the slots' awaited words). */
+    public AnswerWaits answers() {
+        return answers;
     }
 
     /**

@@ -167,14 +167,14 @@ class IkcChannelTest {
         lwk.free(i);
         int j = lwk.reserve();
         lwk.publish(j, 1, 2, 0, new long[6], 0, 0, 0, 0);
-        lwk.stopAwaiting(j); // the poster gave up spinning and blocked its thread
+        lwk.answers().stop(j); // the poster gave up spinning and blocked its thread
         assertEquals(j, proxy.claim());
         assertTrue(proxy.respond(j, 6), "nobody spins for it: ring");
     }
 
     /**
-     * A poster asleep for its answer on the slot (a core with nothing else to run, jmck.ihk.AnswerWait) is
-     * woken by the worker's answer itself, which then rings no doorbell; wakeAwaiting (a kick of its core)
+     * A poster asleep for its answer on the slot (a core with nothing else to run, jmck.ihk.CoreAnswerSleep) is
+     * woken by the worker's answer itself, which then rings no doorbell; wake (a kick of its core)
      * ends the sleep without an answer.
      */
     @Test
@@ -187,8 +187,8 @@ class IkcChannelTest {
         java.util.concurrent.atomic.AtomicReference<Boolean> answered = new java.util.concurrent.atomic.AtomicReference<>();
         Thread poster = new Thread(() -> {
             tid.set((int) jmck.emulator.host.HostSyscall.call(jmck.emulator.host.HostSyscall.SYS_GETTID, 0, 0, 0));
-            lwk.markAsleep(i);
-            answered.set(lwk.sleepForAnswer(i, 60_000_000_000L));
+            lwk.answers().markAsleep(i);
+            answered.set(lwk.answers().sleep(i, 60_000_000_000L));
         });
         poster.start();
         awaitFutexSleep(tid);
@@ -196,7 +196,7 @@ class IkcChannelTest {
         assertFalse(proxy.respond(i, 7), "the poster is woken on the slot: no ring");
         poster.join(30_000);
         assertEquals(Boolean.TRUE, answered.get());
-        lwk.stopAwaiting(i);
+        lwk.answers().stop(i);
         assertTrue(lwk.takeResponse(i));
         lwk.free(i);
 
@@ -206,15 +206,15 @@ class IkcChannelTest {
         answered.set(null);
         Thread kicked = new Thread(() -> {
             tid.set((int) jmck.emulator.host.HostSyscall.call(jmck.emulator.host.HostSyscall.SYS_GETTID, 0, 0, 0));
-            lwk.markAsleep(j);
-            answered.set(lwk.sleepForAnswer(j, 60_000_000_000L));
+            lwk.answers().markAsleep(j);
+            answered.set(lwk.answers().sleep(j, 60_000_000_000L));
         });
         kicked.start();
         awaitFutexSleep(tid);
-        lwk.wakeAwaiting(j);
+        lwk.answers().wake(j);
         kicked.join(30_000);
         assertEquals(Boolean.FALSE, answered.get(), "a kick ends the sleep without an answer");
-        lwk.stopAwaiting(j); // the poster blocks its thread: the answer now rings
+        lwk.answers().stop(j); // the poster blocks its thread: the answer now rings
         assertEquals(j, proxy.claim());
         assertTrue(proxy.respond(j, 8));
     }

@@ -163,7 +163,7 @@ public final class Core implements Cpu.TrapHandler {
 
     /**
      * What wakes this core's host thread while it sleeps inside a syscall instead of in its idle park (for a
-     * delegated call's answer, jmck.ihk.AnswerWait), or null. The sleeper sets it, then reads {@link #kicks};
+     * delegated call's answer, jmck.ihk.CoreAnswerSleep), or null. The sleeper sets it, then reads {@link #kicks};
      * a kick counts itself, then reads it: one of the two sees the other.
      */
     public void setWaker(Runnable w) {

@@ -19,12 +19,12 @@ import jmck.lwk.proc.Thread;
  * thread runs the event loop, which must not sleep here), and not with more cores than host CPUs (a core
  * asleep inside a syscall would keep the host CPU token another core waits for).
  */
-final class AnswerWait {
+final class CoreAnswerSleep {
     /** The longest a core sleeps here before it blocks the thread and goes back to its loop. */
     static final long SLEEP_NANOS = Long.getLong("jmck.ikc.sleep", 2_000_000L);
     private static final int CPUS = Runtime.getRuntime().availableProcessors();
 
-    private AnswerWait() {}
+    private CoreAnswerSleep() {}
 
     /** The kick count of t's core when a call is posted (the sleep later begins only if it has not moved), or -1. */
     static long kicks(Kernel k, Thread t) {
@@ -34,18 +34,21 @@ final class AnswerWait {
 
     /**
      * Sleeps for slot's answer on t's core if nothing else wants the core; true if the answer is there.
-     * The caller then calls {@link IkcChannel#stopAwaiting} and takes the answer, or blocks t.
+     * The caller then calls {@code ch.answers().stop(slot)} and takes the answer, or blocks t.
      */
     static boolean sleep(Kernel k, Thread t, IkcChannel ch, int slot, long kicksAtPost) {
         Core c = coreOf(k, t);
         if (SLEEP_NANOS <= 0 || c == null || kicksAtPost < 0 || k.cores().size() > CPUS)
             return false;
-        c.setWaker(() -> ch.wakeAwaiting(slot));
+        c.setWaker(() -> ch.answers().wake(slot));
         try {
-            ch.markAsleep(slot); // then look at the kicks: a kick after this finds the word and wakes the sleep
+            ch.answers().markAsleep(slot); // then look at the kicks: a kick after this finds the word and wakes the sleep
             if (c.kicks() != kicksAtPost || k.scheduler().othersRunnable(t))
                 return false;
-            return ch.sleepForAnswer(slot, SLEEP_NANOS);
+            long began = System.nanoTime();
+            boolean answered = ch.answers().sleep(slot, SLEEP_NANOS);
+            t.cpu().slept(System.nanoTime() - began); // not the thread's CPU time
+            return answered;
         } finally {
             c.setWaker(null);
         }
