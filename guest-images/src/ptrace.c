@@ -138,8 +138,8 @@ int main(int argc, char **argv) {
     waitpid(c, &st, 0);
     printf("it ran there: %s\n", status(st));
 
-    /* The child says it runs before the ATTACH: attached before its first instruction, a child under jmck
-     * has been seen to resume with fork's return value not 0 (docs/ltp.md, ptrace: open). */
+    /* The child says it runs before the ATTACH, so that this attaches to a running child (fork_early.c
+     * attaches before the child's first instruction). */
     int ready[2];
     if (pipe(ready) != 0)
         return 1;
