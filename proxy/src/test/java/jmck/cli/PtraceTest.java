@@ -26,7 +26,7 @@ class PtraceTest {
                 "GETFPREGS: 0, cwd 0x37f, mxcsr 0x1f80", "GETREGSET NT_PRSTATUS: 0, 216 bytes",
                 "POKEUSER DR0 in the kernel's half: EINVAL", "DR0 then: 0x1, DR7: 0x1", "POKEUSER DR4: EIO",
                 "it ran there: exited 9", "it stops: stopped by 19", "ATTACH again: EPERM", "ATTACH to myself: EPERM",
-                "ATTACH to a reaped pid: ESRCH", "CONT after DETACH: ESRCH", "it ran on untraced: killed by 15",
+                "ATTACH to a reaped pid: ESRCH", "ATTACH to a zombie: EPERM", "CONT after DETACH: ESRCH", "it ran on untraced: killed by 15",
                 "POKEUSER at once: 0", "PEEKUSER DR0: 2", "continued: exited 0",
                 "TRACEME twice, EPERM the second time: exited 0", "a tracee's execve: stopped by 5",
                 "its new program: exited 7");
