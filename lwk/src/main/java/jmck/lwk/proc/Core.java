@@ -268,6 +268,10 @@ public final class Core implements Cpu.TrapHandler {
             t.context = cpu.newContext();
         } else {
             cpu.restore(t.context);
+            if (t.ripStale) { // a new child: its copy of its parent's registers has rip on the syscall
+                cpu.setReg(X86Reg.RIP, t.rip);
+                t.ripStale = false;
+            }
             if (t.rootChanged) { // a forked child's registers hold its parent's CR3; writing CR3 flushes the TLB
                 cpu.setReg(X86Reg.CR3, root);
                 t.rootChanged = false;
