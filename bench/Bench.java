@@ -237,6 +237,37 @@ public class Bench {
             System.out.printf("| %d | %s | %s | %s | %s | %s |%n", threads, stats(nat, "%.3f"), stats(qemu, "%.3f"),
                     stats(jm, "%.3f"), stats(ratio, "%.2f"), stats(exact, "%.3f"));
         }
+        openMpBusy(args);
+    }
+
+    /**
+     * 4 threads on 4 cores while a CPU-bound process (a shell loop) runs beside: what the host CPU tokens buy
+     * (host_cpus.c counts them only while other processes keep the host busy), against the host's scheduler
+     * alone (JMCK_HOST_CPUS=0).
+     */
+    static void openMpBusy(List<String> args) throws Exception {
+        System.out.printf("%nThe same with 4 threads while a CPU-bound process runs beside (seconds):%n%n"
+                + "| qemu-x86_64 s | jmck s (tokens while the host is busy) | jmck s, JMCK_HOST_CPUS=0 (host scheduler alone) |%n"
+                + "|---|---|---|%n");
+        List<String> cmd = new ArrayList<>(List.of(prog("cg")));
+        cmd.addAll(args);
+        List<Double> qemu = new ArrayList<>(), jm = new ArrayList<>(), untokened = new ArrayList<>();
+        Process hog = new ProcessBuilder("sh", "-c", "while :; do :; done").start();
+        try {
+            for (int i = 0; i < reps; i++) {
+                List<String> q = new ArrayList<>(List.of("qemu-x86_64"));
+                q.addAll(cmd);
+                qemu.add(run(q, Map.of("OMP_NUM_THREADS", "4")).seconds);
+                List<String> j = jmck("run", "--cores", "4");
+                j.addAll(cmd);
+                jm.add(run(j, Map.of("OMP_NUM_THREADS", "4")).seconds);
+                untokened.add(run(j, Map.of("OMP_NUM_THREADS", "4", "JMCK_HOST_CPUS", "0")).seconds);
+            }
+        } finally {
+            hog.destroy();
+            hog.waitFor();
+        }
+        System.out.printf("| %s | %s | %s |%n", stats(qemu, "%.3f"), stats(jm, "%.3f"), stats(untokened, "%.3f"));
     }
 
     // ---- Debugging compiled in but off (issue 7) ----

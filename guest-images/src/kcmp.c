@@ -38,8 +38,9 @@ int main(void) {
     printf("a thread: VM %s, FILES %s, FS %s, SIGHAND %s, IO %s, SYSVSEM %s\n", kcmp(pid, tid, KCMP_VM, 0, 0),
            kcmp(pid, tid, KCMP_FILES, 0, 0), kcmp(pid, tid, KCMP_FS, 0, 0), kcmp(pid, tid, KCMP_SIGHAND, 0, 0),
            kcmp(pid, tid, KCMP_IO, 0, 0), kcmp(pid, tid, KCMP_SYSVSEM, 0, 0));
-    int p[2];
+    int p[2], said[2]; /* said: the child has printed, so the lines come in one order (no sleep to hope on) */
     pipe(p);
+    pipe(said);
     int child = fork();
     if (child == 0) {
         int d = open("/proc/self/exe", O_RDONLY);
@@ -47,12 +48,17 @@ int main(void) {
         printf("child: the parent's fd inherited: %s, its dup: %s, its own open: %s\n", kcmp(getppid(), getpid(), KCMP_FILE, a, a),
                kcmp(getppid(), getpid(), KCMP_FILE, a, b), kcmp(getppid(), getpid(), KCMP_FILE, a, d));
         printf("child: VM %s, FILES %s\n", kcmp(getppid(), getpid(), KCMP_VM, 0, 0), kcmp(getppid(), getpid(), KCMP_FILES, 0, 0));
+        fflush(stdout);
+        write(said[1], "", 1);
         close(p[1]);
         read(p[0], &x, 1);
         _exit(0);
     }
     close(p[0]);
-    usleep(50000);
+    char x;
+    read(said[0], &x, 1);
+    close(said[0]);
+    close(said[1]);
     printf("a forked child: VM %s\n", kcmp(pid, child, KCMP_VM, 0, 0));
     close(p[1]);
     waitpid(child, NULL, 0);

@@ -138,8 +138,8 @@ int main(int argc, char **argv) {
     waitpid(c, &st, 0);
     printf("it ran there: %s\n", status(st));
 
-    /* The child says it runs before the ATTACH: attached before its first instruction, a child under jmck
-     * has been seen to resume with fork's return value not 0 (docs/ltp.md, ptrace: open). */
+    /* The child says it runs before the ATTACH, so that this attaches to a running child (fork_early.c
+     * attaches before the child's first instruction). */
     int ready[2];
     if (pipe(ready) != 0)
         return 1;
@@ -163,6 +163,13 @@ int main(int argc, char **argv) {
     printf("ATTACH again: %s\n", res(ptrace(PTRACE_ATTACH, c, 0, 0)));
     printf("ATTACH to myself: %s\n", res(ptrace(PTRACE_ATTACH, getpid(), 0, 0)));
     printf("ATTACH to a reaped pid: %s\n", res(ptrace(PTRACE_ATTACH, gone, 0, 0)));
+    pid_t zombie = fork();
+    if (zombie == 0)
+        _exit(0);
+    siginfo_t zi;
+    waitid(P_PID, zombie, &zi, WEXITED | WNOWAIT); /* it has ended, and is not reaped yet */
+    printf("ATTACH to a zombie: %s\n", res(ptrace(PTRACE_ATTACH, zombie, 0, 0)));
+    waitpid(zombie, &st, 0);
     printf("DETACH: %s\n", res(ptrace(PTRACE_DETACH, c, 0, 0)));
     printf("CONT after DETACH: %s\n", res(ptrace(PTRACE_CONT, c, 0, 0)));
     kill(c, SIGTERM);

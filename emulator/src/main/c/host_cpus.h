@@ -14,6 +14,9 @@ typedef struct host_cpu_seat {
 	struct host_cpu_seat *queued; /* next in the queue of cores waiting for a token */
 	struct host_cpu_seat *next;   /* in the list of all seats */
 	const uint32_t *in_guest;     /* nonzero while the core runs guest code (else it is in the kernel) */
+	int spinning;                /* set by the core while it hands its token over from a spin-wait */
+	int spun;                    /* in the queue: it gave its token up while spinning (locked) */
+	uint64_t queued_at;          /* when it joined the queue (CLOCK_MONOTONIC ns, locked) */
 	/* Asks the core to give its token back at its next block boundary (from another thread). */
 	void (*ask_to_yield)(struct host_cpu_seat *seat);
 } host_cpu_seat;
@@ -29,5 +32,7 @@ void host_cpus_take(host_cpu_seat *seat);
 void host_cpus_give_back(host_cpu_seat *seat);
 /* Whether a core waits for a token: a holder spinning in guest code should let it have its own. */
 int host_cpus_wanted(void);
+/* Whether a core in line could use a spinner's token: one that is not itself a spinner that queued just now. */
+int host_cpus_worth_handing_over(void);
 
 #endif

@@ -567,8 +567,13 @@ static void on_pause(void *user)
 	c->last_pause = now;
 	if (now - c->spin_from < SPIN_NANOS)
 		return;
-	c->spin_from = 0;
-	if (hand_over_host_cpu(c))
+	c->spin_from = 0; /* looked at again after SPIN_NANOS more */
+	if (!host_cpus_worth_handing_over())
+		return;
+	c->seat.spinning = 1;
+	int kicked = hand_over_host_cpu(c);
+	c->seat.spinning = 0;
+	if (kicked)
 		uc_jmck_kick(c->uc); /* posted while it waited: stop at the next block start */
 }
 

@@ -187,6 +187,7 @@ public final class IkcForwarder implements SyscallForwarder {
             sink.ikc(t.core(), t.process().pid(), t.tid(), "ikc request: "
                     + (why != null ? why.replaceFirst("^proxy: ", "") : call.linuxName));
         AdaptiveSpin spun = null;
+        long kicks = CoreAnswerSleep.kicks(kernel, t);
         if (!kernel.scheduler().othersRunnable(t)) { // nothing else to run: wait here, as McKernel's do_syscall
             AdaptiveSpin spin = spun = spins.get();
             spin.start();
@@ -199,7 +200,10 @@ public final class IkcForwarder implements SyscallForwarder {
                 if (state == IkcChannel.CLAIMED)
                     serveCallBack(c, slot);
             } while (spin.spin() && !kernel.scheduler().othersRunnable(t)); // a thread woken on this core goes first
+            if (CoreAnswerSleep.sleep(kernel, t, c.channel, slot, kicks)) // still nothing else to run: sleep for it here
+                spin.waited(System.nanoTime() - c.postedAt[slot]);
         }
+        c.channel.answers().stop(slot); // from now on the worker rings the doorbell: the poll takes the answer
         Completed done = null;
         synchronized (c) { // the answer may have come meanwhile: then take it now, else the poll will
             if (c.channel.takeResponse(slot)) {

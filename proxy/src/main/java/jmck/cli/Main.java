@@ -71,8 +71,9 @@ public final class Main {
                         new Variable("JMCK_UNICORN", "debian: run on Debian's Unicorn build rather than jmck's own"
                                 + " (its cores then take turns on one host thread)"),
                         new Variable("JMCK_HOST_CPUS", "how many host CPUs the cores of parallel mode run guest code on"
-                                + " at once when they outnumber them (default: the CPUs jmck may use; 0: no limit, the"
-                                + " host's scheduler alone shares them)"),
+                                + " at once when they outnumber them (default: the CPUs jmck may use, and only while other"
+                                + " processes keep the host busy; set: always; 0: no limit, the host's scheduler alone"
+                                + " shares them)"),
                         new Variable("PATH", "where run, step and mcexec look for a PROGRAM named without a slash"))
                 .example("jmck run guest-images/out/gcc/hello")
                 .example("jmck run --cores 4 --trace sched guest-images/out/gcc/threads 4")

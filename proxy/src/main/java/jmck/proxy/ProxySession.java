@@ -245,8 +245,8 @@ public final class ProxySession {
                 }
                 ch.setWorker(slot, 0);
                 FdSignals.INSTANCE.settle(); // what the call raised for an fd's owner reaches the LWK before the answer
-                ch.respond(slot, r);
-                lwk.ring();
+                if (ch.respond(slot, r)) // not while the posting core spins for it: it sees the answer itself
+                    lwk.ring();
                 synchronized (this) {
                     calls++;
                     serviceNanos += System.nanoTime() - began;

@@ -17,7 +17,7 @@ import java.nio.file.Path;
  *
  * <p>Layout (little-endian, offsets in bytes; docs/ikc.md describes every field):
  * <pre>
- * header  0  magic "JMCKIKC1"     8  slot count         12 version (4)
+ * header  0  magic "JMCKIKC1"     8  slot count         12 version (7)
  *         16 proxy doorbell       20 proxy sleepers     24 page-table root (CR3) of the process
  *         32 process exited (1)   36 proxy workers serving the channel
  *         40 wanted (1: the LWK posted while no worker was idle)   44 idle workers (waiting for a request)
@@ -43,6 +43,8 @@ import java.nio.file.Path;
  *            (a signal came for its thread), else 0
  *         144 the effective capabilities the host checks the call with (the proxy's worker takes them on)
  *         152 the process's RLIMIT_FSIZE (soft; -1 infinity): the proxy applies it to writes and truncates
+ *         160 awaited: 1 the posting core spins for the answer (the worker rings no doorbell after it), 2 it
+ *            sleeps on this word (the worker wakes it here instead), 0 neither (the worker rings the doorbell)
  * </pre>
  */
 public final class IkcChannel {
@@ -54,21 +56,25 @@ public final class IkcChannel {
     public static final int CALLBACK_FAULT_READ = 1, CALLBACK_FAULT_WRITE = 2, CALLBACK_GENERATE = 3,
             CALLBACK_WRITE = 4;
     private static final long MAGIC = 0x31434b494b434d4aL; // "JMCKIKC1"
-    private static final int VERSION = 6, HEADER = 64, SLOT = 192;
+    private static final int VERSION = 7, HEADER = 64, SLOT = 192;
     private static final int H_SLOTS = 8, H_VERSION = 12, H_BELL = 16, H_SLEEPERS = 20, H_ROOT = 24, H_EXITED = 32,
             H_WORKERS = 36, H_WANTED = 40, H_IDLE = 44, H_FD_GENERATION = 48, H_DIRECT_READS = 52, H_SPINNING = 56,
             H_USED = 60;
-    private static final int S_STATE = 0, S_TID = 4, S_SEQ = 8, S_NR = 16, S_ARGS = 24, S_RESULT = 72,
+    static final int S_STATE = 0, S_TID = 4, S_SEQ = 8, S_NR = 16, S_ARGS = 24, S_RESULT = 72,
             S_CALLBACK = 80, S_CALLBACK_KIND = 84, S_CALLBACK_ARG = 88, S_CALLBACK_RESULT = 96, S_UMASK = 104,
             S_NOFILE = 112, S_OFFER_FD = 120, S_OFFER_GENERATION = 124, S_FSUID = 128, S_FSGID = 132,
             S_WORKER = 136, S_INTERRUPT = 140, S_CAPS = 144, S_FSIZE = 152;
+    static final int S_AWAITED = 160; // see AnswerWaits
 
     private final SharedWords w;
     private final int slots;
 
+    private final AnswerWaits answers;
+
     private IkcChannel(SharedWords w) {
         this.w = w;
         this.slots = w.getInt(H_SLOTS);
+        this.answers = new AnswerWaits(w);
     }
 
     /** Creates a channel file with the given number of slots (the LWK side). */
@@ -96,7 +102,7 @@ public final class IkcChannel {
         return slots;
     }
 
-    private static int slot(int i) {
+    static int slot(int i) {
         return HEADER + SLOT * i;
     }
 
@@ -167,6 +173,7 @@ public final class IkcChannel {
         w.putIntRelease(s + S_OFFER_FD, -1);
         w.putIntRelease(s + S_WORKER, 0);
         w.putIntRelease(s + S_INTERRUPT, 0);
+        w.putIntRelease(s + S_AWAITED, AnswerWaits.SPIN); // the poster spins first (see AnswerWaits)
         w.putInt(s + S_STATE, REQUEST);
         ringProxy();
     }
@@ -405,10 +412,19 @@ public final class IkcChannel {
         w.putInt(slot(i) + S_WORKER, hostTid);
     }
 
-    /** Writes the result of a claimed request; the caller then rings the LWK's doorbell. */
-    public void respond(int i, long result) {
+    /**
+     * Writes the result of a claimed request. Returns whether the caller must ring the LWK's doorbell: only
+     * if the core that posted it no longer waits for it (see {@link AnswerWaits}).
+     */
+    public boolean respond(int i, long result) {
         w.putLongRelease(slot(i) + S_RESULT, result); // published by the state's volatile store
         w.putInt(slot(i) + S_STATE, RESPONSE);
+        return answers.answered(i);
+    }
+
+    /** How the LWK core that posted a call waits for its answer (the slots' awaited words). */
+    public AnswerWaits answers() {
+        return answers;
     }
 
     /**

@@ -150,6 +150,75 @@ class IkcChannelTest {
         sleeper.join(10_000);
     }
 
+    /**
+     * An answer the posting core still spins for needs no ring of the LWK's doorbell (the ring woke the
+     * instance's event loop, a third runnable thread beside the spinning core and the worker, for every
+     * call); one whose poster stopped spinning does, or its blocked thread would wait for the next tick.
+     */
+    @Test
+    void anAnswerRingsTheLwkOnlyWhenItsPosterNoLongerSpins(@TempDir Path dir) {
+        IkcChannel lwk = IkcChannel.create(dir.resolve("ikc.4"), 4);
+        IkcChannel proxy = IkcChannel.open(dir.resolve("ikc.4"));
+        int i = lwk.reserve();
+        lwk.publish(i, 1, 1, 0, new long[6], 0, 0, 0, 0);
+        assertEquals(i, proxy.claim());
+        assertFalse(proxy.respond(i, 5), "the poster spins for it: no ring");
+        assertTrue(lwk.takeResponse(i));
+        lwk.free(i);
+        int j = lwk.reserve();
+        lwk.publish(j, 1, 2, 0, new long[6], 0, 0, 0, 0);
+        lwk.answers().stop(j); // the poster gave up spinning and blocked its thread
+        assertEquals(j, proxy.claim());
+        assertTrue(proxy.respond(j, 6), "nobody spins for it: ring");
+    }
+
+    /**
+     * A poster asleep for its answer on the slot (a core with nothing else to run, jmck.ihk.CoreAnswerSleep) is
+     * woken by the worker's answer itself, which then rings no doorbell; wake (a kick of its core)
+     * ends the sleep without an answer.
+     */
+    @Test
+    void aSleepingPosterIsWokenByTheAnswerOrByAKick(@TempDir Path dir) throws Exception {
+        IkcChannel lwk = IkcChannel.create(dir.resolve("ikc.5"), 4);
+        IkcChannel proxy = IkcChannel.open(dir.resolve("ikc.5"));
+        int i = lwk.reserve();
+        lwk.publish(i, 1, 1, 0, new long[6], 0, 0, 0, 0);
+        AtomicInteger tid = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<Boolean> answered = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread poster = new Thread(() -> {
+            tid.set((int) jmck.emulator.host.HostSyscall.call(jmck.emulator.host.HostSyscall.SYS_GETTID, 0, 0, 0));
+            lwk.answers().markAsleep(i);
+            answered.set(lwk.answers().sleep(i, 60_000_000_000L));
+        });
+        poster.start();
+        awaitFutexSleep(tid);
+        assertEquals(i, proxy.claim());
+        assertFalse(proxy.respond(i, 7), "the poster is woken on the slot: no ring");
+        poster.join(30_000);
+        assertEquals(Boolean.TRUE, answered.get());
+        lwk.answers().stop(i);
+        assertTrue(lwk.takeResponse(i));
+        lwk.free(i);
+
+        int j = lwk.reserve();
+        lwk.publish(j, 1, 2, 0, new long[6], 0, 0, 0, 0);
+        tid.set(0);
+        answered.set(null);
+        Thread kicked = new Thread(() -> {
+            tid.set((int) jmck.emulator.host.HostSyscall.call(jmck.emulator.host.HostSyscall.SYS_GETTID, 0, 0, 0));
+            lwk.answers().markAsleep(j);
+            answered.set(lwk.answers().sleep(j, 60_000_000_000L));
+        });
+        kicked.start();
+        awaitFutexSleep(tid);
+        lwk.answers().wake(j);
+        kicked.join(30_000);
+        assertEquals(Boolean.FALSE, answered.get(), "a kick ends the sleep without an answer");
+        lwk.answers().stop(j); // the poster blocks its thread: the answer now rings
+        assertEquals(j, proxy.claim());
+        assertTrue(proxy.respond(j, 8));
+    }
+
     /** Waits until the thread with host tid sleeps in the kernel on a futex. */
     private static void awaitFutexSleep(AtomicInteger tid) throws Exception {
         long deadline = System.nanoTime() + 30_000_000_000L;

@@ -145,8 +145,37 @@ public final class Core implements Cpu.TrapHandler {
         java.lang.Thread h = host;
         if (h == null)
             return;
+        kicks.incrementAndGet(); // before the waker is read: see setWaker
         cpu.kick();
         java.util.concurrent.locks.LockSupport.unpark(h);
+        if (waker != null)
+            synchronized (wakerLock) { // not after setWaker(null) returned: the sleeper's slot may be gone by then
+                Runnable w = waker;
+                if (w != null)
+                    w.run();
+            }
+    }
+
+    /** Kicks so far (parallel mode): a wait inside a syscall ends if this moves. */
+    private final java.util.concurrent.atomic.AtomicLong kicks = new java.util.concurrent.atomic.AtomicLong();
+    private volatile Runnable waker;
+    /** Held while a kick runs the waker, and to change it: a leaf lock (the waker takes none). */
+    private final Object wakerLock = new Object();
+
+    public long kicks() {
+        return kicks.get();
+    }
+
+    /**
+     * What wakes this core's host thread while it sleeps inside a syscall instead of in its idle park (for a
+     * delegated call's answer, jmck.ihk.CoreAnswerSleep), or null. The sleeper sets it, then reads {@link #kicks};
+     * a kick counts itself, then reads it: one of the two sees the other. Once setWaker(null) has returned,
+     * no kick runs the old waker any more (the channel it wakes may be unmapped soon after).
+     */
+    public void setWaker(Runnable w) {
+        synchronized (wakerLock) {
+            waker = w;
+        }
     }
 
     /** Clears a kick before the core looks for work (a kick after this is seen). */
@@ -239,6 +268,10 @@ public final class Core implements Cpu.TrapHandler {
             t.context = cpu.newContext();
         } else {
             cpu.restore(t.context);
+            if (t.ripStale) { // a new child: its copy of its parent's registers has rip on the syscall
+                cpu.setReg(X86Reg.RIP, t.rip);
+                t.ripStale = false;
+            }
             if (t.rootChanged) { // a forked child's registers hold its parent's CR3; writing CR3 flushes the TLB
                 cpu.setReg(X86Reg.CR3, root);
                 t.rootChanged = false;

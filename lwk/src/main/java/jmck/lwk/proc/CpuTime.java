@@ -25,6 +25,15 @@ public final class CpuTime {
         system += nanos;
     }
 
+    /**
+     * Time inside the slice running now and inside a syscall that the thread's core slept for it (for a
+     * delegated call's answer): no one's CPU time, as a thread blocked in a syscall on Linux uses none.
+     */
+    public void slept(long nanos) {
+        total -= nanos;
+        system -= nanos; // the trap entry adds the syscall's whole time afterwards
+    }
+
     /** All of it, the slice running now included. */
     public long total() {
         long s = sliceStart;

@@ -71,6 +71,13 @@ public final class Thread {
     private Consumer<Cpu> afterStop;
     /** The context's CR3 is stale (a forked child's copy of its parent's registers): load writes the root. */
     boolean rootChanged;
+    /**
+     * The context's rip is stale: a forked or cloned child's copy of its parent's registers was taken in the
+     * syscall hook, where rip is still on the syscall instruction; load writes rip, the instruction after it.
+     * Until then only rip says where the child starts (a signal delivered before its first instruction reads
+     * the CPU's rip: a child that was sent SIGSTOP before it ran then ran its fork again, as read(2)).
+     */
+    boolean ripStale;
     /** The number of the syscall the thread is in or last made (to run it again after a signal). */
     long syscallNr;
 
@@ -204,12 +211,14 @@ public final class Thread {
         this.context = context;
         this.rip = rip;
         this.rootChanged = newRoot;
+        this.ripStale = true;
     }
 
     /** Drops the registers so the thread starts afresh at the start set by {@link #setStart} (execve). */
     public void resetContext() {
         releaseContext();
         rootChanged = false;
+        ripStale = false;
     }
 
     public long syscallNr() {

@@ -54,10 +54,13 @@ final class PtraceSyscalls {
         if (request == TRACEME)
             return ptrace.traceMe(t);
         Thread target = kernel.processes().thread(pid);
-        if (target == null || !target.alive()) // init is outside the LWK, which changes nothing there
-            return pid == 1 && (request == ATTACH || request == SEIZE) ? -Errno.EPERM : -Errno.ESRCH;
+        boolean attach = request == ATTACH || request == SEIZE;
+        if (target == null) // init is outside the LWK, which changes nothing there
+            return pid == 1 && attach ? -Errno.EPERM : -Errno.ESRCH;
+        if (!target.alive()) // a zombie: Linux's ptrace_attach fails it on exit_state, the others find no tracee
+            return attach ? -Errno.EPERM : -Errno.ESRCH;
         Process self = t.process();
-        if (request == ATTACH || request == SEIZE)
+        if (attach)
             return attach(t, target, request == SEIZE, addr, data);
         if (request == KILL) { // needs no stop
             if (ptrace.tracedBy(self, target) == null)
