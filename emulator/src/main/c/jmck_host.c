@@ -19,6 +19,7 @@ long jmck_host_syscall(long nr, long a0, long a1, long a2, long a3, long a4, lon
 }
 
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 
 static void interrupted(int sig)
@@ -52,4 +53,34 @@ JNIEXPORT jint JNICALL Java_jmck_emulator_host_HostSyscall_interruptHandler(JNIE
 	(void)env;
 	(void)cls;
 	return jmck_host_interrupt_with(sig);
+}
+
+/* ---- host memory (jmck.emulator.host.HostMemory): copies between Java and native memory, without JNA ---- */
+
+JNIEXPORT void JNICALL Java_jmck_emulator_host_HostMemory_read(JNIEnv *env, jclass cls, jlong address, jbyteArray dst,
+							      jint off, jint length)
+{
+	(*env)->SetByteArrayRegion(env, dst, off, length, (const jbyte *)(intptr_t)address);
+}
+
+JNIEXPORT void JNICALL Java_jmck_emulator_host_HostMemory_write(JNIEnv *env, jclass cls, jlong address, jbyteArray src,
+							       jint off, jint length)
+{
+	(*env)->GetByteArrayRegion(env, src, off, length, (jbyte *)(intptr_t)address);
+}
+
+JNIEXPORT void JNICALL Java_jmck_emulator_host_HostMemory_fill(JNIEnv *env, jclass cls, jlong address, jlong length,
+							      jbyte value)
+{
+	memset((void *)(intptr_t)address, value, (size_t)length);
+}
+
+JNIEXPORT jobject JNICALL Java_jmck_emulator_host_HostMemory_newBuffer(JNIEnv *env, jclass cls, jlong address, jlong length)
+{
+	return (*env)->NewDirectByteBuffer(env, (void *)(intptr_t)address, length);
+}
+
+JNIEXPORT jlong JNICALL Java_jmck_emulator_host_HostMemory_address(JNIEnv *env, jclass cls, jobject buffer)
+{
+	return (jlong)(intptr_t)(*env)->GetDirectBufferAddress(env, buffer);
 }

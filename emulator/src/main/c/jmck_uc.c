@@ -2,7 +2,8 @@
  * jmck_uc.c - the native half of jmck's Unicorn binding.
  *
  * Everything that runs on every syscall, every page fault or every translation block lives here, so that
- * each such event costs at most one JNA upcall into Java (0.43 us) and never one JNA call per register:
+ * each such event costs at most one upcall into Java (through JNI, jmck_uc_jni.c) and never one call per
+ * register:
  *   - the syscall hook gathers rax, the six argument registers and rip into a shared block, calls Java once,
  *     and writes the result back to rax;
  *   - the interrupt hook records vector, CR2 and the #PF error code, and resets the CPU's exception-in-flight
@@ -26,11 +27,10 @@
  *   - stop-the-world for a lock op TCG cannot do atomically (misaligned or page-crossing): with jmck's
  *     patched Unicorn the engine calls exclusive_begin, which waits until every other core is out of guest
  *     code or paused in its block hook, runs that one instruction alone, then calls exclusive_end.
- * It also gives fixed-argument wrappers for Unicorn's variadic calls (uc_ctl, uc_hook_add), which JNA's
- * direct mapping cannot bind.
+ * It also gives fixed-argument wrappers for Unicorn's variadic calls (uc_ctl, uc_hook_add), for the Java
+ * binding (jmck_uc_jni.c, and JNA for the Java hooks of stepping and tracing).
  */
-#include <unicorn/unicorn.h>
-#include "host_cpus.h"
+#include "jmck_uc.h"
 #include <stddef.h>
 #include <pthread.h>
 #include <sched.h>
@@ -45,51 +45,6 @@ extern uc_err uc_jmck_set_pause_hook(uc_engine *uc, void (*hook)(void *), void *
 extern uc_err uc_jmck_set_kick_hook(uc_engine *uc, void (*hook)(void *), void *user) __attribute__((weak));
 extern uc_err uc_jmck_kick(uc_engine *uc) __attribute__((weak));
 
-/* The block shared with Java (jmck.emulator.unicorn.NativeCore). Keep the offsets in step with it. */
-typedef struct jmck_core {
-	uint64_t sys[8];        /*   0: at a syscall: rax rdi rsi rdx r10 r8 r9 rip (rip of the syscall insn) */
-	uint64_t sys_result;    /*  64: written to rax after the syscall upcall unless it says otherwise     */
-	uint64_t cr2;           /*  72: at an interrupt */
-	uint32_t vector;        /*  80 */
-	int32_t error_code;     /*  84: the #PF error code (P, W, U, RSVD, I bits) */
-	int64_t budget;         /*  88: blocks left in this slice when the block hook is on */
-	uint64_t blocks;        /*  96: blocks executed while the block hook is on */
-	uint64_t rip;           /* 104: at an interrupt */
-	uint64_t bp_block_end;  /* 112: the end of the block a breakpoint stop happened at, or 0 */
-	uint64_t io_from;       /* 120: an in/out ran; rip when it did (its block's start), else 0 */
-	uint32_t pending;       /* 128: PENDING_* bits other threads set (atomic) */
-	uint32_t in_guest;      /* 132: 1 while the engine runs guest code for this core (atomic) */
-	/* native only from here */
-	uint32_t paused;        /* 1 while paused in the block hook for another core's exclusive step (atomic) */
-	uint32_t pauses;        /* x86 pause instructions run (a guest's spin-waits) */
-	int kicks;              /* the engine has the kick hook: other threads reach it with uc_jmck_kick */
-	struct jmck_core *next; /* in the list of attached cores */
-	uc_engine *uc;
-	uc_context *ctx;
-	int (*on_syscall)(void);
-	int (*on_interrupt)(void);
-	uc_hook syscall_hook, interrupt_hook, block_hook, in_hook, out_hook;
-	uint64_t io_regs[16];   /* the general registers when the in/out ran */
-	uint64_t *bps;          /* breakpoint addresses (malloc'd), nbp of them */
-	int nbp;
-	int check_bps;          /* this run stops at breakpoints (not a counted step) */
-	int first_block;        /* the run's first block is still to come */
-	uint64_t resume_at;     /* where the run started: a breakpoint there was just reported */
-	int counted;            /* the last run was a counted step */
-	host_cpu_seat seat;     /* in parallel mode: its claim on a host CPU (host_cpus.c) */
-	uint64_t spin_from, last_pause; /* the spin-wait going on (on_pause): its first and latest pause */
-} jmck_core;
-_Static_assert(sizeof(jmck_core) <= 512, "NativeCore.STRUCT_SIZE");
-
-/* Bits of jmck_core.pending (jmck.emulator.unicorn.NativeCore). */
-#define PENDING_KICK  1u /* stop at the next block boundary: the kernel has work for this core */
-#define PENDING_FLUSH 2u /* flush the TLB before running more guest code: a shootdown */
-#define PENDING_YIELD 4u /* give the host CPU token to a core waiting for one (host_cpus.c) */
-
-/* Upcall results (jmck.emulator.unicorn.NativeCore). */
-#define JMCK_CONTINUE     0
-#define JMCK_STOP         1  /* end uc_emu_start after this event */
-#define JMCK_KEEP_RAX     2  /* do not write sys_result to rax    */
 
 /* Offsets inside a uc_context of QEMU's CPUX86State.old_exception and .error_code, found at start by
  * jmck_probe_offsets(); they are fixed for one build of libunicorn. */
@@ -257,7 +212,7 @@ static void hook_syscall(uc_engine *uc, void *user)
 		vals[i] = &c->sys[i];
 	uc_reg_read_batch(uc, (int *)syscall_regs, vals, 8);
 	store(&c->in_guest, 0); /* in the kernel: a shootdown need not wait for this core (it keeps its token) */
-	int action = c->on_syscall();
+	int action = c->upcall(c, 1);
 	if (!(action & JMCK_KEEP_RAX))
 		uc_reg_write(uc, UC_X86_REG_RAX, &c->sys_result);
 	if ((action & JMCK_STOP) || enter_guest(c))
@@ -282,7 +237,7 @@ static void hook_interrupt(uc_engine *uc, uint32_t vector, void *user)
 	memcpy((char *)c->ctx + old_exception_off, &none, sizeof none);
 	uc_context_restore(uc, c->ctx);
 	store(&c->in_guest, 0);
-	if ((c->on_interrupt() & JMCK_STOP) || enter_guest(c))
+	if ((c->upcall(c, 0) & JMCK_STOP) || enter_guest(c))
 		uc_emu_stop(uc);
 }
 
@@ -443,13 +398,13 @@ int jmck_probe_offsets(int32_t *offsets)
 /* ---- per-core setup, called from Java ---- */
 
 /* Binds a shared block to an engine and installs the syscall and interrupt hooks. Returns a uc_err. */
-int jmck_core_attach(jmck_core *c, uc_engine *uc, int (*on_syscall)(void), int (*on_interrupt)(void))
+int jmck_core_attach(jmck_core *c, uc_engine *uc, jmck_upcall upcall, void *target)
 {
 	if (old_exception_off < 0)
 		return UC_ERR_ARG; /* jmck_probe_offsets() first */
 	c->uc = uc;
-	c->on_syscall = on_syscall;
-	c->on_interrupt = on_interrupt;
+	c->upcall = upcall;
+	c->upcall_target = target;
 	int err = uc_context_alloc(uc, &c->ctx);
 	if (err != UC_ERR_OK)
 		return err;
@@ -579,7 +534,7 @@ int jmck_core_run(jmck_core *c, uint64_t rip, uint64_t count)
 		c->error_code = 0;
 		c->cr2 = 0;
 		c->rip = c->io_from;
-		c->on_interrupt();
+		c->upcall(c, 0);
 	}
 	return err;
 }

@@ -37,10 +37,9 @@ public final class NativeLibraries {
         return Paths.get(root).toAbsolutePath();
     }
 
-    /** libunicorn.so.2 from .deps/: jmck's patched build when it is there, else Debian's. */
-    public static NativeLibrary unicorn() {
-        return load(unicornFile(), "Unicorn 2.1");
-    }
+    private static final String HOOK_LIB = "emulator/target/native/libjmckuc.so";
+    private static final String HOOK_LIB_WHAT = "jmck's native hook library";
+    private static boolean hooksLoaded;
 
     /** The libunicorn.so.2 jmck loads: the patched build (.deps/unicorn-smp/) if present and not declined. */
     public static Path unicornFile() {
@@ -58,8 +57,29 @@ public final class NativeLibraries {
 
     /** Loads jmck's host system call library (it needs no other library) for HostSyscall's JNI methods. */
     public static void loadHost() {
-        Path file = root().resolve("emulator/target/native/libjmckhost.so");
-        String what = "jmck's host system call library";
+        systemLoad(root().resolve("emulator/target/native/libjmckhost.so"), "jmck's host system call library");
+    }
+
+    /**
+     * Loads libunicorn.so.2 ({@link #unicornFile}), then jmck's own hook library, which links against its
+     * soname (so it binds to the one loaded first) and holds the JNI binding of both. Through the JVM, not
+     * JNA: no JNA start-up is needed to open an engine.
+     */
+    public static synchronized void hooks() {
+        if (hooksLoaded)
+            return;
+        systemLoad(unicornFile(), "Unicorn 2.1");
+        systemLoad(root().resolve(HOOK_LIB), HOOK_LIB_WHAT);
+        hooksLoaded = true;
+    }
+
+    /** The hook library for JNA's direct mapping (the Java hooks of stepping and tracing), after {@link #hooks}. */
+    public static NativeLibrary hooksForJna() {
+        hooks();
+        return load(root().resolve(HOOK_LIB), HOOK_LIB_WHAT);
+    }
+
+    private static void systemLoad(Path file, String what) {
         if (!Files.isReadable(file))
             throw new JmckException(what + " not found at " + file + ": " + SETUP_HINT);
         try {
@@ -67,12 +87,6 @@ public final class NativeLibraries {
         } catch (UnsatisfiedLinkError e) {
             throw new JmckException("cannot load " + what + " from " + file + " (" + e.getMessage() + "): " + SETUP_HINT, e);
         }
-    }
-
-    /** jmck's own hook library; loaded after Unicorn, whose soname it links against. */
-    public static NativeLibrary hooks() {
-        unicorn();
-        return load(root().resolve("emulator/target/native/libjmckuc.so"), "jmck's native hook library");
     }
 
     private static NativeLibrary load(Path file, String what) {

@@ -1,17 +1,15 @@
 package jmck.emulator;
 
-import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import jmck.emulator.host.HostMemory;
 import jmck.emulator.host.HostSyscall;
 
 /**
@@ -54,7 +52,6 @@ public final class PhysicalMemory implements AutoCloseable {
     }
 
     private final long window;
-    private final Pointer pointer;
     private final ByteBuffer[] slabs = new ByteBuffer[(int) (SPACE >>> SLAB_SHIFT)];
     private final java.util.BitSet present = new java.util.BitSet(); // 2 MiB granules that are mapped
     private final List<Block> blocks = new ArrayList<>();
@@ -67,7 +64,6 @@ public final class PhysicalMemory implements AutoCloseable {
         if (addr < 0 && addr > -4096)
             throw new JmckException("cannot reserve host address space for physical memory (errno " + -addr + ")");
         this.window = addr;
-        this.pointer = new Pointer(addr);
     }
 
     /** A view with no memory yet: blocks come with {@link #attach(Block)}. */
@@ -144,7 +140,7 @@ public final class PhysicalMemory implements AutoCloseable {
         }
         for (long s = b.base() >>> SLAB_SHIFT; s <= (b.end() - 1) >>> SLAB_SHIFT; s++)
             if (slabs[(int) s] == null)
-                slabs[(int) s] = pointer.getByteBuffer(s << SLAB_SHIFT, 1L << SLAB_SHIFT).order(ByteOrder.LITTLE_ENDIAN);
+                slabs[(int) s] = HostMemory.buffer(window + (s << SLAB_SHIFT), 1L << SLAB_SHIFT).order(ByteOrder.LITTLE_ENDIAN);
         present.set((int) (b.base() >>> GRANULE_SHIFT), (int) (b.end() >>> GRANULE_SHIFT));
         blocks.add(b);
     }
@@ -171,24 +167,18 @@ public final class PhysicalMemory implements AutoCloseable {
     }
 
     private static int open(Path file, int flags) {
-        Memory path = cString(file.toString());
-        long fd = HostSyscall.call(HostSyscall.SYS_OPENAT, HostSyscall.AT_FDCWD, HostSyscall.address(path), flags, 0600, 0, 0);
+        ByteBuffer path = HostMemory.cString(file.toString());
+        long fd = HostSyscall.call(HostSyscall.SYS_OPENAT, HostSyscall.AT_FDCWD, HostMemory.address(path), flags, 0600, 0, 0);
+        java.lang.ref.Reference.reachabilityFence(path);
         if (fd < 0)
             throw new JmckException("cannot open physical memory file " + file + " (errno " + -fd + ")");
         return (int) fd;
     }
 
     private static void unlink(Path file) {
-        Memory path = cString(file.toString());
-        HostSyscall.call(HostSyscall.SYS_UNLINK, HostSyscall.address(path), 0, 0);
-    }
-
-    static Memory cString(String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        Memory m = new Memory(b.length + 1L);
-        m.write(0, b, 0, b.length);
-        m.setByte(b.length, (byte) 0);
-        return m;
+        ByteBuffer path = HostMemory.cString(file.toString());
+        HostSyscall.call(HostSyscall.SYS_UNLINK, HostMemory.address(path), 0, 0);
+        java.lang.ref.Reference.reachabilityFence(path);
     }
 
     /** The blocks mapped here, in the order they came. */
@@ -281,13 +271,13 @@ public final class PhysicalMemory implements AutoCloseable {
     /** Copies length bytes at pa into dst[off..]. */
     public void read(long pa, byte[] dst, int off, int length) {
         check(pa, length);
-        pointer.read(pa, dst, off, length);
+        HostMemory.read(window + pa, dst, off, length);
     }
 
     /** Copies src[off..off+length) to pa. */
     public void write(long pa, byte[] src, int off, int length) {
         check(pa, length);
-        pointer.write(pa, src, off, length);
+        HostMemory.write(window + pa, src, off, length);
     }
 
     /** Copies the remaining bytes of src to pa. */
@@ -308,7 +298,7 @@ public final class PhysicalMemory implements AutoCloseable {
     /** Zeroes length bytes at pa (memset). */
     public void zero(long pa, long length) {
         check(pa, length);
-        pointer.setMemory(pa, length, (byte) 0);
+        HostMemory.fill(window + pa, length, (byte) 0);
     }
 
     /** Gives the host memory behind [pa, pa+length) back to the host; it reads as zero afterwards. */

@@ -6,7 +6,7 @@ import jmck.emulator.NativeLibraries;
 /**
  * Raw Linux system calls on the host (jmck_host_syscall in jmck_host.c): the result is what the kernel
  * returned, -errno on failure, exactly what a guest expects in rax. Pointer arguments are host addresses.
- * Bound through JNI, not JNA as the rest: the first host calls (mapping physical memory) then need not wait
+ * Bound through JNI, not JNA: the first host calls (mapping physical memory) then need not wait
  * for JNA's start-up (its class initialisation, java.util.logging, and registering this class's methods:
  * tens of milliseconds that jmck run's machine set-up waited for).
  */
@@ -57,8 +57,8 @@ public final class HostSyscall {
      * JDK's management beans, whose first use loads some 50 classes.
      */
     public static long threadCpuNanos() {
-        com.sun.jna.Memory ts = new com.sun.jna.Memory(16);
-        if (call(SYS_CLOCK_GETTIME, 3 /* CLOCK_THREAD_CPUTIME_ID */, address(ts), 0) != 0)
+        java.nio.ByteBuffer ts = java.nio.ByteBuffer.allocateDirect(16).order(java.nio.ByteOrder.nativeOrder());
+        if (call(SYS_CLOCK_GETTIME, 3 /* CLOCK_THREAD_CPUTIME_ID */, HostMemory.address(ts), 0) != 0)
             return 0;
         return ts.getLong(0) * 1_000_000_000L + ts.getLong(8);
     }

@@ -1,11 +1,11 @@
 package jmck.emulator.unicorn;
 
-import com.sun.jna.Memory;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jmck.emulator.JmckException;
+import jmck.emulator.host.HostMemory;
 
 /**
  * The hot path of one core: libjmckuc's native syscall, interrupt and block hooks on an engine, and the
@@ -41,20 +41,20 @@ public final class NativeCore implements AutoCloseable {
     private static volatile int[] probedOffsets;
 
     private final Unicorn engine;
-    private final Memory block = Unicorn.allocate(STRUCT_SIZE);
-    private final ByteBuffer shared = block.getByteBuffer(0, SHARED_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-    private final HookNative.Upcall syscallUpcall;
-    private final HookNative.Upcall interruptUpcall;
+    /** struct jmck_core, zeroed; it lives as long as this object, which the native hooks hold until close. */
+    private final ByteBuffer struct = ByteBuffer.allocateDirect(STRUCT_SIZE);
+    /** Its address: what the native calls take. */
+    private final long block = HostMemory.address(struct);
+    private final ByteBuffer shared = struct.slice(0, SHARED_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    private final Handler handler;
     private Throwable pending;
 
     /** Installs the native hooks on engine; handler receives every syscall and interrupt. */
     public NativeCore(Unicorn engine, Handler handler) {
         probeOffsets();
         this.engine = engine;
-        this.syscallUpcall = () -> upcall(handler, true);
-        this.interruptUpcall = () -> upcall(handler, false);
-        UnicornException.check("jmck_core_attach",
-                HookNative.jmck_core_attach(block, engine.handle(), syscallUpcall, interruptUpcall));
+        this.handler = handler;
+        UnicornException.check("jmck_core_attach", HookNative.jmck_core_attach(block, engine.handle(), this));
     }
 
     /**
@@ -80,7 +80,8 @@ public final class NativeCore implements AutoCloseable {
         return offsets.clone();
     }
 
-    private int upcall(Handler handler, boolean syscall) {
+    /** Called by the native hooks (jmck_uc_jni.c) on the thread in {@link #run}. */
+    private int upcall(boolean syscall) {
         try {
             return syscall ? handler.onSyscall(this) : handler.onInterrupt(this);
         } catch (Throwable t) { // never let an exception unwind into native code: stop and rethrow in run()

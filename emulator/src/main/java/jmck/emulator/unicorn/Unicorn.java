@@ -1,8 +1,6 @@
 package jmck.emulator.unicorn;
 
 import com.sun.jna.Callback;
-import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -73,7 +71,7 @@ public final class Unicorn implements AutoCloseable {
 
     /** Unicorn's version as "major.minor.patch". */
     public static String version() {
-        int v = UnicornNative.uc_version(null, null);
+        int v = UnicornNative.uc_version();
         return ((v >>> 24) & 0xff) + "." + ((v >>> 16) & 0xff) + "." + ((v >>> 8) & 0xff);
     }
 
@@ -82,12 +80,7 @@ public final class Unicorn implements AutoCloseable {
      * stay atomic between engines on parallel host threads, so cores can run at once.
      */
     public static boolean isParallelBuild() {
-        try {
-            NativeLibraries.unicorn().getFunction("uc_jmck_set_exclusive");
-            return true;
-        } catch (UnsatisfiedLinkError e) {
-            return false;
-        }
+        return HookNative.jmck_parallel_build() != 0;
     }
 
     /** Which library is in use, for -v and the kernel log: "Unicorn 2.1.1 (jmck's parallel build, PATH)". */
@@ -100,7 +93,7 @@ public final class Unicorn implements AutoCloseable {
     public static void checkVersion() {
         if (versionChecked)
             return;
-        int v = UnicornNative.uc_version(null, null);
+        int v = UnicornNative.uc_version();
         if (((v >>> 24) & 0xff) != 2 || ((v >>> 16) & 0xff) != 1)
             throw new JmckException("libunicorn is version " + version() + ", jmck needs 2.1 (Debian trixie's 2.1.1): "
                     + NativeLibraries.SETUP_HINT);
@@ -189,14 +182,11 @@ public final class Unicorn implements AutoCloseable {
     }
 
     public List<MemRegion> memRegions() {
-        long[] regions = new long[1];
-        int[] count = new int[1];
-        UnicornException.check("uc_mem_regions", UnicornNative.uc_mem_regions(uc, regions, count));
+        long[] regions = UnicornNative.memRegions(uc); // {uc_err, then begin, end, perms for each}
+        UnicornException.check("uc_mem_regions", (int) regions[0]);
         List<MemRegion> out = new ArrayList<>();
-        Pointer p = new Pointer(regions[0]);
-        for (int i = 0; i < count[0]; i++) // struct uc_mem_region { uint64_t begin, end; uint32_t perms; }
-            out.add(new MemRegion(p.getLong(i * 24L), p.getLong(i * 24L + 8), p.getInt(i * 24L + 16)));
-        UnicornNative.uc_free(regions[0]);
+        for (int i = 1; i + 2 < regions.length; i += 3)
+            out.add(new MemRegion(regions[i], regions[i + 1], (int) regions[i + 2]));
         return out;
     }
 
@@ -238,14 +228,14 @@ public final class Unicorn implements AutoCloseable {
     public long hookSyscall(Hooks.SyscallHook hook) {
         long[] hh = new long[1];
         UnicornException.check("uc_hook_add syscall",
-                HookNative.jmck_hook_add_insn(uc, hh, hook, null, 1, 0, Hooks.UC_X86_INS_SYSCALL));
+                JavaHookNative.jmck_hook_add_insn(uc, hh, hook, null, 1, 0, Hooks.UC_X86_INS_SYSCALL));
         hooks.put(hh[0], hook);
         return hh[0];
     }
 
     private long addHook(int type, Callback hook, long begin, long end) {
         long[] hh = new long[1];
-        UnicornException.check("uc_hook_add", HookNative.jmck_hook_add(uc, hh, type, hook, null, begin, end));
+        UnicornException.check("uc_hook_add", JavaHookNative.jmck_hook_add(uc, hh, type, hook, null, begin, end));
         hooks.put(hh[0], hook);
         return hh[0];
     }
@@ -267,7 +257,7 @@ public final class Unicorn implements AutoCloseable {
 
         /** The raw bytes of the saved state, for tests and debugging. */
         public byte[] bytes() {
-            return new Pointer(ctx).getByteArray(0, (int) UnicornNative.uc_context_size(uc));
+            return UnicornNative.contextBytes(uc, ctx);
         }
 
         @Override
@@ -326,12 +316,5 @@ public final class Unicorn implements AutoCloseable {
             uc = 0;
             hooks.clear();
         }
-    }
-
-    /** Native memory that lives as long as this engine's hooks may read it. */
-    static Memory allocate(long size) {
-        Memory m = new Memory(size);
-        m.clear();
-        return m;
     }
 }

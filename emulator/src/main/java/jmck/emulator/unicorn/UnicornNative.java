@@ -1,23 +1,23 @@
 package jmck.emulator.unicorn;
 
-import com.sun.jna.Callback;
-import com.sun.jna.Native;
-import com.sun.jna.Pointer;
 import jmck.emulator.NativeLibraries;
 
 /**
- * libunicorn.so.2 bound by JNA direct mapping (Native.register): the cheapest JNA calls, with primitive
- * arguments only. Engine, hook and context handles are native pointers carried as {@code long}.
- * Variadic calls (uc_hook_add, uc_ctl) go through fixed-argument wrappers in libjmckuc ({@link HookNative}).
+ * libunicorn.so.2 bound through JNI (jmck_uc_jni.c in libjmckuc): primitive arguments and arrays only.
+ * Engine, hook and context handles are native pointers carried as {@code long}. JNI, not JNA: an engine
+ * is opened at every start, and JNA's start-up and the registration of a class's methods took tens of
+ * milliseconds that boot waited for (docs/performance.md, Start-up). Variadic calls (uc_hook_add, uc_ctl)
+ * go through fixed-argument wrappers in libjmckuc ({@link HookNative}).
  */
 final class UnicornNative {
     static {
-        Native.register(UnicornNative.class, NativeLibraries.unicorn());
+        NativeLibraries.hooks();
     }
 
     private UnicornNative() {}
 
-    static native int uc_version(Pointer major, Pointer minor);
+    /** uc_version(NULL, NULL): 0xMMmmpp00. */
+    static native int uc_version();
 
     static native String uc_strerror(int code);
 
@@ -25,6 +25,7 @@ final class UnicornNative {
 
     static native int uc_close(long uc);
 
+    /** value holds the register (up to 8 longs; an MSR's id goes in value[0]). */
     static native int uc_reg_read(long uc, int regid, long[] value);
 
     static native int uc_reg_write(long uc, int regid, long[] value);
@@ -37,13 +38,12 @@ final class UnicornNative {
 
     static native int uc_mem_protect(long uc, long address, long size, int perms);
 
-    static native int uc_mem_read(long uc, long address, byte[] bytes, long size);
+    static native int uc_mem_read(long uc, long address, byte[] bytes, int size);
 
-    static native int uc_mem_write(long uc, long address, byte[] bytes, long size);
+    static native int uc_mem_write(long uc, long address, byte[] bytes, int size);
 
-    static native int uc_mem_regions(long uc, long[] regions, int[] count);
-
-    static native int uc_free(long mem);
+    /** uc_mem_regions as {uc_err, begin, end, perms, begin, end, perms, ...}. */
+    static native long[] memRegions(long uc);
 
     static native int uc_emu_start(long uc, long begin, long until, long timeoutMicros, long count);
 
@@ -57,10 +57,8 @@ final class UnicornNative {
 
     static native int uc_context_restore(long uc, long context);
 
-    static native long uc_context_size(long uc);
-
     static native int uc_context_free(long context);
 
-    /** Keeps {@link Callback} on the import list for the wrappers below. */
-    interface Unused extends Callback {}
+    /** A saved context's raw bytes. */
+    static native byte[] contextBytes(long uc, long context);
 }
