@@ -66,8 +66,8 @@ static void *watch(void *unused);
 /* Whether tokens are counted now; when they stop being counted, the cores in line get tokens (locked). */
 static void recount(void)
 {
-	int now = cpus > 0 && seats > cpus && (always || others_busy);
-	if (cpus > 0 && seats > cpus && !always && !watching) {
+	int outnumbered = cpus > 0 && seats > cpus, now = outnumbered && (always || others_busy);
+	if (outnumbered && !always && !watching) {
 		pthread_t t;
 		watching = pthread_create(&t, NULL, watch, NULL) == 0;
 		if (watching)
@@ -79,25 +79,29 @@ static void recount(void)
 			held += s->held;
 		free_tokens = cpus - held;
 	}
-	if (!now)
+	if (!now) {
 		for (host_cpu_seat *s = head; s; s = s->queued) {
 			s->held = 1;
 			s->since = 0;
 			__atomic_store_n(&s->granted, 1, __ATOMIC_RELEASE);
 			syscall(SYS_futex, &s->granted, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 		}
-	if (!now) {
 		head = tail = NULL;
 		__atomic_store_n(&waiting, 0, __ATOMIC_SEQ_CST);
 	}
 	__atomic_store_n(&counted, now, __ATOMIC_SEQ_CST);
 }
 
-static uint64_t now_nanos(void)
+static uint64_t clock_nanos(clockid_t clock)
 {
 	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(clock, &t);
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static uint64_t now_nanos(void)
+{
+	return clock_nanos(CLOCK_MONOTONIC);
 }
 
 /* CPU time in nanoseconds: the host's busy time from /proc/stat (all CPUs, ticks) and this process's own. */
@@ -116,23 +120,16 @@ static int host_busy_nanos(uint64_t *busy)
 	return 1;
 }
 
-static uint64_t own_nanos(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
 /* The watcher: every WATCH_NANOS, how many CPUs' worth other processes used (stolen time included). */
 static void *watch(void *unused)
 {
-	uint64_t busy0 = 0, own0 = own_nanos();
+	uint64_t busy0 = 0, own0 = clock_nanos(CLOCK_PROCESS_CPUTIME_ID);
 	if (!host_busy_nanos(&busy0))
 		return NULL; /* no /proc: tokens stay off unless asked for */
 	for (;;) {
 		struct timespec pause = {0, WATCH_NANOS};
 		nanosleep(&pause, NULL);
-		uint64_t busy1, own1 = own_nanos();
+		uint64_t busy1, own1 = clock_nanos(CLOCK_PROCESS_CPUTIME_ID);
 		if (!host_busy_nanos(&busy1))
 			return NULL;
 		double others = ((double)busy1 - busy0 - ((double)own1 - own0)) / WATCH_NANOS;
@@ -198,22 +195,19 @@ static int eligible(const host_cpu_seat *s, uint64_t now)
 	return !s->spun || now - s->queued_at >= SPINNER_NANOS;
 }
 
-/* The first eligible core in line, else the first (locked; NULL if none waits). */
-static host_cpu_seat **next_in_line(uint64_t now)
+/* The link to the first eligible core in line (locked; NULL if none is). */
+static host_cpu_seat **first_eligible(uint64_t now)
 {
 	for (host_cpu_seat **p = &head; *p; p = &(*p)->queued)
 		if (eligible(*p, now))
 			return p;
-	return head ? &head : NULL;
+	return NULL;
 }
 
 int host_cpus_worth_handing_over(void)
 {
 	pthread_mutex_lock(&lock);
-	uint64_t now = now_nanos();
-	int worth = 0;
-	for (host_cpu_seat *s = head; s && !worth; s = s->queued)
-		worth = eligible(s, now);
+	int worth = first_eligible(now_nanos()) != NULL;
 	pthread_mutex_unlock(&lock);
 	return worth;
 }
@@ -222,7 +216,10 @@ int host_cpus_worth_handing_over(void)
 static void pass_on(host_cpu_seat *holder)
 {
 	holder->held = 0;
-	host_cpu_seat **link = next_in_line(now_nanos());
+	uint64_t now = now_nanos();
+	host_cpu_seat **link = first_eligible(now);
+	if (!link && head)
+		link = &head; /* only spinners that queued just now: the first of them */
 	if (!link) {
 		free_tokens++;
 		return;
@@ -236,7 +233,7 @@ static void pass_on(host_cpu_seat *holder)
 	}
 	__atomic_fetch_sub(&waiting, 1, __ATOMIC_SEQ_CST);
 	next->held = 1;
-	next->since = now_nanos();
+	next->since = now;
 	__atomic_store_n(&next->granted, 1, __ATOMIC_RELEASE);
 	syscall(SYS_futex, &next->granted, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }

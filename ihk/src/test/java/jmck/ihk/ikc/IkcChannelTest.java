@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -184,13 +185,8 @@ class IkcChannelTest {
         int i = lwk.reserve();
         lwk.publish(i, 1, 1, 0, new long[6], 0, 0, 0, 0);
         AtomicInteger tid = new AtomicInteger();
-        java.util.concurrent.atomic.AtomicReference<Boolean> answered = new java.util.concurrent.atomic.AtomicReference<>();
-        Thread poster = new Thread(() -> {
-            tid.set((int) jmck.emulator.host.HostSyscall.call(jmck.emulator.host.HostSyscall.SYS_GETTID, 0, 0, 0));
-            lwk.answers().markAsleep(i);
-            answered.set(lwk.answers().sleep(i, 60_000_000_000L));
-        });
-        poster.start();
+        AtomicReference<Boolean> answered = new AtomicReference<>();
+        Thread poster = sleepFor(lwk, i, tid, answered);
         awaitFutexSleep(tid);
         assertEquals(i, proxy.claim());
         assertFalse(proxy.respond(i, 7), "the poster is woken on the slot: no ring");
@@ -204,12 +200,7 @@ class IkcChannelTest {
         lwk.publish(j, 1, 2, 0, new long[6], 0, 0, 0, 0);
         tid.set(0);
         answered.set(null);
-        Thread kicked = new Thread(() -> {
-            tid.set((int) jmck.emulator.host.HostSyscall.call(jmck.emulator.host.HostSyscall.SYS_GETTID, 0, 0, 0));
-            lwk.answers().markAsleep(j);
-            answered.set(lwk.answers().sleep(j, 60_000_000_000L));
-        });
-        kicked.start();
+        Thread kicked = sleepFor(lwk, j, tid, answered);
         awaitFutexSleep(tid);
         lwk.answers().wake(j);
         kicked.join(30_000);
@@ -217,6 +208,17 @@ class IkcChannelTest {
         lwk.answers().stop(j); // the poster blocks its thread: the answer now rings
         assertEquals(j, proxy.claim());
         assertTrue(proxy.respond(j, 8));
+    }
+
+    /** Starts a thread that sleeps on slot's answer, as a core does; it leaves its host tid, then what sleep said. */
+    private static Thread sleepFor(IkcChannel lwk, int slot, AtomicInteger tid, AtomicReference<Boolean> answered) {
+        Thread t = new Thread(() -> {
+            tid.set((int) jmck.emulator.host.HostSyscall.call(jmck.emulator.host.HostSyscall.SYS_GETTID, 0, 0, 0));
+            lwk.answers().markAsleep(slot);
+            answered.set(lwk.answers().sleep(slot, 60_000_000_000L));
+        });
+        t.start();
+        return t;
     }
 
     /** Waits until the thread with host tid sleeps in the kernel on a futex. */
