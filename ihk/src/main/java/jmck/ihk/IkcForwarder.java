@@ -296,6 +296,19 @@ public final class IkcForwarder implements SyscallForwarder {
     }
 
     @Override
+    public Boolean sleepsOnHost(Thread t) {
+        ProcessChannel c = clients.get(t.process());
+        if (c == null)
+            return null;
+        for (int i = 0; i < SLOTS; i++)
+            if (c.waiting[i] == t) {
+                int worker = c.channel.worker(i);
+                return worker != 0 && HostThreadState.sleeping(c.proxyPid, worker);
+            }
+        return null;
+    }
+
+    @Override
     public long hostPid(Process p) {
         ProcessChannel c = clients.get(p);
         return c == null ? -1 : c.proxyPid;
