@@ -65,10 +65,27 @@ public class Bench {
         System.out.printf("# jmck benchmarks%n%n%d repetitions per figure, median (min-max). Machine: %d host cores;"
                 + " load average when it began: %s.%n", reps, Runtime.getRuntime().availableProcessors(),
                 Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        hostCpuSpeeds();
         for (Section s : sections.values())
             s.run();
         System.out.printf("%nTotal time: %.0f s; load average at the end: %s%n", (System.nanoTime() - start) / 1e9,
                 Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+    }
+
+    /**
+     * The same native loop pinned to each host CPU in turn. On a virtual machine one CPU can be much slower
+     * than another (this host's second CPU ran qemu-x86_64's CG 1.8 times slower than its first on
+     * 2026-12-04), and a one-thread figure then depends on where the host scheduler put the thread.
+     */
+    static void hostCpuSpeeds() throws Exception {
+        StringBuilder line = new StringBuilder();
+        for (int cpu = 0; cpu < Runtime.getRuntime().availableProcessors(); cpu++) {
+            List<Double> t = new ArrayList<>();
+            for (int i = 0; i < 3; i++)
+                t.add(run(List.of("taskset", "-c", "" + cpu, prog("sieve"), quick ? "2000000" : "20000000", "3"), Map.of()).seconds);
+            line.append(line.length() == 0 ? "" : ", ").append("cpu").append(cpu).append(' ').append(stats(t, "%.3f")).append(" s");
+        }
+        System.out.printf("Host CPUs, a native sieve pinned to each (a slower one skews one-thread rows): %s.%n", line);
     }
 
     /** One section of the report. */

@@ -24,6 +24,77 @@ static int lock(int fd, int cmd, short type, off_t start, off_t len) {
     return fcntl(fd, cmd, &fl);
 }
 
+/* Waits until process pid sleeps (state S in /proc/PID/stat), for at most 10 s. */
+static void wait_sleeping(pid_t pid) {
+    char statpath[64], stat[256];
+    snprintf(statpath, sizeof statpath, "/proc/%d/stat", pid);
+    for (int i = 0; i < 2000; i++) {
+        FILE *f = fopen(statpath, "r");
+        char *close_paren = f && fgets(stat, sizeof stat, f) ? strrchr(stat, ')') : NULL;
+        if (f)
+            fclose(f);
+        if (close_paren && close_paren[2] == 'S')
+            return;
+        usleep(5000);
+    }
+}
+
+static pid_t waiters[2];
+
+static void give_up(int sig) {
+    (void)sig;
+    kill(waiters[0], SIGKILL);
+    kill(waiters[1], SIGKILL);
+}
+
+/* A child that locks byte mine, tells the parent, waits for the word, then waits in F_SETLKW for
+ * [want, want+len); it exits 0 if it got it, 3 for EDEADLK, 1 for another error. */
+static pid_t locker(const char *path, int back[2], int go[2], off_t mine, off_t want, off_t len) {
+    pid_t p = fork();
+    if (p == 0) {
+        char c;
+        int cfd = open(path, O_RDWR);
+        lock(cfd, F_SETLK, F_WRLCK, mine, 1);
+        write(back[1], "l", 1);
+        read(go[0], &c, 1);
+        int r = lock(cfd, F_SETLKW, F_WRLCK, want, len);
+        _exit(r == 0 ? 0 : errno == EDEADLK ? 3 : 1);
+    }
+    return p;
+}
+
+/*
+ * A deadlock that forms when a third process lets go (LTP's fcntl17): the parent holds byte 20, Y 21, Z 22.
+ * Z waits for 20-21 (behind the parent, the first holder), then Y for 22 (behind Z): no cycle yet. The
+ * parent unlocks 20; Z, woken, now waits behind Y, which waits for Z: Linux fails Z's F_SETLKW with
+ * EDEADLK, and Y gets 22 when Z leaves.
+ */
+static void delayed_deadlock(const char *path, int fd, int back[2]) {
+    char c;
+    int ygo[2], zgo[2], status;
+    pipe(ygo);
+    pipe(zgo);
+    lock(fd, F_SETLK, F_WRLCK, 20, 1);
+    pid_t y = locker(path, back, ygo, 21, 22, 1);
+    read(back[0], &c, 1);
+    pid_t z = locker(path, back, zgo, 22, 20, 2);
+    read(back[0], &c, 1);
+    waiters[0] = y;
+    waiters[1] = z;
+    write(zgo[1], "g", 1);
+    wait_sleeping(z);
+    write(ygo[1], "g", 1);
+    wait_sleeping(y);
+    signal(SIGALRM, give_up); /* a deadlock nobody notices would hang both for ever */
+    alarm(10);
+    lock(fd, F_SETLK, F_UNLCK, 20, 1);
+    waitpid(z, &status, 0);
+    printf("delayed deadlock: the waiter woken into it gets EDEADLK: %d\n", WIFEXITED(status) && WEXITSTATUS(status) == 3);
+    waitpid(y, &status, 0);
+    printf("delayed deadlock: the other waiter then gets its lock: %d\n", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    alarm(0);
+}
+
 /* F_GETLK for a range: "type start len by-whom" */
 static const char *query(int fd, short type, off_t start, off_t len, pid_t parent) {
     static char buf[96];
@@ -106,20 +177,12 @@ int main(int argc, char **argv) {
         _exit(0);
     }
     read(back[0], &c, 1);
-    char statpath[64], stat[256];
-    snprintf(statpath, sizeof statpath, "/proc/%d/stat", child);
-    for (int i = 0; i < 2000; i++) { /* until the child sleeps in its F_SETLKW */
-        FILE *f = fopen(statpath, "r");
-        char *close_paren = f && fgets(stat, sizeof stat, f) ? strrchr(stat, ')') : NULL;
-        if (f)
-            fclose(f);
-        if (close_paren && close_paren[2] == 'S')
-            break;
-        usleep(5000);
-    }
+    wait_sleeping(child); /* in its F_SETLKW */
     printf("parent: F_SETLKW on the child's lock while it waits for ours: %s\n", res(lock(fd, F_SETLKW, F_WRLCK, 5, 1)));
     lock(fd, F_SETLK, F_UNLCK, 0, 0);
     waitpid(child, &status, 0);
+
+    delayed_deadlock(path, fd, back);
 
     /* a read lock needs an fd open for reading, a write lock one open for writing */
     int wo = open(path, O_WRONLY), ro = open(path, O_RDONLY);

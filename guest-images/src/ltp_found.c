@@ -328,16 +328,20 @@ static void read_only_shared(void)
 	close(zrw);
 }
 
-/* Some user time (a loop), then some system time (syscalls): 0.1 s of each at least. */
+/* Some user time (a loop), then some system time (syscalls): 0.1 s more of each at least. More than the
+ * process had already: the calls before this one may have used 0.1 s of system time themselves (under
+ * load they did, and the system loop then ran not once). */
 static void burn_user_and_system(void)
 {
 	struct tms t;
+	times(&t);
+	clock_t user0 = t.tms_utime, system0 = t.tms_stime;
 	time_t end = time(NULL) + 1;
 	volatile unsigned long n = 0;
-	while (times(&t) >= 0 && t.tms_utime < 10)
+	while (times(&t) >= 0 && t.tms_utime < user0 + 10)
 		for (int i = 0; i < 100000; i++)
 			n++;
-	while (times(&t) >= 0 && t.tms_stime < 10 && time(NULL) <= end + 5)
+	while (times(&t) >= 0 && t.tms_stime < system0 + 10 && time(NULL) <= end + 5)
 		;
 }
 

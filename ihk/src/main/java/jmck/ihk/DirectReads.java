@@ -1,10 +1,10 @@
 package jmck.ihk;
 
-import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
+import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import jmck.emulator.PhysicalMemory;
+import jmck.emulator.host.HostMemory;
 import jmck.emulator.host.HostSyscall;
 import jmck.ihk.ikc.IkcChannel;
 import jmck.lwk.arch.X86;
@@ -49,7 +49,9 @@ final class DirectReads {
     private final IkcChannel channel;
     /** Guest fd to the LWK's own descriptor and the generation it holds for, oldest first. Guarded by this. */
     private final Map<Integer, int[]> files = new LinkedHashMap<>();
-    private final Memory iov = new Memory(16L * (MAX_BYTES / PAGE + 1));
+    /** The iovec array of a read. */
+    private final ByteBuffer iov = HostMemory.allocate((int) (16 * (MAX_BYTES / PAGE + 1)));
+    private final long iovAddress = HostMemory.address(iov);
     private long reads;
     /** The process ended: a descriptor offered by an answer taken meanwhile (on another core) is not taken. */
     private boolean closed;
@@ -94,17 +96,17 @@ final class DirectReads {
                 if (pa < 0)
                     return DELEGATE;
                 long len = Math.min(end - va, PAGE - (va & (PAGE - 1))), host = memory.hostAddress(pa);
-                if (n > 0 && iov.getLong(16L * (n - 1)) + iov.getLong(16L * (n - 1) + 8) == host)
-                    iov.setLong(16L * (n - 1) + 8, iov.getLong(16L * (n - 1) + 8) + len);
+                if (n > 0 && iov.getLong(16 * (n - 1)) + iov.getLong(16 * (n - 1) + 8) == host)
+                    iov.putLong(16 * (n - 1) + 8, iov.getLong(16 * (n - 1) + 8) + len);
                 else {
-                    iov.setLong(16L * n, host);
-                    iov.setLong(16L * n + 8, len);
+                    iov.putLong(16 * n, host);
+                    iov.putLong(16 * n + 8, len);
                     n++;
                 }
                 va += len;
             }
             reads++;
-            return HostSyscall.call(positional ? SYS_PREADV : SYS_READV, f[0], Pointer.nativeValue(iov), n,
+            return HostSyscall.call(positional ? SYS_PREADV : SYS_READV, f[0], iovAddress, n,
                     positional ? offset : 0, 0, 0);
         }
     }

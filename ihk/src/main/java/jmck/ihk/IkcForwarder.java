@@ -5,10 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongUnaryOperator;
 import java.util.function.Supplier;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import jmck.emulator.host.HostMemory;
+import jmck.emulator.host.HostSyscall;
 import jmck.ihk.ikc.AdaptiveSpin;
 import jmck.ihk.ikc.Doorbell;
 import jmck.ihk.ikc.IkcCall;
@@ -49,52 +50,11 @@ public final class IkcForwarder implements SyscallForwarder {
         void exited(Process p, int waitStatus, String message);
     }
 
-    /** One guest process and its channel. */
-    private static final class Client {
-        final Process process;
-        final IkcChannel channel;
-        final ProxyLink link;
-        final long proxyPid;
-        final Thread[] waiting = new Thread[SLOTS];
-        /** What to do with a slot's result before it reaches the thread (null: it is the syscall's result). */
-        final LongUnaryOperator[] then = new LongUnaryOperator[SLOTS];
-        /** The syscall and arguments in each slot, for what the LWK does with the result (SIGPIPE). */
-        final Syscall[] call = new Syscall[SLOTS];
-        final long[][] args = new long[SLOTS][6];
-        /** Regular files the LWK reads itself (null: all reads go to the proxy). */
-        final DirectReads direct;
-        /** Requests posted and not yet completed: the tick looks only at channels with some. */
-        final AtomicInteger inFlight = new AtomicInteger();
-        /** Whether the slot's thread stopped spinning and blocked: only then may the poll take the answer. Guarded by this. */
-        final boolean[] blocked = new boolean[SLOTS];
-        /**
-         * The spinner of the core thread that spun for each slot's answer in vain and then blocked its thread,
-         * and when the call was posted: told how long the whole wait took, it learns whether spinning on
-         * would have paid (AdaptiveSpin.waited).
-         */
-        final AdaptiveSpin[] spunInVain = new AdaptiveSpin[SLOTS];
-        final long[] postedAt = new long[SLOTS];
-        /** When a signal for its thread last asked each slot's call to end (0: never; see HostCallInterrupts). */
-        final long[] interruptSent = new long[SLOTS];
-        /** The tokens of writable generated files opened by the process (forgotten when it ends). */
-        final java.util.List<Long> writerTokens = new java.util.concurrent.CopyOnWriteArrayList<>();
-
-        Client(Process process, IkcChannel channel, ProxyLink link, long proxyPid, DirectReads direct) {
-            this.process = process;
-            this.channel = channel;
-            this.link = link;
-            this.proxyPid = proxyPid;
-            this.direct = direct;
-        }
-    }
-
     private final Kernel kernel;
     private final IkcFiles files;
     private final Doorbell doorbell;
-    private final Map<Process, Client> clients = new ConcurrentHashMap<>();
-    private final Map<Long, Supplier<byte[]>> generated = new ConcurrentHashMap<>();
-    /** What takes the writes to a writable generated file, by token; kept while its process lives. */
-    private final Map<Long, java.util.function.ToLongFunction<byte[]>> writers = new ConcurrentHashMap<>();
+    private final Map<Process, ProcessChannel> clients = new ConcurrentHashMap<>();
+    private final GeneratedFiles generated;
     private final AtomicLong sequence = new AtomicLong(), retiredDirectReads = new AtomicLong();
     /** Signals the host raised for guests' files, which the proxies pass on. */
     private final OwnerSignals ownerSignals;
@@ -108,6 +68,7 @@ public final class IkcForwarder implements SyscallForwarder {
         this.files = files;
         this.doorbell = doorbell;
         this.ownerSignals = new OwnerSignals(kernel, files);
+        this.generated = new GeneratedFiles(files);
         kernel.addPoller(this::poll);
     }
 
@@ -128,14 +89,14 @@ public final class IkcForwarder implements SyscallForwarder {
         channel.setRoot(p.mm().root());
         DirectReads direct = DirectReads.open(kernel.memory(), channel, proxyPid);
         channel.setDirectReads(direct != null);
-        clients.put(p, new Client(p, channel, link, proxyPid, direct));
+        clients.put(p, new ProcessChannel(p, channel, link, proxyPid, direct));
         return channel;
     }
 
     @Override
     public long forward(Thread t, Syscall call, long[] args) {
         if (call == Syscall.READ || call == Syscall.PREAD64) { // a regular file the LWK reads itself?
-            Client c = clients.get(t.process());
+            ProcessChannel c = clients.get(t.process());
             if (c != null && c.direct != null && !kernel.scheduler().othersRunnable(t)) {
                 long r = c.direct.read(t.process().mm(), args[0], args[1], args[2], call == Syscall.PREAD64, args[3]);
                 if (r != DirectReads.DELEGATE)
@@ -163,7 +124,7 @@ public final class IkcForwarder implements SyscallForwarder {
      * only then, as the call that spins is the fast one).
      */
     private long post(Thread t, Syscall call, long nr, long[] args, String why, LongUnaryOperator then) {
-        Client c = clients.get(t.process());
+        ProcessChannel c = clients.get(t.process());
         if (c == null)
             return -Errno.ENOSYS;
         int slot = c.channel.reserve();
@@ -231,7 +192,7 @@ public final class IkcForwarder implements SyscallForwarder {
      * Takes what a slot whose response the caller has taken holds, and frees it (from then on another core
      * may reuse it). By the spinning thread, or by the poll under c's lock.
      */
-    private Completed complete(Client c, int i) {
+    private Completed complete(ProcessChannel c, int i) {
         AdaptiveSpin spun = c.spunInVain[i];
         if (spun != null) {
             spun.waited(System.nanoTime() - c.postedAt[i]);
@@ -273,7 +234,7 @@ public final class IkcForwarder implements SyscallForwarder {
     }
 
     /** Serves a worker's call-back on slot i, if it made one: fault a page in, or write a generated file out. */
-    private void serveCallBack(Client c, int i) {
+    private void serveCallBack(ProcessChannel c, int i) {
         IkcChannel ch = c.channel;
         if (!ch.takeCallBack(i))
             return;
@@ -287,35 +248,8 @@ public final class IkcForwarder implements SyscallForwarder {
             case IkcChannel.CALLBACK_FAULT_READ, IkcChannel.CALLBACK_FAULT_WRITE ->
                     ch.answerCallBack(i, t != null && t.alive()
                             ? t.process().mm().resolve(arg, ch.callbackKind(i) == IkcChannel.CALLBACK_FAULT_WRITE) : -1);
-            case IkcChannel.CALLBACK_GENERATE -> {
-                Supplier<byte[]> contents = generated.remove(arg);
-                long r = -1;
-                if (contents != null)
-                    try {
-                        Files.write(files.generated(arg), contents.get());
-                        r = 0;
-                    } catch (IOException e) {
-                        r = -1;
-                    }
-                ch.answerCallBack(i, r);
-            }
-            case IkcChannel.CALLBACK_WRITE -> {
-                var writer = writers.get(arg);
-                long r = -Errno.EIO;
-                Path f = files.written(arg);
-                if (writer != null)
-                    try {
-                        r = writer.applyAsLong(Files.readAllBytes(f));
-                    } catch (IOException e) {
-                        r = -Errno.EIO;
-                    }
-                try {
-                    Files.deleteIfExists(f);
-                } catch (IOException e) {
-                    // the directory goes at shutdown
-                }
-                ch.answerCallBack(i, r);
-            }
+            case IkcChannel.CALLBACK_GENERATE -> ch.answerCallBack(i, generated.generate(arg));
+            case IkcChannel.CALLBACK_WRITE -> ch.answerCallBack(i, generated.written(arg));
             default -> ch.answerCallBack(i, -1);
         }
     }
@@ -333,15 +267,12 @@ public final class IkcForwarder implements SyscallForwarder {
     @Override
     public long openContents(Thread t, String name, Supplier<byte[]> contents,
             java.util.function.ToLongFunction<byte[]> writer) {
-        Client c = clients.get(t.process());
+        ProcessChannel c = clients.get(t.process());
         if (c == null)
             return -Errno.ENOSYS;
-        long token = sequence.incrementAndGet();
-        generated.put(token, contents);
-        if (writer != null) {
-            writers.put(token, writer);
+        long token = generated.add(contents, writer);
+        if (writer != null)
             c.writerTokens.add(token);
-        }
         return post(t, IkcCall.OPEN_GENERATED, new long[] {token, writer != null ? 1 : 0, 0, 0, 0, 0},
                 "proxy: open " + name, null);
     }
@@ -355,12 +286,9 @@ public final class IkcForwarder implements SyscallForwarder {
     public long forwardWithPath(Thread t, Syscall call, long[] args, int pathArg, String hostPath) {
         if (call.args().size() > 5)
             return -Errno.ENOSYS;
-        long token = sequence.incrementAndGet();
-        try {
-            Files.writeString(files.generated(token), call.nr + " " + pathArg + " " + hostPath);
-        } catch (IOException e) {
-            return -Errno.ENOMEM;
-        }
+        long token = generated.withText(call.nr + " " + pathArg + " " + hostPath);
+        if (token < 0)
+            return token;
         long[] a = args.clone();
         a[pathArg] = 0;
         a[5] = token;
@@ -368,8 +296,21 @@ public final class IkcForwarder implements SyscallForwarder {
     }
 
     @Override
+    public Boolean sleepsOnHost(Thread t) {
+        ProcessChannel c = clients.get(t.process());
+        if (c == null)
+            return null;
+        for (int i = 0; i < SLOTS; i++)
+            if (c.waiting[i] == t) {
+                int worker = c.channel.worker(i);
+                return worker != 0 && HostThreadState.sleeping(c.proxyPid, worker);
+            }
+        return null;
+    }
+
+    @Override
     public long hostPid(Process p) {
-        Client c = clients.get(p);
+        ProcessChannel c = clients.get(p);
         return c == null ? -1 : c.proxyPid;
     }
 
@@ -384,7 +325,7 @@ public final class IkcForwarder implements SyscallForwarder {
      */
     @Override
     public long hostFile(Thread t, int fd, boolean write, LongUnaryOperator done) {
-        Client c = clients.get(t.process());
+        ProcessChannel c = clients.get(t.process());
         if (c == null)
             return done.applyAsLong(-Errno.ENODEV);
         return post(t, IkcCall.MAPPABLE_FD, new long[] {fd, write ? 1 : 0, 0, 0, 0, 0}, "proxy: mmap",
@@ -397,10 +338,9 @@ public final class IkcForwarder implements SyscallForwarder {
     }
 
     private static long openProxyFd(long pid, long fd, boolean write) {
-        com.sun.jna.Memory path = new com.sun.jna.Memory(64);
-        path.setString(0, "/proc/" + pid + "/fd/" + fd);
+        java.nio.ByteBuffer path = HostMemory.cString("/proc/" + pid + "/fd/" + fd);
         int flags = (write ? 2 : 0) | 02000000; // O_RDWR or O_RDONLY, O_CLOEXEC
-        return jmck.emulator.host.HostSyscall.call(257, -100, com.sun.jna.Pointer.nativeValue(path), flags, 0, 0, 0);
+        return HostSyscall.call(HostSyscall.SYS_OPENAT, HostSyscall.AT_FDCWD, HostMemory.address(path), flags, 0, 0, 0);
     }
 
     /**
@@ -408,7 +348,7 @@ public final class IkcForwarder implements SyscallForwarder {
      * still spins is left to it); call-backs are served.
      */
     private void poll() {
-        for (Client c : clients.values()) {
+        for (ProcessChannel c : clients.values()) {
             if (c.inFlight.get() == 0)
                 continue;
             IkcChannel ch = c.channel;
@@ -446,7 +386,7 @@ public final class IkcForwarder implements SyscallForwarder {
      */
     @Override
     public long processForked(Thread t, Process child, LongUnaryOperator done) {
-        Client c = clients.get(t.process());
+        ProcessChannel c = clients.get(t.process());
         if (c == null)
             return done.applyAsLong(0);
         attach(child, c.link, c.proxyPid);
@@ -456,7 +396,7 @@ public final class IkcForwarder implements SyscallForwarder {
     /** execve's file, opened by the proxy; the LWK takes its own descriptor through /proc/PROXY/fd/N. */
     @Override
     public long openExecutable(Thread t, long path, LongUnaryOperator done) {
-        Client c = clients.get(t.process());
+        ProcessChannel c = clients.get(t.process());
         if (c == null)
             return done.applyAsLong(-Errno.ENOSYS);
         return post(t, IkcCall.OPEN_EXEC, new long[] {path, 0, 0, 0, 0, 0}, "proxy: execve",
@@ -496,7 +436,7 @@ public final class IkcForwarder implements SyscallForwarder {
 
     @Override
     public long openExecutableAt(Thread t, int dirfd, long path, int flags, LongUnaryOperator done) {
-        Client c = clients.get(t.process());
+        ProcessChannel c = clients.get(t.process());
         if (c == null)
             return done.applyAsLong(-Errno.ENOSYS);
         return post(t, IkcCall.OPEN_EXEC, new long[] {path, dirfd, EXEC_AT | (flags & 0xffffffffL), 0, 0, 0},
@@ -506,7 +446,7 @@ public final class IkcForwarder implements SyscallForwarder {
     /** A process exec'ed: its page tables are new, and the proxy closes its close-on-exec files. */
     @Override
     public long execDone(Thread t, LongUnaryOperator done) {
-        Client c = clients.get(t.process());
+        ProcessChannel c = clients.get(t.process());
         if (c == null)
             return done.applyAsLong(0);
         c.channel.setRoot(t.process().mm().root());
@@ -515,7 +455,7 @@ public final class IkcForwarder implements SyscallForwarder {
 
     @Override
     public void processExited(Process p, String message) {
-        Client c = clients.remove(p);
+        ProcessChannel c = clients.remove(p);
         if (c == null)
             return;
         if (c.direct != null) {
@@ -533,7 +473,7 @@ public final class IkcForwarder implements SyscallForwarder {
                 }
         }
         c.channel.markExited();
-        c.writerTokens.forEach(writers::remove);
+        generated.forgetWriters(c.writerTokens);
         deleteTree(files.directory().resolve("proc").resolve(Integer.toString(p.pid()))); // what ProcFs kept for p
         try {
             Files.deleteIfExists(c.channel.file());
@@ -547,7 +487,7 @@ public final class IkcForwarder implements SyscallForwarder {
     @Override
     public java.util.List<String> requestsInFlight() {
         java.util.List<String> l = new java.util.ArrayList<>();
-        for (Client c : clients.values())
+        for (ProcessChannel c : clients.values())
             for (int i = 0; i < SLOTS; i++) {
                 Thread t = c.waiting[i];
                 if (t == null)
@@ -570,20 +510,23 @@ public final class IkcForwarder implements SyscallForwarder {
     }
 
 
+    /** Deletes d and what is in it (what is left goes with the whole directory at shutdown). */
     private static void deleteTree(Path d) {
-        if (!Files.exists(d))
-            return;
-        try (var walk = Files.walk(d)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException e) {
-            // the whole directory goes at shutdown
-        }
+        deleteTree(d.toFile());
+    }
+
+    private static void deleteTree(java.io.File f) { // not Files.walk: its streams cost the exit of every run milliseconds
+        java.io.File[] inside = Files.isSymbolicLink(f.toPath()) ? null : f.listFiles(); // a link goes, not what it names
+        if (inside != null)
+            for (java.io.File e : inside)
+                deleteTree(e);
+        f.delete();
     }
 
     /** Reads the LWK served itself, without crossing to a proxy (see DirectReads). */
     public long directReads() {
         long n = retiredDirectReads.get();
-        for (Client c : clients.values())
+        for (ProcessChannel c : clients.values())
             if (c.direct != null)
                 n += c.direct.count();
         return n;
@@ -596,7 +539,7 @@ public final class IkcForwarder implements SyscallForwarder {
 
     /** The link of a process's proxy, or null. */
     public ProxyLink linkOf(Process p) {
-        Client c = clients.get(p);
+        ProcessChannel c = clients.get(p);
         return c == null ? null : c.link;
     }
 

@@ -128,8 +128,8 @@ public final class Kernel implements SyscallContext {
         if (booted)
             throw new IllegalStateException("already booted");
         // The syscall handlers (some 170 lambdas, each linked the first time it is made: tens of ms in the
-        // interpreter) are registered on a second thread while this one sets up memory and cores and the
-        // host side loads the first program; run() waits for them before any core runs.
+        // interpreter) are registered on a second thread while this one sets up memory and cores, the host
+        // side loads the first program and it begins to run; its first local syscall waits for them.
         syscalls.registerInBackground(() -> SyscallTable.registerAll(syscalls, this));
         long total = 0;
         for (long[] r : config.memory()) {
@@ -365,7 +365,6 @@ public final class Kernel implements SyscallContext {
      * When this returns no core runs.
      */
     public void run(BooleanSupplier done) {
-        syscalls.awaitHandlers();
         if (parallel && debug == null)
             coreThreads.run(done);
         else

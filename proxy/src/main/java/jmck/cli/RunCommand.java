@@ -164,7 +164,6 @@ final class RunCommand {
             long t3, t4;
             try (LocalRun local = new LocalRun(k); AutoCloseable tool = attach.attach(k, elf)) {
                 Process p = local.start(elf, program, exe.argv(), env);
-                k.syscalls().awaitHandlers(); // here, not in the run phase: --timings counts it as start-up
                 t3 = System.nanoTime();
                 if (profile != null)
                     profile.started();

@@ -49,9 +49,31 @@ final class RecordLocks {
         }
     }
 
+    /**
+     * A guest process blocked in F_SETLKW (in the host's F_OFD_SETLKW, on worker thread tid): what it asked
+     * for, and which guest process holds it up (-1: none of them; the edges deadlock detection follows).
+     */
+    private static final class Waiter {
+        final FileId file;
+        final long first, last;
+        final short type;
+        final long tid = HostSyscall.call(HostSyscall.SYS_GETTID, 0, 0, 0);
+        int blocker;
+        /** Its wait would now close a cycle: its host call is to end (SIG_INTERRUPT) and fail with EDEADLK. */
+        boolean deadlocked;
+
+        Waiter(FileId file, long first, long last, short type, int blocker) {
+            this.file = file;
+            this.first = first;
+            this.last = last;
+            this.type = type;
+            this.blocker = blocker;
+        }
+    }
+
     private final Map<Integer, Map<FileId, Held>> byOwner = new HashMap<>();
-    /** Which guest process each blocked F_SETLKW waits for: the edges deadlock detection follows. */
-    private final Map<Integer, Integer> waitsFor = new HashMap<>();
+    /** The guest processes blocked in F_SETLKW, by process. */
+    private final Map<Integer, Waiter> waiters = new HashMap<>();
 
     private RecordLocks() {}
 
@@ -93,6 +115,8 @@ final class RecordLocks {
         req.setShort(2, (short) 0);
         req.setLong(8, first);
         req.setLong(16, last == OFFSET_MAX ? 0 : last - first + 1);
+        List<Waiter> deadlocked = null;
+        Waiter waiter = null;
         synchronized (this) {
             Held held = held(owner, file, h, cmd == F_GETLK);
             if (cmd == F_GETLK) {
@@ -114,24 +138,77 @@ final class RecordLocks {
             long r = HostSyscall.call(SYS_FCNTL, held.hostFd, F_OFD_SETLK, Pointer.nativeValue(req));
             if (r == 0) {
                 record(held, first, last, type);
-                return 0;
+                deadlocked = recheckWaiters();
+            } else {
+                if (r != -Errno.EAGAIN || cmd != F_SETLKW)
+                    return r;
+                int blocker = holder(file, owner, first, last, type);
+                if (blocker > 0 && deadlocks(owner, blocker))
+                    return -Errno.EDEADLK;
+                waiter = new Waiter(file, first, last, type, blocker);
+                waiters.put(owner, waiter);
             }
-            if (r != -Errno.EAGAIN || cmd != F_SETLKW)
-                return r;
-            int blocker = holder(file, owner, first, last == OFFSET_MAX ? 0 : last - first + 1, type);
-            if (blocker > 0 && deadlocks(owner, blocker))
-                return -Errno.EDEADLK;
-            if (blocker > 0)
-                waitsFor.put(owner, blocker);
         }
-        long r = HostSyscall.call(SYS_FCNTL, heldFd(owner, file), F_OFD_SETLKW, Pointer.nativeValue(req));
-        synchronized (this) {
-            waitsFor.remove(owner);
-            Held held = byOwner.getOrDefault(owner, Map.of()).get(file);
-            if (r == 0 && held != null)
-                record(held, first, last, type);
+        long r = 0;
+        if (waiter != null) {
+            r = HostSyscall.call(SYS_FCNTL, heldFd(owner, file), F_OFD_SETLKW, Pointer.nativeValue(req));
+            synchronized (this) {
+                waiters.remove(owner);
+                Held held = byOwner.getOrDefault(owner, Map.of()).get(file);
+                if (r == 0 && held != null) {
+                    record(held, first, last, type);
+                    deadlocked = recheckWaiters();
+                } else if (waiter.deadlocked) {
+                    r = -Errno.EDEADLK;
+                }
+            }
         }
+        if (deadlocked != null)
+            breakDeadlocks(deadlocked);
         return r;
+    }
+
+    /**
+     * Some guest process's locks changed (an unlock, a close, an exit): each waiter is held up by whoever
+     * holds up its request now, as Linux's waiters retry when woken; one whose wait now closes a cycle is
+     * marked deadlocked. Returns those, whose host waits must be ended ({@link #breakDeadlocks}), or null.
+     */
+    private List<Waiter> recheckWaiters() {
+        List<Waiter> deadlocked = null;
+        for (Map.Entry<Integer, Waiter> e : waiters.entrySet()) {
+            Waiter w = e.getValue();
+            if (w.deadlocked)
+                continue;
+            w.blocker = holder(w.file, e.getKey(), w.first, w.last, w.type);
+            if (w.blocker > 0 && deadlocks(e.getKey(), w.blocker)) {
+                w.deadlocked = true;
+                (deadlocked == null ? deadlocked = new ArrayList<>() : deadlocked).add(w);
+            }
+        }
+        return deadlocked;
+    }
+
+    /**
+     * Ends each deadlocked waiter's host wait with SIG_INTERRUPT (its F_OFD_SETLKW returns EINTR, and it
+     * answers EDEADLK), again every millisecond until it has left: a signal that lands just before the
+     * waiter enters the host call is lost. Called without the monitor, which the waiter needs to leave.
+     */
+    private void breakDeadlocks(List<Waiter> deadlocked) {
+        long pid = HostSyscall.pid();
+        for (Waiter w : deadlocked)
+            for (int tries = 0; tries < 1000 && stillWaiting(w); tries++) {
+                HostSyscall.call(HostSyscall.SYS_TGKILL, pid, w.tid, HostSyscall.SIG_INTERRUPT);
+                try {
+                    java.lang.Thread.sleep(1);
+                } catch (InterruptedException ie) {
+                    java.lang.Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+    }
+
+    private synchronized boolean stillWaiting(Waiter w) {
+        return waiters.containsValue(w);
     }
 
     /** The guest process holding a lock of type that overlaps [start, start+len) of file (F_GETLK's answer), or -1. */
@@ -148,9 +225,8 @@ final class RecordLocks {
         return -1;
     }
 
-    /** The guest process that holds a lock over [start, start+len) of file conflicting with type, or -1. */
-    private int holder(FileId file, int except, long start, long len, short type) {
-        long last = len == 0 ? OFFSET_MAX : start + len - 1;
+    /** The guest process that holds a lock over [start, last] of file conflicting with type, or -1. */
+    private int holder(FileId file, int except, long start, long last, short type) {
         for (Map.Entry<Integer, Map<FileId, Held>> e : byOwner.entrySet()) {
             Held held = e.getValue().get(file);
             if (e.getKey() == except || held == null)
@@ -168,7 +244,8 @@ final class RecordLocks {
         for (int steps = 0; next != null && steps < 1000; steps++) {
             if (next == owner)
                 return true;
-            next = waitsFor.get(next);
+            Waiter w = waiters.get(next);
+            next = w == null || w.blocker <= 0 ? null : w.blocker;
         }
         return false;
     }
@@ -226,23 +303,37 @@ final class RecordLocks {
      * Guest process owner is closing host fd h: its POSIX locks on that file go (Linux drops a process's
      * locks on a file when it closes any descriptor of it).
      */
-    synchronized void closing(int owner, int h) {
-        Map<FileId, Held> files = byOwner.get(owner);
-        if (files == null || files.isEmpty())
-            return;
-        FileId file = regularFile(h);
-        Held held = file == null ? null : files.remove(file);
-        if (held != null)
-            HostSyscall.call(SYS_CLOSE, held.hostFd, 0, 0);
+    void closing(int owner, int h) {
+        List<Waiter> deadlocked = null;
+        synchronized (this) {
+            Map<FileId, Held> files = byOwner.get(owner);
+            if (files == null || files.isEmpty())
+                return;
+            FileId file = regularFile(h);
+            Held held = file == null ? null : files.remove(file);
+            if (held != null) {
+                HostSyscall.call(SYS_CLOSE, held.hostFd, 0, 0);
+                deadlocked = recheckWaiters();
+            }
+        }
+        if (deadlocked != null)
+            breakDeadlocks(deadlocked);
     }
 
     /** Guest process owner ended: all its locks go. */
-    synchronized void exited(int owner) {
-        Map<FileId, Held> files = byOwner.remove(owner);
-        waitsFor.remove(owner);
-        if (files != null)
-            for (Held held : files.values())
-                HostSyscall.call(SYS_CLOSE, held.hostFd, 0, 0);
+    void exited(int owner) {
+        List<Waiter> deadlocked = null;
+        synchronized (this) {
+            Map<FileId, Held> files = byOwner.remove(owner);
+            waiters.remove(owner);
+            if (files != null) {
+                for (Held held : files.values())
+                    HostSyscall.call(SYS_CLOSE, held.hostFd, 0, 0);
+                deadlocked = recheckWaiters();
+            }
+        }
+        if (deadlocked != null)
+            breakDeadlocks(deadlocked);
     }
 
     /** The file behind host fd h if it is a regular file, else null. */

@@ -280,7 +280,8 @@ class LinuxAbiTest {
 
     /**
      * fcntl record locks between guest processes (the host saw one proxy process: they never conflicted,
-     * and any close dropped every process's locks), F_GETLK naming the holder, F_SETLKW waiting, EDEADLK,
+     * and any close dropped every process's locks), F_GETLK naming the holder, F_SETLKW waiting, EDEADLK
+     * (also for a waiter that a third process's unlock leaves in a cycle: it waited for ever),
      * OFD locks, and F_SETOWN(_EX)/F_SETSIG (F_SETOWN went to the host with the guest's pid; the others
      * failed with EINVAL) and leases.
      */
@@ -296,7 +297,9 @@ class LinuxAbiTest {
                 "child: after closing its fd, still locked out of 0+4: EAGAIN",
                 "child: after the parent closed a duplicate: write-lock 0+16: 0",
                 "child: F_SETLKW on what the parent held got it: 1",
-                "parent: F_SETLKW on the child's lock while it waits for ours: EDEADLK", "F_SETSIG SIGUSR1: 0, F_GETSIG: 10");
+                "parent: F_SETLKW on the child's lock while it waits for ours: EDEADLK",
+                "delayed deadlock: the waiter woken into it gets EDEADLK: 1",
+                "delayed deadlock: the other waiter then gets its lock: 1", "F_SETSIG SIGUSR1: 0, F_GETSIG: 10");
     }
 
     /**

@@ -38,6 +38,11 @@ public final class HostMemory {
     /** The host address of a direct buffer's memory. */
     public static native long address(java.nio.Buffer direct);
 
+    /** size bytes of zeroed native memory in native byte order, for a system call's arguments or results. */
+    public static ByteBuffer allocate(int size) {
+        return ByteBuffer.allocateDirect(size).order(ByteOrder.nativeOrder());
+    }
+
     /**
      * A NUL-terminated UTF-8 copy of s in a direct buffer, for a path argument: pass {@link #address} of it,
      * and keep the buffer reachable until the call returns.

@@ -220,6 +220,11 @@ public final class IkcChannel {
         return w.getInt(slot(i) + S_WORKER);
     }
 
+    /** The host tid of the proxy worker running the call in slot i, 0 if none runs it (yet). */
+    public int worker(int i) {
+        return w.getInt(slot(i) + S_WORKER);
+    }
+
     /** Whether the LWK asked that the call now in slot i be interrupted. */
     public boolean interruptRequested(int i) {
         int mark = w.getInt(slot(i) + S_INTERRUPT);

@@ -1,8 +1,5 @@
 package jmck.ihk.ikc;
 
-import com.sun.jna.Memory;
-import com.sun.jna.Native;
-import com.sun.jna.Pointer;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -13,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import jmck.emulator.JmckException;
+import jmck.emulator.host.HostMemory;
 import jmck.emulator.host.HostSyscall;
 
 /**
@@ -28,12 +26,14 @@ final class SharedWords {
     private final Path file;
     private final MappedByteBuffer buffer;
     private final long address;
-    private final Memory timeout = new Memory(16);
+    /** A futex wait's timespec (HostMemory, not JNA: a channel is made as the program loads, before JNA is up). */
+    private final ByteBuffer timeout = HostMemory.allocate(16);
+    private final long timeoutAddress = HostMemory.address(timeout);
 
     private SharedWords(Path file, MappedByteBuffer buffer) {
         this.file = file;
         this.buffer = buffer;
-        this.address = Pointer.nativeValue(Native.getDirectBufferPointer(buffer));
+        this.address = HostMemory.address(buffer);
     }
 
     /** Maps file, creating it with size bytes if create is set. */
@@ -112,9 +112,9 @@ final class SharedWords {
 
     /** Sleeps while the word at off still holds expected, at most nanos (or until woken). */
     void futexWait(int off, int expected, long nanos) {
-        timeout.setLong(0, nanos / 1_000_000_000L);
-        timeout.setLong(8, nanos % 1_000_000_000L);
-        HostSyscall.call(SYS_FUTEX, address + off, FUTEX_WAIT, expected, Pointer.nativeValue(timeout), 0, 0);
+        timeout.putLong(0, nanos / 1_000_000_000L);
+        timeout.putLong(8, nanos % 1_000_000_000L);
+        HostSyscall.call(SYS_FUTEX, address + off, FUTEX_WAIT, expected, timeoutAddress, 0, 0);
     }
 
     /** Wakes up to n sleepers on the word at off. */

@@ -1,6 +1,7 @@
 package jmck.lwk.file;
 
-import com.sun.jna.Memory;
+import java.nio.ByteBuffer;
+import jmck.emulator.host.HostMemory;
 import jmck.emulator.host.HostSyscall;
 
 /**
@@ -29,8 +30,8 @@ final class ReadinessPipe {
 
     /** A new pipe, not readable; null if the host has no fd to spare. */
     static ReadinessPipe create() {
-        Memory fds = new Memory(8);
-        if (HostSyscall.call(SYS_PIPE2, HostSyscall.address(fds), O_NONBLOCK | O_CLOEXEC, 0) < 0)
+        ByteBuffer fds = HostMemory.allocate(8);
+        if (HostSyscall.call(SYS_PIPE2, HostMemory.address(fds), O_NONBLOCK | O_CLOEXEC, 0) < 0)
             return null;
         return new ReadinessPipe(fds.getInt(0), fds.getInt(4));
     }
@@ -61,9 +62,9 @@ final class ReadinessPipe {
         if (writeFd < 0 || on == readable)
             return;
         if (on) {
-            Memory one = new Memory(1);
-            one.setByte(0, (byte) 1);
-            HostSyscall.call(SYS_WRITE, writeFd, HostSyscall.address(one), 1); // EPIPE if no reader: nobody to tell
+            ByteBuffer one = HostMemory.allocate(1);
+            one.put(0, (byte) 1);
+            HostSyscall.call(SYS_WRITE, writeFd, HostMemory.address(one), 1); // EPIPE if no reader: nobody to tell
         } else {
             drain();
         }
@@ -74,15 +75,14 @@ final class ReadinessPipe {
     private void drain() {
         int r = firstReadFd;
         if (r < 0) {
-            Memory path = new Memory(64);
-            path.setString(0, "/proc/self/fd/" + writeFd);
-            r = (int) HostSyscall.call(SYS_OPENAT, HostSyscall.AT_FDCWD, HostSyscall.address(path),
+            ByteBuffer path = HostMemory.cString("/proc/self/fd/" + writeFd);
+            r = (int) HostSyscall.call(SYS_OPENAT, HostSyscall.AT_FDCWD, HostMemory.address(path),
                     O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0, 0, 0);
             if (r < 0)
                 return;
         }
-        Memory buf = new Memory(64);
-        while (HostSyscall.call(SYS_READ, r, HostSyscall.address(buf), 64) > 0) {
+        ByteBuffer buf = HostMemory.allocate(64);
+        while (HostSyscall.call(SYS_READ, r, HostMemory.address(buf), 64) > 0) {
             // one byte at most; read until empty all the same
         }
         if (r != firstReadFd)
@@ -95,10 +95,10 @@ final class ReadinessPipe {
             return true;
         if (firstReadFd >= 0 || opening > 0)
             return false;
-        Memory pfd = new Memory(8);
-        pfd.setInt(0, writeFd);
-        pfd.setInt(4, POLLOUT);
-        return HostSyscall.call(SYS_POLL, HostSyscall.address(pfd), 1, 0) > 0 && (pfd.getShort(6) & POLLERR) != 0;
+        ByteBuffer pfd = HostMemory.allocate(8);
+        pfd.putInt(0, writeFd);
+        pfd.putInt(4, POLLOUT);
+        return HostSyscall.call(SYS_POLL, HostMemory.address(pfd), 1, 0) > 0 && (pfd.getShort(6) & POLLERR) != 0;
     }
 
     /** Closes the LWK's ends: the read ends see POLLHUP (and stay readable if they were). */

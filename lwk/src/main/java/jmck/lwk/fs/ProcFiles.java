@@ -86,15 +86,21 @@ final class ProcFiles {
 
     /**
      * The state letter of ps and /proc/PID/stat: R running or runnable, S sleeping (blocked in a futex, a
-     * wait, a delegated call), T stopped, Z ended and not yet reaped. The thread reading the file is
-     * running, although it is blocked in the read while the LWK generates the contents.
+     * wait, a delegated call that sleeps on the host), T stopped, Z ended and not yet reaped. The thread
+     * reading the file is running, although it is blocked in the read while the LWK generates the contents.
+     * A thread blocked for a delegated call that has not gone to sleep on the host (queued, or running as a
+     * write to a pipe does) is R, as on Linux: programs that wait for another to show S (in F_SETLKW, say)
+     * before they go on must not take a quick call's wait for that sleep.
      */
-    private static char state(Process p, Thread t, Thread reader) {
+    private char state(Process p, Thread t, Thread reader) {
         if (p.exiting() || t == null || !t.alive())
             return 'Z';
         if (p.stopSignal() != 0)
             return 'T';
-        return t.state() == Thread.State.BLOCKED && t != reader ? 'S' : 'R';
+        if (t.state() != Thread.State.BLOCKED || t == reader)
+            return 'R';
+        Boolean host = kernel.syscalls().forwarder().sleepsOnHost(t);
+        return host == null || host ? 'S' : 'R';
     }
 
     /** The thread whose state and id a process's files show: its first thread, as Linux shows its leader's. */

@@ -51,14 +51,29 @@ public final class ProcFs {
         this.ipc = ipc;
     }
 
+    /**
+     * The names in path between slashes, empty ones (from "//" or a trailing "/") left out, as the kernel's
+     * path walk skips them. By hand: String.split with a pattern compiles a regular expression, milliseconds
+     * in the interpreter on the first /proc lookup of every run.
+     */
+    static String[] components(String path) {
+        java.util.List<String> l = new java.util.ArrayList<>();
+        for (int i = 0, j; i < path.length(); i = j + 1) {
+            j = path.indexOf('/', i);
+            if (j < 0)
+                j = path.length();
+            if (j > i)
+                l.add(path.substring(i, j));
+        }
+        return l.toArray(new String[0]);
+    }
+
     /** What path means for thread t, or null if it is no LWK path (the host answers it as it is). */
     public Target resolve(Thread t, String path) {
         if (!path.startsWith("/proc/"))
             return null;
-        String[] parts = path.substring(6).split("/+");
+        String[] parts = components(path.substring(6));
         int n = parts.length;
-        while (n > 0 && parts[n - 1].isEmpty())
-            n--;
         if (n == 0)
             return null;
         if (n == 1 && parts[0].equals("meminfo"))

@@ -48,11 +48,17 @@ public final class ProcessUsage {
 
     /** All threads' time, live and ended, with the slices running now. */
     public long total() {
-        return endedTotal + process.threads().stream().mapToLong(t -> t.cpu().total()).sum();
+        long sum = endedTotal;
+        for (Thread t : process.threads()) // a loop, not a stream: every process's exit runs this, the first in the interpreter
+            sum += t.cpu().total();
+        return sum;
     }
 
     public long system() {
-        return endedSystem + process.threads().stream().mapToLong(t -> t.cpu().system()).sum();
+        long sum = endedSystem;
+        for (Thread t : process.threads())
+            sum += t.cpu().system();
+        return sum;
     }
 
     public long user() {

@@ -46,6 +46,15 @@ public interface SyscallForwarder {
         return -jmck.lwk.abi.Errno.ENOSYS;
     }
 
+    /**
+     * Whether thread, blocked in a delegated call, sleeps in it on the host (its proxy worker is in the
+     * kernel's S or D state), as /proc/PID/stat shows: a call that is queued or running, such as a write to
+     * a pipe, is R on Linux. null if thread waits for no delegated call.
+     */
+    default Boolean sleepsOnHost(Thread thread) {
+        return null;
+    }
+
     /** The host pid of the proxy serving p (whose /proc entries stand for p's where the host knows better), or -1. */
     default long hostPid(jmck.lwk.proc.Process p) {
         return -1;

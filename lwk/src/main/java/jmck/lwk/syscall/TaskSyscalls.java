@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import jmck.emulator.Cpu;
+import jmck.emulator.host.HostMemory;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.abi.Signals;
@@ -269,9 +270,8 @@ final class TaskSyscalls {
     }
 
     private static int openHost(String path) {
-        com.sun.jna.Memory p = new com.sun.jna.Memory(path.length() * 3L + 1);
-        p.setString(0, path, "UTF-8");
-        return (int) HostSyscall.call(257, -100, HostSyscall.address(p), 02000000, 0, 0, 0); // openat O_RDONLY|O_CLOEXEC
+        java.nio.ByteBuffer p = HostMemory.cString(path);
+        return (int) HostSyscall.call(HostSyscall.SYS_OPENAT, HostSyscall.AT_FDCWD, HostMemory.address(p), HostSyscall.O_CLOEXEC, 0, 0, 0); // O_RDONLY
     }
 
     /** A NULL-terminated array of strings (argv, envp); null if they exceed Linux's limits (E2BIG). */
