@@ -13,9 +13,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 out="$here/out"
 mkdir -p "$out/gcc" "$out/gcc-pie" "$out/musl" "$out/gcc-dynamic" "$out/musl-dynamic"
 
+header=$(ls -t "$here"/src/*.h | head -n 1) # the newest shared header: a program is rebuilt when it changes
 build() { # build OUT SRC COMPILER FLAGS...
   local dst=$1 src=$2; shift 2
-  if [ ! -e "$dst" ] || [ "$src" -nt "$dst" ] || [ "$0" -nt "$dst" ] || [ "$here/src/errname.h" -nt "$dst" ]; then
+  if [ ! -e "$dst" ] || [ "$src" -nt "$dst" ] || [ "$0" -nt "$dst" ] || [ "$header" -nt "$dst" ]; then
     "$@" -o "$dst" "$src" $(sed -n 's#^// guest-ldflags: ##p' "$src")
   fi
 }

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "errname.h"
+#include "procstate.h"
 
 static const char *res(long r) {
     static char buf[32];
@@ -22,21 +23,6 @@ static const char *res(long r) {
 static int lock(int fd, int cmd, short type, off_t start, off_t len) {
     struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len};
     return fcntl(fd, cmd, &fl);
-}
-
-/* Waits until process pid sleeps (state S in /proc/PID/stat), for at most 10 s. */
-static void wait_sleeping(pid_t pid) {
-    char statpath[64], stat[256];
-    snprintf(statpath, sizeof statpath, "/proc/%d/stat", pid);
-    for (int i = 0; i < 2000; i++) {
-        FILE *f = fopen(statpath, "r");
-        char *close_paren = f && fgets(stat, sizeof stat, f) ? strrchr(stat, ')') : NULL;
-        if (f)
-            fclose(f);
-        if (close_paren && close_paren[2] == 'S')
-            return;
-        usleep(5000);
-    }
 }
 
 static pid_t waiters[2];
@@ -82,9 +68,9 @@ static void delayed_deadlock(const char *path, int fd, int back[2]) {
     waiters[0] = y;
     waiters[1] = z;
     write(zgo[1], "g", 1);
-    wait_sleeping(z);
+    wait_sleeping(z, 10);
     write(ygo[1], "g", 1);
-    wait_sleeping(y);
+    wait_sleeping(y, 10);
     signal(SIGALRM, give_up); /* a deadlock nobody notices would hang both for ever */
     alarm(10);
     lock(fd, F_SETLK, F_UNLCK, 20, 1);
@@ -177,7 +163,7 @@ int main(int argc, char **argv) {
         _exit(0);
     }
     read(back[0], &c, 1);
-    wait_sleeping(child); /* in its F_SETLKW */
+    wait_sleeping(child, 10); /* in its F_SETLKW */
     printf("parent: F_SETLKW on the child's lock while it waits for ours: %s\n", res(lock(fd, F_SETLKW, F_WRLCK, 5, 1)));
     lock(fd, F_SETLK, F_UNLCK, 0, 0);
     waitpid(child, &status, 0);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "errname.h"
+#include "procstate.h"
 
 struct msg {
     long type;
@@ -32,21 +33,6 @@ static const char *res(long r) {
         return errname(errno);
     snprintf(buf, sizeof buf, "%ld", r);
     return buf;
-}
-
-/* Waits until child sleeps (blocked in a call), as LTP's TST_PROCESS_STATE_WAIT does. */
-static void wait_sleeping(pid_t child) {
-    char path[64], stat[256];
-    snprintf(path, sizeof path, "/proc/%d/stat", child);
-    for (int i = 0; i < 4000; i++) {
-        FILE *f = fopen(path, "r");
-        char *p = f && fgets(stat, sizeof stat, f) ? strrchr(stat, ')') : NULL;
-        if (f)
-            fclose(f);
-        if (p && p[2] == 'S')
-            return;
-        usleep(5000);
-    }
 }
 
 static void messages(void) {
@@ -82,7 +68,7 @@ static void messages(void) {
         n = msgrcv(q, &r, sizeof r.text, 7, 0);
         _exit(n == 6 && strcmp(r.text, "seven") == 0 ? 0 : 1);
     }
-    wait_sleeping(child);
+    wait_sleeping(child, 20);
     m.type = 7;
     strcpy(m.text, "seven");
     msgsnd(q, &m, 6, 0);
@@ -94,7 +80,7 @@ static void messages(void) {
     child = fork();
     if (child == 0)
         _exit(msgrcv(q, &r, sizeof r.text, 0, 0) == -1 && errno == EIDRM ? 0 : 1);
-    wait_sleeping(child);
+    wait_sleeping(child, 20);
     printf("IPC_RMID: %s\n", res(msgctl(q, IPC_RMID, NULL)));
     waitpid(child, &status, 0);
     printf("the waiter got EIDRM: %d\n", WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -131,7 +117,7 @@ static void semaphores(void) {
     pid_t child = fork();
     if (child == 0)
         _exit(semop(s, &one, 1) == 0 ? 0 : 1);
-    wait_sleeping(child);
+    wait_sleeping(child, 20);
     printf("GETNCNT while it waits: %d\n", semctl(s, 0, GETNCNT));
     struct sembuf up = {0, 1, 0};
     semop(s, &up, 1);

@@ -63,6 +63,15 @@ static int watching;              /* the watcher thread runs */
 
 static void *watch(void *unused);
 
+/* The tokens the seats hold (locked). */
+static int tokens_held(void)
+{
+	int held = 0;
+	for (host_cpu_seat *s = all; s; s = s->next)
+		held += s->held;
+	return held;
+}
+
 /* Whether tokens are counted now; when they stop being counted, the cores in line get tokens (locked). */
 static void recount(void)
 {
@@ -73,12 +82,8 @@ static void recount(void)
 		if (watching)
 			pthread_detach(t);
 	}
-	if (now && !counted) { /* the tokens held are those granted when counting stopped, not yet given back */
-		int held = 0;
-		for (host_cpu_seat *s = all; s; s = s->next)
-			held += s->held;
-		free_tokens = cpus - held;
-	}
+	if (now && !counted) /* the tokens held are those granted when counting stopped, not yet given back */
+		free_tokens = cpus - tokens_held();
 	if (!now) {
 		for (host_cpu_seat *s = head; s; s = s->queued) {
 			s->held = 1;
@@ -104,7 +109,7 @@ static uint64_t now_nanos(void)
 	return clock_nanos(CLOCK_MONOTONIC);
 }
 
-/* CPU time in nanoseconds: the host's busy time from /proc/stat (all CPUs, ticks) and this process's own. */
+/* The host's busy CPU time in nanoseconds, all CPUs, from /proc/stat's ticks (the watcher takes this process's own off). */
 static int host_busy_nanos(uint64_t *busy)
 {
 	FILE *f = fopen("/proc/stat", "r");
@@ -152,11 +157,8 @@ void host_cpus_set(int n)
 	pthread_mutex_lock(&lock);
 	const char *setting = getenv("JMCK_HOST_CPUS"); /* NativeCore reads the number; here only whether it is set */
 	always = setting && *setting;
-	int held = 0;
-	for (host_cpu_seat *s = all; s; s = s->next)
-		held += s->held;
 	cpus = n > 0 ? n : 0;
-	free_tokens = cpus - held;
+	free_tokens = cpus - tokens_held();
 	recount();
 	pthread_mutex_unlock(&lock);
 }

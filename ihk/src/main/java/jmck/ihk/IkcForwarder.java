@@ -340,7 +340,9 @@ public final class IkcForwarder implements SyscallForwarder {
     private static long openProxyFd(long pid, long fd, boolean write) {
         java.nio.ByteBuffer path = HostMemory.cString("/proc/" + pid + "/fd/" + fd);
         int flags = (write ? 2 : 0) | 02000000; // O_RDWR or O_RDONLY, O_CLOEXEC
-        return HostSyscall.call(HostSyscall.SYS_OPENAT, HostSyscall.AT_FDCWD, HostMemory.address(path), flags, 0, 0, 0);
+        long own = HostSyscall.call(HostSyscall.SYS_OPENAT, HostSyscall.AT_FDCWD, HostMemory.address(path), flags, 0, 0, 0);
+        java.lang.ref.Reference.reachabilityFence(path); // the call reads it by address only
+        return own;
     }
 
     /**

@@ -83,12 +83,12 @@ public final class HostFacts {
         long at = HostMemory.address(m);
         m.putLong(0, max);
         m.putLong(8, max);
-        if (HostSyscall.call(SYS_PRLIMIT64, 0, RLIMIT_NOFILE, at, 0, 0, 0) == 0)
-            return;
-        if (HostSyscall.call(SYS_PRLIMIT64, 0, RLIMIT_NOFILE, 0, at, 0, 0) == 0) {
+        if (HostSyscall.call(SYS_PRLIMIT64, 0, RLIMIT_NOFILE, at, 0, 0, 0) != 0
+                && HostSyscall.call(SYS_PRLIMIT64, 0, RLIMIT_NOFILE, 0, at, 0, 0) == 0) {
             m.putLong(0, m.getLong(8)); // not allowed to raise the hard limit: the soft one up to it
             HostSyscall.call(SYS_PRLIMIT64, 0, RLIMIT_NOFILE, at, 0, 0, 0);
         }
+        java.lang.ref.Reference.reachabilityFence(m); // the calls read it by address only
     }
 
     private static Rlimits read() {

@@ -65,6 +65,7 @@ final class ReadinessPipe {
             ByteBuffer one = HostMemory.allocate(1);
             one.put(0, (byte) 1);
             HostSyscall.call(SYS_WRITE, writeFd, HostMemory.address(one), 1); // EPIPE if no reader: nobody to tell
+            java.lang.ref.Reference.reachabilityFence(one); // the call reads it by address only
         } else {
             drain();
         }
@@ -78,6 +79,7 @@ final class ReadinessPipe {
             ByteBuffer path = HostMemory.cString("/proc/self/fd/" + writeFd);
             r = (int) HostSyscall.call(SYS_OPENAT, HostSyscall.AT_FDCWD, HostMemory.address(path),
                     O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0, 0, 0);
+            java.lang.ref.Reference.reachabilityFence(path);
             if (r < 0)
                 return;
         }
@@ -85,6 +87,7 @@ final class ReadinessPipe {
         while (HostSyscall.call(SYS_READ, r, HostMemory.address(buf), 64) > 0) {
             // one byte at most; read until empty all the same
         }
+        java.lang.ref.Reference.reachabilityFence(buf);
         if (r != firstReadFd)
             HostSyscall.call(SYS_CLOSE, r, 0, 0);
     }

@@ -271,7 +271,9 @@ final class TaskSyscalls {
 
     private static int openHost(String path) {
         java.nio.ByteBuffer p = HostMemory.cString(path);
-        return (int) HostSyscall.call(HostSyscall.SYS_OPENAT, HostSyscall.AT_FDCWD, HostMemory.address(p), HostSyscall.O_CLOEXEC, 0, 0, 0); // O_RDONLY
+        int fd = (int) HostSyscall.call(HostSyscall.SYS_OPENAT, HostSyscall.AT_FDCWD, HostMemory.address(p), HostSyscall.O_CLOEXEC, 0, 0, 0); // O_RDONLY
+        java.lang.ref.Reference.reachabilityFence(p); // the call reads it by address only
+        return fd;
     }
 
     /** A NULL-terminated array of strings (argv, envp); null if they exceed Linux's limits (E2BIG). */
