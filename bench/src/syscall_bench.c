@@ -1,7 +1,8 @@
 /* Syscall round trips measured inside the guest: N calls of getpid (handled by the LWK itself) and N/10 of
  * lseek on /dev/null (delegated to the proxy), timed with clock_gettime. Prints microseconds per call.
  * Before them, a warm-up that the two steady figures leave out, as a microbenchmark harness warms up before
- * it measures: under jmck the JVM interprets the path for the first few thousand calls and then compiles it.
+ * it measures (N/100 calls, 10,000 at least): under jmck the JVM interprets the path for the first few
+ * thousand calls and then compiles it.
  * The warm-up's own delegated calls are timed too (delegated_warmup_us): that is what a short program pays. */
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,7 +21,7 @@ static double now(void)
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 100000;
-	long warm = n / 100 > 1000 ? n / 100 : 1000;
+	long warm = n / 100 > 10000 ? n / 100 : 10000;
 	int fd = open("/dev/null", O_RDONLY);
 	for (long i = 0; i < warm; i++)
 		syscall(SYS_getpid);
