@@ -152,6 +152,7 @@ public final class IkcForwarder implements SyscallForwarder {
         if (!kernel.scheduler().othersRunnable(t)) { // nothing else to run: wait here, as McKernel's do_syscall
             AdaptiveSpin spin = spun = spins.get();
             spin.start();
+            int rounds = 0;
             do {
                 int state = c.channel.state(slot);
                 if (state == IkcChannel.RESPONSE && c.channel.takeResponse(slot)) { // the poll leaves it to us
@@ -160,7 +161,9 @@ public final class IkcForwarder implements SyscallForwarder {
                 }
                 if (state == IkcChannel.CLAIMED)
                     serveCallBack(c, slot);
-            } while (spin.spin() && !kernel.scheduler().othersRunnable(t)); // a thread woken on this core goes first
+                // A thread woken on this core goes first; looked for every 16 rounds, as exact mode's look at
+                // every core allocates an iterator (garbage that brought a collection every second).
+            } while (spin.spin() && ((++rounds & 15) != 0 || !kernel.scheduler().othersRunnable(t)));
             if (CoreAnswerSleep.sleep(kernel, t, c.channel, slot, kicks)) // still nothing else to run: sleep for it here
                 spin.waited(System.nanoTime() - c.postedAt[slot]);
         }

@@ -224,9 +224,14 @@ public final class ProxySession {
         IkcChannel ch = s.channel;
         AdaptiveSpin spin = new AdaptiveSpin();
         DirectReadOffers offers = new DirectReadOffers();
+        boolean spinning = false; // this worker holds the channel's spin for requests
         try {
             int hostTid = (int) HostSyscall.call(HostSyscall.SYS_GETTID, 0, 0, 0);
-            for (int slot; (slot = next(s, spin)) >= 0; ) {
+            while (true) {
+                int slot = next(s, spin, spinning);
+                spinning = false; // next has let go of it
+                if (slot < 0)
+                    break;
                 ch.setWorker(slot, hostTid); // before the interrupt is looked at: the LWK reads them the other way round
                 ch.addIdle(-1);
                 if (ch.pending()) { // the LWK wrote a request, then read the count and the spin: one of us sees the other
@@ -245,6 +250,10 @@ public final class ProxySession {
                 }
                 ch.setWorker(slot, 0);
                 FdSignals.INSTANCE.settle(); // what the call raised for an fd's owner reaches the LWK before the answer
+                // The spin for the next request is taken before the answer: the LWK's next call, posted as soon
+                // as it sees the answer, then finds a spinner and wakes no sleeping worker (a futex wake on the
+                // core's path, and a third runnable thread beside the core and this worker).
+                spinning = ch.startSpinning();
                 if (ch.respond(slot, r)) // not while the posting core spins for it: it sees the answer itself
                     lwk.ring();
                 synchronized (this) {
@@ -253,6 +262,8 @@ public final class ProxySession {
                 }
             }
         } finally {
+            if (spinning) // held between an answer and next, when something in between threw
+                ch.stopSpinning();
             ch.addIdle(-1);
             synchronized (this) {
                 zeroCopyBytes += hc.zeroCopyBytes();
@@ -277,10 +288,10 @@ public final class ProxySession {
      * when nobody spins. (Spare workers that took turns at a lock made every call a thread wake-up, and a
      * third runnable thread beside the posting core and the spinner on this 2-CPU host.)
      */
-    private int next(Served s, AdaptiveSpin spin) {
+    private int next(Served s, AdaptiveSpin spin, boolean spinHeld) {
         IkcChannel channel = s.channel;
         long began = System.nanoTime(), idleUntil = began + IDLE_NANOS;
-        boolean spinning = channel.startSpinning(), slept = false;
+        boolean spinning = spinHeld || channel.startSpinning(), slept = false;
         if (spinning)
             spin.start();
         try {

@@ -92,9 +92,15 @@ public final class Core implements Cpu.TrapHandler {
         }
     }
 
-    /** Whether another thread than t waits on this core's run queue. */
+    /**
+     * Whether another thread than t waits on this core's run queue. Spin loops ask it over and over: the usual
+     * answer (nothing queued, or t alone) allocates no iterator, which the client compiler would not elide.
+     */
     public boolean othersQueued(Thread t) {
         synchronized (runQueue) {
+            int n = runQueue.size();
+            if (n == 0 || n == 1 && runQueue.peekFirst() == t)
+                return false;
             for (Thread q : runQueue)
                 if (q != t && q.state == Thread.State.RUNNABLE)
                     return true;
