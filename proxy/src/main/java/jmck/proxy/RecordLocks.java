@@ -128,8 +128,11 @@ final class RecordLocks {
                     fl.setShort(0, F_UNLCK);
                     return 0;
                 }
-                if (req.getInt(24) <= 0)
-                    req.setInt(24, owning(file, owner, req.getLong(8), req.getLong(16), req.getShort(0)));
+                if (req.getInt(24) <= 0) { // the host names no pid for an OFD lock: the guest process holding it
+                    long from = req.getLong(8), length = req.getLong(16);
+                    short reported = req.getShort(0);
+                    req.setInt(24, holder(file, owner, from, length == 0 ? OFFSET_MAX : from + length - 1, t -> t == reported));
+                }
                 fl.write(0, req.getByteArray(0, 32), 0, 32);
                 return 0;
             }
@@ -211,28 +214,19 @@ final class RecordLocks {
         return waiters.containsValue(w);
     }
 
-    /** The guest process holding a lock of type that overlaps [start, start+len) of file (F_GETLK's answer), or -1. */
-    private int owning(FileId file, int except, long start, long len, short type) {
-        long last = len == 0 ? OFFSET_MAX : start + len - 1;
-        for (Map.Entry<Integer, Map<FileId, Held>> e : byOwner.entrySet()) {
-            Held held = e.getValue().get(file);
-            if (e.getKey() == except || held == null)
-                continue;
-            for (long[] range : held.ranges)
-                if (range[0] <= last && start <= range[1] && range[2] == type)
-                    return e.getKey();
-        }
-        return -1;
+    /** The guest process that holds a lock over [start, last] of file conflicting with a request of type, or -1. */
+    private int holder(FileId file, int except, long start, long last, short type) {
+        return holder(file, except, start, last, t -> type == F_WRLCK || t == F_WRLCK);
     }
 
-    /** The guest process that holds a lock over [start, last] of file conflicting with type, or -1. */
-    private int holder(FileId file, int except, long start, long last, short type) {
+    /** The guest process (other than except) holding a lock over [start, last] of file whose type is such, or -1. */
+    private int holder(FileId file, int except, long start, long last, java.util.function.IntPredicate such) {
         for (Map.Entry<Integer, Map<FileId, Held>> e : byOwner.entrySet()) {
             Held held = e.getValue().get(file);
             if (e.getKey() == except || held == null)
                 continue;
             for (long[] range : held.ranges)
-                if (range[0] <= last && start <= range[1] && (type == F_WRLCK || range[2] == F_WRLCK))
+                if (range[0] <= last && start <= range[1] && such.test((int) range[2]))
                     return e.getKey();
         }
         return -1;

@@ -217,7 +217,7 @@ public final class IkcChannel {
         if (sequence(i) != seq)
             return -1;
         w.putInt(slot(i) + S_INTERRUPT, token(seq));
-        return w.getInt(slot(i) + S_WORKER);
+        return worker(i);
     }
 
     /** The host tid of the proxy worker running the call in slot i, 0 if none runs it (yet). */
