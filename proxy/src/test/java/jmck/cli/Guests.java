@@ -117,14 +117,38 @@ final class Guests {
                 p.getOutputStream().write(stdin);
             p.getOutputStream().close();
             if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+                String threads = threadDump(p.pid());
                 p.destroyForcibly();
-                throw new AssertionError("timed out after " + seconds + " s: " + cmd);
+                throw new AssertionError("timed out after " + seconds + " s: " + cmd + "\nits stdout ends: "
+                        + tail(out) + "\nits stderr ends: " + tail(err) + "\nits threads: " + threads);
             }
             o.join();
             e.join();
             return new Result(p.exitValue(), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } catch (IOException | InterruptedException ex) {
             throw new AssertionError("cannot run " + cmd, ex);
+        }
+    }
+
+    private static String tail(ByteArrayOutputStream s) {
+        String text = s.toString(StandardCharsets.UTF_8);
+        return text.substring(Math.max(0, text.length() - 2000));
+    }
+
+    /** A hung JVM's threads, the main thread first, for the failure message (CI shows only the output). */
+    private static String threadDump(long pid) {
+        try {
+            Process jcmd = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(pid), "Thread.print").redirectErrorStream(true).start();
+            ByteArrayOutputStream dump = new ByteArrayOutputStream();
+            java.lang.Thread pumping = pump(jcmd.getInputStream(), dump);
+            if (!jcmd.waitFor(20, TimeUnit.SECONDS))
+                jcmd.destroyForcibly();
+            pumping.join(1000);
+            String text = dump.toString(StandardCharsets.UTF_8);
+            return text.substring(0, Math.min(text.length(), 6000));
+        } catch (IOException | InterruptedException e) {
+            return "(jcmd failed: " + e + ")";
         }
     }
 

@@ -27,6 +27,13 @@ public final class ArmedTimer {
         boolean expired(int overrun);
     }
 
+    /**
+     * How soon a timer whose clock has not reached its expiry looks again, at the least. The kernel's
+     * thread runs due timers in a loop, and a CPU-time clock stands still meanwhile (its thread is not
+     * running then): looking again a few nanoseconds later would go round that loop for ever. Linux checks
+     * CPU timers at its scheduler tick, milliseconds apart.
+     */
+    private static final long RECHECK_NANOS = 100_000;
     private final Host host;
     private final int clock;
     /** The thread whose clock a CPU-time clock reads (and whose process's, for the process clock). */
@@ -91,8 +98,11 @@ public final class ArmedTimer {
     }
 
     private void schedule(long now) {
+        scheduleAfter(Math.max(0, next - now));
+    }
+
+    private void scheduleAfter(long wait) {
         long gen = generation;
-        long wait = Math.max(0, next - now);
         host.at(System.nanoTime() + wait, () -> fire(gen));
     }
 
@@ -103,7 +113,7 @@ public final class ArmedTimer {
                 return;
             long now = host.now(clock, owner);
             if (now < next) { // a CPU clock that has not got there yet, or a wall clock set back
-                schedule(now);
+                scheduleAfter(Math.max(next - now, RECHECK_NANOS));
                 return;
             }
             resumedEarly = false;
