@@ -23,6 +23,14 @@ static void on_alarm(int sig) {
     alarms++;
 }
 
+static void on_alarm_disarming(int sig) {
+    (void)sig;
+    if (++alarms == 1000) {
+        struct itimerval zero = {{0, 0}, {0, 0}};
+        setitimer(ITIMER_REAL, &zero, NULL);
+    }
+}
+
 static void on_prof(int sig) {
     (void)sig;
     profs++;
@@ -98,11 +106,23 @@ int main(void) {
     setitimer(ITIMER_REAL, &zero, NULL);
     printf("periodic SIGALRM: at least 3: %d\n", alarms >= 3);
 
+    /* a 1 us periodic ITIMER_REAL, which the handler disarms at its 1000th signal (the timer waits for each
+     * SIGALRM to be taken before it runs on: the kernel's thread once expired it without end) */
+    struct timespec start;
+    alarms = 0;
+    signal(SIGALRM, on_alarm_disarming);
+    struct itimerval tiny = {{0, 1}, {0, 1}};
+    setitimer(ITIMER_REAL, &tiny, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (alarms < 1000 && elapsed_ms(&start) < 20000)
+        ;
+    printf("1 us periodic SIGALRM, disarmed by the 1000th: %d\n", alarms >= 1000); /* one may be pending still */
+    signal(SIGALRM, on_alarm);
+
     /* ITIMER_PROF counts CPU time: a busy loop gets it */
     signal(SIGPROF, on_prof);
     struct itimerval prof = {{0, 0}, {0, 50000}};
     setitimer(ITIMER_PROF, &prof, NULL);
-    struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     volatile unsigned long spin = 0;
     while (profs == 0 && elapsed_ms(&start) < 20000)

@@ -82,7 +82,8 @@ class LinuxAbiTest {
      * handler, so they returned ENOSYS; timer_create and the rest were unsupported): periodic SIGALRM,
      * SIGPROF after CPU time, SI_TIMER signals with their value and overruns, SIGEV_THREAD_ID, SIGEV_NONE,
      * the C library's SIGEV_THREAD, absolute expiries, and a timer that expires while the program spins in
-     * syscalls (a slice used to end only after 100,000 blocks, so the expiry waited).
+     * syscalls (a slice used to end only after 100,000 blocks, so the expiry waited); a 1 us periodic
+     * ITIMER_REAL (the kernel's thread used to expire it without end, and the guest never ran again).
      */
     @ParameterizedTest
     @ValueSource(strings = {"gcc", "musl"})
@@ -93,6 +94,7 @@ class LinuxAbiTest {
         Guests.Result mine = Guests.jmck("run", prog);
         mine.assertSameAs(linux);
         for (String line : new String[] {"alarm(5) after it: 100", "periodic SIGALRM: at least 3: 1",
+                "1 us periodic SIGALRM, disarmed by the 1000th: 1",
                 "SIGPROF after CPU time: 1", "signal: code SI_TIMER: 1, value: 1234, count: 1",
                 "expired while blocked: pending: 1", "to the main thread: 1", "notify function ran: 1"})
             assertTrue(mine.stdout().contains(line + "\n"), line);

@@ -99,11 +99,14 @@ public final class Process {
 
     /**
      * A signal leaves the queue: a POSIX timer's gets the overruns counted up to now, or is dropped (null)
-     * if its timer was re-armed or deleted since it was sent.
+     * if its timer was re-armed or deleted since it was sent; a SIGALRM lets a periodic ITIMER_REAL run on.
      */
     SigInfo timerSignalTaken(SigInfo info) {
-        return timers == null || info == null || info.code() != jmck.lwk.time.ProcessTimers.SI_TIMER ? info
-                : timers.taken(info);
+        if (timers == null || info == null)
+            return info;
+        if (info.signo() == jmck.lwk.abi.Signals.SIGALRM)
+            timers.alarmTaken();
+        return info.code() != jmck.lwk.time.ProcessTimers.SI_TIMER ? info : timers.taken(info);
     }
 
     /** execve: a new address space and program; handled signals go back to their default action. */

@@ -76,10 +76,12 @@ public final class ProcessTimers {
         if (itimers[which] == null) {
             int clock = which == ITIMER_REAL ? Clocks.CLOCK_MONOTONIC : Clocks.CLOCK_PROCESS_CPUTIME_ID;
             int sig = which == ITIMER_REAL ? Signals.SIGALRM : which == ITIMER_VIRTUAL ? SIGVTALRM : SIGPROF;
+            // ITIMER_REAL waits for its SIGALRM to be taken before it runs on (alarmTaken), as Linux's does
+            // (it_real_fn, dequeue_signal): a short interval would otherwise keep the kernel's thread expiring it
             itimers[which] = new ArmedTimer(host, clock, leader(), overrun -> {
                 if (!process.exiting())
                     host.send(process, SigInfo.sent(sig, Signals.SI_KERNEL, 0, 0));
-                return true;
+                return which != ITIMER_REAL;
             });
         }
         return itimers[which];
@@ -132,6 +134,12 @@ public final class ProcessTimers {
             host.send(process, info);
         }
         return false; // until the signal is taken
+    }
+
+    /** A SIGALRM left the queue: a periodic ITIMER_REAL runs on. */
+    public synchronized void alarmTaken() {
+        if (itimers[ITIMER_REAL] != null)
+            itimers[ITIMER_REAL].resume();
     }
 
     /**
