@@ -85,9 +85,17 @@ final class Guests {
         return exec(jmckCommand(args), Map.of(), null, seconds);
     }
 
+    /**
+     * Starts a command with SIGINT, SIGTERM and SIGHUP at their default actions, as a shell starts one in the
+     * foreground: a script that runs the tests in the background without job control leaves SIGINT
+     * ignored, and a JVM keeps an ignored signal ignored (as other programs do), so Ctrl-C tests would fail.
+     */
+    static final List<String> AS_IN_THE_FOREGROUND = List.of("env", "--default-signal=INT,TERM,HUP");
+
     /** The command line of `jmck ARGS...` in a new JVM, for tests that drive the process themselves. */
     static List<String> jmckCommand(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        List<String> cmd = new ArrayList<>(AS_IN_THE_FOREGROUND);
+        cmd.addAll(List.of(javaBinary(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Djmck.root=" + ROOT, "-cp", System.getProperty("java.class.path"), "jmck.cli.Main"));
         cmd.addAll(List.of(args));
         return cmd;

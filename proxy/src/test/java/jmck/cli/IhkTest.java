@@ -261,7 +261,8 @@ class IhkTest {
     }
 
     private Process start(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> cmd = new ArrayList<>(Guests.AS_IN_THE_FOREGROUND);
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-Djmck.root=" + Guests.ROOT, "-cp", System.getProperty("java.class.path"),
                 "jmck.cli.Main"));
         cmd.addAll(List.of(args));
