@@ -121,12 +121,12 @@ class ParallelCoresTest {
     @ParameterizedTest(name = "SIG{0}")
     @ValueSource(strings = {"INT", "TERM"})
     void aSignalEndsAGuestSpinningOnEveryCore(String signal) throws Exception {
-        Process p = new ProcessBuilder(Guests.jmckCommand("run", "--cores", "2", guest("spin_all"), "2")).start();
+        Process p = launch(new ProcessBuilder(Guests.jmckCommand("run", "--cores", "2", guest("spin_all"), "2")));
         assertEquals("spinning", readLine(p));
         kill(signal, p);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "jmck still running after SIG" + signal);
         assertEquals(signal.equals("INT") ? 130 : 143, p.exitValue());
-        p = new ProcessBuilder(Guests.jmckCommand("run", "--cores", "2", guest("spin_all"), "2", "handle")).start();
+        p = launch(new ProcessBuilder(Guests.jmckCommand("run", "--cores", "2", guest("spin_all"), "2", "handle")));
         assertEquals("spinning", readLine(p));
         kill(signal, p);
         assertEquals("caught SIG" + signal, readLine(p));
@@ -137,8 +137,18 @@ class ParallelCoresTest {
     @TempDir
     Path runtime;
 
+    /** Spinning guests a failed test left running (they would spin on through the rest of the suite). */
+    private final List<Process> started = new ArrayList<>();
+
+    private Process launch(ProcessBuilder pb) throws IOException {
+        Process p = pb.start();
+        started.add(p);
+        return p;
+    }
+
     @AfterEach
     void stopDaemons() {
+        started.forEach(Process::destroyForcibly);
         Guests.jmck(Map.of("JMCK_RUNTIME_DIR", runtime.toString()), null, "ihk", "stop");
     }
 
@@ -155,7 +165,7 @@ class ParallelCoresTest {
         for (String signal : new String[] {"TERM", "INT", "KILL"}) {
             ProcessBuilder pb = new ProcessBuilder(Guests.jmckCommand("mcexec", guest("spin_all"), "2"));
             pb.environment().putAll(env);
-            Process p = pb.start();
+            Process p = launch(pb);
             assertEquals("spinning", readLine(p));
             kill(signal, p);
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "mcexec still running after SIG" + signal);
