@@ -414,7 +414,7 @@ public class Bench {
         System.out.printf("%n## Syscall round trips (microseconds per call, measured inside the guest)%n%n"
                 + "Pisces (HPDC'15) Table 1 for reference: native getpid 0.36-0.39 us, forwarded 6.1-14.0 us,"
                 + " Linux 3.05-3.48 us. Goals here: native <= 1 us, delegated <= 5 us (quiet host). Both after an"
-                + " untimed warm-up of N/100 calls each (10,000 at least) (under jmck the JVM compiles the path meanwhile); the last"
+                + " untimed warm-up of N/100 calls each, 10,000 at least (under jmck the JVM compiles the path meanwhile); the last"
                 + " column is the warm-up's own delegated calls.%n%n"
                 + "| where | getpid (handled locally) us | lseek on /dev/null (delegated) us | warm-up lseek us |%n"
                 + "|---|---|---|---|%n");

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntPredicate;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.abi.Errno;
 
@@ -220,7 +221,7 @@ final class RecordLocks {
     }
 
     /** The guest process (other than except) holding a lock over [start, last] of file whose type is such, or -1. */
-    private int holder(FileId file, int except, long start, long last, java.util.function.IntPredicate such) {
+    private int holder(FileId file, int except, long start, long last, IntPredicate such) {
         for (Map.Entry<Integer, Map<FileId, Held>> e : byOwner.entrySet()) {
             Held held = e.getValue().get(file);
             if (e.getKey() == except || held == null)

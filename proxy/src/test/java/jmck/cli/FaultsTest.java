@@ -7,14 +7,12 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 9, faults: CPU exceptions a guest raises become the signals Linux gives, a spinning guest ends at
@@ -77,18 +75,11 @@ class FaultsTest {
         assertEquals(1, err.lines().count(), err);
     }
 
-    /** Spinning guests a failed test left running (they would spin on through the rest of the suite). */
-    private final List<Process> started = new ArrayList<>();
-
-    @AfterEach
-    void killLeftovers() {
-        started.forEach(Process::destroyForcibly);
-    }
+    @RegisterExtension
+    final Launched launched = new Launched();
 
     private Process startSpinning(String script) throws IOException {
-        Process p = new ProcessBuilder(Guests.jmckCommand("run", "/bin/busybox", "sh", "-c", script)).start();
-        started.add(p);
-        return p;
+        return launched.start(new ProcessBuilder(Guests.jmckCommand("run", "/bin/busybox", "sh", "-c", script)));
     }
 
     private static void kill(String signal, Process p) throws Exception {

@@ -86,11 +86,11 @@ final class Guests {
     }
 
     /**
-     * Starts a command with SIGINT, SIGTERM and SIGHUP at their default actions, as a shell starts one in the
+     * The prefix that starts a command with SIGINT, SIGTERM and SIGHUP at their default actions, as a shell starts one in the
      * foreground: a script that runs the tests in the background without job control leaves SIGINT
      * ignored, and a JVM keeps an ignored signal ignored (as other programs do), so Ctrl-C tests would fail.
      */
-    static final List<String> AS_IN_THE_FOREGROUND = List.of("env", "--default-signal=INT,TERM,HUP");
+    private static final List<String> AS_IN_THE_FOREGROUND = List.of("env", "--default-signal=INT,TERM,HUP");
 
     /** The command line of `jmck ARGS...` in a new JVM, for tests that drive the process themselves. */
     static List<String> jmckCommand(String... args) {

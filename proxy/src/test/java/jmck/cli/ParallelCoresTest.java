@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -121,12 +122,12 @@ class ParallelCoresTest {
     @ParameterizedTest(name = "SIG{0}")
     @ValueSource(strings = {"INT", "TERM"})
     void aSignalEndsAGuestSpinningOnEveryCore(String signal) throws Exception {
-        Process p = launch(new ProcessBuilder(Guests.jmckCommand("run", "--cores", "2", guest("spin_all"), "2")));
+        Process p = launched.start(new ProcessBuilder(Guests.jmckCommand("run", "--cores", "2", guest("spin_all"), "2")));
         assertEquals("spinning", readLine(p));
         kill(signal, p);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "jmck still running after SIG" + signal);
         assertEquals(signal.equals("INT") ? 130 : 143, p.exitValue());
-        p = launch(new ProcessBuilder(Guests.jmckCommand("run", "--cores", "2", guest("spin_all"), "2", "handle")));
+        p = launched.start(new ProcessBuilder(Guests.jmckCommand("run", "--cores", "2", guest("spin_all"), "2", "handle")));
         assertEquals("spinning", readLine(p));
         kill(signal, p);
         assertEquals("caught SIG" + signal, readLine(p));
@@ -137,18 +138,11 @@ class ParallelCoresTest {
     @TempDir
     Path runtime;
 
-    /** Spinning guests a failed test left running (they would spin on through the rest of the suite). */
-    private final List<Process> started = new ArrayList<>();
-
-    private Process launch(ProcessBuilder pb) throws IOException {
-        Process p = pb.start();
-        started.add(p);
-        return p;
-    }
+    @RegisterExtension
+    final Launched launched = new Launched();
 
     @AfterEach
     void stopDaemons() {
-        started.forEach(Process::destroyForcibly);
         Guests.jmck(Map.of("JMCK_RUNTIME_DIR", runtime.toString()), null, "ihk", "stop");
     }
 
@@ -165,7 +159,7 @@ class ParallelCoresTest {
         for (String signal : new String[] {"TERM", "INT", "KILL"}) {
             ProcessBuilder pb = new ProcessBuilder(Guests.jmckCommand("mcexec", guest("spin_all"), "2"));
             pb.environment().putAll(env);
-            Process p = launch(pb);
+            Process p = launched.start(pb);
             assertEquals("spinning", readLine(p));
             kill(signal, p);
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "mcexec still running after SIG" + signal);
