@@ -42,6 +42,9 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        String verb = args.length > 0 ? args[0] : "";
+        if (verb.equals("run") || verb.equals("step") || verb.equals("mcexec")) // the commands that load most classes
+            ClassArchivePages.populate();
         System.exit(execute(args));
     }
 

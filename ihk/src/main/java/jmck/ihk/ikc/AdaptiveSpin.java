@@ -41,6 +41,7 @@ public final class AdaptiveSpin {
     private static final int CPUS = Runtime.getRuntime().availableProcessors();
     private static volatile long loadSampled;
     private static volatile boolean hostBusy;
+    private static final LoadVerdict LOAD = new LoadVerdict();
 
     /** The clock, and whether the host's load is looked at (tests drive both). */
     private final java.util.function.LongSupplier clock;
@@ -69,13 +70,30 @@ public final class AdaptiveSpin {
         end = watchHost && hostBusy(start) ? start : start + spin;
     }
 
-    /** Whether the host has more runnable threads than CPUs (sampled; races between samplers are harmless). */
+    /** Whether the host is busy, as {@link LoadVerdict} judges its samples (races between samplers are harmless). */
     static boolean hostBusy(long now) {
         if (now - loadSampled > LOAD_SAMPLE_NANOS) {
             loadSampled = now;
-            hostBusy = runnableThreads() > CPUS;
+            hostBusy = LOAD.sample(runnableThreads() > CPUS);
         }
         return hostBusy;
+    }
+
+    /**
+     * Busy once two samples in a row saw more runnable threads than CPUs, quiet again at the first sample that
+     * did not. A lone sample over the CPUs is no load: on a quiet host the JVM's own periodic threads, a
+     * compiler thread or a shell's command are caught by one now and then, and every wait of the next
+     * {@link #LOAD_SAMPLE_NANOS} then slept instead of spinning (a delegated call's round trip became a futex
+     * hand-over each way). A CPU-bound process beside is caught by every sample: spinning stops 50 ms later.
+     */
+    static final class LoadVerdict {
+        private boolean overBefore;
+
+        synchronized boolean sample(boolean over) {
+            boolean busy = over && overBefore;
+            overBefore = over;
+            return busy;
+        }
     }
 
     /** procs_running of /proc/stat (this process's own running threads included), or 0 if unknown. */

@@ -65,4 +65,15 @@ class AdaptiveSpinTest {
         assertTrue(spin.budgetNanos() >= 80_000, "and the budget follows: " + spin.budgetNanos());
         assertFalse(waitFor(AdaptiveSpin.MAX_NANOS * 2), "no spin lasts longer than the most");
     }
+
+    @Test
+    void oneSampleOverTheCpusIsNoLoadTwoInARowAre() {
+        var verdict = new AdaptiveSpin.LoadVerdict();
+        assertFalse(verdict.sample(true), "a lone sample: a compiler thread, a shell's command");
+        assertFalse(verdict.sample(false));
+        assertFalse(verdict.sample(true));
+        assertTrue(verdict.sample(true), "two in a row: another process keeps the CPUs busy");
+        assertTrue(verdict.sample(true));
+        assertFalse(verdict.sample(false), "quiet again at the first sample that is not over");
+    }
 }
