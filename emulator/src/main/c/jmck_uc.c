@@ -44,6 +44,7 @@ extern uc_err uc_jmck_set_exclusive(uc_engine *uc, void (*begin)(void *), void (
 extern uc_err uc_jmck_set_pause_hook(uc_engine *uc, void (*hook)(void *), void *user) __attribute__((weak));
 extern uc_err uc_jmck_set_kick_hook(uc_engine *uc, void (*hook)(void *), void *user) __attribute__((weak));
 extern uc_err uc_jmck_kick(uc_engine *uc) __attribute__((weak));
+extern size_t uc_jmck_tlb_grow(uc_engine *uc, int bits) __attribute__((weak));
 
 
 /* Offsets inside a uc_context of QEMU's CPUX86State.old_exception and .error_code, found at start by
@@ -633,6 +634,18 @@ int jmck_core_post(jmck_core *c, uint32_t bits)
 /* ---- fixed-argument wrappers for variadic Unicorn calls ---- */
 
 int jmck_flush_tlb(uc_engine *uc) { return uc_ctl_flush_tlb(uc); }
+
+/* Grows the software TLB that ring 3 uses to at least entries now (patch 09); returns the entries it has,
+ * or 0 where this libunicorn cannot (Debian's: the kernel then grows it by touching pages). */
+long jmck_tlb_grow(uc_engine *uc, int entries)
+{
+	if (!uc_jmck_tlb_grow)
+		return 0;
+	int bits = 0;
+	while ((1 << bits) < entries && bits < 30)
+		bits++;
+	return (long)uc_jmck_tlb_grow(uc, bits);
+}
 /* Must come right after uc_open. QEMU's default is a 1 GiB translation buffer, which its first full flush
  * touches end to end (3 s here); a smaller buffer flushes in milliseconds. */
 int jmck_set_tcg_buffer_size(uc_engine *uc, uint32_t bytes) { return uc_ctl_set_tcg_buffer_size(uc, bytes); }

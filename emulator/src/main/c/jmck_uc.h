@@ -68,6 +68,7 @@ void jmck_lend_host_cpus(int cpus);
 int jmck_core_enable_ipis(jmck_core *c);
 int jmck_core_post(jmck_core *c, uint32_t bits);
 int jmck_flush_tlb(uc_engine *uc);
+long jmck_tlb_grow(uc_engine *uc, int entries);
 int jmck_set_tcg_buffer_size(uc_engine *uc, uint32_t bytes);
 int jmck_flush_tb(uc_engine *uc);
 int jmck_set_cpu_model(uc_engine *uc, int model);

@@ -295,6 +295,11 @@ JNIEXPORT jint JNICALL HOOKS(jmck_1flush_1tlb)(JNIEnv *env, jclass cls, jlong uc
 	return jmck_flush_tlb(PTR(uc));
 }
 
+JNIEXPORT jlong JNICALL HOOKS(jmck_1tlb_1grow)(JNIEnv *env, jclass cls, jlong uc, jint entries)
+{
+	return jmck_tlb_grow(PTR(uc), entries);
+}
+
 JNIEXPORT jint JNICALL HOOKS(jmck_1flush_1tb)(JNIEnv *env, jclass cls, jlong uc)
 {
 	return jmck_flush_tb(PTR(uc));

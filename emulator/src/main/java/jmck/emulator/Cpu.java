@@ -174,6 +174,14 @@ public interface Cpu extends AutoCloseable {
     void flushTlb();
 
     /**
+     * Grows the software TLB that user mode uses to at least entries now, empty, if the engine can do that
+     * directly; false if it cannot, and the caller grows it by filling it (see Core's TLB warm-up).
+     */
+    default boolean growTlb(int entries) {
+        return false;
+    }
+
+    /**
      * Forgets code translated from the memory that [va, va+length) maps to under the current page tables
      * and privilege level. Frames that held code are retired this way when freed: the host writes new
      * contents into them without the CPU seeing the writes, so old translations would otherwise survive.

@@ -298,6 +298,11 @@ public final class UnicornCpu implements Cpu {
     }
 
     @Override
+    public boolean growTlb(int entries) {
+        return engine.growTlb(entries) > 0;
+    }
+
+    @Override
     public void forgetCode(long va, long length) {
         engine.removeTranslations(va, va + length);
     }

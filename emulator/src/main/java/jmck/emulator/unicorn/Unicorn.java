@@ -282,6 +282,14 @@ public final class Unicorn implements AutoCloseable {
         UnicornException.check("uc_context_restore", UnicornNative.uc_context_restore(uc, c.ctx));
     }
 
+    /**
+     * Grows the software TLB that user-mode accesses use to at least entries now (jmck's Unicorn patch 09),
+     * empty; returns the entries it has, or 0 where this libunicorn cannot.
+     */
+    public long growTlb(int entries) {
+        return HookNative.jmck_tlb_grow(uc, entries);
+    }
+
     /** Drops the software TLB: needed after a PTE is downgraded (present to absent, writable to read-only). */
     public void flushTlb() {
         UnicornException.check("uc_ctl flush_tlb", HookNative.jmck_flush_tlb(uc));

@@ -258,8 +258,8 @@ public final class Core implements Cpu.TrapHandler {
             return;
         saveCurrent();
         long root = t.process().mm().root();
-        if (t.context == null && root != loadedRoot && tlbTarget > 256)
-            warmUpTlb(); // with no current thread: its trap just stops the core
+        if (t.context == null && root != loadedRoot && tlbTarget > 256 && !cpu.growTlb(tlbTarget))
+            warmUpTlb(); // Debian's libunicorn: grow it by filling it (with no current thread: its trap just stops the core)
         current = t;
         if (t.context == null) {
             cpu.restore(bootContext);
@@ -296,9 +296,10 @@ public final class Core implements Cpu.TrapHandler {
     }
 
     /**
-     * Grows QEMU's software TLB for this core to tlbTarget entries (see KernelImage.warmUpRoot): enter ring 3
+     * Grows QEMU's software TLB for this core to tlbTarget entries (see KernelImage.warmUpRoot) where the
+     * engine cannot be told to (Debian's libunicorn; jmck's own grows it at once, patch 09): enter ring 3
      * in the warm-up address space, touch 256 pages, flush, touch 512, flush, ... Each flush that finds
-     * the TLB more than 70% used doubles it. Costs a couple of milliseconds once per address space.
+     * the TLB more than 70% used doubles it. Costs some 10 ms per new address space.
      */
     private void warmUpTlb() {
         long touch = jmck.lwk.arch.KernelImage.WARMUP_CODE_VA + jmck.lwk.arch.KernelImage.TOUCH_PAGES_OFFSET;
