@@ -631,10 +631,6 @@ int jmck_core_post(jmck_core *c, uint32_t bits)
 	return in;
 }
 
-/* ---- fixed-argument wrappers for variadic Unicorn calls ---- */
-
-int jmck_flush_tlb(uc_engine *uc) { return uc_ctl_flush_tlb(uc); }
-
 /* Grows the software TLB that ring 3 uses to at least entries now (patch 09); returns the entries it has,
  * or 0 where this libunicorn cannot (Debian's: the kernel then grows it by touching pages). */
 long jmck_tlb_grow(uc_engine *uc, int entries)
@@ -646,6 +642,10 @@ long jmck_tlb_grow(uc_engine *uc, int entries)
 		bits++;
 	return (long)uc_jmck_tlb_grow(uc, bits);
 }
+
+/* ---- fixed-argument wrappers for variadic Unicorn calls ---- */
+
+int jmck_flush_tlb(uc_engine *uc) { return uc_ctl_flush_tlb(uc); }
 /* Must come right after uc_open. QEMU's default is a 1 GiB translation buffer, which its first full flush
  * touches end to end (3 s here); a smaller buffer flushes in milliseconds. */
 int jmck_set_tcg_buffer_size(uc_engine *uc, uint32_t bytes) { return uc_ctl_set_tcg_buffer_size(uc, bytes); }
