@@ -17,18 +17,16 @@ import jmck.emulator.host.HostSyscall;
 final class ClassArchivePages {
     private ClassArchivePages() {}
 
-    private static final int SYS_MADVISE = 28;
-    /** Linux 5.14 and later; older kernels fail the call with EINVAL, and the pages fault in as before. */
-    private static final int MADV_POPULATE_WRITE = 23;
-
     static void populate() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) { // "from-to rw-p offset dev inode path"
                 if (!line.endsWith(".jsa") || !line.contains(" rw-p "))
                     continue;
                 int dash = line.indexOf('-'), space = line.indexOf(' ');
-                long from = Long.parseUnsignedLong(line, 0, dash, 16), to = Long.parseUnsignedLong(line, dash + 1, space, 16);
-                HostSyscall.call(SYS_MADVISE, from, to - from, MADV_POPULATE_WRITE);
+                long from = Long.parseUnsignedLong(line, 0, dash, 16);
+                long to = Long.parseUnsignedLong(line, dash + 1, space, 16);
+                // (a kernel older than 5.14 fails it with EINVAL: the pages then fault in as before)
+                HostSyscall.call(HostSyscall.SYS_MADVISE, from, to - from, HostSyscall.MADV_POPULATE_WRITE);
             }
         } catch (IOException | RuntimeException | LinkageError e) {
             // a speed-up only: without /proc (or the host call library, which the command then reports) the

@@ -42,10 +42,14 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        String verb = args.length > 0 ? args[0] : "";
-        if (verb.equals("run") || verb.equals("step") || verb.equals("mcexec")) // the commands that load most classes
+        if (args.length > 0 && startsAMachine(args[0])) // the commands that load most classes
             ClassArchivePages.populate();
         System.exit(execute(args));
+    }
+
+    /** Whether the command named verb runs a program on an emulated machine (run, step, mcexec). */
+    private static boolean startsAMachine(String verb) {
+        return verb.equals("run") || verb.equals("step") || verb.equals("mcexec");
     }
 
     /** The command tree. */
@@ -98,7 +102,7 @@ public final class Main {
     public static int execute(String... argv) {
         // run and step boot a machine at once: load its native side while the JVM starts the rest
         String verb = argv.length > 0 ? argv[0] : "";
-        if (verb.equals("run") || verb.equals("step") || verb.equals("mcexec"))
+        if (startsAMachine(verb))
             jmck.emulator.unicorn.EnginePrefetch.start(verb.equals("mcexec") ? 0 : 1);
         Parser.Invocation inv;
         try {

@@ -258,8 +258,10 @@ public final class Core implements Cpu.TrapHandler {
             return;
         saveCurrent();
         long root = t.process().mm().root();
+        // Debian's libunicorn cannot grow the TLB on request: fill it instead (with no current thread, the
+        // warm-up's trap just stops the core)
         if (t.context == null && root != loadedRoot && tlbTarget > 256 && !cpu.growTlb(tlbTarget))
-            warmUpTlb(); // Debian's libunicorn: grow it by filling it (with no current thread: its trap just stops the core)
+            warmUpTlb();
         current = t;
         if (t.context == null) {
             cpu.restore(bootContext);
