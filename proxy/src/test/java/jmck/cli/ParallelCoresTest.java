@@ -104,6 +104,26 @@ class ParallelCoresTest {
             assertTrue(r.stderr().contains("core " + core + ": user-mode TLB of 16384 entries"), r.stderr());
     }
 
+    /**
+     * The guest counts the LWK's cores however it asks, as under McKernel: sched_getaffinity (nproc) and
+     * sysfs's CPU lists (getconf, which glibc answers from /sys/devices/system/cpu/online and possible)
+     * agree, whatever the host has; the other files of that directory are the host's.
+     */
+    @ParameterizedTest(name = "{0} cores")
+    @ValueSource(ints = {1, 3})
+    void theGuestSeesTheLwksCoresInSysfs(int cores) {
+        String n = "" + cores, list = cores == 1 ? "0" : "0-" + (cores - 1);
+        String dir = "/sys/devices/system/cpu/";
+        Guests.Result lists = Guests.jmck("run", "--cores", n, "/bin/busybox", "cat", dir + "online", dir + "possible",
+                dir + "present");
+        assertEquals(list + "\n" + list + "\n" + list + "\n", lists.stdout(), lists.stderr());
+        Guests.Result counts = Guests.jmck("run", "--cores", n, "/bin/sh", "-c",
+                "/usr/bin/getconf _NPROCESSORS_ONLN; /usr/bin/getconf _NPROCESSORS_CONF; /bin/busybox nproc");
+        assertEquals(n + "\n" + n + "\n" + n + "\n", counts.stdout(), counts.stderr());
+        Guests.jmck("run", "--cores", n, "/bin/busybox", "cat", dir + "kernel_max")
+                .assertSameAs(Guests.host("/bin/busybox", "cat", dir + "kernel_max"));
+    }
+
     /** With Debian's Unicorn (JMCK_UNICORN=debian) lock ops are atomic on one host thread only: exact mode. */
     @Test
     void debiansEngineRunsTheCoresInExactMode() {
