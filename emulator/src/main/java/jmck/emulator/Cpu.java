@@ -175,10 +175,11 @@ public interface Cpu extends AutoCloseable {
 
     /**
      * Grows the software TLB that user mode uses to at least entries now, empty, if the engine can do that
-     * directly; false if it cannot, and the caller grows it by filling it (see Core's TLB warm-up).
+     * directly, and returns the entries it has; 0 if it cannot, and the caller grows it by filling it (see
+     * Core's TLB warm-up).
      */
-    default boolean growTlb(int entries) {
-        return false;
+    default long growTlb(int entries) {
+        return 0;
     }
 
     /**

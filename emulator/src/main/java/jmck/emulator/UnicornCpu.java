@@ -298,8 +298,8 @@ public final class UnicornCpu implements Cpu {
     }
 
     @Override
-    public boolean growTlb(int entries) {
-        return engine.growTlb(entries) > 0;
+    public long growTlb(int entries) {
+        return engine.growTlb(entries);
     }
 
     @Override

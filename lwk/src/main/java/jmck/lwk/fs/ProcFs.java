@@ -12,7 +12,9 @@ import jmck.lwk.proc.Process;
 import jmck.lwk.proc.Thread;
 
 /**
- * /proc as a guest sees it (McKernel answers these through mcctrl's procfs). A path that names an LWK
+ * /proc as a guest sees it (McKernel answers these through mcctrl's procfs), and the CPU lists of sysfs
+ * (/sys/devices/system/cpu/online, possible, present), which name the LWK's cores as McKernel's sysfs does:
+ * sysconf(_SC_NPROCESSORS_ONLN) and sched_getaffinity then agree on how many CPUs there are. A path that names an LWK
  * process (/proc/self, /proc/thread-self, /proc/PID, /proc/PID/task/TID, PID an LWK pid or tid) describes
  * that process, not the proxy that serves it; a number that is no LWK task is ENOENT, whatever the host
  * has under it. Each such path resolves to a {@link Target}: contents the LWK generates (status, stat,
@@ -68,8 +70,13 @@ public final class ProcFs {
         return l.toArray(new String[0]);
     }
 
+    /** The directory whose CPU lists the LWK answers. */
+    public static final String CPU_DIRECTORY = "/sys/devices/system/cpu/";
+
     /** What path means for thread t, or null if it is no LWK path (the host answers it as it is). */
     public Target resolve(Thread t, String path) {
+        if (path.startsWith(CPU_DIRECTORY))
+            return cpuList(path);
         if (!path.startsWith("/proc/"))
             return null;
         String[] parts = components(path.substring(6));
@@ -128,6 +135,20 @@ public final class ProcFs {
             return task(t, p, member, hostTask, parts, 3, n);
         }
         return file(t, p, null, host, n == 1 ? "" : parts[1], parts, 1, n);
+    }
+
+    /**
+     * /sys/devices/system/cpu/{online,possible,present}: the LWK's cores, numbered from 0 as sched_getaffinity
+     * reports them ("0-3" for four, "0" for one); the host's other files there (cpu0/, kernel_max) stay.
+     */
+    private Target cpuList(String path) {
+        String[] parts = components(path.substring(CPU_DIRECTORY.length()));
+        if (parts.length != 1 || !java.util.Set.of("online", "possible", "present").contains(parts[0]))
+            return null;
+        return Target.generated(() -> {
+            int n = kernel.coreCount();
+            return ascii(n == 1 ? "0\n" : "0-" + (n - 1) + "\n");
+        }, path);
     }
 
     /** A file of one thread's directory (/proc/PID/task/TID/...): parts[from..n) is the path inside it. */
