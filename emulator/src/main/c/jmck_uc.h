@@ -66,6 +66,7 @@ int jmck_core_has_budget_hook(jmck_core *c);
 int jmck_core_run(jmck_core *c, uint64_t rip, uint64_t count);
 void jmck_lend_host_cpus(int cpus);
 int jmck_core_enable_ipis(jmck_core *c);
+int jmck_core_stop_between_blocks(jmck_core *c, int on);
 int jmck_core_post(jmck_core *c, uint32_t bits);
 int jmck_flush_tlb(uc_engine *uc);
 long jmck_tlb_grow(uc_engine *uc, int entries);

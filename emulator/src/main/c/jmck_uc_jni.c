@@ -259,6 +259,11 @@ JNIEXPORT jint JNICALL HOOKS(jmck_1core_1enable_1ipis)(JNIEnv *env, jclass cls, 
 	return jmck_core_enable_ipis(PTR(core));
 }
 
+JNIEXPORT jint JNICALL HOOKS(jmck_1core_1stop_1between_1blocks)(JNIEnv *env, jclass cls, jlong core, jint on)
+{
+	return jmck_core_stop_between_blocks(PTR(core), on);
+}
+
 JNIEXPORT jint JNICALL HOOKS(jmck_1core_1post)(JNIEnv *env, jclass cls, jlong core, jint bits)
 {
 	return jmck_core_post(PTR(core), (uint32_t)bits);

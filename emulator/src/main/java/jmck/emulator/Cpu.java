@@ -149,6 +149,15 @@ public interface Cpu extends AutoCloseable {
     /** Makes the core see kicks, shootdowns and other cores' exclusive steps while it runs (parallel mode). */
     default void enableIpis() {}
 
+    /**
+     * Exact mode: the engine leaves translated code only between blocks (on), which every stop of the
+     * kernel's hooks is, and not after each load or store too (off: for debuggers). Engines that cannot
+     * choose return false and keep the tests.
+     */
+    default boolean stopBetweenBlocks(boolean on) {
+        return false;
+    }
+
     /** From any thread: the core stops at its next block boundary, or does not start (an IPI). */
     default void kick() {}
 

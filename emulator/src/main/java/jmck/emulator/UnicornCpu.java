@@ -273,6 +273,11 @@ public final class UnicornCpu implements Cpu {
     }
 
     @Override
+    public boolean stopBetweenBlocks(boolean on) {
+        return hot.stopBetweenBlocks(on);
+    }
+
+    @Override
     public void kick() {
         hot.kick();
     }

@@ -365,10 +365,13 @@ public final class Kernel implements SyscallContext {
      * When this returns no core runs.
      */
     public void run(BooleanSupplier done) {
-        if (parallel && debug == null)
+        if (parallel && debug == null) {
             coreThreads.run(done);
-        else
-            scheduler.run(done);
+            return;
+        }
+        for (Core c : cores)
+            c.stopBetweenBlocks(debug == null);
+        scheduler.run(done);
     }
 
     /** Runs action at deadline (System.nanoTime) on the kernel's thread: {@link Timers#add}. */

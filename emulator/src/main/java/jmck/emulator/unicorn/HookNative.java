@@ -28,6 +28,8 @@ final class HookNative {
 
     static native int jmck_core_enable_ipis(long core);
 
+    static native int jmck_core_stop_between_blocks(long core, int on);
+
     static native int jmck_core_post(long core, int bits);
 
     static native void jmck_lend_host_cpus(int cpus);

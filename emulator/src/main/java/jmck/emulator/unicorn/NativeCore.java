@@ -204,6 +204,14 @@ public final class NativeCore implements AutoCloseable {
     }
 
     /**
+     * Exact mode: whether the engine leaves translated code only at block starts (on) or also after any load
+     * or store, as Unicorn compiles it (off, for a debugger). False if this libunicorn cannot (Debian's).
+     */
+    public boolean stopBetweenBlocks(boolean on) {
+        return HookNative.jmck_core_stop_between_blocks(block, on ? 1 : 0) == 0;
+    }
+
+    /**
      * Installs the kick hook: a core on its own host thread then sees kicks, TLB shootdowns and other cores'
      * exclusive steps at the next block start after another thread kicks its engine (no per-block cost).
      */

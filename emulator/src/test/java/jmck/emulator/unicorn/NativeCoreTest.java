@@ -69,6 +69,44 @@ class NativeCoreTest {
     }
 
     /**
+     * A slice's budget stops the core before the block that spends it, so restarting there runs every
+     * instruction once, also when the engine leaves translated code only between blocks (exact mode's
+     * setting, which drops Unicorn's exit test after each load and store). The loop's one block
+     * increments a counter in memory: N blocks of budget leave it at N - 1, rip at the loop.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "between blocks only: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void aBudgetStopsBeforeTheBlockThatSpendsIt(boolean betweenBlocksOnly) {
+        // loop: inc qword [0x3000] ; jmp loop
+        byte[] loop = {0x48, (byte) 0xff, 0x04, 0x25, 0x00, 0x30, 0x00, 0x00, (byte) 0xeb, (byte) 0xf6};
+        try (Unicorn uc = Unicorn.openX86_64(); NativeCore core = new NativeCore(uc, new NativeCore.Handler() {
+            @Override
+            public int onSyscall(NativeCore c) {
+                return NativeCore.STOP;
+            }
+
+            @Override
+            public int onInterrupt(NativeCore c) {
+                return NativeCore.STOP;
+            }
+        })) {
+            uc.memMap(BASE, 0x3000, Unicorn.PROT_ALL);
+            uc.memWrite(BASE, loop);
+            boolean taken = core.stopBetweenBlocks(betweenBlocksOnly);
+            assertEquals(NativeCore.parallelBuild(), taken, "jmck's engine takes the setting, Debian's cannot");
+            long total = 0;
+            for (int slice : new int[] {1000, 1, 2, 777}) {
+                core.setBudget(slice);
+                assertEquals(UnicornException.UC_ERR_OK, core.run(BASE));
+                total += slice - 1;
+                byte[] counter = uc.memRead(0x3000, 8);
+                assertEquals(total, java.nio.ByteBuffer.wrap(counter).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong());
+                assertEquals(BASE, uc.reg(X86Reg.RIP));
+            }
+        }
+    }
+
+    /**
      * Opening an engine, attaching a core and running it to a syscall, in a JVM of its own: JNA's classes
      * must not even be loaded (it used to bind libunicorn, and jmck run's boot waited for its start-up).
      */

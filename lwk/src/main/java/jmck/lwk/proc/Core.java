@@ -442,6 +442,19 @@ public final class Core implements Cpu.TrapHandler {
         kmsg.log("core %d: native block hook installed for %d-block slices", id, Scheduler.SLICE_BLOCKS);
     }
 
+    /** Whether the engine was last told to leave translated code only between blocks (null: never told). */
+    private Boolean betweenBlocks;
+
+    /**
+     * Exact mode: the engine leaves translated code only between blocks, where all of the kernel's stops are
+     * (on), or also after each load and store, as Unicorn compiles it (off: with a debugger attached). Each
+     * change drops the translated code, so only a change is passed on.
+     */
+    public void stopBetweenBlocks(boolean on) {
+        if (betweenBlocks == null || betweenBlocks != on)
+            betweenBlocks = cpu.stopBetweenBlocks(on) ? on : null;
+    }
+
     /**
      * Parallel mode: the core sees kicks and shootdowns while it runs (its engine is kicked out of translated
      * code). The block hook comes only if the core has to share itself in slices (setBudget).
