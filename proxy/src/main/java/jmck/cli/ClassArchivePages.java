@@ -6,7 +6,8 @@ import java.nio.file.Path;
 import jmck.emulator.host.HostSyscall;
 
 /**
- * Makes the JVM's class-data archives (the JDK's classes.jsa and jmck's own jmck.jsa, see
+ * Makes the JVM's class-data archives (jmck's jmck.jsa, which holds the JDK's classes too, or the JDK's own
+ * classes.jsa where there is none, see
  * scripts/startup-cache.sh) private and writable in one madvise(MADV_POPULATE_WRITE) per mapping, first thing
  * in main. The JVM maps their writable parts privately from the files and writes into them as it loads
  * classes (method entry points, constant-pool caches): each first write to a page it had only read was a
