@@ -14,12 +14,12 @@ import jmck.lwk.proc.Thread;
 /**
  * /proc as a guest sees it (McKernel answers these through mcctrl's procfs), and the CPU lists of sysfs
  * (/sys/devices/system/cpu/online, possible, present), which name the LWK's cores as McKernel's sysfs does:
- * sysconf(_SC_NPROCESSORS_ONLN) and sched_getaffinity then agree on how many CPUs there are. A path that names an LWK
- * process (/proc/self, /proc/thread-self, /proc/PID, /proc/PID/task/TID, PID an LWK pid or tid) describes
- * that process, not the proxy that serves it; a number that is no LWK task is ENOENT, whatever the host
- * has under it. Each such path resolves to a {@link Target}: contents the LWK generates (status, stat,
- * maps, ...), a host path the call goes to instead (the proxy's own /proc entry for what the host knows,
- * such as mountinfo or cgroup; the program file for exe; a file the LWK keeps for oom_score_adj, which is
+ * sysconf(_SC_NPROCESSORS_ONLN) and sched_getaffinity then agree on how many CPUs there are. A path that names
+ * an LWK process (/proc/self, /proc/thread-self, /proc/PID, /proc/PID/task/TID, PID an LWK pid or tid)
+ * describes that process, not the proxy that serves it; a number that is no LWK task is ENOENT, whatever the
+ * host has under it. Each such path resolves to a {@link Target}: contents the LWK generates (status, stat,
+ * maps, ...), a host path the call goes to instead (the proxy's own /proc entry for what the host knows, such
+ * as mountinfo or cgroup; the program file for exe; a file the LWK keeps for oom_score_adj, which is
  * writable), or an errno. Every other path, /proc/cpuinfo and /proc/sys among them, is the host's.
  */
 public final class ProcFs {
