@@ -514,8 +514,6 @@ public final class IkcForwarder implements SyscallForwarder {
         return l;
     }
 
-
-    /** Deletes d and what is in it (what is left goes with the whole directory at shutdown). */
     /** Reads the LWK served itself, without crossing to a proxy (see DirectReads). */
     public long directReads() {
         long n = retiredDirectReads.get();
