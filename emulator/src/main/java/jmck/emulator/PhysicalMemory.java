@@ -20,6 +20,12 @@ import jmck.emulator.host.HostSyscall;
  * the blocks it was given: an LWK instance cannot reach another instance's memory, and an access to a
  * physical address outside its blocks is refused here (and faults in the emulated CPU). Files are sparse:
  * host memory is used only for pages that were touched.
+ *
+ * <p>A machine whose memory no other process maps (`jmck run`: its proxy is in this process) has one
+ * block of anonymous memory instead of a file, asked to be backed by transparent huge pages: where the host
+ * keeps shared memory in 4 KiB pages only (shmem_enabled "never", the default), every first touch of a
+ * 4 KiB page of a file in /dev/shm was a host page fault of its own (13 us each on this machine, see
+ * docs/performance.md), and a program that fills 10 MB took 2,500 of them.
  */
 public final class PhysicalMemory implements AutoCloseable {
     public static final long PAGE_SIZE = 4096;
@@ -32,7 +38,10 @@ public final class PhysicalMemory implements AutoCloseable {
     private static final int GRANULE_SHIFT = 21;
     private static final AtomicInteger counter = new AtomicInteger();
 
-    /** One block of RAM: physical [base, base+size) backed by file; owned blocks delete their file on close. */
+    /**
+     * One block of RAM: physical [base, base+size) backed by file (null: anonymous memory of this process
+     * alone); owned blocks delete their file on close.
+     */
     public record Block(long base, long size, Path file) {
         public long end() {
             return base + size;
@@ -59,11 +68,17 @@ public final class PhysicalMemory implements AutoCloseable {
     private boolean closed;
 
     private PhysicalMemory() {
-        long addr = HostSyscall.call(HostSyscall.SYS_MMAP, 0, SPACE, 0 /* PROT_NONE */,
+        // 2 MiB aligned, so that a 2 MiB page of physical memory can be a huge page of the host: reserved with
+        // room to spare, which is then given back
+        long addr = HostSyscall.call(HostSyscall.SYS_MMAP, 0, SPACE + BLOCK_ALIGN, 0 /* PROT_NONE */,
                 HostSyscall.MAP_PRIVATE | HostSyscall.MAP_ANONYMOUS | HostSyscall.MAP_NORESERVE, -1, 0);
         if (addr < 0 && addr > -4096)
             throw new JmckException("cannot reserve host address space for physical memory (errno " + -addr + ")");
-        this.window = addr;
+        long aligned = (addr + BLOCK_ALIGN - 1) & -BLOCK_ALIGN;
+        if (aligned > addr)
+            HostSyscall.call(HostSyscall.SYS_MUNMAP, addr, aligned - addr, 0);
+        HostSyscall.call(HostSyscall.SYS_MUNMAP, aligned + SPACE, addr + BLOCK_ALIGN - aligned, 0);
+        this.window = aligned;
     }
 
     /** A view with no memory yet: blocks come with {@link #attach(Block)}. */
@@ -72,15 +87,22 @@ public final class PhysicalMemory implements AutoCloseable {
     }
 
     /**
-     * A new zeroed block of size bytes at physical 0, private to this process: its file is deleted as soon
-     * as it is mapped, so nothing is left behind however the process ends.
+     * A new zeroed block of size bytes at physical 0, private to this process: anonymous memory (no file,
+     * so nothing is left behind however the process ends), in transparent huge pages where the host gives
+     * them on request.
      */
     public static PhysicalMemory create(long size) {
         PhysicalMemory m = new PhysicalMemory();
         try {
-            Block b = m.create(0, size);
-            m.owned.remove(b);
-            unlink(b.file());
+            Block b = new Block(0, size, null);
+            checkBlock(b);
+            long addr = HostSyscall.call(HostSyscall.SYS_MMAP, m.window, size, HostSyscall.PROT_READ | HostSyscall.PROT_WRITE,
+                    HostSyscall.MAP_PRIVATE | HostSyscall.MAP_ANONYMOUS | HostSyscall.MAP_NORESERVE | HostSyscall.MAP_FIXED, -1, 0);
+            if (addr != m.window)
+                throw new JmckException("cannot map " + (size >> 20) + " MiB of memory (errno " + -addr + ")");
+            // (fails with EINVAL on a kernel without transparent huge pages: then 4 KiB pages)
+            HostSyscall.call(HostSyscall.SYS_MADVISE, m.window, size, HostSyscall.MADV_HUGEPAGE);
+            m.add(b);
             return m;
         } catch (RuntimeException e) {
             m.close();
@@ -138,6 +160,11 @@ public final class PhysicalMemory implements AutoCloseable {
         } finally {
             HostSyscall.call(HostSyscall.SYS_CLOSE, fd, 0, 0);
         }
+        add(b);
+    }
+
+    /** Makes the block, mapped at window+base, reachable through this view. */
+    private void add(Block b) {
         for (long s = b.base() >>> SLAB_SHIFT; s <= (b.end() - 1) >>> SLAB_SHIFT; s++)
             if (slabs[(int) s] == null)
                 slabs[(int) s] = HostMemory.buffer(window + (s << SLAB_SHIFT), 1L << SLAB_SHIFT).order(ByteOrder.LITTLE_ENDIAN);
@@ -304,12 +331,14 @@ public final class PhysicalMemory implements AutoCloseable {
     /** Gives the host memory behind [pa, pa+length) back to the host; it reads as zero afterwards. */
     public void release(long pa, long length) {
         check(pa, length);
-        long r = HostSyscall.call(HostSyscall.SYS_MADVISE, window + pa, length, HostSyscall.MADV_REMOVE);
+        long r = HostSyscall.call(HostSyscall.SYS_MADVISE, window + pa, length, HostSyscall.MADV_REMOVE); // a file's
+        if (r < 0) // anonymous memory
+            r = HostSyscall.call(HostSyscall.SYS_MADVISE, window + pa, length, HostSyscall.MADV_DONTNEED);
         if (r < 0)
             zero(pa, length);
     }
 
-    /** The first file's path (for messages and tests). */
+    /** The first block's file (for messages and tests); null if it is anonymous memory. */
     public synchronized Path file() {
         return blocks.isEmpty() ? null : blocks.get(0).file();
     }

@@ -479,7 +479,7 @@ public final class IkcForwarder implements SyscallForwarder {
         }
         c.channel.markExited();
         generated.forgetWriters(c.writerTokens);
-        deleteTree(files.directory().resolve("proc").resolve(Integer.toString(p.pid()))); // what ProcFs kept for p
+        IkcFiles.deleteTree(files.directory().resolve("proc").resolve(Integer.toString(p.pid()))); // what ProcFs kept for p
         try {
             Files.deleteIfExists(c.channel.file());
         } catch (IOException e) {
@@ -512,20 +512,6 @@ public final class IkcForwarder implements SyscallForwarder {
                 l.add(String.format("pid %d tid %d %s: slot %d, %s", c.process.pid(), t.tid(), what, i, state));
             }
         return l;
-    }
-
-
-    /** Deletes d and what is in it (what is left goes with the whole directory at shutdown). */
-    private static void deleteTree(Path d) {
-        deleteTree(d.toFile());
-    }
-
-    private static void deleteTree(java.io.File f) { // not Files.walk: its streams cost the exit of every run milliseconds
-        java.io.File[] inside = Files.isSymbolicLink(f.toPath()) ? null : f.listFiles(); // a link goes, not what it names
-        if (inside != null)
-            for (java.io.File e : inside)
-                deleteTree(e);
-        f.delete();
     }
 
     /** Reads the LWK served itself, without crossing to a proxy (see DirectReads). */

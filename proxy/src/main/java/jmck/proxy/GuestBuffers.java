@@ -4,6 +4,7 @@ import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import java.util.List;
 import jmck.emulator.PhysicalMemory;
+import jmck.emulator.host.HostMemory;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.arch.X86;
@@ -153,8 +154,8 @@ final class GuestBuffers {
     // ---- memory the guest may not access: the host meets the fault where Linux would ----
 
     private static final int SYS_MMAP = 9, SYS_MPROTECT = 10, SYS_MUNMAP = 11, SYS_MREMAP = 25, PROT_NONE = 0,
-            PROT_READ = 1, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000, MREMAP_MAYMOVE = 1,
-            MREMAP_FIXED = 2;
+            PROT_READ = 1, PROT_WRITE = 2, MAP_PRIVATE = 2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20,
+            MAP_NORESERVE = 0x4000, MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2;
     /** A host address in the kernel half: every access_ok on the host fails for it, as for the guest's on Linux. */
     static final long NOT_USER = 0xffff_8000_0000_0000L;
     /**
@@ -178,10 +179,18 @@ final class GuestBuffers {
      * Linux would have faulted, and returns what Linux returns (a readlink that fits in the valid part
      * succeeds; a stat into a read-only page fails with EFAULT after the lookup, so ENOENT comes first).
      * A va outside the user half becomes a kernel-half host address.
+     *
+     * <p>Pages of memory that only this process maps (`jmck run`'s, which is private anonymous memory, see
+     * PhysicalMemory) cannot be mapped twice: those are copied into the mirror instead, and on close the
+     * bytes the host changed in a writable copy are written back (only those, so that what another guest
+     * thread wrote meanwhile stays).
      */
     final class Mirror implements AutoCloseable {
         final long host;
         private final long base, size;
+        /** Writable copies: {guest page's host address, the copy's address}, with the page as copied. */
+        private final java.util.List<long[]> copies = new java.util.ArrayList<>();
+        private final java.util.List<byte[]> copied = new java.util.ArrayList<>();
 
         Mirror(long va, long len, boolean write) {
             if (!X86.accessOk(va, 0)) {
@@ -202,10 +211,10 @@ final class GuestBuffers {
                     pa = guest.resolve(page, false);
                 if (pa < 0)
                     break;
-                long at = base + i * PAGE;
+                long at = base + i * PAGE, frame = phys.hostAddress() + pa;
                 // a second mapping of the same shared pages (mremap of old size 0) takes the reserved page's place
-                long r = HostSyscall.call(SYS_MREMAP, phys.hostAddress() + pa, 0, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, at, 0);
-                if (r != at)
+                long r = HostSyscall.call(SYS_MREMAP, frame, 0, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, at, 0);
+                if (r != at && !copy(frame, at, full && write))
                     break;
                 if (!full) {
                     HostSyscall.call(SYS_MPROTECT, at, PAGE, PROT_READ);
@@ -214,8 +223,39 @@ final class GuestBuffers {
             }
         }
 
+        /** Puts a copy of the guest page at host address page at at; false if no memory could be had. */
+        private boolean copy(long page, long at, boolean writeBack) {
+            long r = HostSyscall.call(SYS_MMAP, at, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+            if (r != at)
+                return false;
+            byte[] b = new byte[(int) PAGE];
+            HostMemory.read(page, b, 0, b.length);
+            HostMemory.write(at, b, 0, b.length);
+            if (writeBack) {
+                copies.add(new long[] {page, at});
+                copied.add(b);
+            }
+            return true;
+        }
+
         @Override
         public void close() {
+            for (int i = 0; i < copies.size(); i++) {
+                long page = copies.get(i)[0], at = copies.get(i)[1];
+                byte[] before = copied.get(i), now = new byte[(int) PAGE];
+                HostMemory.read(at, now, 0, now.length);
+                for (int from = 0; from < now.length;) { // each run of changed bytes
+                    if (now[from] == before[from]) {
+                        from++;
+                        continue;
+                    }
+                    int to = from;
+                    while (to < now.length && now[to] != before[to])
+                        to++;
+                    HostMemory.write(page + from, now, from, to - from);
+                    from = to;
+                }
+            }
             if (size > 0)
                 HostSyscall.call(SYS_MUNMAP, base, size, 0);
         }

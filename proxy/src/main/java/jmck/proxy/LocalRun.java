@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
 import java.util.List;
 import jmck.emulator.JmckException;
 import jmck.emulator.host.HostSyscall;
@@ -176,13 +175,10 @@ public final class LocalRun implements AutoCloseable {
     }
 
     private static void deleteTree(Path directory) {
+        // a channel file that came while deleting (a guest process starting) keeps the directory: again;
+        // what is still left after that is a harmless leftover that the next run removes
         for (int attempt = 0; attempt < 3 && Files.exists(directory); attempt++)
-            try (var files = Files.walk(directory)) {
-                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            } catch (IOException | java.io.UncheckedIOException e) {
-                // a channel file came or went while walking (a guest process starting or ending): walk again;
-                // what is still left after that is a harmless leftover that the next run removes
-            }
+            IkcFiles.deleteTree(directory);
     }
 
     /** Delegation statistics (for --stats). */

@@ -76,5 +76,5 @@ public final class HostSyscall {
     public static final int O_RDWR = 2, O_CREAT = 0100, O_EXCL = 0200, O_CLOEXEC = 02000000;
     public static final int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_FIXED = 0x10,
             MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000;
-    public static final int MADV_REMOVE = 9, MADV_POPULATE_WRITE = 23;
+    public static final int MADV_DONTNEED = 4, MADV_REMOVE = 9, MADV_HUGEPAGE = 14, MADV_POPULATE_WRITE = 23;
 }

@@ -1,5 +1,6 @@
 package jmck.ihk.ikc;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -38,5 +39,22 @@ public record IkcFiles(Path directory) {
     /** What the guest wrote to writable generated file token, put here by the proxy for the LWK to take. */
     public Path written(long token) {
         return directory.resolve("written." + token);
+    }
+
+    /**
+     * Deletes f and, if it is a directory (not a link to one), what it holds. Best effort: what cannot be
+     * deleted, or comes meanwhile, stays. Not Files.walk: its streams, comparators and lambdas are linked
+     * in the interpreter the first time, some 2 ms of every run's exit.
+     */
+    public static void deleteTree(Path f) {
+        deleteTree(f.toFile());
+    }
+
+    private static void deleteTree(java.io.File f) {
+        java.io.File[] inside = Files.isSymbolicLink(f.toPath()) ? null : f.listFiles();
+        if (inside != null)
+            for (java.io.File e : inside)
+                deleteTree(e);
+        f.delete();
     }
 }

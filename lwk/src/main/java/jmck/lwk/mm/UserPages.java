@@ -193,6 +193,8 @@ final class UserPages {
      * writable and dirty again under the mm lock ({@link PageFaultHandler}, REDIRTIED).
      */
     void writeBack(long start, long end) {
+        if (!mapsSharedFile(start, end)) // most address spaces: then no page walk (at every exit, say)
+            return;
         boolean cleaned[] = {false};
         pageTable.forEachLeaf(start, end, (slot, entry, va, size) -> {
             if ((entry & Pte.D) == 0)
@@ -207,5 +209,13 @@ final class UserPages {
         });
         if (cleaned[0])
             as.shootdown(); // so that the next write sets D again
+    }
+
+    /** Whether a shared mapping of a host file overlaps [start, end). */
+    private boolean mapsSharedFile(long start, long end) {
+        for (Vma v : as.vmas.all())
+            if (v.shared && v.backing instanceof HostFileBacking && v.start < end && start < v.end)
+                return true;
+        return false;
     }
 }
