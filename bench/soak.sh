@@ -13,6 +13,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 n=${1:-10000}
 [ -e proxy/target/jmck.jar ] || scripts/setup.sh
+# Its time per run is printed: with the launcher's start-up cache, as users run it (a test run before
+# rebuilt the jar, and the cache is used only while it is newer)
+[ proxy/target/jmck.jsa -nt proxy/target/jmck.jar ] || scripts/startup-cache.sh
 g=guest-images/out/gcc
 for p in hello fileio procs threads null_deref kill_self wait_stdin; do
   [ -x "$g/$p" ] || { echo "soak: $g/$p is missing: build the guests (mvn package)" >&2; exit 1; }
