@@ -265,6 +265,9 @@ class WebViewTest {
         awaitStop(first, 1);
         type(first, "#until-input", "on_segv");
         click(first, "#until");
+        // The click's request is sent asynchronously: closing the tab before jmck took it would lose it (and
+        // the program would wait at stop 1). Taken, the page says running (or is at the breakpoint already).
+        chromium.waitFor(first, "jmck.state === 'running' || jmck.views.length >= 2", 30, "jmck taking the until command");
         chromium.close(first); // while the program runs to the breakpoint
         Chromium.Tab second = chromium.open(web.url);
         awaitStop(second, 2);
@@ -278,6 +281,7 @@ class WebViewTest {
         Chromium.Tab third = chromium.open(web.url);
         awaitStop(third, 1);
         click(third, "[data-cmd=continue]");
+        chromium.waitFor(third, "jmck.state === 'running' || jmck.state === 'over'", 30, "jmck taking the continue command");
         chromium.close(third);
         assertEquals(0, web.waitFor(60));
         assertTrue(web.stdout().contains("pages abc"), web.stdout());
