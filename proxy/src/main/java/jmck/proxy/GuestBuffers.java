@@ -188,9 +188,11 @@ final class GuestBuffers {
     final class Mirror implements AutoCloseable {
         final long host;
         private final long base, size;
-        /** Writable copies: {guest page's host address, the copy's address}, with the page as copied. */
-        private final java.util.List<long[]> copies = new java.util.ArrayList<>();
-        private final java.util.List<byte[]> copied = new java.util.ArrayList<>();
+        /** Writable copies, written back on close. */
+        private final java.util.List<Copy> copies = new java.util.ArrayList<>();
+
+        /** A copy at host address at of the guest page at host address page, which held before when copied. */
+        private record Copy(long page, long at, byte[] before) {}
 
         Mirror(long va, long len, boolean write) {
             if (!X86.accessOk(va, 0)) {
@@ -223,7 +225,7 @@ final class GuestBuffers {
             }
         }
 
-        /** Puts a copy of the guest page at host address page at at; false if no memory could be had. */
+        /** Maps a copy of the guest page (at host address page) at at; false if no memory could be had. */
         private boolean copy(long page, long at, boolean writeBack) {
             long r = HostSyscall.call(SYS_MMAP, at, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
             if (r != at)
@@ -231,28 +233,25 @@ final class GuestBuffers {
             byte[] b = new byte[(int) PAGE];
             HostMemory.read(page, b, 0, b.length);
             HostMemory.write(at, b, 0, b.length);
-            if (writeBack) {
-                copies.add(new long[] {page, at});
-                copied.add(b);
-            }
+            if (writeBack)
+                copies.add(new Copy(page, at, b));
             return true;
         }
 
         @Override
         public void close() {
-            for (int i = 0; i < copies.size(); i++) {
-                long page = copies.get(i)[0], at = copies.get(i)[1];
-                byte[] before = copied.get(i), now = new byte[(int) PAGE];
-                HostMemory.read(at, now, 0, now.length);
+            for (Copy c : copies) {
+                byte[] now = new byte[(int) PAGE];
+                HostMemory.read(c.at, now, 0, now.length);
                 for (int from = 0; from < now.length;) { // each run of changed bytes
-                    if (now[from] == before[from]) {
+                    if (now[from] == c.before[from]) {
                         from++;
                         continue;
                     }
                     int to = from;
-                    while (to < now.length && now[to] != before[to])
+                    while (to < now.length && now[to] != c.before[to])
                         to++;
-                    HostMemory.write(page + from, now, from, to - from);
+                    HostMemory.write(c.page + from, now, from, to - from);
                     from = to;
                 }
             }

@@ -200,7 +200,8 @@ final class UserPages {
             if ((entry & Pte.D) == 0)
                 return;
             Vma v = as.find(va);
-            if (v == null || !v.shared || !(v.backing instanceof HostFileBacking file))
+            HostFileBacking file = sharedFile(v);
+            if (file == null)
                 return;
             long len = Math.min(size.bytes, v.end - va);
             file.writeBack(mem, Pte.address(entry) & -size.bytes, v.offset + (va - v.start), len);
@@ -214,8 +215,13 @@ final class UserPages {
     /** Whether a shared mapping of a host file overlaps [start, end). */
     private boolean mapsSharedFile(long start, long end) {
         for (Vma v : as.vmas.all())
-            if (v.shared && v.backing instanceof HostFileBacking && v.start < end && start < v.end)
+            if (sharedFile(v) != null && v.start < end && start < v.end)
                 return true;
         return false;
+    }
+
+    /** The host file v maps shared, whose dirty pages go back to it; null for any other mapping (or none). */
+    private static HostFileBacking sharedFile(Vma v) {
+        return v != null && v.shared && v.backing instanceof HostFileBacking file ? file : null;
     }
 }
