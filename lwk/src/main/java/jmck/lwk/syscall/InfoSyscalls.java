@@ -51,7 +51,10 @@ final class InfoSyscalls {
         // uptime and load averages are the machine's, as /proc/uptime and /proc/loadavg (the host's) give
         // them; memory and processes are the LWK's, as its /proc/meminfo
         String[] uptime = hostLine("/proc/uptime"), loads = hostLine("/proc/loadavg");
-        b.putLong(0, uptime != null ? (long) Double.parseDouble(uptime[0]) : kernel.uptimeNanos() / 1_000_000_000L);
+        // rounded up to whole seconds, as Linux does (tv_sec + (tv_nsec ? 1 : 0)): a program that reads
+        // sysinfo and then /proc/uptime never sees the second go backwards
+        b.putLong(0, uptime != null ? (long) Math.ceil(Double.parseDouble(uptime[0]))
+                : (kernel.uptimeNanos() + 999_999_999L) / 1_000_000_000L);
         for (int i = 0; loads != null && i < 3; i++)
             b.putLong(8 + 8 * i, Math.round(Double.parseDouble(loads[i]) * (1 << 16))); // SI_LOAD_SHIFT
         b.putLong(32, f.totalFrames() * FrameAllocator.PAGE_SIZE);
