@@ -16,7 +16,7 @@ mkdir -p "$target/jna"
    && mv com/sun/jna/linux-x86-64/libjnidispatch.so . && rm -rf com)
 list="$target/jmck.classlist"
 java -XX:DumpLoadedClassList="$list" -Xlog:all=off -XX:+UseG1GC -XX:TieredStopAtLevel=1 \
-  -Djna.boot.library.path="$target/jna" -Djmck.root="$root" -jar "$target/jmck.jar" \
+  -Djna.boot.library.path="$target/jna" -Djmck.root="$root" -cp "$target/jmck.jar" jmck.cli.Main \
   run --timings /bin/busybox sh -c "md5sum '$target/jmck.jar'; echo hello | cat" > /dev/null 2>&1 \
   && java -Xshare:dump -XX:SharedClassListFile="$list" -XX:SharedArchiveFile="$target/jmck.jsa" -XX:+UseG1GC \
        -Xlog:all=off -cp "$target/jmck.jar" > /dev/null 2>&1 \

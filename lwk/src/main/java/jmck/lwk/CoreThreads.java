@@ -85,6 +85,7 @@ final class CoreThreads {
         Scheduler scheduler = k.scheduler();
         try {
             c.enableIpis();
+            c.prepareTlb();
             while (!stopping && !c.leaving()) {
                 c.takeKicks(); // before looking for work: a kick after this stops the next slice at once
                 c.runCalls();

@@ -245,6 +245,8 @@ public final class ProxySession {
                 long began = System.nanoTime(), r;
                 try {
                     r = run(s, gm, hc, offers, slot);
+                } catch (RuntimeException e) { // jmck's bug: the call fails, rather than the guest waiting forever
+                    r = internalError(s.channel.number(slot), e);
                 } finally {
                     ch.addIdle(1); // before the answer, or the LWK's next call may find no one idle
                 }
@@ -337,6 +339,16 @@ public final class ProxySession {
         return String.format("%d delegated calls (%.2f us each in the proxy), %d bytes moved in place, %d bytes through"
                 + " bounce buffers, at most %d workers at once", calls, calls == 0 ? 0 : serviceNanos / 1e3 / calls,
                 zeroCopyBytes, bounceBytes, peakWorkers);
+    }
+
+    /** Says in one line that serving call nr failed inside the proxy; returns -EIO for the guest. */
+    private static long internalError(long nr, RuntimeException e) {
+        Syscall call = Syscall.of(nr);
+        StackTraceElement where = e.getStackTrace().length > 0 ? e.getStackTrace()[0] : null;
+        System.err.printf("jmck: proxy: internal error serving %s (EIO to the guest): %s%s%n",
+                call != null ? call.linuxName : IkcCall.of(nr) != null ? IkcCall.of(nr).toString() : "call " + nr, e,
+                where == null ? "" : " at " + where);
+        return -Errno.EIO;
     }
 
     /** Runs the request in slot on the host; returns its result. */

@@ -263,15 +263,8 @@ public final class Core implements Cpu.TrapHandler {
         // (OpenMP CG on 2 cores: 240,000 fills, against 18,000 on 1 core). Debian's libunicorn cannot grow
         // it on request: fill it instead, for a new thread only (with no current thread, the warm-up's trap
         // just stops the core)
-        if (root != loadedRoot && tlbTarget > 256) {
-            long entries = cpu.growTlb(tlbTarget);
-            if (entries == 0 && t.context == null)
-                warmUpTlb();
-            else if (entries > 0 && !tlbGrown) {
-                tlbGrown = true;
-                kmsg.log("core %d: user-mode TLB of %d entries", id, entries);
-            }
-        }
+        if (root != loadedRoot && tlbTarget > 256 && growTlb() == 0 && t.context == null)
+            warmUpTlb();
         current = t;
         if (t.context == null) {
             cpu.restore(bootContext);
@@ -298,6 +291,30 @@ public final class Core implements Cpu.TrapHandler {
             }
         }
         loadedRoot = root;
+    }
+
+    /**
+     * Grows the user-mode TLB to tlbTarget entries where the engine can be told to (jmck's libunicorn,
+     * patch 09); returns its entries, 0 where it cannot. Cheap once grown: it then only keeps QEMU from
+     * shrinking it at the flush that follows.
+     */
+    private long growTlb() {
+        long entries = cpu.growTlb(tlbTarget);
+        if (entries > 0 && !tlbGrown) {
+            tlbGrown = true;
+            kmsg.log("core %d: user-mode TLB of %d entries", id, entries);
+        }
+        return entries;
+    }
+
+    /**
+     * Parallel mode, on the core's own host thread before it first idles: the TLB is grown now, while
+     * another core runs the program's start, not when the program's first thread comes here (0.5-8 ms
+     * on the path of OpenMP's first parallel region, where core 0 waits for this one at a barrier).
+     */
+    public void prepareTlb() {
+        if (tlbTarget > 256)
+            growTlb();
     }
 
     /** The TLB has been grown on request once (said in the log once). */

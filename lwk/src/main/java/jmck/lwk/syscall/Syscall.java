@@ -446,7 +446,7 @@ public enum Syscall {
     public final String linuxName;
     public final Where where;
     private final String argText;
-    private List<SyscallArg> args;
+    private volatile List<SyscallArg> parsedArgs; // parsed on first use: all 370 at class initialisation cost start-up 5 ms
     private final Set<Flag> flags;
 
     Syscall(int nr, String linuxName, Where where, String args, Flag... flags) {
@@ -459,7 +459,10 @@ public enum Syscall {
 
     /** The arguments, as the table describes them. */
     public List<SyscallArg> args() {
-        return args;
+        List<SyscallArg> parsed = parsedArgs;
+        if (parsed == null) // two threads may both parse: they get equal immutable lists
+            parsedArgs = parsed = SyscallArg.parse(argText);
+        return parsed;
     }
 
     public boolean has(Flag f) {
@@ -471,8 +474,8 @@ public enum Syscall {
      * proxy looks at for a {@link Flag#NEW_FD} call.
      */
     public int cloexecArg() {
-        for (int i = 0; i < args.size(); i++)
-            if (args.get(i).cloexecBit() != 0)
+        for (int i = 0; i < args().size(); i++)
+            if (args().get(i).cloexecBit() != 0)
                 return i;
         return -1;
     }
@@ -482,7 +485,7 @@ public enum Syscall {
      * pointer to something the table does not describe.
      */
     public boolean fullyDescribed() {
-        for (SyscallArg a : args)
+        for (SyscallArg a : args())
             if (a.kind() == SyscallArg.Kind.PTR)
                 return false;
         return true;
@@ -491,10 +494,8 @@ public enum Syscall {
     private static final Syscall[] BY_NUMBER = new Syscall[512];
 
     static {
-        for (Syscall s : values()) {
-            s.args = SyscallArg.parse(s.argText);
+        for (Syscall s : values())
             BY_NUMBER[s.nr] = s;
-        }
     }
 
     /** The syscall with this number, or null if x86-64 Linux has none. */
