@@ -89,12 +89,12 @@ public final class EventLoop implements Scheduler.Events {
         if (!tasks.isEmpty())
             return;
         long waitNanos = Math.min(IDLE_NANOS, k.timers().nanosToNext());
+        // Spinning pays only for an answer on its way: otherwise (the cores busy with the program, nothing
+        // asked of the host) it took CPU from the cores at every wake-up, 1.5-2% of a CPU during OpenMP CG
         boolean soon;
         synchronized (this) {
             soon = externalWaits > 0;
         }
-        // Spinning pays only for an answer on its way: otherwise (the cores busy with the program, nothing
-        // asked of the host) it took CPU from the cores at every wake-up, 1.5-2% of a CPU during OpenMP CG
         if (waitNanos > 0)
             i.await(seen, waitNanos, soon);
     }
