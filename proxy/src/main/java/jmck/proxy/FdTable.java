@@ -85,10 +85,12 @@ final class FdTable {
      * whose default action for it would end the proxy. It is ignored.
      */
     private static void ignoreSigio() {
-        com.sun.jna.Memory act = new com.sun.jna.Memory(32);
-        act.clear(32);
-        act.setLong(0, 1); // SIG_IGN
-        HostSyscall.call(13 /* rt_sigaction */, 29 /* SIGIO */, HostSyscall.address(act), 0, 8, 0, 0);
+        // a direct buffer rather than JNA's memory: jmck run's main thread comes here first, before JNA
+        // has started on the prefetch thread, and would wait for it (1-3 ms)
+        java.nio.ByteBuffer act = jmck.emulator.host.HostMemory.allocate(32);
+        act.putLong(0, 1); // SIG_IGN
+        HostSyscall.call(13 /* rt_sigaction */, 29 /* SIGIO */, jmck.emulator.host.HostMemory.address(act), 0, 8, 0, 0);
+        java.lang.ref.Reference.reachabilityFence(act);
     }
 
     FdTable() {

@@ -139,16 +139,19 @@ public final class LocalRun implements AutoCloseable {
         throw new JmckException("cannot create a directory in /dev/shm: /dev/shm/" + prefix + "0 to 999 exist");
     }
 
-    /** Directories left in /dev/shm by runs that were killed (their process is gone). */
+    /**
+     * Directories left in /dev/shm by runs that were killed (their process is gone). (Listed with
+     * java.io.File: Files.list's stream, the first of the run, cost start-up 1-2.5 ms on an empty /dev/shm.)
+     */
     private static void removeStaleDirectories() {
-        try (var dirs = Files.list(Paths.get("/dev/shm"))) {
-            for (Path d : (Iterable<Path>) dirs::iterator) {
-                String pid = ownerPid(d.getFileName().toString());
-                if (pid != null && !Files.exists(Paths.get("/proc", pid)) && Files.isDirectory(d))
-                    deleteTree(d);
-            }
-        } catch (IOException e) {
-            // nothing to clean, or not ours to clean
+        String[] names = new java.io.File("/dev/shm").list();
+        if (names == null)
+            return; // nothing to clean, or not ours to clean
+        for (String name : names) {
+            String pid = ownerPid(name);
+            Path d = Paths.get("/dev/shm", name);
+            if (pid != null && !new java.io.File("/proc", pid).exists() && Files.isDirectory(d))
+                deleteTree(d);
         }
     }
 

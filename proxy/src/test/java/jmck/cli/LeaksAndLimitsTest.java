@@ -247,6 +247,27 @@ class LeaksAndLimitsTest {
         p.getOutputStream().close();
     }
 
+    /** A directory that a killed `jmck run` left in /dev/shm goes at the next run; one of a live process stays. */
+    @Test
+    void theNextRunRemovesWhatAKilledRunLeftInDevShm() throws Exception {
+        java.lang.Process gone = new ProcessBuilder("true").start();
+        assertEquals(0, gone.waitFor());
+        Path stale = Path.of("/dev/shm", "jmck-" + gone.pid() + "-0");
+        Path live = Path.of("/dev/shm", "jmck-" + ProcessHandle.current().pid() + "-999");
+        Files.createDirectories(stale.resolve("instance"));
+        Files.writeString(stale.resolve("instance/channel-100"), "left by a killed run");
+        Files.createDirectories(live);
+        try {
+            Guests.Result r = Guests.jmck("run", guest("hello"));
+            assertEquals(0, r.status(), r.stderr());
+            assertFalse(Files.exists(stale), stale + " is still there");
+            assertTrue(Files.isDirectory(live), live + " was removed, though its process lives");
+        } finally {
+            for (Path p : List.of(stale.resolve("instance/channel-100"), stale.resolve("instance"), stale, live))
+                Files.deleteIfExists(p);
+        }
+    }
+
     /** The entries in /dev/shm. */
     private static List<String> shm() throws IOException {
         try (var s = Files.list(Path.of("/dev/shm"))) {

@@ -68,8 +68,11 @@ public final class Doorbell {
             }
 
             @Override
-            public void await(int count, long nanos) {
-                Doorbell.this.await(count, nanos);
+            public void await(int count, long nanos, boolean soon) {
+                if (soon)
+                    Doorbell.this.await(count, nanos);
+                else
+                    sleep(count, nanos);
             }
 
             @Override
