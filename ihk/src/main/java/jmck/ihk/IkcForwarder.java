@@ -497,8 +497,7 @@ public final class IkcForwarder implements SyscallForwarder {
                 Thread t = c.waiting[i];
                 if (t == null)
                     continue;
-                IkcCall pseudo = IkcCall.of(c.channel.number(i));
-                String what = c.call[i] != null ? c.call[i].linuxName : pseudo != null ? pseudo.what : "call " + c.channel.number(i);
+                String what = c.call[i] != null ? c.call[i].linuxName : IkcCall.describe(c.channel.number(i));
                 int callBack = c.channel.callbackState(i);
                 String state = switch (c.channel.state(i)) {
                     case IkcChannel.FILLING -> "being posted";

@@ -149,9 +149,8 @@ public final class LocalRun implements AutoCloseable {
             return; // nothing to clean, or not ours to clean
         for (String name : names) {
             String pid = ownerPid(name);
-            Path d = Paths.get("/dev/shm", name);
-            if (pid != null && !new java.io.File("/proc", pid).exists() && Files.isDirectory(d))
-                deleteTree(d);
+            if (pid != null && !new java.io.File("/proc", pid).exists() && new java.io.File("/dev/shm", name).isDirectory())
+                deleteTree(Paths.get("/dev/shm", name));
         }
     }
 

@@ -343,10 +343,8 @@ public final class ProxySession {
 
     /** Says in one line that serving call nr failed inside the proxy; returns -EIO for the guest. */
     private static long internalError(long nr, RuntimeException e) {
-        Syscall call = Syscall.of(nr);
         StackTraceElement where = e.getStackTrace().length > 0 ? e.getStackTrace()[0] : null;
-        System.err.printf("jmck: proxy: internal error serving %s (EIO to the guest): %s%s%n",
-                call != null ? call.linuxName : IkcCall.of(nr) != null ? IkcCall.of(nr).toString() : "call " + nr, e,
+        System.err.printf("jmck: proxy: internal error serving %s (EIO to the guest): %s%s%n", IkcCall.describe(nr), e,
                 where == null ? "" : " at " + where);
         return -Errno.EIO;
     }

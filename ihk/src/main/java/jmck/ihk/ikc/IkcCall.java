@@ -1,5 +1,7 @@
 package jmck.ihk.ikc;
 
+import jmck.lwk.syscall.Syscall;
+
 /**
  * The LWK's own requests to the proxy, besides delegated system calls: posted on the channel of the
  * process they concern, in the syscall-number field, with arguments and an answer like a syscall's. Their
@@ -78,5 +80,12 @@ public enum IkcCall {
     public static IkcCall of(long number) {
         long i = number - OPEN_GENERATED.number;
         return i >= 0 && i < ALL.length ? ALL[(int) i] : null;
+    }
+
+    /** What a request with this number asks for, in words: a syscall's Linux name, a pseudo-call's what. */
+    public static String describe(long number) {
+        IkcCall pseudo = of(number);
+        Syscall call = Syscall.of(number);
+        return pseudo != null ? pseudo.what : call != null ? call.linuxName : "call " + number;
     }
 }

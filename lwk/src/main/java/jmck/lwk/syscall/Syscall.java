@@ -474,8 +474,9 @@ public enum Syscall {
      * proxy looks at for a {@link Flag#NEW_FD} call.
      */
     public int cloexecArg() {
-        for (int i = 0; i < args().size(); i++)
-            if (args().get(i).cloexecBit() != 0)
+        List<SyscallArg> args = args();
+        for (int i = 0; i < args.size(); i++)
+            if (args.get(i).cloexecBit() != 0)
                 return i;
         return -1;
     }
