@@ -12,6 +12,7 @@ import jmck.emulator.JmckException;
 import jmck.emulator.host.HostSyscall;
 import jmck.ihk.IkcForwarder;
 import jmck.ihk.ikc.Doorbell;
+import jmck.ihk.ikc.IkcChannel;
 import jmck.ihk.ikc.IkcFiles;
 import jmck.lwk.Kernel;
 import jmck.lwk.elf.ElfImage;
@@ -49,7 +50,12 @@ public final class LocalRun implements AutoCloseable {
     public Process start(ElfImage elf, String execfn, List<String> argv, List<String> env) {
         Process p = kernel.prepare(elf, execfn, argv, env, HostFacts.credentials(), HostFacts.rlimits());
         p.setUmask(HostFacts.umask());
-        session.serve(p.pid(), forwarder.attach(p, link, HostSyscall.pid()), FdTable.withStdio(), true);
+        forwarder.attach(p, link, HostSyscall.pid());
+        // The proxy maps the channel itself, as it does a forked child's: the LWK unmaps its own mapping at
+        // the tick after the process exits, while a worker may still be closing the process's files through
+        // the channel (a shared mapping crashed the JVM there: LwkLocalCallsTest, futex_waitv on 2 cores)
+        IkcChannel channel = IkcChannel.open(forwarder.files().channel(p.pid()));
+        session.serve(p.pid(), channel, FdTable.withStdio(), true);
         kernel.start(p);
         return p;
     }
