@@ -57,12 +57,37 @@ final class MappingCalls {
      * The hint is rounded down to its page and up to MMAP_MIN_ADDR first (Linux's round_hint_to_min).
      */
     long findFree(long len, long hint) {
+        long at = freeAtHint(len, hint);
+        return at >= 0 ? at : as.vmas.highestFreeGap(len);
+    }
+
+    /** The hint (rounded as findFree says) if len bytes there are free, else -1. */
+    private long freeAtHint(long len, long hint) {
         hint &= -PAGE;
         if (hint != 0 && Long.compareUnsigned(hint, MMAP_MIN_ADDR) < 0)
             hint = MMAP_MIN_ADDR;
         if (hint >= MMAP_MIN_ADDR && hint <= X86.USER_TOP - len && as.vmas.isFree(hint, hint + len))
             return hint;
-        return as.vmas.highestFreeGap(len);
+        return -1;
+    }
+
+    /**
+     * Where a private anonymous mapping goes: as findFree, but one of a large page or more without a free
+     * hint starts at a large-page boundary (McKernel's do_mmap aligns it to the largest page smaller than
+     * it), so that its aligned 2 MiB parts fault in as large pages. Top-down placement alone leaves the
+     * start where the mapping below happens to end: OpenMP CG's first 3.4 MB mapping ended one page short
+     * of a boundary and got no large page (2,500 small ones to fault in and to free). It goes at the top of
+     * the highest gap that holds it once rounded down to a boundary (Linux pads the request the same way).
+     */
+    private long findFreeAnonymous(long len, long hint) {
+        long large = PageSize.LARGE.bytes;
+        long at = freeAtHint(len, hint);
+        if (at >= 0 || as.maxPage != PageSize.LARGE || len < large)
+            return at >= 0 ? at : as.vmas.highestFreeGap(len);
+        long padded = as.vmas.highestFreeGap(len + large - PAGE); // gap top - len, less up to a large page
+        if (padded < 0)
+            return as.vmas.highestFreeGap(len); // no gap has room to align: unaligned, as before
+        return PageSize.LARGE.alignDown(padded + large - PAGE);
     }
 
     /**
@@ -89,7 +114,8 @@ final class MappingCalls {
                 return -Errno.EPERM;
             start = addr;
         } else {
-            start = findFree(len, addr);
+            boolean anonymous = (flags & Mman.MAP_TYPE) == Mman.MAP_PRIVATE && backing.anonymous();
+            start = anonymous ? findFreeAnonymous(len, addr) : findFree(len, addr);
             if (start < 0)
                 return -Errno.ENOMEM;
         }
