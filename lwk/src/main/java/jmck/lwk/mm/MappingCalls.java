@@ -72,8 +72,8 @@ final class MappingCalls {
     }
 
     /**
-     * Where a private anonymous mapping goes: as findFree, but one of a large page or more without a free
-     * hint starts at a large-page boundary (McKernel's do_mmap aligns it to the largest page smaller than
+     * Where a private anonymous mapping (not a thread's stack) goes: as findFree, but one of a large page or
+     * more without a free hint starts at a large-page boundary (McKernel's do_mmap aligns it to the largest page smaller than
      * it), so that its aligned 2 MiB parts fault in as large pages. Top-down placement alone leaves the
      * start where the mapping below happens to end: OpenMP CG's first 3.4 MB mapping ended one page short
      * of a boundary and got no large page (2,500 small ones to fault in and to free). It goes at the top of
@@ -114,13 +114,16 @@ final class MappingCalls {
                 return -Errno.EPERM;
             start = addr;
         } else {
-            boolean anonymous = (flags & Mman.MAP_TYPE) == Mman.MAP_PRIVATE && backing.anonymous();
-            start = anonymous ? findFreeAnonymous(len, addr) : findFree(len, addr);
+            boolean largePaged = (flags & Mman.MAP_TYPE) == Mman.MAP_PRIVATE && backing.anonymous()
+                    && (flags & Mman.MAP_STACK) == 0;
+            start = largePaged ? findFreeAnonymous(len, addr) : findFree(len, addr);
             if (start < 0)
                 return -Errno.ENOMEM;
         }
         boolean shared = (flags & Mman.MAP_TYPE) != Mman.MAP_PRIVATE;
         Vma vma = map(start, start + len, prot & 7, shared, (flags & Mman.MAP_GROWSDOWN) != 0, backing, offset, null);
+        if ((flags & Mman.MAP_STACK) != 0) // a thread's stack: no 2 MiB page per thread (Linux 6.7's VM_NOHUGEPAGE)
+            vma.maxPage = PageSize.SMALL;
         if ((flags & Mman.MAP_POPULATE) != 0 && (flags & Mman.MAP_NONBLOCK) == 0)
             populate(vma.start, vma.end);
         return start;

@@ -95,6 +95,10 @@ class AddressSpaceTest {
         assertEquals(below, small - PAGE, "a small mapping takes the hole the alignment left");
         long hinted = as.mmap(BASE + PAGE, 4L << 20, rw, anon, Backing.ANONYMOUS, 0);
         assertEquals(BASE + PAGE, hinted, "a free hint is honoured as it is");
+        long stack = as.mmap(0, 8L << 20, rw, anon | Mman.MAP_STACK, Backing.ANONYMOUS, 0);
+        long aligned = PageSize.LARGE.alignDown(stack + (4L << 20));
+        assertEquals(PageSize.SMALL, as.fault(aligned, Access.WRITE, false).pageSize(),
+                "a thread's stack (MAP_STACK) gets no large page, as on Linux 6.7 and later");
         AddressSpace teaching = space(PageSize.SMALL);
         long first = teaching.mmap(0, PAGE, rw, anon, Backing.ANONYMOUS, 0);
         assertEquals(first - (4L << 20), teaching.mmap(0, 4L << 20, rw, anon, Backing.ANONYMOUS, 0),
