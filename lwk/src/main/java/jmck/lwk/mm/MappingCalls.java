@@ -73,17 +73,20 @@ final class MappingCalls {
 
     /**
      * Where a private anonymous mapping (not a thread's stack) goes: as findFree, but one of a large page or
-     * more without a free hint starts at a large-page boundary (McKernel's do_mmap aligns it to the largest page smaller than
-     * it), so that its aligned 2 MiB parts fault in as large pages. Top-down placement alone leaves the
-     * start where the mapping below happens to end: OpenMP CG's first 3.4 MB mapping ended one page short
-     * of a boundary and got no large page (2,500 small ones to fault in and to free). It goes at the top of
-     * the highest gap that holds it once rounded down to a boundary (Linux pads the request the same way).
+     * more without a free hint starts at a large-page boundary, as McKernel's do_mmap aligns it to the
+     * largest page smaller than it, so that its aligned 2 MiB parts fault in as large pages. Top-down
+     * placement alone leaves the start where the mapping below happens to end: OpenMP CG's first mapping
+     * (3.4 MB) ended one page short of a boundary and got no large page, 865 small ones instead. It goes at
+     * the top of the highest gap that holds it once rounded down to a boundary (Linux pads the request for
+     * a transparent huge page the same way).
      */
     private long findFreeAnonymous(long len, long hint) {
-        long large = PageSize.LARGE.bytes;
         long at = freeAtHint(len, hint);
-        if (at >= 0 || as.maxPage != PageSize.LARGE || len < large)
-            return at >= 0 ? at : as.vmas.highestFreeGap(len);
+        if (at >= 0)
+            return at;
+        long large = PageSize.LARGE.bytes;
+        if (as.maxPage != PageSize.LARGE || len < large)
+            return as.vmas.highestFreeGap(len);
         long padded = as.vmas.highestFreeGap(len + large - PAGE); // gap top - len, less up to a large page
         if (padded < 0)
             return as.vmas.highestFreeGap(len); // no gap has room to align: unaligned, as before
