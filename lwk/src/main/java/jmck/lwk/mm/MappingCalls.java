@@ -57,12 +57,40 @@ final class MappingCalls {
      * The hint is rounded down to its page and up to MMAP_MIN_ADDR first (Linux's round_hint_to_min).
      */
     long findFree(long len, long hint) {
+        long at = freeAtHint(len, hint);
+        return at >= 0 ? at : as.vmas.highestFreeGap(len);
+    }
+
+    /** The hint (rounded as findFree says) if len bytes there are free, else -1. */
+    private long freeAtHint(long len, long hint) {
         hint &= -PAGE;
         if (hint != 0 && Long.compareUnsigned(hint, MMAP_MIN_ADDR) < 0)
             hint = MMAP_MIN_ADDR;
         if (hint >= MMAP_MIN_ADDR && hint <= X86.USER_TOP - len && as.vmas.isFree(hint, hint + len))
             return hint;
-        return as.vmas.highestFreeGap(len);
+        return -1;
+    }
+
+    /**
+     * Where a private anonymous mapping (not a thread's stack) goes: as findFree, but one of a large page or
+     * more without a free hint starts at a large-page boundary, as McKernel's do_mmap aligns it to the
+     * largest page smaller than it, so that its aligned 2 MiB parts fault in as large pages. Top-down
+     * placement alone leaves the start where the mapping below happens to end: OpenMP CG's first mapping
+     * (3.4 MB) ended one page short of a boundary and got no large page, 865 small ones instead. It goes at
+     * the top of the highest gap that holds it once rounded down to a boundary (Linux pads the request for
+     * a transparent huge page the same way).
+     */
+    private long findFreeAnonymous(long len, long hint) {
+        long at = freeAtHint(len, hint);
+        if (at >= 0)
+            return at;
+        long large = PageSize.LARGE.bytes;
+        if (as.maxPage != PageSize.LARGE || len < large)
+            return as.vmas.highestFreeGap(len);
+        long padded = as.vmas.highestFreeGap(len + large - PAGE); // gap top - len, less up to a large page
+        if (padded < 0)
+            return as.vmas.highestFreeGap(len); // no gap has room to align: unaligned, as before
+        return PageSize.LARGE.alignDown(padded + large - PAGE);
     }
 
     /**
@@ -89,12 +117,16 @@ final class MappingCalls {
                 return -Errno.EPERM;
             start = addr;
         } else {
-            start = findFree(len, addr);
+            boolean largePaged = (flags & Mman.MAP_TYPE) == Mman.MAP_PRIVATE && backing.anonymous()
+                    && (flags & Mman.MAP_STACK) == 0;
+            start = largePaged ? findFreeAnonymous(len, addr) : findFree(len, addr);
             if (start < 0)
                 return -Errno.ENOMEM;
         }
         boolean shared = (flags & Mman.MAP_TYPE) != Mman.MAP_PRIVATE;
         Vma vma = map(start, start + len, prot & 7, shared, (flags & Mman.MAP_GROWSDOWN) != 0, backing, offset, null);
+        if ((flags & Mman.MAP_STACK) != 0) // a thread's stack: no 2 MiB page per thread (Linux 6.7's VM_NOHUGEPAGE)
+            vma.maxPage = PageSize.SMALL;
         if ((flags & Mman.MAP_POPULATE) != 0 && (flags & Mman.MAP_NONBLOCK) == 0)
             populate(vma.start, vma.end);
         return start;

@@ -82,6 +82,30 @@ class AddressSpaceTest {
     }
 
     @Test
+    void largeAnonymousMappingsStartOnALargePageBoundary() {
+        AddressSpace as = space(PageSize.LARGE);
+        int rw = Mman.PROT_READ | Mman.PROT_WRITE, anon = Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS;
+        long small = as.mmap(0, PAGE, rw, anon, Backing.ANONYMOUS, 0); // the next one's top is not aligned
+        long big = as.mmap(0, 3_400_000, rw, anon, Backing.ANONYMOUS, 0);
+        assertEquals(0, big & ((2L << 20) - 1), "a large-page-sized mapping starts at a boundary");
+        assertTrue(big + 3_400_000 <= small, "below the mapping before it (top-down)");
+        assertTrue(small - (big + 3_400_000) < (2L << 20), "as high as a boundary allows");
+        assertEquals(PageSize.LARGE, as.fault(big, Access.WRITE, false).pageSize());
+        long below = as.mmap(0, PAGE, rw, anon, Backing.ANONYMOUS, 0);
+        assertEquals(below, small - PAGE, "a small mapping takes the hole the alignment left");
+        long hinted = as.mmap(BASE + PAGE, 4L << 20, rw, anon, Backing.ANONYMOUS, 0);
+        assertEquals(BASE + PAGE, hinted, "a free hint is honoured as it is");
+        long stack = as.mmap(0, 8L << 20, rw, anon | Mman.MAP_STACK, Backing.ANONYMOUS, 0);
+        long aligned = PageSize.LARGE.alignDown(stack + (4L << 20));
+        assertEquals(PageSize.SMALL, as.fault(aligned, Access.WRITE, false).pageSize(),
+                "a thread's stack (MAP_STACK) gets no large page, as on Linux 6.7 and later");
+        AddressSpace teaching = space(PageSize.SMALL);
+        long first = teaching.mmap(0, PAGE, rw, anon, Backing.ANONYMOUS, 0);
+        assertEquals(first - (4L << 20), teaching.mmap(0, 4L << 20, rw, anon, Backing.ANONYMOUS, 0),
+                "4k mode places it directly below, unaligned");
+    }
+
+    @Test
     void userCopiesFaultPagesInAndRefuseWhatTheGuestCouldNotTouch() {
         AddressSpace as = space(PageSize.LARGE);
         long a = as.mmap(0, 2 * PAGE, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS,
