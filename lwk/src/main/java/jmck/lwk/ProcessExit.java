@@ -82,7 +82,7 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
         boolean dumped = core && p.rlimits().soft(Rlimits.RLIMIT_CORE) != 0;
         if (!endAll(p, info.signo() | (dumped ? 0x80 : 0), info))
             return; // it was ending already
-        String why = info.isFault() ? String.format(" at address %#x", info.addr()) : "";
+        String why = info.isFault() ? " at address 0x" + Long.toHexString(info.addr()) : "";
         k.kmsg().log("pid %d: killed by %s%s, rip %#x", p.pid(), Signals.name(info.signo()), why, p.killRip());
         EventSink sink = k.eventSink();
         if (sink != null)
@@ -223,10 +223,12 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
      * for the OOM killer's victim "jmck: touch_mem (pid 100): killed by SIGKILL (out of memory), rip 0x401567"
      */
     public static String deathMessage(Process p, SigInfo info, long rip) {
-        String where = info.isFault() ? String.format(" at address %#x", info.addr()) : "";
+        // (not String.format: its first %d loads the default locale's digits, 10-20 ms before jmck ends)
+        String where = info.isFault() ? " at address 0x" + Long.toHexString(info.addr()) : "";
         boolean oom = info.signo() == Signals.SIGKILL && p.outOfMemory();
-        return String.format("jmck: %s (pid %d): killed by %s (%s)%s, rip %#x", p.comm(), p.pid(),
-                Signals.name(info.signo()), oom ? "out of memory" : Signals.description(info.signo()), where, rip);
+        return "jmck: " + p.comm() + " (pid " + p.pid() + "): killed by " + Signals.name(info.signo()) + " ("
+                + (oom ? "out of memory" : Signals.description(info.signo())) + ")" + where + ", rip 0x"
+                + Long.toHexString(rip);
     }
 
     // ---- job control ----

@@ -56,6 +56,8 @@ public record FileId(long device, long inode, long size, long mtimeNanos) {
 
     /** The device as /proc/PID/maps shows it: "fe:01" (major:minor in hex). */
     public String deviceName() {
-        return String.format("%02x:%02x", (device >> 8) & 0xfff, (device & 0xff) | ((device >> 12) & 0xfff00));
+        StringBuilder b = new StringBuilder(8);
+        Vma.hex(b, (device >> 8) & 0xfff, 2).append(':');
+        return Vma.hex(b, (device & 0xff) | ((device >> 12) & 0xfff00), 2).toString();
     }
 }

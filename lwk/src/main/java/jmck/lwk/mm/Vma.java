@@ -138,16 +138,30 @@ public final class Vma {
      * mapping ([heap], [stack]) or is null.
      */
     public String mapsLine(String label) {
-        String prefix = String.format("%08x-%08x %s %08x %s %d ", start, end, permissions(),
-                backing.anonymous() ? 0 : offset, backing.device(), backing.inode());
+        StringBuilder b = new StringBuilder(96);
+        hex(b, start, 8).append('-');
+        hex(b, end, 8).append(' ').append(permissions()).append(' ');
+        hex(b, backing.anonymous() ? 0 : offset, 8).append(' ').append(backing.device()).append(' ')
+                .append(backing.inode()).append(' ');
         if (label == null)
             label = backing.path();
         if (label == null)
-            return prefix;
-        StringBuilder b = new StringBuilder(prefix);
+            return b.toString();
         while (b.length() < 72)
             b.append(' ');
         return b.append(' ').append(label).toString();
+    }
+
+    /**
+     * Appends v in lower-case hex, zero-padded to digits, as %0<i>N</i>x would: a program's first read of
+     * its maps (glibc's pthread_getattr_np, Rust's start-up) otherwise paid String.format's first use,
+     * some milliseconds of parsing and, for %d, loading the default locale's digits.
+     */
+    static StringBuilder hex(StringBuilder b, long v, int digits) {
+        String h = Long.toHexString(v);
+        for (int i = h.length(); i < digits; i++)
+            b.append('0');
+        return b.append(h);
     }
 
     /** A short description for fault events: "[heap] 0x4c8000-0x4ea000 rw-p". */
