@@ -82,7 +82,7 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
         boolean dumped = core && p.rlimits().soft(Rlimits.RLIMIT_CORE) != 0;
         if (!endAll(p, info.signo() | (dumped ? 0x80 : 0), info))
             return; // it was ending already
-        String why = info.isFault() ? " at address 0x" + Long.toHexString(info.addr()) : "";
+        String why = faultAddress(info);
         k.kmsg().log("pid %d: killed by %s%s, rip %#x", p.pid(), Signals.name(info.signo()), why, p.killRip());
         EventSink sink = k.eventSink();
         if (sink != null)
@@ -224,11 +224,16 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
      */
     public static String deathMessage(Process p, SigInfo info, long rip) {
         // (not String.format: its first %d loads the default locale's digits, 10-20 ms before jmck ends)
-        String where = info.isFault() ? " at address 0x" + Long.toHexString(info.addr()) : "";
+        String where = faultAddress(info);
         boolean oom = info.signo() == Signals.SIGKILL && p.outOfMemory();
         return "jmck: " + p.comm() + " (pid " + p.pid() + "): killed by " + Signals.name(info.signo()) + " ("
                 + (oom ? "out of memory" : Signals.description(info.signo())) + ")" + where + ", rip 0x"
                 + Long.toHexString(rip);
+    }
+
+    /** " at address 0x..." when the signal reports a fault (SIGSEGV, SIGBUS, ...), else "". */
+    private static String faultAddress(SigInfo info) {
+        return info.isFault() ? " at address 0x" + Long.toHexString(info.addr()) : "";
     }
 
     // ---- job control ----
