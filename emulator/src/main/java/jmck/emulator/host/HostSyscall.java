@@ -1,6 +1,5 @@
 package jmck.emulator.host;
 
-import com.sun.jna.Pointer;
 import jmck.emulator.NativeLibraries;
 
 /**
@@ -70,11 +69,6 @@ public final class HostSyscall {
         if (call(SYS_CLOCK_GETTIME, 3 /* CLOCK_THREAD_CPUTIME_ID */, HostMemory.address(ts), 0) != 0)
             return 0;
         return ts.getLong(0) * 1_000_000_000L + ts.getLong(8);
-    }
-
-    /** The host address of native memory, for pointer arguments. */
-    public static long address(Pointer p) {
-        return Pointer.nativeValue(p);
     }
 
     // Host syscall numbers used outside the generic path.
