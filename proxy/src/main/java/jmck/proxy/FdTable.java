@@ -1,7 +1,6 @@
 package jmck.proxy;
 
 import jmck.emulator.host.HostBuffer;
-import jmck.emulator.host.HostMemory;
 import jmck.emulator.host.HostSyscall;
 
 /**
@@ -87,11 +86,9 @@ final class FdTable {
      * whose default action for it would end the proxy. It is ignored.
      */
     private static void ignoreSigio() {
-        // a direct buffer rather than JNA's memory: jmck run's main thread comes here first, before JNA
-        // has started on the prefetch thread, and would wait for it (1-3 ms)
-        java.nio.ByteBuffer act = HostMemory.allocate(32);
-        act.putLong(0, 1); // SIG_IGN
-        HostSyscall.call(13 /* rt_sigaction */, 29 /* SIGIO */, HostMemory.address(act), 0, 8, 0, 0);
+        HostBuffer act = HostBuffer.allocate(32);
+        act.setLong(0, 1); // SIG_IGN
+        HostSyscall.call(13 /* rt_sigaction */, 29 /* SIGIO */, act.address(), 0, 8, 0, 0);
         java.lang.ref.Reference.reachabilityFence(act);
     }
 
