@@ -122,6 +122,7 @@ final class FdSignals {
         ex.setInt(0, F_OWNER_TID);
         ex.setInt(4, thread);
         long r = HostSyscall.call(SYS_FCNTL, h, F_SETOWN_EX, ex.address());
+        java.lang.ref.Reference.reachabilityFence(ex); // the calls read the buffers by address only
         if (r == 0)
             r = HostSyscall.call(SYS_FCNTL, h, F_SETSIG, FD_SIG);
         if (r < 0)
@@ -155,7 +156,9 @@ final class FdSignals {
         info.setInt(8, SI_QUEUE);
         info.setInt(16, (int) HostSyscall.pid());
         info.setLong(24, token); // si_value
-        if (HostSyscall.call(SYS_RT_TGSIGQUEUEINFO, HostSyscall.pid(), tid, SYNC_SIG, info.address(), 0, 0) < 0)
+        long queued = HostSyscall.call(SYS_RT_TGSIGQUEUEINFO, HostSyscall.pid(), tid, SYNC_SIG, info.address(), 0, 0);
+        java.lang.ref.Reference.reachabilityFence(info);
+        if (queued < 0)
             return;
         long deadline = System.nanoTime() + SETTLE_NANOS;
         synchronized (this) {
@@ -227,6 +230,7 @@ final class FdSignals {
         act.clear(32);
         act.setLong(0, 1); // SIG_IGN
         HostSyscall.call(SYS_RT_SIGACTION, sig, act.address(), 0, 8, 0, 0);
+        java.lang.ref.Reference.reachabilityFence(act);
     }
 
     /** Host fd h raised a signal with si_code and si_band: its guest owner gets the guest's signal. */

@@ -139,6 +139,7 @@ final class FdTable {
         HostBuffer n = HostBuffer.allocate(Math.min(name.length(), 200) + 1L);
         n.setString(0, name.length() > 200 ? name.substring(0, 200) : name);
         long fd = HostSyscall.call(SYS_MEMFD_CREATE, n.address(), MFD_CLOEXEC, 0);
+        java.lang.ref.Reference.reachabilityFence(n); // the calls read the buffers by address only
         if (fd < 0)
             return (int) fd;
         int g = install((int) fd, false, 0);
@@ -166,6 +167,8 @@ final class FdTable {
         HostBuffer path = HostBuffer.allocate(32);
         path.setString(0, "/proc/self/fd/" + hostFd);
         long ro = HostSyscall.call(SYS_OPEN, path.address(), O_RDONLY | O_CLOEXEC, 0);
+        java.lang.ref.Reference.reachabilityFence(data);
+        java.lang.ref.Reference.reachabilityFence(path);
         if (ro >= 0) {
             HostSyscall.call(SYS_DUP3, ro, hostFd, O_CLOEXEC);
             HostSyscall.call(3, ro, 0, 0);

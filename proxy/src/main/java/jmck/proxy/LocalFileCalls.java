@@ -56,6 +56,7 @@ final class LocalFileCalls {
         path.setString(0, "/proc/" + (lwkPid == OWN_PID ? "self" : Long.toString(lwkPid)) + "/fd/" + pipeFd);
         long h = HostCalls.asProxyWhile(() -> HostSyscall.call(SYS_OPENAT, HostSyscall.AT_FDCWD, path.address(),
                 O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0, 0, 0));
+        java.lang.ref.Reference.reachabilityFence(path); // the call reads it by address only
         if (h < 0)
             return h;
         if ((flags & O_NONBLOCK) == 0)

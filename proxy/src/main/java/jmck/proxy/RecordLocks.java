@@ -271,7 +271,9 @@ final class RecordLocks {
     private static long reopen(int h, int mode) {
         HostBuffer path = HostBuffer.allocate(48);
         path.setString(0, "/proc/self/fd/" + h);
-        return HostSyscall.call(SYS_OPENAT, AT_FDCWD, path.address(), mode | O_CLOEXEC, 0, 0, 0);
+        long fd = HostSyscall.call(SYS_OPENAT, AT_FDCWD, path.address(), mode | O_CLOEXEC, 0, 0, 0);
+        java.lang.ref.Reference.reachabilityFence(path); // the call reads it by address only
+        return fd;
     }
 
     /** Keeps the copy of held's ranges as the host applied the request: set [first, last] to type (or free it). */
