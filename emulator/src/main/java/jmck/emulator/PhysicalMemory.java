@@ -9,6 +9,7 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostMemory;
 import jmck.emulator.host.HostSyscall;
 
@@ -194,8 +195,8 @@ public final class PhysicalMemory implements AutoCloseable {
     }
 
     private static int open(Path file, int flags) {
-        ByteBuffer path = HostMemory.cString(file.toString());
-        long fd = HostSyscall.call(HostSyscall.SYS_OPENAT, HostSyscall.AT_FDCWD, HostMemory.address(path), flags, 0600, 0, 0);
+        HostBuffer path = HostBuffer.cString(file.toString());
+        long fd = HostSyscall.call(HostSyscall.SYS_OPENAT, HostSyscall.AT_FDCWD, path.address(), flags, 0600, 0, 0);
         java.lang.ref.Reference.reachabilityFence(path);
         if (fd < 0)
             throw new JmckException("cannot open physical memory file " + file + " (errno " + -fd + ")");
@@ -203,8 +204,8 @@ public final class PhysicalMemory implements AutoCloseable {
     }
 
     private static void unlink(Path file) {
-        ByteBuffer path = HostMemory.cString(file.toString());
-        HostSyscall.call(HostSyscall.SYS_UNLINK, HostMemory.address(path), 0, 0);
+        HostBuffer path = HostBuffer.cString(file.toString());
+        HostSyscall.call(HostSyscall.SYS_UNLINK, path.address(), 0, 0);
         java.lang.ref.Reference.reachabilityFence(path);
     }
 

@@ -1,10 +1,9 @@
 package jmck.ihk;
 
-import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import jmck.emulator.PhysicalMemory;
-import jmck.emulator.host.HostMemory;
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostSyscall;
 import jmck.ihk.ikc.IkcChannel;
 import jmck.lwk.arch.X86;
@@ -50,8 +49,8 @@ final class DirectReads {
     /** Guest fd to the LWK's own descriptor and the generation it holds for, oldest first. Guarded by this. */
     private final Map<Integer, int[]> files = new LinkedHashMap<>();
     /** The iovec array of a read. */
-    private final ByteBuffer iov = HostMemory.allocate((int) (16 * (MAX_BYTES / PAGE + 1)));
-    private final long iovAddress = HostMemory.address(iov);
+    private final HostBuffer iov = HostBuffer.allocate(16 * (MAX_BYTES / PAGE + 1));
+    private final long iovAddress = iov.address();
     private long reads;
     /** The process ended: a descriptor offered by an answer taken meanwhile (on another core) is not taken. */
     private boolean closed;
@@ -97,10 +96,10 @@ final class DirectReads {
                     return DELEGATE;
                 long len = Math.min(end - va, PAGE - (va & (PAGE - 1))), host = memory.hostAddress(pa);
                 if (n > 0 && iov.getLong(16 * (n - 1)) + iov.getLong(16 * (n - 1) + 8) == host)
-                    iov.putLong(16 * (n - 1) + 8, iov.getLong(16 * (n - 1) + 8) + len);
+                    iov.setLong(16 * (n - 1) + 8, iov.getLong(16 * (n - 1) + 8) + len);
                 else {
-                    iov.putLong(16 * n, host);
-                    iov.putLong(16 * n + 8, len);
+                    iov.setLong(16 * n, host);
+                    iov.setLong(16 * n + 8, len);
                     n++;
                 }
                 va += len;

@@ -1,7 +1,6 @@
 package jmck.proxy;
 
-import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostSyscall;
 import jmck.ihk.ikc.IkcChannel;
 
@@ -19,7 +18,7 @@ final class DirectReadOffers {
      */
     private static final long[] LOCAL = {0xEF53, 0x01021994, 0x58465342, 0x9123683EL, 0x794C7630, 0x858458F6L,
             0xF2F52010L, 0x73717368, 0x9660, 0x2FC12FC1};
-    private final Memory buffer = new Memory(144);
+    private final HostBuffer buffer = HostBuffer.allocate(144);
 
     /** Offers guest fd's host file in the answer in slot, if the LWK wants offers and the file qualifies. */
     void offer(IkcChannel channel, int slot, FdTable fds, long guestFd) {
@@ -32,7 +31,7 @@ final class DirectReadOffers {
     }
 
     private boolean readsLikeMemory(int h) {
-        long b = Pointer.nativeValue(buffer);
+        long b = buffer.address();
         if (HostSyscall.call(SYS_FSTAT, h, b, 0) < 0 || (buffer.getInt(24) & S_IFMT) != S_IFREG) // st_mode
             return false;
         if (HostSyscall.call(SYS_FSTATFS, h, b, 0) < 0)

@@ -1,6 +1,6 @@
 package jmck.proxy;
 
-import com.sun.jna.Pointer;
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.abi.Errno;
 
@@ -59,11 +59,11 @@ final class FdCalls {
         long path = hostPath != null ? mem.hostPath(hostPath) : mem.path(a[1]);
         if (path < 0)
             return path;
-        Pointer how = mem.arena.allocate(OPEN_HOW_SIZE);
+        HostBuffer how = mem.arena.allocate(OPEN_HOW_SIZE);
         how.write(0, raw, 0, OPEN_HOW_SIZE);
         long flags = how.getLong(0);
         how.setLong(0, flags | O_CLOEXEC);
-        long r = HostSyscall.call(SYS_OPENAT2, dir, path, Pointer.nativeValue(how), OPEN_HOW_SIZE, 0, 0);
+        long r = HostSyscall.call(SYS_OPENAT2, dir, path, how.address(), OPEN_HOW_SIZE, 0, 0);
         if (r < 0)
             return r;
         if (MachineMemoryFiles.isMemory((int) r)) {
@@ -120,9 +120,9 @@ final class FdCalls {
                 byte[] flock = mem.readGuest(arg, 32);
                 if (flock == null)
                     return -Errno.EFAULT;
-                com.sun.jna.Memory copy = new com.sun.jna.Memory(32);
+                HostBuffer copy = HostBuffer.allocate(32);
                 copy.write(0, flock, 0, 32);
-                long r = RecordLocks.INSTANCE.fcntl(fds.owner(), h, cmd, Pointer.nativeValue(copy));
+                long r = RecordLocks.INSTANCE.fcntl(fds.owner(), h, cmd, copy.address());
                 if (r == 0 && cmd == F_GETLK && !mem.writeGuest(arg, copy.getByteArray(0, 32)))
                     return -Errno.EFAULT;
                 return r;
@@ -338,9 +338,9 @@ final class FdCalls {
         if (other < 0)
             return -Errno.EBADF;
         b.putInt(0, other);
-        Pointer p = mem.arena.allocate(size);
+        HostBuffer p = mem.arena.allocate(size);
         p.write(0, struct, 0, struct.length);
-        return HostSyscall.call(SYS_IOCTL, h, req, Pointer.nativeValue(p));
+        return HostSyscall.call(SYS_IOCTL, h, req, p.address());
     }
 
     /**
@@ -355,10 +355,10 @@ final class FdCalls {
         int len = b.getInt(0);
         long buf = b.getLong(8);
         long hostBuf = buf == 0 || len <= 0 ? 0 : mem.structure(buf, len, true); // a bad buffer: the host's EFAULT
-        Pointer p = mem.arena.allocate(16);
+        HostBuffer p = mem.arena.allocate(16);
         p.setInt(0, len);
         p.setLong(8, hostBuf);
-        long r = HostSyscall.call(SYS_IOCTL, h, SIOCGIFCONF, Pointer.nativeValue(p));
+        long r = HostSyscall.call(SYS_IOCTL, h, SIOCGIFCONF, p.address());
         if (hostBuf != 0)
             r = mem.finishStructure(r);
         if (r < 0)
@@ -369,10 +369,10 @@ final class FdCalls {
 
     /** pipe, pipe2, socketpair: two new host fds become two guest fds written to the guest's int[2]. */
     long pair(long guestFds, int flags, long socketArgs) {
-        Pointer two = mem.arena.allocate(8);
-        long r = socketArgs < 0 ? HostSyscall.call(SYS_PIPE2, Pointer.nativeValue(two), flags | O_CLOEXEC, 0)
+        HostBuffer two = mem.arena.allocate(8);
+        long r = socketArgs < 0 ? HostSyscall.call(SYS_PIPE2, two.address(), flags | O_CLOEXEC, 0)
                 : HostSyscall.call(SYS_SOCKETPAIR, (int) socketArgs, flags | O_CLOEXEC, socketArgs >> 32,
-                        Pointer.nativeValue(two), 0, 0);
+                        two.address(), 0, 0);
         if (r < 0)
             return r;
         int h0 = two.getInt(0), h1 = two.getInt(4);

@@ -1,11 +1,11 @@
 package jmck.proxy;
 
-import com.sun.jna.Memory;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostSyscall;
 import jmck.ihk.ikc.SignalQueue;
 
@@ -118,10 +118,11 @@ final class FdSignals {
         int thread = thread();
         if (thread <= 0)
             return -12; // ENOMEM: no thread to take them
-        Memory ex = new Memory(8);
+        HostBuffer ex = HostBuffer.allocate(8);
         ex.setInt(0, F_OWNER_TID);
         ex.setInt(4, thread);
-        long r = HostSyscall.call(SYS_FCNTL, h, F_SETOWN_EX, HostSyscall.address(ex));
+        long r = HostSyscall.call(SYS_FCNTL, h, F_SETOWN_EX, ex.address());
+        java.lang.ref.Reference.reachabilityFence(ex); // the calls read the buffers by address only
         if (r == 0)
             r = HostSyscall.call(SYS_FCNTL, h, F_SETSIG, FD_SIG);
         if (r < 0)
@@ -149,13 +150,15 @@ final class FdSignals {
         synchronized (this) {
             token = ++settles;
         }
-        Memory info = new Memory(128);
+        HostBuffer info = HostBuffer.allocate(128);
         info.clear(128);
         info.setInt(0, SYNC_SIG);
         info.setInt(8, SI_QUEUE);
         info.setInt(16, (int) HostSyscall.pid());
         info.setLong(24, token); // si_value
-        if (HostSyscall.call(SYS_RT_TGSIGQUEUEINFO, HostSyscall.pid(), tid, SYNC_SIG, HostSyscall.address(info), 0, 0) < 0)
+        long queued = HostSyscall.call(SYS_RT_TGSIGQUEUEINFO, HostSyscall.pid(), tid, SYNC_SIG, info.address(), 0, 0);
+        java.lang.ref.Reference.reachabilityFence(info);
+        if (queued < 0)
             return;
         long deadline = System.nanoTime() + SETTLE_NANOS;
         synchronized (this) {
@@ -199,18 +202,18 @@ final class FdSignals {
      * it) and takes them one at a time, lowest first.
      */
     private void take() {
-        Memory set = new Memory(8);
+        HostBuffer set = HostBuffer.allocate(8);
         set.setLong(0, bit(FD_SIG) | bit(SYNC_SIG) | bit(SIGIO));
-        HostSyscall.call(SYS_RT_SIGPROCMASK, SIG_BLOCK, HostSyscall.address(set), 0, 8, 0, 0);
+        HostSyscall.call(SYS_RT_SIGPROCMASK, SIG_BLOCK, set.address(), 0, 8, 0, 0);
         ignore(FD_SIG); // sent to the process rather than this thread, they would end it
         ignore(SYNC_SIG);
         synchronized (this) {
             tid = (int) HostSyscall.call(SYS_GETTID, 0, 0, 0);
             notifyAll();
         }
-        Memory info = new Memory(128);
+        HostBuffer info = HostBuffer.allocate(128);
         while (true) {
-            long sig = HostSyscall.call(SYS_RT_SIGTIMEDWAIT, HostSyscall.address(set), HostSyscall.address(info), 0, 8, 0, 0);
+            long sig = HostSyscall.call(SYS_RT_SIGTIMEDWAIT, set.address(), info.address(), 0, 8, 0, 0);
             if (sig == FD_SIG)
                 pass(info.getInt(24), info.getInt(8), info.getLong(16));
             else if (sig == SYNC_SIG)
@@ -223,10 +226,11 @@ final class FdSignals {
     }
 
     private static void ignore(int sig) {
-        Memory act = new Memory(32);
+        HostBuffer act = HostBuffer.allocate(32);
         act.clear(32);
         act.setLong(0, 1); // SIG_IGN
-        HostSyscall.call(SYS_RT_SIGACTION, sig, HostSyscall.address(act), 0, 8, 0, 0);
+        HostSyscall.call(SYS_RT_SIGACTION, sig, act.address(), 0, 8, 0, 0);
+        java.lang.ref.Reference.reachabilityFence(act);
     }
 
     /** Host fd h raised a signal with si_code and si_band: its guest owner gets the guest's signal. */

@@ -1,6 +1,6 @@
 package jmck.proxy;
 
-import jmck.emulator.host.HostMemory;
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostSyscall;
 
 /**
@@ -86,11 +86,9 @@ final class FdTable {
      * whose default action for it would end the proxy. It is ignored.
      */
     private static void ignoreSigio() {
-        // a direct buffer rather than JNA's memory: jmck run's main thread comes here first, before JNA
-        // has started on the prefetch thread, and would wait for it (1-3 ms)
-        java.nio.ByteBuffer act = HostMemory.allocate(32);
-        act.putLong(0, 1); // SIG_IGN
-        HostSyscall.call(13 /* rt_sigaction */, 29 /* SIGIO */, HostMemory.address(act), 0, 8, 0, 0);
+        HostBuffer act = HostBuffer.allocate(32);
+        act.setLong(0, 1); // SIG_IGN
+        HostSyscall.call(13 /* rt_sigaction */, 29 /* SIGIO */, act.address(), 0, 8, 0, 0);
         java.lang.ref.Reference.reachabilityFence(act);
     }
 
@@ -138,9 +136,10 @@ final class FdTable {
      */
     synchronized int installGenerated(String name, java.util.function.Supplier<byte[]> contents,
             java.util.function.ToLongFunction<byte[]> writer) {
-        com.sun.jna.Memory n = new com.sun.jna.Memory(Math.min(name.length(), 200) + 1L);
+        HostBuffer n = HostBuffer.allocate(Math.min(name.length(), 200) + 1L);
         n.setString(0, name.length() > 200 ? name.substring(0, 200) : name);
-        long fd = HostSyscall.call(SYS_MEMFD_CREATE, HostSyscall.address(n), MFD_CLOEXEC, 0);
+        long fd = HostSyscall.call(SYS_MEMFD_CREATE, n.address(), MFD_CLOEXEC, 0);
+        java.lang.ref.Reference.reachabilityFence(n); // the calls read the buffers by address only
         if (fd < 0)
             return (int) fd;
         int g = install((int) fd, false, 0);
@@ -154,20 +153,22 @@ final class FdTable {
     }
 
     private static void fill(int hostFd, byte[] contents) {
-        com.sun.jna.Memory data = new com.sun.jna.Memory(Math.max(1, contents.length));
+        HostBuffer data = HostBuffer.allocate(Math.max(1, contents.length));
         data.write(0, contents, 0, contents.length);
         long done = 0;
         while (done < contents.length) {
-            long w = HostSyscall.call(1, hostFd, HostSyscall.address(data) + done, contents.length - done);
+            long w = HostSyscall.call(1, hostFd, data.address() + done, contents.length - done);
             if (w <= 0)
                 break;
             done += w;
         }
         // The guest opened it read-only: hostFd becomes a read-only open of the same file (so that write is
         // EBADF, as on Linux), at offset 0.
-        com.sun.jna.Memory path = new com.sun.jna.Memory(32);
+        HostBuffer path = HostBuffer.allocate(32);
         path.setString(0, "/proc/self/fd/" + hostFd);
-        long ro = HostSyscall.call(SYS_OPEN, HostSyscall.address(path), O_RDONLY | O_CLOEXEC, 0);
+        long ro = HostSyscall.call(SYS_OPEN, path.address(), O_RDONLY | O_CLOEXEC, 0);
+        java.lang.ref.Reference.reachabilityFence(data);
+        java.lang.ref.Reference.reachabilityFence(path);
         if (ro >= 0) {
             HostSyscall.call(SYS_DUP3, ro, hostFd, O_CLOEXEC);
             HostSyscall.call(3, ro, 0, 0);

@@ -1,6 +1,6 @@
 package jmck.proxy;
 
-import com.sun.jna.Memory;
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.syscall.Syscall;
@@ -80,19 +80,19 @@ final class FileSizeLimit {
     private static long[] statFd(int h) {
         if (h < 0)
             return null;
-        Memory st = new Memory(STAT_SIZE);
-        return HostSyscall.call(SYS_FSTAT, h, HostSyscall.address(st), 0) < 0 ? null : fields(st);
+        HostBuffer st = HostBuffer.allocate(STAT_SIZE);
+        return HostSyscall.call(SYS_FSTAT, h, st.address(), 0) < 0 ? null : fields(st);
     }
 
     private static long[] statPath(long hostPath) {
         if (hostPath < 0)
             return null;
-        Memory st = new Memory(STAT_SIZE);
-        return HostSyscall.call(SYS_NEWFSTATAT, AT_FDCWD, hostPath, HostSyscall.address(st), 0, 0, 0) < 0 ? null
+        HostBuffer st = HostBuffer.allocate(STAT_SIZE);
+        return HostSyscall.call(SYS_NEWFSTATAT, AT_FDCWD, hostPath, st.address(), 0, 0, 0) < 0 ? null
                 : fields(st);
     }
 
-    private static long[] fields(Memory st) {
+    private static long[] fields(HostBuffer st) {
         return new long[] {st.getInt(ST_MODE) & 0xffffffffL, st.getLong(ST_SIZE)};
     }
 

@@ -1,8 +1,8 @@
 package jmck.proxy;
 
-import com.sun.jna.Pointer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.syscall.Syscall;
@@ -26,7 +26,7 @@ final class FilesystemCalls {
     }
 
     /** The guest's struct file_handle at va in host memory: its header and up to MAX_HANDLE_SZ bytes of handle. */
-    private Pointer handle(long va, int[] length) {
+    private HostBuffer handle(long va, int[] length) {
         byte[] header = mem.readGuest(va, 4);
         if (header == null)
             return null;
@@ -35,7 +35,7 @@ final class FilesystemCalls {
         byte[] raw = mem.readGuest(va, len);
         if (raw == null)
             return null;
-        Pointer h = mem.arena.allocate(len);
+        HostBuffer h = mem.arena.allocate(len);
         h.write(0, raw, 0, len);
         length[0] = len;
         return h;
@@ -48,15 +48,15 @@ final class FilesystemCalls {
     /** name_to_handle_at(dirfd, path, handle, mount_id, flags): the handle (or, EOVERFLOW, its size) and mount id. */
     long nameToHandle(long[] a) {
         int[] len = {0};
-        Pointer handle = handle(a[2], len);
+        HostBuffer handle = handle(a[2], len);
         if (handle == null)
             return -Errno.EFAULT;
         long path = a[1] == 0 ? 0 : mem.path(a[1]);
         if (path < 0)
             return path;
-        Pointer mountId = mem.arena.allocate(8);
-        long r = HostSyscall.call(Syscall.NAME_TO_HANDLE_AT.nr, dir(a[0]), path, Pointer.nativeValue(handle),
-                a[3] == 0 ? 0 : Pointer.nativeValue(mountId), a[4], 0);
+        HostBuffer mountId = mem.arena.allocate(8);
+        long r = HostSyscall.call(Syscall.NAME_TO_HANDLE_AT.nr, dir(a[0]), path, handle.address(),
+                a[3] == 0 ? 0 : mountId.address(), a[4], 0);
         if (r != 0 && r != -Errno.EOVERFLOW)
             return r;
         // the mount id is written with EOVERFLOW too, so a bad mount_id pointer is EFAULT then (Linux's order)
@@ -68,10 +68,10 @@ final class FilesystemCalls {
     /** open_by_handle_at(mount_fd, handle, flags): a new guest fd, close-on-exec if flags say so. */
     long openByHandle(long[] a) {
         int[] len = {0};
-        Pointer handle = handle(a[1], len);
+        HostBuffer handle = handle(a[1], len);
         if (handle == null)
             return -Errno.EFAULT;
-        long r = HostSyscall.call(Syscall.OPEN_BY_HANDLE_AT.nr, dir(a[0]), Pointer.nativeValue(handle), a[2] | O_CLOEXEC, 0, 0, 0);
+        long r = HostSyscall.call(Syscall.OPEN_BY_HANDLE_AT.nr, dir(a[0]), handle.address(), a[2] | O_CLOEXEC, 0, 0, 0);
         if (r < 0)
             return r;
         if (MachineMemoryFiles.isMemory((int) r)) {
@@ -92,8 +92,8 @@ final class FilesystemCalls {
                 return name < 0 ? name : HostSyscall.call(Syscall.SYSFS.nr, 1, name, 0);
             }
             case 2: {
-                Pointer buf = mem.arena.allocate(256);
-                long r = HostSyscall.call(Syscall.SYSFS.nr, 2, a[1], Pointer.nativeValue(buf));
+                HostBuffer buf = mem.arena.allocate(256);
+                long r = HostSyscall.call(Syscall.SYSFS.nr, 2, a[1], buf.address());
                 if (r < 0)
                     return r;
                 String s = buf.getString(0);

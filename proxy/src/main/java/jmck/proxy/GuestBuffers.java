@@ -1,9 +1,8 @@
 package jmck.proxy;
 
-import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
 import java.util.List;
 import jmck.emulator.PhysicalMemory;
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostMemory;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.abi.Errno;
@@ -69,17 +68,17 @@ final class GuestBuffers {
      * fdPath). Returns its host address or -errno.
      */
     long string(long va, boolean isPath) {
-        Pointer dst = arena.allocate(PATH_MAX);
-        long base = Pointer.nativeValue(dst);
+        HostBuffer dst = arena.allocate(PATH_MAX);
+        long base = dst.address();
         int n = 0;
         while (n < PATH_MAX) {
             long h = guest.hostAddress(va + n, false);
             if (h < 0)
                 return -Errno.EFAULT;
             int chunk = (int) Math.min(PAGE - ((va + n) & (PAGE - 1)), PATH_MAX - n);
-            Pointer src = new Pointer(h);
+            java.nio.ByteBuffer src = HostMemory.buffer(h, chunk);
             for (int i = 0; i < chunk; i++) {
-                byte c = src.getByte(i);
+                byte c = src.get(i);
                 dst.setByte(n, c);
                 if (c == 0)
                     return isPath ? fdPath(dst, n) : base;
@@ -94,7 +93,7 @@ final class GuestBuffers {
         byte[] b = p.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         if (b.length >= PATH_MAX)
             return -Errno.ENAMETOOLONG;
-        Pointer dst = arena.allocate(PATH_MAX);
+        HostBuffer dst = arena.allocate(PATH_MAX);
         dst.write(0, b, 0, b.length);
         dst.setByte(b.length, (byte) 0);
         return fdPath(dst, b.length);
@@ -109,8 +108,8 @@ final class GuestBuffers {
      * (in place, in the arena) to name the host fd, or an fd that does not exist when the guest's N is not
      * open. Otherwise the guest would reach the proxy's own files. Returns the path's host address or -errno.
      */
-    long fdPath(Pointer path, int len) {
-        long base = Pointer.nativeValue(path);
+    long fdPath(HostBuffer path, int len) {
+        long base = path.address();
         if (len < 9 || path.getByte(0) != '/' || path.getByte(1) != 'p' && path.getByte(1) != 'd')
             return base;
         String p = new String(path.getByteArray(0, len), java.nio.charset.StandardCharsets.ISO_8859_1);
@@ -135,8 +134,8 @@ final class GuestBuffers {
 
     /** len bytes of guest memory at va, read page by page (so an object may straddle pages); null on a fault. */
     byte[] readGuest(long va, int len) {
-        Pointer p = arena.allocate(Math.max(len, 1));
-        if (!copy(va, len, Pointer.nativeValue(p), false, false))
+        HostBuffer p = arena.allocate(Math.max(len, 1));
+        if (!copy(va, len, p.address(), false, false))
             return null;
         return p.getByteArray(0, len);
     }
@@ -146,9 +145,9 @@ final class GuestBuffers {
         for (long page = va & -PAGE; page < va + b.length; page += PAGE)
             if (guest.hostAddress(Math.max(page, va), true) < 0)
                 return false;
-        Pointer p = arena.allocate(Math.max(b.length, 1));
+        HostBuffer p = arena.allocate(Math.max(b.length, 1));
         p.write(0, b, 0, b.length);
-        return copy(va, b.length, Pointer.nativeValue(p), true, true);
+        return copy(va, b.length, p.address(), true, true);
     }
 
     // ---- memory the guest may not access: the host meets the fault where Linux would ----
@@ -275,8 +274,7 @@ final class GuestBuffers {
             this.va = va;
             this.len = len;
             this.write = write;
-            Pointer p = arena.allocate(len);
-            long h = Pointer.nativeValue(p);
+            long h = arena.allocate(len).address();
             if (copyIn && !copy(va, len, h, false, write))
                 h = -1;
             this.host = h;
@@ -298,11 +296,11 @@ final class GuestBuffers {
             long n = Math.min(len - done, PAGE - ((va + done) & (PAGE - 1)));
             byte[] tmp = new byte[(int) n];
             if (toGuest) {
-                new Pointer(h + done).read(0, tmp, 0, tmp.length);
-                new Pointer(g).write(0, tmp, 0, tmp.length);
+                HostMemory.read(h + done, tmp, 0, tmp.length);
+                HostMemory.write(g, tmp, 0, tmp.length);
             } else {
-                new Pointer(g).read(0, tmp, 0, tmp.length);
-                new Pointer(h + done).write(0, tmp, 0, tmp.length);
+                HostMemory.read(g, tmp, 0, tmp.length);
+                HostMemory.write(h + done, tmp, 0, tmp.length);
             }
             done += n;
         }
@@ -316,7 +314,7 @@ final class GuestBuffers {
      * runs into memory the guest may not access, the rest of it is {@link #GUARD}, so that the host faults
      * there. Returns the number of host iovecs, or -errno; covered[0] gets the total length.
      */
-    long hostIovecs(long guestIov, long count, boolean toGuest, Pointer out, long[] covered) {
+    long hostIovecs(long guestIov, long count, boolean toGuest, HostBuffer out, long[] covered) {
         if (Long.compareUnsigned(count, IOV_MAX) > 0)
             return -Errno.EINVAL;
         if (count > 0 && !X86.accessOk(guestIov, 16 * count))
@@ -358,7 +356,7 @@ final class GuestBuffers {
      * Appends host iovecs for the contiguous pieces of [va, va+len) at iov[count..]. Stops early at a page
      * the guest may not touch. Returns the new count, and the bytes covered in covered[0].
      */
-    int pieces(long va, long len, boolean write, Pointer iov, int count, long[] covered) {
+    int pieces(long va, long len, boolean write, HostBuffer iov, int count, long[] covered) {
         long done = 0;
         while (done < len && count < IOV_MAX) {
             long h = guest.hostAddress(va + done, write);
@@ -416,18 +414,18 @@ final class GuestBuffers {
 
     /** Native scratch memory for one call: bump allocation, reset before each call. */
     static final class Arena {
-        private Memory block = new Memory(256 * 1024);
-        private final java.util.List<Memory> retired = new java.util.ArrayList<>(); // in use until reset
+        private HostBuffer block = HostBuffer.allocate(256 * 1024);
+        private final java.util.List<HostBuffer> retired = new java.util.ArrayList<>(); // in use until reset
         private long used;
 
-        Pointer allocate(long size) {
+        HostBuffer allocate(long size) {
             long aligned = (size + 15) & ~15L;
             if (used + aligned > block.size()) {
                 retired.add(block);
-                block = new Memory(Math.max(block.size() * 2, aligned));
+                block = HostBuffer.allocate(Math.max(block.size() * 2, aligned));
                 used = 0;
             }
-            Pointer p = block.share(used, aligned);
+            HostBuffer p = block.share(used, aligned);
             used += aligned;
             return p;
         }

@@ -1,8 +1,8 @@
 package jmck.proxy;
 
-import com.sun.jna.Pointer;
 import java.util.EnumMap;
 import java.util.Map;
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.arch.X86;
@@ -403,7 +403,7 @@ final class HostCalls {
      * returns what Linux would (a regular file the bytes moved, a pipe EFAULT, /dev/null everything).
      */
     private long move(int vecCall, int h, long[] ranges, boolean toGuest, long offset, boolean positional) {
-        Pointer iov = mem.arena.allocate(16L * IOV_MAX);
+        HostBuffer iov = mem.arena.allocate(16L * IOV_MAX);
         long[] covered = new long[1];
         long done = 0, into = 0; // the next guest byte is at ranges[2 * i] + into
         int i = 0;
@@ -432,7 +432,7 @@ final class HostCalls {
                 into = 0;
             }
             mem.zeroCopyBytes += batch;
-            long r = HostSyscall.call(vecCall, h, Pointer.nativeValue(iov), n, positional ? offset + done : offset, 0, vectorFlags);
+            long r = HostSyscall.call(vecCall, h, iov.address(), n, positional ? offset + done : offset, 0, vectorFlags);
             if (r < 0)
                 return done > 0 ? done : r;
             done += r;
@@ -443,8 +443,8 @@ final class HostCalls {
 
     /** Whether a read from host fd h fills the buffer as far as the data goes: a regular file or block device. */
     private boolean fillsReads(int h) {
-        Pointer st = mem.arena.allocate(144);
-        if (HostSyscall.call(SYS_FSTAT, h, Pointer.nativeValue(st), 0) < 0)
+        HostBuffer st = mem.arena.allocate(144);
+        if (HostSyscall.call(SYS_FSTAT, h, st.address(), 0) < 0)
             return false;
         int type = st.getInt(24) & 0170000; // st_mode
         return type == 0100000 || type == 0060000;

@@ -1,12 +1,12 @@
 package jmck.proxy;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostMemory;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.proc.Credentials;
@@ -15,7 +15,7 @@ import jmck.lwk.proc.Rlimits;
 /**
  * What a guest process inherits from the proxy's host process, as McKernel's mcexec passes it on:
  * credentials, resource limits, the umask and the environment (in its original order). Read as the program
- * loads, through HostMemory rather than JNA, so that jmck run does not wait there for JNA's start-up.
+ * loads, through HostBuffer and HostMemory (JNI) rather than JNA, whose start-up no run pays.
  */
 public final class HostFacts {
     private static final int SYS_GETUID = 102, SYS_GETGID = 104, SYS_GETEUID = 107, SYS_GETEGID = 108,
@@ -26,8 +26,8 @@ public final class HostFacts {
     public static Credentials credentials() {
         long uid = HostSyscall.call(SYS_GETUID, 0, 0, 0), gid = HostSyscall.call(SYS_GETGID, 0, 0, 0);
         long euid = HostSyscall.call(SYS_GETEUID, 0, 0, 0), egid = HostSyscall.call(SYS_GETEGID, 0, 0, 0);
-        ByteBuffer list = HostMemory.allocate(4 * 65536);
-        long n = HostSyscall.call(SYS_GETGROUPS, 65536, HostMemory.address(list), 0);
+        HostBuffer list = HostBuffer.allocate(4 * 65536);
+        long n = HostSyscall.call(SYS_GETGROUPS, 65536, list.address(), 0);
         long[] groups = new long[(int) Math.max(0, n)];
         for (int i = 0; i < groups.length; i++)
             groups[i] = list.getInt(4 * i) & 0xffffffffL;
@@ -79,13 +79,13 @@ public final class HostFacts {
         } catch (IOException | NumberFormatException e) {
             max = 1 << 20;
         }
-        ByteBuffer m = HostMemory.allocate(16);
-        long at = HostMemory.address(m);
-        m.putLong(0, max);
-        m.putLong(8, max);
+        HostBuffer m = HostBuffer.allocate(16);
+        long at = m.address();
+        m.setLong(0, max);
+        m.setLong(8, max);
         if (HostSyscall.call(SYS_PRLIMIT64, 0, RLIMIT_NOFILE, at, 0, 0, 0) != 0
                 && HostSyscall.call(SYS_PRLIMIT64, 0, RLIMIT_NOFILE, 0, at, 0, 0) == 0) {
-            m.putLong(0, m.getLong(8)); // not allowed to raise the hard limit: the soft one up to it
+            m.setLong(0, m.getLong(8)); // not allowed to raise the hard limit: the soft one up to it
             HostSyscall.call(SYS_PRLIMIT64, 0, RLIMIT_NOFILE, at, 0, 0, 0);
         }
         java.lang.ref.Reference.reachabilityFence(m); // the calls read it by address only
@@ -93,9 +93,9 @@ public final class HostFacts {
 
     private static Rlimits read() {
         long[] soft = new long[Rlimits.RLIM_NLIMITS], hard = new long[Rlimits.RLIM_NLIMITS];
-        ByteBuffer m = HostMemory.allocate(16);
+        HostBuffer m = HostBuffer.allocate(16);
         for (int r = 0; r < Rlimits.RLIM_NLIMITS; r++) {
-            if (HostSyscall.call(SYS_PRLIMIT64, 0, r, 0, HostMemory.address(m), 0, 0) == 0) {
+            if (HostSyscall.call(SYS_PRLIMIT64, 0, r, 0, m.address(), 0, 0) == 0) {
                 soft[r] = m.getLong(0);
                 hard[r] = m.getLong(8);
             } else {

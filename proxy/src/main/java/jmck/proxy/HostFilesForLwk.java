@@ -1,6 +1,6 @@
 package jmck.proxy;
 
-import com.sun.jna.Pointer;
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.syscall.SyscallForwarder;
@@ -43,8 +43,8 @@ final class HostFilesForLwk {
         int mode = (int) fl & O_ACCMODE;
         if (mode == O_WRONLY || (write && mode == O_RDONLY))
             return -Errno.EACCES;
-        Pointer st = mem.arena.allocate(144);
-        long r = HostSyscall.call(SYS_FSTAT, h, Pointer.nativeValue(st), 0);
+        HostBuffer st = mem.arena.allocate(144);
+        long r = HostSyscall.call(SYS_FSTAT, h, st.address(), 0);
         if (r < 0)
             return r;
         int type = st.getInt(24) & S_IFMT; // st_mode
@@ -83,18 +83,18 @@ final class HostFilesForLwk {
         long p = mem.path(pathVa);
         if (p < 0)
             return p;
-        boolean empty = new Pointer(p).getByte(0) == 0;
+        boolean empty = HostBuffer.over(p, 1).getByte(0) == 0;
         long dir = AT_FDCWD;
-        if (dirfd != AT_FDCWD && (empty || new Pointer(p).getByte(0) != '/')) {
+        if (dirfd != AT_FDCWD && (empty || HostBuffer.over(p, 1).getByte(0) != '/')) {
             dir = fds.host(dirfd);
             if (dir < 0)
                 return -Errno.EBADF;
         }
         long fd;
         if (empty && (flags & AT_EMPTY_PATH) != 0) {
-            Pointer self = mem.arena.allocate(64);
+            HostBuffer self = mem.arena.allocate(64);
             self.setString(0, "/proc/self/fd/" + dir);
-            fd = HostSyscall.call(SYS_OPENAT, AT_FDCWD, Pointer.nativeValue(self), O_RDONLY | O_CLOEXEC, 0, 0, 0);
+            fd = HostSyscall.call(SYS_OPENAT, AT_FDCWD, self.address(), O_RDONLY | O_CLOEXEC, 0, 0, 0);
         } else {
             int nofollow = (flags & AT_SYMLINK_NOFOLLOW) != 0 ? O_NOFOLLOW : 0;
             fd = HostSyscall.call(SYS_OPENAT, dir, p, O_RDONLY | O_CLOEXEC | nofollow, 0, 0, 0);
@@ -105,17 +105,17 @@ final class HostFilesForLwk {
             long x = empty ? fd : HostSyscall.call(SYS_FACCESSAT2, dir, p, X_OK, 0, 0, 0);
             return x < 0 ? x : fd; // a file that can be executed but not read: the open's error
         }
-        Pointer st = mem.arena.allocate(144);
-        long r = HostSyscall.call(SYS_FSTAT, fd, Pointer.nativeValue(st), 0);
+        HostBuffer st = mem.arena.allocate(144);
+        long r = HostSyscall.call(SYS_FSTAT, fd, st.address(), 0);
         int type = st.getInt(24) & S_IFMT;
         if (r >= 0 && type != S_IFREG)
             r = -Errno.EACCES;
         if (r >= 0) {
-            Pointer none = mem.arena.allocate(1);
+            HostBuffer none = mem.arena.allocate(1);
             none.setByte(0, (byte) 0);
             long opened = fd, lookup = dir, path = p;
             int nofollow = (flags & AT_SYMLINK_NOFOLLOW);
-            r = empty ? asGuest.applyAsLong(() -> HostSyscall.call(SYS_FACCESSAT2, opened, Pointer.nativeValue(none), X_OK,
+            r = empty ? asGuest.applyAsLong(() -> HostSyscall.call(SYS_FACCESSAT2, opened, none.address(), X_OK,
                     AT_EMPTY_PATH | AT_EACCESS, 0, 0))
                     : asGuest.applyAsLong(() -> HostSyscall.call(SYS_FACCESSAT2, lookup, path, X_OK, AT_EACCESS | nofollow, 0, 0));
         }

@@ -1,9 +1,9 @@
 package jmck.proxy;
 
-import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.syscall.Syscall;
@@ -132,8 +132,8 @@ final class KeyCalls {
             payload.writeBytes(piece);
         }
         byte[] b = payload.toByteArray();
-        Pointer p = mem.arena.allocate(Math.max(b.length, 1));
+        HostBuffer p = mem.arena.allocate(Math.max(b.length, 1));
         p.write(0, b, 0, b.length);
-        return HostSyscall.call(Syscall.KEYCTL.nr, INSTANTIATE, a[1], Pointer.nativeValue(p), b.length, a[4], 0);
+        return HostSyscall.call(Syscall.KEYCTL.nr, INSTANTIATE, a[1], p.address(), b.length, a[4], 0);
     }
 }

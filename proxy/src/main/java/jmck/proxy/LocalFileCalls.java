@@ -1,8 +1,8 @@
 package jmck.proxy;
 
-import com.sun.jna.Memory;
 import java.util.EnumSet;
 import java.util.Set;
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.file.LocalFiles;
@@ -52,10 +52,11 @@ final class LocalFileCalls {
      * or -errno.
      */
     static long open(FdTable fds, long lwkPid, long pipeFd, long flags, long id) {
-        Memory path = new Memory(64);
+        HostBuffer path = HostBuffer.allocate(64);
         path.setString(0, "/proc/" + (lwkPid == OWN_PID ? "self" : Long.toString(lwkPid)) + "/fd/" + pipeFd);
-        long h = HostCalls.asProxyWhile(() -> HostSyscall.call(SYS_OPENAT, HostSyscall.AT_FDCWD, HostSyscall.address(path),
+        long h = HostCalls.asProxyWhile(() -> HostSyscall.call(SYS_OPENAT, HostSyscall.AT_FDCWD, path.address(),
                 O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0, 0, 0));
+        java.lang.ref.Reference.reachabilityFence(path); // the call reads it by address only
         if (h < 0)
             return h;
         if ((flags & O_NONBLOCK) == 0)

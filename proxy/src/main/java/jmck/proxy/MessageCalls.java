@@ -1,8 +1,8 @@
 package jmck.proxy;
 
-import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.abi.Errno;
 
@@ -45,35 +45,35 @@ final class MessageCalls {
         long nameVa = m.getLong(0), iovVa = m.getLong(16), iovLen = m.getLong(24), controlVa = m.getLong(32),
                 controlLen = m.getLong(40);
         int nameLen = m.getInt(8);
-        Pointer hdr = mem.arena.allocate(MSGHDR);
+        HostBuffer hdr = mem.arena.allocate(MSGHDR);
         hdr.clear(MSGHDR);
         // the address: copied in for send, a buffer for receive
         if (nameVa != 0 && nameLen != 0) {
             if (nameLen < 0)
                 return -Errno.EINVAL;
             int len = Math.min(nameLen, SOCKADDR_MAX);
-            Pointer name = mem.arena.allocate(SOCKADDR_MAX);
+            HostBuffer name = mem.arena.allocate(SOCKADDR_MAX);
             if (!receive) {
                 byte[] n = mem.readGuest(nameVa, len);
                 if (n == null)
                     return -Errno.EFAULT;
                 name.write(0, n, 0, n.length);
             }
-            hdr.setLong(0, Pointer.nativeValue(name));
+            hdr.setLong(0, name.address());
             hdr.setInt(8, receive ? SOCKADDR_MAX : nameLen);
         }
         if (Long.compareUnsigned(iovLen, GuestBuffers.IOV_MAX) > 0)
             return -Errno.EMSGSIZE; // a message's iovec count (readv's is EINVAL), as copy_msghdr_from_user
-        Pointer iov = mem.arena.allocate(16L * GuestBuffers.IOV_MAX);
+        HostBuffer iov = mem.arena.allocate(16L * GuestBuffers.IOV_MAX);
         long[] covered = new long[1];
         long n = mem.hostIovecs(iovVa, iovLen, receive, iov, covered);
         if (n < 0)
             return n;
-        hdr.setLong(16, Pointer.nativeValue(iov));
+        hdr.setLong(16, iov.address());
         hdr.setLong(24, n);
         if (controlVa != 0 && controlLen > 0) {
             long len = Math.min(controlLen, CONTROL_MAX);
-            Pointer control = mem.arena.allocate(len);
+            HostBuffer control = mem.arena.allocate(len);
             control.clear(len);
             if (!receive) {
                 byte[] c = mem.readGuest(controlVa, (int) len);
@@ -84,10 +84,10 @@ final class MessageCalls {
                 if (bad < 0)
                     return bad;
             }
-            hdr.setLong(32, Pointer.nativeValue(control));
+            hdr.setLong(32, control.address());
             hdr.setLong(40, len);
         }
-        long r = HostSyscall.call(receive ? SYS_RECVMSG : SYS_SENDMSG, h, Pointer.nativeValue(hdr),
+        long r = HostSyscall.call(receive ? SYS_RECVMSG : SYS_SENDMSG, h, hdr.address(),
                 flags | (receive ? MSG_CMSG_CLOEXEC : 0), 0, 0, 0);
         if (r < 0 || !receive)
             return r;
@@ -96,13 +96,13 @@ final class MessageCalls {
         int msgFlags = hdr.getInt(48) & ~MSG_CMSG_CLOEXEC | (int) (flags & MSG_CMSG_CLOEXEC);
         if (nameVa != 0 && nameLen > 0) {
             int got = hdr.getInt(8);
-            if (!mem.writeGuest(nameVa, new Pointer(hdr.getLong(0)).getByteArray(0, Math.min(got, nameLen))))
+            if (!mem.writeGuest(nameVa, HostBuffer.over(hdr.getLong(0), SOCKADDR_MAX).getByteArray(0, Math.min(got, nameLen))))
                 return -Errno.EFAULT;
         }
         long controlGot = 0;
         if (controlVa != 0 && controlLen > 0) {
-            Pointer control = new Pointer(hdr.getLong(32));
             controlGot = hdr.getLong(40);
+            HostBuffer control = HostBuffer.over(hdr.getLong(32), controlGot);
             if (translateRights(control, controlGot, true, (flags & MSG_CMSG_CLOEXEC) != 0) > 0)
                 msgFlags |= MSG_CTRUNC; // the guest's table was full: the fds that did not fit are gone
             if (!mem.writeGuest(controlVa, control.getByteArray(0, (int) controlGot)))
@@ -122,7 +122,7 @@ final class MessageCalls {
      * for one that is not open), host to new guest fds after a receive (returning how many did not fit,
      * which are closed and left as -1).
      */
-    private long translateRights(Pointer control, long len, boolean received, boolean cloexec) {
+    private long translateRights(HostBuffer control, long len, boolean received, boolean cloexec) {
         long dropped = 0;
         for (long at = 0; at + 16 <= len; ) {
             long cmsgLen = control.getLong(at);
@@ -183,12 +183,12 @@ final class MessageCalls {
         int h = fds.host(fd);
         if (h < 0)
             return -Errno.EBADF;
-        Pointer iov = mem.arena.allocate(16L * GuestBuffers.IOV_MAX);
+        HostBuffer iov = mem.arena.allocate(16L * GuestBuffers.IOV_MAX);
         long[] covered = new long[1];
         // a pipe's read end fills the guest's buffers: ask for write access (faulting pages in) either way
         long n = mem.hostIovecs(iovVa, count, true, iov, covered);
         if (n < 0)
             return n;
-        return HostSyscall.call(SYS_VMSPLICE, h, Pointer.nativeValue(iov), n, flags, 0, 0);
+        return HostSyscall.call(SYS_VMSPLICE, h, iov.address(), n, flags, 0, 0);
     }
 }

@@ -1,8 +1,8 @@
 package jmck.proxy;
 
-import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.abi.Errno;
 
@@ -76,7 +76,7 @@ final class PollCalls {
         if (in == null)
             return -Errno.EFAULT;
         ByteBuffer g = ByteBuffer.wrap(in).order(ByteOrder.LITTLE_ENDIAN);
-        Pointer p = mem.arena.allocate(Math.max(8, 8 * nfds));
+        HostBuffer p = mem.arena.allocate(Math.max(8, 8 * nfds));
         int invalid = 0;
         for (int i = 0; i < nfds; i++) {
             int fd = g.getInt(8 * i);
@@ -100,16 +100,16 @@ final class PollCalls {
     }
 
     /** The host ppoll over host pollfds, then the time left written to the guest's timespec (if any). */
-    private long hostPoll(Pointer pollfds, long n, long timeout, long timespecVa) {
+    private long hostPoll(HostBuffer pollfds, long n, long timeout, long timespecVa) {
         long ts = 0;
         if (timeout >= 0) {
-            Pointer t = mem.arena.allocate(16);
+            HostBuffer t = mem.arena.allocate(16);
             t.setLong(0, timeout / NANOS);
             t.setLong(8, timeout % NANOS);
-            ts = Pointer.nativeValue(t);
+            ts = t.address();
         }
         long start = System.nanoTime();
-        long r = HostSyscall.call(SYS_PPOLL, Pointer.nativeValue(pollfds), n, ts, 0, 8, 0);
+        long r = HostSyscall.call(SYS_PPOLL, pollfds.address(), n, ts, 0, 8, 0);
         if (timespecVa != 0 && timeout >= 0 && r >= 0)
             putTimespec(timespecVa, Math.max(0, timeout - (System.nanoTime() - start)), false);
         return r;
@@ -205,7 +205,7 @@ final class PollCalls {
             wanted[fd] = events;
             n++;
         }
-        Pointer p = mem.arena.allocate(Math.max(8, 8L * n));
+        HostBuffer p = mem.arena.allocate(Math.max(8, 8L * n));
         int i = 0;
         for (int fd = 0; fd < nfds; fd++)
             if (wanted[fd] != 0) {

@@ -1,12 +1,11 @@
 package jmck.proxy;
 
-import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntPredicate;
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.abi.Errno;
 
@@ -84,7 +83,7 @@ final class RecordLocks {
      * -errno. Not regular files (where Linux's rules are the same) keep the host's POSIX locks.
      */
     long fcntl(int owner, int h, int cmd, long lock) {
-        Pointer fl = new Pointer(lock);
+        HostBuffer fl = HostBuffer.over(lock, 32);
         short type = fl.getShort(0), whence = fl.getShort(2);
         long start = fl.getLong(8), len = fl.getLong(16);
         FileId file = regularFile(h);
@@ -110,7 +109,7 @@ final class RecordLocks {
         }
         if (first < 0 || last < first && len != 0)
             return -Errno.EINVAL;
-        Memory req = new Memory(32);
+        HostBuffer req = HostBuffer.allocate(32);
         req.clear(32);
         req.setShort(0, type);
         req.setShort(2, (short) 0);
@@ -122,7 +121,7 @@ final class RecordLocks {
             Held held = held(owner, file, h, cmd == F_GETLK);
             if (cmd == F_GETLK) {
                 long r = HostSyscall.call(SYS_FCNTL, held == null ? h : held.hostFd, held == null ? F_GETLK : F_OFD_GETLK,
-                        Pointer.nativeValue(req));
+                        req.address());
                 if (r < 0)
                     return r;
                 if (req.getShort(0) == F_UNLCK) { // no conflict: Linux changes only l_type
@@ -139,7 +138,7 @@ final class RecordLocks {
             }
             if (held == null)
                 return -ENOLCK;
-            long r = HostSyscall.call(SYS_FCNTL, held.hostFd, F_OFD_SETLK, Pointer.nativeValue(req));
+            long r = HostSyscall.call(SYS_FCNTL, held.hostFd, F_OFD_SETLK, req.address());
             if (r == 0) {
                 record(held, first, last, type);
                 deadlocked = recheckWaiters();
@@ -155,7 +154,7 @@ final class RecordLocks {
         }
         long r = 0;
         if (waiter != null) {
-            r = HostSyscall.call(SYS_FCNTL, heldFd(owner, file), F_OFD_SETLKW, Pointer.nativeValue(req));
+            r = HostSyscall.call(SYS_FCNTL, heldFd(owner, file), F_OFD_SETLKW, req.address());
             synchronized (this) {
                 waiters.remove(owner);
                 Held held = byOwner.getOrDefault(owner, Map.of()).get(file);
@@ -270,9 +269,11 @@ final class RecordLocks {
     }
 
     private static long reopen(int h, int mode) {
-        Memory path = new Memory(48);
+        HostBuffer path = HostBuffer.allocate(48);
         path.setString(0, "/proc/self/fd/" + h);
-        return HostSyscall.call(SYS_OPENAT, AT_FDCWD, Pointer.nativeValue(path), mode | O_CLOEXEC, 0, 0, 0);
+        long fd = HostSyscall.call(SYS_OPENAT, AT_FDCWD, path.address(), mode | O_CLOEXEC, 0, 0, 0);
+        java.lang.ref.Reference.reachabilityFence(path); // the call reads it by address only
+        return fd;
     }
 
     /** Keeps the copy of held's ranges as the host applied the request: set [first, last] to type (or free it). */
@@ -333,14 +334,14 @@ final class RecordLocks {
 
     /** The file behind host fd h if it is a regular file, else null. */
     private static FileId regularFile(int h) {
-        Memory st = new Memory(144);
-        if (HostSyscall.call(SYS_FSTAT, h, Pointer.nativeValue(st), 0) < 0)
+        HostBuffer st = HostBuffer.allocate(144);
+        if (HostSyscall.call(SYS_FSTAT, h, st.address(), 0) < 0)
             return null;
         return (st.getInt(24) & S_IFMT) == S_IFREG ? new FileId(st.getLong(0), st.getLong(8)) : null;
     }
 
     private static long size(int h) {
-        Memory st = new Memory(144);
-        return HostSyscall.call(SYS_FSTAT, h, Pointer.nativeValue(st), 0) < 0 ? -1 : st.getLong(48);
+        HostBuffer st = HostBuffer.allocate(144);
+        return HostSyscall.call(SYS_FSTAT, h, st.address(), 0) < 0 ? -1 : st.getLong(48);
     }
 }

@@ -1,10 +1,9 @@
 package jmck.proxy;
 
-import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.syscall.Syscall;
@@ -123,15 +122,15 @@ final class RunningPrograms {
 
     /** The file of host fd h, or null. */
     private static FileId fileOf(int h) {
-        Memory st = new Memory(144);
-        long r = HostSyscall.call(SYS_FSTAT, h, Pointer.nativeValue(st), 0);
+        HostBuffer st = HostBuffer.allocate(144);
+        long r = HostSyscall.call(SYS_FSTAT, h, st.address(), 0);
         return r < 0 ? null : new FileId(st.getLong(0), st.getLong(8));
     }
 
     /** The file at host path (an address) relative to host directory fd dir, or null if there is none. */
     private static FileId fileAt(long dir, long path) {
-        Memory st = new Memory(144);
-        long r = HostSyscall.call(SYS_NEWFSTATAT, dir, path, Pointer.nativeValue(st), 0, 0, 0);
+        HostBuffer st = HostBuffer.allocate(144);
+        long r = HostSyscall.call(SYS_NEWFSTATAT, dir, path, st.address(), 0, 0, 0);
         return r < 0 ? null : new FileId(st.getLong(0), st.getLong(8));
     }
 }

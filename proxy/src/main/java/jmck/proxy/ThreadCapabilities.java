@@ -1,7 +1,6 @@
 package jmck.proxy;
 
-import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostSyscall;
 
 /**
@@ -23,14 +22,14 @@ final class ThreadCapabilities {
         OWN_INHERITABLE = own[2];
     }
 
-    private final Memory header = new Memory(8), data = new Memory(24); // two struct __user_cap_data_struct
+    private final HostBuffer header = HostBuffer.allocate(8), data = HostBuffer.allocate(24); // two struct __user_cap_data_struct
 
     /** This thread's effective, permitted and inheritable sets. */
     private long[] get() {
         header.setInt(0, LINUX_CAPABILITY_VERSION_3);
         header.setInt(4, 0);
         data.clear();
-        HostSyscall.call(SYS_CAPGET, Pointer.nativeValue(header), Pointer.nativeValue(data), 0);
+        HostSyscall.call(SYS_CAPGET, header.address(), data.address(), 0);
         long[] sets = new long[3];
         for (int s = 0; s < 3; s++)
             sets[s] = (data.getInt(4 * s) & 0xffffffffL) | (data.getInt(12 + 4 * s) & 0xffffffffL) << 32;
@@ -46,6 +45,6 @@ final class ThreadCapabilities {
             data.setInt(4 * s, (int) sets[s]);
             data.setInt(12 + 4 * s, (int) (sets[s] >>> 32));
         }
-        HostSyscall.call(SYS_CAPSET, Pointer.nativeValue(header), Pointer.nativeValue(data), 0);
+        HostSyscall.call(SYS_CAPSET, header.address(), data.address(), 0);
     }
 }

@@ -1,5 +1,6 @@
 package jmck.proxy;
 
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostSyscall;
 
 /**
@@ -16,7 +17,7 @@ final class WorkingDirectory {
     private static final int SYS_OPEN = 2, SYS_CLOSE = 3, SYS_FCNTL = 72, SYS_FCHDIR = 81, SYS_CHROOT = 161,
             SYS_UNSHARE = 272, CLONE_FS = 0x200, O_PATH = 010000000, O_DIRECTORY = 0200000, O_CLOEXEC = 02000000,
             F_DUPFD_CLOEXEC = 1030;
-    private static final com.sun.jna.Memory DOT = string("."), SLASH = string("/");
+    private static final HostBuffer DOT = HostBuffer.cString("."), SLASH = HostBuffer.cString("/");
 
     private int cwd, root; // O_PATH fds; root -1 until the process chroots
     private volatile long generation = 1;
@@ -50,7 +51,7 @@ final class WorkingDirectory {
             return seen;
         synchronized (this) {
             if (root >= 0 && HostSyscall.call(SYS_FCHDIR, root, 0, 0) == 0)
-                HostSyscall.call(SYS_CHROOT, com.sun.jna.Pointer.nativeValue(DOT), 0, 0);
+                HostSyscall.call(SYS_CHROOT, DOT.address(), 0, 0);
             if (cwd >= 0)
                 HostSyscall.call(SYS_FCHDIR, cwd, 0, 0);
             return generation;
@@ -77,8 +78,8 @@ final class WorkingDirectory {
         cwd = root = -1;
     }
 
-    private static int open(com.sun.jna.Memory path) {
-        return (int) HostSyscall.call(SYS_OPEN, com.sun.jna.Pointer.nativeValue(path), O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+    private static int open(HostBuffer path) {
+        return (int) HostSyscall.call(SYS_OPEN, path.address(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
     }
 
     private static int dup(int fd) {
@@ -88,11 +89,5 @@ final class WorkingDirectory {
     private static void close(int fd) {
         if (fd >= 0)
             HostSyscall.call(SYS_CLOSE, fd, 0, 0);
-    }
-
-    private static com.sun.jna.Memory string(String s) {
-        com.sun.jna.Memory m = new com.sun.jna.Memory(s.length() + 1);
-        m.setString(0, s, "US-ASCII");
-        return m;
     }
 }

@@ -2,7 +2,6 @@ package jmck.emulator.host;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import jmck.emulator.NativeLibraries;
 
 /**
@@ -37,20 +36,4 @@ public final class HostMemory {
 
     /** The host address of a direct buffer's memory. */
     public static native long address(java.nio.Buffer direct);
-
-    /** size bytes of zeroed native memory in native byte order, for a system call's arguments or results. */
-    public static ByteBuffer allocate(int size) {
-        return ByteBuffer.allocateDirect(size).order(ByteOrder.nativeOrder());
-    }
-
-    /**
-     * A NUL-terminated UTF-8 copy of s in a direct buffer, for a path argument: pass {@link #address} of it,
-     * and keep the buffer reachable until the call returns.
-     */
-    public static ByteBuffer cString(String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer m = ByteBuffer.allocateDirect(b.length + 1);
-        m.put(b).put((byte) 0).flip();
-        return m;
-    }
 }

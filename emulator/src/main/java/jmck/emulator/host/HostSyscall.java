@@ -1,6 +1,5 @@
 package jmck.emulator.host;
 
-import com.sun.jna.Pointer;
 import jmck.emulator.NativeLibraries;
 
 /**
@@ -66,15 +65,10 @@ public final class HostSyscall {
      * JDK's management beans, whose first use loads some 50 classes.
      */
     public static long threadCpuNanos() {
-        java.nio.ByteBuffer ts = HostMemory.allocate(16);
-        if (call(SYS_CLOCK_GETTIME, 3 /* CLOCK_THREAD_CPUTIME_ID */, HostMemory.address(ts), 0) != 0)
+        HostBuffer ts = HostBuffer.allocate(16);
+        if (call(SYS_CLOCK_GETTIME, 3 /* CLOCK_THREAD_CPUTIME_ID */, ts.address(), 0) != 0)
             return 0;
         return ts.getLong(0) * 1_000_000_000L + ts.getLong(8);
-    }
-
-    /** The host address of native memory, for pointer arguments. */
-    public static long address(Pointer p) {
-        return Pointer.nativeValue(p);
     }
 
     // Host syscall numbers used outside the generic path.

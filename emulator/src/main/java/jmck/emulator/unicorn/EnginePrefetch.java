@@ -9,8 +9,9 @@ import jmck.emulator.NativeLibraries;
 /**
  * The native half of start-up, done on a background thread while the JVM does the Java half: libunicorn and
  * jmck's hook library (bound through JNI), the page-fault self-test, Unicorn engines opened (and their
- * translation buffers flushed) ahead of the cores that will take them, then JNA's start-up, which the engines
- * do not need but the proxy and the IKC channels do.
+ * translation buffers flushed) ahead of the cores that will take them. (JNA is not started: nothing on the
+ * path of a run uses it since the proxy's buffers moved to HostBuffer; stepping, tracing and Capstone start
+ * it when asked for.)
  * On two host CPUs this overlaps with parsing the command line, reading the ELF file, mapping physical
  * memory and writing the kernel's page tables, which `jmck run` otherwise does one after the other.
  *
@@ -49,20 +50,6 @@ public final class EnginePrefetch {
             } catch (RuntimeException e) {
                 READY.add(e);
             }
-        startJna();
-    }
-
-    /**
-     * JNA's start-up (its class initialisation: its native dispatcher, java.util.logging, tens of milliseconds),
-     * which the engines no longer need but the proxy and the IKC channels do, as the program loads: done
-     * here, after the engines, rather than on the main thread when it gets there.
-     */
-    private static void startJna() {
-        try {
-            Class.forName("com.sun.jna.Native", true, EnginePrefetch.class.getClassLoader());
-        } catch (ClassNotFoundException | LinkageError e) {
-            // whoever needs JNA next meets the same error, where it can say what it was doing
-        }
     }
 
     /** An engine: one opened ahead if one is ready or on its way (waiting for it then), else a new one. */

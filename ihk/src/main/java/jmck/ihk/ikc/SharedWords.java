@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import jmck.emulator.JmckException;
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostMemory;
 import jmck.emulator.host.HostSyscall;
 
@@ -26,9 +27,9 @@ final class SharedWords {
     private final Path file;
     private final MappedByteBuffer buffer;
     private final long address;
-    /** A futex wait's timespec (HostMemory, not JNA: a channel is made as the program loads, before JNA is up). */
-    private final ByteBuffer timeout = HostMemory.allocate(16);
-    private final long timeoutAddress = HostMemory.address(timeout);
+    /** A futex wait's timespec (HostMemory, not JNA, whose start-up no run pays). */
+    private final HostBuffer timeout = HostBuffer.allocate(16);
+    private final long timeoutAddress = timeout.address();
 
     private SharedWords(Path file, MappedByteBuffer buffer) {
         this.file = file;
@@ -112,8 +113,8 @@ final class SharedWords {
 
     /** Sleeps while the word at off still holds expected, at most nanos (or until woken). */
     void futexWait(int off, int expected, long nanos) {
-        timeout.putLong(0, nanos / 1_000_000_000L);
-        timeout.putLong(8, nanos % 1_000_000_000L);
+        timeout.setLong(0, nanos / 1_000_000_000L);
+        timeout.setLong(8, nanos % 1_000_000_000L);
         HostSyscall.call(SYS_FUTEX, address + off, FUTEX_WAIT, expected, timeoutAddress, 0, 0);
     }
 

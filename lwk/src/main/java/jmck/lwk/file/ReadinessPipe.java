@@ -1,7 +1,6 @@
 package jmck.lwk.file;
 
-import java.nio.ByteBuffer;
-import jmck.emulator.host.HostMemory;
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostSyscall;
 
 /**
@@ -30,8 +29,8 @@ final class ReadinessPipe {
 
     /** A new pipe, not readable; null if the host has no fd to spare. */
     static ReadinessPipe create() {
-        ByteBuffer fds = HostMemory.allocate(8);
-        if (HostSyscall.call(SYS_PIPE2, HostMemory.address(fds), O_NONBLOCK | O_CLOEXEC, 0) < 0)
+        HostBuffer fds = HostBuffer.allocate(8);
+        if (HostSyscall.call(SYS_PIPE2, fds.address(), O_NONBLOCK | O_CLOEXEC, 0) < 0)
             return null;
         return new ReadinessPipe(fds.getInt(0), fds.getInt(4));
     }
@@ -62,9 +61,9 @@ final class ReadinessPipe {
         if (writeFd < 0 || on == readable)
             return;
         if (on) {
-            ByteBuffer one = HostMemory.allocate(1);
-            one.put(0, (byte) 1);
-            HostSyscall.call(SYS_WRITE, writeFd, HostMemory.address(one), 1); // EPIPE if no reader: nobody to tell
+            HostBuffer one = HostBuffer.allocate(1);
+            one.setByte(0, (byte) 1);
+            HostSyscall.call(SYS_WRITE, writeFd, one.address(), 1); // EPIPE if no reader: nobody to tell
             java.lang.ref.Reference.reachabilityFence(one); // the call reads it by address only
         } else {
             drain();
@@ -76,15 +75,15 @@ final class ReadinessPipe {
     private void drain() {
         int r = firstReadFd;
         if (r < 0) {
-            ByteBuffer path = HostMemory.cString("/proc/self/fd/" + writeFd);
-            r = (int) HostSyscall.call(SYS_OPENAT, HostSyscall.AT_FDCWD, HostMemory.address(path),
+            HostBuffer path = HostBuffer.cString("/proc/self/fd/" + writeFd);
+            r = (int) HostSyscall.call(SYS_OPENAT, HostSyscall.AT_FDCWD, path.address(),
                     O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0, 0, 0);
             java.lang.ref.Reference.reachabilityFence(path);
             if (r < 0)
                 return;
         }
-        ByteBuffer buf = HostMemory.allocate(64);
-        while (HostSyscall.call(SYS_READ, r, HostMemory.address(buf), 64) > 0) {
+        HostBuffer buf = HostBuffer.allocate(64);
+        while (HostSyscall.call(SYS_READ, r, buf.address(), 64) > 0) {
             // one byte at most; read until empty all the same
         }
         java.lang.ref.Reference.reachabilityFence(buf);
@@ -98,10 +97,10 @@ final class ReadinessPipe {
             return true;
         if (firstReadFd >= 0 || opening > 0)
             return false;
-        ByteBuffer pfd = HostMemory.allocate(8);
-        pfd.putInt(0, writeFd);
-        pfd.putInt(4, POLLOUT);
-        return HostSyscall.call(SYS_POLL, HostMemory.address(pfd), 1, 0) > 0 && (pfd.getShort(6) & POLLERR) != 0;
+        HostBuffer pfd = HostBuffer.allocate(8);
+        pfd.setInt(0, writeFd);
+        pfd.setInt(4, POLLOUT);
+        return HostSyscall.call(SYS_POLL, pfd.address(), 1, 0) > 0 && (pfd.getShort(6) & POLLERR) != 0;
     }
 
     /** Closes the LWK's ends: the read ends see POLLHUP (and stay readable if they were). */

@@ -3,7 +3,7 @@ package jmck.lwk.mm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import jmck.emulator.host.HostMemory;
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostSyscall;
 
 /**
@@ -47,8 +47,8 @@ public record FileId(long device, long inode, long size, long mtimeNanos) {
      * whose contents can change with no sign in its times.
      */
     public static FileId ofFd(int fd) {
-        java.nio.ByteBuffer st = HostMemory.allocate(144);
-        if (HostSyscall.call(SYS_FSTAT, fd, HostMemory.address(st), 0) < 0 || (st.getInt(24) & S_IFMT) != S_IFREG)
+        HostBuffer st = HostBuffer.allocate(144);
+        if (HostSyscall.call(SYS_FSTAT, fd, st.address(), 0) < 0 || (st.getInt(24) & S_IFMT) != S_IFREG)
             return null;
         // struct stat on x86-64: st_dev 0, st_ino 8, st_size 48, st_mtim 88 (seconds) and 96 (nanoseconds)
         return new FileId(st.getLong(0), st.getLong(8), st.getLong(48), st.getLong(88) * 1_000_000_000L + st.getLong(96));

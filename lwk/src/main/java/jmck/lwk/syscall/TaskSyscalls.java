@@ -7,12 +7,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import jmck.emulator.Cpu;
-import jmck.emulator.host.HostMemory;
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.abi.Signals;
-import jmck.lwk.elf.Executable;
 import jmck.lwk.elf.ExecFormatException;
+import jmck.lwk.elf.Executable;
 import jmck.lwk.mm.AddressSpace;
 import jmck.lwk.mm.BadAddressException;
 import jmck.lwk.proc.Process;
@@ -270,8 +270,8 @@ final class TaskSyscalls {
     }
 
     private static int openHost(String path) {
-        java.nio.ByteBuffer p = HostMemory.cString(path);
-        int fd = (int) HostSyscall.call(HostSyscall.SYS_OPENAT, HostSyscall.AT_FDCWD, HostMemory.address(p), HostSyscall.O_CLOEXEC, 0, 0, 0); // O_RDONLY
+        HostBuffer p = HostBuffer.cString(path);
+        int fd = (int) HostSyscall.call(HostSyscall.SYS_OPENAT, HostSyscall.AT_FDCWD, p.address(), HostSyscall.O_CLOEXEC, 0, 0, 0); // O_RDONLY
         java.lang.ref.Reference.reachabilityFence(p); // the call reads it by address only
         return fd;
     }

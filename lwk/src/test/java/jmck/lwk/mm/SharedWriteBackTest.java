@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.jna.Memory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import jmck.emulator.PhysicalMemory;
+import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.abi.Mman;
 import jmck.lwk.arch.Pte;
@@ -48,9 +48,8 @@ class SharedWriteBackTest {
     /** A two-page file of zeros, opened read-write on the host, mapped shared and writable at BASE. */
     private AddressSpace mapFile(Path file, boolean parallel) throws Exception {
         Files.write(file, new byte[(int) (2 * PAGE)]);
-        Memory path = new Memory(file.toString().length() + 1);
-        path.setString(0, file.toString());
-        int fd = (int) HostSyscall.call(HostSyscall.SYS_OPENAT, -100, com.sun.jna.Pointer.nativeValue(path), 2 /* O_RDWR */);
+        HostBuffer path = HostBuffer.cString(file.toString());
+        int fd = (int) HostSyscall.call(HostSyscall.SYS_OPENAT, -100, path.address(), 2 /* O_RDWR */);
         assertTrue(fd >= 0, "open " + file);
         AddressSpace as = new AddressSpace(mem, frames, -1, PageSize.SMALL);
         as.setSettleEntries(parallel);
