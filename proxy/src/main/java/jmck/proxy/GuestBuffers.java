@@ -99,8 +99,11 @@ final class GuestBuffers {
         return fdPath(dst, b.length);
     }
 
-    private static final java.util.regex.Pattern FD_PATH =
-            java.util.regex.Pattern.compile("(?:/proc/(?:self|thread-self)/(fd|fdinfo)|/dev/(fd))/([0-9]{1,9})(/.*)?");
+    /** Compiled at the first path that may name an fd (a holder class: not at every worker's start). */
+    private static final class FdPaths {
+        static final java.util.regex.Pattern PATTERN =
+                java.util.regex.Pattern.compile("(?:/proc/(?:self|thread-self)/(fd|fdinfo)|/dev/(fd))/([0-9]{1,9})(/.*)?");
+    }
 
     /**
      * A path into the guest's own fd directory names a guest fd, which is some other host fd in the proxy:
@@ -118,7 +121,7 @@ final class GuestBuffers {
         if (std >= 0) {
             q = "/proc/self/fd/" + fds.host(std);
         } else {
-            java.util.regex.Matcher m = FD_PATH.matcher(p);
+            java.util.regex.Matcher m = FdPaths.PATTERN.matcher(p);
             if (!m.matches())
                 return base;
             String dir = m.group(1) != null ? m.group(1) : m.group(2), rest = m.group(4) != null ? m.group(4) : "";

@@ -1,7 +1,5 @@
 package jmck.proxy;
 
-import java.util.EnumMap;
-import java.util.Map;
 import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.abi.Errno;
@@ -10,7 +8,7 @@ import jmck.lwk.syscall.Syscall;
 
 /**
  * Runs a guest's delegated syscalls on the host: mcexec's main loop body. Each call goes by a rule of its own
- * ({@link #RULES}: read and write over the guest buffer's pieces, the fd-table calls, polling, messages) or,
+ * ({@link #rule}: read and write over the guest buffer's pieces, the fd-table calls, polling, messages) or,
  * for a call whose arguments the {@link Syscall} table describes fully, by the generic path, which passes
  * each argument by its kind: values as they are, guest fds translated through the {@link FdTable}, guest
  * buffers and strings as host pointers ({@link GuestBuffers}). The host kernel, which is Linux, then
@@ -22,71 +20,90 @@ final class HostCalls {
     private static final int AT_FDCWD = -100, IOV_MAX = GuestBuffers.IOV_MAX;
     private static final long PAGE = GuestBuffers.PAGE, MAX_RW_COUNT = GuestBuffers.MAX_RW_COUNT;
 
-    /** A call with code of its own. */
-    private interface Rule {
-        long run(HostCalls h, long[] a);
-    }
+    /**
+     * The calls with code of their own ({@link #rule}); every other delegated call is passed by its
+     * arguments' kinds. Kept beside rule's switch: SyscallTableTest checks that every delegated call is one
+     * or the other.
+     */
+    private static final java.util.Set<Syscall> RULED = java.util.EnumSet.of(
+            Syscall.READ, Syscall.PREAD64, Syscall.READV, Syscall.PREADV, Syscall.PREADV2, Syscall.PWRITEV2,
+            Syscall.WRITE, Syscall.PWRITE64, Syscall.WRITEV, Syscall.PWRITEV, Syscall.CLOSE, Syscall.SENDFILE,
+            Syscall.SPLICE, Syscall.COPY_FILE_RANGE, Syscall.DUP, Syscall.DUP2, Syscall.DUP3,
+            Syscall.CLOSE_RANGE, Syscall.FCNTL, Syscall.IOCTL, Syscall.PIPE, Syscall.PIPE2, Syscall.SOCKETPAIR,
+            Syscall.POLL, Syscall.PPOLL, Syscall.SELECT, Syscall.ACCESS, Syscall.FACCESSAT, Syscall.FACCESSAT2,
+            Syscall.SENDMMSG, Syscall.RECVMMSG, Syscall.OPENAT2, Syscall.SYSFS, Syscall.NAME_TO_HANDLE_AT,
+            Syscall.OPEN_BY_HANDLE_AT, Syscall.SENDMSG, Syscall.RECVMSG, Syscall.VMSPLICE, Syscall.KEYCTL,
+            Syscall.ADD_KEY, Syscall.REQUEST_KEY, Syscall.FSCONFIG, Syscall.STATMOUNT, Syscall.LISTMOUNT,
+            Syscall.PSELECT6);
 
-    /** The calls with rules of their own; every other delegated call is passed by its arguments' kinds. */
-    private static final Map<Syscall, Rule> RULES = new EnumMap<>(Syscall.class);
+    /** NO_RULE: rule has no case for the call. */
+    private static final long NO_RULE = Long.MIN_VALUE;
 
-    static {
-        RULES.put(Syscall.READ, (h, a) -> h.transfer(SYS_READV, a[0], a[1], a[2], true, -1, false));
-        RULES.put(Syscall.PREAD64, (h, a) -> h.transfer(SYS_PREADV, a[0], a[1], a[2], true, a[3], true));
-        RULES.put(Syscall.READV, (h, a) -> h.vector(SYS_READV, a[0], a[1], a[2], true, -1, false));
-        RULES.put(Syscall.PREADV, (h, a) -> h.vector(SYS_PREADV, a[0], a[1], a[2], true, a[3], true));
-        // preadv2/pwritev2: offset -1 is the file position; the flags (RWF_*) go along
-        RULES.put(Syscall.PREADV2, (h, a) -> h.vector2(SYS_PREADV2, a, true));
-        RULES.put(Syscall.PWRITEV2, (h, a) -> h.vector2(SYS_PWRITEV2, a, false));
-        // a write to a writable generated file (/proc) goes to the LWK; like Linux's /proc write handlers,
-        // those take no offset
-        RULES.put(Syscall.WRITE, (h, a) -> h.fds.writer(a[0]) != null ? h.writeGenerated(a[0], a[1], a[2], false)
-                : h.transfer(SYS_WRITEV, a[0], a[1], a[2], false, -1, false));
-        RULES.put(Syscall.PWRITE64, (h, a) -> h.fds.writer(a[0]) != null ? h.writeGenerated(a[0], a[1], a[2], false)
-                : h.transfer(SYS_PWRITEV, a[0], a[1], a[2], false, a[3], true));
-        RULES.put(Syscall.WRITEV, (h, a) -> h.fds.writer(a[0]) != null ? h.writeGenerated(a[0], a[1], a[2], true)
-                : h.vector(SYS_WRITEV, a[0], a[1], a[2], false, -1, false));
-        RULES.put(Syscall.PWRITEV, (h, a) -> h.fds.writer(a[0]) != null ? h.writeGenerated(a[0], a[1], a[2], true)
-                : h.vector(SYS_PWRITEV, a[0], a[1], a[2], false, a[3], true));
-        RULES.put(Syscall.CLOSE, (h, a) -> h.fds.close(a[0]));
-        // a generated /proc file, like a seq_file, has no splice_read
-        RULES.put(Syscall.SENDFILE, (h, a) -> h.fds.isGenerated(a[1]) ? -Errno.EINVAL : h.generic.run(Syscall.SENDFILE, a));
-        RULES.put(Syscall.SPLICE, (h, a) -> h.fds.isGenerated(a[0]) ? -Errno.EINVAL : h.generic.run(Syscall.SPLICE, a));
-        RULES.put(Syscall.COPY_FILE_RANGE, (h, a) -> h.fds.isGenerated(a[0]) ? -Errno.EINVAL
-                : h.generic.run(Syscall.COPY_FILE_RANGE, a));
-        RULES.put(Syscall.DUP, (h, a) -> h.fdCalls.dup(a[0]));
-        RULES.put(Syscall.DUP2, (h, a) -> h.fdCalls.dup2(a[0], a[1]));
-        RULES.put(Syscall.DUP3, (h, a) -> h.fdCalls.dup3(a[0], a[1], a[2]));
-        RULES.put(Syscall.CLOSE_RANGE, (h, a) -> h.fdCalls.closeRange(a[0], a[1], a[2]));
-        RULES.put(Syscall.FCNTL, (h, a) -> h.fdCalls.fcntl(a[0], (int) a[1], a[2]));
-        RULES.put(Syscall.IOCTL, (h, a) -> h.fdCalls.ioctl(a[0], a[1], a[2]));
-        RULES.put(Syscall.PIPE, (h, a) -> h.fdCalls.pair(a[0], 0, -1));
-        RULES.put(Syscall.PIPE2, (h, a) -> h.fdCalls.pair(a[0], (int) a[1], -1));
-        RULES.put(Syscall.SOCKETPAIR, (h, a) -> h.fdCalls.pair(a[3], (int) a[1], a[0] | ((long) a[2] << 32)));
-        RULES.put(Syscall.POLL, (h, a) -> h.polls.poll(a[0], a[1], (int) a[2]));
-        RULES.put(Syscall.PPOLL, (h, a) -> h.polls.ppoll(a[0], a[1], a[2], a[3], a[4]));
-        RULES.put(Syscall.SELECT, (h, a) -> h.polls.select((int) a[0], a[1], a[2], a[3], a[4]));
-        // access checks with the ids the LWK sent (the real ones unless AT_EACCESS): the host's faccessat2
-        // with AT_EACCESS checks with this thread's filesystem ids, which are those
-        RULES.put(Syscall.ACCESS, (h, a) -> h.access(new long[] {AT_FDCWD, a[0], a[1], 0}, 0));
-        RULES.put(Syscall.FACCESSAT, (h, a) -> h.access(new long[] {a[0], a[1], a[2], 0}, 1));
-        RULES.put(Syscall.FACCESSAT2, (h, a) -> h.access(new long[] {a[0], a[1], a[2], a[3]}, 1));
-        RULES.put(Syscall.SENDMMSG, (h, a) -> h.messages.sendmmsg(a[0], a[1], a[2], a[3]));
-        RULES.put(Syscall.RECVMMSG, (h, a) -> h.messages.recvmmsg(a[0], a[1], a[2], a[3]));
-        RULES.put(Syscall.OPENAT2, (h, a) -> h.fdCalls.openat2(a, h.pathOverrideArg == 1 ? h.pathOverride : null));
-        RULES.put(Syscall.SYSFS, (h, a) -> h.filesystems.sysfs(a));
-        RULES.put(Syscall.NAME_TO_HANDLE_AT, (h, a) -> h.filesystems.nameToHandle(a));
-        RULES.put(Syscall.OPEN_BY_HANDLE_AT, (h, a) -> h.filesystems.openByHandle(a));
-        RULES.put(Syscall.SENDMSG, (h, a) -> h.messages.sendmsg(a[0], a[1], a[2]));
-        RULES.put(Syscall.RECVMSG, (h, a) -> h.messages.recvmsg(a[0], a[1], a[2]));
-        RULES.put(Syscall.VMSPLICE, (h, a) -> h.messages.vmsplice(a[0], a[1], a[2], a[3]));
-        RULES.put(Syscall.KEYCTL, (h, a) -> KeyCalls.onKeysThread(() -> h.keys.keyctl(a)));
-        RULES.put(Syscall.ADD_KEY, (h, a) -> KeyCalls.onKeysThread(() -> h.generic.run(Syscall.ADD_KEY, a)));
-        RULES.put(Syscall.REQUEST_KEY, (h, a) -> KeyCalls.onKeysThread(() -> h.generic.run(Syscall.REQUEST_KEY, a)));
-        RULES.put(Syscall.FSCONFIG, (h, a) -> h.mounts.fsconfig(a));
-        RULES.put(Syscall.STATMOUNT, (h, a) -> h.mounts.mountInfo(Syscall.STATMOUNT, a));
-        RULES.put(Syscall.LISTMOUNT, (h, a) -> h.mounts.mountInfo(Syscall.LISTMOUNT, a));
-        RULES.put(Syscall.PSELECT6, (h, a) -> h.polls.pselect6((int) a[0], a[1], a[2], a[3], a[4], a[5]));
+    /**
+     * Runs call by its rule, or returns NO_RULE. A switch rather than a table of lambdas: linking some 45
+     * lambdas when the class initialised was 6-8 ms of CPU in every run, on the first worker's thread while
+     * the program started.
+     */
+    private long rule(Syscall call, long[] a) {
+        return switch (call) {
+            case READ -> transfer(SYS_READV, a[0], a[1], a[2], true, -1, false);
+            case PREAD64 -> transfer(SYS_PREADV, a[0], a[1], a[2], true, a[3], true);
+            case READV -> vector(SYS_READV, a[0], a[1], a[2], true, -1, false);
+            case PREADV -> vector(SYS_PREADV, a[0], a[1], a[2], true, a[3], true);
+            // preadv2/pwritev2: offset -1 is the file position; the flags (RWF_*) go along
+            case PREADV2 -> vector2(SYS_PREADV2, a, true);
+            case PWRITEV2 -> vector2(SYS_PWRITEV2, a, false);
+            // a write to a writable generated file (/proc) goes to the LWK; like Linux's /proc write handlers,
+            // those take no offset
+            case WRITE -> fds.writer(a[0]) != null ? writeGenerated(a[0], a[1], a[2], false)
+                    : transfer(SYS_WRITEV, a[0], a[1], a[2], false, -1, false);
+            case PWRITE64 -> fds.writer(a[0]) != null ? writeGenerated(a[0], a[1], a[2], false)
+                    : transfer(SYS_PWRITEV, a[0], a[1], a[2], false, a[3], true);
+            case WRITEV -> fds.writer(a[0]) != null ? writeGenerated(a[0], a[1], a[2], true)
+                    : vector(SYS_WRITEV, a[0], a[1], a[2], false, -1, false);
+            case PWRITEV -> fds.writer(a[0]) != null ? writeGenerated(a[0], a[1], a[2], true)
+                    : vector(SYS_PWRITEV, a[0], a[1], a[2], false, a[3], true);
+            case CLOSE -> fds.close(a[0]);
+            // a generated /proc file, like a seq_file, has no splice_read
+            case SENDFILE -> fds.isGenerated(a[1]) ? -Errno.EINVAL : generic.run(Syscall.SENDFILE, a);
+            case SPLICE -> fds.isGenerated(a[0]) ? -Errno.EINVAL : generic.run(Syscall.SPLICE, a);
+            case COPY_FILE_RANGE -> fds.isGenerated(a[0]) ? -Errno.EINVAL
+                    : generic.run(Syscall.COPY_FILE_RANGE, a);
+            case DUP -> fdCalls.dup(a[0]);
+            case DUP2 -> fdCalls.dup2(a[0], a[1]);
+            case DUP3 -> fdCalls.dup3(a[0], a[1], a[2]);
+            case CLOSE_RANGE -> fdCalls.closeRange(a[0], a[1], a[2]);
+            case FCNTL -> fdCalls.fcntl(a[0], (int) a[1], a[2]);
+            case IOCTL -> fdCalls.ioctl(a[0], a[1], a[2]);
+            case PIPE -> fdCalls.pair(a[0], 0, -1);
+            case PIPE2 -> fdCalls.pair(a[0], (int) a[1], -1);
+            case SOCKETPAIR -> fdCalls.pair(a[3], (int) a[1], a[0] | ((long) a[2] << 32));
+            case POLL -> polls.poll(a[0], a[1], (int) a[2]);
+            case PPOLL -> polls.ppoll(a[0], a[1], a[2], a[3], a[4]);
+            case SELECT -> polls.select((int) a[0], a[1], a[2], a[3], a[4]);
+            // access checks with the ids the LWK sent (the real ones unless AT_EACCESS): the host's faccessat2
+            // with AT_EACCESS checks with this thread's filesystem ids, which are those
+            case ACCESS -> access(new long[] {AT_FDCWD, a[0], a[1], 0}, 0);
+            case FACCESSAT -> access(new long[] {a[0], a[1], a[2], 0}, 1);
+            case FACCESSAT2 -> access(new long[] {a[0], a[1], a[2], a[3]}, 1);
+            case SENDMMSG -> messages.sendmmsg(a[0], a[1], a[2], a[3]);
+            case RECVMMSG -> messages.recvmmsg(a[0], a[1], a[2], a[3]);
+            case OPENAT2 -> fdCalls.openat2(a, pathOverrideArg == 1 ? pathOverride : null);
+            case SYSFS -> filesystems.sysfs(a);
+            case NAME_TO_HANDLE_AT -> filesystems.nameToHandle(a);
+            case OPEN_BY_HANDLE_AT -> filesystems.openByHandle(a);
+            case SENDMSG -> messages.sendmsg(a[0], a[1], a[2]);
+            case RECVMSG -> messages.recvmsg(a[0], a[1], a[2]);
+            case VMSPLICE -> messages.vmsplice(a[0], a[1], a[2], a[3]);
+            case KEYCTL -> KeyCalls.onKeysThread(() -> keys.keyctl(a));
+            case ADD_KEY -> KeyCalls.onKeysThread(() -> generic.run(Syscall.ADD_KEY, a));
+            case REQUEST_KEY -> KeyCalls.onKeysThread(() -> generic.run(Syscall.REQUEST_KEY, a));
+            case FSCONFIG -> mounts.fsconfig(a);
+            case STATMOUNT -> mounts.mountInfo(Syscall.STATMOUNT, a);
+            case LISTMOUNT -> mounts.mountInfo(Syscall.LISTMOUNT, a);
+            case PSELECT6 -> polls.pselect6((int) a[0], a[1], a[2], a[3], a[4], a[5]);
+            default -> NO_RULE;
+        };
     }
 
     private static final long AT_EACCESS = 0x200;
@@ -101,7 +118,7 @@ final class HostCalls {
 
     /** Whether the proxy can run call: a rule of its own, or arguments the table describes fully. */
     static boolean canRun(Syscall call) {
-        return RULES.containsKey(call) || call.fullyDescribed();
+        return RULED.contains(call) || call.fullyDescribed();
     }
 
     private final GuestBuffers mem;
@@ -201,8 +218,9 @@ final class HostCalls {
             long busy = pathOverride == null ? RunningPrograms.INSTANCE.refuseWrite(call, a, fds, mem) : 0;
             if (busy != 0)
                 return busy;
-            Rule rule = RULES.get(call);
-            long r = rule != null ? rule.run(this, a) : call.fullyDescribed() ? generic.run(call, a) : -Errno.ENOSYS;
+            long r = rule(call, a);
+            if (r == NO_RULE)
+                r = call.fullyDescribed() ? generic.run(call, a) : -Errno.ENOSYS;
             if (r == 0 && (call == Syscall.CHDIR || call == Syscall.FCHDIR || call == Syscall.CHROOT))
                 directorySeen = fds.directory().changed(call == Syscall.CHROOT);
             return r;
