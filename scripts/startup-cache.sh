@@ -4,10 +4,10 @@
 # otherwise unpacks it from the jar at every start), and a class-data archive (AppCDS) of the classes a
 # training run loads: a busybox shell that reads a file (the LWK's direct reads), forks, execs and pipes,
 # starts a dynamically linked program (the first file mmap of every such program paid 6-9 ms for classes
-# loaded from the jar otherwise) and reads /proc files, run with --timings as bench/run.sh runs hello. A static archive, made from the training run's class list,
-# that holds the JDK's classes too and replaces the JDK's own at run time: one archive instead of the JDK's
-# plus a dynamic one (-XX:ArchiveClassesAtExit) saved hello 6 ms of wall and 8 of CPU time (30 alternated
-# runs each, twice).
+# loaded from the jar otherwise) and reads /proc files, run with --timings as bench/run.sh runs hello. A
+# static archive, made from the training run's class list, that holds the JDK's classes too and replaces the
+# JDK's own at run time: one archive instead of the JDK's plus a dynamic one (-XX:ArchiveClassesAtExit)
+# saved hello 6 ms of wall and 8 of CPU time (30 alternated runs each, twice).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 target="$root/proxy/target"

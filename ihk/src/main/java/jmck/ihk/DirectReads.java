@@ -50,7 +50,6 @@ final class DirectReads {
     private final Map<Integer, int[]> files = new LinkedHashMap<>();
     /** The iovec array of a read. */
     private final HostBuffer iov = HostBuffer.allocate(16 * (MAX_BYTES / PAGE + 1));
-    private final long iovAddress = iov.address();
     private long reads;
     /** The process ended: a descriptor offered by an answer taken meanwhile (on another core) is not taken. */
     private boolean closed;
@@ -105,7 +104,7 @@ final class DirectReads {
                 va += len;
             }
             reads++;
-            return HostSyscall.call(positional ? SYS_PREADV : SYS_READV, f[0], iovAddress, n,
+            return HostSyscall.call(positional ? SYS_PREADV : SYS_READV, f[0], iov.address(), n,
                     positional ? offset : 0, 0, 0);
         }
     }

@@ -83,9 +83,10 @@ final class HostFilesForLwk {
         long p = mem.path(pathVa);
         if (p < 0)
             return p;
-        boolean empty = HostBuffer.over(p, 1).getByte(0) == 0;
+        byte first = HostBuffer.over(p, 1).getByte(0);
+        boolean empty = first == 0;
         long dir = AT_FDCWD;
-        if (dirfd != AT_FDCWD && (empty || HostBuffer.over(p, 1).getByte(0) != '/')) {
+        if (dirfd != AT_FDCWD && (empty || first != '/')) {
             dir = fds.host(dirfd);
             if (dir < 0)
                 return -Errno.EBADF;

@@ -48,11 +48,12 @@ final class MessageCalls {
         HostBuffer hdr = mem.arena.allocate(MSGHDR);
         hdr.clear(MSGHDR);
         // the address: copied in for send, a buffer for receive
+        HostBuffer name = null, control = null;
         if (nameVa != 0 && nameLen != 0) {
             if (nameLen < 0)
                 return -Errno.EINVAL;
             int len = Math.min(nameLen, SOCKADDR_MAX);
-            HostBuffer name = mem.arena.allocate(SOCKADDR_MAX);
+            name = mem.arena.allocate(SOCKADDR_MAX);
             if (!receive) {
                 byte[] n = mem.readGuest(nameVa, len);
                 if (n == null)
@@ -73,7 +74,7 @@ final class MessageCalls {
         hdr.setLong(24, n);
         if (controlVa != 0 && controlLen > 0) {
             long len = Math.min(controlLen, CONTROL_MAX);
-            HostBuffer control = mem.arena.allocate(len);
+            control = mem.arena.allocate(len);
             control.clear(len);
             if (!receive) {
                 byte[] c = mem.readGuest(controlVa, (int) len);
@@ -96,13 +97,12 @@ final class MessageCalls {
         int msgFlags = hdr.getInt(48) & ~MSG_CMSG_CLOEXEC | (int) (flags & MSG_CMSG_CLOEXEC);
         if (nameVa != 0 && nameLen > 0) {
             int got = hdr.getInt(8);
-            if (!mem.writeGuest(nameVa, HostBuffer.over(hdr.getLong(0), SOCKADDR_MAX).getByteArray(0, Math.min(got, nameLen))))
+            if (!mem.writeGuest(nameVa, name.getByteArray(0, Math.min(got, nameLen))))
                 return -Errno.EFAULT;
         }
         long controlGot = 0;
         if (controlVa != 0 && controlLen > 0) {
             controlGot = hdr.getLong(40);
-            HostBuffer control = HostBuffer.over(hdr.getLong(32), controlGot);
             if (translateRights(control, controlGot, true, (flags & MSG_CMSG_CLOEXEC) != 0) > 0)
                 msgFlags |= MSG_CTRUNC; // the guest's table was full: the fds that did not fit are gone
             if (!mem.writeGuest(controlVa, control.getByteArray(0, (int) controlGot)))

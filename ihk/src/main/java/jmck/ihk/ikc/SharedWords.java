@@ -27,9 +27,8 @@ final class SharedWords {
     private final Path file;
     private final MappedByteBuffer buffer;
     private final long address;
-    /** A futex wait's timespec (HostMemory, not JNA, whose start-up no run pays). */
+    /** A futex wait's timespec. */
     private final HostBuffer timeout = HostBuffer.allocate(16);
-    private final long timeoutAddress = timeout.address();
 
     private SharedWords(Path file, MappedByteBuffer buffer) {
         this.file = file;
@@ -115,7 +114,7 @@ final class SharedWords {
     void futexWait(int off, int expected, long nanos) {
         timeout.setLong(0, nanos / 1_000_000_000L);
         timeout.setLong(8, nanos % 1_000_000_000L);
-        HostSyscall.call(SYS_FUTEX, address + off, FUTEX_WAIT, expected, timeoutAddress, 0, 0);
+        HostSyscall.call(SYS_FUTEX, address + off, FUTEX_WAIT, expected, timeout.address(), 0, 0);
     }
 
     /** Wakes up to n sleepers on the word at off. */
