@@ -14,7 +14,8 @@
 #   08  a flush zeroes the translation buffer by dropping its pages (madvise) instead of writing them: an
 #       engine's first flush wrote and faulted in all 16 MiB at every start (docs/performance.md)
 #   09  uc_jmck_tlb_grow: the TLB that user mode uses grows to a given size at once, where the kernel had to
-#       touch thousands of pages before each program to make QEMU grow it (some 10 ms of every start)
+#       touch thousands of pages before each program to make QEMU grow it (some 10 ms of every start);
+#       uc_jmck_tlb_reserve makes such a TLB ahead on another thread (getting its memory took 1-10 ms)
 # The source is the 2.1.1 release: $JMCK_UNICORN_TARBALL if set, else ../shared/deps/unicorn-2.1.1.tar.gz
 # beside the repository when present, else the release download; its extracted contents must match the
 # SHA-256 recorded below. Usage: build.sh OUT. Exits 0 when the library is there (built now or before), 2

@@ -45,6 +45,7 @@ extern uc_err uc_jmck_set_pause_hook(uc_engine *uc, void (*hook)(void *), void *
 extern uc_err uc_jmck_set_kick_hook(uc_engine *uc, void (*hook)(void *), void *user) __attribute__((weak));
 extern uc_err uc_jmck_kick(uc_engine *uc) __attribute__((weak));
 extern size_t uc_jmck_tlb_grow(uc_engine *uc, int bits) __attribute__((weak));
+extern size_t uc_jmck_tlb_reserve(int bits) __attribute__((weak));
 
 
 /* Offsets inside a uc_context of QEMU's CPUX86State.old_exception and .error_code, found at start by
@@ -654,16 +655,31 @@ int jmck_core_post(jmck_core *c, uint32_t bits)
 	return in;
 }
 
+/* The bits of a TLB of at least entries entries (QEMU's are powers of two). */
+static int tlb_bits(int entries)
+{
+	int bits = 0;
+	while ((1 << bits) < entries && bits < 30)
+		bits++;
+	return bits;
+}
+
 /* Grows the software TLB that ring 3 uses to at least entries now (patch 09); returns the entries it has,
  * or 0 where this libunicorn cannot (Debian's: the kernel then grows it by touching pages). */
 long jmck_tlb_grow(uc_engine *uc, int entries)
 {
 	if (!uc_jmck_tlb_grow)
 		return 0;
-	int bits = 0;
-	while ((1 << bits) < entries && bits < 30)
-		bits++;
-	return (long)uc_jmck_tlb_grow(uc, bits);
+	return (long)uc_jmck_tlb_grow(uc, tlb_bits(entries));
+}
+
+/* Makes a TLB of at least entries ahead, for a later jmck_tlb_grow of that size on any engine (patch 09);
+ * returns the entries made ready, 0 where this libunicorn cannot. Touches no engine: any thread. */
+long jmck_tlb_reserve(int entries)
+{
+	if (!uc_jmck_tlb_reserve)
+		return 0;
+	return (long)uc_jmck_tlb_reserve(tlb_bits(entries));
 }
 
 /* ---- fixed-argument wrappers for variadic Unicorn calls ---- */

@@ -70,6 +70,7 @@ int jmck_core_stop_between_blocks(jmck_core *c, int on);
 int jmck_core_post(jmck_core *c, uint32_t bits);
 int jmck_flush_tlb(uc_engine *uc);
 long jmck_tlb_grow(uc_engine *uc, int entries);
+long jmck_tlb_reserve(int entries);
 int jmck_set_tcg_buffer_size(uc_engine *uc, uint32_t bytes);
 int jmck_flush_tb(uc_engine *uc);
 int jmck_set_cpu_model(uc_engine *uc, int model);

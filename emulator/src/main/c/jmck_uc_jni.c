@@ -305,6 +305,11 @@ JNIEXPORT jlong JNICALL HOOKS(jmck_1tlb_1grow)(JNIEnv *env, jclass cls, jlong uc
 	return jmck_tlb_grow(PTR(uc), entries);
 }
 
+JNIEXPORT jlong JNICALL HOOKS(jmck_1tlb_1reserve)(JNIEnv *env, jclass cls, jint entries)
+{
+	return jmck_tlb_reserve(entries);
+}
+
 JNIEXPORT jint JNICALL HOOKS(jmck_1flush_1tb)(JNIEnv *env, jclass cls, jlong uc)
 {
 	return jmck_flush_tb(PTR(uc));

@@ -113,6 +113,28 @@ class UnicornBindingTest {
         }
     }
 
+    /**
+     * A TLB made ahead (patch 09's reserve, on any thread) is the one the next grow of its size takes: the
+     * reserve writes its memory, the grow then writes no new memory (it took 1-10 ms to get, on the path of
+     * a program's first instruction).
+     */
+    @Test
+    void aGrowTakesTheTlbMadeAhead() throws java.io.IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Unicorn.isParallelBuild(), "Debian's Unicorn has no patch 09");
+        int entries = 65536; // 2 MiB of entries and 1 MiB of iotlb: clear of the JVM's own noise
+        try (Unicorn uc = Unicorn.openX86_64()) {
+            uc.setReg(X86Reg.RAX, 0); // the CPU exists
+            long before = residentKiB();
+            assertEquals(entries, Unicorn.reserveTlb(entries));
+            long reserved = residentKiB() - before;
+            assertTrue(reserved >= 3 * 1024, reserved + " KiB more resident after the reserve");
+            before = residentKiB();
+            assertEquals(entries, uc.growTlb(entries));
+            long grown = residentKiB() - before;
+            assertTrue(grown < 1024, grown + " KiB more resident after a grow that should take the reserve");
+        }
+    }
+
     private static long residentKiB() throws java.io.IOException {
         for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status")))
             if (line.startsWith("VmRSS:"))

@@ -112,7 +112,8 @@ public final class Main {
         // run and step boot a machine at once: load its native side while the JVM starts the rest
         String verb = argv.length > 0 ? argv[0] : "";
         if (startsAMachine(verb))
-            jmck.emulator.unicorn.EnginePrefetch.start(verb.equals("mcexec") ? 0 : 1);
+            jmck.emulator.unicorn.EnginePrefetch.start(verb.equals("mcexec") ? 0 : 1,
+                    verb.equals("mcexec") ? 0 : jmck.lwk.Kernel.DEFAULT_TLB_ENTRIES); // --tlb's default
         Parser.Invocation inv;
         try {
             inv = Parser.parse(commands(verb), argv);

@@ -114,7 +114,7 @@ final class RunCommand {
         Path traceOut = a.get(TRACE_OUT);
         String program = a.get(PROGRAM);
         if (cores > 1) // Main started one
-            jmck.emulator.unicorn.EnginePrefetch.start(cores - 1);
+            jmck.emulator.unicorn.EnginePrefetch.start(cores - 1, 0);
         long t0 = System.nanoTime();
         // The launcher passes the time it started java, so the JVM's own start-up can be told apart.
         long launched = Long.getLong("jmck.launched", 0), jvmMillis = launched == 0 ? -1 : System.currentTimeMillis() - launched;

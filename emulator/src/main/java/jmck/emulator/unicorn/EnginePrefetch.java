@@ -9,7 +9,9 @@ import jmck.emulator.NativeLibraries;
 /**
  * The native half of start-up, done on a background thread while the JVM does the Java half: libunicorn and
  * jmck's hook library (bound through JNI), the page-fault self-test, Unicorn engines opened (and their
- * translation buffers flushed) ahead of the cores that will take them. (JNA is not started: nothing on the
+ * translation buffers flushed) ahead of the cores that will take them, then the first core's large TLB
+ * made ahead (getting its memory took 1-10 ms in half of a static hello's runs when the core grew it on
+ * the path of the program's first instruction). (JNA is not started: nothing on the
  * path of a run uses it since the proxy's buffers moved to HostBuffer; stepping, tracing and Capstone start
  * it when asked for.)
  * On two host CPUs this overlaps with parsing the command line, reading the ELF file, mapping physical
@@ -27,15 +29,18 @@ public final class EnginePrefetch {
 
     private EnginePrefetch() {}
 
-    /** Starts loading the native side on a daemon thread, and opening n engines (0: just the libraries). */
-    public static void start(int n) {
+    /**
+     * Starts loading the native side on a daemon thread, opening n engines (0: just the libraries), then
+     * making a TLB of tlbEntries ahead for the first core's grow to take (0: none; see Unicorn.reserveTlb).
+     */
+    public static void start(int n, int tlbEntries) {
         COMING.addAndGet(n);
-        java.lang.Thread t = new java.lang.Thread(() -> prefetch(n), "jmck-native-prefetch");
+        java.lang.Thread t = new java.lang.Thread(() -> prefetch(n, tlbEntries), "jmck-native-prefetch");
         t.setDaemon(true);
         t.start();
     }
 
-    private static void prefetch(int n) {
+    private static void prefetch(int n, int tlbEntries) {
         try { // a missing library fails in NativeLibraries, before any class is half initialized
             NativeLibraries.hooks(); // libunicorn and the hook library: the engines need them
             NativeCore.probeOffsets();
@@ -50,6 +55,8 @@ public final class EnginePrefetch {
             } catch (RuntimeException e) {
                 READY.add(e);
             }
+        if (tlbEntries > 256) // after the engines: their taker does not wait for it
+            Unicorn.reserveTlb(tlbEntries);
     }
 
     /** An engine: one opened ahead if one is ready or on its way (waiting for it then), else a new one. */

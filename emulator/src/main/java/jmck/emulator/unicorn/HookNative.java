@@ -46,6 +46,8 @@ final class HookNative {
 
     static native long jmck_tlb_grow(long uc, int entries);
 
+    static native long jmck_tlb_reserve(int entries);
+
     static native int jmck_flush_tb(long uc);
 
     static native int jmck_set_cpu_model(long uc, int model);

@@ -290,6 +290,14 @@ public final class Unicorn implements AutoCloseable {
         return HookNative.jmck_tlb_grow(uc, entries);
     }
 
+    /**
+     * Makes a TLB of at least entries ahead, its memory written, for a later {@link #growTlb} of that size on
+     * any engine (patch 09); returns the entries made ready, 0 where this libunicorn cannot. Any thread.
+     */
+    public static long reserveTlb(int entries) {
+        return HookNative.jmck_tlb_reserve(entries);
+    }
+
     /** Drops the software TLB: needed after a PTE is downgraded (present to absent, writable to read-only). */
     public void flushTlb() {
         UnicornException.check("uc_ctl flush_tlb", HookNative.jmck_flush_tlb(uc));

@@ -44,6 +44,16 @@ public final class AddressSpace {
 
         /** A freed block held code: every core must forget what it translated from it (it reads as zero after). */
         void retireCode(long pa, long length);
+
+        /**
+         * The address space is being destroyed: no thread of it runs any more, and its frames, page tables
+         * and root among them, are freed next. A core that still has its translations must flush before it
+         * runs guest code again, which it does only after it loads another thread: the flush may wait till
+         * then. By default, now.
+         */
+        default void forget(AddressSpace as) {
+            flush(as);
+        }
     }
 
     /** Told about faults the kernel takes on user memory while copying (the trap path reports user faults). */
@@ -476,7 +486,7 @@ public final class AddressSpace {
         files.clear();
         pages.releasePages(0, X86.USER_TOP);
         vmas.clear();
-        shootdown();
+        shootdown.forget(this);
         pageTable.destroy();
     }
 }

@@ -445,6 +445,17 @@ public final class Core implements Cpu.TrapHandler {
     }
 
     /**
+     * The address space with this root is gone, and its root frame may soon be another's: the next thread
+     * this core loads gets a flushed TLB even if its root is that same frame (load flushes when the root
+     * differs from the loaded one). From any thread: a load that sets another root meanwhile may be undone
+     * here, which costs one more flush, never a stale translation (the frame is freed only after this).
+     */
+    public void forgetRoot(long root) {
+        if (loadedRoot == root)
+            loadedRoot = -1;
+    }
+
+    /**
      * Installs the block-budget hook without arming it. Installing drops the core's translated code, and
      * the first drop of a code buffer costs some 20-40 ms (it touches the whole buffer), so the scheduler
      * does it for every core at once, when the first core must share, rather than in the middle of a run.

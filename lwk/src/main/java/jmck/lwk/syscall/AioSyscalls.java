@@ -22,7 +22,7 @@ import jmck.lwk.proc.Thread;
  * flags) fails io_submit, as on Linux; the I/O's own errors (EAGAIN for RWF_NOWAIT, EIO) are the event's
  * result. Not done: IOCB_CMD_POLL and IOCB_FLAG_RESFD (EINVAL).
  */
-final class AioSyscalls {
+final class AioSyscalls implements SyscallDispatcher.Handler {
     private static final int IOCB_SIZE = 64, CMD_PREAD = 0, CMD_PWRITE = 1, CMD_FSYNC = 2, CMD_FDSYNC = 3,
             CMD_PREADV = 7, CMD_PWRITEV = 8;
     private final SyscallContext kernel;
@@ -40,12 +40,21 @@ final class AioSyscalls {
     }
 
     void register(SyscallDispatcher d) {
-        d.register(Syscall.IO_SETUP, (t, a) -> setup(t, a[0] & 0xffffffffL, a[1]));
-        d.register(Syscall.IO_DESTROY, (t, a) -> destroy(t, a[0]));
-        d.register(Syscall.IO_SUBMIT, (t, a) -> submit(t, a[0], a[1], a[2]));
-        d.register(Syscall.IO_GETEVENTS, (t, a) -> getevents(t, a[0], a[1], a[2], a[3], a[4], 0));
-        d.register(Syscall.IO_PGETEVENTS, (t, a) -> getevents(t, a[0], a[1], a[2], a[3], a[4], a[5]));
-        d.register(Syscall.IO_CANCEL, (t, a) -> cancel(t, a[0], a[1]));
+        d.register(this, Syscall.IO_SETUP, Syscall.IO_DESTROY, Syscall.IO_SUBMIT, Syscall.IO_GETEVENTS,
+                Syscall.IO_PGETEVENTS, Syscall.IO_CANCEL);
+    }
+
+    @Override
+    public long call(Syscall call, Thread t, long[] a) {
+        return switch (call) {
+            case IO_SETUP -> setup(t, a[0] & 0xffffffffL, a[1]);
+            case IO_DESTROY -> destroy(t, a[0]);
+            case IO_SUBMIT -> submit(t, a[0], a[1], a[2]);
+            case IO_GETEVENTS -> getevents(t, a[0], a[1], a[2], a[3], a[4], 0);
+            case IO_PGETEVENTS -> getevents(t, a[0], a[1], a[2], a[3], a[4], a[5]);
+            case IO_CANCEL -> cancel(t, a[0], a[1]);
+            default -> throw new IllegalArgumentException(call + " is not one of AioSyscalls's calls");
+        };
     }
 
     /** /proc/sys/fs/aio-max-nr of the host (the guest reads the host's), else Linux's default. */

@@ -18,7 +18,7 @@ import jmck.lwk.signal.Tracee;
  * does for a tracer). A wait looks and sleeps in one step under the task lock, which a child's exit and a
  * tracee's stop take to wake the waiters.
  */
-final class ChildWaits {
+final class ChildWaits implements SyscallDispatcher.Handler {
     private static final int WNOHANG = 1, WUNTRACED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000,
             WNOTHREAD = 0x20000000, WALL = 0x40000000, WCLONE = 0x80000000;
     private static final int P_ALL = 0, P_PID = 1, P_PGID = 2, P_PIDFD = 3;
@@ -29,16 +29,28 @@ final class ChildWaits {
     }
 
     void register(SyscallDispatcher d) {
-        d.register(Syscall.WAIT4, (t, a) -> {
-            synchronized (kernel.processes().taskLock()) {
-                return wait4(t, (int) a[0], a[1], (int) a[2], a[3]);
-            }
-        });
-        d.register(Syscall.WAITID, (t, a) -> {
-            synchronized (kernel.processes().taskLock()) {
-                return waitid(t, (int) a[0], (int) a[1], a[2], (int) a[3], a[4]);
-            }
-        });
+        d.register(this, Syscall.WAIT4, Syscall.WAITID);
+    }
+
+    @Override
+    public long call(Syscall call, Thread t, long[] a) {
+        return switch (call) {
+            case WAIT4 -> wait4(t, a);
+            case WAITID -> waitid(t, a);
+            default -> throw new IllegalArgumentException(call + " is not one of ChildWaits's calls");
+        };
+    }
+
+    private long wait4(Thread t, long[] a) {
+        synchronized (kernel.processes().taskLock()) {
+            return wait4(t, (int) a[0], a[1], (int) a[2], a[3]);
+        }
+    }
+
+    private long waitid(Thread t, long[] a) {
+        synchronized (kernel.processes().taskLock()) {
+            return waitid(t, (int) a[0], (int) a[1], a[2], (int) a[3], a[4]);
+        }
     }
 
     /** Whether child is one that a wait for pid (wait4's encoding) and options covers. */

@@ -14,7 +14,7 @@ import jmck.lwk.proc.Thread;
  * itself), starting from those of the user jmck runs as. A changed id moves the capabilities as Linux
  * does. Ids are 32-bit: -1 means "leave it".
  */
-final class CredentialSyscalls {
+final class CredentialSyscalls implements SyscallDispatcher.Handler {
     private static final long NO_ID = 0xffffffffL;
     private static final int NGROUPS_MAX = 65536;
     private static final int CAP_V1 = 0x19980330, CAP_V2 = 0x20071026, CAP_V3 = 0x20080522;
@@ -25,24 +25,35 @@ final class CredentialSyscalls {
     }
 
     void register(SyscallDispatcher d) {
-        d.register(Syscall.GETUID, (t, a) -> creds(t).uid());
-        d.register(Syscall.GETEUID, (t, a) -> creds(t).euid());
-        d.register(Syscall.GETGID, (t, a) -> creds(t).gid());
-        d.register(Syscall.GETEGID, (t, a) -> creds(t).egid());
-        d.register(Syscall.GETRESUID, (t, a) -> putIds(t, a, creds(t).uid(), creds(t).euid(), creds(t).suid()));
-        d.register(Syscall.GETRESGID, (t, a) -> putIds(t, a, creds(t).gid(), creds(t).egid(), creds(t).sgid()));
-        d.register(Syscall.GETGROUPS, this::getgroups);
-        d.register(Syscall.SETGROUPS, this::setgroups);
-        d.register(Syscall.SETUID, (t, a) -> setuid(t, id(a[0]), false));
-        d.register(Syscall.SETGID, (t, a) -> setuid(t, id(a[0]), true));
-        d.register(Syscall.SETREUID, (t, a) -> setreuid(t, id(a[0]), id(a[1]), false));
-        d.register(Syscall.SETREGID, (t, a) -> setreuid(t, id(a[0]), id(a[1]), true));
-        d.register(Syscall.SETRESUID, (t, a) -> setresuid(t, id(a[0]), id(a[1]), id(a[2]), false));
-        d.register(Syscall.SETRESGID, (t, a) -> setresuid(t, id(a[0]), id(a[1]), id(a[2]), true));
-        d.register(Syscall.SETFSUID, (t, a) -> setfsuid(t, id(a[0]), false));
-        d.register(Syscall.SETFSGID, (t, a) -> setfsuid(t, id(a[0]), true));
-        d.register(Syscall.CAPGET, this::capget);
-        d.register(Syscall.CAPSET, this::capset);
+        d.register(this, Syscall.GETUID, Syscall.GETEUID, Syscall.GETGID, Syscall.GETEGID, Syscall.GETRESUID,
+                Syscall.GETRESGID, Syscall.GETGROUPS, Syscall.SETGROUPS, Syscall.SETUID, Syscall.SETGID,
+                Syscall.SETREUID, Syscall.SETREGID, Syscall.SETRESUID, Syscall.SETRESGID, Syscall.SETFSUID,
+                Syscall.SETFSGID, Syscall.CAPGET, Syscall.CAPSET);
+    }
+
+    @Override
+    public long call(Syscall call, Thread t, long[] a) {
+        return switch (call) {
+            case GETUID -> creds(t).uid();
+            case GETEUID -> creds(t).euid();
+            case GETGID -> creds(t).gid();
+            case GETEGID -> creds(t).egid();
+            case GETRESUID -> putIds(t, a, creds(t).uid(), creds(t).euid(), creds(t).suid());
+            case GETRESGID -> putIds(t, a, creds(t).gid(), creds(t).egid(), creds(t).sgid());
+            case GETGROUPS -> getgroups(t, a);
+            case SETGROUPS -> setgroups(t, a);
+            case SETUID -> setuid(t, id(a[0]), false);
+            case SETGID -> setuid(t, id(a[0]), true);
+            case SETREUID -> setreuid(t, id(a[0]), id(a[1]), false);
+            case SETREGID -> setreuid(t, id(a[0]), id(a[1]), true);
+            case SETRESUID -> setresuid(t, id(a[0]), id(a[1]), id(a[2]), false);
+            case SETRESGID -> setresuid(t, id(a[0]), id(a[1]), id(a[2]), true);
+            case SETFSUID -> setfsuid(t, id(a[0]), false);
+            case SETFSGID -> setfsuid(t, id(a[0]), true);
+            case CAPGET -> capget(t, a);
+            case CAPSET -> capset(t, a);
+            default -> throw new IllegalArgumentException(call + " is not one of CredentialSyscalls's calls");
+        };
     }
 
     private static Credentials creds(Thread t) {

@@ -18,7 +18,7 @@ import jmck.lwk.proc.Thread;
  * as the guest changed the word first) or finds the waiter queued. FUTEX_WAKE_OP changes its word with a
  * host compare-and-swap, atomic against guest code on other cores.
  */
-final class FutexSyscalls {
+final class FutexSyscalls implements SyscallDispatcher.Handler {
     private static final int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_FD = 2, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4,
             FUTEX_WAKE_OP = 5, FUTEX_LOCK_PI = 6, FUTEX_UNLOCK_PI = 7, FUTEX_TRYLOCK_PI = 8, FUTEX_WAIT_BITSET = 9,
             FUTEX_WAKE_BITSET = 10, FUTEX_LOCK_PI2 = 13;
@@ -31,8 +31,16 @@ final class FutexSyscalls {
     }
 
     void register(SyscallDispatcher d) {
-        d.register(Syscall.FUTEX, (t, a) -> futex(t, a[0], (int) a[1], (int) a[2], a[3], a[4], (int) a[5]));
-        d.register(Syscall.FUTEX_WAITV, (t, a) -> waitv(t, a[0], (int) a[1], (int) a[2], a[3], (int) a[4]));
+        d.register(this, Syscall.FUTEX, Syscall.FUTEX_WAITV);
+    }
+
+    @Override
+    public long call(Syscall call, Thread t, long[] a) {
+        return switch (call) {
+            case FUTEX -> futex(t, a[0], (int) a[1], (int) a[2], a[3], a[4], (int) a[5]);
+            case FUTEX_WAITV -> waitv(t, a[0], (int) a[1], (int) a[2], a[3], (int) a[4]);
+            default -> throw new IllegalArgumentException(call + " is not one of FutexSyscalls's calls");
+        };
     }
 
     private static final int FUTEX_WAITV_MAX = 128, FUTEX2_SIZE_U32 = 2, FUTEX2_PRIVATE = 128, WAITV_SIZE = 24;

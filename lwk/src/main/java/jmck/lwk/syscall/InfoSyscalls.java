@@ -11,7 +11,7 @@ import jmck.lwk.proc.Process;
 import jmck.lwk.proc.Thread;
 
 /** getrandom and sysinfo. */
-final class InfoSyscalls {
+final class InfoSyscalls implements SyscallDispatcher.Handler {
     private static final int GRND_NONBLOCK = 1, GRND_RANDOM = 2, GRND_INSECURE = 4;
     private static final int AT_FDCWD = -100;
     private final SyscallContext kernel;
@@ -21,28 +21,38 @@ final class InfoSyscalls {
     }
 
     void register(SyscallDispatcher d) {
-        d.register(Syscall.GETRANDOM, (t, a) -> {
-            int flags = (int) a[2];
-            if ((flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE)) != 0
-                    || (flags & (GRND_RANDOM | GRND_INSECURE)) == (GRND_RANDOM | GRND_INSECURE))
-                return -Errno.EINVAL;
-            long n = Long.compareUnsigned(a[1], 33554431) > 0 ? 33554431 : a[1];
-            if (!X86.accessOk(a[0], n))
-                return -Errno.EFAULT;
-            // made and copied a chunk at a time; like Linux, what was copied before a fault is the result
-            byte[] chunk = new byte[(int) Math.min(n, 65536)];
-            long done = 0;
-            while (done < n) {
-                int m = (int) Math.min(chunk.length, n - done);
-                KernelRandom.fill(chunk);
-                int copied = t.process().mm().copyOutPrefix(a[0] + done, chunk, 0, m);
-                done += copied;
-                if (copied < m)
-                    break;
-            }
-            return done > 0 || n == 0 ? done : -Errno.EFAULT;
-        });
-        d.register(Syscall.SYSINFO, this::sysinfo);
+        d.register(this, Syscall.GETRANDOM, Syscall.SYSINFO);
+    }
+
+    @Override
+    public long call(Syscall call, Thread t, long[] a) {
+        return switch (call) {
+            case GETRANDOM -> getrandom(t, a);
+            case SYSINFO -> sysinfo(t, a);
+            default -> throw new IllegalArgumentException(call + " is not one of InfoSyscalls's calls");
+        };
+    }
+
+    private long getrandom(Thread t, long[] a) {
+        int flags = (int) a[2];
+        if ((flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE)) != 0
+                || (flags & (GRND_RANDOM | GRND_INSECURE)) == (GRND_RANDOM | GRND_INSECURE))
+            return -Errno.EINVAL;
+        long n = Long.compareUnsigned(a[1], 33554431) > 0 ? 33554431 : a[1];
+        if (!X86.accessOk(a[0], n))
+            return -Errno.EFAULT;
+        // made and copied a chunk at a time; like Linux, what was copied before a fault is the result
+        byte[] chunk = new byte[(int) Math.min(n, 65536)];
+        long done = 0;
+        while (done < n) {
+            int m = (int) Math.min(chunk.length, n - done);
+            KernelRandom.fill(chunk);
+            int copied = t.process().mm().copyOutPrefix(a[0] + done, chunk, 0, m);
+            done += copied;
+            if (copied < m)
+                break;
+        }
+        return done > 0 || n == 0 ? done : -Errno.EFAULT;
     }
 
     private long sysinfo(Thread t, long[] a) {

@@ -12,7 +12,7 @@ import jmck.lwk.proc.Thread;
  * System V IPC in the LWK (jmck.lwk.ipc): message queues and semaphores (their waits are the LWK's
  * scheduling) and shared memory (the LWK's frames, as McKernel keeps it). One set of objects per instance.
  */
-final class IpcSyscalls {
+final class IpcSyscalls implements SyscallDispatcher.Handler {
     private final MessageQueues messages;
     private final Semaphores semaphores;
     private final SharedMemory shm;
@@ -52,19 +52,29 @@ final class IpcSyscalls {
     }
 
     void register(SyscallDispatcher d) {
-        d.register(Syscall.MSGGET, (t, a) -> messages.msgget(t, (int) a[0], (int) a[1]));
-        d.register(Syscall.MSGSND, (t, a) -> messages.msgsnd(t, (int) a[0], a[1], a[2], (int) a[3]));
-        d.register(Syscall.MSGRCV, (t, a) -> messages.msgrcv(t, (int) a[0], a[1], a[2], a[3], (int) a[4]));
-        d.register(Syscall.MSGCTL, (t, a) -> messages.msgctl(t, (int) a[0], (int) a[1], a[2]));
-        d.register(Syscall.SEMGET, (t, a) -> semaphores.semget(t, (int) a[0], (int) a[1], (int) a[2]));
-        d.register(Syscall.SEMOP, (t, a) -> semaphores.semop(t, (int) a[0], a[1], a[2], 0));
-        d.register(Syscall.SEMTIMEDOP, (t, a) -> semaphores.semop(t, (int) a[0], a[1], a[2], a[3]));
-        d.register(Syscall.SEMCTL, (t, a) -> semaphores.semctl(t, (int) a[0], (int) a[1], (int) a[2], a[3]));
-        d.register(Syscall.SHMGET, (t, a) -> shm.shmget(t, (int) a[0], a[1], (int) a[2]));
-        d.register(Syscall.SHMAT, (t, a) -> shm.shmat(t, (int) a[0], a[1], (int) a[2]));
-        d.register(Syscall.SHMDT, (t, a) -> shm.shmdt(t, a[0]));
-        d.register(Syscall.SHMCTL, (t, a) -> shm.shmctl(t, (int) a[0], (int) a[1], a[2]));
-        d.register(Syscall.REMAP_FILE_PAGES, (t, a) -> remapFilePages(t, a[0], a[1], a[2], a[3]));
+        d.register(this, Syscall.MSGGET, Syscall.MSGSND, Syscall.MSGRCV, Syscall.MSGCTL, Syscall.SEMGET,
+                Syscall.SEMOP, Syscall.SEMTIMEDOP, Syscall.SEMCTL, Syscall.SHMGET, Syscall.SHMAT, Syscall.SHMDT,
+                Syscall.SHMCTL, Syscall.REMAP_FILE_PAGES);
+    }
+
+    @Override
+    public long call(Syscall call, Thread t, long[] a) {
+        return switch (call) {
+            case MSGGET -> messages.msgget(t, (int) a[0], (int) a[1]);
+            case MSGSND -> messages.msgsnd(t, (int) a[0], a[1], a[2], (int) a[3]);
+            case MSGRCV -> messages.msgrcv(t, (int) a[0], a[1], a[2], a[3], (int) a[4]);
+            case MSGCTL -> messages.msgctl(t, (int) a[0], (int) a[1], a[2]);
+            case SEMGET -> semaphores.semget(t, (int) a[0], (int) a[1], (int) a[2]);
+            case SEMOP -> semaphores.semop(t, (int) a[0], a[1], a[2], 0);
+            case SEMTIMEDOP -> semaphores.semop(t, (int) a[0], a[1], a[2], a[3]);
+            case SEMCTL -> semaphores.semctl(t, (int) a[0], (int) a[1], (int) a[2], a[3]);
+            case SHMGET -> shm.shmget(t, (int) a[0], a[1], (int) a[2]);
+            case SHMAT -> shm.shmat(t, (int) a[0], a[1], (int) a[2]);
+            case SHMDT -> shm.shmdt(t, a[0]);
+            case SHMCTL -> shm.shmctl(t, (int) a[0], (int) a[1], a[2]);
+            case REMAP_FILE_PAGES -> remapFilePages(t, a[0], a[1], a[2], a[3]);
+            default -> throw new IllegalArgumentException(call + " is not one of IpcSyscalls's calls");
+        };
     }
 
     /**

@@ -11,7 +11,7 @@ import jmck.lwk.proc.Thread;
  * do, whatever their clone flags said), so they compare by process. Open files (KCMP_FILE) are the
  * proxy's: it compares the host files behind the two fds.
  */
-final class KcmpSyscalls {
+final class KcmpSyscalls implements SyscallDispatcher.Handler {
     private static final int KCMP_FILE = 0, KCMP_VM = 1, KCMP_FILES = 2, KCMP_FS = 3, KCMP_SIGHAND = 4, KCMP_IO = 5,
             KCMP_SYSVSEM = 6, KCMP_EPOLL_TFD = 7;
     private final SyscallContext kernel;
@@ -21,7 +21,15 @@ final class KcmpSyscalls {
     }
 
     void register(SyscallDispatcher d) {
-        d.register(Syscall.KCMP, (t, a) -> kcmp(t, (int) a[0], (int) a[1], (int) a[2], a[3], a[4]));
+        d.register(this, Syscall.KCMP);
+    }
+
+    @Override
+    public long call(Syscall call, Thread t, long[] a) {
+        return switch (call) {
+            case KCMP -> kcmp(t, (int) a[0], (int) a[1], (int) a[2], a[3], a[4]);
+            default -> throw new IllegalArgumentException(call + " is not one of KcmpSyscalls's calls");
+        };
     }
 
     /** Linux's order: both tasks must exist (ESRCH), the caller may read them as a tracer (EPERM), then the type. */

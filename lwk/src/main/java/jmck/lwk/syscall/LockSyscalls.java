@@ -12,18 +12,24 @@ import jmck.lwk.proc.Thread;
  * of RLIMIT_MEMLOCK: without CAP_IPC_LOCK a limit of 0 refuses locking (EPERM) and more locked memory than
  * the limit fails with ENOMEM (EAGAIN for mmap with MAP_LOCKED).
  */
-final class LockSyscalls {
+final class LockSyscalls implements SyscallDispatcher.Handler {
     private static final long PAGE = 4096;
 
-    private LockSyscalls() {}
+    void register(SyscallDispatcher d) {
+        d.register(this, Syscall.MLOCK, Syscall.MLOCK2, Syscall.MUNLOCK, Syscall.MLOCKALL, Syscall.MUNLOCKALL);
+    }
 
-    static void register(SyscallDispatcher d) {
-        d.register(Syscall.MLOCK, (t, a) -> lock(t, a[0], a[1], Vma.LOCKED));
-        d.register(Syscall.MLOCK2, (t, a) -> (a[2] & ~MemoryLocks.MLOCK_ONFAULT) != 0 ? -Errno.EINVAL
-                : lock(t, a[0], a[1], Vma.LOCKED | ((a[2] & MemoryLocks.MLOCK_ONFAULT) != 0 ? Vma.ON_FAULT : 0)));
-        d.register(Syscall.MUNLOCK, (t, a) -> t.process().mm().locks().lock(a[0], a[1], 0));
-        d.register(Syscall.MLOCKALL, LockSyscalls::lockAll);
-        d.register(Syscall.MUNLOCKALL, (t, a) -> t.process().mm().locks().unlockAll());
+    @Override
+    public long call(Syscall call, Thread t, long[] a) {
+        return switch (call) {
+            case MLOCK -> lock(t, a[0], a[1], Vma.LOCKED);
+            case MLOCK2 -> (a[2] & ~MemoryLocks.MLOCK_ONFAULT) != 0 ? -Errno.EINVAL
+                    : lock(t, a[0], a[1], Vma.LOCKED | ((a[2] & MemoryLocks.MLOCK_ONFAULT) != 0 ? Vma.ON_FAULT : 0));
+            case MUNLOCK -> t.process().mm().locks().lock(a[0], a[1], 0);
+            case MLOCKALL -> lockAll(t, a);
+            case MUNLOCKALL -> t.process().mm().locks().unlockAll();
+            default -> throw new IllegalArgumentException(call + " is not one of LockSyscalls's calls");
+        };
     }
 
     private static long lock(Thread t, long addr, long len, int lock) {

@@ -8,7 +8,7 @@ import jmck.lwk.mm.Backing;
 import jmck.lwk.proc.Thread;
 
 /** brk, mmap and friends: thin argument unpacking over {@link AddressSpace}, whose MappingCalls does the work. */
-final class MemorySyscalls {
+final class MemorySyscalls implements SyscallDispatcher.Handler {
     private final SyscallContext kernel;
 
     MemorySyscalls(SyscallContext kernel) {
@@ -21,39 +21,53 @@ final class MemorySyscalls {
     }
 
     void register(SyscallDispatcher d) {
-        // RLIMIT_AS and RLIMIT_DATA are checked first (MemoryLimits): over them, the call fails with ENOMEM
-        d.register(Syscall.BRK, (t, a) -> MemoryLimits.brkAllowed(mm(t), t.process().rlimits(), a[0]) ? mm(t).brk(a[0])
-                : mm(t).brk(0));
-        d.register(Syscall.MMAP, this::mmap);
-        d.register(Syscall.MUNMAP, (t, a) -> mm(t).munmap(a[0], a[1]));
-        d.register(Syscall.MPROTECT, (t, a) -> mprotect(t, a));
-        // Memory protection keys: the emulated CPU has no PKU (as Linux on such a CPU: none can be had, and
-        // pkey_mprotect takes only -1, no key)
-        d.register(Syscall.PKEY_ALLOC, (t, a) -> a[0] != 0 || (a[1] & ~3L) != 0 ? -Errno.EINVAL : -Errno.ENOSPC);
-        d.register(Syscall.PKEY_FREE, (t, a) -> -Errno.EINVAL);
-        d.register(Syscall.PKEY_MPROTECT, (t, a) -> (int) a[3] != -1 ? -Errno.EINVAL : mprotect(t, a));
-        d.register(Syscall.MREMAP, (t, a) -> {
-            long r = MemoryLimits.checkMremap(mm(t), t.process().rlimits(), a[0], ((a[2] + 4095) & -4096L) - ((a[1] + 4095) & -4096L));
-            return r != 0 ? r : mm(t).mremap(a[0], a[1], a[2], (int) a[3], a[4]);
-        });
-        d.register(Syscall.MADVISE, (t, a) -> mm(t).madvise(a[0], a[1], (int) a[2]));
-        d.register(Syscall.MSEAL, (t, a) -> mm(t).mseal(a[0], a[1], a[2]));
-        // remap_file_pages is IpcSyscalls': a System V segment may go in the call
-        d.register(Syscall.MSYNC, (t, a) -> {
-            long flags = a[2]; // Linux's order: the flags, the address, then the range
-            if ((flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) != 0 || (a[0] & 4095) != 0
-                    || (flags & MS_ASYNC) != 0 && (flags & MS_SYNC) != 0)
-                return -Errno.EINVAL;
-            long r = checkRange(t, a[0], a[1]);
-            if (r == 0 && (flags & MS_INVALIDATE) != 0 && mm(t).locks().anyLocked(a[0], a[0] + ((a[1] + 4095) & -4096L)))
-                return -Errno.EBUSY; // invalidating locked pages
-            if (r == 0)
-                mm(t).writeBack(a[0], a[0] + ((a[1] + 4095) & -4096L));
-            return r;
-        });
-        LockSyscalls.register(d);
-        d.register(Syscall.MINCORE, MemorySyscalls::mincore);
-        d.register(Syscall.MEMBARRIER, (t, a) -> Membarrier.call(t, (int) a[0], a[1]));
+        d.register(this, Syscall.BRK, Syscall.MMAP, Syscall.MUNMAP, Syscall.MPROTECT, Syscall.PKEY_ALLOC,
+                Syscall.PKEY_FREE, Syscall.PKEY_MPROTECT, Syscall.MREMAP, Syscall.MADVISE, Syscall.MSEAL,
+                Syscall.MSYNC, Syscall.MINCORE, Syscall.MEMBARRIER);
+        new LockSyscalls().register(d);
+    }
+
+    @Override
+    public long call(Syscall call, Thread t, long[] a) {
+        return switch (call) {
+            // RLIMIT_AS and RLIMIT_DATA are checked first (MemoryLimits): over them, the call fails with ENOMEM
+            case BRK -> MemoryLimits.brkAllowed(mm(t), t.process().rlimits(), a[0]) ? mm(t).brk(a[0])
+                    : mm(t).brk(0);
+            case MMAP -> mmap(t, a);
+            case MUNMAP -> mm(t).munmap(a[0], a[1]);
+            case MPROTECT -> mprotect(t, a);
+            // Memory protection keys: the emulated CPU has no PKU (as Linux on such a CPU: none can be had, and
+            // pkey_mprotect takes only -1, no key)
+            case PKEY_ALLOC -> a[0] != 0 || (a[1] & ~3L) != 0 ? -Errno.EINVAL : -Errno.ENOSPC;
+            case PKEY_FREE -> -Errno.EINVAL;
+            case PKEY_MPROTECT -> (int) a[3] != -1 ? -Errno.EINVAL : mprotect(t, a);
+            case MREMAP -> mremap(t, a);
+            case MADVISE -> mm(t).madvise(a[0], a[1], (int) a[2]);
+            case MSEAL -> mm(t).mseal(a[0], a[1], a[2]);
+            // remap_file_pages is IpcSyscalls': a System V segment may go in the call
+            case MSYNC -> msync(t, a);
+            case MINCORE -> mincore(t, a);
+            case MEMBARRIER -> Membarrier.call(t, (int) a[0], a[1]);
+            default -> throw new IllegalArgumentException(call + " is not one of MemorySyscalls's calls");
+        };
+    }
+
+    private long mremap(Thread t, long[] a) {
+        long r = MemoryLimits.checkMremap(mm(t), t.process().rlimits(), a[0], ((a[2] + 4095) & -4096L) - ((a[1] + 4095) & -4096L));
+        return r != 0 ? r : mm(t).mremap(a[0], a[1], a[2], (int) a[3], a[4]);
+    }
+
+    private long msync(Thread t, long[] a) {
+        long flags = a[2]; // Linux's order: the flags, the address, then the range
+        if ((flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) != 0 || (a[0] & 4095) != 0
+                || (flags & MS_ASYNC) != 0 && (flags & MS_SYNC) != 0)
+            return -Errno.EINVAL;
+        long r = checkRange(t, a[0], a[1]);
+        if (r == 0 && (flags & MS_INVALIDATE) != 0 && mm(t).locks().anyLocked(a[0], a[0] + ((a[1] + 4095) & -4096L)))
+            return -Errno.EBUSY; // invalidating locked pages
+        if (r == 0)
+            mm(t).writeBack(a[0], a[0] + ((a[1] + 4095) & -4096L));
+        return r;
     }
 
     private static final long MS_ASYNC = 1, MS_INVALIDATE = 2, MS_SYNC = 4;

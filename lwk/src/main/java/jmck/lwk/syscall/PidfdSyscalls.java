@@ -16,7 +16,7 @@ import jmck.lwk.signal.SigInfo;
  * local file ({@link PidFile}): the guest's fd, in its proxy, reads as ready once the process has ended.
  * waitid(P_PIDFD) is in {@link TaskSyscalls}.
  */
-final class PidfdSyscalls {
+final class PidfdSyscalls implements SyscallDispatcher.Handler {
     private static final int PIDFD_NONBLOCK = 04000, O_CLOEXEC = 02000000;
     private static final int PIDFD_SIGNAL_THREAD = 1, PIDFD_SIGNAL_THREAD_GROUP = 2, PIDFD_SIGNAL_PROCESS_GROUP = 4,
             PIDFD_SELF_THREAD = -10000, PIDFD_SELF_THREAD_GROUP = -10001;
@@ -28,9 +28,17 @@ final class PidfdSyscalls {
     }
 
     void register(SyscallDispatcher d) {
-        d.register(Syscall.PIDFD_OPEN, (t, a) -> open(t, (int) a[0], a[1] & 0xffffffffL));
-        d.register(Syscall.PIDFD_SEND_SIGNAL, (t, a) -> sendSignal(t, (int) a[0], (int) a[1], a[2], a[3] & 0xffffffffL));
-        d.register(Syscall.PIDFD_GETFD, (t, a) -> getfd(t, (int) a[0], (int) a[1], a[2] & 0xffffffffL));
+        d.register(this, Syscall.PIDFD_OPEN, Syscall.PIDFD_SEND_SIGNAL, Syscall.PIDFD_GETFD);
+    }
+
+    @Override
+    public long call(Syscall call, Thread t, long[] a) {
+        return switch (call) {
+            case PIDFD_OPEN -> open(t, (int) a[0], a[1] & 0xffffffffL);
+            case PIDFD_SEND_SIGNAL -> sendSignal(t, (int) a[0], (int) a[1], a[2], a[3] & 0xffffffffL);
+            case PIDFD_GETFD -> getfd(t, (int) a[0], (int) a[1], a[2] & 0xffffffffL);
+            default -> throw new IllegalArgumentException(call + " is not one of PidfdSyscalls's calls");
+        };
     }
 
     /**

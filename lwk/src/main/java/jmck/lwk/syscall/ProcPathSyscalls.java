@@ -14,7 +14,7 @@ import jmck.lwk.proc.Thread;
  * (its ioctl makes userfaultfds: {@link UserfaultfdSyscalls}); any other path goes to the host as
  * the guest gave it. Relative paths under another directory fd go to the host too.
  */
-final class ProcPathSyscalls {
+final class ProcPathSyscalls implements SyscallDispatcher.Handler {
     private static final int O_ACCMODE = 3, O_RDONLY = 0, AT_FDCWD = -100;
     private static final String USERFAULTFD_DEVICE = "/dev/userfaultfd";
     /** Which argument is the path, and which the directory fd it is relative to (-1: the working directory). */
@@ -36,21 +36,24 @@ final class ProcPathSyscalls {
         CALLS.put(Syscall.READLINKAT, new PathArg(1, 0));
     }
 
+    private final SyscallContext kernel;
     private final ProcFs proc;
-
     private final UserfaultfdSyscalls userfaultfd;
 
     ProcPathSyscalls(SyscallContext kernel, jmck.lwk.ipc.Ipc ipc, UserfaultfdSyscalls userfaultfd) {
+        this.kernel = kernel;
         this.proc = new ProcFs(kernel, ipc);
         this.userfaultfd = userfaultfd;
     }
 
     void register(SyscallDispatcher d) {
-        for (Map.Entry<Syscall, PathArg> e : CALLS.entrySet())
-            d.register(e.getKey(), (t, a) -> call(d, t, e.getKey(), e.getValue(), a));
+        d.register(this, CALLS.keySet().toArray(new Syscall[0]));
     }
 
-    private long call(SyscallDispatcher d, Thread t, Syscall call, PathArg arg, long[] a) {
+    @Override
+    public long call(Syscall call, Thread t, long[] a) {
+        SyscallDispatcher d = kernel.syscalls();
+        PathArg arg = CALLS.get(call);
         // readlink with a size that is not positive is refused before the path is read, as Linux does
         if (call == Syscall.READLINK && (int) a[2] <= 0 || call == Syscall.READLINKAT && (int) a[3] <= 0)
             return -Errno.EINVAL;

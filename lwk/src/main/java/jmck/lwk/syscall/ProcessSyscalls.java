@@ -11,7 +11,7 @@ import jmck.lwk.proc.Rlimits;
 import jmck.lwk.proc.Thread;
 
 /** Process and thread identity, exit, limits and per-thread settings (TLS base, TID address, robust list). */
-final class ProcessSyscalls {
+final class ProcessSyscalls implements SyscallDispatcher.Handler {
     private static final int ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004,
             ARCH_GET_CPUID = 0x1011, ARCH_SET_CPUID = 0x1012;
     private final SyscallContext kernel;
@@ -23,66 +23,93 @@ final class ProcessSyscalls {
     }
 
     void register(SyscallDispatcher d) {
-        d.register(Syscall.GETPID, (t, a) -> t.process().pid());
-        d.register(Syscall.GETTID, (t, a) -> t.tid());
-        d.register(Syscall.GETPPID, (t, a) -> t.process().ppid());
-        d.register(Syscall.GETPGRP, (t, a) -> t.process().pgid());
-        d.register(Syscall.GETPGID, (t, a) -> {
-            if (OutsideInit.is(a[0]))
-                return kernel.syscalls().forward(t, Syscall.GETPGID, a);
-            Process p = a[0] == 0 ? t.process() : kernel.processes().process((int) a[0]);
-            return p == null || p.ended() ? -Errno.ESRCH : p.pgid();
-        });
-        d.register(Syscall.GETSID, (t, a) -> {
-            if (OutsideInit.is(a[0]))
-                return kernel.syscalls().forward(t, Syscall.GETSID, a);
-            Process p = a[0] == 0 ? t.process() : kernel.processes().process((int) a[0]);
-            return p == null || p.ended() ? -Errno.ESRCH : p.sid();
-        });
-        d.register(Syscall.SETPGID, this::setpgid);
-        d.register(Syscall.SETSID, (t, a) -> {
-            Process p = t.process();
-            for (Process q : kernel.processes().processes())
-                if (q.pgid() == p.pid())
-                    return -Errno.EPERM; // already a group leader
-            p.newSession();
-            return p.sid();
-        });
-        d.register(Syscall.SET_TID_ADDRESS, (t, a) -> {
-            t.setClearChildTid(a[0]);
-            return t.tid();
-        });
-        d.register(Syscall.SET_ROBUST_LIST, (t, a) -> {
-            if (a[1] != 24)
-                return -Errno.EINVAL;
-            t.setRobustList(a[0], a[1]);
-            return 0;
-        });
-        d.register(Syscall.GET_ROBUST_LIST, this::getRobustList);
-        d.register(Syscall.ARCH_PRCTL, this::archPrctl);
-        d.register(Syscall.RSEQ, (t, a) -> -Errno.ENOSYS); // restartable sequences: not offered; libc copes
-        // Linux reads a new limit before it looks at anything else, and stores the old one last
-        d.register(Syscall.PRLIMIT64, (t, a) -> prlimit(t, (int) a[0], (int) a[1], a[2] == 0 ? null : limit(t, a[2]), a[3]));
-        d.register(Syscall.GETRLIMIT, (t, a) -> {
-            int resource = (int) a[0];
-            if (resource < 0 || resource >= Rlimits.RLIM_NLIMITS)
-                return -Errno.EINVAL;
-            putLimit(t, a[1], t.process().rlimits().soft(resource), t.process().rlimits().hard(resource));
-            return 0;
-        });
-        d.register(Syscall.SETRLIMIT, (t, a) -> prlimit(t, 0, (int) a[0], limit(t, a[1]), 0));
-        d.register(Syscall.UMASK, (t, a) -> {
-            int old = t.process().umask();
-            t.process().setUmask((int) a[0]);
-            return old;
-        });
-        d.register(Syscall.PRCTL, PrctlSyscalls::prctl);
-        d.register(Syscall.PERSONALITY, (t, a) -> { // 0xffffffff asks; the flags change nothing here
-            int old = t.process().personality;
-            if ((int) a[0] != -1)
-                t.process().personality = (int) a[0];
-            return old;
-        });
+        d.register(this, Syscall.GETPID, Syscall.GETTID, Syscall.GETPPID, Syscall.GETPGRP, Syscall.GETPGID,
+                Syscall.GETSID, Syscall.SETPGID, Syscall.SETSID, Syscall.SET_TID_ADDRESS, Syscall.SET_ROBUST_LIST,
+                Syscall.GET_ROBUST_LIST, Syscall.ARCH_PRCTL, Syscall.RSEQ, Syscall.PRLIMIT64, Syscall.GETRLIMIT,
+                Syscall.SETRLIMIT, Syscall.UMASK, Syscall.PRCTL, Syscall.PERSONALITY);
+    }
+
+    @Override
+    public long call(Syscall call, Thread t, long[] a) {
+        return switch (call) {
+            case GETPID -> t.process().pid();
+            case GETTID -> t.tid();
+            case GETPPID -> t.process().ppid();
+            case GETPGRP -> t.process().pgid();
+            case GETPGID -> getpgid(t, a);
+            case GETSID -> getsid(t, a);
+            case SETPGID -> setpgid(t, a);
+            case SETSID -> setsid(t, a);
+            case SET_TID_ADDRESS -> setTidAddress(t, a);
+            case SET_ROBUST_LIST -> setRobustList(t, a);
+            case GET_ROBUST_LIST -> getRobustList(t, a);
+            case ARCH_PRCTL -> archPrctl(t, a);
+            case RSEQ -> -Errno.ENOSYS; // restartable sequences: not offered; libc copes
+            // Linux reads a new limit before it looks at anything else, and stores the old one last
+            case PRLIMIT64 -> prlimit(t, (int) a[0], (int) a[1], a[2] == 0 ? null : limit(t, a[2]), a[3]);
+            case GETRLIMIT -> getrlimit(t, a);
+            case SETRLIMIT -> prlimit(t, 0, (int) a[0], limit(t, a[1]), 0);
+            case UMASK -> umask(t, a);
+            case PRCTL -> PrctlSyscalls.prctl(t, a);
+            case PERSONALITY -> personality(t, a);
+            default -> throw new IllegalArgumentException(call + " is not one of ProcessSyscalls's calls");
+        };
+    }
+
+    private static long personality(Thread t, long[] a) { // 0xffffffff asks; the flags change nothing here
+        int old = t.process().personality;
+        if ((int) a[0] != -1)
+            t.process().personality = (int) a[0];
+        return old;
+    }
+
+    private long getpgid(Thread t, long[] a) {
+        if (OutsideInit.is(a[0]))
+            return kernel.syscalls().forward(t, Syscall.GETPGID, a);
+        Process p = a[0] == 0 ? t.process() : kernel.processes().process((int) a[0]);
+        return p == null || p.ended() ? -Errno.ESRCH : p.pgid();
+    }
+
+    private long getsid(Thread t, long[] a) {
+        if (OutsideInit.is(a[0]))
+            return kernel.syscalls().forward(t, Syscall.GETSID, a);
+        Process p = a[0] == 0 ? t.process() : kernel.processes().process((int) a[0]);
+        return p == null || p.ended() ? -Errno.ESRCH : p.sid();
+    }
+
+    private long setsid(Thread t, long[] a) {
+        Process p = t.process();
+        for (Process q : kernel.processes().processes())
+            if (q.pgid() == p.pid())
+                return -Errno.EPERM; // already a group leader
+        p.newSession();
+        return p.sid();
+    }
+
+    private long setTidAddress(Thread t, long[] a) {
+        t.setClearChildTid(a[0]);
+        return t.tid();
+    }
+
+    private long setRobustList(Thread t, long[] a) {
+        if (a[1] != 24)
+            return -Errno.EINVAL;
+        t.setRobustList(a[0], a[1]);
+        return 0;
+    }
+
+    private long getrlimit(Thread t, long[] a) {
+        int resource = (int) a[0];
+        if (resource < 0 || resource >= Rlimits.RLIM_NLIMITS)
+            return -Errno.EINVAL;
+        putLimit(t, a[1], t.process().rlimits().soft(resource), t.process().rlimits().hard(resource));
+        return 0;
+    }
+
+    private long umask(Thread t, long[] a) {
+        int old = t.process().umask();
+        t.process().setUmask((int) a[0]);
+        return old;
     }
 
     /** setpgid(pid, pgid): the caller or a child of it joins or starts a process group in its session. */

@@ -14,7 +14,7 @@ import jmck.lwk.proc.Thread;
  * read the other process's memory only if it could ptrace it (the same user, or CAP_SYS_PTRACE), a fault
  * in the other process ends the transfer early, one in the caller's iovecs is EFAULT.
  */
-final class ProcessVmSyscalls {
+final class ProcessVmSyscalls implements SyscallDispatcher.Handler {
     private static final int IOV_MAX = 1024, CAP_SYS_PTRACE = 19, CHUNK = 4096;
     private final SyscallContext kernel;
 
@@ -23,8 +23,16 @@ final class ProcessVmSyscalls {
     }
 
     void register(SyscallDispatcher d) {
-        d.register(Syscall.PROCESS_VM_READV, (t, a) -> transfer(t, a, false));
-        d.register(Syscall.PROCESS_VM_WRITEV, (t, a) -> transfer(t, a, true));
+        d.register(this, Syscall.PROCESS_VM_READV, Syscall.PROCESS_VM_WRITEV);
+    }
+
+    @Override
+    public long call(Syscall call, Thread t, long[] a) {
+        return switch (call) {
+            case PROCESS_VM_READV -> transfer(t, a, false);
+            case PROCESS_VM_WRITEV -> transfer(t, a, true);
+            default -> throw new IllegalArgumentException(call + " is not one of ProcessVmSyscalls's calls");
+        };
     }
 
     /** Reads count iovecs at va from mm as {base, length} pairs; null if one's length is negative. */

@@ -23,7 +23,7 @@ import jmck.lwk.signal.Tracee;
  * wait reports) is {@link Ptrace}. Not offered (EIO): single-stepping and syscall stops (SINGLESTEP,
  * SYSCALL, SYSEMU), INTERRUPT and LISTEN; the PTRACE_O_TRACE* events are accepted but never reported.
  */
-final class PtraceSyscalls {
+final class PtraceSyscalls implements SyscallDispatcher.Handler {
     private static final int TRACEME = 0, PEEKTEXT = 1, PEEKDATA = 2, PEEKUSER = 3, POKETEXT = 4, POKEDATA = 5,
             POKEUSER = 6, CONT = 7, KILL = 8, GETREGS = 12, SETREGS = 13, GETFPREGS = 14, SETFPREGS = 15, ATTACH = 16,
             DETACH = 17, SETOPTIONS = 0x4200, GETEVENTMSG = 0x4201, GETSIGINFO = 0x4202, SETSIGINFO = 0x4203,
@@ -41,12 +41,20 @@ final class PtraceSyscalls {
     }
 
     void register(SyscallDispatcher d) {
-        d.register(Syscall.PTRACE, (t, a) -> ptrace(t, a[0], (int) a[1], a[2], a[3]));
+        d.register(this, Syscall.PTRACE);
         kernel.addExitListener((p, killedBy, rip) -> {
             synchronized (kernel.processes().taskLock()) {
                 kernel.signals().ptrace().processEnded(p);
             }
         });
+    }
+
+    @Override
+    public long call(Syscall call, Thread t, long[] a) {
+        return switch (call) {
+            case PTRACE -> ptrace(t, a[0], (int) a[1], a[2], a[3]);
+            default -> throw new IllegalArgumentException(call + " is not one of PtraceSyscalls's calls");
+        };
     }
 
     private long ptrace(Thread t, long request, int pid, long addr, long data) {

@@ -17,7 +17,7 @@ import jmck.lwk.proc.Thread;
  * and permission rules (kernel/sched/syscalls.c, kernel/sys.c, block/ioprio.c). McKernel's scheduler is
  * round-robin, and so is jmck's: the settings are kept per process and reported ({@link SchedParams}).
  */
-final class SchedSyscalls {
+final class SchedSyscalls implements SyscallDispatcher.Handler {
     private static final int SCHED_OTHER = SchedParams.SCHED_OTHER, SCHED_FIFO = SchedParams.SCHED_FIFO,
             SCHED_RR = SchedParams.SCHED_RR, SCHED_BATCH = SchedParams.SCHED_BATCH, SCHED_IDLE = SchedParams.SCHED_IDLE,
             SCHED_DEADLINE = SchedParams.SCHED_DEADLINE, SCHED_RESET_ON_FORK = 0x40000000;
@@ -34,113 +34,143 @@ final class SchedSyscalls {
     }
 
     void register(SyscallDispatcher d) {
-        d.register(Syscall.SCHED_YIELD, (t, a) -> {
-            t.requestYield();
-            return 0;
-        });
-        d.register(Syscall.SCHED_GETAFFINITY, (t, a) -> {
-            int bytes = ((kernel.coreCount() + 63) / 64) * 8;
-            if (a[1] < bytes || (a[1] & 7) != 0)
-                return -Errno.EINVAL;
-            if (target(t, a[0]) == null)
-                return -Errno.ESRCH;
-            long mask = kernel.coreCount() >= 64 ? -1L : (1L << kernel.coreCount()) - 1;
-            byte[] b = new byte[bytes];
-            for (int i = 0; i < 8; i++)
-                b[i] = (byte) (mask >>> (8 * i));
-            t.process().mm().copyOut(a[2], b);
-            return bytes;
-        });
-        d.register(Syscall.SCHED_SETAFFINITY, (t, a) -> {
-            Thread target = target(t, a[0]);
-            if (target == null)
-                return -Errno.ESRCH;
-            // another owner's thread needs CAP_SYS_NICE (Linux's check_same_owner)
-            if (!t.process().capabilities().has(Capabilities.CAP_SYS_NICE) && !mayChange(t, target.process()))
-                return -Errno.EPERM;
-            byte[] b = t.process().mm().copyIn(a[2], (int) Math.min(a[1], 128));
-            for (int core = 0; core < kernel.coreCount() && core / 8 < b.length; core++)
-                if ((b[core / 8] & (1 << (core % 8))) != 0)
-                    return 0; // threads stay on the core they were placed on; any allowed core is accepted
+        d.register(this, Syscall.SCHED_YIELD, Syscall.SCHED_GETAFFINITY, Syscall.SCHED_SETAFFINITY, Syscall.GETCPU,
+                Syscall.SCHED_GETSCHEDULER, Syscall.SCHED_SETSCHEDULER, Syscall.SCHED_SETPARAM,
+                Syscall.SCHED_GETPARAM, Syscall.SCHED_SETATTR, Syscall.SCHED_GETATTR, Syscall.SCHED_GET_PRIORITY_MAX,
+                Syscall.SCHED_GET_PRIORITY_MIN, Syscall.SCHED_RR_GET_INTERVAL, Syscall.GETPRIORITY,
+                Syscall.SETPRIORITY, Syscall.IOPRIO_GET, Syscall.IOPRIO_SET);
+    }
+
+    @Override
+    public long call(Syscall call, Thread t, long[] a) {
+        return switch (call) {
+            case SCHED_YIELD -> schedYield(t, a);
+            case SCHED_GETAFFINITY -> schedGetaffinity(t, a);
+            case SCHED_SETAFFINITY -> schedSetaffinity(t, a);
+            case GETCPU -> getcpu(t, a);
+            case SCHED_GETSCHEDULER -> schedGetscheduler(t, a);
+            // the sched_param calls refuse a NULL param with EINVAL and read it before they look for the thread
+            case SCHED_SETSCHEDULER -> schedSetscheduler(t, a);
+            case SCHED_SETPARAM -> schedSetparam(t, a);
+            case SCHED_GETPARAM -> schedGetparam(t, a);
+            case SCHED_SETATTR -> setattr(t, a);
+            case SCHED_GETATTR -> getattr(t, a);
+            case SCHED_GET_PRIORITY_MAX -> realtime((int) a[0]) ? 99 : known((int) a[0]) ? 0 : -Errno.EINVAL;
+            case SCHED_GET_PRIORITY_MIN -> realtime((int) a[0]) ? 1 : known((int) a[0]) ? 0 : -Errno.EINVAL;
+            case SCHED_RR_GET_INTERVAL -> schedRrGetInterval(t, a);
+            case GETPRIORITY -> getpriority(t, (int) a[0], (int) a[1]);
+            case SETPRIORITY -> setpriority(t, (int) a[0], (int) a[1], (int) a[2]);
+            case IOPRIO_GET -> ioprioGet(t, (int) a[0], (int) a[1]);
+            case IOPRIO_SET -> ioprioSet(t, (int) a[0], (int) a[1], (int) a[2]);
+            default -> throw new IllegalArgumentException(call + " is not one of SchedSyscalls's calls");
+        };
+    }
+
+    private long schedYield(Thread t, long[] a) {
+        t.requestYield();
+        return 0;
+    }
+
+    private long schedGetaffinity(Thread t, long[] a) {
+        int bytes = ((kernel.coreCount() + 63) / 64) * 8;
+        if (a[1] < bytes || (a[1] & 7) != 0)
             return -Errno.EINVAL;
-        });
-        d.register(Syscall.GETCPU, (t, a) -> {
-            if (a[0] != 0)
-                t.process().mm().writeInt(a[0], t.core());
-            if (a[1] != 0)
-                t.process().mm().writeInt(a[1], 0);
-            return 0;
-        });
-        d.register(Syscall.SCHED_GETSCHEDULER, (t, a) -> {
-            if ((int) a[0] < 0)
-                return -Errno.EINVAL;
-            if (OutsideInit.is(a[0]))
-                return kernel.syscalls().forward(t, Syscall.SCHED_GETSCHEDULER, a);
-            Thread target = target(t, a[0]);
-            if (target == null)
-                return -Errno.ESRCH;
-            SchedParams s = target.process().sched();
-            return s.policy | (s.resetOnFork ? SCHED_RESET_ON_FORK : 0);
-        });
-        // the sched_param calls refuse a NULL param with EINVAL and read it before they look for the thread
-        d.register(Syscall.SCHED_SETSCHEDULER, (t, a) -> {
-            if (a[2] == 0 || (int) a[0] < 0)
-                return -Errno.EINVAL;
-            int priority = t.process().mm().readInt(a[2]);
-            int policy = (int) a[1];
-            if (OutsideInit.is(a[0]))
-                return outsideInit(policy & ~SCHED_RESET_ON_FORK, priority);
-            Thread target = target(t, a[0]);
-            if (target == null)
-                return -Errno.ESRCH;
-            return set(t, target.process(), policy & ~SCHED_RESET_ON_FORK, priority, (policy & SCHED_RESET_ON_FORK) != 0,
-                    target.process().sched().nice, false);
-        });
-        d.register(Syscall.SCHED_SETPARAM, (t, a) -> {
-            if (a[1] == 0 || (int) a[0] < 0)
-                return -Errno.EINVAL;
-            int priority = t.process().mm().readInt(a[1]);
-            if (OutsideInit.is(a[0]))
-                return outsideInit(SCHED_OTHER, priority);
-            Thread target = target(t, a[0]);
-            if (target == null)
-                return -Errno.ESRCH;
-            SchedParams s = target.process().sched();
-            return set(t, target.process(), s.policy, priority, s.resetOnFork, s.nice, false);
-        });
-        d.register(Syscall.SCHED_GETPARAM, (t, a) -> {
-            if (a[1] == 0 || (int) a[0] < 0)
-                return -Errno.EINVAL;
-            if (OutsideInit.is(a[0]))
-                return kernel.syscalls().forward(t, Syscall.SCHED_GETPARAM, a);
-            Thread target = target(t, a[0]);
-            if (target == null)
-                return -Errno.ESRCH;
-            t.process().mm().writeInt(a[1], target.process().sched().priority);
-            return 0;
-        });
-        d.register(Syscall.SCHED_SETATTR, this::setattr);
-        d.register(Syscall.SCHED_GETATTR, this::getattr);
-        d.register(Syscall.SCHED_GET_PRIORITY_MAX, (t, a) -> realtime((int) a[0]) ? 99 : known((int) a[0]) ? 0 : -Errno.EINVAL);
-        d.register(Syscall.SCHED_GET_PRIORITY_MIN, (t, a) -> realtime((int) a[0]) ? 1 : known((int) a[0]) ? 0 : -Errno.EINVAL);
-        d.register(Syscall.SCHED_RR_GET_INTERVAL, (t, a) -> {
-            if ((int) a[0] < 0)
-                return -Errno.EINVAL;
-            Thread target = target(t, a[0]);
-            if (target == null)
-                return -Errno.ESRCH;
-            // Linux: a round-robin time slice for SCHED_RR (100 ms), 0 for FIFO; CFS's slice for the others
-            int policy = target.process().sched().policy;
-            long nanos = policy == SCHED_FIFO ? 0 : policy == SCHED_RR ? 100_000_000L : 4_000_000L;
-            ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-            b.putLong(nanos / 1_000_000_000L).putLong(nanos % 1_000_000_000L);
-            t.process().mm().copyOut(a[1], b.array());
-            return 0;
-        });
-        d.register(Syscall.GETPRIORITY, (t, a) -> getpriority(t, (int) a[0], (int) a[1]));
-        d.register(Syscall.SETPRIORITY, (t, a) -> setpriority(t, (int) a[0], (int) a[1], (int) a[2]));
-        d.register(Syscall.IOPRIO_GET, (t, a) -> ioprioGet(t, (int) a[0], (int) a[1]));
-        d.register(Syscall.IOPRIO_SET, (t, a) -> ioprioSet(t, (int) a[0], (int) a[1], (int) a[2]));
+        if (target(t, a[0]) == null)
+            return -Errno.ESRCH;
+        long mask = kernel.coreCount() >= 64 ? -1L : (1L << kernel.coreCount()) - 1;
+        byte[] b = new byte[bytes];
+        for (int i = 0; i < 8; i++)
+            b[i] = (byte) (mask >>> (8 * i));
+        t.process().mm().copyOut(a[2], b);
+        return bytes;
+    }
+
+    private long schedSetaffinity(Thread t, long[] a) {
+        Thread target = target(t, a[0]);
+        if (target == null)
+            return -Errno.ESRCH;
+        // another owner's thread needs CAP_SYS_NICE (Linux's check_same_owner)
+        if (!t.process().capabilities().has(Capabilities.CAP_SYS_NICE) && !mayChange(t, target.process()))
+            return -Errno.EPERM;
+        byte[] b = t.process().mm().copyIn(a[2], (int) Math.min(a[1], 128));
+        for (int core = 0; core < kernel.coreCount() && core / 8 < b.length; core++)
+            if ((b[core / 8] & (1 << (core % 8))) != 0)
+                return 0; // threads stay on the core they were placed on; any allowed core is accepted
+        return -Errno.EINVAL;
+    }
+
+    private long getcpu(Thread t, long[] a) {
+        if (a[0] != 0)
+            t.process().mm().writeInt(a[0], t.core());
+        if (a[1] != 0)
+            t.process().mm().writeInt(a[1], 0);
+        return 0;
+    }
+
+    private long schedGetscheduler(Thread t, long[] a) {
+        if ((int) a[0] < 0)
+            return -Errno.EINVAL;
+        if (OutsideInit.is(a[0]))
+            return kernel.syscalls().forward(t, Syscall.SCHED_GETSCHEDULER, a);
+        Thread target = target(t, a[0]);
+        if (target == null)
+            return -Errno.ESRCH;
+        SchedParams s = target.process().sched();
+        return s.policy | (s.resetOnFork ? SCHED_RESET_ON_FORK : 0);
+    }
+
+    private long schedSetscheduler(Thread t, long[] a) {
+        if (a[2] == 0 || (int) a[0] < 0)
+            return -Errno.EINVAL;
+        int priority = t.process().mm().readInt(a[2]);
+        int policy = (int) a[1];
+        if (OutsideInit.is(a[0]))
+            return outsideInit(policy & ~SCHED_RESET_ON_FORK, priority);
+        Thread target = target(t, a[0]);
+        if (target == null)
+            return -Errno.ESRCH;
+        return set(t, target.process(), policy & ~SCHED_RESET_ON_FORK, priority, (policy & SCHED_RESET_ON_FORK) != 0,
+                target.process().sched().nice, false);
+    }
+
+    private long schedSetparam(Thread t, long[] a) {
+        if (a[1] == 0 || (int) a[0] < 0)
+            return -Errno.EINVAL;
+        int priority = t.process().mm().readInt(a[1]);
+        if (OutsideInit.is(a[0]))
+            return outsideInit(SCHED_OTHER, priority);
+        Thread target = target(t, a[0]);
+        if (target == null)
+            return -Errno.ESRCH;
+        SchedParams s = target.process().sched();
+        return set(t, target.process(), s.policy, priority, s.resetOnFork, s.nice, false);
+    }
+
+    private long schedGetparam(Thread t, long[] a) {
+        if (a[1] == 0 || (int) a[0] < 0)
+            return -Errno.EINVAL;
+        if (OutsideInit.is(a[0]))
+            return kernel.syscalls().forward(t, Syscall.SCHED_GETPARAM, a);
+        Thread target = target(t, a[0]);
+        if (target == null)
+            return -Errno.ESRCH;
+        t.process().mm().writeInt(a[1], target.process().sched().priority);
+        return 0;
+    }
+
+    private long schedRrGetInterval(Thread t, long[] a) {
+        if ((int) a[0] < 0)
+            return -Errno.EINVAL;
+        Thread target = target(t, a[0]);
+        if (target == null)
+            return -Errno.ESRCH;
+        // Linux: a round-robin time slice for SCHED_RR (100 ms), 0 for FIFO; CFS's slice for the others
+        int policy = target.process().sched().policy;
+        long nanos = policy == SCHED_FIFO ? 0 : policy == SCHED_RR ? 100_000_000L : 4_000_000L;
+        ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(nanos / 1_000_000_000L).putLong(nanos % 1_000_000_000L);
+        t.process().mm().copyOut(a[1], b.array());
+        return 0;
     }
 
     /** The thread pid names (0: t): a live one, or the main thread of a zombie, which Linux still finds. */

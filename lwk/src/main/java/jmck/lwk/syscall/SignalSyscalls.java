@@ -11,7 +11,7 @@ import jmck.lwk.signal.SigAction;
 import jmck.lwk.signal.SigInfo;
 
 /** rt_sigaction, rt_sigprocmask, rt_sigreturn, sigaltstack and sending signals. */
-final class SignalSyscalls {
+final class SignalSyscalls implements SyscallDispatcher.Handler {
     private static final int SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIG_SETMASK = 2;
     private static final int SS_ONSTACK = 1, SS_DISABLE = 2, SS_AUTODISARM = 1 << 31;
     private final SyscallContext kernel;
@@ -21,38 +21,54 @@ final class SignalSyscalls {
     }
 
     void register(SyscallDispatcher d) {
-        d.register(Syscall.RT_SIGACTION, this::sigaction);
-        d.register(Syscall.RT_SIGPROCMASK, this::sigprocmask);
-        d.register(Syscall.RT_SIGRETURN, (t, a) -> {
-            t.afterStop(cpu -> {
-                if (!kernel.signals().sigreturn(cpu, t))
-                    kernel.exits().killProcess(t.process(), SigInfo.sent(Signals.SIGSEGV, Signals.SI_KERNEL, 0, 0), true);
-            });
-            return SyscallDispatcher.NO_RETURN;
+        d.register(this, Syscall.RT_SIGACTION, Syscall.RT_SIGPROCMASK, Syscall.RT_SIGRETURN, Syscall.SIGALTSTACK,
+                Syscall.RT_SIGPENDING, Syscall.PAUSE, Syscall.RT_SIGSUSPEND, Syscall.RT_SIGTIMEDWAIT, Syscall.KILL,
+                Syscall.TGKILL, Syscall.TKILL, Syscall.RT_SIGQUEUEINFO, Syscall.RT_TGSIGQUEUEINFO);
+    }
+
+    @Override
+    public long call(Syscall call, Thread t, long[] a) {
+        return switch (call) {
+            case RT_SIGACTION -> sigaction(t, a);
+            case RT_SIGPROCMASK -> sigprocmask(t, a);
+            case RT_SIGRETURN -> rtSigreturn(t, a);
+            case SIGALTSTACK -> sigaltstack(t, a);
+            case RT_SIGPENDING -> rtSigpending(t, a);
+            case PAUSE -> pause(t, a);
+            case RT_SIGSUSPEND -> sigsuspend(t, a);
+            case RT_SIGTIMEDWAIT -> sigtimedwait(t, a);
+            case KILL -> kill(t, (int) a[0], (int) a[1]);
+            case TGKILL -> (int) a[0] <= 0 ? -Errno.EINVAL // (tkill has no tgid)
+                    : tgkill(t, (int) a[0], (int) a[1], (int) a[2]);
+            case TKILL -> tgkill(t, -1, (int) a[0], (int) a[1]);
+            case RT_SIGQUEUEINFO -> sigqueueinfo(t, (int) a[0], -1, (int) a[1], a[2]);
+            case RT_TGSIGQUEUEINFO -> sigqueueinfo(t, (int) a[0], (int) a[1], (int) a[2], a[3]);
+            default -> throw new IllegalArgumentException(call + " is not one of SignalSyscalls's calls");
+        };
+    }
+
+    private long rtSigreturn(Thread t, long[] a) {
+        t.afterStop(cpu -> {
+            if (!kernel.signals().sigreturn(cpu, t))
+                kernel.exits().killProcess(t.process(), SigInfo.sent(Signals.SIGSEGV, Signals.SI_KERNEL, 0, 0), true);
         });
-        d.register(Syscall.SIGALTSTACK, this::sigaltstack);
-        d.register(Syscall.RT_SIGPENDING, (t, a) -> {
-            if (Long.compareUnsigned(a[1], 8) > 0)
-                return -Errno.EINVAL;
-            long pending = t.pendingMask() & t.blockedMask();
-            byte[] b = new byte[(int) a[1]]; // the first sigsetsize bytes of the set, as Linux copies them
-            for (int i = 0; i < b.length; i++)
-                b[i] = (byte) (pending >>> (8 * i));
-            t.process().mm().copyOut(a[0], b);
-            return 0;
-        });
-        d.register(Syscall.PAUSE, (t, a) -> {
-            kernel.scheduler().block(t, "pause", Thread.Interrupt.EINTR, null);
-            return SyscallDispatcher.NO_RETURN;
-        });
-        d.register(Syscall.RT_SIGSUSPEND, this::sigsuspend);
-        d.register(Syscall.RT_SIGTIMEDWAIT, this::sigtimedwait);
-        d.register(Syscall.KILL, (t, a) -> kill(t, (int) a[0], (int) a[1]));
-        d.register(Syscall.TGKILL, (t, a) -> (int) a[0] <= 0 ? -Errno.EINVAL // (tkill has no tgid)
-                : tgkill(t, (int) a[0], (int) a[1], (int) a[2]));
-        d.register(Syscall.TKILL, (t, a) -> tgkill(t, -1, (int) a[0], (int) a[1]));
-        d.register(Syscall.RT_SIGQUEUEINFO, (t, a) -> sigqueueinfo(t, (int) a[0], -1, (int) a[1], a[2]));
-        d.register(Syscall.RT_TGSIGQUEUEINFO, (t, a) -> sigqueueinfo(t, (int) a[0], (int) a[1], (int) a[2], a[3]));
+        return SyscallDispatcher.NO_RETURN;
+    }
+
+    private long rtSigpending(Thread t, long[] a) {
+        if (Long.compareUnsigned(a[1], 8) > 0)
+            return -Errno.EINVAL;
+        long pending = t.pendingMask() & t.blockedMask();
+        byte[] b = new byte[(int) a[1]]; // the first sigsetsize bytes of the set, as Linux copies them
+        for (int i = 0; i < b.length; i++)
+            b[i] = (byte) (pending >>> (8 * i));
+        t.process().mm().copyOut(a[0], b);
+        return 0;
+    }
+
+    private long pause(Thread t, long[] a) {
+        kernel.scheduler().block(t, "pause", Thread.Interrupt.EINTR, null);
+        return SyscallDispatcher.NO_RETURN;
     }
 
     private static boolean validSignal(int sig) {

@@ -11,7 +11,7 @@ import jmck.lwk.signal.Signals;
  * ({@link SignalFile}) since the signals are the LWK's and the fd the proxy's. A read with nothing to
  * take waits here, as rt_sigtimedwait does.
  */
-final class SignalfdSyscalls {
+final class SignalfdSyscalls implements SyscallDispatcher.Handler {
     private static final int SFD_NONBLOCK = 04000, SFD_CLOEXEC = 02000000;
     private final SyscallContext kernel;
 
@@ -21,8 +21,16 @@ final class SignalfdSyscalls {
     }
 
     void register(SyscallDispatcher d) {
-        d.register(Syscall.SIGNALFD, (t, a) -> signalfd(t, (int) a[0], a[1], a[2], 0));
-        d.register(Syscall.SIGNALFD4, (t, a) -> signalfd(t, (int) a[0], a[1], a[2], (int) a[3]));
+        d.register(this, Syscall.SIGNALFD, Syscall.SIGNALFD4);
+    }
+
+    @Override
+    public long call(Syscall call, Thread t, long[] a) {
+        return switch (call) {
+            case SIGNALFD -> signalfd(t, (int) a[0], a[1], a[2], 0);
+            case SIGNALFD4 -> signalfd(t, (int) a[0], a[1], a[2], (int) a[3]);
+            default -> throw new IllegalArgumentException(call + " is not one of SignalfdSyscalls's calls");
+        };
     }
 
     /**

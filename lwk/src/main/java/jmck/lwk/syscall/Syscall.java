@@ -19,8 +19,9 @@ import java.util.Set;
  * the proxy passes them to the host, how a trace shows them) and what else the LWK and the proxy need to
  * know ({@link Flag}). Like McKernel's syscall_list.h, everything else is derived from it: the proxy's
  * marshalling of delegated calls, the strace-like trace, the SIGPIPE rule and the umask rule. Adding a
- * syscall is a line here and its code: a LOCAL handler, or for a DELEGATED call whose arguments the table
- * describes fully, nothing more. SyscallTableTest checks that every LOCAL call has a handler and every
+ * syscall is a line here and its code: for a LOCAL call, a case in a subsystem's switch and the call in
+ * the list that subsystem registers (SyscallDispatcher.Handler); for a DELEGATED call whose arguments the
+ * table describes fully, nothing more. SyscallTableTest checks that every LOCAL call has a handler and every
  * DELEGATED call a proxy rule, and that the numbers are Linux's (arch/x86/entry/syscalls/syscall_64.tbl).
  *
  * <p>Arguments, comma-separated: d decimal, x hex, fd a file descriptor, dirfd one for the *at calls

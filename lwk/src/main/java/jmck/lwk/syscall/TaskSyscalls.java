@@ -25,7 +25,7 @@ import jmck.lwk.proc.Thread;
  * proxy takes copies of its parent's descriptors, and execve's file is opened by the proxy, where the
  * guest's working directory and permissions are.
  */
-final class TaskSyscalls {
+final class TaskSyscalls implements SyscallDispatcher.Handler {
     static final long CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800,
             CLONE_PIDFD = 0x1000, CLONE_PTRACE = 0x2000, CLONE_VFORK = 0x4000, CLONE_PARENT = 0x8000,
             CLONE_THREAD = 0x10000, CLONE_NEWNS = 0x20000, CLONE_SYSVSEM = 0x40000, CLONE_SETTLS = 0x80000,
@@ -46,23 +46,36 @@ final class TaskSyscalls {
     }
 
     void register(SyscallDispatcher d) {
-        // clone's CLONE_PIDFD puts the pidfd where CLONE_PARENT_SETTID would put the tid
-        d.register(Syscall.CLONE, (t, a) -> (a[0] & (CLONE_PIDFD | CLONE_PARENT_SETTID)) == (CLONE_PIDFD | CLONE_PARENT_SETTID)
-                ? -Errno.EINVAL : clone(t, a[0], a[1], a[2], a[3], a[4], a[2]));
-        d.register(Syscall.CLONE3, this::clone3);
-        d.register(Syscall.FORK, (t, a) -> clone(t, Signals.SIGCHLD, 0, 0, 0, 0, 0));
-        d.register(Syscall.VFORK, (t, a) -> clone(t, CLONE_VM | CLONE_VFORK | Signals.SIGCHLD, 0, 0, 0, 0, 0));
-        d.register(Syscall.EXECVE, (t, a) -> execve(t, a[0], a[1], a[2]));
-        d.register(Syscall.EXECVEAT, (t, a) -> execveat(t, (int) a[0], a[1], a[2], a[3], (int) a[4]));
-        d.register(Syscall.EXIT, (t, a) -> {
-            kernel.exits().exitThread(t, ((int) a[0] & 0xff) << 8);
-            return SyscallDispatcher.NO_RETURN;
-        });
-        d.register(Syscall.EXIT_GROUP, (t, a) -> {
-            kernel.exits().exitProcess(t.process(), ((int) a[0] & 0xff) << 8);
-            return SyscallDispatcher.NO_RETURN;
-        });
+        d.register(this, Syscall.CLONE, Syscall.CLONE3, Syscall.FORK, Syscall.VFORK, Syscall.EXECVE, Syscall.EXECVEAT,
+                Syscall.EXIT, Syscall.EXIT_GROUP);
         new ChildWaits(kernel).register(d);
+    }
+
+    @Override
+    public long call(Syscall call, Thread t, long[] a) {
+        return switch (call) {
+            // clone's CLONE_PIDFD puts the pidfd where CLONE_PARENT_SETTID would put the tid
+            case CLONE -> (a[0] & (CLONE_PIDFD | CLONE_PARENT_SETTID)) == (CLONE_PIDFD | CLONE_PARENT_SETTID)
+                    ? -Errno.EINVAL : clone(t, a[0], a[1], a[2], a[3], a[4], a[2]);
+            case CLONE3 -> clone3(t, a);
+            case FORK -> clone(t, Signals.SIGCHLD, 0, 0, 0, 0, 0);
+            case VFORK -> clone(t, CLONE_VM | CLONE_VFORK | Signals.SIGCHLD, 0, 0, 0, 0, 0);
+            case EXECVE -> execve(t, a[0], a[1], a[2]);
+            case EXECVEAT -> execveat(t, (int) a[0], a[1], a[2], a[3], (int) a[4]);
+            case EXIT -> exit(t, a);
+            case EXIT_GROUP -> exitGroup(t, a);
+            default -> throw new IllegalArgumentException(call + " is not one of TaskSyscalls's calls");
+        };
+    }
+
+    private long exit(Thread t, long[] a) {
+        kernel.exits().exitThread(t, ((int) a[0] & 0xff) << 8);
+        return SyscallDispatcher.NO_RETURN;
+    }
+
+    private long exitGroup(Thread t, long[] a) {
+        kernel.exits().exitProcess(t.process(), ((int) a[0] & 0xff) << 8);
+        return SyscallDispatcher.NO_RETURN;
     }
 
     // ---- clone ----

@@ -13,7 +13,7 @@ import jmck.lwk.time.Clocks;
  * are the host's: CLOCK_REALTIME from the host's wall clock, CLOCK_MONOTONIC from its monotonic clock; CPU
  * clocks count the time a thread spent on an emulated core.
  */
-final class TimeSyscalls {
+final class TimeSyscalls implements SyscallDispatcher.Handler {
     static final int CLOCK_REALTIME = Clocks.CLOCK_REALTIME, CLOCK_MONOTONIC = Clocks.CLOCK_MONOTONIC,
             CLOCK_THREAD_CPUTIME_ID = Clocks.CLOCK_THREAD_CPUTIME_ID, CLOCK_REALTIME_COARSE = Clocks.CLOCK_REALTIME_COARSE,
             CLOCK_MONOTONIC_COARSE = Clocks.CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME = Clocks.CLOCK_BOOTTIME,
@@ -27,42 +27,59 @@ final class TimeSyscalls {
     }
 
     void register(SyscallDispatcher d) {
-        d.register(Syscall.CLOCK_GETTIME, (t, a) -> {
-            long now = clock(t, (int) a[0]);
-            if (now == Long.MIN_VALUE)
-                return -Errno.EINVAL;
-            putTimespec(t.process().mm(), a[1], now);
-            return 0;
-        });
-        d.register(Syscall.CLOCK_GETRES, (t, a) -> {
-            int c = (int) a[0];
-            if (clock(t, c) == Long.MIN_VALUE)
-                return -Errno.EINVAL;
-            if (a[1] != 0)
-                putTimespec(t.process().mm(), a[1], c == CLOCK_REALTIME_COARSE || c == CLOCK_MONOTONIC_COARSE ? 4_000_000 : 1);
-            return 0;
-        });
-        d.register(Syscall.GETTIMEOFDAY, (t, a) -> {
-            long now = realtime();
-            if (a[0] != 0) {
-                ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-                b.putLong(now / NANOS).putLong(now % NANOS / 1000);
-                t.process().mm().copyOut(a[0], b.array());
-            }
-            if (a[1] != 0)
-                t.process().mm().copyOut(a[1], new byte[8]); // struct timezone: UTC, no DST
-            return 0;
-        });
-        d.register(Syscall.TIME, (t, a) -> {
-            long s = realtime() / NANOS;
-            if (a[0] != 0)
-                t.process().mm().writeLong(a[0], s);
-            return s;
-        });
-        d.register(Syscall.NANOSLEEP, (t, a) -> sleep(t, CLOCK_MONOTONIC, 0, a[0], a[1]));
-        d.register(Syscall.CLOCK_NANOSLEEP, (t, a) -> sleep(t, (int) a[0], (int) a[1], a[2], a[3]));
-        d.register(Syscall.TIMES, this::times);
-        d.register(Syscall.GETRUSAGE, this::getrusage);
+        d.register(this, Syscall.CLOCK_GETTIME, Syscall.CLOCK_GETRES, Syscall.GETTIMEOFDAY, Syscall.TIME,
+                Syscall.NANOSLEEP, Syscall.CLOCK_NANOSLEEP, Syscall.TIMES, Syscall.GETRUSAGE);
+    }
+
+    @Override
+    public long call(Syscall call, Thread t, long[] a) {
+        return switch (call) {
+            case CLOCK_GETTIME -> clockGettime(t, a);
+            case CLOCK_GETRES -> clockGetres(t, a);
+            case GETTIMEOFDAY -> gettimeofday(t, a);
+            case TIME -> time(t, a);
+            case NANOSLEEP -> sleep(t, CLOCK_MONOTONIC, 0, a[0], a[1]);
+            case CLOCK_NANOSLEEP -> sleep(t, (int) a[0], (int) a[1], a[2], a[3]);
+            case TIMES -> times(t, a);
+            case GETRUSAGE -> getrusage(t, a);
+            default -> throw new IllegalArgumentException(call + " is not one of TimeSyscalls's calls");
+        };
+    }
+
+    private long clockGettime(Thread t, long[] a) {
+        long now = clock(t, (int) a[0]);
+        if (now == Long.MIN_VALUE)
+            return -Errno.EINVAL;
+        putTimespec(t.process().mm(), a[1], now);
+        return 0;
+    }
+
+    private long clockGetres(Thread t, long[] a) {
+        int c = (int) a[0];
+        if (clock(t, c) == Long.MIN_VALUE)
+            return -Errno.EINVAL;
+        if (a[1] != 0)
+            putTimespec(t.process().mm(), a[1], c == CLOCK_REALTIME_COARSE || c == CLOCK_MONOTONIC_COARSE ? 4_000_000 : 1);
+        return 0;
+    }
+
+    private long gettimeofday(Thread t, long[] a) {
+        long now = realtime();
+        if (a[0] != 0) {
+            ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+            b.putLong(now / NANOS).putLong(now % NANOS / 1000);
+            t.process().mm().copyOut(a[0], b.array());
+        }
+        if (a[1] != 0)
+            t.process().mm().copyOut(a[1], new byte[8]); // struct timezone: UTC, no DST
+        return 0;
+    }
+
+    private long time(Thread t, long[] a) {
+        long s = realtime() / NANOS;
+        if (a[0] != 0)
+            t.process().mm().writeLong(a[0], s);
+        return s;
     }
 
     static long realtime() {

@@ -16,7 +16,7 @@ import jmck.lwk.time.ProcessTimers;
  * since they deliver signals and count the LWK's CPU time (McKernel handles the itimers itself). Times are
  * timevals for the interval timers and timespecs for the POSIX ones.
  */
-final class TimerSyscalls {
+final class TimerSyscalls implements SyscallDispatcher.Handler {
     private static final long NANOS = Clocks.NANOS, MICROS = 1000;
     private static final int TIMER_ABSTIME = 1, SIGEV_SIGNAL = ProcessTimers.SIGEV_SIGNAL,
             SIGEV_NONE = ProcessTimers.SIGEV_NONE, SIGEV_THREAD = ProcessTimers.SIGEV_THREAD,
@@ -50,17 +50,28 @@ final class TimerSyscalls {
     }
 
     void register(SyscallDispatcher d) {
-        d.register(Syscall.ALARM, this::alarm);
-        d.register(Syscall.SETITIMER, this::setitimer);
-        d.register(Syscall.GETITIMER, this::getitimer);
-        d.register(Syscall.TIMER_CREATE, this::timerCreate);
-        d.register(Syscall.TIMER_SETTIME, this::timerSettime);
-        d.register(Syscall.TIMER_GETTIME, this::timerGettime);
-        d.register(Syscall.TIMER_GETOVERRUN, (t, a) -> {
-            int overrun = timers(t).overrun((int) a[0]);
-            return overrun < 0 ? -Errno.EINVAL : overrun;
-        });
-        d.register(Syscall.TIMER_DELETE, (t, a) -> timers(t).delete((int) a[0]) ? 0 : -Errno.EINVAL);
+        d.register(this, Syscall.ALARM, Syscall.SETITIMER, Syscall.GETITIMER, Syscall.TIMER_CREATE,
+                Syscall.TIMER_SETTIME, Syscall.TIMER_GETTIME, Syscall.TIMER_GETOVERRUN, Syscall.TIMER_DELETE);
+    }
+
+    @Override
+    public long call(Syscall call, Thread t, long[] a) {
+        return switch (call) {
+            case ALARM -> alarm(t, a);
+            case SETITIMER -> setitimer(t, a);
+            case GETITIMER -> getitimer(t, a);
+            case TIMER_CREATE -> timerCreate(t, a);
+            case TIMER_SETTIME -> timerSettime(t, a);
+            case TIMER_GETTIME -> timerGettime(t, a);
+            case TIMER_GETOVERRUN -> timerGetoverrun(t, a);
+            case TIMER_DELETE -> timers(t).delete((int) a[0]) ? 0 : -Errno.EINVAL;
+            default -> throw new IllegalArgumentException(call + " is not one of TimerSyscalls's calls");
+        };
+    }
+
+    private long timerGetoverrun(Thread t, long[] a) {
+        int overrun = timers(t).overrun((int) a[0]);
+        return overrun < 0 ? -Errno.EINVAL : overrun;
     }
 
     private ProcessTimers timers(Thread t) {

@@ -11,7 +11,7 @@ import jmck.lwk.proc.Thread;
  * own page faults. The page faults are the LWK's, so the file is a local one ({@link UserfaultFile}); the
  * fault path catches faults of registered memory ({@link jmck.lwk.UserFaults}).
  */
-final class UserfaultfdSyscalls {
+final class UserfaultfdSyscalls implements SyscallDispatcher.Handler {
     private static final int O_NONBLOCK = 04000, O_CLOEXEC = 02000000, O_RDWR = 2, UFFD_USER_MODE_ONLY = 1;
     private static final int CAP_SYS_PTRACE = 19;
     private final SyscallContext kernel;
@@ -21,7 +21,15 @@ final class UserfaultfdSyscalls {
     }
 
     void register(SyscallDispatcher d) {
-        d.register(Syscall.USERFAULTFD, (t, a) -> userfaultfd(t, (int) a[0]));
+        d.register(this, Syscall.USERFAULTFD);
+    }
+
+    @Override
+    public long call(Syscall call, Thread t, long[] a) {
+        return switch (call) {
+            case USERFAULTFD -> userfaultfd(t, (int) a[0]);
+            default -> throw new IllegalArgumentException(call + " is not one of UserfaultfdSyscalls's calls");
+        };
     }
 
     /**
