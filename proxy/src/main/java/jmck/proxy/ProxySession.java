@@ -219,12 +219,21 @@ public final class ProxySession {
      * that blocks on the host (a read from a pipe, a wait) never holds up the next.
      */
     private void work(Served s) {
-        RemoteGuestMemory gm = new RemoteGuestMemory(memory, s.channel, lwk);
-        HostCalls hc = new HostCalls(gm, s.fds);
         IkcChannel ch = s.channel;
         AdaptiveSpin spin = new AdaptiveSpin();
         DirectReadOffers offers = new DirectReadOffers();
         boolean spinning = false; // this worker holds the channel's spin for requests
+        RemoteGuestMemory gm = null;
+        HostCalls hc = null;
+        // A worker that cannot be set up (jmck's bug, or a jar that does not match itself: a LinkageError)
+        // still takes the requests and fails each, rather than leave the guest waiting for an answer
+        Throwable broken = null;
+        try {
+            gm = new RemoteGuestMemory(memory, s.channel, lwk);
+            hc = new HostCalls(gm, s.fds);
+        } catch (RuntimeException | LinkageError e) {
+            broken = e;
+        }
         try {
             int hostTid = (int) HostSyscall.call(HostSyscall.SYS_GETTID, 0, 0, 0);
             while (true) {
@@ -244,8 +253,8 @@ public final class ProxySession {
                 }
                 long began = System.nanoTime(), r;
                 try {
-                    r = run(s, gm, hc, offers, slot);
-                } catch (RuntimeException e) { // jmck's bug: the call fails, rather than the guest waiting forever
+                    r = broken != null ? internalError(s.channel.number(slot), broken) : run(s, gm, hc, offers, slot);
+                } catch (RuntimeException | LinkageError e) { // jmck's bug: the call fails, rather than the guest waiting forever
                     r = internalError(s.channel.number(slot), e);
                 } finally {
                     ch.addIdle(1); // before the answer, or the LWK's next call may find no one idle
@@ -267,10 +276,11 @@ public final class ProxySession {
             if (spinning) // held between an answer and next, when something in between threw
                 ch.stopSpinning();
             ch.addIdle(-1);
-            synchronized (this) {
-                zeroCopyBytes += hc.zeroCopyBytes();
-                bounceBytes += hc.bounceBytes();
-            }
+            if (hc != null)
+                synchronized (this) {
+                    zeroCopyBytes += hc.zeroCopyBytes();
+                    bounceBytes += hc.bounceBytes();
+                }
             workers.remove(java.lang.Thread.currentThread());
             // A request posted while this worker was leaving found it still counted idle: someone must take it.
             ch.addWorkers(-1);
@@ -342,7 +352,7 @@ public final class ProxySession {
     }
 
     /** Says in one line that serving call nr failed inside the proxy; returns -EIO for the guest. */
-    private static long internalError(long nr, RuntimeException e) {
+    private static long internalError(long nr, Throwable e) {
         StackTraceElement where = e.getStackTrace().length > 0 ? e.getStackTrace()[0] : null;
         System.err.printf("jmck: proxy: internal error serving %s (EIO to the guest): %s%s%n", IkcCall.describe(nr), e,
                 where == null ? "" : " at " + where);

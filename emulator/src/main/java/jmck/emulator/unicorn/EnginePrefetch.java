@@ -11,9 +11,8 @@ import jmck.emulator.NativeLibraries;
  * jmck's hook library (bound through JNI), the page-fault self-test, Unicorn engines opened (and their
  * translation buffers flushed) ahead of the cores that will take them, then the first core's large TLB
  * made ahead (getting its memory took 1-10 ms in half of a static hello's runs when the core grew it on
- * the path of the program's first instruction). (JNA is not started: nothing on the
- * path of a run uses it since the proxy's buffers moved to HostBuffer; stepping, tracing and Capstone start
- * it when asked for.)
+ * the path of the program's first instruction). (JNA is not started: nothing on the path of a run uses it
+ * since the proxy's buffers moved to HostBuffer; stepping, tracing and Capstone start it when asked for.)
  * On two host CPUs this overlaps with parsing the command line, reading the ELF file, mapping physical
  * memory and writing the kernel's page tables, which `jmck run` otherwise does one after the other.
  *

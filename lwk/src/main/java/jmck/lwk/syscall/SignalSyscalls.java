@@ -31,9 +31,9 @@ final class SignalSyscalls implements SyscallDispatcher.Handler {
         return switch (call) {
             case RT_SIGACTION -> sigaction(t, a);
             case RT_SIGPROCMASK -> sigprocmask(t, a);
-            case RT_SIGRETURN -> rtSigreturn(t, a);
+            case RT_SIGRETURN -> sigreturn(t, a);
             case SIGALTSTACK -> sigaltstack(t, a);
-            case RT_SIGPENDING -> rtSigpending(t, a);
+            case RT_SIGPENDING -> sigpending(t, a);
             case PAUSE -> pause(t, a);
             case RT_SIGSUSPEND -> sigsuspend(t, a);
             case RT_SIGTIMEDWAIT -> sigtimedwait(t, a);
@@ -47,7 +47,7 @@ final class SignalSyscalls implements SyscallDispatcher.Handler {
         };
     }
 
-    private long rtSigreturn(Thread t, long[] a) {
+    private long sigreturn(Thread t, long[] a) {
         t.afterStop(cpu -> {
             if (!kernel.signals().sigreturn(cpu, t))
                 kernel.exits().killProcess(t.process(), SigInfo.sent(Signals.SIGSEGV, Signals.SI_KERNEL, 0, 0), true);
@@ -55,7 +55,7 @@ final class SignalSyscalls implements SyscallDispatcher.Handler {
         return SyscallDispatcher.NO_RETURN;
     }
 
-    private long rtSigpending(Thread t, long[] a) {
+    private long sigpending(Thread t, long[] a) {
         if (Long.compareUnsigned(a[1], 8) > 0)
             return -Errno.EINVAL;
         long pending = t.pendingMask() & t.blockedMask();
