@@ -27,19 +27,28 @@ import org.junit.jupiter.api.Test;
  * without the one-line log) and against Linux's own numbering.
  */
 class SyscallTableTest {
+    /** Runs check on the kernel of a booted one-core LWK, then shuts it down. */
+    private static void withKernel(java.util.function.Consumer<Kernel> check) {
+        try (Machine machine = Machine.create(1, 32L << 20)) {
+            OsInstance os = OsInstance.boot(machine, 1, List.of(machine.lwkMemory()), PageSize.LARGE);
+            try {
+                check.accept(os.kernel());
+            } finally {
+                os.shutdown();
+            }
+        }
+    }
+
     /** Every LOCAL call has a handler in a booted LWK. */
     @Test
     void everyLocalCallHasAHandler() {
-        try (Machine machine = Machine.create(1, 32L << 20)) {
-            OsInstance os = OsInstance.boot(machine, 1, List.of(machine.lwkMemory()), PageSize.LARGE);
-            Kernel k = os.kernel();
-            List<String> missing = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        withKernel(k -> {
             for (Syscall s : Syscall.values())
                 if (s.where == Syscall.Where.LOCAL && !k.syscalls().hasHandler(s))
                     missing.add(s.linuxName);
-            os.shutdown();
-            assertEquals(List.of(), missing, "LOCAL calls without a handler");
-        }
+        });
+        assertEquals(List.of(), missing, "LOCAL calls without a handler");
     }
 
     /**
@@ -49,10 +58,8 @@ class SyscallTableTest {
      */
     @Test
     void everyRegisteredCallHasACase() {
-        try (Machine machine = Machine.create(1, 32L << 20)) {
-            OsInstance os = OsInstance.boot(machine, 1, List.of(machine.lwkMemory()), PageSize.LARGE);
-            Kernel k = os.kernel();
-            List<String> without = new ArrayList<>();
+        List<String> without = new ArrayList<>();
+        withKernel(k -> {
             for (Syscall s : Syscall.values()) {
                 if (s.where != Syscall.Where.LOCAL)
                     continue;
@@ -65,9 +72,8 @@ class SyscallTableTest {
                     // a case that needs the thread: it was reached
                 }
             }
-            os.shutdown();
-            assertEquals(List.of(), without, "LOCAL calls registered without a case");
-        }
+        });
+        assertEquals(List.of(), without, "LOCAL calls registered without a case");
     }
 
     /** Every DELEGATED call has a rule in the proxy, or arguments the table describes fully. */
