@@ -111,9 +111,8 @@ public final class Main {
     public static int execute(String... argv) {
         // run and step boot a machine at once: load its native side while the JVM starts the rest
         String verb = argv.length > 0 ? argv[0] : "";
-        if (startsAMachine(verb))
-            jmck.emulator.unicorn.EnginePrefetch.start(verb.equals("mcexec") ? 0 : 1,
-                    verb.equals("mcexec") ? 0 : jmck.lwk.Kernel.DEFAULT_TLB_ENTRIES); // --tlb's default
+        if (startsAMachine(verb)) // mcexec's machine is the instance daemon's: just the libraries
+            jmck.emulator.unicorn.EnginePrefetch.start(verb.equals("mcexec") ? 0 : 1, jmck.lwk.Kernel.DEFAULT_TLB_ENTRIES);
         Parser.Invocation inv;
         try {
             inv = Parser.parse(commands(verb), argv);

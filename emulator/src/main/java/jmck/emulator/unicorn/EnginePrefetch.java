@@ -29,8 +29,9 @@ public final class EnginePrefetch {
     private EnginePrefetch() {}
 
     /**
-     * Starts loading the native side on a daemon thread, opening n engines (0: just the libraries), then
-     * making a TLB of tlbEntries ahead for the first core's grow to take (0: none; see Unicorn.reserveTlb).
+     * Starts loading the native side on a daemon thread, opening n engines (0: just the libraries), then,
+     * if it opened any, making a TLB of tlbEntries ahead for the first core's grow to take (0: none; see
+     * Unicorn.reserveTlb).
      */
     public static void start(int n, int tlbEntries) {
         COMING.addAndGet(n);
@@ -54,7 +55,7 @@ public final class EnginePrefetch {
             } catch (RuntimeException e) {
                 READY.add(e);
             }
-        if (tlbEntries > 256) // after the engines: their taker does not wait for it
+        if (n > 0 && tlbEntries > 256) // after the engines: their taker does not wait for it
             Unicorn.reserveTlb(tlbEntries);
     }
 

@@ -53,7 +53,7 @@ final class AioSyscalls implements SyscallDispatcher.Handler {
             case IO_GETEVENTS -> getevents(t, a[0], a[1], a[2], a[3], a[4], 0);
             case IO_PGETEVENTS -> getevents(t, a[0], a[1], a[2], a[3], a[4], a[5]);
             case IO_CANCEL -> cancel(t, a[0], a[1]);
-            default -> throw new IllegalArgumentException(call + " is not one of AioSyscalls's calls");
+            default -> throw SyscallDispatcher.notOneOf(call, this);
         };
     }
 

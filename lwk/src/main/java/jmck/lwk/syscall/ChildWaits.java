@@ -37,7 +37,7 @@ final class ChildWaits implements SyscallDispatcher.Handler {
         return switch (call) {
             case WAIT4 -> wait4(t, a);
             case WAITID -> waitid(t, a);
-            default -> throw new IllegalArgumentException(call + " is not one of ChildWaits's calls");
+            default -> throw SyscallDispatcher.notOneOf(call, this);
         };
     }
 

@@ -52,7 +52,7 @@ final class CredentialSyscalls implements SyscallDispatcher.Handler {
             case SETFSGID -> setfsuid(t, id(a[0]), true);
             case CAPGET -> capget(t, a);
             case CAPSET -> capset(t, a);
-            default -> throw new IllegalArgumentException(call + " is not one of CredentialSyscalls's calls");
+            default -> throw SyscallDispatcher.notOneOf(call, this);
         };
     }
 

@@ -39,7 +39,7 @@ final class FutexSyscalls implements SyscallDispatcher.Handler {
         return switch (call) {
             case FUTEX -> futex(t, a[0], (int) a[1], (int) a[2], a[3], a[4], (int) a[5]);
             case FUTEX_WAITV -> waitv(t, a[0], (int) a[1], (int) a[2], a[3], (int) a[4]);
-            default -> throw new IllegalArgumentException(call + " is not one of FutexSyscalls's calls");
+            default -> throw SyscallDispatcher.notOneOf(call, this);
         };
     }
 

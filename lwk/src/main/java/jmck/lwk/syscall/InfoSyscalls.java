@@ -29,7 +29,7 @@ final class InfoSyscalls implements SyscallDispatcher.Handler {
         return switch (call) {
             case GETRANDOM -> getrandom(t, a);
             case SYSINFO -> sysinfo(t, a);
-            default -> throw new IllegalArgumentException(call + " is not one of InfoSyscalls's calls");
+            default -> throw SyscallDispatcher.notOneOf(call, this);
         };
     }
 

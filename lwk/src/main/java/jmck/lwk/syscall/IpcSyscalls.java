@@ -73,7 +73,7 @@ final class IpcSyscalls implements SyscallDispatcher.Handler {
             case SHMDT -> shm.shmdt(t, a[0]);
             case SHMCTL -> shm.shmctl(t, (int) a[0], (int) a[1], a[2]);
             case REMAP_FILE_PAGES -> remapFilePages(t, a[0], a[1], a[2], a[3]);
-            default -> throw new IllegalArgumentException(call + " is not one of IpcSyscalls's calls");
+            default -> throw SyscallDispatcher.notOneOf(call, this);
         };
     }
 

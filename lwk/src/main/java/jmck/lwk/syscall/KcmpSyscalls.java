@@ -28,7 +28,7 @@ final class KcmpSyscalls implements SyscallDispatcher.Handler {
     public long call(Syscall call, Thread t, long[] a) {
         return switch (call) {
             case KCMP -> kcmp(t, (int) a[0], (int) a[1], (int) a[2], a[3], a[4]);
-            default -> throw new IllegalArgumentException(call + " is not one of KcmpSyscalls's calls");
+            default -> throw SyscallDispatcher.notOneOf(call, this);
         };
     }
 

@@ -28,7 +28,7 @@ final class LockSyscalls implements SyscallDispatcher.Handler {
             case MUNLOCK -> t.process().mm().locks().lock(a[0], a[1], 0);
             case MLOCKALL -> lockAll(t, a);
             case MUNLOCKALL -> t.process().mm().locks().unlockAll();
-            default -> throw new IllegalArgumentException(call + " is not one of LockSyscalls's calls");
+            default -> throw SyscallDispatcher.notOneOf(call, this);
         };
     }
 

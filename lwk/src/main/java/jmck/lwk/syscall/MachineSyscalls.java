@@ -30,7 +30,7 @@ final class MachineSyscalls implements SyscallDispatcher.Handler {
         return switch (call) {
             case REBOOT -> reboot(t, a);
             case VHANGUP -> t.process().capabilities().has(CAP_SYS_TTY_CONFIG) ? 0 : -Errno.EPERM;
-            default -> throw new IllegalArgumentException(call + " is not one of MachineSyscalls's calls");
+            default -> throw SyscallDispatcher.notOneOf(call, this);
         };
     }
 

@@ -48,7 +48,7 @@ final class MemorySyscalls implements SyscallDispatcher.Handler {
             case MSYNC -> msync(t, a);
             case MINCORE -> mincore(t, a);
             case MEMBARRIER -> Membarrier.call(t, (int) a[0], a[1]);
-            default -> throw new IllegalArgumentException(call + " is not one of MemorySyscalls's calls");
+            default -> throw SyscallDispatcher.notOneOf(call, this);
         };
     }
 

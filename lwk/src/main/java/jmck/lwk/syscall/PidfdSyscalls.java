@@ -37,7 +37,7 @@ final class PidfdSyscalls implements SyscallDispatcher.Handler {
             case PIDFD_OPEN -> open(t, (int) a[0], a[1] & 0xffffffffL);
             case PIDFD_SEND_SIGNAL -> sendSignal(t, (int) a[0], (int) a[1], a[2], a[3] & 0xffffffffL);
             case PIDFD_GETFD -> getfd(t, (int) a[0], (int) a[1], a[2] & 0xffffffffL);
-            default -> throw new IllegalArgumentException(call + " is not one of PidfdSyscalls's calls");
+            default -> throw SyscallDispatcher.notOneOf(call, this);
         };
     }
 

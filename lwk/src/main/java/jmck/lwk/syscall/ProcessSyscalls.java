@@ -52,7 +52,7 @@ final class ProcessSyscalls implements SyscallDispatcher.Handler {
             case UMASK -> umask(t, a);
             case PRCTL -> PrctlSyscalls.prctl(t, a);
             case PERSONALITY -> personality(t, a);
-            default -> throw new IllegalArgumentException(call + " is not one of ProcessSyscalls's calls");
+            default -> throw SyscallDispatcher.notOneOf(call, this);
         };
     }
 

@@ -31,7 +31,7 @@ final class ProcessVmSyscalls implements SyscallDispatcher.Handler {
         return switch (call) {
             case PROCESS_VM_READV -> transfer(t, a, false);
             case PROCESS_VM_WRITEV -> transfer(t, a, true);
-            default -> throw new IllegalArgumentException(call + " is not one of ProcessVmSyscalls's calls");
+            default -> throw SyscallDispatcher.notOneOf(call, this);
         };
     }
 

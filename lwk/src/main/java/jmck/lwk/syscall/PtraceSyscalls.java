@@ -53,7 +53,7 @@ final class PtraceSyscalls implements SyscallDispatcher.Handler {
     public long call(Syscall call, Thread t, long[] a) {
         return switch (call) {
             case PTRACE -> ptrace(t, a[0], (int) a[1], a[2], a[3]);
-            default -> throw new IllegalArgumentException(call + " is not one of PtraceSyscalls's calls");
+            default -> throw SyscallDispatcher.notOneOf(call, this);
         };
     }
 

@@ -62,7 +62,7 @@ final class SchedSyscalls implements SyscallDispatcher.Handler {
             case SETPRIORITY -> setpriority(t, (int) a[0], (int) a[1], (int) a[2]);
             case IOPRIO_GET -> ioprioGet(t, (int) a[0], (int) a[1]);
             case IOPRIO_SET -> ioprioSet(t, (int) a[0], (int) a[1], (int) a[2]);
-            default -> throw new IllegalArgumentException(call + " is not one of SchedSyscalls's calls");
+            default -> throw SyscallDispatcher.notOneOf(call, this);
         };
     }
 

@@ -43,7 +43,7 @@ final class SignalSyscalls implements SyscallDispatcher.Handler {
             case TKILL -> tgkill(t, -1, (int) a[0], (int) a[1]);
             case RT_SIGQUEUEINFO -> sigqueueinfo(t, (int) a[0], -1, (int) a[1], a[2]);
             case RT_TGSIGQUEUEINFO -> sigqueueinfo(t, (int) a[0], (int) a[1], (int) a[2], a[3]);
-            default -> throw new IllegalArgumentException(call + " is not one of SignalSyscalls's calls");
+            default -> throw SyscallDispatcher.notOneOf(call, this);
         };
     }
 

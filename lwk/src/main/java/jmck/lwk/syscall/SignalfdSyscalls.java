@@ -29,7 +29,7 @@ final class SignalfdSyscalls implements SyscallDispatcher.Handler {
         return switch (call) {
             case SIGNALFD -> signalfd(t, (int) a[0], a[1], a[2], 0);
             case SIGNALFD4 -> signalfd(t, (int) a[0], a[1], a[2], (int) a[3]);
-            default -> throw new IllegalArgumentException(call + " is not one of SignalfdSyscalls's calls");
+            default -> throw SyscallDispatcher.notOneOf(call, this);
         };
     }
 

@@ -52,6 +52,14 @@ public final class SyscallDispatcher {
         this.kmsg = kmsg;
     }
 
+    /**
+     * What a Handler's switch throws for a call it has no case for: a call registered without one (jmck's bug;
+     * SyscallTableTest looks for this message).
+     */
+    public static IllegalArgumentException notOneOf(Syscall call, Handler h) {
+        return new IllegalArgumentException(call + " is not one of " + h.getClass().getSimpleName() + "'s calls");
+    }
+
     /** Sends calls to h. */
     public void register(Handler h, Syscall... calls) {
         for (Syscall call : calls) {

@@ -64,7 +64,7 @@ final class TaskSyscalls implements SyscallDispatcher.Handler {
             case EXECVEAT -> execveat(t, (int) a[0], a[1], a[2], a[3], (int) a[4]);
             case EXIT -> exit(t, a);
             case EXIT_GROUP -> exitGroup(t, a);
-            default -> throw new IllegalArgumentException(call + " is not one of TaskSyscalls's calls");
+            default -> throw SyscallDispatcher.notOneOf(call, this);
         };
     }
 

@@ -42,7 +42,7 @@ final class TimeSyscalls implements SyscallDispatcher.Handler {
             case CLOCK_NANOSLEEP -> sleep(t, (int) a[0], (int) a[1], a[2], a[3]);
             case TIMES -> times(t, a);
             case GETRUSAGE -> getrusage(t, a);
-            default -> throw new IllegalArgumentException(call + " is not one of TimeSyscalls's calls");
+            default -> throw SyscallDispatcher.notOneOf(call, this);
         };
     }
 

@@ -65,7 +65,7 @@ final class TimerSyscalls implements SyscallDispatcher.Handler {
             case TIMER_GETTIME -> timerGettime(t, a);
             case TIMER_GETOVERRUN -> timerGetoverrun(t, a);
             case TIMER_DELETE -> timers(t).delete((int) a[0]) ? 0 : -Errno.EINVAL;
-            default -> throw new IllegalArgumentException(call + " is not one of TimerSyscalls's calls");
+            default -> throw SyscallDispatcher.notOneOf(call, this);
         };
     }
 

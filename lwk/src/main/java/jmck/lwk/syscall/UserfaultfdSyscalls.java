@@ -28,7 +28,7 @@ final class UserfaultfdSyscalls implements SyscallDispatcher.Handler {
     public long call(Syscall call, Thread t, long[] a) {
         return switch (call) {
             case USERFAULTFD -> userfaultfd(t, (int) a[0]);
-            default -> throw new IllegalArgumentException(call + " is not one of UserfaultfdSyscalls's calls");
+            default -> throw SyscallDispatcher.notOneOf(call, this);
         };
     }
 
