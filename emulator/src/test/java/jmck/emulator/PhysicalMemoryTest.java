@@ -2,6 +2,7 @@ package jmck.emulator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -38,6 +39,20 @@ class PhysicalMemoryTest {
             m.release(2 * MIB, 4096);
             assertEquals(0, m.getLong(2 * MIB));
             assertEquals(43, m.getLong(2 * MIB + 4096), "only the range given goes");
+        }
+    }
+
+    @Test
+    void manyWordsAreWrittenInOneCallAsOneByOne() {
+        try (PhysicalMemory m = PhysicalMemory.create(4 * MIB)) {
+            long[] words = {1, -2, 0x1122334455667788L, Long.MIN_VALUE};
+            m.putLongs(MIB + 8, words);
+            for (int i = 0; i < words.length; i++)
+                assertEquals(words[i], m.getLong(MIB + 8 + 8L * i));
+            assertEquals(0x88, m.getByte(MIB + 24) & 0xff, "little-endian, as getLong reads it");
+            assertEquals(0, m.getLong(MIB), "nothing before");
+            assertEquals(0, m.getLong(MIB + 40), "nothing after");
+            assertThrows(IndexOutOfBoundsException.class, () -> m.putLongs(4 * MIB - 8, words), "not past the end");
         }
     }
 

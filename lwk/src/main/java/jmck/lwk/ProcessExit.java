@@ -44,8 +44,7 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
         if (tidAddress != 0 && !p.exiting()) {
             try {
                 p.mm().writeInt(tidAddress, 0);
-                k.futexes().wake(Futexes.keyOf(p.mm(), tidAddress), 1, Futexes.ANY,
-                        (w, seq, r) -> k.scheduler().wakeIfWaiting(w, seq, r));
+                k.futexes().wake(Futexes.keyOf(p.mm(), tidAddress), 1, Futexes.ANY, k.scheduler());
             } catch (jmck.lwk.mm.BadAddressException e) {
                 // the word is gone (the stack was unmapped): nothing to clear, as Linux
             }
@@ -70,9 +69,8 @@ public final class ProcessExit implements jmck.lwk.signal.Signals.Terminator {
      * before its memory goes, whether it exits alone or its process ends.
      */
     void releaseLocks(Thread t) {
-        Futexes.Waker waker = (w, seq, r) -> k.scheduler().wakeIfWaiting(w, seq, r);
-        RobustList.release(t, k.futexes(), waker);
-        k.futexes().pi().ownerExited(t, waker);
+        RobustList.release(t, k.futexes(), k.scheduler());
+        k.futexes().pi().ownerExited(t, k.scheduler());
     }
 
     /** Kills p by a signal (info says which and why; core if its default action dumps core). */

@@ -379,7 +379,7 @@ public final class ProxySession {
             Syscall call = Syscall.of(nr);
             if (call == null)
                 return -Errno.ENOSYS;
-            long r = interruptible(channel, slot, () -> hc.execute(call, args));
+            long r = interruptible(channel, slot, hc, call, args);
             if (r >= 0 && (call == Syscall.READ || call == Syscall.PREAD64))
                 offers.offer(channel, slot, s.fds, args[0]);
             return r;
@@ -425,9 +425,9 @@ public final class ProxySession {
      * EINTR; a shell that got it from close left a pipe's end open and its pipeline hung), and a call that
      * does sleep is ended by the signal the LWK sends again while the call runs (HostCallInterrupts).
      */
-    private static long interruptible(IkcChannel channel, int slot, java.util.function.LongSupplier call) {
+    private static long interruptible(IkcChannel channel, int slot, HostCalls hc, Syscall call, long[] args) {
         for (int spurious = 0; ; spurious++) {
-            long r = call.getAsLong();
+            long r = hc.execute(call, args);
             if (r != -Errno.EINTR || channel.interruptRequested(slot) || spurious == MAX_SPURIOUS_EINTR)
                 return r;
         }

@@ -106,8 +106,9 @@ public final class KernelImage {
         mem.putLong(aPdpt + 8L * ((WARMUP_AREA_VA >>> 30) & 511), aPd | user);
         for (int i = 0; i < WARMUP_AREA_PAGES / 512; i++) // every page table of the area is the same one
             mem.putLong(aPd + 8L * (((WARMUP_AREA_VA >>> 21) & 511) + i), aPt | user);
-        for (int i = 0; i < 512; i++)
-            mem.putLong(aPt + 8L * i, image | Pte.P | Pte.US | Pte.NX);
+        long[] area = new long[512];
+        java.util.Arrays.fill(area, image | Pte.P | Pte.US | Pte.NX);
+        mem.putLongs(aPt, area);
         KernelImage k = new KernelImage(image, pml4, wPml4, new long[] {pdpt, pd, pt, wPml4, wPdpt, wPd, wPt, aPdpt, aPd, aPt});
         k.mem = mem;
         k.frames = frames;
@@ -135,16 +136,22 @@ public final class KernelImage {
             physmapPdpt = take(mem, frames);
             mem.putLong(root + 8L * ((PHYSMAP_BASE >>> 39) & 511), physmapPdpt | Pte.P | Pte.RW);
         }
-        for (long pa = base & -(2L << 20); pa < base + size; pa += 2L << 20) {
-            long va = PHYSMAP_BASE + pa;
+        long first = base & -(2L << 20), end = base + size;
+        while (first < end) { // a page directory (1 GiB) at a time, its entries written in one copy
+            long va = PHYSMAP_BASE + first;
             long pdpte = physmapPdpt + 8L * ((va >>> 30) & 511);
             long pd = Pte.address(mem.getLong(pdpte));
             if (!Pte.present(mem.getLong(pdpte))) {
                 pd = take(mem, frames);
                 mem.putLong(pdpte, pd | Pte.P | Pte.RW);
             }
-            // Not NX: Unicorn resolves the address as an instruction fetch when it drops translations.
-            mem.putLong(pd + 8L * ((va >>> 21) & 511), pa | Pte.P | Pte.RW | Pte.PS);
+            int slot = (int) ((va >>> 21) & 511);
+            int count = (int) Math.min(512 - slot, (end - first + (2L << 20) - 1) >>> 21);
+            long[] entries = new long[count];
+            for (int i = 0; i < count; i++) // not NX: Unicorn resolves the address as an instruction fetch when it drops translations
+                entries[i] = (first + ((long) i << 21)) | Pte.P | Pte.RW | Pte.PS;
+            mem.putLongs(pd + 8L * slot, entries);
+            first += (long) count << 21;
         }
     }
 

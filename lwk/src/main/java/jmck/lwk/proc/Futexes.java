@@ -26,10 +26,11 @@ public final class Futexes {
 
     /**
      * Ends a waiter's wait, if it is still wait number seq, with result (0, or the index futex_waitv returns);
-     * whether it did (Scheduler.wakeIfWaiting).
+     * whether it did. The kernel's Scheduler is one, passed as it is: a lambda at each call site cost that
+     * site's first call 1-2 ms of linking (a program's first futex wake, every exit).
      */
     public interface Waker {
-        boolean wake(Thread t, long seq, long result);
+        boolean wakeIfWaiting(Thread t, long seq, long result);
     }
 
     /** One queued wait; a futex_waitv is one per futex, each with its index and the keys of all of them. */
@@ -118,7 +119,7 @@ public final class Futexes {
             it.remove();
             if (w.thread.futexKey == key)
                 w.thread.futexKey = null;
-            if (waker.wake(w.thread, w.seq, w.result))
+            if (waker.wakeIfWaiting(w.thread, w.seq, w.result))
                 woken++;
             if (w.group != null)
                 groups.add(w);

@@ -112,7 +112,7 @@ public final class PiFutexes {
             } catch (BadAddressException e) {
                 continue;
             }
-            given = waker.wake(w.thread, w.seq, 0);
+            given = waker.wakeIfWaiting(w.thread, w.seq, 0);
         }
         if (q != null && q.isEmpty())
             queues.remove(key);

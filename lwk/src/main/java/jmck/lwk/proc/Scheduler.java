@@ -21,7 +21,7 @@ import jmck.emulator.X86Reg;
  * wins. Each wait has a number: a waker that found the thread on a queue passes the number it saw, and a
  * wait that ended meanwhile is not ended again.
  */
-public final class Scheduler {
+public final class Scheduler implements Futexes.Waker {
     /** What the kernel does around each slice: work before returning to user mode, and after. */
     public interface SliceHooks {
         /** Before a slice: deliver pending signals; returns false if the thread must not run. */
@@ -266,6 +266,7 @@ public final class Scheduler {
     }
 
     /** Ends wait number seq of t with result, if t still waits there; whether it did (a futex wake counts it). */
+    @Override
     public boolean wakeIfWaiting(Thread t, long seq, long result) {
         synchronized (t.lock) {
             if (t.state != Thread.State.BLOCKED || t.waitSeq != seq)

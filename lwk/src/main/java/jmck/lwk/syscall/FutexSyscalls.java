@@ -135,7 +135,7 @@ final class FutexSyscalls implements SyscallDispatcher.Handler {
                 return lockPi(t, mm, uaddr, shared, -1, false);
             case FUTEX_UNLOCK_PI: // the next sleeper's FUTEX_LOCK_PI returns 0: the lock is its
                 return kernel.futexes().pi().unlock(t, mm, uaddr, key(mm, uaddr, shared, true),
-                        (w, seq, r) -> kernel.scheduler().wakeIfWaiting(w, seq, r));
+                        kernel.scheduler());
             default: // FUTEX_FD (gone from Linux), the requeue-PI pair, waitv
                 return -Errno.ENOSYS;
         }
@@ -218,7 +218,7 @@ final class FutexSyscalls implements SyscallDispatcher.Handler {
     private long wake(Futexes.Key key, int n, int bitset) {
         if (n <= 0)
             return 0;
-        return kernel.futexes().wake(key, n, bitset, (w, seq, r) -> kernel.scheduler().wakeIfWaiting(w, seq, r));
+        return kernel.futexes().wake(key, n, bitset, kernel.scheduler());
     }
 
     /** FUTEX_(CMP_)REQUEUE: wakes up to n, moves up to n2 more to uaddr2's queue; returns woken + moved. */

@@ -76,6 +76,25 @@ class FrameAllocatorTest {
     }
 
     @Test
+    void aBlockKeepsItsOrderAndReferencesAcrossTheTablesChunks() {
+        FrameAllocator f = new FrameAllocator(2048 * MIB); // the per-frame tables come in chunks of 64 MiB
+        f.addRange(0, 2048 * MIB);
+        long small = f.allocate(0), giant = f.allocate(18); // 1 GiB: sixteen chunks
+        assertEquals(1024 * MIB, giant);
+        assertEquals(18, f.blockOrder(giant + 700 * MIB));
+        f.ref(giant + 900 * MIB, 4096); // any frame of the block names the block
+        assertEquals(2, f.refCount(giant));
+        f.split(giant); // 262,144 blocks of one frame, each with the block's references
+        assertEquals(0, f.blockOrder(giant + 1000 * MIB));
+        assertEquals(2, f.refCount(giant + 1000 * MIB));
+        assertEquals(0, f.unref(giant, 1024 * MIB, null));
+        assertEquals(1024 * MIB / 4096, f.unref(giant, 1024 * MIB, null));
+        f.free(small, 0);
+        assertEquals(f.totalFrames(), f.freeFrames());
+        assertThrows(IllegalStateException.class, () -> f.refCount(giant), "freed");
+    }
+
+    @Test
     void rangesComeAndGoOnlyWhenFree() {
         FrameAllocator f = new FrameAllocator(64 * MIB);
         f.addRange(0, 32 * MIB);
