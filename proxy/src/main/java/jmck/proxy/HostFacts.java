@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostMemory;
+import jmck.emulator.host.HostStatus;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.proc.Credentials;
 import jmck.lwk.proc.Rlimits;
@@ -110,14 +111,12 @@ public final class HostFacts {
 
     /** This process's umask, which the guest inherits as a child process would; 022 if it cannot be read. */
     public static int umask() {
+        String umask = HostStatus.field("Umask");
         try {
-            for (String line : Files.readAllLines(Paths.get("/proc/self/status")))
-                if (line.startsWith("Umask:"))
-                    return Integer.parseInt(line.substring(6).trim(), 8);
-        } catch (IOException | NumberFormatException e) {
-            // fall through
+            return umask == null ? 022 : Integer.parseInt(umask, 8);
+        } catch (NumberFormatException e) {
+            return 022;
         }
-        return 022;
     }
 
     /** The environment of this process as the kernel gave it, in order (System.getenv() loses the order). */
