@@ -40,7 +40,12 @@ final class CoreAnswerSleep {
         Core c = coreOf(k, t);
         if (SLEEP_NANOS <= 0 || c == null || kicksAtPost < 0 || k.cores().size() > CPUS)
             return false;
-        c.setWaker(() -> ch.answers().wake(slot));
+        c.setWaker(new Runnable() { // a class, not a lambda: linking one cost a program's first delegated call up to 2 ms
+            @Override
+            public void run() {
+                ch.answers().wake(slot);
+            }
+        });
         try {
             ch.answers().markAsleep(slot); // then look at the kicks: a kick after this finds the word and wakes the sleep
             if (c.kicks() != kicksAtPost || k.scheduler().othersRunnable(t))

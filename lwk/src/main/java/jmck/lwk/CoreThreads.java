@@ -56,7 +56,12 @@ final class CoreThreads {
 
     /** Starts core c's host thread (at run, or when hot-plug adds a core meanwhile). */
     void start(Core c) {
-        Thread t = new Thread(() -> loop(c), "jmck core " + c.id());
+        Thread t = new Thread("jmck core " + c.id()) { // a class, not a lambda: see Kernel.LocalFilesHooks
+            @Override
+            public void run() {
+                loop(c);
+            }
+        };
         t.setDaemon(true);
         c.bindHost(t);
         threads.put(c, t);

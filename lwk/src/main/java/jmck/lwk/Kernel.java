@@ -110,7 +110,12 @@ public final class Kernel implements SyscallContext {
         this.mem = mem;
         this.config = config;
         this.frames = new FrameAllocator(mem.size());
-        timers.setOnEarliest(eventLoop::wake); // the kernel's thread may sleep until a later deadline
+        timers.setOnEarliest(new Runnable() { // the kernel's thread may sleep until a later deadline
+            @Override
+            public void run() {
+                eventLoop.wake();
+            }
+        });
         this.pageCache = new PageCache(mem, frames);
     }
 
@@ -130,7 +135,12 @@ public final class Kernel implements SyscallContext {
         // The syscall handlers (some 20 classes loaded and made, 4-8 ms in the interpreter) are registered on
         // a second thread while this one sets up memory and cores, the host side loads the first program and
         // it begins to run; its first local syscall waits for them.
-        syscalls.registerInBackground(() -> SyscallTable.registerAll(syscalls, this));
+        syscalls.registerInBackground(new Runnable() {
+            @Override
+            public void run() {
+                SyscallTable.registerAll(syscalls, Kernel.this);
+            }
+        });
         long total = 0;
         for (long[] r : config.memory()) {
             frames.addRange(r[0], r[1]);
@@ -158,12 +168,35 @@ public final class Kernel implements SyscallContext {
         else
             kmsg.log("jmck LWK: exact mode: every core on one host thread, deterministic");
         hwcap = readHwcap(cores.get(0).cpu());
-        exitListeners.add((p, killedBy, rip) -> localFiles.exited(p));
-        signals.setPendingListener(localFiles.signalFiles()::changed);
-        processes.setReapListener(localFiles::reaped);
+        LocalFilesHooks hooks = new LocalFilesHooks();
+        exitListeners.add(hooks);
+        signals.setPendingListener(hooks);
+        processes.setReapListener(hooks);
         scheduler.setHooks(returnToUser, eventLoop);
         booted = true;
         kmsg.log("jmck LWK: booted, %d frames free", frames.freeFrames());
+    }
+
+    /**
+     * What the local files (pidfds, signalfds) hear of processes: exits, pending signals, reaps. One class
+     * rather than three lambdas: at boot each lambda's first run linked it, 0.2-0.9 ms (docs/performance.md,
+     * "code run once"); this file's other hooks on the start-up path are classes for the same reason.
+     */
+    private final class LocalFilesHooks implements ExitListener, Signals.PendingListener, Consumer<Process> {
+        @Override
+        public void exited(Process p, SigInfo killedBy, long killRip) {
+            localFiles.exited(p);
+        }
+
+        @Override
+        public void changed(Process p) {
+            localFiles.signalFiles().changed(p);
+        }
+
+        @Override
+        public void accept(Process p) {
+            localFiles.reaped(p);
+        }
     }
 
     /** A new core: an emulated CPU set up by the kernel image (long mode, paging), its boot state saved. */
@@ -327,10 +360,13 @@ public final class Kernel implements SyscallContext {
         as.setSettleEntries(parallel); // the engine's page walker must never write an entry another core changes
         as.setShootdown(shootdown);
         as.setPageCache(pageCache);
-        as.setKernelFaultListener(o -> {
-            EventSink sink = events;
-            if (sink != null)
-                sink.fault(new jmck.lwk.trace.FaultEvent(-1, -1, -1, 0, o, true, 0));
+        as.setKernelFaultListener(new AddressSpace.KernelFaultListener() {
+            @Override
+            public void onKernelFault(jmck.lwk.mm.FaultOutcome o) {
+                EventSink sink = events;
+                if (sink != null)
+                    sink.fault(new jmck.lwk.trace.FaultEvent(-1, -1, -1, 0, o, true, 0));
+            }
         });
         return as;
     }

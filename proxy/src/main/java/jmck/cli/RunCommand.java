@@ -89,8 +89,17 @@ final class RunCommand {
                         + "talking through the same IKC channels an instance daemon and mcexec use. The program's "
                         + "standard input, output and error are jmck's; its exit status is jmck's.")
                 .options(options()).options(GDB, EXACT).operands(PROGRAM, ARGS).exits(Main.PROGRAM_EXITS)
-                .action(a -> run(a, (k, elf) -> a.has(GDB) ? jmck.debug.GdbStub.listen(k, elf, a.get(GDB), System.err) : null,
-                        parallel(a)));
+                .action(new Command.Action() { // classes, not lambdas: see Option.SHORT_FIRST
+                    @Override
+                    public int run(Args a) throws Exception {
+                        return RunCommand.run(a, new Attach() {
+                            @Override
+                            public AutoCloseable attach(Kernel k, ElfImage elf) throws Exception {
+                                return a.has(GDB) ? jmck.debug.GdbStub.listen(k, elf, a.get(GDB), System.err) : null;
+                            }
+                        }, parallel(a));
+                    }
+                });
     }
 
     /**

@@ -11,60 +11,75 @@ final class Values {
 
     /** A number of bytes: 512M, 2G, 4k, 1048576. */
     static ValueType<Long> size() {
-        return new ValueType<>(s -> {
-            try {
-                return Sizes.parse(s);
-            } catch (JmckException e) {
-                throw new IllegalArgumentException("is not a size (a number with K, M or G, like 512M)");
+        return new ValueType<>(new ValueType.Parse<Long>() {
+            @Override
+            public Long parse(String s) {
+                try {
+                    return Sizes.parse(s);
+                } catch (JmckException e) {
+                    throw new IllegalArgumentException("is not a size (a number with K, M or G, like 512M)");
+                }
             }
         });
     }
 
     /** Core numbers as IHK writes them: 1-3,5. */
     static ValueType<CpuSet> cpuList() {
-        return new ValueType<>(s -> {
-            try {
-                CpuSet set = CpuSet.parse(s);
-                if (set.isEmpty())
+        return new ValueType<>(new ValueType.Parse<CpuSet>() {
+            @Override
+            public CpuSet parse(String s) {
+                try {
+                    CpuSet set = CpuSet.parse(s);
+                    if (set.isEmpty())
+                        throw new IllegalArgumentException("is not a core list (numbers and ranges like 1-3,5)");
+                    return set;
+                } catch (JmckException e) {
                     throw new IllegalArgumentException("is not a core list (numbers and ranges like 1-3,5)");
-                return set;
-            } catch (JmckException e) {
-                throw new IllegalArgumentException("is not a core list (numbers and ranges like 1-3,5)");
+                }
             }
         });
     }
 
     /** [HOST]:PORT for gdb; port 0 picks a free one. Kept as text: the stub resolves the host. */
     static ValueType<String> hostPort() {
-        return new ValueType<>(s -> {
-            int colon = s.lastIndexOf(':');
-            try {
-                int port = Integer.parseInt(s.substring(colon + 1));
-                if (colon < 0 || port < 0 || port > 65535)
-                    throw new NumberFormatException();
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("is not [HOST]:PORT (like :1234 or localhost:1234)");
+        return new ValueType<>(new ValueType.Parse<String>() {
+            @Override
+            public String parse(String s) {
+                int colon = s.lastIndexOf(':');
+                try {
+                    int port = Integer.parseInt(s.substring(colon + 1));
+                    if (colon < 0 || port < 0 || port > 65535)
+                        throw new NumberFormatException();
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("is not [HOST]:PORT (like :1234 or localhost:1234)");
+                }
+                return s;
             }
-            return s;
         });
     }
 
     /** VAR=VALUE for the guest's environment. */
     static ValueType<String> assignment() {
-        return new ValueType<>(s -> {
-            int eq = s.indexOf('=');
-            if (eq <= 0)
-                throw new IllegalArgumentException("is not VAR=VALUE");
-            return s;
+        return new ValueType<>(new ValueType.Parse<String>() {
+            @Override
+            public String parse(String s) {
+                int eq = s.indexOf('=');
+                if (eq <= 0)
+                    throw new IllegalArgumentException("is not VAR=VALUE");
+                return s;
+            }
         });
     }
 
     /** The name of an environment variable (no '='). */
     static ValueType<String> variableName() {
-        return new ValueType<>(s -> {
-            if (s.isEmpty() || s.contains("="))
-                throw new IllegalArgumentException("is not a variable name");
-            return s;
+        return new ValueType<>(new ValueType.Parse<String>() {
+            @Override
+            public String parse(String s) {
+                if (s.isEmpty() || s.contains("="))
+                    throw new IllegalArgumentException("is not a variable name");
+                return s;
+            }
         });
     }
 

@@ -66,13 +66,19 @@ final class KeyCalls {
     }
 
     private static final int SYS_SETFSUID = 122, SYS_SETFSGID = 123;
-    /** The one host thread that makes every key call (see {@link #onKeysThread}). */
-    private static final java.util.concurrent.ExecutorService KEYS_THREAD =
-            java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-                java.lang.Thread t = new java.lang.Thread(r, "proxy-keys");
-                t.setDaemon(true);
-                return t;
-            });
+    /**
+     * The one host thread that makes every key call (see {@link #onKeysThread}), started by the first: a
+     * holder class, so that the executor's classes load only in a program that makes one (every worker's
+     * set-up paid for them before).
+     */
+    private static final class KeysThread {
+        static final java.util.concurrent.ExecutorService EXECUTOR =
+                java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                    java.lang.Thread t = new java.lang.Thread(r, "proxy-keys");
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
 
     /**
      * Makes a key call on the proxy's one keys thread, with the filesystem ids of the calling worker (the
@@ -83,7 +89,7 @@ final class KeyCalls {
      */
     static long onKeysThread(java.util.function.LongSupplier call) {
         int fsuid = (int) HostSyscall.call(SYS_SETFSUID, -1, 0, 0), fsgid = (int) HostSyscall.call(SYS_SETFSGID, -1, 0, 0);
-        java.util.concurrent.Future<Long> r = KEYS_THREAD.submit(() -> {
+        java.util.concurrent.Future<Long> r = KeysThread.EXECUTOR.submit(() -> {
             HostSyscall.call(SYS_SETFSGID, fsgid, 0, 0);
             HostSyscall.call(SYS_SETFSUID, fsuid, 0, 0);
             return call.getAsLong();

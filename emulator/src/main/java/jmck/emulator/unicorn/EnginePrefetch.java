@@ -35,7 +35,12 @@ public final class EnginePrefetch {
      */
     public static void start(int n, int tlbEntries) {
         COMING.addAndGet(n);
-        java.lang.Thread t = new java.lang.Thread(() -> prefetch(n, tlbEntries), "jmck-native-prefetch");
+        java.lang.Thread t = new java.lang.Thread("jmck-native-prefetch") { // a class, not a lambda: on the start-up path, where linking a lambda took 0.2-0.9 ms
+            @Override
+            public void run() {
+                prefetch(n, tlbEntries);
+            }
+        };
         t.setDaemon(true);
         t.start();
     }
@@ -61,7 +66,11 @@ public final class EnginePrefetch {
 
     /** An engine: one opened ahead if one is ready or on its way (waiting for it then), else a new one. */
     public static Unicorn take() {
-        if (COMING.getAndUpdate(c -> c > 0 ? c - 1 : 0) == 0)
+        int coming;
+        do { // (a loop, not getAndUpdate's lambda: this is on the start-up path)
+            coming = COMING.get();
+        } while (coming > 0 && !COMING.compareAndSet(coming, coming - 1));
+        if (coming == 0)
             return Unicorn.openX86_64();
         Object o;
         try {

@@ -1,14 +1,10 @@
 package jmck.ihk.ikc;
 
-import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import jmck.emulator.JmckException;
 import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostMemory;
@@ -25,29 +21,49 @@ final class SharedWords {
     private static final int SYS_FUTEX = 202, FUTEX_WAIT = 0, FUTEX_WAKE = 1;
 
     private final Path file;
-    private final MappedByteBuffer buffer;
+    private final ByteBuffer buffer;
     private final long address;
     /** A futex wait's timespec. */
     private final HostBuffer timeout = HostBuffer.allocate(16);
 
-    private SharedWords(Path file, MappedByteBuffer buffer) {
+    private SharedWords(Path file, long address, int size) {
         this.file = file;
-        this.buffer = buffer;
-        this.address = HostMemory.address(buffer);
+        this.address = address;
+        this.buffer = HostMemory.buffer(address, size).order(ByteOrder.nativeOrder());
     }
 
-    /** Maps file, creating it with size bytes if create is set. */
+    /**
+     * Maps file, creating it with size bytes if create is set. With the host's mmap rather than
+     * FileChannel.map, whose first use runs the JDK's first lambda (5 ms of every run's start-up), and
+     * whose mapping only a cleaner could take back.
+     */
     static SharedWords map(Path file, int size, boolean create) {
-        try (FileChannel ch = create
-                ? FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE)
-                : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            if (create)
-                ch.truncate(size).write(ByteBuffer.wrap(new byte[] {0}), size - 1);
-            MappedByteBuffer b = ch.map(FileChannel.MapMode.READ_WRITE, 0, create ? size : ch.size());
-            b.order(ByteOrder.nativeOrder());
-            return new SharedWords(file, b);
-        } catch (IOException e) {
-            throw new JmckException("cannot map " + file + ": " + e.getMessage());
+        HostBuffer path = HostBuffer.cString(file.toString());
+        int flags = HostSyscall.O_RDWR | HostSyscall.O_CLOEXEC | (create ? HostSyscall.O_CREAT | HostSyscall.O_EXCL : 0);
+        long fd = HostSyscall.call(HostSyscall.SYS_OPENAT, HostSyscall.AT_FDCWD, path.address(), flags, 0666, 0, 0);
+        java.lang.ref.Reference.reachabilityFence(path);
+        if (fd < 0)
+            throw new JmckException("cannot map " + file + ": " + (fd == -17 ? "it exists" : "errno " + -fd));
+        try {
+            long length = size;
+            if (create) {
+                long r = HostSyscall.call(HostSyscall.SYS_FTRUNCATE, fd, size, 0);
+                if (r < 0)
+                    throw new JmckException("cannot map " + file + ": cannot size it (errno " + -r + ")");
+            } else {
+                HostBuffer st = HostBuffer.allocate(144);
+                long r = HostSyscall.call(HostSyscall.SYS_FSTAT, fd, st.address(), 0);
+                length = r < 0 ? 0 : st.getLong(48); // st_size
+                if (r < 0 || length <= 0 || length > Integer.MAX_VALUE)
+                    throw new JmckException("cannot map " + file + ": " + (r < 0 ? "errno " + -r : "size " + length));
+            }
+            long address = HostSyscall.call(HostSyscall.SYS_MMAP, 0, length, HostSyscall.PROT_READ | HostSyscall.PROT_WRITE,
+                    HostSyscall.MAP_SHARED, fd, 0);
+            if (address < 0 && address > -4096)
+                throw new JmckException("cannot map " + file + ": errno " + -address);
+            return new SharedWords(file, address, (int) length);
+        } finally {
+            HostSyscall.call(HostSyscall.SYS_CLOSE, fd, 0, 0);
         }
     }
 
@@ -96,19 +112,18 @@ final class SharedWords {
     }
 
     /**
-     * Unmaps the file now rather than when the collector finds the buffer: a long-lived instance maps a
-     * channel per process, and a deleted file's pages stay in memory while mapped. Nothing may touch
-     * these words afterwards (the access would fault).
+     * Unmaps the file: a long-lived instance maps a channel per process, and a deleted file's pages stay in
+     * memory while mapped. Nothing may touch these words afterwards (the access would fault). A second call
+     * does nothing (the address may be someone else's mapping by then).
      */
-    void unmap() {
-        try {
-            java.lang.reflect.Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
-            f.setAccessible(true);
-            ((sun.misc.Unsafe) f.get(null)).invokeCleaner(buffer);
-        } catch (ReflectiveOperationException e) {
-            // left to the collector
-        }
+    synchronized void unmap() {
+        if (unmapped)
+            return;
+        unmapped = true;
+        HostSyscall.call(HostSyscall.SYS_MUNMAP, address, buffer.capacity(), 0);
     }
+
+    private boolean unmapped;
 
     /** Sleeps while the word at off still holds expected, at most nanos (or until woken). */
     void futexWait(int off, int expected, long nanos) {

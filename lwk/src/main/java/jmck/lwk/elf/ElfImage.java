@@ -80,9 +80,13 @@ public final class ElfImage {
     }
 
     /**
-     * The checks of {@link #open} and the file's contents, mapped read-only: what execve looks at before
-     * it knows what kind of program the file is (see {@link Executable}).
+     * The checks of {@link #open} and the file's contents: what execve looks at before it knows what kind of
+     * program the file is (see {@link Executable}). A file of up to READ_MAX bytes is read into memory, a
+     * larger one mapped read-only: FileChannel.map's first use runs the JDK's first lambda, which made
+     * every run of a small program 5 ms slower than a read of its file (a hello world's is 0.8 MB).
      */
+    private static final long READ_MAX = 8L << 20;
+
     static ByteBuffer map(Path path) {
         String name = path.toString();
         BasicFileAttributes a;
@@ -105,7 +109,15 @@ public final class ElfImage {
             if (size > Integer.MAX_VALUE)
                 throw new ExecFormatException(name + ": file too large: jmck runs programs of at most 2 GiB",
                         Errno.ENOMEM);
-            b = size == 0 ? ByteBuffer.allocate(0) : ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
+            if (size <= READ_MAX) {
+                b = ByteBuffer.allocate((int) size);
+                while (b.hasRemaining() && ch.read(b) >= 0) {
+                    // a file that shrank meanwhile ends the read early: the parse then finds it short
+                }
+                b.flip();
+            } else {
+                b = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
+            }
         } catch (NoSuchFileException e) {
             throw new ExecFormatException(name + ": no such file or directory", Errno.ENOENT);
         } catch (AccessDeniedException e) {

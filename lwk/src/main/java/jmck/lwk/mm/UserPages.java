@@ -13,6 +13,9 @@ import jmck.lwk.arch.X86;
  * page-table entries, share them with a forked child, write dirty shared file pages back), with the frame
  * references they hold and the resident bytes they add up to. The VMAs say what may be mapped; this says
  * what is. Called with the mm lock held: {@link AddressSpace}'s entry points take it.
+ *
+ * <p>The page walks' visitors are classes, not lambdas: a lambda's first run links it, 0.6-2 ms each here
+ * (docs/performance.md, "code run once"), and these run first at a program's start and end.
  */
 final class UserPages {
     private static final long PAGE = FrameAllocator.PAGE_SIZE;
@@ -22,6 +25,14 @@ final class UserPages {
     private final PageTable pageTable;
     private long residentBytes;
     private long peakResidentBytes;
+
+    /** A freed frame that was mapped executable: no core may run what was translated from it. */
+    private final FrameAllocator.FreedBlock retireCode = new FrameAllocator.FreedBlock() {
+        @Override
+        public void freed(long pa, int order) {
+            as.retireCode(pa, FrameAllocator.PAGE_SIZE << order);
+        }
+    };
 
     UserPages(AddressSpace as, PhysicalMemory mem, FrameAllocator frames, PageTable pageTable) {
         this.as = as;
@@ -86,10 +97,13 @@ final class UserPages {
     void releasePages(long start, long end) {
         splitLargeLeafAt(start);
         splitLargeLeafAt(end);
-        pageTable.forEachLeaf(start, end, (slot, entry, va, size) -> {
-            mem.putLong(slot, 0);
-            residentBytes -= size.bytes;
-            unrefFrame(Pte.address(entry) & -size.bytes, size, (entry & Pte.NX) == 0);
+        pageTable.forEachLeaf(start, end, new PageTable.LeafVisitor() {
+            @Override
+            public void visit(long slot, long entry, long va, PageSize size) {
+                mem.putLong(slot, 0);
+                residentBytes -= size.bytes;
+                unrefFrame(Pte.address(entry) & -size.bytes, size, (entry & Pte.NX) == 0);
+            }
         });
     }
 
@@ -99,8 +113,7 @@ final class UserPages {
      * core may run translations of it once it is free.
      */
     void unrefFrame(long pa, PageSize size, boolean code) {
-        FrameAllocator.FreedBlock freed = !code ? null
-                : (p, order) -> as.retireCode(p, FrameAllocator.PAGE_SIZE << order);
+        FrameAllocator.FreedBlock freed = code ? retireCode : null;
         frames.unref(pa, size.bytes, freed);
         PageCache pageCache = as.pageCache();
         if (pageCache != null && size == PageSize.SMALL)
@@ -131,12 +144,15 @@ final class UserPages {
         splitLargeLeafAt(start);
         splitLargeLeafAt(end);
         long leafMask = Pte.P | Pte.RW | Pte.NX | Pte.PROTNONE;
-        pageTable.forEachLeaf(start, end, (slot, entry, va, size) -> {
-            Vma v = as.find(va);
-            long want = v.prot == Mman.PROT_NONE ? Pte.PROTNONE | Pte.NX : leafFlags(v) & leafMask;
-            if ((entry & Pte.COW) != 0)
-                want &= ~Pte.RW; // stays read-only until the copy is made
-            mem.putLong(slot, pageTable.settle((entry & ~leafMask) | want));
+        pageTable.forEachLeaf(start, end, new PageTable.LeafVisitor() {
+            @Override
+            public void visit(long slot, long entry, long va, PageSize size) {
+                Vma v = as.find(va);
+                long want = v.prot == Mman.PROT_NONE ? Pte.PROTNONE | Pte.NX : leafFlags(v) & leafMask;
+                if ((entry & Pte.COW) != 0)
+                    want &= ~Pte.RW; // stays read-only until the copy is made
+                mem.putLong(slot, pageTable.settle((entry & ~leafMask) | want));
+            }
         });
     }
 
@@ -146,9 +162,12 @@ final class UserPages {
         splitLargeLeafAt(old);
         splitLargeLeafAt(old + len);
         List<long[]> leaves = new ArrayList<>();
-        pageTable.forEachLeaf(old, old + len, (slot, entry, va, size) -> {
-            leaves.add(new long[] {va, entry, size.ordinal()});
-            mem.putLong(slot, 0);
+        pageTable.forEachLeaf(old, old + len, new PageTable.LeafVisitor() {
+            @Override
+            public void visit(long slot, long entry, long va, PageSize size) {
+                leaves.add(new long[] {va, entry, size.ordinal()});
+                mem.putLong(slot, 0);
+            }
         });
         for (long[] l : leaves) {
             long va = dest + (l[0] - old);
@@ -171,16 +190,19 @@ final class UserPages {
      * with one more reference to its frame; private pages become read-only and copy-on-write in both.
      */
     void copyInto(UserPages child) {
-        pageTable.forEachLeaf(0, X86.USER_TOP, (slot, entry, va, size) -> {
-            Vma v = as.find(va);
-            long e = entry;
-            if (v == null || !v.shared) {
-                e = (entry & ~Pte.RW) | Pte.COW;
-                mem.putLong(slot, e);
+        pageTable.forEachLeaf(0, X86.USER_TOP, new PageTable.LeafVisitor() {
+            @Override
+            public void visit(long slot, long entry, long va, PageSize size) {
+                Vma v = as.find(va);
+                long e = entry;
+                if (v == null || !v.shared) {
+                    e = (entry & ~Pte.RW) | Pte.COW;
+                    mem.putLong(slot, e);
+                }
+                frames.ref(Pte.address(entry) & -size.bytes, size.bytes);
+                child.pageTable.setLeaf(va, size, e);
+                child.residentBytes += size.bytes;
             }
-            frames.ref(Pte.address(entry) & -size.bytes, size.bytes);
-            child.pageTable.setLeaf(va, size, e);
-            child.residentBytes += size.bytes;
         });
         child.peakResidentBytes = child.residentBytes;
     }
@@ -196,17 +218,20 @@ final class UserPages {
         if (!mapsSharedFile(start, end)) // most address spaces: then no page walk (at every exit, say)
             return;
         boolean cleaned[] = {false};
-        pageTable.forEachLeaf(start, end, (slot, entry, va, size) -> {
-            if ((entry & Pte.D) == 0)
-                return;
-            Vma v = as.find(va);
-            HostFileBacking file = sharedFile(v);
-            if (file == null)
-                return;
-            long len = Math.min(size.bytes, v.end - va);
-            file.writeBack(mem, Pte.address(entry) & -size.bytes, v.offset + (va - v.start), len);
-            mem.putLong(slot, pageTable.settles() ? entry & ~(Pte.D | Pte.RW) : entry & ~Pte.D);
-            cleaned[0] = true;
+        pageTable.forEachLeaf(start, end, new PageTable.LeafVisitor() {
+            @Override
+            public void visit(long slot, long entry, long va, PageSize size) {
+                if ((entry & Pte.D) == 0)
+                    return;
+                Vma v = as.find(va);
+                HostFileBacking file = sharedFile(v);
+                if (file == null)
+                    return;
+                long len = Math.min(size.bytes, v.end - va);
+                file.writeBack(mem, Pte.address(entry) & -size.bytes, v.offset + (va - v.start), len);
+                mem.putLong(slot, pageTable.settles() ? entry & ~(Pte.D | Pte.RW) : entry & ~Pte.D);
+                cleaned[0] = true;
+            }
         });
         if (cleaned[0])
             as.shootdown(); // so that the next write sets D again

@@ -1,9 +1,5 @@
 package jmck.lwk.proc;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Paths;
-
 /**
  * A process's capability sets (effective, permitted, inheritable, bounding; one bit per CAP_*), as capget
  * and prctl report them and as the LWK checks them. A guest running as root gets what a root process on
@@ -70,11 +66,11 @@ public record Capabilities(long effective, long permitted, long inheritable, lon
     private static synchronized long hostBound() {
         if (bound < 0) {
             bound = ALL;
+            String capBnd = jmck.emulator.host.HostStatus.field("CapBnd");
             try {
-                for (String line : Files.readAllLines(Paths.get("/proc/self/status")))
-                    if (line.startsWith("CapBnd:"))
-                        bound = Long.parseUnsignedLong(line.substring(7).trim(), 16) & ALL;
-            } catch (IOException | NumberFormatException e) {
+                if (capBnd != null)
+                    bound = Long.parseUnsignedLong(capBnd, 16) & ALL;
+            } catch (NumberFormatException e) {
                 // keep ALL
             }
         }

@@ -145,13 +145,17 @@ public final class PiFutexes {
         }
     }
 
-    /** Drops every sleeper of p (it ended). */
+    /** Drops every sleeper of p (it ended). (Loops, as Futexes.forget's.) */
     void forget(Process p) {
         synchronized (lock) {
-            queues.values().removeIf(q -> {
-                q.removeIf(w -> w.thread.process() == p);
-                return q.isEmpty();
-            });
+            for (java.util.Iterator<ArrayDeque<Waiter>> qs = queues.values().iterator(); qs.hasNext(); ) {
+                ArrayDeque<Waiter> q = qs.next();
+                for (java.util.Iterator<Waiter> ws = q.iterator(); ws.hasNext(); )
+                    if (ws.next().thread.process() == p)
+                        ws.remove();
+                if (q.isEmpty())
+                    qs.remove();
+            }
         }
     }
 }

@@ -92,7 +92,10 @@ public final class ProcessTable {
     }
 
     /** Told when a process is reaped (pidfds stop naming it). */
-    private java.util.function.Consumer<Process> reapListener = p -> { };
+    private java.util.function.Consumer<Process> reapListener = new java.util.function.Consumer<Process>() {
+        @Override
+        public void accept(Process p) {} // (a class: the table is made at boot, where a lambda's link took 0.2-0.9 ms)
+    };
 
     public synchronized void setReapListener(java.util.function.Consumer<Process> l) {
         reapListener = l;

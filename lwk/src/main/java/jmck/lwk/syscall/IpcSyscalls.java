@@ -42,12 +42,20 @@ final class IpcSyscalls implements SyscallDispatcher.Handler {
         };
         messages = new MessageQueues(waits);
         semaphores = new Semaphores(waits);
-        shm = new SharedMemory(kernel.memory(), kernel.frames(), () -> new java.util.ArrayList<Process>(
-                kernel.processes().processes()));
+        // (classes, not lambdas: made while the kernel boots, where linking a lambda took 0.2-1 ms)
+        shm = new SharedMemory(kernel.memory(), kernel.frames(), new java.util.function.Supplier<Iterable<Process>>() {
+            @Override
+            public Iterable<Process> get() {
+                return new java.util.ArrayList<Process>(kernel.processes().processes());
+            }
+        });
         ipc = new jmck.lwk.ipc.Ipc(messages, semaphores, shm);
-        kernel.addExitListener((p, killedBy, rip) -> {
-            semaphores.exited(p);
-            shm.collect();
+        kernel.addExitListener(new jmck.lwk.Kernel.ExitListener() {
+            @Override
+            public void exited(Process p, jmck.lwk.signal.SigInfo killedBy, long killRip) {
+                semaphores.exited(p);
+                shm.collect();
+            }
         });
     }
 

@@ -42,9 +42,12 @@ final class PtraceSyscalls implements SyscallDispatcher.Handler {
 
     void register(SyscallDispatcher d) {
         d.register(this, Syscall.PTRACE);
-        kernel.addExitListener((p, killedBy, rip) -> {
-            synchronized (kernel.processes().taskLock()) {
-                kernel.signals().ptrace().processEnded(p);
+        kernel.addExitListener(new jmck.lwk.Kernel.ExitListener() { // a class: see IpcSyscalls
+            @Override
+            public void exited(Process p, jmck.lwk.signal.SigInfo killedBy, long killRip) {
+                synchronized (kernel.processes().taskLock()) {
+                    kernel.signals().ptrace().processEnded(p);
+                }
             }
         });
     }

@@ -17,7 +17,12 @@ final class SignalfdSyscalls implements SyscallDispatcher.Handler {
 
     SignalfdSyscalls(SyscallContext kernel) {
         this.kernel = kernel;
-        kernel.localFiles().signalFiles().setWaiter(this::waitFor);
+        kernel.localFiles().signalFiles().setWaiter(new jmck.lwk.file.SignalFiles.Waiter() { // a class: see IpcSyscalls
+            @Override
+            public long waitFor(Thread t, long mask) {
+                return SignalfdSyscalls.this.waitFor(t, mask);
+            }
+        });
     }
 
     void register(SyscallDispatcher d) {

@@ -21,14 +21,19 @@ public final class Args {
     }
 
     void add(Option<?> o, Object value) {
-        List<Object> l = options.computeIfAbsent(o, k -> new ArrayList<>());
+        List<Object> l = options.get(o); // (not computeIfAbsent's lambda: see Option.SHORT_FIRST)
+        if (l == null)
+            options.put(o, l = new ArrayList<>());
         if (!o.isRepeatable())
             l.clear(); // the last use counts, as with getopt
         l.add(value);
     }
 
     void add(Operand<?> o, Object value) {
-        operands.computeIfAbsent(o, k -> new ArrayList<>()).add(value);
+        List<Object> l = operands.get(o);
+        if (l == null)
+            operands.put(o, l = new ArrayList<>());
+        l.add(value);
     }
 
     /** True if the option was given. */

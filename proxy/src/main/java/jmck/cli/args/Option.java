@@ -48,12 +48,21 @@ public final class Option<T> {
     /** Another name for it ("-v" beside "--verbose"). */
     public Option<T> alias(String name) {
         names.add(name);
-        // short names first, then by name; a plain lambda, since the class-data archive cannot hold the ones
-        // Comparator.comparing makes (they are made with ASM at every start)
-        names.sort((a, b) -> a.startsWith("--") != b.startsWith("--") ? Boolean.compare(a.startsWith("--"), b.startsWith("--"))
-                : a.compareTo(b));
+        names.sort(SHORT_FIRST);
         return this;
     }
+
+    /**
+     * Short names first, then by name. A class: Comparator.comparing's comparators are made with ASM at
+     * every start, and a lambda's first run linked it (docs/performance.md, "code run once").
+     */
+    private static final java.util.Comparator<String> SHORT_FIRST = new java.util.Comparator<String>() {
+        @Override
+        public int compare(String a, String b) {
+            return a.startsWith("--") != b.startsWith("--") ? Boolean.compare(a.startsWith("--"), b.startsWith("--"))
+                    : a.compareTo(b);
+        }
+    };
 
     /** The value when the option is not given; shown is how help shows it (null: not shown). */
     public Option<T> defaultValue(T value, String shown) {
