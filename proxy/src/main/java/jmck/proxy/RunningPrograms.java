@@ -23,7 +23,21 @@ final class RunningPrograms {
     private static final int SYS_FSTAT = 5, SYS_NEWFSTATAT = 262, SYS_FCNTL = 72, F_SETLEASE = 1024, F_RDLCK = 0,
             F_UNLCK = 2, O_ACCMODE = 3, O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0100, O_TRUNC = 01000, AT_FDCWD = -100;
 
-    private record FileId(long dev, long ino) {}
+    /**
+     * A file by device and inode. equals and hashCode written out: a record's are made at their first call
+     * by java.lang.runtime.ObjectMethods, some 20 ms of the first exec or write of every run.
+     */
+    private record FileId(long dev, long ino) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof FileId f && f.dev == dev && f.ino == ino;
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * Long.hashCode(dev) + Long.hashCode(ino);
+        }
+    }
 
     /** The program each guest process runs, by its fd table (a process's, until it ends). */
     private final Map<FdTable, FileId> running = new IdentityHashMap<>();
@@ -34,6 +48,19 @@ final class RunningPrograms {
 
     private RunningPrograms() {}
 
+    /**
+     * Adds delta to the processes running f, forgetting f at none. (Not merge's lambdas: each linked at
+     * its first call, on the path of a run's first exec.)
+     */
+    private void count(FileId f, int delta) {
+        Integer n = runners.get(f);
+        int now = (n == null ? 0 : n) + delta;
+        if (now > 0)
+            runners.put(f, now);
+        else
+            runners.remove(f);
+    }
+
     /** The process of table t now runs the file of host fd h (its execve is over). */
     void exec(FdTable t, int h) {
         FileId f = fileOf(h);
@@ -41,7 +68,7 @@ final class RunningPrograms {
             ended(t);
             if (f != null) {
                 running.put(t, f);
-                runners.merge(f, 1, Integer::sum);
+                count(f, 1);
             }
             processes = running.size();
         }
@@ -52,7 +79,7 @@ final class RunningPrograms {
         FileId f = running.get(parent);
         if (f != null) {
             running.put(child, f);
-            runners.merge(f, 1, Integer::sum);
+            count(f, 1);
         }
         processes = running.size();
     }
@@ -61,7 +88,7 @@ final class RunningPrograms {
     synchronized void ended(FdTable t) {
         FileId f = running.remove(t);
         if (f != null)
-            runners.computeIfPresent(f, (k, n) -> n > 1 ? n - 1 : null);
+            count(f, -1);
         processes = running.size();
     }
 

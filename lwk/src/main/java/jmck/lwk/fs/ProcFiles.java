@@ -149,7 +149,7 @@ final class ProcFiles {
         jmck.lwk.proc.Capabilities caps = p.capabilities();
         int cores = kernel.coreCount();
         long cpuMask = cores >= 64 ? -1L : (1L << cores) - 1;
-        int threads = (int) p.threads().stream().filter(Thread::alive).count();
+        int threads = liveThreads(p);
         int id = thread != null ? thread.tid() : p.pid();
         char st = state(p, t, reader);
         String stateName = switch (st) {
@@ -212,7 +212,7 @@ final class ProcFiles {
         long[] fields = {p.ppid(), p.pgid(), p.sid(), 0 /* tty */, -1 /* tpgid */, 0x400000 /* flags */,
             p.mm().faults(), 0, 0, 0, utime / TICK_NANOS, stime / TICK_NANOS, p.usage().childrenUser() / TICK_NANOS,
             p.usage().childrenSystem() / TICK_NANOS,
-            20 /* priority */, 0 /* nice */, p.threads().stream().filter(Thread::alive).count(), 0, start,
+            20 /* priority */, 0 /* nice */, liveThreads(p), 0, start,
             virtualBytes(p), rss, rsslim, 0, 0, 0 /* startcode, endcode, startstack */, 0, 0,
             t == null ? 0 : t.pendingMask(), t == null ? 0 : t.blockedMask(), ic[0], ic[1], 0, 0, 0,
             p.exitSignal(), t == null ? 0 : Math.max(0, t.core()), 0, 0, 0, 0, 0, 0, 0, brk, 0, 0, 0, 0,
@@ -299,5 +299,14 @@ final class ProcFiles {
 
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** p's threads still alive. (A loop: a stream here loaded the stream library when a program first read its status.) */
+    private static int liveThreads(Process p) {
+        int n = 0;
+        for (Thread th : p.threads())
+            if (th.alive())
+                n++;
+        return n;
     }
 }

@@ -18,8 +18,22 @@ import java.util.Map;
  * entry that wakes skip and its thread removes on its way back to user mode.
  */
 public final class Futexes {
-    /** A futex's identity: space is the AddressSpace for private memory, null for shared (address is physical). */
-    public record Key(Object space, long address) {}
+    /**
+     * A futex's identity: space is the AddressSpace for private memory, null for shared (address is
+     * physical). Its equals and hashCode are written out: a record's are made at their first call by
+     * java.lang.runtime.ObjectMethods, 10-20 ms of a threaded program's first futex call.
+     */
+    public record Key(Object space, long address) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.space == space && k.address == address;
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * System.identityHashCode(space) + Long.hashCode(address);
+        }
+    }
 
     /** All bits: FUTEX_WAIT and FUTEX_WAKE match every waiter. */
     public static final int ANY = -1;
@@ -60,16 +74,34 @@ public final class Futexes {
         return new Key(null, pa);
     }
 
+    /**
+     * key's queue, made if missing. (Written out, as removeWaits: computeIfAbsent and removeIf would take
+     * lambdas, each linked at its first call, 1-4 ms of a threaded program's first futex calls.)
+     */
+    private ArrayDeque<Waiter> queue(Key key) {
+        ArrayDeque<Waiter> q = queues.get(key);
+        if (q == null)
+            queues.put(key, q = new ArrayDeque<>());
+        return q;
+    }
+
+    /** Takes t's waits off q. */
+    private static void removeWaits(ArrayDeque<Waiter> q, Thread t) {
+        for (Iterator<Waiter> it = q.iterator(); it.hasNext(); )
+            if (it.next().thread == t)
+                it.remove();
+    }
+
     /** Queues t's wait number seq on key, to be woken by a wake whose bitset shares a bit with bitset. */
     public synchronized void enqueue(Key key, Thread t, int bitset, long seq) {
-        queues.computeIfAbsent(key, k -> new ArrayDeque<>()).addLast(new Waiter(t, bitset, seq, 0, null));
+        queue(key).addLast(new Waiter(t, bitset, seq, 0, null));
         t.futexKey = key;
     }
 
     /** futex_waitv: queues t's wait number seq on every key; a wake on keys[i] ends it with result i. */
     public synchronized void enqueueAll(Key[] keys, Thread t, long seq) {
         for (int i = 0; i < keys.length; i++)
-            queues.computeIfAbsent(keys[i], k -> new ArrayDeque<>()).addLast(new Waiter(t, ANY, seq, i, keys));
+            queue(keys[i]).addLast(new Waiter(t, ANY, seq, i, keys));
         t.futexKey = null;
     }
 
@@ -79,7 +111,7 @@ public final class Futexes {
             ArrayDeque<Waiter> q = queues.get(key);
             if (q == null)
                 continue;
-            q.removeIf(w -> w.thread == t);
+            removeWaits(q, t);
             if (q.isEmpty())
                 queues.remove(key);
         }
@@ -92,7 +124,7 @@ public final class Futexes {
         ArrayDeque<Waiter> q = key == null ? null : queues.get(key);
         if (q == null)
             return;
-        q.removeIf(w -> w.thread == t);
+        removeWaits(q, t);
         if (q.isEmpty())
             queues.remove(key);
     }
@@ -145,7 +177,7 @@ public final class Futexes {
             Waiter w = q.pollFirst();
             if (!stillWaiting(w))
                 continue;
-            queues.computeIfAbsent(to, k -> new ArrayDeque<>()).addLast(w);
+            queue(to).addLast(w);
             w.thread.futexKey = to;
             moved++;
         }

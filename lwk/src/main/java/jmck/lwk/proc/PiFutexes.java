@@ -60,7 +60,10 @@ public final class PiFutexes {
                 if ((word & FUTEX_WAITERS) == 0 && !mm.compareAndSetInt(uaddr, word, word | FUTEX_WAITERS))
                     continue; // the owner let go in user space meanwhile
                 long seq = block.getAsLong();
-                queues.computeIfAbsent(key, k -> new ArrayDeque<>()).addLast(new Waiter(t, seq, mm, uaddr));
+                ArrayDeque<Waiter> q = queues.get(key); // (not computeIfAbsent's lambda: see Futexes.queue)
+                if (q == null)
+                    queues.put(key, q = new ArrayDeque<>());
+                q.addLast(new Waiter(t, seq, mm, uaddr));
                 return WAIT;
             }
         }
@@ -72,7 +75,9 @@ public final class PiFutexes {
             ArrayDeque<Waiter> q = queues.get(key);
             if (q == null)
                 return;
-            q.removeIf(w -> w.thread == t);
+            for (java.util.Iterator<Waiter> it = q.iterator(); it.hasNext(); ) // (not removeIf's lambda: see Futexes.queue)
+                if (it.next().thread == t)
+                    it.remove();
             if (q.isEmpty())
                 queues.remove(key);
         }

@@ -185,11 +185,22 @@ final class FutexSyscalls implements SyscallDispatcher.Handler {
                 return -Errno.EAGAIN;
             if (deadline >= 0 && deadline <= System.nanoTime())
                 return -Errno.ETIMEDOUT;
-            seq = kernel.scheduler().block(t, "futex", Thread.Interrupt.RESTART, () -> futexes.remove(t));
+            // (classes, not lambdas: every threaded program's first futex wait linked them, 4 ms)
+            seq = kernel.scheduler().block(t, "futex", Thread.Interrupt.RESTART, new Runnable() {
+                @Override
+                public void run() {
+                    futexes.remove(t);
+                }
+            });
             futexes.enqueue(key, t, bitset, seq);
         }
         if (deadline >= 0)
-            kernel.timers().add(deadline, () -> kernel.scheduler().timeout(t, seq, -Errno.ETIMEDOUT));
+            kernel.timers().add(deadline, new Runnable() {
+                @Override
+                public void run() {
+                    kernel.scheduler().timeout(t, seq, -Errno.ETIMEDOUT);
+                }
+            });
         return SyscallDispatcher.NO_RETURN;
     }
 
