@@ -195,9 +195,7 @@ public final class PhysicalMemory implements AutoCloseable {
     }
 
     private static int open(Path file, int flags) {
-        HostBuffer path = HostBuffer.cString(file.toString());
-        long fd = HostSyscall.call(HostSyscall.SYS_OPENAT, HostSyscall.AT_FDCWD, path.address(), flags, 0600, 0, 0);
-        java.lang.ref.Reference.reachabilityFence(path);
+        long fd = HostSyscall.open(file.toString(), flags, 0600);
         if (fd < 0)
             throw new JmckException("cannot open physical memory file " + file + " (errno " + -fd + ")");
         return (int) fd;

@@ -8,7 +8,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongUnaryOperator;
 import java.util.function.Supplier;
-import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostSyscall;
 import jmck.ihk.ikc.AdaptiveSpin;
 import jmck.ihk.ikc.Doorbell;
@@ -355,11 +354,8 @@ public final class IkcForwarder implements SyscallForwarder {
     }
 
     private static long openProxyFd(long pid, long fd, boolean write) {
-        HostBuffer path = HostBuffer.cString("/proc/" + pid + "/fd/" + fd);
         int flags = (write ? 2 : 0) | 02000000; // O_RDWR or O_RDONLY, O_CLOEXEC
-        long own = HostSyscall.call(HostSyscall.SYS_OPENAT, HostSyscall.AT_FDCWD, path.address(), flags, 0, 0, 0);
-        java.lang.ref.Reference.reachabilityFence(path); // the call reads it by address only
-        return own;
+        return HostSyscall.open("/proc/" + pid + "/fd/" + fd, flags, 0);
     }
 
     /**

@@ -26,12 +26,12 @@ import jmck.lwk.abi.Errno;
 final class RecordLocks {
     static final RecordLocks INSTANCE = new RecordLocks();
 
-    private static final int SYS_FCNTL = 72, SYS_FSTAT = 5, SYS_OPENAT = 257, SYS_CLOSE = 3, SYS_LSEEK = 8;
+    private static final int SYS_FCNTL = 72, SYS_FSTAT = 5, SYS_CLOSE = 3, SYS_LSEEK = 8;
     private static final int F_GETLK = 5, F_SETLK = 6, F_SETLKW = 7, F_OFD_GETLK = 36, F_OFD_SETLK = 37,
             F_OFD_SETLKW = 38, F_GETFL = 3;
     private static final short F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
     private static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_ACCMODE = 3, O_CLOEXEC = 02000000,
-            S_IFMT = 0170000, S_IFREG = 0100000, AT_FDCWD = -100;
+            S_IFMT = 0170000, S_IFREG = 0100000;
     private static final long OFFSET_MAX = Long.MAX_VALUE;
     private static final int ENOLCK = 37;
 
@@ -269,11 +269,7 @@ final class RecordLocks {
     }
 
     private static long reopen(int h, int mode) {
-        HostBuffer path = HostBuffer.allocate(48);
-        path.setString(0, "/proc/self/fd/" + h);
-        long fd = HostSyscall.call(SYS_OPENAT, AT_FDCWD, path.address(), mode | O_CLOEXEC, 0, 0, 0);
-        java.lang.ref.Reference.reachabilityFence(path); // the call reads it by address only
-        return fd;
+        return HostSyscall.open("/proc/self/fd/" + h, mode | O_CLOEXEC, 0);
     }
 
     /** Keeps the copy of held's ranges as the host applied the request: set [first, last] to type (or free it). */
@@ -341,7 +337,6 @@ final class RecordLocks {
     }
 
     private static long size(int h) {
-        HostBuffer st = HostBuffer.allocate(144);
-        return HostSyscall.call(SYS_FSTAT, h, st.address(), 0) < 0 ? -1 : st.getLong(48);
+        return Math.max(-1, HostSyscall.fileSize(h));
     }
 }

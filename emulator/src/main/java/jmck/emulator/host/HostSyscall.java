@@ -39,6 +39,21 @@ public final class HostSyscall {
         return syscall6(nr, a0, a1, a2, 0, 0, 0);
     }
 
+    /** openat(AT_FDCWD, path, flags, mode) on the host: the new fd, or -errno. */
+    public static long open(String path, int flags, int mode) {
+        HostBuffer p = HostBuffer.cString(path);
+        long fd = call(SYS_OPENAT, AT_FDCWD, p.address(), flags, mode, 0, 0);
+        java.lang.ref.Reference.reachabilityFence(p); // the call reads it by address only
+        return fd;
+    }
+
+    /** The size of the file open as host fd (fstat's st_size), or -errno. */
+    public static long fileSize(long fd) {
+        HostBuffer st = HostBuffer.allocate(144);
+        long r = call(SYS_FSTAT, fd, st.address(), 0);
+        return r < 0 ? r : st.getLong(48);
+    }
+
     private static long pid;
 
     /**

@@ -23,6 +23,8 @@ final class SharedWords {
     private final Path file;
     private final ByteBuffer buffer;
     private final long address;
+    /** guarded by this: unmap() ran */
+    private boolean unmapped;
     /** A futex wait's timespec. */
     private final HostBuffer timeout = HostBuffer.allocate(16);
 
@@ -38,10 +40,8 @@ final class SharedWords {
      * whose mapping only a cleaner could take back.
      */
     static SharedWords map(Path file, int size, boolean create) {
-        HostBuffer path = HostBuffer.cString(file.toString());
         int flags = HostSyscall.O_RDWR | HostSyscall.O_CLOEXEC | (create ? HostSyscall.O_CREAT | HostSyscall.O_EXCL : 0);
-        long fd = HostSyscall.call(HostSyscall.SYS_OPENAT, HostSyscall.AT_FDCWD, path.address(), flags, 0666, 0, 0);
-        java.lang.ref.Reference.reachabilityFence(path);
+        long fd = HostSyscall.open(file.toString(), flags, 0666);
         if (fd < 0)
             throw new JmckException("cannot map " + file + ": " + (fd == -17 ? "it exists" : "errno " + -fd));
         try {
@@ -51,11 +51,9 @@ final class SharedWords {
                 if (r < 0)
                     throw new JmckException("cannot map " + file + ": cannot size it (errno " + -r + ")");
             } else {
-                HostBuffer st = HostBuffer.allocate(144);
-                long r = HostSyscall.call(HostSyscall.SYS_FSTAT, fd, st.address(), 0);
-                length = r < 0 ? 0 : st.getLong(48); // st_size
-                if (r < 0 || length <= 0 || length > Integer.MAX_VALUE)
-                    throw new JmckException("cannot map " + file + ": " + (r < 0 ? "errno " + -r : "size " + length));
+                length = HostSyscall.fileSize(fd);
+                if (length <= 0 || length > Integer.MAX_VALUE)
+                    throw new JmckException("cannot map " + file + ": " + (length < 0 ? "errno " + -length : "size " + length));
             }
             long address = HostSyscall.call(HostSyscall.SYS_MMAP, 0, length, HostSyscall.PROT_READ | HostSyscall.PROT_WRITE,
                     HostSyscall.MAP_SHARED, fd, 0);
@@ -122,8 +120,6 @@ final class SharedWords {
         unmapped = true;
         HostSyscall.call(HostSyscall.SYS_MUNMAP, address, buffer.capacity(), 0);
     }
-
-    private boolean unmapped;
 
     /** Sleeps while the word at off still holds expected, at most nanos (or until woken). */
     void futexWait(int off, int expected, long nanos) {

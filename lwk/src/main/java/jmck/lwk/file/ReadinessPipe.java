@@ -13,7 +13,7 @@ import jmck.emulator.host.HostSyscall;
  */
 final class ReadinessPipe {
     private static final int SYS_READ = 0, SYS_WRITE = 1, SYS_CLOSE = 3, SYS_POLL = 7, SYS_PIPE2 = 293,
-            SYS_OPENAT = 257, O_RDONLY = 0, O_NONBLOCK = 04000, O_CLOEXEC = 02000000, POLLOUT = 4, POLLERR = 8;
+            O_RDONLY = 0, O_NONBLOCK = 04000, O_CLOEXEC = 02000000, POLLOUT = 4, POLLERR = 8;
     /** The LWK's write end; -1 once closed. */
     private int writeFd;
     /** The read end made with the pipe, kept until the first proxy has a read end of its own. */
@@ -75,10 +75,7 @@ final class ReadinessPipe {
     private void drain() {
         int r = firstReadFd;
         if (r < 0) {
-            HostBuffer path = HostBuffer.cString("/proc/self/fd/" + writeFd);
-            r = (int) HostSyscall.call(SYS_OPENAT, HostSyscall.AT_FDCWD, path.address(),
-                    O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0, 0, 0);
-            java.lang.ref.Reference.reachabilityFence(path);
+            r = (int) HostSyscall.open("/proc/self/fd/" + writeFd, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
             if (r < 0)
                 return;
         }

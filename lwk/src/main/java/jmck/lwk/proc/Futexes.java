@@ -48,7 +48,12 @@ public final class Futexes {
     }
 
     /** One queued wait; a futex_waitv is one per futex, each with its index and the keys of all of them. */
-    private record Waiter(Thread thread, int bitset, long seq, long result, Key[] group) {}
+    private record Waiter(Thread thread, int bitset, long seq, long result, Key[] group) implements Sleeper {}
+
+    /** A queued sleeper, a futex's (here) or a PI futex's (PiFutexes): the queues' upkeep below serves both. */
+    interface Sleeper {
+        Thread thread();
+    }
 
     /** @GuardedBy("this") */
     private final Map<Key, ArrayDeque<Waiter>> queues = new HashMap<>();
@@ -86,10 +91,22 @@ public final class Futexes {
     }
 
     /** Takes t's waits off q. */
-    private static void removeWaits(ArrayDeque<Waiter> q, Thread t) {
-        for (Iterator<Waiter> it = q.iterator(); it.hasNext(); )
-            if (it.next().thread == t)
+    static <W extends Sleeper> void removeWaits(ArrayDeque<W> q, Thread t) {
+        for (Iterator<W> it = q.iterator(); it.hasNext(); )
+            if (it.next().thread() == t)
                 it.remove();
+    }
+
+    /** Takes the waits of p's threads off every queue, and the queues left empty out of queues. */
+    static <W extends Sleeper> void removeWaitsOf(Map<?, ArrayDeque<W>> queues, Process p) {
+        for (Iterator<ArrayDeque<W>> qs = queues.values().iterator(); qs.hasNext(); ) {
+            ArrayDeque<W> q = qs.next();
+            for (Iterator<W> ws = q.iterator(); ws.hasNext(); )
+                if (ws.next().thread().process() == p)
+                    ws.remove();
+            if (q.isEmpty())
+                qs.remove();
+        }
     }
 
     /** Queues t's wait number seq on key, to be woken by a wake whose bitset shares a bit with bitset. */
@@ -192,14 +209,7 @@ public final class Futexes {
      */
     public synchronized void forget(Process p) {
         pi.forget(p);
-        for (Iterator<ArrayDeque<Waiter>> qs = queues.values().iterator(); qs.hasNext(); ) {
-            ArrayDeque<Waiter> q = qs.next();
-            for (Iterator<Waiter> ws = q.iterator(); ws.hasNext(); )
-                if (ws.next().thread.process() == p)
-                    ws.remove();
-            if (q.isEmpty())
-                qs.remove();
-        }
+        removeWaitsOf(queues, p);
     }
 
     /** Threads waiting, over all queues (for tests and `ihk status`). */

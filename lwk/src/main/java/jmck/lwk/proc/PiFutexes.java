@@ -27,7 +27,7 @@ public final class PiFutexes {
     public static final long WAIT = 1;
 
     /** A sleeper and its wait's number, with its own view of the word (sharing processes map it anywhere). */
-    private record Waiter(Thread thread, long seq, AddressSpace mm, long uaddr) {}
+    private record Waiter(Thread thread, long seq, AddressSpace mm, long uaddr) implements Futexes.Sleeper {}
 
     private final Object lock;
     /** @GuardedBy("lock") */
@@ -75,9 +75,7 @@ public final class PiFutexes {
             ArrayDeque<Waiter> q = queues.get(key);
             if (q == null)
                 return;
-            for (java.util.Iterator<Waiter> it = q.iterator(); it.hasNext(); ) // (not removeIf's lambda: see Futexes.queue)
-                if (it.next().thread == t)
-                    it.remove();
+            Futexes.removeWaits(q, t);
             if (q.isEmpty())
                 queues.remove(key);
         }
@@ -150,17 +148,10 @@ public final class PiFutexes {
         }
     }
 
-    /** Drops every sleeper of p (it ended). (Loops, as Futexes.forget's.) */
+    /** Drops every sleeper of p (it ended). */
     void forget(Process p) {
         synchronized (lock) {
-            for (java.util.Iterator<ArrayDeque<Waiter>> qs = queues.values().iterator(); qs.hasNext(); ) {
-                ArrayDeque<Waiter> q = qs.next();
-                for (java.util.Iterator<Waiter> ws = q.iterator(); ws.hasNext(); )
-                    if (ws.next().thread.process() == p)
-                        ws.remove();
-                if (q.isEmpty())
-                    qs.remove();
-            }
+            Futexes.removeWaitsOf(queues, p);
         }
     }
 }

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import jmck.emulator.Cpu;
-import jmck.emulator.host.HostBuffer;
 import jmck.emulator.host.HostSyscall;
 import jmck.lwk.abi.Errno;
 import jmck.lwk.abi.Signals;
@@ -283,10 +282,7 @@ final class TaskSyscalls implements SyscallDispatcher.Handler {
     }
 
     private static int openHost(String path) {
-        HostBuffer p = HostBuffer.cString(path);
-        int fd = (int) HostSyscall.call(HostSyscall.SYS_OPENAT, HostSyscall.AT_FDCWD, p.address(), HostSyscall.O_CLOEXEC, 0, 0, 0); // O_RDONLY
-        java.lang.ref.Reference.reachabilityFence(p); // the call reads it by address only
-        return fd;
+        return (int) HostSyscall.open(path, HostSyscall.O_CLOEXEC, 0); // O_RDONLY
     }
 
     /** A NULL-terminated array of strings (argv, envp); null if they exceed Linux's limits (E2BIG). */

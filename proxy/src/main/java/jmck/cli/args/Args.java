@@ -21,19 +21,22 @@ public final class Args {
     }
 
     void add(Option<?> o, Object value) {
-        List<Object> l = options.get(o); // (not computeIfAbsent's lambda: see Option.SHORT_FIRST)
-        if (l == null)
-            options.put(o, l = new ArrayList<>());
+        List<Object> l = valuesOf(options, o);
         if (!o.isRepeatable())
             l.clear(); // the last use counts, as with getopt
         l.add(value);
     }
 
     void add(Operand<?> o, Object value) {
-        List<Object> l = operands.get(o);
+        valuesOf(operands, o).add(value);
+    }
+
+    /** key's list in map, made if missing (not computeIfAbsent's lambda: see Option.SHORT_FIRST). */
+    private static <K> List<Object> valuesOf(Map<K, List<Object>> map, K key) {
+        List<Object> l = map.get(key);
         if (l == null)
-            operands.put(o, l = new ArrayList<>());
-        l.add(value);
+            map.put(key, l = new ArrayList<>());
+        return l;
     }
 
     /** True if the option was given. */
