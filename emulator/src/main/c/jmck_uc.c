@@ -204,6 +204,34 @@ int jmck_parallel_build(void)
 	return uc_jmck_set_exclusive != NULL && uc_jmck_kick != NULL;
 }
 
+/* The guest's ABI (x86-64 Linux), not the host's headers: futex(2)'s number and FUTEX_WAKE_PRIVATE. */
+#define GUEST_SYS_FUTEX         202
+#define GUEST_FUTEX_WAKE_PRIVATE (1 | 128)
+#define GUEST_USER_TOP          0x00007ffffffff000ull
+
+/*
+ * FUTEX_WAKE_PRIVATE while no thread of the instance waits on a futex: Linux answers it 0 without taking a
+ * lock (futex_wake's futex_hb_waiters_pending), and so does the hook, without the upcall. An OpenMP barrier
+ * makes one each time whether anyone sleeps or not; through the kernel's Java code, still interpreted, the
+ * first thousand cost a program 10-20 us each. The kernel counts a wait before it reads the futex word
+ * (Futexes.announceWait), and the guest stored to the word before this call: with a full fence on each
+ * side, either the waiter reads the new word (and does not sleep) or this sees its count (and goes to the
+ * kernel). Misaligned and out-of-range addresses go to the kernel for their errors.
+ */
+static int answer_futex_wake(jmck_core *c)
+{
+	const uint32_t *waiters = (const uint32_t *)(uintptr_t)__atomic_load_n(&c->futex_waiters, __ATOMIC_RELAXED);
+	if (!waiters || c->sys[0] != GUEST_SYS_FUTEX || c->sys[2] != GUEST_FUTEX_WAKE_PRIVATE)
+		return 0;
+	if ((c->sys[1] & 3) || c->sys[1] > GUEST_USER_TOP - 4)
+		return 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(waiters, __ATOMIC_SEQ_CST) != 0)
+		return 0;
+	c->answered++;
+	return 1;
+}
+
 static void hook_syscall(uc_engine *uc, void *user)
 {
 	jmck_core *c = user;
@@ -213,6 +241,11 @@ static void hook_syscall(uc_engine *uc, void *user)
 	for (int i = 0; i < 8; i++)
 		vals[i] = &c->sys[i];
 	uc_reg_read_batch(uc, (int *)syscall_regs, vals, 8);
+	if (answer_futex_wake(c)) {
+		uint64_t none_woken = 0;
+		uc_reg_write(uc, UC_X86_REG_RAX, &none_woken);
+		return;
+	}
 	store(&c->in_guest, 0); /* in the kernel: a shootdown need not wait for this core (it keeps its token) */
 	int action = c->upcall(c, 1);
 	if (!(action & JMCK_KEEP_RAX))

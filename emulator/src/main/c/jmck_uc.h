@@ -3,6 +3,7 @@
 #define JMCK_UC_H
 #include <unicorn/unicorn.h>
 #include "host_cpus.h"
+#include <stddef.h>
 #include <stdint.h>
 
 struct jmck_core;
@@ -23,6 +24,8 @@ typedef struct jmck_core {
 	uint64_t io_from;       /* 120: an in/out ran; rip when it did (its block's start), else 0 */
 	uint32_t pending;       /* 128: PENDING_* bits other threads set (atomic) */
 	uint32_t in_guest;      /* 132: 1 while the engine runs guest code for this core (atomic) */
+	uint64_t futex_waiters; /* 136: address of the instance's futex waiter count, or 0 (answer_futex_wake) */
+	uint64_t answered;      /* 144: syscalls the hook answered itself, without the upcall */
 	/* native only from here */
 	uint32_t paused;        /* 1 while paused in the block hook for another core's exclusive step (atomic) */
 	uint32_t pauses;        /* x86 pause instructions run (a guest's spin-waits) */
@@ -45,6 +48,7 @@ typedef struct jmck_core {
 	uint64_t spin_from, last_pause; /* the spin-wait going on (on_pause): its first and latest pause */
 } jmck_core;
 _Static_assert(sizeof(jmck_core) <= 512, "NativeCore.STRUCT_SIZE");
+_Static_assert(offsetof(jmck_core, answered) == 144, "NativeCore.ANSWERED");
 
 /* Bits of jmck_core.pending (jmck.emulator.unicorn.NativeCore). */
 #define PENDING_KICK  1u /* stop at the next block boundary: the kernel has work for this core */

@@ -158,6 +158,18 @@ public interface Cpu extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Parallel mode: the engine's syscall hook answers FUTEX_WAKE_PRIVATE itself, waking nobody, while the
+     * kernel's futex waiter count (a 32-bit word in host memory at waitersWord) is 0, as Linux's futex_wake
+     * returns early when no waiter is hashed; 0 turns it off. Engines without such a hook ignore it.
+     */
+    default void answerFutexWakes(long waitersWord) {}
+
+    /** Syscalls the engine's hook answered itself ({@link #answerFutexWakes}); the kernel never saw them. */
+    default long answeredInHook() {
+        return 0;
+    }
+
     /** From any thread: the core stops at its next block boundary, or does not start (an IPI). */
     default void kick() {}
 

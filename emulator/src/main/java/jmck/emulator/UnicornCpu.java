@@ -278,6 +278,16 @@ public final class UnicornCpu implements Cpu {
     }
 
     @Override
+    public void answerFutexWakes(long waitersWord) {
+        hot.answerFutexWakes(waitersWord);
+    }
+
+    @Override
+    public long answeredInHook() {
+        return hot.answeredInHook();
+    }
+
+    @Override
     public void kick() {
         hot.kick();
     }

@@ -90,6 +90,7 @@ final class CoreThreads {
         Scheduler scheduler = k.scheduler();
         try {
             c.enableIpis();
+            c.cpu().answerFutexWakes(k.futexWakesWord()); // a core plugged in since the run began
             c.prepareTlb();
             while (!stopping && !c.leaving()) {
                 c.takeKicks(); // before looking for work: a kick after this stops the next slice at once

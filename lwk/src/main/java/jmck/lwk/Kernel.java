@@ -331,6 +331,7 @@ public final class Kernel implements SyscallContext {
     public void setEventSink(EventSink sink) {
         events = sink;
         frames.setListener(sink == null ? null : sink::frames);
+        letHooksAnswerFutexWakes();
     }
 
     public EventSink eventSink() {
@@ -340,6 +341,34 @@ public final class Kernel implements SyscallContext {
     /** Attaches a debugger (null detaches it); see {@link DebugHooks} for where it is called. */
     public void setDebugHooks(DebugHooks hooks) {
         debug = hooks;
+        letHooksAnswerFutexWakes();
+    }
+
+    /**
+     * The futex waiter count the cores' syscall hooks may answer FUTEX_WAKE_PRIVATE by ({@link Futexes}), or 0
+     * when they must not: in exact mode (every trap comes here, where slices and kicks are decided), and while
+     * something watches every syscall (a debugger, an event sink that says so, the syscall tracer, which is
+     * set before the cores run).
+     */
+    long futexWakesWord() {
+        EventSink sink = events;
+        boolean watched = debug != null || (sink != null && sink.seesEverySyscall()) || syscalls.tracer() != null;
+        return parallel && !watched ? futexes.waitersWord() : 0;
+    }
+
+    /** Tells every core whether its hook may answer futex wakes ({@link #futexWakesWord}). */
+    private void letHooksAnswerFutexWakes() {
+        long word = futexWakesWord();
+        for (Core c : cores)
+            c.cpu().answerFutexWakes(word);
+    }
+
+    /** Syscalls the cores' hooks answered without the kernel (futex wakes that found no waiter). */
+    public long answeredInHooks() {
+        long n = 0;
+        for (Core c : cores)
+            n += c.cpu().answeredInHook();
+        return n;
     }
 
     public DebugHooks debugHooks() {
@@ -401,6 +430,7 @@ public final class Kernel implements SyscallContext {
      * When this returns no core runs.
      */
     public void run(BooleanSupplier done) {
+        letHooksAnswerFutexWakes();
         if (parallel && debug == null) {
             coreThreads.run(done);
             return;
@@ -487,6 +517,9 @@ public final class Kernel implements SyscallContext {
     public void shutdown() {
         for (Process p : processes.live())
             exits.killProcess(p, SigInfo.sent(jmck.lwk.abi.Signals.SIGKILL, jmck.lwk.abi.Signals.SI_KERNEL, 0, 0), false);
+        long answered = answeredInHooks();
+        if (answered > 0)
+            kmsg.log("jmck LWK: the cores' hooks answered %d futex wakes that found no waiter", answered);
         for (Core c : new ArrayList<>(cores))
             c.close();
         if (image != null)

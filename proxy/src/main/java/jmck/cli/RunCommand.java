@@ -178,8 +178,10 @@ final class RunCommand {
                     profile.started();
                 status = local.runToEnd(p, (long) (a.get(TIMEOUT) * 1e9));
                 t4 = System.nanoTime();
-                if (profile != null)
+                if (profile != null) {
                     profile.ended();
+                    profile.answeredInHooks(k.answeredInHooks());
+                }
             }
             long down = System.nanoTime();
             os.shutdown();

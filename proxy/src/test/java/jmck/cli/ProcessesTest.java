@@ -1,6 +1,7 @@
 package jmck.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -158,6 +160,32 @@ class ProcessesTest {
         assertEquals(Set.of("0", "1", "2", "3"), coresRunningThreads, mine.stderr());
         // with no OMP_NUM_THREADS, libgomp asks sched_getaffinity and starts one thread per emulated core
         assertTrue(jmckRun(mode, Map.of(), "--cores", "3", prog, "1000").stdout().startsWith("threads 3,"));
+    }
+
+    /**
+     * A turn handed back and forth 20,000 times through FUTEX_WAIT/FUTEX_WAKE_PRIVATE while another thread wakes
+     * a word nobody waits on: no wake-up lost (a lost one hangs) with the cores' hooks answering the wakes that
+     * find no waiter (parallel mode; the log counts them), and the wake's own errors still the kernel's. With
+     * --trace syscalls the kernel sees every call: the trace shows the last wake, which finds no waiter. (Exact
+     * mode hands over at the pace of its slices, which the waking thread fills with wakes: 100 rounds.)
+     */
+    @ParameterizedTest(name = "{0}, {1} cores, {2} rounds")
+    @CsvSource({"parallel/gcc, 2, 20000", "parallel/musl, 3, 20000", "exact/gcc, 2, 100"})
+    void futexHandOffsLoseNoWakeUp(String modeAndFlavor, int cores, String rounds) {
+        String mode = modeAndFlavor.split("/")[0], prog = Guests.guest(modeAndFlavor.split("/")[1], "futex_handoff").toString();
+        Guests.Result linux = nativeRun(prog, rounds);
+        assertTrue(linux.stdout().contains("wakes on a word nobody waits on: woke nobody\nmisaligned: -1 EINVAL\n"), linux.stdout());
+        repeat(cores, () -> {
+            Guests.Result mine = jmckRun(mode, Map.of(), "-v", "--cores", "" + cores, prog, rounds);
+            mine.assertSameAs(linux);
+            Matcher answered = Pattern.compile("the cores' hooks answered (\\d+) futex wakes").matcher(mine.stderr());
+            if (mode.equals("parallel"))
+                assertTrue(answered.find() && Long.parseLong(answered.group(1)) > 0, mine.stderr());
+            else
+                assertFalse(answered.find(), "exact mode: every trap reaches the kernel\n" + mine.stderr());
+        });
+        Guests.Result traced = jmckRun(mode, Map.of(), "--trace", "syscalls", "--cores", "" + cores, prog, "100");
+        assertTrue(traced.stderr().contains("futex(0x10, 129, 1, NULL, NULL, 0) = 0"), traced.stderr());
     }
 
     @TempDir

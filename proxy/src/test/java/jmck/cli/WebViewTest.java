@@ -273,7 +273,14 @@ class WebViewTest {
         awaitStop(second, 2);
         assertTrue(text(second, "#stop-title").contains("<on_segv>"), text(second, "#stop-title"));
         click(second, "[data-cmd=continue]");
-        chromium.waitFor(second, "jmck.state === 'over'", 60, "the end of the program");
+        try {
+            chromium.waitFor(second, "jmck.state === 'over'", 60, "the end of the program");
+        } catch (AssertionError e) { // say what the page showed (CI saw this wait time out once, not reproduced since)
+            throw new AssertionError(e.getMessage() + "; the page: status '" + text(second, "#status") + "', message '"
+                    + text(second, "#message") + "', banner '" + text(second, "#banner-text") + "', continue disabled "
+                    + chromium.eval(second, "document.querySelector('[data-cmd=continue]').disabled") + ", stops "
+                    + chromium.eval(second, "jmck.views.length") + "; jmck's stderr: " + web.err, e);
+        }
         assertEquals(0, web.waitFor(30));
         // A tab closed for good while the program runs: the program runs on to its end and jmck ends.
         web.close();

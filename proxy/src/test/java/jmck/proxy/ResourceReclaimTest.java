@@ -70,6 +70,7 @@ class ResourceReclaimTest {
             assertEquals(freeAtBoot, k.frames().freeFrames(), "frames leaked");
             assertEquals(0, k.processes().taskCount(), "threads or processes left in the table");
             assertEquals(0, k.futexes().waiters(), "futex waiters left");
+            assertEquals(0, k.futexes().waitersCounted(), "futex waiter count the cores' hooks read: not back to 0");
             assertEquals(contextsAtBoot, jmck.emulator.UnicornCpu.liveContexts(), "register contexts leaked");
             os.shutdown();
         }

@@ -32,11 +32,12 @@ public final class NativeCore implements AutoCloseable {
     // Offsets in struct jmck_core.
     private static final int SYS = 0, SYS_RESULT = 64, CR2 = 72, VECTOR = 80, ERROR_CODE = 84, BUDGET = 88,
             BLOCKS = 96, RIP = 104, BP_BLOCK_END = 112, IO_FROM = 120, PENDING = 128, IN_GUEST = 132,
-            SHARED_SIZE = 136, STRUCT_SIZE = 512;
+            FUTEX_WAITERS = 136, ANSWERED = 144, SHARED_SIZE = 152, STRUCT_SIZE = 512;
     /** Bits of the pending word (PENDING_* in jmck_uc.c): stop at the next block boundary; flush the TLB first. */
     private static final int PENDING_KICK = 1, PENDING_FLUSH = 2;
     /** Atomic access to the words other threads share with the core's native hooks (C's __atomic on the same memory). */
     private static final VarHandle WORD = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
+    private static final VarHandle LONG = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
 
     private static volatile int[] probedOffsets;
 
@@ -236,6 +237,20 @@ public final class NativeCore implements AutoCloseable {
             System.err.println("jmck: JMCK_HOST_CPUS=" + setting + " is not a number: using " + all);
             return all;
         }
+    }
+
+    /**
+     * Lets the syscall hook answer FUTEX_WAKE_PRIVATE itself (0: nobody woken) while the 32-bit word at
+     * waitersWord, the kernel's count of futex waiters, is 0; 0 turns that off. See answer_futex_wake in
+     * jmck_uc.c for why no wake-up is lost. Safe from any thread.
+     */
+    public void answerFutexWakes(long waitersWord) {
+        LONG.setVolatile(shared, FUTEX_WAITERS, waitersWord);
+    }
+
+    /** Syscalls the hook answered itself ({@link #answerFutexWakes}), without the handler. */
+    public long answeredInHook() {
+        return (long) LONG.getVolatile(shared, ANSWERED);
     }
 
     /** An interprocessor interrupt: the core stops at its next block boundary (or does not start). */

@@ -1,5 +1,9 @@
 package jmck.lwk.proc;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -16,6 +20,12 @@ import java.util.Map;
  * comes after the task lock and before the mm locks in the lock order (package-info). A waiter is queued
  * with the number of its wait: a wait that ended meanwhile (a timeout, a signal, a kill) leaves a stale
  * entry that wakes skip and its thread removes on its way back to user mode.
+ *
+ * <p>The number of queued waits is also kept in a word of host memory that the cores' syscall hooks read
+ * ({@link #waitersWord}): while it is 0 a FUTEX_WAKE_PRIVATE finds nobody, and in parallel mode the hook
+ * answers it without coming here, as Linux's futex_wake returns before the bucket lock when no waiter is
+ * hashed. A wait is counted before its futex word is read ({@link #announceWait}), so a wake the hook
+ * answers came before the read and the waiter sees the word it changed.
  */
 public final class Futexes {
     /**
@@ -57,6 +67,13 @@ public final class Futexes {
 
     /** @GuardedBy("this") */
     private final Map<Key, ArrayDeque<Waiter>> queues = new HashMap<>();
+    /**
+     * The waits queued or announced, as a 32-bit word the syscall hooks read (jmck_uc.c answer_futex_wake):
+     * changed under this lock, read without it. Too high is only slower (every wake comes here); 0 with a
+     * waiter queued would lose a wake-up.
+     */
+    private final ByteBuffer waiters = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
+    private static final VarHandle WORD = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
     private final PiFutexes pi = new PiFutexes(this);
 
     /** The priority-inheritance futexes' sleepers (FUTEX_LOCK_PI), under the same lock: the kernel hands their locks over. */
@@ -90,32 +107,65 @@ public final class Futexes {
         return q;
     }
 
-    /** Takes t's waits off q. */
-    static <W extends Sleeper> void removeWaits(ArrayDeque<W> q, Thread t) {
+    /** Takes t's waits off q; how many. */
+    static <W extends Sleeper> int removeWaits(ArrayDeque<W> q, Thread t) {
+        int n = 0;
         for (Iterator<W> it = q.iterator(); it.hasNext(); )
-            if (it.next().thread() == t)
+            if (it.next().thread() == t) {
                 it.remove();
+                n++;
+            }
+        return n;
     }
 
-    /** Takes the waits of p's threads off every queue, and the queues left empty out of queues. */
-    static <W extends Sleeper> void removeWaitsOf(Map<?, ArrayDeque<W>> queues, Process p) {
+    /** Takes the waits of p's threads off every queue, and the queues left empty out of queues; how many. */
+    static <W extends Sleeper> int removeWaitsOf(Map<?, ArrayDeque<W>> queues, Process p) {
+        int n = 0;
         for (Iterator<ArrayDeque<W>> qs = queues.values().iterator(); qs.hasNext(); ) {
             ArrayDeque<W> q = qs.next();
             for (Iterator<W> ws = q.iterator(); ws.hasNext(); )
-                if (ws.next().thread().process() == p)
+                if (ws.next().thread().process() == p) {
                     ws.remove();
+                    n++;
+                }
             if (q.isEmpty())
                 qs.remove();
         }
+        return n;
     }
 
-    /** Queues t's wait number seq on key, to be woken by a wake whose bitset shares a bit with bitset. */
+    /** The address of the waiter count the cores' syscall hooks read (see the class comment). */
+    public long waitersWord() {
+        return jmck.emulator.host.HostMemory.address(waiters);
+    }
+
+    /** The waiter count as the hooks see it. */
+    public int waitersCounted() {
+        return (int) WORD.getVolatile(waiters, 0);
+    }
+
+    /**
+     * Counts n waits about to compare their futex words, before the words are read: a wake answered without
+     * this lock (the hooks) then either came before, and the reads see its change, or sees the count. Under
+     * this lock; then {@link #enqueue}/{@link #enqueueAll} take the count over, or {@link #withdrawWait}
+     * gives it back (the word changed, a timeout, a fault).
+     */
+    public void announceWait(int n) {
+        WORD.getAndAdd(waiters, 0, n); // a full fence, as the hook's
+    }
+
+    /** Gives back the count of n announced waits that were not queued. */
+    public void withdrawWait(int n) {
+        WORD.getAndAdd(waiters, 0, -n);
+    }
+
+    /** Queues t's wait number seq (announced) on key, to be woken by a wake whose bitset shares a bit with bitset. */
     public synchronized void enqueue(Key key, Thread t, int bitset, long seq) {
         queue(key).addLast(new Waiter(t, bitset, seq, 0, null));
         t.futexKey = key;
     }
 
-    /** futex_waitv: queues t's wait number seq on every key; a wake on keys[i] ends it with result i. */
+    /** futex_waitv: queues t's wait number seq (announced for each key) on every key; a wake on keys[i] ends it with result i. */
     public synchronized void enqueueAll(Key[] keys, Thread t, long seq) {
         for (int i = 0; i < keys.length; i++)
             queue(keys[i]).addLast(new Waiter(t, ANY, seq, i, keys));
@@ -128,7 +178,7 @@ public final class Futexes {
             ArrayDeque<Waiter> q = queues.get(key);
             if (q == null)
                 continue;
-            removeWaits(q, t);
+            withdrawWait(removeWaits(q, t));
             if (q.isEmpty())
                 queues.remove(key);
         }
@@ -141,7 +191,7 @@ public final class Futexes {
         ArrayDeque<Waiter> q = key == null ? null : queues.get(key);
         if (q == null)
             return;
-        removeWaits(q, t);
+        withdrawWait(removeWaits(q, t));
         if (q.isEmpty())
             queues.remove(key);
     }
@@ -161,11 +211,13 @@ public final class Futexes {
             Waiter w = it.next();
             if (!stillWaiting(w)) {
                 it.remove(); // a wait that ended meanwhile, or a waiter whose process died
+                withdrawWait(1);
                 continue;
             }
             if ((w.bitset & bitset) == 0)
                 continue;
             it.remove();
+            withdrawWait(1);
             if (w.thread.futexKey == key)
                 w.thread.futexKey = null;
             if (waker.wakeIfWaiting(w.thread, w.seq, w.result))
@@ -192,8 +244,10 @@ public final class Futexes {
             return moved;
         while (!q.isEmpty() && moved < n) {
             Waiter w = q.pollFirst();
-            if (!stillWaiting(w))
+            if (!stillWaiting(w)) {
+                withdrawWait(1);
                 continue;
+            }
             queue(to).addLast(w);
             w.thread.futexKey = to;
             moved++;
@@ -209,7 +263,7 @@ public final class Futexes {
      */
     public synchronized void forget(Process p) {
         pi.forget(p);
-        removeWaitsOf(queues, p);
+        withdrawWait(removeWaitsOf(queues, p));
     }
 
     /** Threads waiting, over all queues (for tests and `ihk status`). */

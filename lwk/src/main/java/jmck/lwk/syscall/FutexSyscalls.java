@@ -83,13 +83,21 @@ final class FutexSyscalls implements SyscallDispatcher.Handler {
         Futexes futexes = kernel.futexes();
         long seq;
         synchronized (futexes) { // compare every word and sleep in one step
-            for (int i = 0; i < n; i++)
-                if (mm.readInt(addrs[i]) != (int) vals[i])
-                    return -Errno.EAGAIN;
-            if (deadline >= 0 && deadline <= System.nanoTime())
-                return -Errno.ETIMEDOUT;
-            seq = kernel.scheduler().block(t, "futex_waitv", Thread.Interrupt.RESTART, () -> futexes.removeAll(t, keys));
-            futexes.enqueueAll(keys, t, seq);
+            futexes.announceWait(n); // before the words are read: see Futexes
+            boolean queued = false;
+            try {
+                for (int i = 0; i < n; i++)
+                    if (mm.readInt(addrs[i]) != (int) vals[i])
+                        return -Errno.EAGAIN;
+                if (deadline >= 0 && deadline <= System.nanoTime())
+                    return -Errno.ETIMEDOUT;
+                seq = kernel.scheduler().block(t, "futex_waitv", Thread.Interrupt.RESTART, () -> futexes.removeAll(t, keys));
+                futexes.enqueueAll(keys, t, seq);
+                queued = true;
+            } finally {
+                if (!queued)
+                    futexes.withdrawWait(n);
+            }
         }
         if (deadline >= 0)
             kernel.timers().add(deadline, () -> kernel.scheduler().timeout(t, seq, -Errno.ETIMEDOUT));
@@ -181,18 +189,26 @@ final class FutexSyscalls implements SyscallDispatcher.Handler {
         Futexes futexes = kernel.futexes();
         long seq;
         synchronized (futexes) { // compare and sleep in one step
-            if (mm.readInt(uaddr) != val)
-                return -Errno.EAGAIN;
-            if (deadline >= 0 && deadline <= System.nanoTime())
-                return -Errno.ETIMEDOUT;
-            // (classes, not lambdas: every threaded program's first futex wait linked them, 4 ms)
-            seq = kernel.scheduler().block(t, "futex", Thread.Interrupt.RESTART, new Runnable() {
-                @Override
-                public void run() {
-                    futexes.remove(t);
-                }
-            });
-            futexes.enqueue(key, t, bitset, seq);
+            futexes.announceWait(1); // before the word is read: see Futexes
+            boolean queued = false;
+            try {
+                if (mm.readInt(uaddr) != val)
+                    return -Errno.EAGAIN;
+                if (deadline >= 0 && deadline <= System.nanoTime())
+                    return -Errno.ETIMEDOUT;
+                // (classes, not lambdas: every threaded program's first futex wait linked them, 4 ms)
+                seq = kernel.scheduler().block(t, "futex", Thread.Interrupt.RESTART, new Runnable() {
+                    @Override
+                    public void run() {
+                        futexes.remove(t);
+                    }
+                });
+                futexes.enqueue(key, t, bitset, seq);
+                queued = true;
+            } finally {
+                if (!queued)
+                    futexes.withdrawWait(1);
+            }
         }
         if (deadline >= 0)
             kernel.timers().add(deadline, new Runnable() {

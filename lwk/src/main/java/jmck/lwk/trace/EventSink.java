@@ -13,6 +13,15 @@ public interface EventSink {
      */
     default void syscall(int core, int pid, int tid, long nr, long result, boolean delegated, long start, long nanos) {}
 
+    /**
+     * Whether this sink must see every syscall. If not, a FUTEX_WAKE_PRIVATE that finds no waiter may be
+     * answered inside a core's hook in parallel mode and never reach {@link #syscall} (Kernel.answeredInHooks
+     * counts those).
+     */
+    default boolean seesEverySyscall() {
+        return true;
+    }
+
     /** The scheduler put a thread on a core or took it off. */
     default void schedule(int core, int pid, int tid, String what) {}
 
@@ -43,6 +52,11 @@ public interface EventSink {
             public void syscall(int core, int pid, int tid, long nr, long result, boolean delegated, long start, long nanos) {
                 a.syscall(core, pid, tid, nr, result, delegated, start, nanos);
                 b.syscall(core, pid, tid, nr, result, delegated, start, nanos);
+            }
+
+            @Override
+            public boolean seesEverySyscall() {
+                return a.seesEverySyscall() || b.seesEverySyscall();
             }
 
             @Override
