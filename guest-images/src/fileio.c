@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include "errname.h"
 
 static char base[PATH_MAX];
@@ -836,6 +837,50 @@ static void pipes(void)
 	int q[2];
 	show("pipe2 bad flags", pipe2(q, O_APPEND));
 	show("pipe into NULL", pipe(null));
+
+	/* sendfile into a pipe moves at most a pipe's worth and returns, even to a thread that reads that pipe
+	 * itself; with another process draining it, every byte arrives and the calls add up. */
+	static char chunk[256 << 10];
+	for (int i = 0; i < (int)sizeof chunk; i++)
+		chunk[i] = (char)(i * 13 + (i >> 9));
+	int big = open("sendme", O_CREAT | O_RDWR | O_TRUNC, 0644);
+	write(big, chunk, sizeof chunk);
+	lseek(big, 0, SEEK_SET);
+	int sp[2], report[2];
+	pipe(sp);
+	show("sendfile 256 KiB into an empty pipe", sendfile(sp[1], big, NULL, sizeof chunk));
+	long drained = 0;
+	fcntl(sp[0], F_SETFL, O_NONBLOCK);
+	for (ssize_t got; (got = read(sp[0], buf, sizeof buf)) > 0; )
+		drained += got;
+	printf("read back from the pipe: %ld bytes\n", drained);
+	fcntl(sp[0], F_SETFL, 0);
+	pipe(report);
+	pid_t reader = fork();
+	if (reader == 0) { /* drain the pipe slowly-ish, count and compare the bytes */
+		close(sp[1]);
+		long total = 0, wrong = 0, at = drained;
+		for (ssize_t got; (got = read(sp[0], buf, sizeof buf)) > 0; at += got, total += got)
+			for (ssize_t i = 0; i < got; i++)
+				wrong += buf[i] != chunk[at + i];
+		char line[64];
+		int len = snprintf(line, sizeof line, "%ld bytes, %ld wrong", total, wrong);
+		write(report[1], line, len);
+		_exit(0);
+	}
+	close(sp[0]);
+	long sent = 0;
+	for (ssize_t n; (n = sendfile(sp[1], big, NULL, sizeof chunk)) > 0; )
+		sent += n;
+	close(sp[1]);
+	waitpid(reader, NULL, 0);
+	char line[64] = {0};
+	read(report[0], line, sizeof line - 1);
+	printf("sendfile to a pipe another process drains: %ld bytes sent; the reader got %s\n", sent, line);
+	close(report[0]);
+	close(report[1]);
+	close(big);
+	unlink("sendme");
 
 	/* Writing with nobody to read: SIGPIPE, then EPIPE. */
 	signal(SIGPIPE, on_sigpipe);

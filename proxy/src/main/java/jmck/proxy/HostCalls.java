@@ -65,7 +65,7 @@ final class HostCalls {
                     : vector(SYS_PWRITEV, a[0], a[1], a[2], false, a[3], true);
             case CLOSE -> fds.close(a[0]);
             // a generated /proc file, like a seq_file, has no splice_read
-            case SENDFILE -> fds.isGenerated(a[1]) ? -Errno.EINVAL : generic.run(Syscall.SENDFILE, a);
+            case SENDFILE -> fds.isGenerated(a[1]) ? -Errno.EINVAL : sendfile(a);
             case SPLICE -> fds.isGenerated(a[0]) ? -Errno.EINVAL : generic.run(Syscall.SPLICE, a);
             case COPY_FILE_RANGE -> fds.isGenerated(a[0]) ? -Errno.EINVAL
                     : generic.run(Syscall.COPY_FILE_RANGE, a);
@@ -146,6 +146,13 @@ final class HostCalls {
     /** The guest process's RLIMIT_FSIZE (the LWK keeps it), set before each call; -1: none (FileSizeLimit). */
     long fileSizeLimit = -1;
     private static final int SYS_SETFSUID = 122, SYS_SETFSGID = 123;
+    /**
+     * The IKC slot of the call being served, set before each call, so that a call made of several host calls
+     * can tell whether the LWK asked to interrupt it (a signal for its thread); null channel: not served
+     * through IKC.
+     */
+    jmck.ihk.ikc.IkcChannel channel;
+    int slot;
     /** The proxy's own filesystem ids, which each worker goes back to after a call. */
     private static final int OWN_FSUID = (int) HostSyscall.call(SYS_SETFSUID, -1, 0, 0),
             OWN_FSGID = (int) HostSyscall.call(SYS_SETFSGID, -1, 0, 0);
@@ -169,6 +176,47 @@ final class HostCalls {
 
     FdTable fds() {
         return fds;
+    }
+
+    /**
+     * sendfile(out, in, offset, count) served in one crossing where Linux returns early. Linux's sendfile to
+     * a pipe returns after each pipe's worth (64 KiB), and `busybox cat` calls it again until it returns 0:
+     * 128 crossings for 8 MiB, the pipe's reader waiting through each. Here, after a call that moved
+     * something short of count, the host's sendfile is called again if the output takes more within
+     * {@link #SENDFILE_ROOM_MILLIS} (a reader drains the pipe meanwhile). Otherwise the partial count is the
+     * answer, as on Linux, a little later: a thread that fills a pipe it reads itself gets its 64 KiB back
+     * rather than blocking. A call that moves nothing (end of file, an error) or a signal for the guest
+     * thread ends it too, with the bytes moved so far.
+     */
+    private long sendfile(long[] a) {
+        long moved = generic.run(Syscall.SENDFILE, a); // the guest's count as it is: the host checks it
+        long count = Long.compareUnsigned(a[3], MAX_RW_COUNT) > 0 ? MAX_RW_COUNT : a[3]; // Linux's cap
+        long[] rest = a.clone();
+        while (moved > 0 && moved < count && (channel == null || !channel.interruptRequested(slot))
+                && takesMoreSoon(fds.host(a[0]))) {
+            rest[3] = count - moved;
+            long n = generic.run(Syscall.SENDFILE, rest);
+            if (n <= 0)
+                break;
+            moved += n;
+        }
+        return moved;
+    }
+
+    /** How long a sendfile that filled its output waits for room before it answers with what it moved. */
+    static final int SENDFILE_ROOM_MILLIS = 2;
+    private static final int SYS_POLL = 7, POLLOUT = 4;
+    private HostBuffer pollfd;
+
+    /** Whether host fd takes more output within SENDFILE_ROOM_MILLIS (or fails: the next call says how). */
+    private boolean takesMoreSoon(long fd) {
+        if (fd < 0)
+            return false;
+        if (pollfd == null)
+            pollfd = HostBuffer.allocate(8);
+        pollfd.setInt(0, (int) fd);
+        pollfd.setInt(4, POLLOUT); // events; revents 0
+        return HostSyscall.call(SYS_POLL, pollfd.address(), 1, SENDFILE_ROOM_MILLIS) > 0;
     }
 
     /** Bytes moved with and without a bounce copy, for tests and benchmarks. */

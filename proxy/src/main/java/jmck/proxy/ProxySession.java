@@ -392,6 +392,8 @@ public final class ProxySession {
         serving.set(gm);
         hc.umask = channel.umask(slot);
         hc.fds().setLimit(channel.nofile(slot));
+        hc.channel = channel;
+        hc.slot = slot;
         hc.fsuid = channel.fsuid(slot);
         hc.fsgid = channel.fsgid(slot);
         hc.capabilities = channel.capabilities(slot);
