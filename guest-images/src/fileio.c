@@ -877,6 +877,40 @@ static void pipes(void)
 	char line[64] = {0};
 	read(report[0], line, sizeof line - 1);
 	printf("sendfile to a pipe another process drains: %ld bytes sent; the reader got %s\n", sent, line);
+	/* The same into a non-blocking pipe: each call moves what fits then, a pipe's worth at most. */
+	pipe(sp);
+	lseek(big, 0, SEEK_SET);
+	reader = fork();
+	if (reader == 0) {
+		close(sp[1]);
+		long total = 0;
+		for (ssize_t got; (got = read(sp[0], buf, sizeof buf)) > 0; total += got)
+			;
+		char done[32];
+		write(report[1], done, snprintf(done, sizeof done, "%ld", total));
+		_exit(0);
+	}
+	close(sp[0]);
+	fcntl(sp[1], F_SETFL, O_NONBLOCK);
+	long most = 0;
+	sent = 0;
+	for (ssize_t n; sent < (long)sizeof chunk; ) {
+		n = sendfile(sp[1], big, NULL, sizeof chunk);
+		if (n > most)
+			most = n;
+		if (n > 0)
+			sent += n;
+		else if (n < 0 && errno == EAGAIN)
+			usleep(100);
+		else
+			break;
+	}
+	close(sp[1]);
+	waitpid(reader, NULL, 0);
+	memset(line, 0, sizeof line);
+	read(report[0], line, sizeof line - 1);
+	printf("sendfile to a non-blocking pipe: %ld bytes sent, each call at most 64 KiB: %d; the reader got %s\n", sent,
+	       most <= 65536, line);
 	close(report[0]);
 	close(report[1]);
 	close(big);

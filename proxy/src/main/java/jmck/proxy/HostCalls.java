@@ -186,7 +186,8 @@ final class HostCalls {
      * {@link #SENDFILE_ROOM_MILLIS} (a reader drains the pipe meanwhile). Otherwise the partial count is the
      * answer, as on Linux, a little later: a thread that fills a pipe it reads itself gets its 64 KiB back
      * rather than blocking. A call that moves nothing (end of file, an error) or a signal for the guest
-     * thread ends it too, with the bytes moved so far.
+     * thread ends it too, with the bytes moved so far. A non-blocking output is left as Linux leaves it: its
+     * owner wants what fits now, not more later.
      */
     private long sendfile(long[] a) {
         long moved = generic.run(Syscall.SENDFILE, a); // the guest's count as it is: the host checks it
@@ -205,12 +206,15 @@ final class HostCalls {
 
     /** How long a sendfile that filled its output waits for room before it answers with what it moved. */
     static final int SENDFILE_ROOM_MILLIS = 2;
-    private static final int SYS_POLL = 7, POLLOUT = 4;
+    private static final int SYS_POLL = 7, POLLOUT = 4, O_NONBLOCK = 04000;
     private HostBuffer pollfd;
 
-    /** Whether host fd takes more output within SENDFILE_ROOM_MILLIS (or fails: the next call says how). */
+    /**
+     * Whether host fd, a blocking one, takes more output within SENDFILE_ROOM_MILLIS (or fails: the next call
+     * says how).
+     */
     private boolean takesMoreSoon(long fd) {
-        if (fd < 0)
+        if (fd < 0 || (HostSyscall.call(SYS_FCNTL, fd, F_GETFL, 0) & O_NONBLOCK) != 0)
             return false;
         if (pollfd == null)
             pollfd = HostBuffer.allocate(8);
