@@ -11,14 +11,6 @@
 #include <unistd.h>
 #include "errname.h"
 
-static const char *res(long r) {
-    static char buf[32];
-    if (r < 0)
-        return errname(errno);
-    snprintf(buf, sizeof buf, "%ld", r);
-    return buf;
-}
-
 static void fill(const char *what, int exact) {
     struct rlimit rl;
     getrlimit(RLIMIT_NOFILE, &rl);
@@ -31,15 +23,15 @@ static void fill(const char *what, int exact) {
     if (exact)
         printf("  last fd is limit-1: %d\n", last == (int)rl.rlim_cur - 1);
     int p[2];
-    printf("  dup: %s\n", res(dup(0)));
-    printf("  fcntl F_DUPFD: %s\n", res(fcntl(0, F_DUPFD, 3)));
-    printf("  pipe: %s\n", res(pipe(p)));
-    printf("  dup2 onto an open fd: %s\n", res(dup2(1, last) == last ? 0 : -1));
-    printf("  dup3 onto an open fd: %s\n", res(dup3(1, last - 1, O_CLOEXEC) == last - 1 ? 0 : -1));
+    printf("  dup: %s\n", outcome(dup(0)));
+    printf("  fcntl F_DUPFD: %s\n", outcome(fcntl(0, F_DUPFD, 3)));
+    printf("  pipe: %s\n", outcome(pipe(p)));
+    printf("  dup2 onto an open fd: %s\n", outcome(dup2(1, last) == last ? 0 : -1));
+    printf("  dup3 onto an open fd: %s\n", outcome(dup3(1, last - 1, O_CLOEXEC) == last - 1 ? 0 : -1));
     printf("  F_GETFD of it: %d\n", fcntl(last - 1, F_GETFD));
-    printf("  write through the replaced fd: %s\n", res(write(last, "", 0)));
+    printf("  write through the replaced fd: %s\n", outcome(write(last, "", 0)));
     if (exact)
-        printf("  dup2 past the limit: %s\n", res(dup2(1, rl.rlim_cur)));
+        printf("  dup2 past the limit: %s\n", outcome(dup2(1, rl.rlim_cur)));
     for (fd = 3; fd <= last; fd++)
         close(fd);
 }

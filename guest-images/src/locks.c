@@ -12,14 +12,6 @@
 #include "errname.h"
 #include "procstate.h"
 
-static const char *res(long r) {
-    static char buf[32];
-    if (r < 0)
-        return errname(errno);
-    snprintf(buf, sizeof buf, "%ld", r);
-    return buf;
-}
-
 static int lock(int fd, int cmd, short type, off_t start, off_t len) {
     struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len};
     return fcntl(fd, cmd, &fl);
@@ -112,20 +104,20 @@ int main(int argc, char **argv) {
     pid_t child = fork();
     if (child == 0) {
         int cfd = open(path, O_RDWR);
-        printf("child: write-lock 2+2: %s\n", res(lock(cfd, F_SETLK, F_WRLCK, 2, 2)));
-        printf("child: read-lock 8+2 (shared): %s\n", res(lock(cfd, F_SETLK, F_RDLCK, 8, 2)));
-        printf("child: write-lock 9+1: %s\n", res(lock(cfd, F_SETLK, F_WRLCK, 9, 1)));
+        printf("child: write-lock 2+2: %s\n", outcome(lock(cfd, F_SETLK, F_WRLCK, 2, 2)));
+        printf("child: read-lock 8+2 (shared): %s\n", outcome(lock(cfd, F_SETLK, F_RDLCK, 8, 2)));
+        printf("child: write-lock 9+1: %s\n", outcome(lock(cfd, F_SETLK, F_WRLCK, 9, 1)));
         printf("child: F_GETLK write 0+16: %s\n", query(cfd, F_WRLCK, 0, 16, parent));
         printf("child: F_GETLK read 4+4: %s\n", query(cfd, F_RDLCK, 4, 4, parent));
         /* the child closing its own fd of the file drops its locks only */
         close(cfd);
         cfd = open(path, O_RDWR);
-        printf("child: after closing its fd, still locked out of 0+4: %s\n", res(lock(cfd, F_SETLK, F_WRLCK, 0, 4)));
+        printf("child: after closing its fd, still locked out of 0+4: %s\n", outcome(lock(cfd, F_SETLK, F_WRLCK, 0, 4)));
         fflush(stdout);
         write(back[1], "1", 1);
         read(sync[0], &c, 1); /* the parent closed another fd of the file: its locks are gone */
         printf("child: after the parent closed a duplicate: write-lock 0+16: %s\n",
-               res(lock(cfd, F_SETLK, F_WRLCK, 0, 16)));
+               outcome(lock(cfd, F_SETLK, F_WRLCK, 0, 16)));
         fflush(stdout);
         write(back[1], "2", 1);
         read(sync[0], &c, 1);
@@ -143,10 +135,10 @@ int main(int argc, char **argv) {
     printf("parent: the child holds 0+16 now: %s\n", query(fd, F_WRLCK, 0, 1, parent));
     write(sync[1], "y", 1);
     read(back[0], &c, 1);
-    printf("parent: write-lock 0+1: %s\n", res(lock(fd, F_SETLK, F_WRLCK, 0, 1)));
+    printf("parent: write-lock 0+1: %s\n", outcome(lock(fd, F_SETLK, F_WRLCK, 0, 1)));
     write(sync[1], "z", 1);
     usleep(100000);
-    printf("parent: unlock: %s\n", res(lock(fd, F_SETLK, F_UNLCK, 0, 1)));
+    printf("parent: unlock: %s\n", outcome(lock(fd, F_SETLK, F_UNLCK, 0, 1)));
     fflush(stdout);
     int status;
     waitpid(child, &status, 0);
@@ -164,7 +156,7 @@ int main(int argc, char **argv) {
     }
     read(back[0], &c, 1);
     wait_sleeping(child, 10); /* in its F_SETLKW */
-    printf("parent: F_SETLKW on the child's lock while it waits for ours: %s\n", res(lock(fd, F_SETLKW, F_WRLCK, 5, 1)));
+    printf("parent: F_SETLKW on the child's lock while it waits for ours: %s\n", outcome(lock(fd, F_SETLKW, F_WRLCK, 5, 1)));
     lock(fd, F_SETLK, F_UNLCK, 0, 0);
     waitpid(child, &status, 0);
 
@@ -172,39 +164,39 @@ int main(int argc, char **argv) {
 
     /* a read lock needs an fd open for reading, a write lock one open for writing */
     int wo = open(path, O_WRONLY), ro = open(path, O_RDONLY);
-    printf("read lock on O_WRONLY: %s, ", res(lock(wo, F_SETLK, F_RDLCK, 0, 1)));
-    printf("write lock on O_RDONLY: %s\n", res(lock(ro, F_SETLK, F_WRLCK, 0, 1)));
-    printf("bad type: %s\n", res(lock(fd, F_SETLK, 7, 0, 1)));
+    printf("read lock on O_WRONLY: %s, ", outcome(lock(wo, F_SETLK, F_RDLCK, 0, 1)));
+    printf("write lock on O_RDONLY: %s\n", outcome(lock(ro, F_SETLK, F_WRLCK, 0, 1)));
+    printf("bad type: %s\n", outcome(lock(fd, F_SETLK, 7, 0, 1)));
 
     /* open file description locks: between two opens in one process */
     int o1 = open(path, O_RDWR), o2 = open(path, O_RDWR);
     struct flock ofd = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 4};
-    printf("OFD lock on one open: %s\n", res(fcntl(o1, F_OFD_SETLK, &ofd)));
-    printf("OFD lock on another: %s\n", res(fcntl(o2, F_OFD_SETLK, &ofd)));
+    printf("OFD lock on one open: %s\n", outcome(fcntl(o1, F_OFD_SETLK, &ofd)));
+    printf("OFD lock on another: %s\n", outcome(fcntl(o2, F_OFD_SETLK, &ofd)));
     close(o1);
-    printf("after the first is closed: %s\n", res(fcntl(o2, F_OFD_SETLK, &ofd)));
+    printf("after the first is closed: %s\n", outcome(fcntl(o2, F_OFD_SETLK, &ofd)));
 
     /* owners and signals */
     long r = fcntl(fd, F_SETOWN, getpid());
-    printf("F_SETOWN own pid: %s, F_GETOWN is it: %d\n", res(r), fcntl(fd, F_GETOWN) == getpid());
+    printf("F_SETOWN own pid: %s, F_GETOWN is it: %d\n", outcome(r), fcntl(fd, F_GETOWN) == getpid());
     struct f_owner_ex ox;
     r = fcntl(fd, F_GETOWN_EX, &ox);
-    printf("F_GETOWN_EX: %s, type PID: %d, pid is ours: %d\n", res(r), ox.type == F_OWNER_PID, ox.pid == getpid());
+    printf("F_GETOWN_EX: %s, type PID: %d, pid is ours: %d\n", outcome(r), ox.type == F_OWNER_PID, ox.pid == getpid());
     ox.type = F_OWNER_PGRP;
     ox.pid = getpgrp();
     r = fcntl(fd, F_SETOWN_EX, &ox);
-    printf("F_SETOWN_EX group: %s, F_GETOWN is minus it: %d\n", res(r), fcntl(fd, F_GETOWN) == -getpgrp());
+    printf("F_SETOWN_EX group: %s, F_GETOWN is minus it: %d\n", outcome(r), fcntl(fd, F_GETOWN) == -getpgrp());
     r = fcntl(fd, F_SETSIG, SIGUSR1);
-    printf("F_SETSIG SIGUSR1: %s, F_GETSIG: %d\n", res(r), fcntl(fd, F_GETSIG));
-    printf("F_SETSIG 99: %s\n", res(fcntl(fd, F_SETSIG, 99)));
+    printf("F_SETSIG SIGUSR1: %s, F_GETSIG: %d\n", outcome(r), fcntl(fd, F_GETSIG));
+    printf("F_SETSIG 99: %s\n", outcome(fcntl(fd, F_SETSIG, 99)));
 
     /* a read lease on a file only this process has open for reading */
     close(fd);
     close(wo);
     close(o2);
     r = fcntl(ro, F_SETLEASE, F_RDLCK);
-    printf("F_SETLEASE read: %s, F_GETLEASE is F_RDLCK: %d\n", res(r), fcntl(ro, F_GETLEASE) == F_RDLCK);
-    printf("F_SETLEASE unlock: %s\n", res(fcntl(ro, F_SETLEASE, F_UNLCK)));
+    printf("F_SETLEASE read: %s, F_GETLEASE is F_RDLCK: %d\n", outcome(r), fcntl(ro, F_GETLEASE) == F_RDLCK);
+    printf("F_SETLEASE unlock: %s\n", outcome(fcntl(ro, F_SETLEASE, F_UNLCK)));
     unlink(path);
     return 0;
 }

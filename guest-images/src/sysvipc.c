@@ -27,14 +27,6 @@ union semun {
     unsigned short *array;
 };
 
-static const char *res(long r) {
-    static char buf[32];
-    if (r < 0)
-        return errname(errno);
-    snprintf(buf, sizeof buf, "%ld", r);
-    return buf;
-}
-
 static void messages(void) {
     int q = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
     printf("msgget: %s\n", q >= 0 ? "ok" : errname(errno));
@@ -52,15 +44,15 @@ static void messages(void) {
            (unsigned long)ds.__msg_cbytes, ds.msg_lspid == getpid());
     struct msg r;
     long n = msgrcv(q, &r, sizeof r.text, 2, 0);
-    printf("msgrcv type 2: %s [%s]\n", res(n), r.text);
+    printf("msgrcv type 2: %s [%s]\n", outcome(n), r.text);
     n = msgrcv(q, &r, sizeof r.text, -6, 0);
-    printf("msgrcv type -6 (lowest up to 6): %s [%s]\n", res(n), r.text);
-    printf("msgrcv into 2 bytes: %s\n", res(msgrcv(q, &r, 2, 0, 0)));
+    printf("msgrcv type -6 (lowest up to 6): %s [%s]\n", outcome(n), r.text);
+    printf("msgrcv into 2 bytes: %s\n", outcome(msgrcv(q, &r, 2, 0, 0)));
     n = msgrcv(q, &r, 2, 0, MSG_NOERROR);
-    printf("with MSG_NOERROR: %s [%.2s]\n", res(n), r.text);
-    printf("empty, IPC_NOWAIT: %s\n", res(msgrcv(q, &r, sizeof r.text, 0, IPC_NOWAIT)));
+    printf("with MSG_NOERROR: %s [%.2s]\n", outcome(n), r.text);
+    printf("empty, IPC_NOWAIT: %s\n", outcome(msgrcv(q, &r, sizeof r.text, 0, IPC_NOWAIT)));
     m.type = 0;
-    printf("msgsnd type 0: %s\n", res(msgsnd(q, &m, 1, 0)));
+    printf("msgsnd type 0: %s\n", outcome(msgsnd(q, &m, 1, 0)));
 
     /* a receiver waits until another process sends */
     pid_t child = fork();
@@ -81,16 +73,16 @@ static void messages(void) {
     if (child == 0)
         _exit(msgrcv(q, &r, sizeof r.text, 0, 0) == -1 && errno == EIDRM ? 0 : 1);
     wait_sleeping(child, 20);
-    printf("IPC_RMID: %s\n", res(msgctl(q, IPC_RMID, NULL)));
+    printf("IPC_RMID: %s\n", outcome(msgctl(q, IPC_RMID, NULL)));
     waitpid(child, &status, 0);
     printf("the waiter got EIDRM: %d\n", WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    printf("msgsnd to the removed id: %s\n", res(msgsnd(q, &m, 1, 0)));
+    printf("msgsnd to the removed id: %s\n", outcome(msgsnd(q, &m, 1, 0)));
     int k = msgget(0x4a4d434b, IPC_CREAT | IPC_EXCL | 0600);
     printf("by key: %s, ", k >= 0 ? "ok" : errname(errno));
-    printf("again with IPC_EXCL: %s, ", res(msgget(0x4a4d434b, IPC_CREAT | IPC_EXCL | 0600)));
+    printf("again with IPC_EXCL: %s, ", outcome(msgget(0x4a4d434b, IPC_CREAT | IPC_EXCL | 0600)));
     printf("without IPC_CREAT: %s\n", msgget(0x4a4d434b, 0) == k ? "the same" : "other");
     msgctl(k, IPC_RMID, NULL);
-    printf("after removal, without IPC_CREAT: %s\n", res(msgget(0x4a4d434b, 0)));
+    printf("after removal, without IPC_CREAT: %s\n", outcome(msgget(0x4a4d434b, 0)));
 }
 
 static void semaphores(void) {
@@ -98,20 +90,20 @@ static void semaphores(void) {
     printf("semget 3: %s\n", s >= 0 ? "ok" : errname(errno));
     union semun u = {.val = 2};
     long r = semctl(s, 0, SETVAL, u);
-    printf("SETVAL 2: %s, GETVAL: %d\n", res(r), semctl(s, 0, GETVAL));
+    printf("SETVAL 2: %s, GETVAL: %d\n", outcome(r), semctl(s, 0, GETVAL));
     struct sembuf two[2] = {{0, -1, 0}, {1, -1, IPC_NOWAIT}};
     r = semop(s, two, 2);
-    printf("two ops, the second cannot: %s, sem 0 still: %d\n", res(r), semctl(s, 0, GETVAL));
+    printf("two ops, the second cannot: %s, sem 0 still: %d\n", outcome(r), semctl(s, 0, GETVAL));
     struct sembuf down = {0, -2, 0};
     r = semop(s, &down, 1);
-    printf("down by 2: %s, now %d, GETPID is ours: %d\n", res(r), semctl(s, 0, GETVAL), semctl(s, 0, GETPID) == getpid());
+    printf("down by 2: %s, now %d, GETPID is ours: %d\n", outcome(r), semctl(s, 0, GETVAL), semctl(s, 0, GETPID) == getpid());
     struct timespec ts = {0, 20000000};
     struct sembuf one = {0, -1, 0};
-    printf("semtimedop that must wait: %s\n", res(semtimedop(s, &one, 1, &ts)));
+    printf("semtimedop that must wait: %s\n", outcome(semtimedop(s, &one, 1, &ts)));
     u.val = 40000;
-    printf("SETVAL 40000: %s\n", res(semctl(s, 0, SETVAL, u)));
+    printf("SETVAL 40000: %s\n", outcome(semctl(s, 0, SETVAL, u)));
     struct sembuf far = {5, 1, 0};
-    printf("sem_num 5 of 3: %s\n", res(semop(s, &far, 1)));
+    printf("sem_num 5 of 3: %s\n", outcome(semop(s, &far, 1)));
 
     /* a process waiting for an increase is counted, and woken */
     pid_t child = fork();
@@ -145,8 +137,8 @@ static void semaphores(void) {
     u.buf = &ds;
     semctl(s, 0, IPC_STAT, u);
     printf("IPC_STAT: %lu semaphores, mode %o\n", (unsigned long)ds.sem_nsems, ds.sem_perm.mode & 0777);
-    printf("IPC_RMID: %s, ", res(semctl(s, 0, IPC_RMID)));
-    printf("then GETVAL: %s\n", res(semctl(s, 0, GETVAL)));
+    printf("IPC_RMID: %s, ", outcome(semctl(s, 0, IPC_RMID)));
+    printf("then GETVAL: %s\n", outcome(semctl(s, 0, GETVAL)));
 }
 
 static void shared_memory(void) {
@@ -189,13 +181,13 @@ static void shared_memory(void) {
     fclose(f);
     printf("maps names it /SYSV: %d\n", strstr(maps, "/SYSV00000000") != NULL);
     long r = shmctl(id, IPC_RMID, NULL);
-    printf("IPC_RMID while attached: %s, still usable: %d\n", res(r), strcmp(p, "parent wrote") == 0);
+    printf("IPC_RMID while attached: %s, still usable: %d\n", outcome(r), strcmp(p, "parent wrote") == 0);
     shmctl(id, IPC_STAT, &ds);
     printf("marked for removal: %d\n", (ds.shm_perm.mode & SHM_DEST) != 0);
-    printf("shmdt: %s, ", res(shmdt(p)));
-    printf("then IPC_STAT: %s\n", res(shmctl(id, IPC_STAT, &ds)));
-    printf("shmdt of nothing attached: %s\n", res(shmdt(p)));
-    printf("shmget size 0: %s\n", res(shmget(IPC_PRIVATE, 0, IPC_CREAT | 0600)));
+    printf("shmdt: %s, ", outcome(shmdt(p)));
+    printf("then IPC_STAT: %s\n", outcome(shmctl(id, IPC_STAT, &ds)));
+    printf("shmdt of nothing attached: %s\n", outcome(shmdt(p)));
+    printf("shmget size 0: %s\n", outcome(shmget(IPC_PRIVATE, 0, IPC_CREAT | 0600)));
     int ro = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0400);
     printf("shmat read-write of a 0400 segment as its owner: %s\n", shmat(ro, NULL, 0) == (void *)-1 ? errname(errno) : "ok");
     char *rp = shmat(ro, NULL, SHM_RDONLY);

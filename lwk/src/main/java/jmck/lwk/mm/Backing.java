@@ -31,11 +31,13 @@ public interface Backing {
 
     /** For /proc/self/maps: the device ("fe:01"), inode and path of a file; anonymous memory has none. */
     default String device() {
-        return "00:00";
+        FileId id = fileId();
+        return id == null ? "00:00" : id.deviceName();
     }
 
     default long inode() {
-        return 0;
+        FileId id = fileId();
+        return id == null ? 0 : id.inode();
     }
 
     default String path() {

@@ -109,16 +109,6 @@ public final class HostFileBacking implements Backing {
     }
 
     @Override
-    public String device() {
-        return id == null ? "00:00" : id.deviceName();
-    }
-
-    @Override
-    public long inode() {
-        return id == null ? 0 : id.inode();
-    }
-
-    @Override
     public String path() {
         return path;
     }
