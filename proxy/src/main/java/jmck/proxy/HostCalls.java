@@ -192,9 +192,11 @@ final class HostCalls {
     private long sendfile(long[] a) {
         long moved = generic.run(Syscall.SENDFILE, a); // the guest's count as it is: the host checks it
         long count = Long.compareUnsigned(a[3], MAX_RW_COUNT) > 0 ? MAX_RW_COUNT : a[3]; // Linux's cap
+        long out = fds.host(a[0]);
+        if (moved <= 0 || moved >= count || !blocking(out))
+            return moved; // the whole count, nothing, or a non-blocking output's answer: as Linux's
         long[] rest = a.clone();
-        while (moved > 0 && moved < count && (channel == null || !channel.interruptRequested(slot))
-                && takesMoreSoon(fds.host(a[0]))) {
+        while (moved < count && (channel == null || !channel.interruptRequested(slot)) && takesMoreSoon(out)) {
             rest[3] = count - moved;
             long n = generic.run(Syscall.SENDFILE, rest);
             if (n <= 0)
@@ -209,13 +211,13 @@ final class HostCalls {
     private static final int SYS_POLL = 7, POLLOUT = 4, O_NONBLOCK = 04000;
     private HostBuffer pollfd;
 
-    /**
-     * Whether host fd, a blocking one, takes more output within SENDFILE_ROOM_MILLIS (or fails: the next call
-     * says how).
-     */
+    /** Whether host fd is one and blocks (O_NONBLOCK clear). */
+    private static boolean blocking(long fd) {
+        return fd >= 0 && (HostSyscall.call(SYS_FCNTL, fd, F_GETFL, 0) & O_NONBLOCK) == 0;
+    }
+
+    /** Whether host fd takes more output within SENDFILE_ROOM_MILLIS (or fails: the next call says how). */
     private boolean takesMoreSoon(long fd) {
-        if (fd < 0 || (HostSyscall.call(SYS_FCNTL, fd, F_GETFL, 0) & O_NONBLOCK) != 0)
-            return false;
         if (pollfd == null)
             pollfd = HostBuffer.allocate(8);
         pollfd.setInt(0, (int) fd);
