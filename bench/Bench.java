@@ -255,6 +255,43 @@ public class Bench {
                     stats(jm, "%.3f"), stats(ratio, "%.2f"), stats(exact, "%.3f"));
         }
         openMpBusy(args);
+        openMpRegions();
+    }
+
+    /**
+     * What one parallel region (a fork and a join) costs with 2 and 4 threads (bench/src/omp_regions.c), empty and
+     * with about a millisecond of emulated work split among the threads: CG pays it about 750 times a run, and
+     * with 4 threads on 2 host CPUs each region also waits for the host to give every thread its turn.
+     */
+    static void openMpRegions() throws Exception {
+        System.out.printf("%nOne parallel region, in microseconds (omp_regions: the same regions and work each way;"
+                + " jmck with as many cores as threads):%n%n| threads | work per region | native us | qemu-x86_64 us"
+                + " | jmck us |%n|---|---|---|---|---|%n");
+        for (String work : new String[] {"0", "60000"}) {
+            for (int threads : new int[] {2, 4}) {
+                Map<String, String> env = Map.of("OMP_NUM_THREADS", "" + threads);
+                List<String> cmd = List.of(prog("omp_regions"), work.equals("0") ? (quick ? "200" : "2000") : (quick ? "50" : "500"),
+                        work);
+                List<Double> nat = new ArrayList<>(), qemu = new ArrayList<>(), jm = new ArrayList<>();
+                for (int i = 0; i < reps; i++) {
+                    Run n = run(cmd, env);
+                    List<String> q = new ArrayList<>(List.of("qemu-x86_64"));
+                    q.addAll(cmd);
+                    Run qr = run(q, env);
+                    List<String> j = jmck("run", "--cores", "" + threads);
+                    j.addAll(cmd);
+                    Run jr = run(j, env);
+                    if (!jr.out.equals(n.out) || !qr.out.equals(n.out))
+                        throw new IllegalStateException("omp_regions with " + threads + " threads: outputs differ from native:\n"
+                                + n.out + jr.out + jr.err);
+                    nat.add(parse(n.err, "omp_region_us ([0-9.]+)"));
+                    qemu.add(parse(qr.err, "omp_region_us ([0-9.]+)"));
+                    jm.add(parse(jr.err, "omp_region_us ([0-9.]+)"));
+                }
+                System.out.printf("| %d | %s | %s | %s | %s |%n", threads, work.equals("0") ? "none" : work + " steps",
+                        stats(nat, "%.1f"), stats(qemu, "%.1f"), stats(jm, "%.1f"));
+            }
+        }
     }
 
     /**
