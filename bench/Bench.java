@@ -132,6 +132,13 @@ public class Bench {
         return run(cmd, Map.of());
     }
 
+    /** head, then tail: a command line with another in front (qemu-x86_64, jmck run and its options). */
+    static List<String> joined(List<String> head, List<String> tail) {
+        List<String> l = new ArrayList<>(head);
+        l.addAll(tail);
+        return l;
+    }
+
     static List<String> jmck(String... args) {
         List<String> l = new ArrayList<>(List.of(ROOT.resolve("jmck").toString()));
         l.addAll(List.of(args));
@@ -190,11 +197,9 @@ public class Bench {
             List<String> cmd = e.getValue();
             for (int i = 0; i < reps; i++) {
                 Run n = run(cmd, Map.of());
-                List<String> q = new ArrayList<>(List.of("qemu-x86_64"));
-                q.addAll(cmd);
+                List<String> q = joined(List.of("qemu-x86_64"), cmd);
                 Run qr = run(q, Map.of());
-                List<String> j = jmck("run", "--timings");
-                j.addAll(cmd);
+                List<String> j = joined(jmck("run", "--timings"), cmd);
                 Run jr = run(j, Map.of());
                 if (!jr.out.equals(n.out) || !qr.out.equals(n.out))
                     throw new IllegalStateException(e.getKey() + ": outputs differ from native");
@@ -232,19 +237,12 @@ public class Bench {
             List<String> cmd = new ArrayList<>(List.of(prog("cg")));
             cmd.addAll(args);
             for (int i = 0; i < reps; i++) {
-                Run n = run(cmd, env);
-                List<String> q = new ArrayList<>(List.of("qemu-x86_64"));
-                q.addAll(cmd);
-                Run qr = run(q, env);
-                List<String> j = jmck("run", "--cores", "" + threads);
-                j.addAll(cmd);
-                Run jr = run(j, env);
-                List<String> x = jmck("run", "--exact", "--cores", "" + threads);
-                x.addAll(cmd);
-                Run xr = run(x, env);
-                if (!jr.out.equals(n.out) || !qr.out.equals(n.out) || !xr.out.equals(n.out))
-                    throw new IllegalStateException("cg with " + threads + " threads: outputs differ from native:\n" + n.out
-                            + jr.out + jr.err);
+                Run[] side = nativeQemuJmck("cg", cmd, env, threads);
+                Run n = side[0], qr = side[1], jr = side[2];
+                Run xr = run(joined(jmck("run", "--exact", "--cores", "" + threads), cmd), env);
+                if (!xr.out.equals(n.out))
+                    throw new IllegalStateException("cg with " + threads + " threads: jmck --exact's output differs from native:\n"
+                            + n.out + xr.out + xr.err);
                 nat.add(n.seconds);
                 qemu.add(qr.seconds);
                 jm.add(jr.seconds);
@@ -255,6 +253,48 @@ public class Bench {
                     stats(jm, "%.3f"), stats(ratio, "%.2f"), stats(exact, "%.3f"));
         }
         openMpBusy(args);
+        openMpRegions();
+    }
+
+    /**
+     * cmd natively, under qemu-x86_64 and under jmck run with as many cores as threads, one after the other
+     * with the same environment; their outputs must be the same.
+     */
+    static Run[] nativeQemuJmck(String name, List<String> cmd, Map<String, String> env, int threads) throws Exception {
+        Run n = run(cmd, env);
+        Run qr = run(joined(List.of("qemu-x86_64"), cmd), env);
+        Run jr = run(joined(jmck("run", "--cores", "" + threads), cmd), env);
+        if (!jr.out.equals(n.out) || !qr.out.equals(n.out))
+            throw new IllegalStateException(name + " with " + threads + " threads: outputs differ from native:\n" + n.out
+                    + qr.out + jr.out + jr.err);
+        return new Run[] {n, qr, jr};
+    }
+
+    /**
+     * What one parallel region (a fork and a join) costs with 2 and 4 threads (bench/src/omp_regions.c), empty and
+     * with about a millisecond of emulated work split among the threads: CG pays it about 750 times a run, and
+     * with 4 threads on 2 host CPUs each region also waits for the host to give every thread its turn.
+     */
+    static void openMpRegions() throws Exception {
+        System.out.printf("%nOne parallel region, in microseconds (omp_regions: the same regions and work each way;"
+                + " jmck with as many cores as threads):%n%n| threads | work per region | native us | qemu-x86_64 us"
+                + " | jmck us |%n|---|---|---|---|---|%n");
+        for (String work : new String[] {"0", "60000"}) {
+            for (int threads : new int[] {2, 4}) {
+                Map<String, String> env = Map.of("OMP_NUM_THREADS", "" + threads);
+                List<String> cmd = List.of(prog("omp_regions"), work.equals("0") ? (quick ? "200" : "2000") : (quick ? "50" : "500"),
+                        work);
+                List<Double> nat = new ArrayList<>(), qemu = new ArrayList<>(), jm = new ArrayList<>();
+                for (int i = 0; i < reps; i++) {
+                    Run[] side = nativeQemuJmck("omp_regions", cmd, env, threads);
+                    nat.add(parse(side[0].err, "omp_region_us ([0-9.]+)"));
+                    qemu.add(parse(side[1].err, "omp_region_us ([0-9.]+)"));
+                    jm.add(parse(side[2].err, "omp_region_us ([0-9.]+)"));
+                }
+                System.out.printf("| %d | %s | %s | %s | %s |%n", threads, work.equals("0") ? "none" : work + " steps",
+                        stats(nat, "%.1f"), stats(qemu, "%.1f"), stats(jm, "%.1f"));
+            }
+        }
     }
 
     /**
@@ -272,11 +312,9 @@ public class Bench {
         Process hog = new ProcessBuilder("sh", "-c", "while :; do :; done").start();
         try {
             for (int i = 0; i < reps; i++) {
-                List<String> q = new ArrayList<>(List.of("qemu-x86_64"));
-                q.addAll(cmd);
+                List<String> q = joined(List.of("qemu-x86_64"), cmd);
                 qemu.add(run(q, Map.of("OMP_NUM_THREADS", "4")).seconds);
-                List<String> j = jmck("run", "--cores", "4");
-                j.addAll(cmd);
+                List<String> j = joined(jmck("run", "--cores", "4"), cmd);
                 jm.add(run(j, Map.of("OMP_NUM_THREADS", "4")).seconds);
                 untokened.add(run(j, Map.of("OMP_NUM_THREADS", "4", "JMCK_HOST_CPUS", "0")).seconds);
             }
@@ -308,10 +346,8 @@ public class Bench {
             for (int i = 0; i < reps; i++) {
                 List<String> b = new ArrayList<>(List.of(baseline.resolve("jmck").toString(), "run", "--timings"));
                 b.addAll(e.getValue());
-                List<String> m = jmck("run", "--timings");
-                m.addAll(e.getValue());
-                List<String> t = jmck("run", "--timings", "--trace-out", OUT.resolve("bench-trace.json").toString());
-                t.addAll(e.getValue());
+                List<String> m = joined(jmck("run", "--timings"), e.getValue());
+                List<String> t = joined(jmck("run", "--timings", "--trace-out", OUT.resolve("bench-trace.json").toString()), e.getValue());
                 Run br = run(b), mr = run(m), tr = run(t);
                 if (!e.getKey().startsWith("syscall") && (!br.out.equals(mr.out) || !tr.out.equals(mr.out)))
                     throw new IllegalStateException(e.getKey() + ": outputs differ"); // the syscall loop prints timings
@@ -476,10 +512,8 @@ public class Bench {
                 for (var e : rows.entrySet()) {
                     List<Double> q = new ArrayList<>(), j = new ArrayList<>(), ratio = new ArrayList<>(), phase = new ArrayList<>();
                     for (int i = 0; i < reps; i++) {
-                        List<String> qc = new ArrayList<>(List.of("qemu-x86_64"));
-                        qc.addAll(e.getValue());
-                        List<String> jc = jmck("run", "--timings");
-                        jc.addAll(e.getValue());
+                        List<String> qc = joined(List.of("qemu-x86_64"), e.getValue());
+                        List<String> jc = joined(jmck("run", "--timings"), e.getValue());
                         Run qr = run(qc), jr = run(jc);
                         if (!jr.out.equals(qr.out) || jr.status != qr.status)
                             throw new IllegalStateException(e.getKey() + ": jmck's output or status differs from qemu's");

@@ -69,6 +69,11 @@ JNIEXPORT void JNICALL Java_jmck_emulator_host_HostMemory_write(JNIEnv *env, jcl
 	(*env)->GetByteArrayRegion(env, src, off, length, (jbyte *)(intptr_t)address);
 }
 
+JNIEXPORT void JNICALL Java_jmck_emulator_host_HostMemory_copy(JNIEnv *env, jclass cls, jlong from, jlong to, jlong length)
+{
+	memmove((void *)(intptr_t)to, (const void *)(intptr_t)from, (size_t)length);
+}
+
 JNIEXPORT void JNICALL Java_jmck_emulator_host_HostMemory_fill(JNIEnv *env, jclass cls, jlong address, jlong length,
 							      jbyte value)
 {

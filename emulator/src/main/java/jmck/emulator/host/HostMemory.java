@@ -23,6 +23,9 @@ public final class HostMemory {
     /** Copies src[off..off+length) to address. */
     public static native void write(long address, byte[] src, int off, int length);
 
+    /** Copies length bytes from address from to address to (memmove: the ranges may overlap). */
+    public static native void copy(long from, long to, long length);
+
     /** Sets length bytes at address to value (memset). */
     public static native void fill(long address, long length, byte value);
 
