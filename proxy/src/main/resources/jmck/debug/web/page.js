@@ -381,7 +381,12 @@
       const r = await fetch(api("command", { stop: v ? v.n : -1 }), { method: "POST", body: line });
       const j = await r.json();
       if (!j.ok) { say(j.message, true); if (r.status === 409) lostControl(j.message); return null; }
-      if (j.message === "running") { state = "running"; following = true; updatePosition(); }
+      if (j.message === "running") {
+        // The poll may have seen the program end while this answer was on its way: "over" is later news, and final
+        if (state !== "over") state = "running";
+        following = true;
+        updatePosition();
+      }
       else say(j.message);
       return j;
     } catch (e) {
