@@ -1,5 +1,6 @@
 /* /proc for the process's own pid and its children's, as test harnesses use it (LTP's library writes
- * /proc/PID/oom_score_adj and waits on the state letter in /proc/PID/stat): each check prints what it
+ * /proc/PID/oom_score_adj and waits on the state letter in /proc/PID/stat) and as ps and pgrep find
+ * processes (a listing of /proc whose every number is a process with a stat): each check prints what it
  * found in a form that does not depend on the pids or the machine. */
 // guest-ldflags: -pthread
 #define _GNU_SOURCE
@@ -64,6 +65,43 @@ static void *sleeper(void *arg) {
     (void)arg;
     pause();
     return NULL;
+}
+
+/* Whether a listing of /proc names pid. */
+static int listed(pid_t pid) {
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    int found = 0;
+    while (d && (e = readdir(d)) != NULL)
+        found |= atoi(e->d_name) == pid && e->d_name[0] != '0';
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* Whether every number in a listing of /proc is a process whose stat starts with it, and the listing has
+ * self and meminfo, as ps expects. A host process may end between the listing and the read: tried thrice. */
+static int listing_as_ps_reads_it(void) {
+    for (int attempt = 0; attempt < 3; attempt++) {
+        DIR *d = opendir("/proc");
+        struct dirent *e;
+        int numbers = 0, unreadable = 0, named = 0;
+        char path[300];
+        while (d && (e = readdir(d)) != NULL) {
+            named += strcmp(e->d_name, "self") == 0 || strcmp(e->d_name, "meminfo") == 0;
+            if (e->d_name[0] < '1' || e->d_name[0] > '9')
+                continue;
+            numbers++;
+            snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+            char *s = slurp(path);
+            unreadable += !s || atoi(s) != atoi(e->d_name);
+        }
+        if (d)
+            closedir(d);
+        if (d && numbers > 0 && unreadable == 0 && named == 2)
+            return 1;
+    }
+    return 0;
 }
 
 int main(void) {
@@ -170,12 +208,15 @@ int main(void) {
     kill(child, SIGSTOP);
     waitpid(child, &status, WUNTRACED);
     printf("child stopped: %c\n", state(child));
+    printf("listing of /proc: own pid in it: %d, stopped child in it: %d, each number a process: %d\n",
+           listed(me), listed(child), listing_as_ps_reads_it());
     kill(child, SIGKILL);
     for (int i = 0; i < 500 && (seen = state(child)) != 'Z'; i++)
         usleep(10000);
     printf("child killed, not reaped: %c\n", seen);
     waitpid(child, &status, 0);
     printf("child reaped: %c (%s)\n", state(child), errname(errno));
+    printf("reaped child in the listing: %d\n", listed(child));
 
     printf("no such pid: %s\n", slurp("/proc/2147483647/status") ? "read" : errname(errno));
     printf("access no such pid: %s\n", access("/proc/2147483647", F_OK) == 0 ? "0" : errname(errno));

@@ -60,7 +60,8 @@ class LinuxAbiTest {
      * /proc/PID for the guest's own pid and its children's: status, stat (the state letter a harness waits
      * on: sleeping, stopped, zombie), statm, limits, task/, and a writable oom_score_adj that a child
      * inherits (LTP's library stopped every test because /proc/PID/oom_score_adj went to the host, where
-     * the LWK's pid is someone else's or no one's); a pid that is no LWK process is ENOENT.
+     * the LWK's pid is someone else's or no one's); a pid that is no LWK process is ENOENT; a listing of
+     * /proc names the LWK's processes, each with a stat, as ps and pgrep read it (it named the host's).
      */
     @ParameterizedTest
     @ValueSource(strings = {"gcc", "musl"})
@@ -73,6 +74,8 @@ class LinuxAbiTest {
         for (String line : new String[] {"status by pid: read, Pid is getpid: 1, PPid is getppid: 1, Tgid: 1",
                 "access oom_score_adj: 0", "write 0: 0", "read back through self: 0", "child blocked in pause: S",
                 "child stopped: T", "child killed, not reaped: Z", "task entries: 3, main thread among them: 1",
+                "listing of /proc: own pid in it: 1, stopped child in it: 1, each number a process: 1",
+                "reaped child in the listing: 0",
                 "no such pid: ENOENT"})
             assertTrue(mine.stdout().contains(line + "\n"), line);
     }

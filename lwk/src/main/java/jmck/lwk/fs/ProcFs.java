@@ -235,6 +235,76 @@ public final class ProcFs {
         return d;
     }
 
+    /** Whether path names /proc itself ("/proc", "/proc/", "//proc//"). */
+    public static boolean isRoot(String path) {
+        String[] parts = components(path);
+        return path.startsWith("/") && parts.length == 1 && parts[0].equals("proc");
+    }
+
+    /**
+     * /proc itself, opened to be listed (ps, top, pgrep and pidof read it to find processes): the host's
+     * entries other than processes, then pid 1 (init, the host's: {@link jmck.lwk.proc.OutsideInit}) and the
+     * LWK's processes, zombies among them (Linux lists thread-group leaders, not their other threads). The
+     * host's own list would name the host's processes, each of them ENOENT here. Kept, as task/ is, as a
+     * directory in the LWK's state directory, made anew for each open: the host's entries and pid 1 are
+     * symbolic links to themselves under /proc, so that a lookup relative to the directory's fd still reaches
+     * the host's file; an LWK pid is an empty directory (by its full path, /proc/PID, it is the LWK's). The
+     * state directory is on tmpfs for `jmck run`, which lists the newest entry first: made in reverse, the
+     * directory lists in Linux's order. Null without a state directory (the host's /proc is listed).
+     */
+    public synchronized String rootListing() {
+        Path base = kernel.syscalls().forwarder().sharedDirectory();
+        if (base == null)
+            return null;
+        try {
+            if (hostEntries == null)
+                hostEntries = hostEntries();
+            java.util.TreeSet<Integer> pids = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
+            for (Process p : kernel.processes().processes())
+                if (!p.reaped())
+                    pids.add(p.pid());
+            Path d = base.resolve("proc-root." + ++listings);
+            Files.createDirectory(d);
+            for (int pid : pids)
+                Files.createDirectory(d.resolve(Integer.toString(pid)));
+            String init = Integer.toString(jmck.lwk.proc.OutsideInit.PID);
+            Files.createSymbolicLink(d.resolve(init), Path.of("/proc", init));
+            for (int i = hostEntries.size() - 1; i >= 0; i--)
+                Files.createSymbolicLink(d.resolve(hostEntries.get(i)), Path.of("/proc", hostEntries.get(i)));
+            deleteListing(base.resolve("proc-root." + (listings - 2))); // the one before may be still in use
+            return d.toString();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Builds of /proc's listing so far, and the host's /proc entries other than processes, in its order. */
+    private long listings;
+    private java.util.List<String> hostEntries;
+
+    private static java.util.List<String> hostEntries() throws IOException {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        try (var all = Files.newDirectoryStream(Path.of("/proc"))) {
+            for (Path e : all) {
+                String name = e.getFileName().toString();
+                if (!Character.isDigit(name.charAt(0)))
+                    names.add(name);
+            }
+        }
+        return names;
+    }
+
+    /** Deletes a listing made by rootListing: links and empty directories. */
+    private static void deleteListing(Path d) throws IOException {
+        if (!Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+            return;
+        try (var all = Files.newDirectoryStream(d)) {
+            for (Path e : all)
+                Files.deleteIfExists(e);
+        }
+        Files.deleteIfExists(d);
+    }
+
     /**
      * /proc/PID/task: a directory listing p's live threads, kept by the LWK (the host's would list the
      * proxy's threads). Each entry is a directory, as Linux's are.

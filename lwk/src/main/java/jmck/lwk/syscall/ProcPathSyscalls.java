@@ -10,7 +10,7 @@ import jmck.lwk.proc.Thread;
 /**
  * The calls that take a path, where the LWK looks first (as McKernel's sys_open does): a path under /proc
  * that names an LWK process, and the CPU lists under /sys/devices/system/cpu, are answered from the LWK
- * ({@link ProcFs}), and /dev/userfaultfd is the LWK's
+ * ({@link ProcFs}), as is the list of processes that opening /proc itself gives, and /dev/userfaultfd is the LWK's
  * (its ioctl makes userfaultfds: {@link UserfaultfdSyscalls}); any other path goes to the host as
  * the guest gave it. Relative paths under another directory fd go to the host too.
  */
@@ -63,9 +63,14 @@ final class ProcPathSyscalls implements SyscallDispatcher.Handler {
         if ((call == Syscall.OPEN || call == Syscall.OPENAT) && startsWith(t, pathAddr, USERFAULTFD_DEVICE)
                 && t.process().mm().readCString(pathAddr, 4096).equals(USERFAULTFD_DEVICE))
             return userfaultfd.openDevice(t, (int) a[arg.path + 1]); // its userfaultfds are the LWK's
-        if (!startsWith(t, pathAddr, "/proc/") && !startsWith(t, pathAddr, ProcFs.CPU_DIRECTORY))
+        if (!startsWith(t, pathAddr, "/proc") && !startsWith(t, pathAddr, ProcFs.CPU_DIRECTORY))
             return d.forward(t, call, a);
         String path = t.process().mm().readCString(pathAddr, 4096);
+        if ((call == Syscall.OPEN || call == Syscall.OPENAT) && ProcFs.isRoot(path)) { // to be listed
+            String listing = proc.rootListing();
+            return listing == null ? d.forward(t, call, a)
+                    : d.forwarder().forwardWithPath(t, call, a, arg.path, listing);
+        }
         ProcFs.Target target = proc.resolve(t, path);
         if (target == null)
             return d.forward(t, call, a);
