@@ -105,6 +105,35 @@ class DynamicTest {
         jmck(prog).assertSameAs(linux);
     }
 
+    /**
+     * The host's ps and pgrep find the guest's processes, and only those besides init: they list /proc
+     * (which named the host's processes, each ENOENT under the LWK's /proc/PID, so ps printed its header
+     * alone), and ps's libnuma asks for the memory policy (ENOSYS, logged on every run). Natively the list
+     * is the host's, so what is checked is the list itself: the shell, the sleep it started, ps, and pid 1.
+     */
+    @Test
+    void psAndPgrepSeeTheGuestsProcesses() {
+        Guests.Result r = jmck("/bin/sh", "-c",
+                "sleep 30 & echo sleep $!; echo sh $$; ps -e -o pid=,comm=; echo pgrep $(pgrep -x sleep); kill $!");
+        assertEquals(0, r.status(), r.stderr());
+        assertEquals("", r.stderr());
+        Map<String, String> said = new java.util.HashMap<>();
+        List<String> listed = new ArrayList<>();
+        for (String line : r.stdout().split("\n")) {
+            String[] w = line.trim().split("\\s+");
+            if (w.length == 2 && Character.isDigit(w[0].charAt(0)))
+                listed.add(w[1] + " " + w[0]);
+            else if (w.length == 2)
+                said.put(w[0], w[1]);
+        }
+        assertEquals(said.get("sleep"), said.get("pgrep"), r.stdout());
+        assertTrue(listed.contains("sleep " + said.get("sleep")), r.stdout());
+        assertTrue(listed.contains("sh " + said.get("sh")), r.stdout());
+        assertEquals(4, listed.size(), r.stdout()); // init, sh, sleep, ps
+        assertTrue(listed.stream().anyMatch(l -> l.endsWith(" 1")) && listed.stream().anyMatch(l -> l.startsWith("ps ")),
+                r.stdout());
+    }
+
     /** The dynamic executable's and the libraries' mappings in /proc/self/maps, as Linux names and lays them out. */
     @Test
     void mapsNameTheLibraries() {
