@@ -218,6 +218,26 @@ int main(void) {
     printf("child reaped: %c (%s)\n", state(child), errname(errno));
     printf("reaped child in the listing: %d\n", listed(child));
 
+    /* relative to /proc, as pidof reads it after chdir("/proc") */
+    char *cwd = getcwd(NULL, 0);
+    int changed = chdir("/proc") == 0;
+    s = slurp("self/stat");
+    int mine = s && atoi(s) == me;
+    snprintf(path, sizeof path, "%d/status", me);
+    s = slurp(path);
+    int by_pid = s && field(s, "Pid") == me;
+    DIR *here = opendir(".");
+    int listed_here = 0;
+    while (here && (e = readdir(here)) != NULL)
+        listed_here |= atoi(e->d_name) == me;
+    if (here)
+        closedir(here);
+    int back = cwd && chdir(cwd) == 0;
+    s = slurp("/proc/self/stat"); /* and nothing sticks once the working directory is elsewhere */
+    printf("after chdir(\"/proc\") (%d): self/stat is mine: %d, PID/status names me: %d, . lists me: %d; back: %d, "
+           "/proc/self/stat is mine: %d\n", changed, mine, by_pid, listed_here, back, s && atoi(s) == me);
+    free(cwd);
+
     printf("no such pid: %s\n", slurp("/proc/2147483647/status") ? "read" : errname(errno));
     printf("access no such pid: %s\n", access("/proc/2147483647", F_OK) == 0 ? "0" : errname(errno));
     return 0;

@@ -54,8 +54,8 @@ public final class ProcFs {
     }
 
     /**
-     * The names in path between slashes, empty ones (from "//" or a trailing "/") left out, as the kernel's
-     * path walk skips them. By hand: String.split with a pattern compiles a regular expression, milliseconds
+     * The names in path between slashes, empty ones (from "//" or a trailing "/") and "." left out, as the
+     * kernel's path walk skips them. By hand: String.split with a pattern compiles a regular expression, milliseconds
      * in the interpreter on the first /proc lookup of every run.
      */
     static String[] components(String path) {
@@ -64,7 +64,7 @@ public final class ProcFs {
             j = path.indexOf('/', i);
             if (j < 0)
                 j = path.length();
-            if (j > i)
+            if (j > i && !(j == i + 1 && path.charAt(i) == '.')) // "." names the directory it is in
                 l.add(path.substring(i, j));
         }
         return l.toArray(new String[0]);
