@@ -218,6 +218,43 @@ int main(void) {
     printf("child reaped: %c (%s)\n", state(child), errname(errno));
     printf("reaped child in the listing: %d\n", listed(child));
 
+    /* relative to a /proc/PID directory's fd, as killall and pstree read it; killall signals through it */
+    snprintf(path, sizeof path, "/proc/%d", me);
+    int dir = open(path, O_RDONLY | O_DIRECTORY);
+    int at_stat = -1, at_cmdline = 0;
+    if (dir >= 0) {
+        int f = openat(dir, "stat", O_RDONLY);
+        ssize_t got = f >= 0 ? read(f, buf, sizeof buf - 1) : -1;
+        buf[got > 0 ? got : 0] = 0;
+        at_stat = f >= 0 && atoi(buf) == me;
+        if (f >= 0)
+            close(f);
+        f = openat(dir, "cmdline", O_RDONLY);
+        got = f >= 0 ? read(f, buf, sizeof buf - 1) : -1;
+        buf[got > 0 ? got : 0] = 0;
+        at_cmdline = got > 6 && strcmp(buf + strlen(buf) - 6, "procfs") == 0;
+        if (f >= 0)
+            close(f);
+        close(dir);
+    }
+    pid_t victim = fork();
+    if (victim == 0) {
+        pause();
+        _exit(0);
+    }
+    snprintf(path, sizeof path, "/proc/%d", victim);
+    dir = open(path, O_RDONLY | O_DIRECTORY);
+    long sent = syscall(SYS_pidfd_send_signal, dir, SIGTERM, NULL, 0);
+    int victim_status = 0;
+    if (sent != 0)
+        kill(victim, SIGKILL); /* not to wait for ever */
+    waitpid(victim, &victim_status, 0);
+    if (dir >= 0)
+        close(dir);
+    printf("through an fd of /proc/PID: stat is mine: %d, cmdline is mine: %d; pidfd_send_signal to a child's: %s, "
+           "it ended by SIGTERM: %d\n", at_stat, at_cmdline, sent == 0 ? "0" : errname(errno),
+           WIFSIGNALED(victim_status) && WTERMSIG(victim_status) == SIGTERM);
+
     /* relative to /proc, as pidof reads it after chdir("/proc") */
     char *cwd = getcwd(NULL, 0);
     int changed = chdir("/proc") == 0;

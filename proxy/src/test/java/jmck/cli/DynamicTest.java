@@ -106,7 +106,7 @@ class DynamicTest {
     }
 
     /**
-     * The host's ps, pgrep and pidof find the guest's processes, and only those besides init: they list /proc
+     * The host's ps, pgrep, pidof and killall find the guest's processes, and only those besides init: they list /proc
      * (which named the host's processes, each ENOENT under the LWK's /proc/PID, so ps printed its header
      * alone), and ps's libnuma asks for the memory policy (ENOSYS, logged on every run). Natively the list
      * is the host's, so what is checked is the list itself: the shell, the sleep it started, ps, and pid 1.
@@ -115,7 +115,7 @@ class DynamicTest {
     void psAndPgrepSeeTheGuestsProcesses() {
         Guests.Result r = jmck("/bin/sh", "-c",
                 "sleep 30 & echo sleep $!; echo sh $$; ps -e -o pid=,comm=; echo pgrep $(pgrep -x sleep); "
-                        + "echo pidof $(pidof sleep); kill $!");
+                        + "echo pidof $(pidof sleep); killall sleep; echo killall $?; wait $!; echo status $?");
         assertEquals(0, r.status(), r.stderr());
         assertEquals("", r.stderr());
         Map<String, String> said = new java.util.HashMap<>();
@@ -129,6 +129,8 @@ class DynamicTest {
         }
         assertEquals(said.get("sleep"), said.get("pgrep"), r.stdout());
         assertEquals(said.get("sleep"), said.get("pidof"), r.stdout()); // pidof reads PID/stat after chdir("/proc")
+        assertEquals("0", said.get("killall"), r.stdout()); // killall signals through an fd of /proc/PID
+        assertEquals("143", said.get("status"), r.stdout()); // the sleep ended by its SIGTERM
         assertTrue(listed.contains("sleep " + said.get("sleep")), r.stdout());
         assertTrue(listed.contains("sh " + said.get("sh")), r.stdout());
         assertEquals(4, listed.size(), r.stdout()); // init, sh, sleep, ps

@@ -62,7 +62,8 @@ class LinuxAbiTest {
      * inherits (LTP's library stopped every test because /proc/PID/oom_score_adj went to the host, where
      * the LWK's pid is someone else's or no one's); a pid that is no LWK process is ENOENT; a listing of
      * /proc names the LWK's processes, each with a stat, as ps and pgrep read it (it named the host's), and
-     * so do relative paths once the working directory is /proc, as pidof reads them.
+     * so do relative paths once the working directory is /proc, as pidof reads them, and paths relative
+     * to a /proc/PID directory's fd, through which killall also signals.
      */
     @ParameterizedTest
     @ValueSource(strings = {"gcc", "musl"})
@@ -77,6 +78,8 @@ class LinuxAbiTest {
                 "child stopped: T", "child killed, not reaped: Z", "task entries: 3, main thread among them: 1",
                 "listing of /proc: own pid in it: 1, stopped child in it: 1, each number a process: 1",
                 "reaped child in the listing: 0",
+                "through an fd of /proc/PID: stat is mine: 1, cmdline is mine: 1; pidfd_send_signal to a child's: 0, "
+                        + "it ended by SIGTERM: 1",
                 "after chdir(\"/proc\") (1): self/stat is mine: 1, PID/status names me: 1, . lists me: 1; back: 1, "
                         + "/proc/self/stat is mine: 1",
                 "no such pid: ENOENT"})

@@ -26,20 +26,25 @@ public final class ProcFs {
     /**
      * What a /proc path is: generated contents for a read (null if the host path is opened instead), what
      * takes writes (null: the file is read-only), the host path that open, stat and access use, the text of
-     * a symbolic link (readlink), or an errno.
+     * a symbolic link (readlink), or an errno; for a directory the LWK lists itself, what makes that listing
+     * and gives its host path, which an open uses (null if it cannot be made: the host path then).
      */
     public record Target(Supplier<byte[]> contents, ToLongFunction<byte[]> writer, String hostPath, String link,
-            int errno) {
+            int errno, Supplier<String> listing) {
         static Target generated(Supplier<byte[]> contents, String hostPath) {
-            return new Target(contents, null, hostPath, null, 0);
+            return new Target(contents, null, hostPath, null, 0, null);
         }
 
         static Target host(String hostPath) {
-            return new Target(null, null, hostPath, null, 0);
+            return new Target(null, null, hostPath, null, 0, null);
         }
 
         static Target error(int errno) {
-            return new Target(null, null, null, null, errno);
+            return new Target(null, null, null, null, errno, null);
+        }
+
+        static Target listed(Supplier<String> listing, String hostPath) {
+            return new Target(null, null, hostPath, null, 0, listing);
         }
     }
 
@@ -77,6 +82,8 @@ public final class ProcFs {
     public Target resolve(Thread t, String path) {
         if (path.startsWith(CPU_DIRECTORY))
             return cpuList(path);
+        if (isRoot(path))
+            return Target.listed(this::rootListing, "/proc");
         if (!path.startsWith("/proc/"))
             return null;
         String[] parts = components(path.substring(6));
@@ -171,6 +178,8 @@ public final class ProcFs {
         String hostPath = inside.isEmpty() ? host : host + "/" + inside;
         if (n > from + 1) // fd/N, ns/..., attr/...: the host's (fd numbers are the proxy's: not yet translated)
             return Target.host(hostPath);
+        if (name.isEmpty() && thread == null)
+            return Target.listed(() -> processDirectory(t, p), hostPath);
         switch (name) {
             case "status":
                 return Target.generated(() -> files.status(p, thread, t), hostPath);
@@ -197,9 +206,9 @@ public final class ProcFs {
                 return Target.generated(() -> ascii("0\n"), hostPath);
             case "oom_score_adj":
                 return new Target(() -> ascii(p.oomScoreAdj() + "\n"), w -> writeOomScoreAdj(t, p, w), hostPath,
-                        null, 0);
+                        null, 0, null);
             case "exe":
-                return new Target(null, null, p.exe(), p.exe(), 0);
+                return new Target(null, null, p.exe(), p.exe(), 0, null);
             default:
                 return Target.host(hostPath);
         }
@@ -252,7 +261,7 @@ public final class ProcFs {
      * state directory is on tmpfs for `jmck run`, which lists the newest entry first: made in reverse, the
      * directory lists in Linux's order. Null without a state directory (the host's /proc is listed).
      */
-    public synchronized String rootListing() {
+    private synchronized String rootListing() {
         Path base = kernel.syscalls().forwarder().sharedDirectory();
         if (base == null)
             return null;
@@ -331,6 +340,41 @@ public final class ProcFs {
             return hostDirectory(p) + "/task";
         }
         return task.toString();
+    }
+
+    /**
+     * /proc/PID opened as a directory (killall, pstree and fuser open it, then read stat or cmdline relative
+     * to it; the host's would be the proxy's): p's directory in the LWK's state directory, where task/ is,
+     * holding for each name the host has in a process's directory what /proc/PID/NAME gives: the contents
+     * the LWK generates, as files written at this open (a snapshot, where Linux's are read live), and any
+     * other name a symbolic link to where that path leads (the proxy's entry; the program file for exe).
+     * Null if it cannot be made (the proxy's directory is opened).
+     */
+    private synchronized String processDirectory(Thread t, Process p) {
+        Path d = stateDirectory(p);
+        if (d == null || taskDirectory(p).equals(hostDirectory(p) + "/task"))
+            return null;
+        String host = hostDirectory(p);
+        try (var names = Files.newDirectoryStream(Path.of("/proc/self"))) { // the names any process has
+            for (Path e : names) {
+                String name = e.getFileName().toString();
+                if (name.equals("task"))
+                    continue; // made above
+                Target x = file(t, p, null, host, name, new String[] {name}, 0, 1);
+                Path entry = d.resolve(name);
+                if (x.contents() != null) {
+                    Path part = d.resolve("." + name + ".new");
+                    Files.write(part, x.contents().get());
+                    Files.move(part, entry, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                } else if (x.errno() == 0 && !Files.exists(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createSymbolicLink(entry, Path.of(x.link() != null ? x.link() : x.hostPath()));
+                }
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return d.toString();
     }
 
     /**

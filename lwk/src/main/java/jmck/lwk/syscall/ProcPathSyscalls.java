@@ -85,11 +85,6 @@ final class ProcPathSyscalls implements SyscallDispatcher.Handler {
         if (!underProc && !startsWith(t, pathAddr, "/proc") && !startsWith(t, pathAddr, ProcFs.CPU_DIRECTORY))
             return d.forward(t, call, a);
         String path = (underProc ? "/proc/" : "") + t.process().mm().readCString(pathAddr, 4096);
-        if ((call == Syscall.OPEN || call == Syscall.OPENAT) && ProcFs.isRoot(path)) { // to be listed
-            String listing = proc.rootListing();
-            return listing == null ? d.forward(t, call, a)
-                    : d.forwarder().forwardWithPath(t, call, a, arg.path, listing);
-        }
         ProcFs.Target target = proc.resolve(t, path);
         if (target == null)
             return d.forward(t, call, a);
@@ -103,6 +98,11 @@ final class ProcPathSyscalls implements SyscallDispatcher.Handler {
             int n = (int) Math.min(text.length, size);
             t.process().mm().copyOut(buf, text, 0, n);
             return n;
+        }
+        if ((call == Syscall.OPEN || call == Syscall.OPENAT) && target.listing() != null) { // to be listed
+            String listing = target.listing().get();
+            if (listing != null)
+                return d.forwarder().forwardWithPath(t, call, a, arg.path, listing);
         }
         if ((call == Syscall.OPEN || call == Syscall.OPENAT) && target.contents() != null) {
             boolean write = ((int) a[arg.path + 1] & O_ACCMODE) != O_RDONLY;
