@@ -87,6 +87,24 @@ class LinuxAbiTest {
     }
 
     /**
+     * /proc/cpuinfo describes the CPU the program runs on, as cpuid does: under jmck the emulated one, which
+     * has SSE3 where this host has AVX2 (it listed the host's flags, and 2 processors whatever --cores
+     * said), with as many processors as are online and the brand string as model name.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void cpuinfoDescribesTheCpuItRunsOn(String flavor) {
+        String prog = Guests.guest(flavor, "cpuinfo").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", "--cores", "3", prog);
+        mine.assertSameAs(linux);
+        for (String line : new String[] {"processors listed = online CPUs: 1", "model name is the brand string: 1",
+                "flags agree with cpuid: 1"})
+            assertTrue(mine.stdout().contains(line + "\n"), line);
+    }
+
+    /**
      * Interval timers and POSIX timers (alarm, setitimer and getitimer were declared LOCAL without a
      * handler, so they returned ENOSYS; timer_create and the rest were unsupported): periodic SIGALRM,
      * SIGPROF after CPU time, SI_TIMER signals with their value and overruns, SIGEV_THREAD_ID, SIGEV_NONE,

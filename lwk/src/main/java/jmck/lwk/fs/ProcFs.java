@@ -20,7 +20,8 @@ import jmck.lwk.proc.Thread;
  * host has under it. Each such path resolves to a {@link Target}: contents the LWK generates (status, stat,
  * maps, ...), a host path the call goes to instead (the proxy's own /proc entry for what the host knows, such
  * as mountinfo or cgroup; the program file for exe; a file the LWK keeps for oom_score_adj, which is
- * writable), or an errno. Every other path, /proc/cpuinfo and /proc/sys among them, is the host's.
+ * writable), or an errno. /proc/meminfo and /proc/cpuinfo are the LWK's too; every other path, /proc/sys
+ * among them, is the host's.
  */
 public final class ProcFs {
     /**
@@ -83,7 +84,7 @@ public final class ProcFs {
         if (path.startsWith(CPU_DIRECTORY))
             return cpuList(path);
         if (isRoot(path))
-            return Target.listed(this::rootListing, "/proc");
+            return Target.listed(() -> rootListing(t), "/proc");
         if (!path.startsWith("/proc/"))
             return null;
         String[] parts = components(path.substring(6));
@@ -92,6 +93,8 @@ public final class ProcFs {
             return null;
         if (n == 1 && parts[0].equals("meminfo"))
             return Target.generated(files::meminfo, "/proc/meminfo");
+        if (n == 1 && parts[0].equals("cpuinfo"))
+            return Target.generated(() -> cpuInfo().text(kernel.coreCount()), "/proc/cpuinfo");
         if (n == 2 && parts[0].equals("sysvipc") && ipc.procFile(parts[1]) != null) // the LWK's IPC objects
             return Target.generated(() -> ascii(ipc.procFile(parts[1])), path);
         Process p;
@@ -244,6 +247,14 @@ public final class ProcFs {
         return d;
     }
 
+    private CpuInfo cpuInfo;
+
+    private synchronized CpuInfo cpuInfo() {
+        if (cpuInfo == null)
+            cpuInfo = new CpuInfo(kernel.cpuid());
+        return cpuInfo;
+    }
+
     /** Whether path names /proc itself ("/proc", "/proc/", "//proc//"). */
     public static boolean isRoot(String path) {
         String[] parts = components(path);
@@ -255,13 +266,14 @@ public final class ProcFs {
      * entries other than processes, then pid 1 (init, the host's: {@link jmck.lwk.proc.OutsideInit}) and the
      * LWK's processes, zombies among them (Linux lists thread-group leaders, not their other threads). The
      * host's own list would name the host's processes, each of them ENOENT here. Kept, as task/ is, as a
-     * directory in the LWK's state directory, made anew for each open: the host's entries and pid 1 are
-     * symbolic links to themselves under /proc, so that a lookup relative to the directory's fd still reaches
-     * the host's file; an LWK pid is an empty directory (by its full path, /proc/PID, it is the LWK's). The
+     * directory in the LWK's state directory, made anew for each open: the files the LWK generates (meminfo,
+     * cpuinfo) are written there as they are at the open; the host's other entries and pid 1 are symbolic
+     * links to themselves under /proc, so that a lookup relative to the directory's fd still reaches the
+     * host's file; an LWK pid is an empty directory (by its full path, /proc/PID, it is the LWK's). The
      * state directory is on tmpfs for `jmck run`, which lists the newest entry first: made in reverse, the
      * directory lists in Linux's order. Null without a state directory (the host's /proc is listed).
      */
-    private synchronized String rootListing() {
+    private synchronized String rootListing(Thread t) {
         Path base = kernel.syscalls().forwarder().sharedDirectory();
         if (base == null)
             return null;
@@ -278,8 +290,14 @@ public final class ProcFs {
                 Files.createDirectory(d.resolve(Integer.toString(pid)));
             String init = Integer.toString(jmck.lwk.proc.OutsideInit.PID);
             Files.createSymbolicLink(d.resolve(init), Path.of("/proc", init));
-            for (int i = hostEntries.size() - 1; i >= 0; i--)
-                Files.createSymbolicLink(d.resolve(hostEntries.get(i)), Path.of("/proc", hostEntries.get(i)));
+            for (int i = hostEntries.size() - 1; i >= 0; i--) {
+                String name = hostEntries.get(i);
+                Target x = resolve(t, "/proc/" + name);
+                if (x != null && x.contents() != null) // meminfo, cpuinfo: the LWK's, as at this open
+                    Files.write(d.resolve(name), x.contents().get());
+                else
+                    Files.createSymbolicLink(d.resolve(name), Path.of("/proc", name));
+            }
             deleteListing(base.resolve("proc-root." + (listings - 2))); // the one before may be still in use
             return d.toString();
         } catch (IOException e) {
