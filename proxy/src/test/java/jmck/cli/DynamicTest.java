@@ -48,7 +48,12 @@ class DynamicTest {
                         "import json,hashlib; print(json.dumps(sorted({3,1,2})), hashlib.sha256(b\"x\").hexdigest())"}),
                 Arguments.of((Object) new String[] {PERL, "-e", "print join(\",\", map { $_*$_ } 1..5), \"\\n\""}),
                 Arguments.of((Object) new String[] {"/usr/bin/env", "-i", "/bin/sh", "-c",
-                        "cd / && /usr/bin/find usr/include/linux -maxdepth 1 -name 'e*.h' | sort | xargs cat | sha256sum"}));
+                        "cd / && /usr/bin/find usr/include/linux -maxdepth 1 -name 'e*.h' | sort | xargs cat | sha256sum"}),
+                // a shell writing into a FIFO (its open waits for a reader) while cat opens it to read: the
+                // writer's open held the proxy's umask lock, which cat's opens waited for, for ever
+                Arguments.of((Object) new String[] {"/bin/sh", "-c", "d=$(mktemp -d) && mkfifo $d/f && "
+                        + "(echo through > $d/f &) && sleep 0.2 && cat $d/f && umask 027 && echo x > $d/new && "
+                        + "stat -c %a $d/new && rm -r $d"}));
     }
 
     /** The list: each host program gives native stdout and status on the LWK. */
