@@ -168,6 +168,8 @@ int main(void) {
     printf("stat /proc/self/exe is a regular file: %d\n", stat("/proc/self/exe", &st) == 0 && S_ISREG(st.st_mode));
     snprintf(path, sizeof path, "/proc/%d", me);
     printf("stat /proc/PID is a directory: %d\n", stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+    printf("lstat /proc/self/ (a trailing slash follows the link) is a directory: %d\n",
+           lstat("/proc/self/", &st) == 0 && S_ISDIR(st.st_mode));
 
     /* threads: task/ lists them, /proc/TID and task/TID/stat describe them */
     pthread_t th[2];

@@ -82,7 +82,8 @@ final class LocalFileCalls {
 
     private static long procDirectory(int hostFd, java.nio.file.Path stateDirectory) {
         try {
-            java.nio.file.Path opened = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + hostFd));
+            java.nio.file.Path opened = java.nio.file.Files.readSymbolicLink(
+                    java.nio.file.Path.of("/proc/self/fd/" + hostFd));
             if (stateDirectory == null || !stateDirectory.resolve("proc").toRealPath().equals(opened.getParent()))
                 return 0;
             return LocalFiles.PROC_DIRECTORY | Integer.parseInt(opened.getFileName().toString());

@@ -370,23 +370,28 @@ public final class ProcFs {
      */
     private synchronized String processDirectory(Thread t, Process p) {
         Path d = stateDirectory(p);
-        if (d == null || taskDirectory(p).equals(hostDirectory(p) + "/task"))
+        if (d == null)
             return null;
+        taskDirectory(p); // task/, kept there already
         String host = hostDirectory(p);
         try (var names = Files.newDirectoryStream(Path.of("/proc/self"))) { // the names any process has
             for (Path e : names) {
                 String name = e.getFileName().toString();
                 if (name.equals("task"))
-                    continue; // made above
+                    continue;
                 Target x = file(t, p, null, host, name, new String[] {name}, 0, 1);
                 Path entry = d.resolve(name);
-                if (x.contents() != null) {
+                if (x.contents() != null) { // replaced whole: a reader of the one before reads it to its end
                     Path part = d.resolve("." + name + ".new");
                     Files.write(part, x.contents().get());
                     Files.move(part, entry, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                             java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                } else if (x.errno() == 0 && !Files.exists(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    Files.createSymbolicLink(entry, Path.of(x.link() != null ? x.link() : x.hostPath()));
+                } else if (x.errno() == 0) { // a link; exe's changes with execve
+                    Path to = Path.of(x.link() != null ? x.link() : x.hostPath());
+                    if (Files.isSymbolicLink(entry) && Files.readSymbolicLink(entry).equals(to))
+                        continue;
+                    Files.deleteIfExists(entry);
+                    Files.createSymbolicLink(entry, to);
                 }
             }
         } catch (IOException e) {

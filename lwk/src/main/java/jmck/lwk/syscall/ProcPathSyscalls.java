@@ -112,7 +112,9 @@ final class ProcPathSyscalls implements SyscallDispatcher.Handler {
         }
         if (target.hostPath().equals(path))
             return d.forward(t, call, a);
-        return d.forwarder().forwardWithPath(t, call, a, arg.path, target.hostPath());
+        // a trailing slash asks for a directory, following a link (lstat of /proc/self/ is its directory's)
+        String host = path.endsWith("/") && !target.hostPath().endsWith("/") ? target.hostPath() + "/" : target.hostPath();
+        return d.forwarder().forwardWithPath(t, call, a, arg.path, host);
     }
 
     /** Whether the path starts with '/': one byte is read, since the path may end just before unmapped memory. */
