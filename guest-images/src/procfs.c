@@ -1,5 +1,6 @@
 /* /proc for the process's own pid and its children's, as test harnesses use it (LTP's library writes
- * /proc/PID/oom_score_adj and waits on the state letter in /proc/PID/stat): each check prints what it
+ * /proc/PID/oom_score_adj and waits on the state letter in /proc/PID/stat) and as ps and pgrep find
+ * processes (a listing of /proc whose every number is a process with a stat): each check prints what it
  * found in a form that does not depend on the pids or the machine. */
 // guest-ldflags: -pthread
 #define _GNU_SOURCE
@@ -66,6 +67,43 @@ static void *sleeper(void *arg) {
     return NULL;
 }
 
+/* Whether a listing of /proc names pid. */
+static int listed(pid_t pid) {
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    int found = 0;
+    while (d && (e = readdir(d)) != NULL)
+        found |= atoi(e->d_name) == pid && e->d_name[0] != '0';
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* Whether every number in a listing of /proc is a process whose stat starts with it, and the listing has
+ * self and meminfo, as ps expects. A host process may end between the listing and the read: tried thrice. */
+static int listing_as_ps_reads_it(void) {
+    for (int attempt = 0; attempt < 3; attempt++) {
+        DIR *d = opendir("/proc");
+        struct dirent *e;
+        int numbers = 0, unreadable = 0, named = 0;
+        char path[300];
+        while (d && (e = readdir(d)) != NULL) {
+            named += strcmp(e->d_name, "self") == 0 || strcmp(e->d_name, "meminfo") == 0;
+            if (e->d_name[0] < '1' || e->d_name[0] > '9')
+                continue;
+            numbers++;
+            snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+            char *s = slurp(path);
+            unreadable += !s || atoi(s) != atoi(e->d_name);
+        }
+        if (d)
+            closedir(d);
+        if (d && numbers > 0 && unreadable == 0 && named == 2)
+            return 1;
+    }
+    return 0;
+}
+
 int main(void) {
     pid_t me = getpid();
     char path[128];
@@ -130,6 +168,8 @@ int main(void) {
     printf("stat /proc/self/exe is a regular file: %d\n", stat("/proc/self/exe", &st) == 0 && S_ISREG(st.st_mode));
     snprintf(path, sizeof path, "/proc/%d", me);
     printf("stat /proc/PID is a directory: %d\n", stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+    printf("lstat /proc/self/ (a trailing slash follows the link) is a directory: %d\n",
+           lstat("/proc/self/", &st) == 0 && S_ISDIR(st.st_mode));
 
     /* threads: task/ lists them, /proc/TID and task/TID/stat describe them */
     pthread_t th[2];
@@ -170,12 +210,72 @@ int main(void) {
     kill(child, SIGSTOP);
     waitpid(child, &status, WUNTRACED);
     printf("child stopped: %c\n", state(child));
+    printf("listing of /proc: own pid in it: %d, stopped child in it: %d, each number a process: %d\n",
+           listed(me), listed(child), listing_as_ps_reads_it());
     kill(child, SIGKILL);
     for (int i = 0; i < 500 && (seen = state(child)) != 'Z'; i++)
         usleep(10000);
     printf("child killed, not reaped: %c\n", seen);
     waitpid(child, &status, 0);
     printf("child reaped: %c (%s)\n", state(child), errname(errno));
+    printf("reaped child in the listing: %d\n", listed(child));
+
+    /* relative to a /proc/PID directory's fd, as killall and pstree read it; killall signals through it */
+    snprintf(path, sizeof path, "/proc/%d", me);
+    int dir = open(path, O_RDONLY | O_DIRECTORY);
+    int at_stat = -1, at_cmdline = 0;
+    if (dir >= 0) {
+        int f = openat(dir, "stat", O_RDONLY);
+        ssize_t got = f >= 0 ? read(f, buf, sizeof buf - 1) : -1;
+        buf[got > 0 ? got : 0] = 0;
+        at_stat = f >= 0 && atoi(buf) == me;
+        if (f >= 0)
+            close(f);
+        f = openat(dir, "cmdline", O_RDONLY);
+        got = f >= 0 ? read(f, buf, sizeof buf - 1) : -1;
+        buf[got > 0 ? got : 0] = 0;
+        at_cmdline = got > 6 && strcmp(buf + strlen(buf) - 6, "procfs") == 0;
+        if (f >= 0)
+            close(f);
+        close(dir);
+    }
+    pid_t victim = fork();
+    if (victim == 0) {
+        pause();
+        _exit(0);
+    }
+    snprintf(path, sizeof path, "/proc/%d", victim);
+    dir = open(path, O_RDONLY | O_DIRECTORY);
+    long sent = syscall(SYS_pidfd_send_signal, dir, SIGTERM, NULL, 0);
+    int victim_status = 0;
+    if (sent != 0)
+        kill(victim, SIGKILL); /* not to wait for ever */
+    waitpid(victim, &victim_status, 0);
+    if (dir >= 0)
+        close(dir);
+    printf("through an fd of /proc/PID: stat is mine: %d, cmdline is mine: %d; pidfd_send_signal to a child's: %s, "
+           "it ended by SIGTERM: %d\n", at_stat, at_cmdline, sent == 0 ? "0" : errname(errno),
+           WIFSIGNALED(victim_status) && WTERMSIG(victim_status) == SIGTERM);
+
+    /* relative to /proc, as pidof reads it after chdir("/proc") */
+    char *cwd = getcwd(NULL, 0);
+    int changed = chdir("/proc") == 0;
+    s = slurp("self/stat");
+    int mine = s && atoi(s) == me;
+    snprintf(path, sizeof path, "%d/status", me);
+    s = slurp(path);
+    int by_pid = s && field(s, "Pid") == me;
+    DIR *here = opendir(".");
+    int listed_here = 0;
+    while (here && (e = readdir(here)) != NULL)
+        listed_here |= atoi(e->d_name) == me;
+    if (here)
+        closedir(here);
+    int back = cwd && chdir(cwd) == 0;
+    s = slurp("/proc/self/stat"); /* and nothing sticks once the working directory is elsewhere */
+    printf("after chdir(\"/proc\") (%d): self/stat is mine: %d, PID/status names me: %d, . lists me: %d; back: %d, "
+           "/proc/self/stat is mine: %d\n", changed, mine, by_pid, listed_here, back, s && atoi(s) == me);
+    free(cwd);
 
     printf("no such pid: %s\n", slurp("/proc/2147483647/status") ? "read" : errname(errno));
     printf("access no such pid: %s\n", access("/proc/2147483647", F_OK) == 0 ? "0" : errname(errno));

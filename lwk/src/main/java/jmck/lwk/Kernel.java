@@ -7,7 +7,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import jmck.emulator.Cpu;
 import jmck.emulator.PhysicalMemory;
-import jmck.emulator.X86Reg;
+import jmck.lwk.arch.Cpuid;
 import jmck.lwk.arch.KernelImage;
 import jmck.lwk.debug.DebugHooks;
 import jmck.lwk.elf.ElfImage;
@@ -89,7 +89,7 @@ public final class Kernel implements SyscallContext {
     /** The stepper's or gdb stub's hooks; null (one check per trap) when no debugger is attached. */
     private volatile DebugHooks debug;
     private KernelImage image;
-    private long hwcap;
+    private Cpuid cpuid;
     private boolean booted;
     /** Whether the cores run on host threads of their own (asked for, and the engine keeps lock ops atomic). */
     private boolean parallel;
@@ -125,7 +125,7 @@ public final class Kernel implements SyscallContext {
      * <li>hands the partition's memory ranges to the buddy allocator;</li>
      * <li>installs the kernel image (GDT, sysret trampoline) and the kernel half of the page tables;</li>
      * <li>brings up each core: an emulated CPU put in long mode with paging, its boot state saved;</li>
-     * <li>reads the CPU's feature flags with cpuid (for AT_HWCAP);</li>
+     * <li>reads what the CPU says of itself with cpuid (AT_HWCAP, /proc/cpuinfo);</li>
      * <li>starts registering the syscall handlers (on another thread) and hands the scheduler its hooks.</li>
      * </ol>
      */
@@ -167,7 +167,7 @@ public final class Kernel implements SyscallContext {
                     + " builds one that does not)");
         else
             kmsg.log("jmck LWK: exact mode: every core on one host thread, deterministic");
-        hwcap = readHwcap(cores.get(0).cpu());
+        cpuid = Cpuid.read(cores.get(0).cpu(), image, mem);
         LocalFilesHooks hooks = new LocalFilesHooks();
         exitListeners.add(hooks);
         signals.setPendingListener(hooks);
@@ -209,12 +209,6 @@ public final class Kernel implements SyscallContext {
         return core;
     }
 
-    private static long readHwcap(Cpu cpu) {
-        cpu.setReg(X86Reg.RAX, 1);
-        cpu.setReg(X86Reg.RCX, 0);
-        cpu.run(KernelImage.CPUID_VA);
-        return cpu.reg(X86Reg.RDX) & 0xffffffffL;
-    }
 
     // ---- the instance's state (SyscallContext, and the mechanisms) ----
 
@@ -308,7 +302,12 @@ public final class Kernel implements SyscallContext {
 
     /** The CPU's feature flags (cpuid 1, edx) for AT_HWCAP. */
     long hwcap() {
-        return hwcap;
+        return cpuid.hwcap();
+    }
+
+    @Override
+    public Cpuid cpuid() {
+        return cpuid;
     }
 
     /** The CPU a thread is on (during its syscalls and faults: the one running it). */

@@ -225,6 +225,7 @@ public final class ProcessLifecycle {
         ct.setBlockedMask(t.blockedMask());
         ct.setAltStack(t.altStackSp(), t.altStackSize(), t.altStackFlags());
         ct.inheritTimerSlack(t);
+        ct.setMemoryPolicy(t.memoryPolicy());
         k.kmsg().log("pid %d: forked pid %d%s", parent.pid(), child.pid(), shareVm ? " (sharing its memory)" : "");
         return child;
     }
@@ -241,6 +242,7 @@ public final class ProcessLifecycle {
         child.setContext(registers, k.cpuOf(t).syscallRip() + 2, false);
         child.setBlockedMask(t.blockedMask());
         child.inheritTimerSlack(t);
+        child.setMemoryPolicy(t.memoryPolicy());
         return child;
     }
 

@@ -116,7 +116,7 @@ final class GenericCalls {
             h[cloexecArg] |= cloexecBit; // the proxy's own fds are close-on-exec; the guest's flag is kept in fds
         if (truncatesMemory(call, h))
             return -Errno.EACCES;
-        long r = calls.umask >= 0 && call.has(Syscall.Flag.UMASKED) ? withGuestUmask(call, h)
+        long r = calls.umask >= 0 && call.has(Syscall.Flag.UMASKED) && mayCreate(call, h) ? withGuestUmask(call, h)
                 : HostSyscall.call(call.nr, h[0], h[1], h[2], h[3], h[4], h[5]);
         for (GuestBuffers.Bounce b : bounces)
             if (b != null && b.write && !b.copyBack()) { // the guest unmapped it meanwhile
@@ -157,6 +157,36 @@ final class GenericCalls {
         } finally {
             HostSyscall.call(3, fd, 0, 0);
         }
+    }
+
+    private static final int O_CREAT = 0100, O_EXCL = 0200, O_TMPFILE = 020200000;
+
+    /**
+     * Whether the call may create a file, so that the guest's umask must be in force for it: an open without
+     * O_CREAT (or O_TMPFILE) creates nothing, nor does one with O_CREAT and no O_EXCL of a path that is there
+     * already. Such an open may block (a FIFO's waits for the other end, as in `echo x > fifo`), and it must not
+     * block holding the umask's lock, which every other creating call of the proxy waits for (the reader's open
+     * among them: a shell writing into a FIFO that cat reads hung). A path that goes between the look and the
+     * open is created with the proxy's umask.
+     */
+    private static boolean mayCreate(Syscall call, long[] h) {
+        long dir, path;
+        int flags;
+        switch (call) {
+            case OPEN: dir = AT_FDCWD; path = h[0]; flags = (int) h[1]; break;
+            case OPENAT: dir = h[0]; path = h[1]; flags = (int) h[2]; break;
+            case CREAT: dir = AT_FDCWD; path = h[0]; flags = O_CREAT; break;
+            default: return true;
+        }
+        if ((flags & O_TMPFILE) == O_TMPFILE || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+            return true;
+        if ((flags & O_CREAT) == 0)
+            return false;
+        long fd = HostSyscall.call(SYS_OPENAT, dir, path, O_PATH | O_CLOEXEC, 0, 0, 0);
+        if (fd < 0)
+            return true; // not there (or not reachable): the call decides, and may create it
+        HostSyscall.call(3, fd, 0, 0);
+        return false;
     }
 
     private static final int SYS_UMASK = 95;

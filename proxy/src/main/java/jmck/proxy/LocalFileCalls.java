@@ -64,16 +64,32 @@ final class LocalFileCalls {
         return fds.installLocal((int) h, (flags & O_CLOEXEC) != 0, id);
     }
 
-    /** IkcCall.LOCAL_FILE_OF: the id guest fd is marked with (| NONBLOCK), 0 if none, -EBADF if it is not open. */
-    static long of(FdTable fds, long fd) {
+    /**
+     * IkcCall.LOCAL_FILE_OF: the id guest fd is marked with (| NONBLOCK); for an unmarked fd, PROC_DIRECTORY |
+     * PID if it is an LWK process's /proc/PID directory (PID's directory under the LWK's state directory,
+     * proc/PID), else 0; -EBADF if it is not open.
+     */
+    static long of(FdTable fds, long fd, java.nio.file.Path stateDirectory) {
         int h = fds.host(fd);
         if (h < 0)
             return -Errno.EBADF;
         long id = fds.local(fd);
         if (id == 0)
-            return 0;
+            return procDirectory(h, stateDirectory);
         long fl = HostSyscall.call(SYS_FCNTL, h, F_GETFL, 0);
         return id | (fl >= 0 && (fl & O_NONBLOCK) != 0 ? LocalFiles.NONBLOCK : 0);
+    }
+
+    private static long procDirectory(int hostFd, java.nio.file.Path stateDirectory) {
+        try {
+            java.nio.file.Path opened = java.nio.file.Files.readSymbolicLink(
+                    java.nio.file.Path.of("/proc/self/fd/" + hostFd));
+            if (stateDirectory == null || !stateDirectory.resolve("proc").toRealPath().equals(opened.getParent()))
+                return 0;
+            return LocalFiles.PROC_DIRECTORY | Integer.parseInt(opened.getFileName().toString());
+        } catch (java.io.IOException | RuntimeException e) { // not a link to a path; a name that is no pid
+            return 0;
+        }
     }
 
     /** IkcCall.COMPARE_FILES: kcmp KCMP_FILE on the host fds behind two guest fds of tables a and b. */

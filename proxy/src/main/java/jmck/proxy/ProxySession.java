@@ -427,7 +427,7 @@ public final class ProxySession {
                 yield 0;
             }
             case OPEN_LOCAL_FILE -> LocalFileCalls.open(s.fds, args[0], args[1], args[2], args[3]);
-            case LOCAL_FILE_OF -> LocalFileCalls.of(s.fds, args[0]);
+            case LOCAL_FILE_OF -> LocalFileCalls.of(s.fds, args[0], files.directory());
             case COPY_FD -> { // pidfd_getfd: another process's fd, close-on-exec here
                 Served from = served.get((int) args[0]);
                 yield from == null ? -Errno.ESRCH : from.fds.copyInto(s.fds, args[1], true, 0);

@@ -48,7 +48,12 @@ class DynamicTest {
                         "import json,hashlib; print(json.dumps(sorted({3,1,2})), hashlib.sha256(b\"x\").hexdigest())"}),
                 Arguments.of((Object) new String[] {PERL, "-e", "print join(\",\", map { $_*$_ } 1..5), \"\\n\""}),
                 Arguments.of((Object) new String[] {"/usr/bin/env", "-i", "/bin/sh", "-c",
-                        "cd / && /usr/bin/find usr/include/linux -maxdepth 1 -name 'e*.h' | sort | xargs cat | sha256sum"}));
+                        "cd / && /usr/bin/find usr/include/linux -maxdepth 1 -name 'e*.h' | sort | xargs cat | sha256sum"}),
+                // a shell writing into a FIFO (its open waits for a reader) while cat opens it to read: the
+                // writer's open held the proxy's umask lock, which cat's opens waited for, for ever
+                Arguments.of((Object) new String[] {"/bin/sh", "-c", "d=$(mktemp -d) && mkfifo $d/f && "
+                        + "(echo through > $d/f &) && sleep 0.2 && cat $d/f && umask 027 && echo x > $d/new && "
+                        + "stat -c %a $d/new && rm -r $d"}));
     }
 
     /** The list: each host program gives native stdout and status on the LWK. */
@@ -103,6 +108,39 @@ class DynamicTest {
         assertTrue(linux.stdout().contains("system(\"exit 7\"): exited 7\n"), linux.stdout());
         assertTrue(linux.stdout().contains("popen(\"ls /\"): "), linux.stdout());
         jmck(prog).assertSameAs(linux);
+    }
+
+    /**
+     * The host's ps, pgrep, pidof and killall find the guest's processes, and only those besides init: they list /proc
+     * (which named the host's processes, each ENOENT under the LWK's /proc/PID, so ps printed its header
+     * alone), and ps's libnuma asks for the memory policy (ENOSYS, logged on every run). Natively the list
+     * is the host's, so what is checked is the list itself: the shell, the sleep it started, ps, and pid 1.
+     */
+    @Test
+    void psAndPgrepSeeTheGuestsProcesses() {
+        Guests.Result r = jmck("/bin/sh", "-c",
+                "sleep 30 & echo sleep $!; echo sh $$; ps -e -o pid=,comm=; echo pgrep $(pgrep -x sleep); "
+                        + "echo pidof $(pidof sleep); killall sleep; echo killall $?; wait $!; echo status $?");
+        assertEquals(0, r.status(), r.stderr());
+        assertEquals("", r.stderr());
+        Map<String, String> said = new java.util.HashMap<>();
+        List<String> listed = new ArrayList<>();
+        for (String line : r.stdout().split("\n")) {
+            String[] w = line.trim().split("\\s+");
+            if (w.length == 2 && Character.isDigit(w[0].charAt(0)))
+                listed.add(w[1] + " " + w[0]);
+            else if (w.length == 2)
+                said.put(w[0], w[1]);
+        }
+        assertEquals(said.get("sleep"), said.get("pgrep"), r.stdout());
+        assertEquals(said.get("sleep"), said.get("pidof"), r.stdout()); // pidof reads PID/stat after chdir("/proc")
+        assertEquals("0", said.get("killall"), r.stdout()); // killall signals through an fd of /proc/PID
+        assertEquals("143", said.get("status"), r.stdout()); // the sleep ended by its SIGTERM
+        assertTrue(listed.contains("sleep " + said.get("sleep")), r.stdout());
+        assertTrue(listed.contains("sh " + said.get("sh")), r.stdout());
+        assertEquals(4, listed.size(), r.stdout()); // init, sh, sleep, ps
+        assertTrue(listed.stream().anyMatch(l -> l.endsWith(" 1")) && listed.stream().anyMatch(l -> l.startsWith("ps ")),
+                r.stdout());
     }
 
     /** The dynamic executable's and the libraries' mappings in /proc/self/maps, as Linux names and lays them out. */

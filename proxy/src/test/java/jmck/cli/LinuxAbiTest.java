@@ -60,7 +60,10 @@ class LinuxAbiTest {
      * /proc/PID for the guest's own pid and its children's: status, stat (the state letter a harness waits
      * on: sleeping, stopped, zombie), statm, limits, task/, and a writable oom_score_adj that a child
      * inherits (LTP's library stopped every test because /proc/PID/oom_score_adj went to the host, where
-     * the LWK's pid is someone else's or no one's); a pid that is no LWK process is ENOENT.
+     * the LWK's pid is someone else's or no one's); a pid that is no LWK process is ENOENT; a listing of
+     * /proc names the LWK's processes, each with a stat, as ps and pgrep read it (it named the host's), and
+     * so do relative paths once the working directory is /proc, as pidof reads them, and paths relative
+     * to a /proc/PID directory's fd, through which killall also signals.
      */
     @ParameterizedTest
     @ValueSource(strings = {"gcc", "musl"})
@@ -73,7 +76,31 @@ class LinuxAbiTest {
         for (String line : new String[] {"status by pid: read, Pid is getpid: 1, PPid is getppid: 1, Tgid: 1",
                 "access oom_score_adj: 0", "write 0: 0", "read back through self: 0", "child blocked in pause: S",
                 "child stopped: T", "child killed, not reaped: Z", "task entries: 3, main thread among them: 1",
+                "listing of /proc: own pid in it: 1, stopped child in it: 1, each number a process: 1",
+                "reaped child in the listing: 0", "lstat /proc/self/ (a trailing slash follows the link) is a directory: 1",
+                "through an fd of /proc/PID: stat is mine: 1, cmdline is mine: 1; pidfd_send_signal to a child's: 0, "
+                        + "it ended by SIGTERM: 1",
+                "after chdir(\"/proc\") (1): self/stat is mine: 1, PID/status names me: 1, . lists me: 1; back: 1, "
+                        + "/proc/self/stat is mine: 1",
                 "no such pid: ENOENT"})
+            assertTrue(mine.stdout().contains(line + "\n"), line);
+    }
+
+    /**
+     * /proc/cpuinfo describes the CPU the program runs on, as cpuid does: under jmck the emulated one, which
+     * has SSE3 where this host has AVX2 (it listed the host's flags, and 2 processors whatever --cores
+     * said), with as many processors as are online and the brand string as model name.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void cpuinfoDescribesTheCpuItRunsOn(String flavor) {
+        String prog = Guests.guest(flavor, "cpuinfo").toString();
+        Guests.Result linux = Guests.host(prog);
+        assertEquals(0, linux.status(), linux.stderr());
+        Guests.Result mine = Guests.jmck("run", "--cores", "3", prog);
+        mine.assertSameAs(linux);
+        for (String line : new String[] {"processors listed = online CPUs: 1", "model name is the brand string: 1",
+                "flags agree with cpuid: 1"})
             assertTrue(mine.stdout().contains(line + "\n"), line);
     }
 

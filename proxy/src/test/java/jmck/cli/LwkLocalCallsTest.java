@@ -29,6 +29,28 @@ class LwkLocalCallsTest {
     }
 
     /**
+     * NUMA memory policies (ENOSYS before, which libnuma's start-up in every ps run made jmck log): the
+     * thread's (set_mempolicy, inherited by a new thread and a forked child), a range's (mbind, kept by fork,
+     * not applied over a hole), MPOL_F_ADDR, MPOL_F_NODE and MPOL_F_MEMS_ALLOWED, with Linux's checks. The
+     * LWK is one node; so must the host be for its answers to be the same.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcc", "musl"})
+    void memoryPoliciesOnOneNode(String flavor) throws java.io.IOException {
+        java.nio.file.Path possible = java.nio.file.Path.of("/sys/devices/system/node/possible");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(possible)
+                && java.nio.file.Files.readString(possible).trim().equals("0"), "the host is not one NUMA node");
+        sameAsLinux(Guests.guest(flavor, "mempolicy").toString(), "after bind: mode 0x2, nodes 0x1, higher words zeroed: 1",
+                "static keeps the nodes given: mode 0x8001, nodes 0x21, higher words zeroed: 1",
+                "bind to node 1 only: EINVAL", "bind with an unreadable mask: EFAULT",
+                "page 1: mode 0x2, nodes 0x1, higher words zeroed: 1", "unmapped page 3: EFAULT",
+                "mbind over the hole: EFAULT", "page 2 after mbind over the hole: mode 0x2, nodes 0x1, higher words zeroed: 1",
+                "a new thread's policy: mode 0x3, nodes 0x1, higher words zeroed: 1",
+                "a forked child's page 1: mode 0x2, nodes 0x1, higher words zeroed: 1",
+                "page 1 after: mode 0, nodes 0, higher words zeroed: 1");
+    }
+
+    /**
      * sigwait, sigwaitinfo, sigtimedwait for a signal that is not blocked and has a handler: the call takes
      * it (under jmck the handler ran and the call restarted, for ever); another signal ends it with EINTR;
      * kill of a zombie succeeds (it was ESRCH).

@@ -51,7 +51,10 @@ public enum IkcCall {
      * or -errno.
      */
     OPEN_LOCAL_FILE(0x4a06, "open (a pidfd or signalfd)"),
-    /** arg0: a guest fd. Answer: the local file's id it is marked with (| NONBLOCK), 0 if none, or -EBADF. */
+    /**
+     * arg0: a guest fd. Answer: the local file's id it is marked with (| NONBLOCK); if none, PROC_DIRECTORY | PID
+     * for an LWK process's /proc/PID directory, else 0; or -EBADF.
+     */
     LOCAL_FILE_OF(0x4a07, "which file an fd is"),
     /**
      * arg0: a pid served by the same proxy, arg1: its fd. The proxy duplicates it into the calling process's

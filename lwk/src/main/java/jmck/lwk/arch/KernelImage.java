@@ -22,10 +22,14 @@ public final class KernelImage {
      */
     public static final long PHYSMAP_BASE = 0xffff_8880_0000_0000L;
     /**
-     * cpuid; syscall: how the kernel reads the emulated CPU's feature flags at boot. The syscall traps with
-     * no thread on the core, which stops it (single-stepping would cost a flush of all translated code).
+     * How the kernel reads what the emulated CPU says of itself at boot, in one run: cpuid for each of
+     * {@link Cpuid}'s leaves, its eax, ebx, ecx and edx stored in turn from CPUID_OUT_VA, then a syscall.
+     * The syscall traps with no thread on the core, which stops it (single-stepping would cost a flush of
+     * all translated code).
+     *   mov rdi, CPUID_OUT_VA; then per leaf: mov eax, leaf; mov ecx, subleaf; cpuid;
+     *   mov [rdi], eax; mov [rdi+4], ebx; mov [rdi+8], ecx; mov [rdi+12], edx; add rdi, 16; finally syscall
      */
-    public static final long CPUID_VA = KERNEL_BASE + 0x810;
+    public static final long CPUID_VA = KERNEL_BASE + 0x900, CPUID_OUT_VA = KERNEL_BASE + 0xa00;
     private static final long[] GDT = {
         0,                       // null
         0,                       // unused
@@ -36,7 +40,6 @@ public final class KernelImage {
         0x00affb000000ffffL,     // 0x33 user code, 64-bit
     };
     private static final byte[] SYSRETQ = {0x48, 0x0f, 0x07};
-    private static final byte[] CPUID = {0x0f, (byte) 0xa2, 0x0f, 0x05};
 
     /**
      * The TLB warm-up (see {@link #warmUpRoot}): a user-mode loop that reads one byte of each of rsi pages
@@ -83,7 +86,8 @@ public final class KernelImage {
         for (int i = 0; i < GDT.length; i++)
             mem.putLong(image + 8L * i, GDT[i]);
         mem.write(image + (SYSRET_VA - KERNEL_BASE), SYSRETQ, 0, SYSRETQ.length);
-        mem.write(image + (CPUID_VA - KERNEL_BASE), CPUID, 0, CPUID.length);
+        byte[] probe = cpuidProbe(Cpuid.LEAVES);
+        mem.write(image + (CPUID_VA - KERNEL_BASE), probe, 0, probe.length);
         mem.write(image + TOUCH_PAGES_OFFSET, TOUCH_PAGES, 0, TOUCH_PAGES.length);
         // PML4[511] -> PDPT[510] -> PD[0] -> PT[0] -> image; supervisor only, executable.
         long pml4 = take(mem, frames), pdpt = take(mem, frames), pd = take(mem, frames), pt = take(mem, frames);
@@ -113,6 +117,36 @@ public final class KernelImage {
         k.mem = mem;
         k.frames = frames;
         return k;
+    }
+
+    /** The machine code of the cpuid probe (see CPUID_VA) for these (leaf, subleaf) pairs. */
+    private static byte[] cpuidProbe(int[][] leaves) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16 + 27 * leaves.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put((byte) 0x48).put((byte) 0xbf).putLong(CPUID_OUT_VA); // mov rdi, imm64
+        for (int[] leaf : leaves) {
+            b.put((byte) 0xb8).putInt(leaf[0]);                          // mov eax, imm32
+            b.put((byte) 0xb9).putInt(leaf[1]);                          // mov ecx, imm32
+            b.put(new byte[] {0x0f, (byte) 0xa2,                         // cpuid
+                    (byte) 0x89, 0x07,                                    // mov [rdi], eax
+                    (byte) 0x89, 0x5f, 0x04,                              // mov [rdi+4], ebx
+                    (byte) 0x89, 0x4f, 0x08,                              // mov [rdi+8], ecx
+                    (byte) 0x89, 0x57, 0x0c,                              // mov [rdi+12], edx
+                    0x48, (byte) 0x83, (byte) 0xc7, 0x10});               // add rdi, 16
+        }
+        b.put((byte) 0x0f).put((byte) 0x05);                              // syscall
+        if (b.position() > CPUID_OUT_VA - CPUID_VA)
+            throw new IllegalStateException("the cpuid probe outgrew its room");
+        return java.util.Arrays.copyOf(b.array(), b.position());
+    }
+
+    /** Runs the cpuid probe on cpu (idle: boot) and returns each leaf's eax, ebx, ecx, edx. */
+    int[][] runCpuidProbe(Cpu cpu, PhysicalMemory mem, int leaves) {
+        cpu.run(CPUID_VA);
+        int[][] out = new int[leaves][4];
+        for (int i = 0; i < leaves; i++)
+            for (int r = 0; r < 4; r++)
+                out[i][r] = mem.getInt(frame + (CPUID_OUT_VA - KERNEL_BASE) + 16L * i + 4L * r);
+        return out;
     }
 
     private static long take(PhysicalMemory mem, FrameAllocator frames) {

@@ -40,6 +40,16 @@ public final class LocalFiles {
         return (answer & NONBLOCK) != 0;
     }
 
+    /**
+     * In the proxy's answer to "which file is this fd": the fd is no local file but an LWK process's /proc/PID
+     * directory (its directory in the LWK's state directory, jmck.lwk.fs.ProcFs), and the rest is the pid.
+     */
+    public static final long PROC_DIRECTORY = 1L << 46;
+
+    public static boolean isProcDirectory(long answer) {
+        return answer > 0 && (answer & PROC_DIRECTORY) != 0;
+    }
+
     private record Entry(LocalFile file, ReadinessPipe pipe) {}
 
     /**

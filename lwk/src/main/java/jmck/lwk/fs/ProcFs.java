@@ -20,26 +20,32 @@ import jmck.lwk.proc.Thread;
  * host has under it. Each such path resolves to a {@link Target}: contents the LWK generates (status, stat,
  * maps, ...), a host path the call goes to instead (the proxy's own /proc entry for what the host knows, such
  * as mountinfo or cgroup; the program file for exe; a file the LWK keeps for oom_score_adj, which is
- * writable), or an errno. Every other path, /proc/cpuinfo and /proc/sys among them, is the host's.
+ * writable), or an errno. /proc/meminfo and /proc/cpuinfo are the LWK's too; every other path, /proc/sys
+ * among them, is the host's.
  */
 public final class ProcFs {
     /**
      * What a /proc path is: generated contents for a read (null if the host path is opened instead), what
      * takes writes (null: the file is read-only), the host path that open, stat and access use, the text of
-     * a symbolic link (readlink), or an errno.
+     * a symbolic link (readlink), or an errno; for a directory the LWK lists itself, what makes that listing
+     * and gives its host path, which an open uses (null if it cannot be made: the host path then).
      */
     public record Target(Supplier<byte[]> contents, ToLongFunction<byte[]> writer, String hostPath, String link,
-            int errno) {
+            int errno, Supplier<String> listing) {
         static Target generated(Supplier<byte[]> contents, String hostPath) {
-            return new Target(contents, null, hostPath, null, 0);
+            return new Target(contents, null, hostPath, null, 0, null);
         }
 
         static Target host(String hostPath) {
-            return new Target(null, null, hostPath, null, 0);
+            return new Target(null, null, hostPath, null, 0, null);
         }
 
         static Target error(int errno) {
-            return new Target(null, null, null, null, errno);
+            return new Target(null, null, null, null, errno, null);
+        }
+
+        static Target listed(Supplier<String> listing, String hostPath) {
+            return new Target(null, null, hostPath, null, 0, listing);
         }
     }
 
@@ -54,8 +60,8 @@ public final class ProcFs {
     }
 
     /**
-     * The names in path between slashes, empty ones (from "//" or a trailing "/") left out, as the kernel's
-     * path walk skips them. By hand: String.split with a pattern compiles a regular expression, milliseconds
+     * The names in path between slashes, empty ones (from "//" or a trailing "/") and "." left out, as the
+     * kernel's path walk skips them. By hand: String.split with a pattern compiles a regular expression, milliseconds
      * in the interpreter on the first /proc lookup of every run.
      */
     static String[] components(String path) {
@@ -64,7 +70,7 @@ public final class ProcFs {
             j = path.indexOf('/', i);
             if (j < 0)
                 j = path.length();
-            if (j > i)
+            if (j > i && !(j == i + 1 && path.charAt(i) == '.')) // "." names the directory it is in
                 l.add(path.substring(i, j));
         }
         return l.toArray(new String[0]);
@@ -77,6 +83,8 @@ public final class ProcFs {
     public Target resolve(Thread t, String path) {
         if (path.startsWith(CPU_DIRECTORY))
             return cpuList(path);
+        if (isRoot(path))
+            return Target.listed(() -> rootListing(t), "/proc");
         if (!path.startsWith("/proc/"))
             return null;
         String[] parts = components(path.substring(6));
@@ -85,6 +93,8 @@ public final class ProcFs {
             return null;
         if (n == 1 && parts[0].equals("meminfo"))
             return Target.generated(files::meminfo, "/proc/meminfo");
+        if (n == 1 && parts[0].equals("cpuinfo"))
+            return Target.generated(() -> cpuInfo().text(kernel.coreCount()), "/proc/cpuinfo");
         if (n == 2 && parts[0].equals("sysvipc") && ipc.procFile(parts[1]) != null) // the LWK's IPC objects
             return Target.generated(() -> ascii(ipc.procFile(parts[1])), path);
         Process p;
@@ -171,6 +181,8 @@ public final class ProcFs {
         String hostPath = inside.isEmpty() ? host : host + "/" + inside;
         if (n > from + 1) // fd/N, ns/..., attr/...: the host's (fd numbers are the proxy's: not yet translated)
             return Target.host(hostPath);
+        if (name.isEmpty() && thread == null)
+            return Target.listed(() -> processDirectory(t, p), hostPath);
         switch (name) {
             case "status":
                 return Target.generated(() -> files.status(p, thread, t), hostPath);
@@ -197,9 +209,9 @@ public final class ProcFs {
                 return Target.generated(() -> ascii("0\n"), hostPath);
             case "oom_score_adj":
                 return new Target(() -> ascii(p.oomScoreAdj() + "\n"), w -> writeOomScoreAdj(t, p, w), hostPath,
-                        null, 0);
+                        null, 0, null);
             case "exe":
-                return new Target(null, null, p.exe(), p.exe(), 0);
+                return new Target(null, null, p.exe(), p.exe(), 0, null);
             default:
                 return Target.host(hostPath);
         }
@@ -235,6 +247,91 @@ public final class ProcFs {
         return d;
     }
 
+    private CpuInfo cpuInfo;
+
+    private synchronized CpuInfo cpuInfo() {
+        if (cpuInfo == null)
+            cpuInfo = new CpuInfo(kernel.cpuid());
+        return cpuInfo;
+    }
+
+    /** Whether path names /proc itself ("/proc", "/proc/", "//proc//"). */
+    public static boolean isRoot(String path) {
+        String[] parts = components(path);
+        return path.startsWith("/") && parts.length == 1 && parts[0].equals("proc");
+    }
+
+    /**
+     * /proc itself, opened to be listed (ps, top, pgrep and pidof read it to find processes): the host's
+     * entries other than processes, then pid 1 (init, the host's: {@link jmck.lwk.proc.OutsideInit}) and the
+     * LWK's processes, zombies among them (Linux lists thread-group leaders, not their other threads). The
+     * host's own list would name the host's processes, each of them ENOENT here. Kept, as task/ is, as a
+     * directory in the LWK's state directory, made anew for each open: the files the LWK generates (meminfo,
+     * cpuinfo) are written there as they are at the open; the host's other entries and pid 1 are symbolic
+     * links to themselves under /proc, so that a lookup relative to the directory's fd still reaches the
+     * host's file; an LWK pid is an empty directory (by its full path, /proc/PID, it is the LWK's). The
+     * state directory is on tmpfs for `jmck run`, which lists the newest entry first: made in reverse, the
+     * directory lists in Linux's order. Null without a state directory (the host's /proc is listed).
+     */
+    private synchronized String rootListing(Thread t) {
+        Path base = kernel.syscalls().forwarder().sharedDirectory();
+        if (base == null)
+            return null;
+        try {
+            if (hostEntries == null)
+                hostEntries = hostEntries();
+            java.util.TreeSet<Integer> pids = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
+            for (Process p : kernel.processes().processes())
+                if (!p.reaped())
+                    pids.add(p.pid());
+            Path d = base.resolve("proc-root." + ++listings);
+            Files.createDirectory(d);
+            for (int pid : pids)
+                Files.createDirectory(d.resolve(Integer.toString(pid)));
+            String init = Integer.toString(jmck.lwk.proc.OutsideInit.PID);
+            Files.createSymbolicLink(d.resolve(init), Path.of("/proc", init));
+            for (int i = hostEntries.size() - 1; i >= 0; i--) {
+                String name = hostEntries.get(i);
+                Target x = resolve(t, "/proc/" + name);
+                if (x != null && x.contents() != null) // meminfo, cpuinfo: the LWK's, as at this open
+                    Files.write(d.resolve(name), x.contents().get());
+                else
+                    Files.createSymbolicLink(d.resolve(name), Path.of("/proc", name));
+            }
+            deleteListing(base.resolve("proc-root." + (listings - 2))); // the one before may be still in use
+            return d.toString();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Builds of /proc's listing so far, and the host's /proc entries other than processes, in its order. */
+    private long listings;
+    private java.util.List<String> hostEntries;
+
+    private static java.util.List<String> hostEntries() throws IOException {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        try (var all = Files.newDirectoryStream(Path.of("/proc"))) {
+            for (Path e : all) {
+                String name = e.getFileName().toString();
+                if (!Character.isDigit(name.charAt(0)))
+                    names.add(name);
+            }
+        }
+        return names;
+    }
+
+    /** Deletes a listing made by rootListing: links and empty directories. */
+    private static void deleteListing(Path d) throws IOException {
+        if (!Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+            return;
+        try (var all = Files.newDirectoryStream(d)) {
+            for (Path e : all)
+                Files.deleteIfExists(e);
+        }
+        Files.deleteIfExists(d);
+    }
+
     /**
      * /proc/PID/task: a directory listing p's live threads, kept by the LWK (the host's would list the
      * proxy's threads). Each entry is a directory, as Linux's are.
@@ -261,6 +358,46 @@ public final class ProcFs {
             return hostDirectory(p) + "/task";
         }
         return task.toString();
+    }
+
+    /**
+     * /proc/PID opened as a directory (killall, pstree and fuser open it, then read stat or cmdline relative
+     * to it; the host's would be the proxy's): p's directory in the LWK's state directory, where task/ is,
+     * holding for each name the host has in a process's directory what /proc/PID/NAME gives: the contents
+     * the LWK generates, as files written at this open (a snapshot, where Linux's are read live), and any
+     * other name a symbolic link to where that path leads (the proxy's entry; the program file for exe).
+     * Null if it cannot be made (the proxy's directory is opened).
+     */
+    private synchronized String processDirectory(Thread t, Process p) {
+        Path d = stateDirectory(p);
+        if (d == null)
+            return null;
+        taskDirectory(p); // task/, kept there already
+        String host = hostDirectory(p);
+        try (var names = Files.newDirectoryStream(Path.of("/proc/self"))) { // the names any process has
+            for (Path e : names) {
+                String name = e.getFileName().toString();
+                if (name.equals("task"))
+                    continue;
+                Target x = file(t, p, null, host, name, new String[] {name}, 0, 1);
+                Path entry = d.resolve(name);
+                if (x.contents() != null) { // replaced whole: a reader of the one before reads it to its end
+                    Path part = d.resolve("." + name + ".new");
+                    Files.write(part, x.contents().get());
+                    Files.move(part, entry, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                } else if (x.errno() == 0) { // a link; exe's changes with execve
+                    Path to = Path.of(x.link() != null ? x.link() : x.hostPath());
+                    if (Files.isSymbolicLink(entry) && Files.readSymbolicLink(entry).equals(to))
+                        continue;
+                    Files.deleteIfExists(entry);
+                    Files.createSymbolicLink(entry, to);
+                }
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return d.toString();
     }
 
     /**

@@ -3,6 +3,7 @@ package jmck.lwk.mm;
 import java.util.ArrayList;
 import java.util.List;
 import jmck.emulator.PhysicalMemory;
+import jmck.lwk.abi.Errno;
 import jmck.lwk.arch.X86;
 import jmck.lwk.mm.FaultOutcome.Access;
 
@@ -332,6 +333,33 @@ public final class AddressSpace {
         return calls.madvise(addr, len, advice);
     }
 
+    /**
+     * mbind(2)'s change, once its arguments are checked: [start, end) (page-aligned, not empty) gets policy
+     * (null: the default), its VMAs cut at the range's edges; EFAULT and no change if the range has a hole
+     * (Linux's queue_pages_range looks before mbind_range changes). Nothing moves: the LWK's memory is one node.
+     */
+    public synchronized long mbind(long start, long end, MemoryPolicy policy) {
+        for (long va = start; Long.compareUnsigned(va, end) < 0; ) {
+            Vma v = vmas.find(va);
+            if (v == null)
+                return -Errno.EFAULT;
+            va = v.end;
+        }
+        vmas.splitAt(start);
+        vmas.splitAt(end);
+        for (Vma v : vmas.startingIn(start, end))
+            v.policy = policy;
+        return 0;
+    }
+
+    /** The policy mbind gave the VMA at va (null: none, the default), or EFAULT if va is not mapped. */
+    public synchronized MemoryPolicy policyAt(long va) {
+        Vma v = vmas.find(va);
+        if (v == null)
+            throw new BadAddressException(Errno.EFAULT);
+        return v.policy;
+    }
+
     /** mseal(2): see {@link Seals}. */
     public synchronized long mseal(long addr, long len, long flags) {
         return Seals.seal(this, addr, len, flags);
@@ -457,6 +485,7 @@ public final class AddressSpace {
             Vma copy = new Vma(v.start, v.end, v.prot, v.shared, v.growsDown, v.backing, v.offset, v.name, v.maxPage);
             copy.sealed = v.sealed;
             copy.guarded = v.guarded;
+            copy.policy = v.policy;
             child.vmas.insert(copy);
         }
         child.brkStart = brkStart;

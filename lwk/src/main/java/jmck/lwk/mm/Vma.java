@@ -31,6 +31,8 @@ public final class Vma {
     boolean sealed;
     /** Every page is a guard page: an access faults ({@link GuardPages}). */
     boolean guarded;
+    /** The memory policy mbind gave the range, or null (the default). */
+    MemoryPolicy policy;
     /** The userfaultfd registration that catches its faults, or null ({@link UserfaultPages}). */
     UserfaultRange userfault;
 
@@ -64,6 +66,7 @@ public final class Vma {
         upper.onFork = onFork;
         upper.sealed = sealed;
         upper.guarded = guarded;
+        upper.policy = policy;
         upper.userfault = userfault;
         end = at;
         return upper;

@@ -81,10 +81,17 @@ public final class Process {
                 flags.add(f);
         oomScoreAdj = parent.oomScoreAdj;
         personality = parent.personality;
+        cwdInProc = parent.cwdInProc;
         oomScoreAdjMin = parent.oomScoreAdjMin;
         comm = parent.comm;
         cmdline = parent.cmdline;
     }
+
+    /**
+     * Whether the working directory is /proc (chdir there, as pidof does before it reads PID/stat): relative
+     * paths then name the LWK's /proc, as absolute ones do. Inherited by fork and execve.
+     */
+    public volatile boolean cwdInProc;
 
     /** personality(2)'s persona (PER_LINUX, 0, and flags): kept and reported, inherited by fork and execve. */
     public volatile int personality;

@@ -466,6 +466,17 @@ public final class Thread {
         return altStackFlags;
     }
 
+    /** The thread's memory policy (set_mempolicy), null for the default; a new thread or process starts with its creator's. */
+    private volatile jmck.lwk.mm.MemoryPolicy memoryPolicy;
+
+    public jmck.lwk.mm.MemoryPolicy memoryPolicy() {
+        return memoryPolicy;
+    }
+
+    public void setMemoryPolicy(jmck.lwk.mm.MemoryPolicy p) {
+        memoryPolicy = p;
+    }
+
     /** PR_SET_TIMERSLACK's value and the default 0 goes back to (the creating thread's slack), in ns. */
     private volatile long timerSlack = 50_000, defaultTimerSlack = 50_000;
 

@@ -72,10 +72,26 @@ final class PidfdSyscalls implements SyscallDispatcher.Handler {
 
     /**
      * The pidfd behind guest fd: done gets it and whether the fd has O_NONBLOCK; EBADF for an fd that is
-     * not open or is no pidfd (a /proc/PID directory is not taken for one).
+     * not open or is no pidfd (a /proc/PID directory is not taken for one, as by Linux's pidfd_get_pid).
      */
     static long withPidFile(SyscallContext kernel, Thread t, int fd, PidFileCall then) {
+        return withPidFile(kernel, t, fd, then, null);
+    }
+
+    /**
+     * The same, where an fd of an LWK process's /proc/PID directory stands for that process too, given to
+     * orDirectory: pidfd_send_signal's rule (Linux's tgid_pidfd_to_pid; psmisc's killall signals through
+     * such fds). A process reaped since is ESRCH.
+     */
+    static long withPidFile(SyscallContext kernel, Thread t, int fd, PidFileCall then,
+            java.util.function.ToLongFunction<Process> orDirectory) {
         return kernel.syscalls().forwarder().localFileOf(t, fd, answer -> {
+            if (LocalFiles.isProcDirectory(answer)) {
+                if (orDirectory == null)
+                    return -Errno.EBADF;
+                Process p = kernel.processes().process((int) (answer & ~LocalFiles.PROC_DIRECTORY));
+                return p == null || p.reaped() ? -Errno.ESRCH : orDirectory.applyAsLong(p);
+            }
             if (answer <= 0)
                 return answer == 0 ? -Errno.EBADF : answer;
             return kernel.localFiles().get(LocalFiles.idOf(answer)) instanceof PidFile f
@@ -103,7 +119,7 @@ final class PidfdSyscalls implements SyscallDispatcher.Handler {
         return withPidFile(kernel, t, pidfd, (f, nonblock) -> {
             Process p = f.process();
             return p == null ? -Errno.ESRCH : send(t, p, null, sig, infoVa, flags);
-        });
+        }, p -> send(t, p, null, sig, infoVa, flags));
     }
 
     private long send(Thread t, Process target, Thread thread, int sig, long infoVa, long flags) {

@@ -10,9 +10,10 @@ import jmck.lwk.proc.Thread;
 /**
  * The calls that take a path, where the LWK looks first (as McKernel's sys_open does): a path under /proc
  * that names an LWK process, and the CPU lists under /sys/devices/system/cpu, are answered from the LWK
- * ({@link ProcFs}), and /dev/userfaultfd is the LWK's
+ * ({@link ProcFs}), as is the list of processes that opening /proc itself gives, and /dev/userfaultfd is the LWK's
  * (its ioctl makes userfaultfds: {@link UserfaultfdSyscalls}); any other path goes to the host as
- * the guest gave it. Relative paths under another directory fd go to the host too.
+ * the guest gave it. Relative paths under another directory fd go to the host too; relative to the working
+ * directory, they are /proc's when that is /proc (chdir and fchdir keep track).
  */
 final class ProcPathSyscalls implements SyscallDispatcher.Handler {
     private static final int O_ACCMODE = 3, O_RDONLY = 0, AT_FDCWD = -100;
@@ -48,10 +49,27 @@ final class ProcPathSyscalls implements SyscallDispatcher.Handler {
 
     void register(SyscallDispatcher d) {
         d.register(this, CALLS.keySet().toArray(new Syscall[0]));
+        d.register(this, Syscall.CHDIR, Syscall.FCHDIR);
+    }
+
+    /**
+     * chdir and fchdir go to the host (the proxy's working directory is the process's); the LWK notes
+     * whether the new one is /proc, where relative paths are the LWK's too.
+     */
+    private long changeDirectory(Syscall call, Thread t, long[] a) {
+        boolean toProc = call == Syscall.CHDIR && a[0] != 0 && startsWith(t, a[0], "/proc")
+                && ProcFs.isRoot(t.process().mm().readCString(a[0], 4096));
+        return kernel.syscalls().forwardThen(t, call, a, r -> {
+            if (r == 0)
+                t.process().cwdInProc = toProc;
+            return r;
+        });
     }
 
     @Override
     public long call(Syscall call, Thread t, long[] a) {
+        if (call == Syscall.CHDIR || call == Syscall.FCHDIR)
+            return changeDirectory(call, t, a);
         SyscallDispatcher d = kernel.syscalls();
         PathArg arg = CALLS.get(call);
         // readlink with a size that is not positive is refused before the path is read, as Linux does
@@ -63,9 +81,10 @@ final class ProcPathSyscalls implements SyscallDispatcher.Handler {
         if ((call == Syscall.OPEN || call == Syscall.OPENAT) && startsWith(t, pathAddr, USERFAULTFD_DEVICE)
                 && t.process().mm().readCString(pathAddr, 4096).equals(USERFAULTFD_DEVICE))
             return userfaultfd.openDevice(t, (int) a[arg.path + 1]); // its userfaultfds are the LWK's
-        if (!startsWith(t, pathAddr, "/proc/") && !startsWith(t, pathAddr, ProcFs.CPU_DIRECTORY))
+        boolean underProc = t.process().cwdInProc && !startsWithSlash(t, pathAddr); // relative to /proc
+        if (!underProc && !startsWith(t, pathAddr, "/proc") && !startsWith(t, pathAddr, ProcFs.CPU_DIRECTORY))
             return d.forward(t, call, a);
-        String path = t.process().mm().readCString(pathAddr, 4096);
+        String path = (underProc ? "/proc/" : "") + t.process().mm().readCString(pathAddr, 4096);
         ProcFs.Target target = proc.resolve(t, path);
         if (target == null)
             return d.forward(t, call, a);
@@ -80,6 +99,11 @@ final class ProcPathSyscalls implements SyscallDispatcher.Handler {
             t.process().mm().copyOut(buf, text, 0, n);
             return n;
         }
+        if ((call == Syscall.OPEN || call == Syscall.OPENAT) && target.listing() != null) { // to be listed
+            String listing = target.listing().get();
+            if (listing != null)
+                return d.forwarder().forwardWithPath(t, call, a, arg.path, listing);
+        }
         if ((call == Syscall.OPEN || call == Syscall.OPENAT) && target.contents() != null) {
             boolean write = ((int) a[arg.path + 1] & O_ACCMODE) != O_RDONLY;
             if (write && target.writer() == null)
@@ -88,7 +112,9 @@ final class ProcPathSyscalls implements SyscallDispatcher.Handler {
         }
         if (target.hostPath().equals(path))
             return d.forward(t, call, a);
-        return d.forwarder().forwardWithPath(t, call, a, arg.path, target.hostPath());
+        // a trailing slash asks for a directory, following a link (lstat of /proc/self/ is its directory's)
+        String host = path.endsWith("/") && !target.hostPath().endsWith("/") ? target.hostPath() + "/" : target.hostPath();
+        return d.forwarder().forwardWithPath(t, call, a, arg.path, host);
     }
 
     /** Whether the path starts with '/': one byte is read, since the path may end just before unmapped memory. */

@@ -50,7 +50,8 @@ final class SignalfdSyscalls implements SyscallDispatcher.Handler {
             return kernel.syscalls().forwarder().localFileOf(t, fd, answer -> {
                 if (answer < 0)
                     return answer;
-                if (!(kernel.localFiles().get(LocalFiles.idOf(answer)) instanceof SignalFile f))
+                if (LocalFiles.isProcDirectory(answer)
+                        || !(kernel.localFiles().get(LocalFiles.idOf(answer)) instanceof SignalFile f))
                     return -Errno.EINVAL;
                 f.setMask(mask);
                 return fd;

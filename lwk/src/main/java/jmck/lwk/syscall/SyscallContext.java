@@ -49,6 +49,9 @@ public interface SyscallContext {
     /** The number of cores the instance has now. */
     int coreCount();
 
+    /** What the emulated CPU says of itself (cpuid, read at boot). */
+    jmck.lwk.arch.Cpuid cpuid();
+
     /** The CPU a thread is on during its syscall: the one running it. */
     Cpu cpuOf(Thread t);
 

@@ -7,6 +7,7 @@ public final class SyscallTable {
 
     public static void registerAll(SyscallDispatcher d, SyscallContext k) {
         new MemorySyscalls(k).register(d);
+        new MemoryPolicySyscalls().register(d);
         TimerSyscalls timers = new TimerSyscalls(k);
         timers.register(d);
         new ProcessSyscalls(k, timers).register(d);
