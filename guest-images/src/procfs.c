@@ -257,6 +257,28 @@ int main(void) {
            "it ended by SIGTERM: %d\n", at_stat, at_cmdline, sent == 0 ? "0" : errname(errno),
            WIFSIGNALED(victim_status) && WTERMSIG(victim_status) == SIGTERM);
 
+    /* /proc/self/fd and /dev/fd list this process's fds: every one listed is open, fd 9 is there, and so is
+       the listing's own */
+    for (int round = 0; round < 2; round++) {
+        int nine = dup2(1, 9);
+        DIR *fds = opendir(round == 0 ? "/proc/self/fd" : "/dev/fd/");
+        int listed_nine = 0, own = 0, all_open = 1, count = 0;
+        while (fds && (e = readdir(fds)) != NULL) {
+            if (e->d_name[0] == '.')
+                continue;
+            int fd = atoi(e->d_name);
+            count++;
+            listed_nine |= fd == 9;
+            own |= fd == dirfd(fds);
+            all_open &= fcntl(fd, F_GETFD) >= 0;
+        }
+        if (fds)
+            closedir(fds);
+        close(nine);
+        printf("listing of %s: fd 9 in it: %d, its own fd: %d, every fd in it open: %d\n",
+               round == 0 ? "/proc/self/fd" : "/dev/fd/", listed_nine, own, all_open && count >= 4);
+    }
+
     /* relative to /proc, as pidof reads it after chdir("/proc") */
     char *cwd = getcwd(NULL, 0);
     int changed = chdir("/proc") == 0;

@@ -128,20 +128,29 @@ final class GuestBuffers {
         return new String[] {dir, p.substring(at, end), p.substring(end)};
     }
 
+    /** The guest's own fd directory, as a path names it (the host's would list the proxy's fds). */
+    private static final java.util.Set<String> FD_DIRECTORIES = java.util.Set.of("/proc/self/fd", "/proc/self/fd/",
+            "/proc/thread-self/fd", "/proc/thread-self/fd/", "/dev/fd", "/dev/fd/");
+
     /**
      * A path into the guest's own fd directory names a guest fd, which is some other host fd in the proxy:
      * /proc/self/fd/N, /proc/self/fdinfo/N, /dev/fd/N and /dev/stdin, /dev/stdout, /dev/stderr are rewritten
      * (in place, in the arena) to name the host fd, or an fd that does not exist when the guest's N is not
-     * open. Otherwise the guest would reach the proxy's own files. Returns the path's host address or -errno.
+     * open; the directory itself is a listing of the guest's fds (FdTable.listing). Otherwise the guest would
+     * reach the proxy's own files. Returns the path's host address or -errno.
      */
     long fdPath(HostBuffer path, int len) {
         long base = path.address();
-        if (len < 9 || path.getByte(0) != '/' || path.getByte(1) != 'p' && path.getByte(1) != 'd')
+        if (len < 7 || path.getByte(0) != '/' || path.getByte(1) != 'p' && path.getByte(1) != 'd')
             return base;
         String p = new String(path.getByteArray(0, len), java.nio.charset.StandardCharsets.ISO_8859_1);
         String q;
         int std = List.of("/dev/stdin", "/dev/stdout", "/dev/stderr").indexOf(p);
-        if (std >= 0) {
+        if (FD_DIRECTORIES.contains(p)) { // the directory itself: a listing of the guest's fds
+            q = fds.listing();
+            if (q == null)
+                return base;
+        } else if (std >= 0) {
             q = "/proc/self/fd/" + fds.host(std);
         } else {
             String[] parts = fdPathParts(p);

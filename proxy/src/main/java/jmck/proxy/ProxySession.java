@@ -109,6 +109,7 @@ public final class ProxySession {
     /** Starts serving process pid on its channel with fds as its file descriptors (workers start on demand). */
     public void serve(int pid, IkcChannel channel, FdTable fds) {
         Served s = new Served(pid, channel, fds);
+        fds.setListingDirectory(files.directory().resolve("proc").resolve(Integer.toString(pid)));
         // (classes, not lambdas, here and for the threads below: on the start-up path, where linking a lambda
         // took 0.2-0.9 ms)
         fds.setOwner(pid, new FdSignals.Sink() {

@@ -63,7 +63,8 @@ class LinuxAbiTest {
      * the LWK's pid is someone else's or no one's); a pid that is no LWK process is ENOENT; a listing of
      * /proc names the LWK's processes, each with a stat, as ps and pgrep read it (it named the host's), and
      * so do relative paths once the working directory is /proc, as pidof reads them, and paths relative
-     * to a /proc/PID directory's fd, through which killall also signals.
+     * to a /proc/PID directory's fd, through which killall also signals; /proc/self/fd and /dev/fd list the
+     * guest's fds (they listed the proxy's).
      */
     @ParameterizedTest
     @ValueSource(strings = {"gcc", "musl"})
@@ -78,6 +79,8 @@ class LinuxAbiTest {
                 "child stopped: T", "child killed, not reaped: Z", "task entries: 3, main thread among them: 1",
                 "listing of /proc: own pid in it: 1, stopped child in it: 1, each number a process: 1",
                 "reaped child in the listing: 0", "lstat /proc/self/ (a trailing slash follows the link) is a directory: 1",
+                "listing of /proc/self/fd: fd 9 in it: 1, its own fd: 1, every fd in it open: 1",
+                "listing of /dev/fd/: fd 9 in it: 1, its own fd: 1, every fd in it open: 1",
                 "through an fd of /proc/PID: stat is mine: 1, cmdline is mine: 1; pidfd_send_signal to a child's: 0, "
                         + "it ended by SIGTERM: 1",
                 "after chdir(\"/proc\") (1): self/stat is mine: 1, PID/status names me: 1, . lists me: 1; back: 1, "
