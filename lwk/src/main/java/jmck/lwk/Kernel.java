@@ -209,7 +209,6 @@ public final class Kernel implements SyscallContext {
         return core;
     }
 
-
     // ---- the instance's state (SyscallContext, and the mechanisms) ----
 
     @Override

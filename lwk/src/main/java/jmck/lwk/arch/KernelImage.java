@@ -121,7 +121,8 @@ public final class KernelImage {
 
     /** The machine code of the cpuid probe (see CPUID_VA) for these (leaf, subleaf) pairs. */
     private static byte[] cpuidProbe(int[][] leaves) {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16 + 27 * leaves.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16 + 27 * leaves.length)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
         b.put((byte) 0x48).put((byte) 0xbf).putLong(CPUID_OUT_VA); // mov rdi, imm64
         for (int[] leaf : leaves) {
             b.put((byte) 0xb8).putInt(leaf[0]);                          // mov eax, imm32

@@ -121,8 +121,8 @@ final class CpuInfo {
             s.append("clflush size\t: ").append(clflush == 0 ? 64 : clflush).append('\n');
             s.append("cache_alignment\t: ").append(clflush == 0 ? 64 : clflush).append('\n');
             if (sizes != 0)
-                s.append("address sizes\t: ").append(sizes & 0xff).append(" bits physical, ").append((sizes >>> 8) & 0xff)
-                        .append(" bits virtual\n");
+                s.append("address sizes\t: ").append(sizes & 0xff).append(" bits physical, ")
+                        .append((sizes >>> 8) & 0xff).append(" bits virtual\n");
             s.append("power management:\n\n");
         }
         return s.toString().getBytes(StandardCharsets.US_ASCII);

@@ -37,7 +37,8 @@ public record MemoryPolicy(int mode, int flags, long nodes, long userNodes) {
         int flags = modeWithFlags & MODE_FLAGS, mode = modeWithFlags & ~MODE_FLAGS;
         if (checkMode(modeWithFlags) != 0)
             return error(checkMode(modeWithFlags));
-        boolean empty = nodes == 0 && !higherNodes, userMask = (flags & (MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES)) != 0;
+        boolean empty = nodes == 0 && !higherNodes;
+        boolean userMask = (flags & (MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES)) != 0;
         switch (mode) {
             case MPOL_DEFAULT:
                 return empty ? new Made(null, 0) : error(Errno.EINVAL);
@@ -46,7 +47,8 @@ public record MemoryPolicy(int mode, int flags, long nodes, long userNodes) {
                     return userMask ? error(Errno.EINVAL) : new Made(new MemoryPolicy(MPOL_LOCAL, flags, 0, 0), 0);
                 break;
             case MPOL_LOCAL:
-                return empty && !userMask ? new Made(new MemoryPolicy(MPOL_LOCAL, flags, 0, 0), 0) : error(Errno.EINVAL);
+                return empty && !userMask ? new Made(new MemoryPolicy(MPOL_LOCAL, flags, 0, 0), 0)
+                        : error(Errno.EINVAL);
             default:
                 if (empty)
                     return error(Errno.EINVAL);

@@ -466,7 +466,10 @@ public final class Thread {
         return altStackFlags;
     }
 
-    /** The thread's memory policy (set_mempolicy), null for the default; a new thread or process starts with its creator's. */
+    /**
+     * The thread's memory policy (set_mempolicy), null for the default; a new thread or process has its
+     * creator's.
+     */
     private volatile jmck.lwk.mm.MemoryPolicy memoryPolicy;
 
     public jmck.lwk.mm.MemoryPolicy memoryPolicy() {

@@ -113,7 +113,9 @@ final class ProcPathSyscalls implements SyscallDispatcher.Handler {
         if (target.hostPath().equals(path))
             return d.forward(t, call, a);
         // a trailing slash asks for a directory, following a link (lstat of /proc/self/ is its directory's)
-        String host = path.endsWith("/") && !target.hostPath().endsWith("/") ? target.hostPath() + "/" : target.hostPath();
+        String host = target.hostPath();
+        if (path.endsWith("/") && !host.endsWith("/"))
+            host += "/";
         return d.forwarder().forwardWithPath(t, call, a, arg.path, host);
     }
 
