@@ -412,28 +412,26 @@ final class FdTable {
     }
 
     /** Where listing() makes its directories (the process's directory in the LWK's state directory), or null. */
-    private java.nio.file.Path listings;
-    private long listingsMade;
+    private jmck.lwk.fs.Listings listings;
 
     synchronized void setListingDirectory(java.nio.file.Path d) {
-        listings = d;
+        listings = new jmck.lwk.fs.Listings(d, "fd-listing");
     }
 
     /**
      * A directory that lists the guest's open fds, as /proc/self/fd and /dev/fd list a process's (the host's
      * would list the proxy's own): for each guest fd a symbolic link named by it to where its host fd leads,
      * and one for the fd that the open of this listing is about to get (the lowest free), to the directory,
-     * as Linux's shows the listing's own fd. Made anew at each call in the process's directory in the LWK's
-     * state directory, which the LWK deletes when the process ends; the listing before the last is deleted
-     * (a reader of it would see it end early). Newest first is how tmpfs lists: made from the highest fd
-     * down, it lists from 0 up. Null if it cannot be made: the proxy's own fds are listed then.
+     * as Linux's shows the listing's own fd. Made anew at each call ({@link jmck.lwk.fs.Listings}) in the
+     * process's directory in the LWK's state directory, which the LWK deletes when the process ends; made
+     * from the highest fd down, it lists from 0 up on tmpfs. Null if it cannot be made: the proxy's own fds
+     * are listed then.
      */
     synchronized String listing() {
         if (listings == null)
             return null;
         try {
-            java.nio.file.Path d = listings.resolve("fd-listing." + ++listingsMade);
-            java.nio.file.Files.createDirectories(d);
+            java.nio.file.Path d = listings.next();
             int next = 0;
             while (next < host.length && host[next] >= 0)
                 next++;
@@ -441,14 +439,6 @@ final class FdTable {
                 String to = g == next ? "/proc/" + owner + "/fd" : host[g] >= 0 ? hostTarget(host[g]) : null;
                 if (to != null)
                     java.nio.file.Files.createSymbolicLink(d.resolve(Integer.toString(g)), java.nio.file.Path.of(to));
-            }
-            java.nio.file.Path old = listings.resolve("fd-listing." + (listingsMade - 2));
-            if (java.nio.file.Files.isDirectory(old, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                try (var links = java.nio.file.Files.newDirectoryStream(old)) {
-                    for (java.nio.file.Path l : links)
-                        java.nio.file.Files.deleteIfExists(l);
-                }
-                java.nio.file.Files.deleteIfExists(old);
             }
             return d.toString();
         } catch (java.io.IOException | RuntimeException e) {

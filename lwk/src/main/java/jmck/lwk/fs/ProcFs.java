@@ -266,12 +266,12 @@ public final class ProcFs {
      * entries other than processes, then pid 1 (init, the host's: {@link jmck.lwk.proc.OutsideInit}) and the
      * LWK's processes, zombies among them (Linux lists thread-group leaders, not their other threads). The
      * host's own list would name the host's processes, each of them ENOENT here. Kept, as task/ is, as a
-     * directory in the LWK's state directory, made anew for each open: the files the LWK generates (meminfo,
-     * cpuinfo) are written there as they are at the open; the host's other entries and pid 1 are symbolic
-     * links to themselves under /proc, so that a lookup relative to the directory's fd still reaches the
-     * host's file; an LWK pid is an empty directory (by its full path, /proc/PID, it is the LWK's). The
-     * state directory is on tmpfs for `jmck run`, which lists the newest entry first: made in reverse, the
-     * directory lists in Linux's order. Null without a state directory (the host's /proc is listed).
+     * directory in the LWK's state directory, made anew for each open ({@link Listings}): the files the
+     * LWK generates (meminfo, cpuinfo) are written there as they are at the open; the host's other entries
+     * and pid 1 are symbolic links to themselves under /proc, so that a lookup relative to the directory's
+     * fd still reaches the host's file; an LWK pid is an empty directory (by its full path, /proc/PID, it is the LWK's). Made in
+     * reverse, it lists in Linux's order on tmpfs (`jmck run`'s state directory). Null without a state
+     * directory (the host's /proc is listed).
      */
     private synchronized String rootListing(Thread t) {
         Path base = kernel.syscalls().forwarder().sharedDirectory();
@@ -279,13 +279,14 @@ public final class ProcFs {
             return null;
         try {
             if (hostEntries == null)
-                hostEntries = hostEntries();
+                hostEntries = names("/proc", name -> !Character.isDigit(name.charAt(0)));
             java.util.TreeSet<Integer> pids = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
             for (Process p : kernel.processes().processes())
                 if (!p.reaped())
                     pids.add(p.pid());
-            Path d = base.resolve("proc-root." + ++listings);
-            Files.createDirectory(d);
+            if (rootListings == null)
+                rootListings = new Listings(base, "proc-root");
+            Path d = rootListings.next();
             for (int pid : pids)
                 Files.createDirectory(d.resolve(Integer.toString(pid)));
             String init = Integer.toString(jmck.lwk.proc.OutsideInit.PID);
@@ -298,39 +299,28 @@ public final class ProcFs {
                 else
                     Files.createSymbolicLink(d.resolve(name), Path.of("/proc", name));
             }
-            deleteListing(base.resolve("proc-root." + (listings - 2))); // the one before may be still in use
             return d.toString();
         } catch (IOException e) {
             return null;
         }
     }
 
-    /** Builds of /proc's listing so far, and the host's /proc entries other than processes, in its order. */
-    private long listings;
+    /** Where /proc's listings are made, and the host's /proc entries other than processes, in its order. */
+    private Listings rootListings;
     private java.util.List<String> hostEntries;
 
-    private static java.util.List<String> hostEntries() throws IOException {
+    /** The names in a host directory that keep accepts, in the host's order. */
+    private static java.util.List<String> names(String directory, java.util.function.Predicate<String> keep)
+            throws IOException {
         java.util.List<String> names = new java.util.ArrayList<>();
-        try (var all = Files.newDirectoryStream(Path.of("/proc"))) {
-            for (Path e : all) {
-                String name = e.getFileName().toString();
-                if (!Character.isDigit(name.charAt(0)))
-                    names.add(name);
-            }
+        try (var all = Files.newDirectoryStream(Path.of(directory))) {
+            for (Path e : all)
+                if (keep.test(e.getFileName().toString()))
+                    names.add(e.getFileName().toString());
         }
         return names;
     }
 
-    /** Deletes a listing made by rootListing: links and empty directories. */
-    private static void deleteListing(Path d) throws IOException {
-        if (!Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS))
-            return;
-        try (var all = Files.newDirectoryStream(d)) {
-            for (Path e : all)
-                Files.deleteIfExists(e);
-        }
-        Files.deleteIfExists(d);
-    }
 
     /**
      * /proc/PID/task: a directory listing p's live threads, kept by the LWK (the host's would list the
@@ -374,11 +364,10 @@ public final class ProcFs {
             return null;
         taskDirectory(p); // task/, kept there already
         String host = hostDirectory(p);
-        try (var names = Files.newDirectoryStream(Path.of("/proc/self"))) { // the names any process has
-            for (Path e : names) {
-                String name = e.getFileName().toString();
-                if (name.equals("task"))
-                    continue;
+        try {
+            if (processEntries == null)
+                processEntries = names("/proc/self", name -> !name.equals("task"));
+            for (String name : processEntries) {
                 Target x = file(t, p, null, host, name, new String[] {name}, 0, 1);
                 Path entry = d.resolve(name);
                 if (x.contents() != null) { // replaced whole: a reader of the one before reads it to its end
@@ -399,6 +388,10 @@ public final class ProcFs {
         }
         return d.toString();
     }
+
+    /** The names a process's directory has (the host's, read once: they are its kernel's), task/ left out. */
+    private java.util.List<String> processEntries;
+
 
     /**
      * A write to /proc/PID/oom_score_adj by thread t (Linux's oom_score_adj_write): a number from -1000 to

@@ -35,8 +35,9 @@ public record MemoryPolicy(int mode, int flags, long nodes, long userNodes) {
      */
     public static Made make(int modeWithFlags, long nodes, boolean higherNodes) {
         int flags = modeWithFlags & MODE_FLAGS, mode = modeWithFlags & ~MODE_FLAGS;
-        if (checkMode(modeWithFlags) != 0)
-            return error(checkMode(modeWithFlags));
+        int bad = checkMode(modeWithFlags);
+        if (bad != 0)
+            return error(bad);
         boolean empty = nodes == 0 && !higherNodes;
         boolean userMask = (flags & (MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES)) != 0;
         switch (mode) {

@@ -74,8 +74,9 @@ final class MemoryPolicySyscalls implements SyscallDispatcher.Handler {
 
     /** set_mempolicy(mode, nodemask, maxnode): the calling thread's policy. */
     private static long set(Thread t, int mode, long nodemask, long maxnode) {
-        if (MemoryPolicy.checkMode(mode) != 0)
-            return -MemoryPolicy.checkMode(mode);
+        int bad = MemoryPolicy.checkMode(mode); // before the nodemask is read, as Linux's order of errors
+        if (bad != 0)
+            return -bad;
         long[] nodes = readNodes(t.process().mm(), nodemask, maxnode);
         if (nodes == null)
             return -Errno.EINVAL;
@@ -88,8 +89,9 @@ final class MemoryPolicySyscalls implements SyscallDispatcher.Handler {
 
     /** mbind(start, len, mode, nodemask, maxnode, flags): a range's policy. */
     private static long mbind(Thread t, long start, long len, int mode, long nodemask, long maxnode, long flags) {
-        if (MemoryPolicy.checkMode(mode) != 0)
-            return -MemoryPolicy.checkMode(mode);
+        int bad = MemoryPolicy.checkMode(mode); // before the nodemask is read, as Linux's order of errors
+        if (bad != 0)
+            return -bad;
         AddressSpace mm = t.process().mm();
         long[] nodes = readNodes(mm, nodemask, maxnode);
         if (nodes == null)
